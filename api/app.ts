@@ -1,0 +1,31 @@
+/**
+ * Builds the HTTP API: plugins first, then one route module per area. Dependencies come in explicitly;
+ * nothing here reads config or the environment.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../db/connect.ts';
+import type { Database } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export interface ApiDeps {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly logger: Logger;
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance's default generics.
+    loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
+    forceCloseConnections: 'idle',
+  });
+  registerErrorHandling(app);
+  healthRoutes(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,133 @@
+/**
+ * The one reader of `process.env`. Every variable is parsed and validated once, at boot; a bad value
+ * stops the process with a single line naming the variable and what it expects (see main.ts).
+ * Every variable is listed, with its default, in .env.example.
+ */
+import type { LevelWithSilent } from 'pino';
+
+export const ROLES = ['api', 'signaling', 'jobs'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type DatabaseConfig =
+  | { readonly kind: 'postgres'; readonly url: string }
+  /** `dataDir` is a folder, or `memory://` for a throw-away in-process database. */
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+export interface DrachtioConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly secret: string;
+}
+
+export interface Config {
+  readonly roles: ReadonlySet<Role>;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly database: DatabaseConfig;
+  readonly logLevel: LevelWithSilent;
+  /** Absent when no drachtio-server is configured: the signaling role then cannot start. */
+  readonly drachtio: DrachtioConfig | undefined;
+  /** How long shutdown waits for in-flight work before closing the database anyway. */
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads one variable; empty counts as unset so `FOO=` in a .env file means "use the default". */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, raw);
+  return raw as T;
+}
+
+function roles(env: Env): ReadonlySet<Role> {
+  const raw = read(env, 'DIALO_ROLES');
+  if (raw === undefined) return new Set(ROLES);
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(ROLES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError('DIALO_ROLES', `a comma-separated list of ${ROLES.join(', ')}`, raw);
+  }
+  return new Set(names as Role[]);
+}
+
+function database(env: Env): DatabaseConfig {
+  const url = read(env, 'DATABASE_URL');
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'a postgres:// URL', '<redacted>');
+    return { kind: 'postgres', url };
+  }
+  return { kind: 'pglite', dataDir: read(env, 'PGLITE_DATA_DIR') ?? './data/pglite' };
+}
+
+function drachtio(env: Env): DrachtioConfig | undefined {
+  const host = read(env, 'DRACHTIO_HOST');
+  if (host === undefined) return undefined;
+  const secret = read(env, 'DRACHTIO_SECRET');
+  if (secret === undefined) throw new ConfigError('DRACHTIO_SECRET', 'the drachtio-server admin secret when DRACHTIO_HOST is set', undefined);
+  return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret };
+}
+
+/** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  return {
+    roles: roles(env),
+    http: {
+      host: read(env, 'HTTP_HOST') ?? '127.0.0.1',
+      port: integer(env, 'HTTP_PORT', 8080, 0, 65535),
+    },
+    database: database(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    drachtio: drachtio(env),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}
+
+/**
+ * Boot-time entry: reads `.env` from the working directory when there is one (the environment wins),
+ * then {@link loadConfig}. A bad value ends the process here with one line on stderr and exit code 1.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    if (env === process.env) {
+      try {
+        process.loadEnvFile('.env');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`dialo: invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Opens the database named by config: Postgres through `pg`, or PGlite in-process (the embedded default).
+ * Both return int8 columns as JS numbers (money in minor units, identity ids), failing loudly on a value
+ * beyond 2^53 rather than rounding it.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Dialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.ts';
+import type { Database } from './schema.ts';
+
+export type DialectName = DatabaseConfig['kind'];
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Closes the pool or the embedded database; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int8 value ${text} does not fit a JS number`);
+  return value;
+}
+
+function postgresDialect(url: string): Dialect {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, types, max: 10 }) });
+}
+
+function pgliteDialect(dataDir: string): Dialect {
+  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+  return new PGliteDialect(new PGlite(dataDir, { parsers: { [INT8_OID]: parseInt8 } }));
+}
+
+/**
+ * @example
+ * const { db, close } = connectDatabase({ kind: 'pglite', dataDir: 'memory://' });
+ * await db.selectFrom('accounts').selectAll().execute();
+ * await close();
+ */
+export function connectDatabase(config: DatabaseConfig): DatabaseHandle {
+  const dialect = config.kind === 'postgres' ? postgresDialect(config.url) : pgliteDialect(config.dataDir);
+  const db = new Kysely<Database>({ dialect });
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    dialect: config.kind,
+    close: () => (closing ??= db.destroy()),
+  };
+}

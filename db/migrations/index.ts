@@ -1,0 +1,10 @@
+/**
+ * Every migration, by name, in the order they apply. Listed in code rather than read from the folder
+ * so they run the same under tsx, a bundler or a compiled build.
+ */
+import type { Migration } from 'kysely';
+import * as accounts from './0001-accounts.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001-accounts': accounts,
+};

@@ -1,0 +1,67 @@
+/**
+ * Composition root: config -> logger -> database (migrated) -> the roles named in config -> graceful shutdown.
+ * On SIGTERM/SIGINT it stops taking work, lets work in flight finish (up to SHUTDOWN_GRACE_MS), then closes
+ * the database.
+ */
+import { loadConfigOrExit, type Config } from './config.ts';
+import { buildApi } from './api/app.ts';
+import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { startScheduler, type Job } from './jobs/scheduler.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+interface RunningRole {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+async function startRoles(config: Config, database: DatabaseHandle, logger: Logger): Promise<RunningRole[]> {
+  const roles: RunningRole[] = [];
+  if (config.roles.has('api')) {
+    const api = await buildApi({ db: database.db, dialect: database.dialect, logger });
+    const address = await api.listen({ host: config.http.host, port: config.http.port });
+    logger.info({ url: address }, 'api listening');
+    process.stdout.write(`Dialo listening at ${address}\n`);
+    roles.push({ name: 'api', stop: () => api.close() });
+  }
+  if (config.roles.has('signaling')) {
+    logger.warn('signaling role: no SIP edge is built yet; not started');
+  }
+  if (config.roles.has('jobs')) {
+    const jobs: Job[] = [];
+    const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
+    roles.push({ name: 'jobs', stop: () => scheduler.stop() });
+  }
+  return roles;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const database = connectDatabase(config.database);
+  const applied = await migrateToLatest(database.db);
+  logger.info({ dialect: database.dialect, applied }, 'database ready');
+
+  const roles = await startRoles(config, database, logger);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
+    const stopped = Promise.allSettled(roles.map((role) => role.stop()));
+    if ((await Promise.race([stopped, grace])) === 'timeout') logger.warn('grace period over; closing with work in flight');
+    await database.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('dialo: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

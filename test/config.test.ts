@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.ts';
+
+describe('config', () => {
+  it('runs every role on embedded PGlite by default', () => {
+    const config = loadConfig({});
+    expect([...config.roles]).toEqual(['api', 'signaling', 'jobs']);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data/pglite' });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.drachtio).toBeUndefined();
+  });
+
+  it('uses Postgres when DATABASE_URL is set, and an empty value means unset', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ DATABASE_URL: '  ' }).database.kind).toBe('pglite');
+  });
+
+  it.each([
+    [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT: expected an integer from 0 to 65535, got "eighty"'],
+    [{ HTTP_PORT: '70000' }, 'HTTP_PORT: expected an integer from 0 to 65535, got "70000"'],
+    [{ DIALO_ROLES: 'api,web' }, 'DIALO_ROLES: expected a comma-separated list of api, signaling, jobs, got "api,web"'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ DRACHTIO_HOST: '127.0.0.1' }, 'DRACHTIO_SECRET: expected the drachtio-server admin secret when DRACHTIO_HOST is set, got nothing'],
+  ])('rejects %o with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow('DATABASE_URL: expected a postgres:// URL, got "<redacted>"');
+  });
+});

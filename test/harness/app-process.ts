@@ -1,0 +1,39 @@
+/** Spawns `main.ts` as a real process (as `npm start` does) and reads what it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+export interface AppProcess {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the printed URL once the API listens. */
+  readonly url: Promise<string>;
+}
+
+export function startApp(env: Record<string, string>): AppProcess {
+  // A clean environment: only what the test says, plus what a process needs to run at all.
+  const child = spawn(tsx, ['main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /Dialo listening at (\S+)/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`app exited (${code}) before listening:\n${stderr}${stdout}`)));
+  });
+  url.catch(() => undefined);
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, url };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { startApp } from '../harness/app-process.ts';
+
+describe('the dialo process', () => {
+  it.each([
+    [{ HTTP_PORT: 'abc' }, 'HTTP_PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DIALO_ROLES: 'everything' }, 'DIALO_ROLES'],
+  ])('refuses bad config %o: exit 1 and one line naming %s', async (env, variable) => {
+    const app = startApp(env);
+    expect(await app.exited).toBe(1);
+    const lines = app.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^dialo: invalid configuration: ${variable}: expected `));
+  });
+
+  it('starts on embedded defaults, answers /healthz, and stops cleanly on SIGTERM', async () => {
+    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs' });
+    const url = await app.url;
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
+
+    const missing = await fetch(`${url}/no-such-thing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(app.stdout()).toMatch(/"msg":"stopped"/);
+  });
+});
