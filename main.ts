@@ -9,6 +9,8 @@ import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { sweepExpiredRegistrations } from './core/registrations.ts';
+import { startSignaling } from './signaling/app.ts';
 
 interface RunningRole {
   readonly name: string;
@@ -25,10 +27,21 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     roles.push({ name: 'api', stop: () => api.close() });
   }
   if (config.roles.has('signaling')) {
-    logger.warn('signaling role: no SIP edge is built yet; not started');
+    if (config.drachtio === undefined || config.sip === undefined) {
+      logger.warn('signaling role not started: DRACHTIO_HOST is not set');
+    } else {
+      const signaling = startSignaling({ db: database.db, drachtio: config.drachtio, sip: config.sip, logger });
+      roles.push({ name: 'signaling', stop: () => signaling.stop() });
+    }
   }
   if (config.roles.has('jobs')) {
-    const jobs: Job[] = [];
+    const jobs: Job[] = [
+      {
+        name: 'sweep-registrations',
+        everyMs: 60_000,
+        run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
+      },
+    ];
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }
