@@ -18,6 +18,8 @@ export interface SippRun {
   readonly code: number | null;
   /** sipp's error log and screen, for the assertion message. */
   readonly log: string;
+  /** The CSV files sipp wrote (statistics, response times), by name suffix: `rtt.csv`, `.csv`. */
+  readonly csv: { readonly rtt?: string; readonly stat?: string };
 }
 
 export interface SippOptions {
@@ -60,8 +62,13 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
     child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (exit) => resolve(exit)));
     let log = '';
-    for (const file of await readdir(folder)) if (file.endsWith('.log')) log += await readFile(join(folder, file), 'utf8');
-    return { code, log: `${log}\n${screen.slice(-2000)}` };
+    const csv: { rtt?: string; stat?: string } = {};
+    for (const file of await readdir(folder)) {
+      if (file.endsWith('.log')) log += await readFile(join(folder, file), 'utf8');
+      else if (file.endsWith('_rtt.csv')) csv.rtt = await readFile(join(folder, file), 'utf8');
+      else if (file.endsWith('.csv') && file !== 'fields.csv') csv.stat = await readFile(join(folder, file), 'utf8');
+    }
+    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, csv };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
