@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -14,6 +15,7 @@ export interface ApiDeps {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {

@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { ha1 } from '../core/accounts/sip-credentials.ts';
 import { createLogger } from '../logger.ts';
+import { createMetrics } from '../metrics.ts';
 import { startSignaling } from '../signaling/app.ts';
 import { freshDatabase } from '../test/harness/databases.ts';
 import { startDrachtio } from '../test/harness/drachtio.ts';
@@ -34,6 +35,7 @@ const signaling = startSignaling({
     bruteForce: { maxFailures: 1_000_000, windowMs: 1000, blockMs: 1000 },
   },
   logger: createLogger('warn'),
+  metrics: createMetrics({ processMetrics: false }),
 });
 await signaling.connected;
 

@@ -4,6 +4,7 @@ import type { DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { RegisterParseError, registerRequestFrom } from './registrar/from-drachtio.ts';
 import { NonceIssuer } from './registrar/nonces.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
@@ -15,6 +16,7 @@ export interface SignalingDeps {
   readonly drachtio: DrachtioConfig;
   readonly sip: SipConfig;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export interface Signaling {
@@ -50,10 +52,13 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       request = registerRequestFrom(req);
     } catch (error) {
       if (!(error instanceof RegisterParseError)) throw error;
+      deps.metrics.sipRegister.inc({ status: 400, reason: 'malformed-register' });
       return sendReply(res, refuse(400, 'Bad Request', 'malformed-register'));
     }
     const reply = await handleRegister(registrar, request);
-    logger.debug({ callId: request.callId, status: reply.status, reason: reply.headers['X-Reason'] }, 'register');
+    const reason = reply.headers['X-Reason'] ?? 'ok';
+    deps.metrics.sipRegister.inc({ status: reply.status, reason });
+    logger.debug({ callId: request.callId, status: reply.status, reason }, 'register');
     sendReply(res, reply);
   });
 

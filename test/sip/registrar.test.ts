@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
 import { createLogger } from '../../logger.ts';
+import { createMetrics } from '../../metrics.ts';
 import { startSignaling, type Signaling } from '../../signaling/app.ts';
 import type { SipConfig } from '../../config.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
@@ -29,13 +30,14 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
   let signaling: Signaling;
   let accountId: string;
   let target: string;
+  const metrics = createMetrics({ processMetrics: false });
 
   const auth = (username: string, password: string) => `${username};[authentication username=${username} password=${password}];d1`;
 
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
     drachtio = await startDrachtio();
-    signaling = startSignaling({ db: database.db, drachtio: drachtio.admin, sip: SIP, logger: createLogger('silent') });
+    signaling = startSignaling({ db: database.db, drachtio: drachtio.admin, sip: SIP, logger: createLogger('silent'), metrics });
     await signaling.connected;
     const account = await database.db.insertInto('accounts').values({ email: 'sip@example.org', status: 'active' }).returning('id').executeTakeFirstOrThrow();
     accountId = account.id;
@@ -113,6 +115,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     }
     const blocked = await runSipp({ scenario: 'uac-register-source-blocked-expect-403.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
     expect(blocked.code, blocked.log).toBe(0);
+    expect(await metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
     // Other sources are unaffected.
     expect((await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')] })).code).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, SIP.bruteForce.blockMs + 500));
