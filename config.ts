@@ -26,6 +26,10 @@ export interface SipConfig {
   readonly secret: string;
   readonly challengeAlgorithm: 'MD5' | 'SHA-256';
   readonly nonceTtlSeconds: number;
+  /** How long browser SIP credentials issued by the api stay valid. */
+  readonly browserCredentialTtlSeconds: number;
+  /** The WebSocket URL browsers register to (drachtio's ws/wss contact as the public sees it). */
+  readonly webSocketUrl: string | undefined;
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
   readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
 }
@@ -109,6 +113,12 @@ function drachtio(env: Env): DrachtioConfig | undefined {
   return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret };
 }
 
+function webSocketUrl(env: Env): string | undefined {
+  const url = read(env, 'SIP_WS_URL');
+  if (url !== undefined && !/^wss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('SIP_WS_URL', 'a ws:// or wss:// URL', url);
+  return url;
+}
+
 function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
   const secret = read(env, 'SIP_SECRET');
   if (secret === undefined && !drachtioConfigured) return undefined;
@@ -122,6 +132,8 @@ function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
     secret,
     challengeAlgorithm: oneOf(env, 'SIP_DIGEST_ALGORITHM', ['MD5', 'SHA-256'] as const, 'MD5'),
     nonceTtlSeconds: integer(env, 'SIP_NONCE_TTL_SECONDS', 300, 1, 86_400),
+    browserCredentialTtlSeconds: integer(env, 'SIP_BROWSER_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
+    webSocketUrl: webSocketUrl(env),
     registerExpires: { min, max, default: integer(env, 'SIP_REGISTER_DEFAULT_EXPIRES', 3600, min, max) },
     bruteForce: {
       maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),

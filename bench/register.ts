@@ -31,6 +31,8 @@ const signaling = startSignaling({
     secret: 'b'.repeat(40),
     challengeAlgorithm: 'MD5',
     nonceTtlSeconds: 300,
+    browserCredentialTtlSeconds: 600,
+    webSocketUrl: undefined,
     registerExpires: { min: 60, max: 3600, default: 3600 },
     bruteForce: { maxFailures: 1_000_000, windowMs: 1000, blockMs: 1000 },
   },

@@ -18,6 +18,8 @@ const SIP: SipConfig = {
   challengeAlgorithm: 'MD5',
   // Short enough that the stale-nonce scenario's pause outlives it; every other exchange takes milliseconds.
   nonceTtlSeconds: 2,
+  browserCredentialTtlSeconds: 600,
+  webSocketUrl: undefined,
   registerExpires: { min: 60, max: 3600, default: 3600 },
   bruteForce: { maxFailures: 3, windowMs: 60_000, blockMs: 3000 },
 };
