@@ -62,7 +62,7 @@ export interface RegistrationsTable {
   transport: SipTransport;
   source_address: string;
   source_port: number;
-  /** host:port of the drachtio-server holding the connection (for ws/tcp the only way back to the UA). */
+  /** The SIP endpoints of the drachtio-server holding the connection (`ws/host:port,udp/...`): for ws/tcp the only way back to the UA. */
   drachtio_server: string;
   user_agent: string | null;
   /** Call-ID and CSeq of the last REGISTER that refreshed this binding (RFC 3261 §10.3 step 7). */
@@ -72,11 +72,61 @@ export interface RegistrationsTable {
   updated_at: Timestamp;
 }
 
+export interface TrunksTable {
+  id: Generated<number>;
+  name: string;
+  /** Lower goes first. */
+  priority: ColumnType<number, number | undefined, number>;
+  /** The outbound INVITE's next hop, e.g. `sip:carrier.example.net:5060`; null for an inbound-only trunk. */
+  outbound_uri: string | null;
+  auth_username: string | null;
+  auth_password: string | null;
+  /** CIDR blocks inbound INVITEs may come from. */
+  inbound_sources: ColumnType<string[], string[] | undefined, string[]>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
+export interface DidsTable {
+  /** `+` and 7 to 15 digits. */
+  e164: string;
+  account_id: string | null;
+  created_at: CreatedAt;
+}
+
+export type CallDirection = 'outbound' | 'inbound' | 'onnet';
+
+export interface CdrsTable {
+  id: Generated<string>;
+  sip_call_id: string;
+  direction: CallDirection;
+  account_id: string | null;
+  from_number: string | null;
+  to_number: string | null;
+  trunk_id: number | null;
+  /** The call state's phase (core/calls/call-state.ts) when last written. */
+  phase: string;
+  refusal_reason: string | null;
+  sip_status: number | null;
+  hangup_cause: string | null;
+  ended_by: 'caller' | 'callee' | 'system' | null;
+  started_at: CreatedAt;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  billable_seconds: number | null;
+  /** Minor units charged (see core/money.ts). */
+  cost: number | null;
+  node_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
   sip_credentials: SipCredentialsTable;
   registrations: RegistrationsTable;
+  trunks: TrunksTable;
+  dids: DidsTable;
+  cdrs: CdrsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

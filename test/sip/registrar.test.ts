@@ -153,6 +153,11 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
       expect(response.status).toBe(200);
       expect(response.header('Contact')).toMatch(/<sip:tab1@[0-9a-f]+\.invalid;transport=ws>;expires=\d+/);
       expect(await bindings()).toContainEqual({ contact: `sip:tab1@${client.host};transport=ws`, transport: 'ws' });
+      const row = await database.db.selectFrom('registrations').selectAll().where('contact', 'like', 'sip:tab1@%').executeTakeFirstOrThrow();
+      // Enough to reach the tab again: which drachtio-server holds its socket, and the socket's far end.
+      expect(row.drachtio_server).toContain(`ws/127.0.0.1:${drachtio.wsPort}`);
+      expect(row.source_address).toBe('127.0.0.1');
+      expect(row.source_port).toBeGreaterThan(0);
     });
 
     it('refuses a replayed Authorization with a stale re-challenge', async () => {
