@@ -19,6 +19,21 @@ export interface DrachtioConfig {
   readonly secret: string;
 }
 
+export interface SipConfig {
+  /** Digest realm for REGISTER/INVITE challenges and static HA1s. */
+  readonly realm: string;
+  /** HMAC secret for browser SIP credentials and nonces; shared by every api and signaling node. */
+  readonly secret: string;
+  readonly challengeAlgorithm: 'MD5' | 'SHA-256';
+  readonly nonceTtlSeconds: number;
+  /** How long browser SIP credentials issued by the api stay valid. */
+  readonly browserCredentialTtlSeconds: number;
+  /** The WebSocket URL browsers register to (drachtio's ws/wss contact as the public sees it). */
+  readonly webSocketUrl: string | undefined;
+  readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
+  readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
+}
+
 export interface Config {
   readonly roles: ReadonlySet<Role>;
   readonly http: { readonly host: string; readonly port: number };
@@ -26,6 +41,8 @@ export interface Config {
   readonly logLevel: LevelWithSilent;
   /** Absent when no drachtio-server is configured: the signaling role then cannot start. */
   readonly drachtio: DrachtioConfig | undefined;
+  /** Absent when SIP_SECRET is unset (and so no drachtio-server is configured). */
+  readonly sip: SipConfig | undefined;
   /** How long shutdown waits for in-flight work before closing the database anyway. */
   readonly shutdownGraceMs: number;
 }
@@ -96,6 +113,36 @@ function drachtio(env: Env): DrachtioConfig | undefined {
   return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret };
 }
 
+function webSocketUrl(env: Env): string | undefined {
+  const url = read(env, 'SIP_WS_URL');
+  if (url !== undefined && !/^wss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('SIP_WS_URL', 'a ws:// or wss:// URL', url);
+  return url;
+}
+
+function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
+  const secret = read(env, 'SIP_SECRET');
+  if (secret === undefined && !drachtioConfigured) return undefined;
+  if (secret === undefined || secret.length < 32) {
+    throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', secret === undefined ? undefined : '<redacted>');
+  }
+  const min = integer(env, 'SIP_REGISTER_MIN_EXPIRES', 60, 1, 86_400);
+  const max = integer(env, 'SIP_REGISTER_MAX_EXPIRES', 3600, min, 86_400);
+  return {
+    realm: read(env, 'SIP_REALM') ?? 'dialo',
+    secret,
+    challengeAlgorithm: oneOf(env, 'SIP_DIGEST_ALGORITHM', ['MD5', 'SHA-256'] as const, 'MD5'),
+    nonceTtlSeconds: integer(env, 'SIP_NONCE_TTL_SECONDS', 300, 1, 86_400),
+    browserCredentialTtlSeconds: integer(env, 'SIP_BROWSER_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
+    webSocketUrl: webSocketUrl(env),
+    registerExpires: { min, max, default: integer(env, 'SIP_REGISTER_DEFAULT_EXPIRES', 3600, min, max) },
+    bruteForce: {
+      maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
+      windowMs: integer(env, 'SIP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      blockMs: integer(env, 'SIP_AUTH_BLOCK_SECONDS', 300, 1, 86_400) * 1000,
+    },
+  };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   return {
@@ -107,6 +154,7 @@ export function loadConfig(env: Env): Config {
     database: database(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     drachtio: drachtio(env),
+    sip: sip(env, read(env, 'DRACHTIO_HOST') !== undefined),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }

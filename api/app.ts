@@ -4,16 +4,22 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { SipConfig } from '../config.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { sipRoutes } from './routes/sip.ts';
 
 export interface ApiDeps {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Absent when SIP is not configured: SIP routes then answer 503. */
+  readonly sip: SipConfig | undefined;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -26,6 +32,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   healthRoutes(app, deps);
+  sipRoutes(app, deps);
   await app.ready();
   return app;
 }

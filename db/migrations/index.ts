@@ -4,7 +4,11 @@
  */
 import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
+import * as sip from './0020-sip.ts';
+import * as calls from './0021-calls.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
+  '0020-sip': sip,
+  '0021-calls': calls,
 };

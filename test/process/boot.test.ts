@@ -21,6 +21,10 @@ describe('the dialo process', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
 
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^dialo_process_cpu_user_seconds_total \d/m);
+
     const missing = await fetch(`${url}/no-such-thing`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
