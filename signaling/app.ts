@@ -6,7 +6,8 @@ import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { RegisterParseError, registerRequestFrom } from './registrar/from-drachtio.ts';
-import { NonceIssuer } from './registrar/nonces.ts';
+import { NonceIssuer } from './auth/nonces.ts';
+import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { refuse } from './sip-reply.ts';
 import { connectSrf, sendReply } from './srf.ts';
@@ -30,20 +31,23 @@ const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER';
 export function startSignaling(deps: SignalingDeps): Signaling {
   const logger = deps.logger.child({ role: 'signaling' });
   const connection = connectSrf(deps.drachtio, logger);
-  const registrar: RegistrarDeps = {
+  const auth: DigestAuthDeps = {
     db: deps.db,
     nonces: new NonceIssuer(deps.sip.secret, deps.sip.nonceTtlSeconds * 1000),
     bruteForce: new BruteForceGuard(deps.sip.bruteForce),
+    realm: deps.sip.realm,
+    credentialSecret: deps.sip.secret,
+    challengeAlgorithm: deps.sip.challengeAlgorithm,
+    logger,
+    now: () => new Date(),
+  };
+  const registrar: RegistrarDeps = {
+    auth,
     options: {
-      realm: deps.sip.realm,
-      credentialSecret: deps.sip.secret,
-      challengeAlgorithm: deps.sip.challengeAlgorithm,
       minExpires: deps.sip.registerExpires.min,
       maxExpires: deps.sip.registerExpires.max,
       defaultExpires: deps.sip.registerExpires.default,
     },
-    logger,
-    now: () => new Date(),
   };
 
   connection.on('register', async (req, res) => {
@@ -70,8 +74,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
-    registrar.nonces.sweep(now);
-    registrar.bruteForce.sweep(now);
+    auth.nonces.sweep(now);
+    auth.bruteForce.sweep(now);
   }, 30_000);
   sweeper.unref();
 

@@ -4,7 +4,7 @@ import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
 import { liveBindings, sweepExpiredRegistrations } from '../../core/registrations.ts';
 import { createLogger } from '../../logger.ts';
-import { NonceIssuer } from '../../signaling/registrar/nonces.ts';
+import { NonceIssuer } from '../../signaling/auth/nonces.ts';
 import { handleRegister, type RegisterRequest, type RegistrarDeps } from '../../signaling/registrar/register.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 import { answerChallenge } from '../harness/digest-client.ts';
@@ -24,12 +24,17 @@ describeEachDialect('registrar decisions', (database) => {
     accountId = account.id;
     await setStaticSipCredential(db, { accountId, username: 'deskphone', realm: REALM, password: 'correct horse' });
     deps = {
-      db,
-      nonces: new NonceIssuer(SECRET, 300_000),
-      bruteForce: new BruteForceGuard({ maxFailures: 3, windowMs: 60_000, blockMs: 120_000 }),
-      options: { realm: REALM, credentialSecret: SECRET, challengeAlgorithm: 'MD5', minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
-      logger: createLogger('silent'),
-      now: () => clock,
+      auth: {
+        db,
+        nonces: new NonceIssuer(SECRET, 300_000),
+        bruteForce: new BruteForceGuard({ maxFailures: 3, windowMs: 60_000, blockMs: 120_000 }),
+        realm: REALM,
+        credentialSecret: SECRET,
+        challengeAlgorithm: 'MD5',
+        logger: createLogger('silent'),
+        now: () => clock,
+      },
+      options: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
     };
   });
 
