@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startApp } from '../harness/app-process.ts';
 
-describe('the dialo process', () => {
+// Each test spawns tsx and, for the start-up one, boots PGlite: slow on a loaded 2-core box, so a generous limit.
+describe('the dialo process', { timeout: 120_000 }, () => {
   it.each([
     [{ HTTP_PORT: 'abc' }, 'HTTP_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
