@@ -18,7 +18,13 @@ interface RunningRole {
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   if (config.roles.has('api')) {
-    const api = await buildApi({ db: database.db, dialect: database.dialect, logger });
+    const api = await buildApi({
+      db: database.db,
+      dialect: database.dialect,
+      logger,
+      publicUrl: config.publicUrl,
+      sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+    });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
     process.stdout.write(`Dialo listening at ${address}\n`);

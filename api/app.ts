@@ -2,18 +2,25 @@
  * Builds the HTTP API: plugins first, then one route module per area. Dependencies come in explicitly;
  * nothing here reads config or the environment.
  */
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 
 export interface ApiDeps {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly logger: Logger;
+  /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
+  readonly publicUrl: string;
+  readonly sessions: SessionSettings;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -26,6 +33,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   healthRoutes(app, deps);
+  await app.register(cookie);
+  registerAuth(app, sessionAuthenticator(deps.db));
+  await app.register(async (scope) => authRoutes(scope, deps));
   await app.ready();
   return app;
 }
