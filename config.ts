@@ -45,6 +45,12 @@ export interface Config {
   readonly sip: SipConfig | undefined;
   /** How long shutdown waits for in-flight work before closing the database anyway. */
   readonly shutdownGraceMs: number;
+  /** Where users reach Dialo (no trailing slash): e-mail links point here. https unless it is localhost. */
+  readonly publicUrl: string;
+  /** Cookies carry `Secure` unless {@link Config.publicUrl} is a localhost URL. */
+  readonly secureCookies: boolean;
+  /** How long a login session lasts. */
+  readonly sessionTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +149,24 @@ function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
   };
 }
 
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
+  const raw = read(env, 'PUBLIC_URL') ?? 'http://127.0.0.1:8080';
+  const expected = 'an https:// URL (http:// only for localhost), without path';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', expected, raw);
+  }
+  const local = LOCAL_HOSTS.has(url.hostname);
+  if ((url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) || url.pathname !== '/' || url.search !== '') {
+    throw new ConfigError('PUBLIC_URL', expected, raw);
+  }
+  return { publicUrl: url.origin, secureCookies: !local };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   return {
@@ -156,6 +180,8 @@ export function loadConfig(env: Env): Config {
     drachtio: drachtio(env),
     sip: sip(env, read(env, 'DRACHTIO_HOST') !== undefined),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    ...publicUrl(env),
+    sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
   };
 }
 

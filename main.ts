@@ -21,7 +21,15 @@ interface RunningRole {
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   if (config.roles.has('api')) {
-    const api = await buildApi({ db: database.db, dialect: database.dialect, logger, metrics, sip: config.sip });
+    const api = await buildApi({
+      db: database.db,
+      dialect: database.dialect,
+      logger,
+      metrics,
+      sip: config.sip,
+      publicUrl: config.publicUrl,
+      sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+    });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
     process.stdout.write(`Dialo listening at ${address}\n`);

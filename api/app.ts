@@ -2,6 +2,7 @@
  * Builds the HTTP API: plugins first, then one route module per area. Dependencies come in explicitly;
  * nothing here reads config or the environment.
  */
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { SipConfig } from '../config.ts';
@@ -9,7 +10,10 @@ import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 
@@ -20,6 +24,9 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   /** Absent when SIP is not configured: SIP routes then answer 503. */
   readonly sip: SipConfig | undefined;
+  /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
+  readonly publicUrl: string;
+  readonly sessions: SessionSettings;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -33,6 +40,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   healthRoutes(app, deps);
   sipRoutes(app, deps);
+  await app.register(cookie);
+  registerAuth(app, sessionAuthenticator(deps.db));
+  await app.register(async (scope) => authRoutes(scope, deps));
   await app.ready();
   return app;
 }

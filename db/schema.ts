@@ -119,6 +119,45 @@ export interface CdrsTable {
   node_id: string;
 }
 
+export interface SessionsTable {
+  id: Generated<string>;
+  account_id: string;
+  /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+
+export interface EmailTokensTable {
+  id: Generated<string>;
+  account_id: string;
+  purpose: EmailTokenPurpose;
+  /** SHA-256 (hex) of the token sent by e-mail. */
+  token_hash: string;
+  /** On an e-mail change: the new address, which takes effect once this token is used. */
+  new_email: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<number>;
+  /** Null for mail not tied to an account; the row goes when the account is erased. */
+  account_id: string | null;
+  /** What the mail is, e.g. `verify_email`, `password_reset`, `policy_notice`. */
+  kind: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  created_at: CreatedAt;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  sent_at: Date | null;
+  last_error: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -127,6 +166,9 @@ export interface Database {
   trunks: TrunksTable;
   dids: DidsTable;
   cdrs: CdrsTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  email_outbox: EmailOutboxTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -134,3 +176,6 @@ export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Registration = Selectable<RegistrationsTable>;
+export type Session = Selectable<SessionsTable>;
+export type EmailToken = Selectable<EmailTokensTable>;
+export type OutboxEmail = Selectable<EmailOutboxTable>;

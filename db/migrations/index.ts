@@ -4,11 +4,15 @@
  */
 import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
+import * as sessions from './0002-sessions.ts';
+import * as emailOutbox from './0003-email-outbox.ts';
 import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
+  '0002-sessions': sessions,
+  '0003-email-outbox': emailOutbox,
   '0020-sip': sip,
   '0021-calls': calls,
 };
