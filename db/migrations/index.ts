@@ -4,7 +4,15 @@
  */
 import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
+import * as rates from './0010-rates.ts';
+import * as ledger from './0011-ledger.ts';
+import * as reservations from './0012-reservations.ts';
+import * as payments from './0013-payments.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
+  '0010-rates': rates,
+  '0011-ledger': ledger,
+  '0012-reservations': reservations,
+  '0013-payments': payments,
 };
