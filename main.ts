@@ -8,6 +8,7 @@ import { buildApi } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
+import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 interface RunningRole {
@@ -29,6 +30,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
   }
   if (config.roles.has('jobs')) {
     const jobs: Job[] = [];
+    jobs.push(expireReservationsJob(database.db, noCallRecords));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }
