@@ -44,25 +44,26 @@ describeEachDialect('reservations', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(963_000);
   });
 
-  it('charges no more than it held when settled with more seconds than it allowed', async () => {
+  /** An account with 0.10 of credit holding one call at 0.06/min billed per second. */
+  async function oneHeldCall() {
     const { db } = database();
     const accountId = await createAccount(db);
     await credit(db, accountId, 100_000);
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
     const held = await reserve(db, accountId, rate, limits);
     if (!held.ok) throw new Error('expected a reservation');
+    return { db, accountId, held };
+  }
+
+  it('charges no more than it held when settled with more seconds than it allowed', async () => {
+    const { db, accountId, held } = await oneHeldCall();
     expect(held.maxSeconds).toBe(100);
     expect(await settle(db, held.reservationId, 5000)).toBe(held.hold);
     expect((await balanceOf(db, accountId)).balance).toBe(0);
   });
 
   it('releases without a charge', async () => {
-    const { db } = database();
-    const accountId = await createAccount(db);
-    await credit(db, accountId, 100_000);
-    const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
-    const held = await reserve(db, accountId, rate, limits);
-    if (!held.ok) throw new Error('expected a reservation');
+    const { db, accountId, held } = await oneHeldCall();
     await release(db, held.reservationId);
     expect(await balanceOf(db, accountId)).toEqual({ balance: 100_000, reserved: 0, available: 100_000 });
   });
