@@ -4,7 +4,8 @@
  * the database.
  */
 import { loadConfigOrExit, type Config } from './config.ts';
-import { buildApi } from './api/app.ts';
+import Stripe from 'stripe';
+import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
@@ -19,7 +20,12 @@ interface RunningRole {
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   if (config.roles.has('api')) {
-    const api = await buildApi({ db: database.db, dialect: database.dialect, logger });
+    const payments: Payments | undefined = config.stripe && {
+      stripe: new Stripe(config.stripe.secretKey),
+      publishableKey: config.stripe.publishableKey,
+      webhookSecret: config.stripe.webhookSecret,
+    };
+    const api = await buildApi({ db: database.db, dialect: database.dialect, logger, billing: config.billing, payments });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
     process.stdout.write(`Dialo listening at ${address}\n`);
