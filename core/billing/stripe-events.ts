@@ -55,7 +55,7 @@ async function paymentSucceeded(trx: Kysely<Database>, intent: Stripe.PaymentInt
 async function refunded(trx: Kysely<Database>, refund: Stripe.Refund): Promise<string> {
   // A refund that failed or was canceled returned no money to the card.
   if (refund.status !== 'succeeded' && refund.status !== 'pending') return `ignored: refund ${refund.status}`;
-  const topUp = await topUpFor(trx, intentId(refund.payment_intent));
+  const topUp = await topUpFor(trx, intentId(refund.payment_intent), refund.metadata);
   if (topUp === undefined) return 'ignored: not a Dialo top-up';
   const entry = await appendEntry(trx, {
     accountId: topUp.account_id,
