@@ -34,6 +34,27 @@ export interface SipConfig {
   readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
 }
 
+export interface BillingConfig {
+  /** ISO 4217, lower case as Stripe writes it: one currency per deployment. */
+  readonly currency: string;
+  /** Calls one account may have in progress at once. */
+  readonly maxConcurrentCalls: number;
+  /** The longest call allowed whatever the credit. */
+  readonly maxCallSeconds: number;
+  /** Setup time on top of a call's maximum before its credit hold counts as stale and is expired. */
+  readonly reservationGraceSeconds: number;
+  /** Top-up bounds in the currency's minor unit (cents). */
+  readonly topUpMinMinor: number;
+  readonly topUpMaxMinor: number;
+}
+
+/** All three keys, or none (then top-ups answer "payments not configured"). */
+export interface StripeConfig {
+  readonly secretKey: string;
+  readonly publishableKey: string;
+  readonly webhookSecret: string;
+}
+
 export interface Config {
   readonly roles: ReadonlySet<Role>;
   readonly http: { readonly host: string; readonly port: number };
@@ -51,6 +72,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** How long a login session lasts. */
   readonly sessionTtlHours: number;
+  readonly billing: BillingConfig;
+  readonly stripe: StripeConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +190,36 @@ function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
   return { publicUrl: url.origin, secureCookies: !local };
 }
 
+function billing(env: Env): BillingConfig {
+  const currency = (read(env, 'BILLING_CURRENCY') ?? 'usd').toLowerCase();
+  if (!/^[a-z]{3}$/.test(currency) || !Intl.supportedValuesOf('currency').includes(currency.toUpperCase())) {
+    throw new ConfigError('BILLING_CURRENCY', 'an ISO 4217 currency code such as usd', currency);
+  }
+  const topUpMinMinor = integer(env, 'TOPUP_MIN_MINOR', 500, 1, 100_000_000);
+  const topUpMaxMinor = integer(env, 'TOPUP_MAX_MINOR', 50_000, 1, 100_000_000);
+  if (topUpMaxMinor < topUpMinMinor) throw new ConfigError('TOPUP_MAX_MINOR', `at least TOPUP_MIN_MINOR (${topUpMinMinor})`, String(topUpMaxMinor));
+  return {
+    currency,
+    maxConcurrentCalls: integer(env, 'BILLING_MAX_CONCURRENT_CALLS', 3, 1, 1000),
+    maxCallSeconds: integer(env, 'BILLING_MAX_CALL_SECONDS', 14_400, 60, 86_400),
+    reservationGraceSeconds: integer(env, 'BILLING_RESERVATION_GRACE_SECONDS', 180, 10, 3600),
+    topUpMinMinor,
+    topUpMaxMinor,
+  };
+}
+
+function stripe(env: Env): StripeConfig | undefined {
+  const names = ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
+  const [secretKey, publishableKey, webhookSecret] = names.map((name) => read(env, name));
+  if (secretKey === undefined && publishableKey === undefined && webhookSecret === undefined) return undefined;
+  const missing = names.find((name) => read(env, name) === undefined);
+  if (missing !== undefined) throw new ConfigError(missing, 'set when any STRIPE_* key is set (all three or none)', undefined);
+  if (!/^(sk|rk)_/.test(secretKey!)) throw new ConfigError('STRIPE_SECRET_KEY', 'a Stripe secret key (sk_...)', '<redacted>');
+  if (!/^pk_/.test(publishableKey!)) throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'a Stripe publishable key (pk_...)', publishableKey);
+  if (!/^whsec_/.test(webhookSecret!)) throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'a Stripe webhook signing secret (whsec_...)', '<redacted>');
+  return { secretKey: secretKey!, publishableKey: publishableKey!, webhookSecret: webhookSecret! };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   return {
@@ -182,6 +235,8 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     ...publicUrl(env),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
+    billing: billing(env),
+    stripe: stripe(env),
   };
 }
 

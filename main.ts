@@ -4,10 +4,12 @@
  * the database.
  */
 import { loadConfigOrExit, type Config } from './config.ts';
-import { buildApi } from './api/app.ts';
+import Stripe from 'stripe';
+import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
+import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
@@ -21,6 +23,11 @@ interface RunningRole {
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   if (config.roles.has('api')) {
+    const payments: Payments | undefined = config.stripe && {
+      stripe: new Stripe(config.stripe.secretKey),
+      publishableKey: config.stripe.publishableKey,
+      webhookSecret: config.stripe.webhookSecret,
+    };
     const api = await buildApi({
       db: database.db,
       dialect: database.dialect,
@@ -29,6 +36,8 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       sip: config.sip,
       publicUrl: config.publicUrl,
       sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+      billing: config.billing,
+      payments,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -50,6 +59,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         everyMs: 60_000,
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
+      expireReservationsJob(database.db, noCallRecords),
     ];
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });

@@ -5,17 +5,28 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { SipConfig } from '../config.ts';
+import type { Stripe } from 'stripe';
+import type { BillingConfig, SipConfig } from '../config.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { registerAuth } from './plugins/auth.ts';
+import { registerAuth, type Authenticator } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { authRoutes } from './routes/auth.ts';
+import { billingRoutes } from './routes/billing.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+
+/** Card payments, when Stripe keys are configured. */
+export interface Payments {
+  readonly stripe: Stripe;
+  readonly publishableKey: string;
+  readonly webhookSecret: string;
+}
 
 export interface ApiDeps {
   readonly db: Kysely<Database>;
@@ -27,6 +38,12 @@ export interface ApiDeps {
   /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
   readonly publicUrl: string;
   readonly sessions: SessionSettings;
+  /** Currency, limits and top-up bounds. */
+  readonly billing: BillingConfig;
+  /** Without it top-ups answer "payments not configured" (503). */
+  readonly payments: Payments | undefined;
+  /** Who is calling; the session cookie unless a suite substitutes its own. */
+  readonly authenticate?: Authenticator;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -39,10 +56,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   healthRoutes(app, deps);
-  sipRoutes(app, deps);
   await app.register(cookie);
-  registerAuth(app, sessionAuthenticator(deps.db));
+  registerAuth(app, deps.authenticate ?? sessionAuthenticator(deps.db));
   await app.register(async (scope) => authRoutes(scope, deps));
+  sipRoutes(app, deps);
+  billingRoutes(app, deps);
+  adminBillingRoutes(app, deps);
+  await app.register(stripeWebhookRoutes(deps));
   await app.ready();
   return app;
 }

@@ -169,6 +169,13 @@ export interface Database {
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   email_outbox: EmailOutboxTable;
+  rates: RatesTable;
+  account_balances: AccountBalancesTable;
+  ledger_entries: LedgerEntriesTable;
+  reservations: ReservationsTable;
+  top_ups: TopUpsTable;
+  stripe_events: StripeEventsTable;
+  account_holds: AccountHoldsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -179,3 +186,95 @@ export type Registration = Selectable<RegistrationsTable>;
 export type Session = Selectable<SessionsTable>;
 export type EmailToken = Selectable<EmailTokensTable>;
 export type OutboxEmail = Selectable<EmailOutboxTable>;
+
+/** Amounts below are integer micro-units (1/1,000,000 of the currency unit; core/money.ts). */
+export interface RatesTable {
+  id: Generated<number>;
+  /** E.164 digits without "+". */
+  prefix: string;
+  description: ColumnType<string, string | undefined, string>;
+  price_per_minute: number;
+  first_increment: number;
+  next_increment: number;
+  connection_fee: ColumnType<number, number | undefined, number>;
+  effective_from: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** Maintained by a trigger on ledger_entries; read-only for the application. */
+export interface AccountBalancesTable {
+  account_id: string;
+  balance: ColumnType<number, number | undefined, never>;
+  entries: ColumnType<number, number | undefined, never>;
+  updated_at: CreatedAt;
+}
+
+export type LedgerEntryKind = 'top_up' | 'call_charge' | 'refund' | 'dispute' | 'adjustment';
+
+/** Append-only: UPDATE and DELETE are refused by a trigger. */
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  account_id: string;
+  kind: LedgerEntryKind;
+  amount: number;
+  reference: string | null;
+  reason: string | null;
+  actor_account_id: string | null;
+  created_at: CreatedAt;
+}
+
+export type ReservationStatus = 'active' | 'settled' | 'released' | 'expired';
+
+export interface ReservationsTable {
+  id: Generated<string>;
+  account_id: string;
+  status: ColumnType<ReservationStatus, ReservationStatus | undefined, ReservationStatus>;
+  rate_id: number | null;
+  price_per_minute: number;
+  first_increment: number;
+  next_increment: number;
+  connection_fee: number;
+  max_seconds: number;
+  hold: number;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  closed_at: Date | null;
+  billable_seconds: number | null;
+  charged: number | null;
+}
+
+export interface TopUpsTable {
+  id: Generated<string>;
+  account_id: string;
+  request_key: string;
+  /** In the currency's minor unit, as Stripe counts it (not micro-units). */
+  amount_minor: number;
+  currency: string;
+  payment_intent_id: string | null;
+  status: ColumnType<'pending' | 'succeeded', 'pending' | 'succeeded' | undefined, 'pending' | 'succeeded'>;
+  created_at: CreatedAt;
+  succeeded_at: Date | null;
+}
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  /** What processing did: 'credited', 'refunded', 'disputed', 'ignored: ...'. */
+  outcome: string;
+  processed_at: CreatedAt;
+}
+
+export interface AccountHoldsTable {
+  id: Generated<number>;
+  account_id: string;
+  kind: 'dispute';
+  /** The Stripe dispute id. */
+  reference: string;
+  created_at: CreatedAt;
+  released_at: Date | null;
+}
+
+export type Rate = Selectable<RatesTable>;
+export type LedgerEntry = Selectable<LedgerEntriesTable>;
+export type Reservation = Selectable<ReservationsTable>;
+export type TopUp = Selectable<TopUpsTable>;

@@ -9,6 +9,7 @@ import { buildApi, type ApiDeps } from '../../api/app.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
 import type { AccountRole, Database } from '../../db/schema.ts';
+import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics } from '../../metrics.ts';
 import type { TestDatabase } from './databases.ts';
@@ -24,6 +25,8 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     logger: createLogger('silent'),
     metrics: createMetrics({ processMetrics: false }),
     sip: undefined,
+    billing: loadConfig({}).billing,
+    payments: undefined,
     publicUrl: TEST_PUBLIC_URL,
     sessions: { secureCookies: false, ttlHours: 1 },
     ...overrides,

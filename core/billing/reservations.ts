@@ -1,0 +1,178 @@
+/**
+ * Credit held for calls in progress. `reserve` works out the longest call the available credit
+ * (balance minus other holds) pays for at the call's rate and holds its price; `settle` charges the
+ * billable seconds (never more than was held) and frees the hold; `release` frees it without a charge.
+ * Every step locks the account's balance row first, then the reservation: one order, no deadlocks.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, Rate, Reservation } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { micros, negate, type Micros } from '../money.ts';
+import { appendEntry, balanceOf, lockBalance } from './ledger.ts';
+import { chargeFor, maxSecondsFor, tariffOf } from './rating.ts';
+
+export interface ReservationLimits {
+  /** Calls one account may have in progress at once (a fraud limit). */
+  readonly maxConcurrent: number;
+  /** No call is allowed longer than this, whatever the credit (also bounds a free rate). */
+  readonly maxCallSeconds: number;
+  /** Ringing/setup time on top of the call's maximum before a reservation counts as stale. */
+  readonly setupGraceSeconds: number;
+}
+
+export type ReserveResult =
+  | { readonly ok: true; readonly reservationId: string; readonly maxSeconds: number; readonly hold: Micros }
+  | { readonly ok: false; readonly reason: 'insufficient-credit' | 'too-many-calls' };
+
+/**
+ * Holds credit for a call at `rate`. Refuses when the account already has `maxConcurrent` calls in
+ * progress or the available credit does not cover the first increment.
+ * @example
+ * const held = await reserve(db, accountId, rate, limits);
+ * if (held.ok) startCall({ maxSeconds: held.maxSeconds });
+ */
+export async function reserve(
+  db: Kysely<Database>,
+  accountId: string,
+  rate: Pick<Rate, 'id' | 'price_per_minute' | 'first_increment' | 'next_increment' | 'connection_fee'>,
+  limits: ReservationLimits,
+): Promise<ReserveResult> {
+  return inTransaction(db, async (trx) => {
+    await lockBalance(trx, accountId);
+    const active = await trx
+      .selectFrom('reservations')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
+    if (Number(active.count) >= limits.maxConcurrent) return { ok: false, reason: 'too-many-calls' };
+    const { available } = await balanceOf(trx, accountId);
+    const tariff = tariffOf(rate);
+    const maxSeconds = maxSecondsFor(tariff, available, limits.maxCallSeconds);
+    if (maxSeconds === 0) return { ok: false, reason: 'insufficient-credit' };
+    const hold = chargeFor(tariff, maxSeconds);
+    const created = await trx
+      .insertInto('reservations')
+      .values({
+        account_id: accountId,
+        rate_id: rate.id,
+        price_per_minute: tariff.pricePerMinute,
+        first_increment: tariff.firstIncrement,
+        next_increment: tariff.nextIncrement,
+        connection_fee: tariff.connectionFee,
+        max_seconds: maxSeconds,
+        hold,
+        expires_at: new Date(Date.now() + (maxSeconds + limits.setupGraceSeconds) * 1000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ok: true, reservationId: created.id, maxSeconds, hold };
+  });
+}
+
+export class ReservationClosedError extends Error {
+  constructor(
+    readonly reservationId: string,
+    readonly status: string,
+  ) {
+    super(`reservation ${reservationId} is ${status}`);
+    this.name = 'ReservationClosedError';
+  }
+}
+
+export class ReservationNotFoundError extends Error {
+  constructor(readonly reservationId: string) {
+    super(`no reservation ${reservationId}`);
+    this.name = 'ReservationNotFoundError';
+  }
+}
+
+/** Locks account then reservation; the reservation must still be active. */
+async function lockActive(trx: Kysely<Database>, reservationId: string): Promise<Reservation> {
+  const owner = await trx.selectFrom('reservations').select('account_id').where('id', '=', reservationId).executeTakeFirst();
+  if (owner === undefined) throw new ReservationNotFoundError(reservationId);
+  await lockBalance(trx, owner.account_id);
+  const reservation = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).forUpdate().executeTakeFirstOrThrow();
+  if (reservation.status !== 'active') throw new ReservationClosedError(reservationId, reservation.status);
+  return reservation;
+}
+
+async function close(
+  trx: Kysely<Database>,
+  reservation: Reservation,
+  status: 'settled' | 'released' | 'expired',
+  billableSeconds: number,
+): Promise<Micros> {
+  // Never more than was held: a call that ran past its maximum (a late BYE) costs at most the hold.
+  const charged = micros(Math.min(chargeFor(tariffOf(reservation), billableSeconds), reservation.hold));
+  if (charged > 0) {
+    await appendEntry(trx, { accountId: reservation.account_id, kind: 'call_charge', amount: negate(charged), reference: reservation.id });
+  }
+  await trx
+    .updateTable('reservations')
+    .set({ status, closed_at: new Date(), billable_seconds: billableSeconds, charged })
+    .where('id', '=', reservation.id)
+    .execute();
+  return charged;
+}
+
+/**
+ * Ends a call: charges `billableSeconds` at the reserved rate, capped at the hold, and frees the hold.
+ * Throws {@link ReservationClosedError} if it was already settled, released or expired.
+ * @example const charged = await settle(db, reservationId, 125);
+ */
+export async function settle(db: Kysely<Database>, reservationId: string, billableSeconds: number): Promise<Micros> {
+  return inTransaction(db, async (trx) => close(trx, await lockActive(trx, reservationId), 'settled', billableSeconds));
+}
+
+/**
+ * Frees a hold without a charge (the call never connected).
+ * Throws {@link ReservationClosedError} if it was already closed.
+ * @example await release(db, reservationId);
+ */
+export async function release(db: Kysely<Database>, reservationId: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await close(trx, await lockActive(trx, reservationId), 'released', 0);
+  });
+}
+
+/** Billable seconds of the call a reservation was for, from its call record; null when there is none. */
+export type BillableSecondsLookup = (reservation: Reservation) => Promise<number | null>;
+
+/**
+ * Closes reservations past their expiry (their process died mid-call): charged from the call record's
+ * billable seconds when `lookup` finds one, else closed without a charge. Status `expired` either way.
+ * @example await expireStaleReservations(db, new Date(), async () => null);
+ */
+export async function expireStaleReservations(
+  db: Kysely<Database>,
+  now: Date,
+  lookup: BillableSecondsLookup,
+): Promise<{ expired: number; charged: number }> {
+  const stale = await db
+    .selectFrom('reservations')
+    .select('id')
+    .where('status', '=', 'active')
+    .where('expires_at', '<', now)
+    .orderBy('expires_at')
+    .limit(500)
+    .execute();
+  let expired = 0;
+  let charged = 0;
+  for (const { id } of stale) {
+    await inTransaction(db, async (trx) => {
+      let reservation: Reservation;
+      try {
+        reservation = await lockActive(trx, id);
+      } catch (error) {
+        if (error instanceof ReservationClosedError) return; // settled meanwhile by its call
+        throw error;
+      }
+      const seconds = await lookup(reservation);
+      const amount = await close(trx, reservation, 'expired', seconds ?? 0);
+      expired += 1;
+      charged += amount;
+    });
+  }
+  return { expired, charged };
+}

@@ -1,0 +1,121 @@
+/**
+ * Applies a signature-verified Stripe event to the ledger, exactly once per event id: the event id is
+ * claimed in `stripe_events` in the same transaction as its effect, so a duplicate (even a concurrent
+ * one, which waits on the claim) finds it taken and changes nothing. Effects are keyed by the Stripe
+ * object (payment intent, refund, dispute), so any delivery order gives the same ledger.
+ *
+ * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry),
+ * charge.dispute.created (negative entry + a hold on the account's records).
+ */
+import type { Kysely } from 'kysely';
+import type { Stripe } from 'stripe';
+import type { Database } from '../../db/schema.ts';
+import { fromMinorUnits, negate } from '../money.ts';
+import { appendEntry } from './ledger.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Finds the top-up (and so the account) a payment belongs to: by intent id, or by the top-up id we put in
+ * the intent's metadata (the webhook can beat our own write of the intent id).
+ */
+async function topUpFor(trx: Kysely<Database>, paymentIntentId: string | null, metadata?: Stripe.Metadata | null) {
+  const topUpId = metadata?.dialo_top_up_id;
+  const byId = topUpId !== undefined && UUID.test(topUpId) ? topUpId : undefined;
+  if (paymentIntentId === null && byId === undefined) return undefined;
+  return trx
+    .selectFrom('top_ups')
+    .selectAll()
+    .where((eb) => eb.or([...(paymentIntentId === null ? [] : [eb('payment_intent_id', '=', paymentIntentId)]), ...(byId === undefined ? [] : [eb('id', '=', byId)])]))
+    .executeTakeFirst();
+}
+
+function intentId(value: string | { id: string } | null): string | null {
+  return value === null ? null : typeof value === 'string' ? value : value.id;
+}
+
+async function paymentSucceeded(trx: Kysely<Database>, intent: Stripe.PaymentIntent): Promise<string> {
+  const topUp = await topUpFor(trx, intent.id, intent.metadata);
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  if (intent.currency !== topUp.currency) return `ignored: currency ${intent.currency} is not ${topUp.currency}`;
+  await trx
+    .updateTable('top_ups')
+    .set({ status: 'succeeded', succeeded_at: new Date(), payment_intent_id: intent.id })
+    .where('id', '=', topUp.id)
+    .execute();
+  const entry = await appendEntry(trx, {
+    accountId: topUp.account_id,
+    kind: 'top_up',
+    amount: fromMinorUnits(intent.amount_received, intent.currency),
+    reference: intent.id,
+  });
+  return entry === null ? 'already credited' : 'credited';
+}
+
+async function refunded(trx: Kysely<Database>, refund: Stripe.Refund): Promise<string> {
+  // A refund that failed or was canceled returned no money to the card.
+  if (refund.status !== 'succeeded' && refund.status !== 'pending') return `ignored: refund ${refund.status}`;
+  const topUp = await topUpFor(trx, intentId(refund.payment_intent), refund.metadata);
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  const entry = await appendEntry(trx, {
+    accountId: topUp.account_id,
+    kind: 'refund',
+    amount: negate(fromMinorUnits(refund.amount, refund.currency)),
+    reference: refund.id,
+  });
+  return entry === null ? 'already refunded' : 'refunded';
+}
+
+async function disputed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise<string> {
+  const topUp = await topUpFor(trx, intentId(dispute.payment_intent));
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  // Stripe takes the disputed amount back when the dispute opens.
+  await appendEntry(trx, {
+    accountId: topUp.account_id,
+    kind: 'dispute',
+    amount: negate(fromMinorUnits(dispute.amount, dispute.currency)),
+    reference: dispute.id,
+    reason: dispute.reason,
+  });
+  await trx
+    .insertInto('account_holds')
+    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id })
+    .onConflict((conflict) => conflict.columns(['kind', 'reference']).doNothing())
+    .execute();
+  return 'disputed';
+}
+
+function apply(trx: Kysely<Database>, event: Stripe.Event): Promise<string> {
+  switch (event.type) {
+    case 'payment_intent.succeeded':
+      return paymentSucceeded(trx, event.data.object);
+    case 'refund.created':
+    case 'refund.updated':
+      return refunded(trx, event.data.object);
+    case 'charge.dispute.created':
+      return disputed(trx, event.data.object);
+    default:
+      return Promise.resolve(`ignored: ${event.type} is not used`);
+  }
+}
+
+/**
+ * Processes one verified event; returns what it did, or 'duplicate' when its id was processed before.
+ * @example
+ * const event = stripe.webhooks.constructEvent(rawBody, signature, webhookSecret);
+ * await processStripeEvent(db, event);
+ */
+export async function processStripeEvent(db: Kysely<Database>, event: Stripe.Event): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .insertInto('stripe_events')
+      .values({ id: event.id, type: event.type, outcome: 'processing' })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (claimed === undefined) return 'duplicate';
+    const outcome = await apply(trx, event);
+    await trx.updateTable('stripe_events').set({ outcome }).where('id', '=', event.id).execute();
+    return outcome;
+  });
+}

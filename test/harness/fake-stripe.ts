@@ -1,0 +1,120 @@
+/**
+ * A local stand-in for api.stripe.com (unreachable here): answers the endpoints Dialo uses in Stripe's
+ * documented shapes, honours Idempotency-Key like Stripe (same key, same response), and records every
+ * request. Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey: string | undefined;
+  readonly authorization: string | undefined;
+  /** The form-encoded body as flat keys: `metadata[dialo_account_id]`. */
+  readonly form: Record<string, string>;
+}
+
+export interface FakeStripe {
+  readonly stripe: Stripe;
+  readonly requests: RecordedRequest[];
+  readonly webhookSecret: string;
+  /** A webhook body and its Stripe-Signature header for an event carrying `object`. */
+  signedEvent(type: string, object: Record<string, unknown>, id?: string): { payload: string; signature: string; id: string };
+  close(): Promise<void>;
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+
+function metadataOf(form: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(form)
+      .filter(([key]) => key.startsWith('metadata['))
+      .map(([key, value]) => [key.slice('metadata['.length, -1), value]),
+  );
+}
+
+function paymentIntent(form: Record<string, string>) {
+  const intentId = id('pi');
+  return {
+    id: intentId,
+    object: 'payment_intent',
+    amount: Number(form.amount),
+    amount_received: 0,
+    currency: form.currency,
+    client_secret: `${intentId}_secret_${randomBytes(8).toString('hex')}`,
+    status: 'requires_payment_method',
+    description: form.description ?? null,
+    metadata: metadataOf(form),
+    livemode: false,
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
+function refund(form: Record<string, string>) {
+  return {
+    id: id('re'),
+    object: 'refund',
+    amount: Number(form.amount ?? 1000),
+    currency: 'usd',
+    payment_intent: form.payment_intent,
+    status: 'succeeded',
+    metadata: metadataOf(form),
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
+async function body(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startFakeStripe(): Promise<FakeStripe> {
+  const requests: RecordedRequest[] = [];
+  const byKey = new Map<string, unknown>();
+  const server: Server = createServer((request, response) => {
+    void body(request).then((text) => {
+      const form = Object.fromEntries(new URLSearchParams(text));
+      const path = (request.url ?? '').split('?')[0] ?? '';
+      const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+      requests.push({ method: request.method ?? '', path, idempotencyKey, authorization: request.headers.authorization, form });
+      const answer = (status: number, json: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
+        response.end(JSON.stringify(json));
+      };
+      const create = request.method === 'POST' && path === '/v1/payment_intents' ? paymentIntent : request.method === 'POST' && path === '/v1/refunds' ? refund : undefined;
+      if (create === undefined) return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
+      const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
+      const result = (key !== undefined && byKey.get(key)) || create(form);
+      if (key !== undefined) byKey.set(key, result);
+      answer(200, result);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const stripe = new Stripe('sk_test_fake', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  return {
+    stripe,
+    requests,
+    webhookSecret,
+    signedEvent(type, object, eventId = id('evt')) {
+      const payload = JSON.stringify({
+        id: eventId,
+        object: 'event',
+        type,
+        api_version: Stripe.API_VERSION,
+        created: Math.floor(Date.now() / 1000),
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        data: { object },
+      });
+      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret }), id: eventId };
+    },
+    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
