@@ -114,9 +114,11 @@ export interface CdrsTable {
   answered_at: Date | null;
   ended_at: Date | null;
   billable_seconds: number | null;
-  /** Minor units charged (see core/money.ts). */
+  /** Micro-units charged (core/money.ts). */
   cost: number | null;
   node_id: string;
+  /** The credit hold of an outbound call (migration 0022). */
+  reservation_id: string | null;
 }
 
 export interface SessionsTable {

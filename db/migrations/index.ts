@@ -12,6 +12,7 @@ import * as reservations from './0012-reservations.ts';
 import * as payments from './0013-payments.ts';
 import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
+import * as cdrReservations from './0022-cdr-reservations.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0013-payments': payments,
   '0020-sip': sip,
   '0021-calls': calls,
+  '0022-cdr-reservations': cdrReservations,
 };

@@ -10,7 +10,7 @@ import { refusal } from '../../core/calls/refusal.ts';
 import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
-import { dial, DialFailed, type Dialog } from '../call/dial.ts';
+import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import type { SrfRequest, SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -26,13 +26,13 @@ async function callerIdOf(deps: CallDeps, accountId: string): Promise<string | u
   return did?.e164 ?? deps.defaultCallerId;
 }
 
-function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined) {
+function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): DialTarget {
   const hop = new URL(trunk.outbound_uri!.replace(/^sip:/, 'sip://'));
   return {
     uri: `sip:${number}@${hop.host}`,
     proxy: trunk.outbound_uri!,
     ...(trunk.auth_username && trunk.auth_password ? { auth: { username: trunk.auth_username, password: trunk.auth_password } } : {}),
-    headers: callerId === undefined ? {} : { From: `<sip:${callerId}@${hop.hostname}>` },
+    headers: callerId === undefined ? {} : ({ From: `<sip:${callerId}@${hop.hostname}>` } as Record<string, string>),
   };
 }
 
