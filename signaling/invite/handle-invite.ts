@@ -25,12 +25,16 @@ export async function refuseCall(
   call: { direction: 'outbound' | 'inbound' | 'onnet'; accountId: string | null; cdrId?: string },
   why: Refusal,
 ): Promise<void> {
-  sendReply(res, refusalReply(why));
   deps.metrics.callRefusals.inc({ reason: why.reason });
-  const cdrId =
-    call.cdrId ??
-    (await openCdr(deps.db, { sipCallId: facts.callId, direction: call.direction, accountId: call.accountId, fromNumber: null, toNumber: facts.dialled || null, nodeId: deps.nodeId }));
-  await recordCdrState(deps.db, cdrId, { phase: 'refused', refusal: why });
+  try {
+    // Recorded before the caller hears it, so the record never lags what the caller saw.
+    const cdrId =
+      call.cdrId ??
+      (await openCdr(deps.db, { sipCallId: facts.callId, direction: call.direction, accountId: call.accountId, fromNumber: null, toNumber: facts.dialled || null, nodeId: deps.nodeId }));
+    await recordCdrState(deps.db, cdrId, { phase: 'refused', refusal: why });
+  } finally {
+    sendReply(res, refusalReply(why));
+  }
 }
 
 /** Whether a live registration was made from this address and port: the device is ours, so it gets a challenge. */

@@ -57,6 +57,7 @@ async function dialTrunks(
   for (const trunk of trunks) {
     if (cancelled) break;
     onAttempt(trunk);
+    deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
     const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), facts.sdp, (status, sdp) => {
       if (!res.finalResponseSent && status > 100) res.send(status, sdp ? { body: sdp } : {});
     });

@@ -1,10 +1,10 @@
-import { parseUri } from 'drachtio-srf';
+import Srf from 'drachtio-srf';
 import type { SrfRequest } from '../srf.ts';
 import type { InviteFacts } from './call-context.ts';
 
 /** Reads the facts the call flow needs off a new INVITE. */
 export function readInvite(req: SrfRequest): InviteFacts {
-  const user = parseUri(req.uri)?.user ?? '';
+  const user = Srf.parseUri(req.uri)?.user ?? '';
   let dialled = user;
   try {
     dialled = decodeURIComponent(user);
