@@ -34,6 +34,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** How long a login session lasts. */
   readonly sessionTtlHours: number;
+  /** Outgoing mail; absent when SMTP_URL is unset: mail then waits in the outbox. */
+  readonly smtp: { readonly url: string; readonly from: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +122,15 @@ function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
   return { publicUrl: url.origin, secureCookies: !local };
 }
 
+function smtp(env: Env): Config['smtp'] {
+  const url = read(env, 'SMTP_URL');
+  if (url === undefined) return undefined;
+  if (!/^smtps?:\/\/[^/]+/.test(url)) throw new ConfigError('SMTP_URL', 'an smtp:// or smtps:// URL', '<redacted>');
+  const from = read(env, 'MAIL_FROM') ?? 'Dialo <no-reply@localhost>';
+  if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('MAIL_FROM', 'a sender such as "Dialo <no-reply@example.org>"', from);
+  return { url, from };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   return {
@@ -134,6 +145,7 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     ...publicUrl(env),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
+    smtp: smtp(env),
   };
 }
 

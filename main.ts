@@ -7,6 +7,7 @@ import { loadConfigOrExit, type Config } from './config.ts';
 import { buildApi } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -35,6 +36,8 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
   }
   if (config.roles.has('jobs')) {
     const jobs: Job[] = [];
+    if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
+    else logger.warn('SMTP_URL unset: mail is queued in the outbox but not sent');
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }

@@ -75,12 +75,22 @@ export interface EmailOutboxTable {
   last_error: string | null;
 }
 
+export interface RateLimitCountersTable {
+  /** e.g. `login:ip:203.0.113.7`, `login:email:<sha256 of the address>`. */
+  key: string;
+  window_start: Date;
+  hits: ColumnType<number, number | undefined, number>;
+  /** When the window is over and the row can go. */
+  expires_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   email_outbox: EmailOutboxTable;
+  rate_limit_counters: RateLimitCountersTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -6,9 +6,11 @@ import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
 import * as sessions from './0002-sessions.ts';
 import * as emailOutbox from './0003-email-outbox.ts';
+import * as rateLimits from './0004-rate-limits.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-sessions': sessions,
   '0003-email-outbox': emailOutbox,
+  '0004-rate-limits': rateLimits,
 };

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApi, type ApiDeps } from '../../api/app.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
@@ -25,6 +26,21 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     sessions: { secureCookies: false, ttlHours: 1 },
     ...overrides,
   });
+}
+
+/** Builds the API once for the enclosing describe block (closed after it); call the result inside tests. */
+export function useTestApi(database: () => TestDatabase, overrides: Partial<ApiDeps> = {}): () => FastifyInstance {
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    app = await testApi(database(), overrides);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (app === undefined) throw new Error('api not ready: use it inside a test or hook');
+    return app;
+  };
 }
 
 export interface SignedIn {
