@@ -3,12 +3,15 @@
  * On SIGTERM/SIGINT it stops taking work, lets work in flight finish (up to SHUTDOWN_GRACE_MS), then closes
  * the database.
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfigOrExit, type Config } from './config.ts';
 import { buildApi } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
+import { retentionJob } from './jobs/retention.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
+import { privacyTools } from './core/privacy/deidentify.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 interface RunningRole {
@@ -18,6 +21,8 @@ interface RunningRole {
 
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
+  if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
+  const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'));
   if (config.roles.has('api')) {
     const api = await buildApi({
       db: database.db,
@@ -25,6 +30,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       logger,
       publicUrl: config.publicUrl,
       sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+      privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -38,6 +44,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     const jobs: Job[] = [];
     if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
     else logger.warn('SMTP_URL unset: mail is queued in the outbox but not sent');
+    jobs.push(retentionJob(database.db, config.privacy.retention, tools));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }

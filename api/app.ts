@@ -5,13 +5,17 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { accountRoutes } from './routes/account.ts';
+import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 import { healthRoutes } from './routes/health.ts';
 
 export interface ApiDeps {
@@ -21,6 +25,14 @@ export interface ApiDeps {
   /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
   readonly publicUrl: string;
   readonly sessions: SessionSettings;
+  readonly privacy: PrivacySettings;
+}
+
+export interface PrivacySettings {
+  readonly tools: PrivacyTools;
+  /** Where privacy questions go; shown next to the policy. */
+  readonly operatorContact: string;
+  readonly retention: RetentionWindows;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -36,6 +48,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(cookie);
   registerAuth(app, sessionAuthenticator(deps.db));
   await app.register(async (scope) => authRoutes(scope, deps));
+  await app.register(async (scope) => accountRoutes(scope, deps));
+  await app.register(async (scope) => privacyRoutes(scope, deps));
+  await app.register(async (scope) => adminPrivacyRoutes(scope, deps));
   await app.ready();
   return app;
 }

@@ -21,6 +21,10 @@ export interface AccountsTable {
   role: ColumnType<AccountRole, AccountRole | undefined, AccountRole>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** Optional name shown in the app; the user can correct it. */
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when the user asked for deletion; erasure runs then, or once no legal hold remains. */
+  erasure_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AuditEventsTable {
@@ -76,12 +80,39 @@ export interface EmailOutboxTable {
 }
 
 export interface RateLimitCountersTable {
-  /** e.g. `login:ip:203.0.113.7`, `login:email:<sha256 of the address>`. */
+  /** e.g. `login:ip:<sha256 of the IP>`, `login:email:<sha256 of the address>`. */
   key: string;
   window_start: Date;
   hits: ColumnType<number, number | undefined, number>;
   /** When the window is over and the row can go. */
   expires_at: Timestamp;
+}
+
+export interface PolicyVersionsTable {
+  id: Generated<number>;
+  /** e.g. `2025-10`. */
+  version: string;
+  body_text: string;
+  /** A material change: active users are mailed and asked to acknowledge it. */
+  material: boolean;
+  published_at: CreatedAt;
+  published_by: string | null;
+}
+
+export interface PolicyAcknowledgementsTable {
+  account_id: string;
+  policy_version_id: number;
+  acknowledged_at: CreatedAt;
+}
+
+export interface LegalHoldsTable {
+  id: Generated<string>;
+  account_id: string;
+  reason: string;
+  placed_by: string | null;
+  placed_at: CreatedAt;
+  lifted_by: string | null;
+  lifted_at: Date | null;
 }
 
 export interface Database {
@@ -91,6 +122,9 @@ export interface Database {
   email_tokens: EmailTokensTable;
   email_outbox: EmailOutboxTable;
   rate_limit_counters: RateLimitCountersTable;
+  policy_versions: PolicyVersionsTable;
+  policy_acknowledgements: PolicyAcknowledgementsTable;
+  legal_holds: LegalHoldsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

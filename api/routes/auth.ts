@@ -11,7 +11,7 @@ import { changePassword, requestPasswordReset, resetPassword } from '../../core/
 import { createSession, endAccountSessions, endSession } from '../../core/accounts/sessions.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
-import { mapAccountErrors } from '../plugins/account-errors.ts';
+import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { clearSessionCookies, csrfTokenOf, setSessionCookies } from '../plugins/session.ts';
@@ -37,7 +37,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   const { db, sessions } = deps;
   const links = emailLinks(deps.publicUrl);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  mapAccountErrors(app);
+  mapCoreErrors(app);
 
   scope.post(
     '/auth/signup',

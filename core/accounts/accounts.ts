@@ -10,7 +10,7 @@ import { normalizeEmail } from './email-address.ts';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.ts';
 import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
-import { addressKey, LIMITS, throttle } from './throttle.ts';
+import { limitKey, LIMITS, throttle } from './throttle.ts';
 import { assertPasswordAcceptable, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 
 export interface Credentials {
@@ -106,8 +106,8 @@ export interface LoginContext {
 export async function logIn(db: Kysely<Database>, credentials: Credentials, context: LoginContext): Promise<{ id: string; role: AccountRole }> {
   try {
     await throttle(db, [
-      [`login:ip:${context.ip}`, LIMITS.loginPerIp],
-      [`login:email:${addressKey(credentials.email)}`, LIMITS.loginPerAddress],
+      [limitKey('login:ip', context.ip), LIMITS.loginPerIp],
+      [limitKey('login:email', credentials.email), LIMITS.loginPerAddress],
     ]);
   } catch (error) {
     await recordAudit(db, { action: 'auth.login_throttled', detail: { ip: context.ip } });

@@ -12,7 +12,7 @@ import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from './passwords.ts';
 import { endAccountSessions } from './sessions.ts';
-import { addressKey, LIMITS, throttle } from './throttle.ts';
+import { limitKey, LIMITS, throttle } from './throttle.ts';
 
 /**
  * Checks the password of a signed-in account before a sensitive step (password change, deletion).
@@ -21,7 +21,7 @@ import { addressKey, LIMITS, throttle } from './throttle.ts';
  * await reauthenticate(db, caller.accountId, body.password); // throws invalid_credentials or rate_limited
  */
 export async function reauthenticate(db: Kysely<Database>, accountId: string, password: string): Promise<{ email: string }> {
-  await throttle(db, [[`reauth:account:${accountId}`, LIMITS.reauthPerAccount]]);
+  await throttle(db, [[limitKey('reauth:account', accountId), LIMITS.reauthPerAccount]]);
   const account = await db.selectFrom('accounts').select(['email', 'password_hash']).where('id', '=', accountId).executeTakeFirst();
   if (account?.email == null || account.password_hash === null || !(await verifyPassword(account.password_hash, password))) {
     await recordAudit(db, { action: 'auth.reauth_failed', actorAccountId: accountId, subjectAccountId: accountId });
@@ -67,8 +67,8 @@ export async function changePassword(
  */
 export async function requestPasswordReset(db: Kysely<Database>, email: string, links: EmailLinks, context: { ip: string }): Promise<void> {
   await throttle(db, [
-    [`reset:ip:${context.ip}`, LIMITS.resetPerIp],
-    [`reset:email:${addressKey(email)}`, LIMITS.resetPerAddress],
+    [limitKey('reset:ip', context.ip), LIMITS.resetPerIp],
+    [limitKey('reset:email', email), LIMITS.resetPerAddress],
   ]);
   await db.transaction().execute(async (trx) => {
     const account = await accountByEmail(trx, email.trim());

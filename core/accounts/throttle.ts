@@ -21,8 +21,14 @@ export const LIMITS = {
   reauthPerAccount: { max: 10, windowSeconds: 900 },
 } as const satisfies Record<string, Limit>;
 
-export function addressKey(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+/**
+ * A counter key: the kind of attempt and a digest of who makes it (an e-mail address or an IP), so the
+ * table holds no address in clear; rows go once their window is over (retention).
+ * @example
+ * limitKey('login:email', 'Ana@Example.org') === limitKey('login:email', 'ana@example.org')
+ */
+export function limitKey(kind: string, who: string): string {
+  return `${kind}:${createHash('sha256').update(who.trim().toLowerCase()).digest('hex')}`;
 }
 
 /** Counts one hit; true while the count is within the limit. */
@@ -44,7 +50,7 @@ export async function hit(db: Kysely<Database>, key: string, limit: Limit): Prom
 /**
  * Counts a hit on every key and throws `rate_limited` if any is over its limit.
  * @example
- * await throttle(db, [[`login:ip:${ip}`, LIMITS.loginPerIp], [`login:email:${addressKey(email)}`, LIMITS.loginPerAddress]]);
+ * await throttle(db, [[limitKey('login:ip', ip), LIMITS.loginPerIp], [limitKey('login:email', email), LIMITS.loginPerAddress]]);
  */
 export async function throttle(db: Kysely<Database>, keys: ReadonlyArray<readonly [string, Limit]>): Promise<void> {
   let allowed = true;

@@ -7,10 +7,12 @@ import * as accounts from './0001-accounts.ts';
 import * as sessions from './0002-sessions.ts';
 import * as emailOutbox from './0003-email-outbox.ts';
 import * as rateLimits from './0004-rate-limits.ts';
+import * as privacy from './0005-privacy.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-sessions': sessions,
   '0003-email-outbox': emailOutbox,
   '0004-rate-limits': rateLimits,
+  '0005-privacy': privacy,
 };
