@@ -11,6 +11,7 @@ import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
@@ -44,6 +45,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   });
   registerErrorHandling(app);
+  await registerOpenApi(app);
   healthRoutes(app, deps);
   await app.register(cookie);
   registerAuth(app, sessionAuthenticator(deps.db));
