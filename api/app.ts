@@ -41,6 +41,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance's default generics.
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // A body with fields a schema does not allow (additionalProperties: false) is refused, not silently trimmed.
+    ajv: { customOptions: { removeAdditional: false } },
     // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
     forceCloseConnections: 'idle',
   });
