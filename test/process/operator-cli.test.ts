@@ -1,22 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { runScript } from '../harness/app-process.ts';
 import { TEST_PASSWORD, signIn, useTestApi } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(tsx, ['operator-cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 // The command needs a database another process can open: the Postgres suite only.
 describeEachDialect('npm run operator', (database, dialect) => {
@@ -24,7 +9,7 @@ describeEachDialect('npm run operator', (database, dialect) => {
   it.skipIf(dialect === 'pglite')('grants the operator role to a verified account, audited', async () => {
     const user = await signIn(api(), database().db);
     const env = { DATABASE_URL: database().url ?? '' };
-    const result = await run([user.email.toUpperCase()], env);
+    const result = await runScript('operator-cli.ts', [user.email.toUpperCase()], env);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(`${user.accountId} is now an operator\n`);
     const me = await api().inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: TEST_PASSWORD } });
@@ -32,7 +17,7 @@ describeEachDialect('npm run operator', (database, dialect) => {
     const audit = await database().db.selectFrom('audit_events').select(['actor_account_id', 'detail']).where('action', '=', 'admin.role_set').where('subject_account_id', '=', user.accountId).executeTakeFirstOrThrow();
     expect(audit).toEqual({ actor_account_id: null, detail: { role: 'operator' } });
 
-    const unknown = await run(['nobody@example.org'], env);
+    const unknown = await runScript('operator-cli.ts', ['nobody@example.org'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no verified account/);
   }, 90_000);
