@@ -82,6 +82,7 @@ export interface EmailOutboxTable {
 export interface RateLimitCountersTable {
   /** e.g. `login:ip:<sha256 of the IP>`, `login:email:<sha256 of the address>`. */
   key: string;
+  /** When this key's current window opened (its first hit since the last window ran out). */
   window_start: Date;
   hits: ColumnType<number, number | undefined, number>;
   /** When the window is over and the row can go. */

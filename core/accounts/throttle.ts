@@ -1,7 +1,8 @@
 /**
  * Attempt limits for login, password reset and re-authentication: per source address and per account
  * (keyed by a digest of the e-mail address, so the limit applies the same whether or not it is registered,
- * and a 429 reveals nothing). Fixed windows counted in the database, shared by every API process.
+ * and a 429 reveals nothing). Counted in the database, shared by every API process; a key's window opens at
+ * its first hit.
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -31,17 +32,19 @@ export function limitKey(kind: string, who: string): string {
   return `${kind}:${createHash('sha256').update(who.trim().toLowerCase()).digest('hex')}`;
 }
 
-/** Counts one hit; true while the count is within the limit. */
+/** Counts one hit; true while the count is within the limit. The window starts at the key's first hit. */
 export async function hit(db: Kysely<Database>, key: string, limit: Limit): Promise<boolean> {
-  const window = limit.windowSeconds;
+  const over = sql<boolean>`rate_limit_counters.expires_at <= now()`;
   const row = await db
     .insertInto('rate_limit_counters')
-    .values({
-      key,
-      window_start: sql<Date>`to_timestamp(floor(extract(epoch from now()) / ${window}) * ${window})`,
-      expires_at: sql<Date>`to_timestamp(floor(extract(epoch from now()) / ${window}) * ${window} + ${window})`,
-    })
-    .onConflict((conflict) => conflict.columns(['key', 'window_start']).doUpdateSet({ hits: sql<number>`rate_limit_counters.hits + 1` }))
+    .values({ key, window_start: sql<Date>`now()`, expires_at: sql<Date>`now() + make_interval(secs => ${limit.windowSeconds})` })
+    .onConflict((conflict) =>
+      conflict.column('key').doUpdateSet({
+        hits: sql<number>`case when ${over} then 1 else rate_limit_counters.hits + 1 end`,
+        window_start: sql<Date>`case when ${over} then now() else rate_limit_counters.window_start end`,
+        expires_at: sql<Date>`case when ${over} then excluded.expires_at else rate_limit_counters.expires_at end`,
+      }),
+    )
     .returning('hits')
     .executeTakeFirstOrThrow();
   return row.hits <= limit.max;

@@ -16,7 +16,7 @@ describeEachDialect('OpenAPI document', (database) => {
     const login = doc.paths['/auth/login'].post;
     expect(login.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
     expect(Object.keys(login.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
-    expect(login.responses['401'].content['application/json'].schema.properties).toHaveProperty('type');
+    expect(login.responses['401'].content['application/problem+json'].schema.properties).toHaveProperty('type');
     expect(doc.components.securitySchemes.session).toMatchObject({ in: 'cookie', name: 'dialo_session' });
   });
 
