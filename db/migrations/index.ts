@@ -6,6 +6,8 @@ import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
 import * as sessions from './0002-sessions.ts';
 import * as emailOutbox from './0003-email-outbox.ts';
+import * as rateLimits from './0004-rate-limits.ts';
+import * as privacy from './0005-privacy.ts';
 import * as rates from './0010-rates.ts';
 import * as ledger from './0011-ledger.ts';
 import * as reservations from './0012-reservations.ts';
@@ -17,6 +19,8 @@ export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-sessions': sessions,
   '0003-email-outbox': emailOutbox,
+  '0004-rate-limits': rateLimits,
+  '0005-privacy': privacy,
   '0010-rates': rates,
   '0011-ledger': ledger,
   '0012-reservations': reservations,
