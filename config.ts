@@ -19,6 +19,21 @@ export interface DrachtioConfig {
   readonly secret: string;
 }
 
+export interface SipConfig {
+  /** Digest realm for REGISTER/INVITE challenges and static HA1s. */
+  readonly realm: string;
+  /** HMAC secret for browser SIP credentials and nonces; shared by every api and signaling node. */
+  readonly secret: string;
+  readonly challengeAlgorithm: 'MD5' | 'SHA-256';
+  readonly nonceTtlSeconds: number;
+  /** How long browser SIP credentials issued by the api stay valid. */
+  readonly browserCredentialTtlSeconds: number;
+  /** The WebSocket URL browsers register to (drachtio's ws/wss contact as the public sees it). */
+  readonly webSocketUrl: string | undefined;
+  readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
+  readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
+}
+
 export interface BillingConfig {
   /** ISO 4217, lower case as Stripe writes it: one currency per deployment. */
   readonly currency: string;
@@ -47,8 +62,16 @@ export interface Config {
   readonly logLevel: LevelWithSilent;
   /** Absent when no drachtio-server is configured: the signaling role then cannot start. */
   readonly drachtio: DrachtioConfig | undefined;
+  /** Absent when SIP_SECRET is unset (and so no drachtio-server is configured). */
+  readonly sip: SipConfig | undefined;
   /** How long shutdown waits for in-flight work before closing the database anyway. */
   readonly shutdownGraceMs: number;
+  /** Where users reach Dialo (no trailing slash): e-mail links point here. https unless it is localhost. */
+  readonly publicUrl: string;
+  /** Cookies carry `Secure` unless {@link Config.publicUrl} is a localhost URL. */
+  readonly secureCookies: boolean;
+  /** How long a login session lasts. */
+  readonly sessionTtlHours: number;
   readonly billing: BillingConfig;
   readonly stripe: StripeConfig | undefined;
 }
@@ -119,6 +142,54 @@ function drachtio(env: Env): DrachtioConfig | undefined {
   return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret };
 }
 
+function webSocketUrl(env: Env): string | undefined {
+  const url = read(env, 'SIP_WS_URL');
+  if (url !== undefined && !/^wss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('SIP_WS_URL', 'a ws:// or wss:// URL', url);
+  return url;
+}
+
+function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
+  const secret = read(env, 'SIP_SECRET');
+  if (secret === undefined && !drachtioConfigured) return undefined;
+  if (secret === undefined || secret.length < 32) {
+    throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', secret === undefined ? undefined : '<redacted>');
+  }
+  const min = integer(env, 'SIP_REGISTER_MIN_EXPIRES', 60, 1, 86_400);
+  const max = integer(env, 'SIP_REGISTER_MAX_EXPIRES', 3600, min, 86_400);
+  return {
+    realm: read(env, 'SIP_REALM') ?? 'dialo',
+    secret,
+    challengeAlgorithm: oneOf(env, 'SIP_DIGEST_ALGORITHM', ['MD5', 'SHA-256'] as const, 'MD5'),
+    nonceTtlSeconds: integer(env, 'SIP_NONCE_TTL_SECONDS', 300, 1, 86_400),
+    browserCredentialTtlSeconds: integer(env, 'SIP_BROWSER_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
+    webSocketUrl: webSocketUrl(env),
+    registerExpires: { min, max, default: integer(env, 'SIP_REGISTER_DEFAULT_EXPIRES', 3600, min, max) },
+    bruteForce: {
+      maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
+      windowMs: integer(env, 'SIP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+      blockMs: integer(env, 'SIP_AUTH_BLOCK_SECONDS', 300, 1, 86_400) * 1000,
+    },
+  };
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
+  const raw = read(env, 'PUBLIC_URL') ?? 'http://127.0.0.1:8080';
+  const expected = 'an https:// URL (http:// only for localhost), without path';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', expected, raw);
+  }
+  const local = LOCAL_HOSTS.has(url.hostname);
+  if ((url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) || url.pathname !== '/' || url.search !== '') {
+    throw new ConfigError('PUBLIC_URL', expected, raw);
+  }
+  return { publicUrl: url.origin, secureCookies: !local };
+}
+
 function billing(env: Env): BillingConfig {
   const currency = (read(env, 'BILLING_CURRENCY') ?? 'usd').toLowerCase();
   if (!/^[a-z]{3}$/.test(currency) || !Intl.supportedValuesOf('currency').includes(currency.toUpperCase())) {
@@ -160,7 +231,10 @@ export function loadConfig(env: Env): Config {
     database: database(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     drachtio: drachtio(env),
+    sip: sip(env, read(env, 'DRACHTIO_HOST') !== undefined),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    ...publicUrl(env),
+    sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
     billing: billing(env),
     stripe: stripe(env),
   };

@@ -11,13 +11,16 @@ import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { sweepExpiredRegistrations } from './core/registrations.ts';
+import { startSignaling } from './signaling/app.ts';
 
 interface RunningRole {
   readonly name: string;
   stop(): Promise<void>;
 }
 
-async function startRoles(config: Config, database: DatabaseHandle, logger: Logger): Promise<RunningRole[]> {
+async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   if (config.roles.has('api')) {
     const payments: Payments | undefined = config.stripe && {
@@ -25,17 +28,38 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       publishableKey: config.stripe.publishableKey,
       webhookSecret: config.stripe.webhookSecret,
     };
-    const api = await buildApi({ db: database.db, dialect: database.dialect, logger, billing: config.billing, payments });
+    const api = await buildApi({
+      db: database.db,
+      dialect: database.dialect,
+      logger,
+      metrics,
+      sip: config.sip,
+      publicUrl: config.publicUrl,
+      sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+      billing: config.billing,
+      payments,
+    });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
     process.stdout.write(`Dialo listening at ${address}\n`);
     roles.push({ name: 'api', stop: () => api.close() });
   }
   if (config.roles.has('signaling')) {
-    logger.warn('signaling role: no SIP edge is built yet; not started');
+    if (config.drachtio === undefined || config.sip === undefined) {
+      logger.warn('signaling role not started: DRACHTIO_HOST is not set');
+    } else {
+      const signaling = startSignaling({ db: database.db, drachtio: config.drachtio, sip: config.sip, logger, metrics });
+      roles.push({ name: 'signaling', stop: () => signaling.stop() });
+    }
   }
   if (config.roles.has('jobs')) {
-    const jobs: Job[] = [];
+    const jobs: Job[] = [
+      {
+        name: 'sweep-registrations',
+        everyMs: 60_000,
+        run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
+      },
+    ];
     jobs.push(expireReservationsJob(database.db, noCallRecords));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
@@ -50,7 +74,7 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
 
-  const roles = await startRoles(config, database, logger);
+  const roles = await startRoles(config, database, logger, createMetrics());
 
   let stopping = false;
   const shutdown = async (signal: string) => {

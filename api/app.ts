@@ -2,16 +2,21 @@
  * Builds the HTTP API: plugins first, then one route module per area. Dependencies come in explicitly;
  * nothing here reads config or the environment.
  */
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Stripe } from 'stripe';
+import type { BillingConfig, SipConfig } from '../config.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
-import type { Stripe } from 'stripe';
-import { loadConfig, type BillingConfig } from '../config.ts';
-import { registerAuth, type Authenticator } from './plugins/auth.ts';
+import { sipRoutes } from './routes/sip.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -23,28 +28,23 @@ export interface Payments {
   readonly webhookSecret: string;
 }
 
-export interface ApiOptions {
-  readonly db: Kysely<Database>;
-  readonly dialect: DialectName;
-  readonly logger: Logger;
-  /** Currency, limits and top-up bounds; the defaults when absent. */
-  readonly billing?: BillingConfig;
-  /** Without it top-ups answer "payments not configured" (503). */
-  readonly payments?: Payments | undefined;
-  /** Resolves who is calling (the session plugin supplies it); without one nobody is signed in. */
-  readonly authenticate?: Authenticator;
-}
-
 export interface ApiDeps {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Absent when SIP is not configured: SIP routes then answer 503. */
+  readonly sip: SipConfig | undefined;
+  /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
+  readonly publicUrl: string;
+  readonly sessions: SessionSettings;
+  /** Currency, call limits and top-up bounds. */
   readonly billing: BillingConfig;
+  /** Absent without Stripe keys: top-ups and refunds then answer "payments not configured" (503). */
   readonly payments: Payments | undefined;
 }
 
-export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const deps: ApiDeps = { ...options, billing: options.billing ?? loadConfig({}).billing, payments: options.payments };
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance's default generics.
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
@@ -54,7 +54,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   healthRoutes(app, deps);
-  registerAuth(app, options.authenticate ?? (async () => null));
+  sipRoutes(app, deps);
+  await app.register(cookie);
+  registerAuth(app, sessionAuthenticator(deps.db));
+  await app.register(async (scope) => authRoutes(scope, deps));
   billingRoutes(app, deps);
   adminBillingRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));

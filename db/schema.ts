@@ -36,9 +36,139 @@ export interface AuditEventsTable {
   detail: ColumnType<Record<string, unknown>, Record<string, unknown> | undefined, Record<string, unknown>>;
 }
 
+export interface SipCredentialsTable {
+  id: Generated<number>;
+  account_id: string;
+  username: string;
+  realm: string;
+  /** HA1 = MD5(username:realm:password), hex. */
+  ha1_md5: string;
+  /** HA1 = SHA-256(username:realm:password), hex. */
+  ha1_sha256: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type SipTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface RegistrationsTable {
+  id: Generated<number>;
+  account_id: string;
+  /** The digest username the binding was made with. */
+  username: string;
+  /** The Contact URI, as the UA sent it. */
+  contact: string;
+  expires_at: Timestamp;
+  transport: SipTransport;
+  source_address: string;
+  source_port: number;
+  /** The SIP endpoints of the drachtio-server holding the connection (`ws/host:port,udp/...`): for ws/tcp the only way back to the UA. */
+  drachtio_server: string;
+  user_agent: string | null;
+  /** Call-ID and CSeq of the last REGISTER that refreshed this binding (RFC 3261 §10.3 step 7). */
+  call_id: string;
+  cseq: number;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TrunksTable {
+  id: Generated<number>;
+  name: string;
+  /** Lower goes first. */
+  priority: ColumnType<number, number | undefined, number>;
+  /** The outbound INVITE's next hop, e.g. `sip:carrier.example.net:5060`; null for an inbound-only trunk. */
+  outbound_uri: string | null;
+  auth_username: string | null;
+  auth_password: string | null;
+  /** CIDR blocks inbound INVITEs may come from. */
+  inbound_sources: ColumnType<string[], string[] | undefined, string[]>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
+export interface DidsTable {
+  /** `+` and 7 to 15 digits. */
+  e164: string;
+  account_id: string | null;
+  created_at: CreatedAt;
+}
+
+export type CallDirection = 'outbound' | 'inbound' | 'onnet';
+
+export interface CdrsTable {
+  id: Generated<string>;
+  sip_call_id: string;
+  direction: CallDirection;
+  account_id: string | null;
+  from_number: string | null;
+  to_number: string | null;
+  trunk_id: number | null;
+  /** The call state's phase (core/calls/call-state.ts) when last written. */
+  phase: string;
+  refusal_reason: string | null;
+  sip_status: number | null;
+  hangup_cause: string | null;
+  ended_by: 'caller' | 'callee' | 'system' | null;
+  started_at: CreatedAt;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  billable_seconds: number | null;
+  /** Minor units charged (see core/money.ts). */
+  cost: number | null;
+  node_id: string;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  account_id: string;
+  /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+
+export interface EmailTokensTable {
+  id: Generated<string>;
+  account_id: string;
+  purpose: EmailTokenPurpose;
+  /** SHA-256 (hex) of the token sent by e-mail. */
+  token_hash: string;
+  /** On an e-mail change: the new address, which takes effect once this token is used. */
+  new_email: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<number>;
+  /** Null for mail not tied to an account; the row goes when the account is erased. */
+  account_id: string | null;
+  /** What the mail is, e.g. `verify_email`, `password_reset`, `policy_notice`. */
+  kind: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  created_at: CreatedAt;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  sent_at: Date | null;
+  last_error: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
+  sip_credentials: SipCredentialsTable;
+  registrations: RegistrationsTable;
+  trunks: TrunksTable;
+  dids: DidsTable;
+  cdrs: CdrsTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  email_outbox: EmailOutboxTable;
   rates: RatesTable;
   account_balances: AccountBalancesTable;
   ledger_entries: LedgerEntriesTable;
@@ -52,6 +182,10 @@ export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type Registration = Selectable<RegistrationsTable>;
+export type Session = Selectable<SessionsTable>;
+export type EmailToken = Selectable<EmailTokensTable>;
+export type OutboxEmail = Selectable<EmailOutboxTable>;
 
 /** Amounts below are integer micro-units (1/1,000,000 of the currency unit; core/money.ts). */
 export interface RatesTable {

@@ -29,4 +29,11 @@ describe('config', () => {
   it('never echoes a database URL, which may hold a password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow('DATABASE_URL: expected a postgres:// URL, got "<redacted>"');
   });
+
+  it('makes cookies Secure unless the public URL is localhost, and refuses plain http elsewhere', () => {
+    expect(loadConfig({})).toMatchObject({ publicUrl: 'http://127.0.0.1:8080', secureCookies: false, sessionTtlHours: 336 });
+    expect(loadConfig({ PUBLIC_URL: 'https://dialo.example.org/' })).toMatchObject({ publicUrl: 'https://dialo.example.org', secureCookies: true });
+    expect(() => loadConfig({ PUBLIC_URL: 'http://dialo.example.org' })).toThrow('PUBLIC_URL: expected an https:// URL');
+    expect(() => loadConfig({ PUBLIC_URL: 'https://dialo.example.org/app' })).toThrow('PUBLIC_URL: expected');
+  });
 });

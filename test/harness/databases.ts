@@ -96,3 +96,8 @@ export function describeEachDialect(name: string, body: (database: () => TestDat
     });
   }
 }
+
+/** Real Postgres where a server answers (always in CI), else PGlite: for suites too slow to run twice. */
+export function preferredDialect(): DialectName {
+  return postgresMissing === undefined || requirePostgres ? 'postgres' : 'pglite';
+}

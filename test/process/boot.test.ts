@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startApp } from '../harness/app-process.ts';
 
-describe('the dialo process', () => {
+// Each test spawns tsx and, for the start-up one, boots PGlite: slow on a loaded 2-core box, so a generous limit.
+describe('the dialo process', { timeout: 120_000 }, () => {
   it.each([
     [{ HTTP_PORT: 'abc' }, 'HTTP_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
@@ -20,6 +21,10 @@ describe('the dialo process', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
+
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^dialo_process_cpu_user_seconds_total \d/m);
 
     const missing = await fetch(`${url}/no-such-thing`);
     expect(missing.status).toBe(404);

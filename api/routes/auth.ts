@@ -1,0 +1,104 @@
+/**
+ * Sign-up, e-mail verification, login, logout and "who am I". Answers never reveal whether an address has
+ * an account: sign-up always says "check your mail", login failures all read the same.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { getAccountSummary, logIn, signUp, verifyEmail } from '../../core/accounts/accounts.ts';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../../core/accounts/email-address.ts';
+import { createSession, endAccountSessions, endSession } from '../../core/accounts/sessions.ts';
+import type { ApiDeps } from '../app.ts';
+import { emailLinks } from '../email-links.ts';
+import { mapAccountErrors } from '../plugins/account-errors.ts';
+import { requireCaller } from '../plugins/auth.ts';
+import { HttpProblem } from '../plugins/errors.ts';
+import { clearSessionCookies, csrfTokenOf, setSessionCookies } from '../plugins/session.ts';
+import { MessageSchema, problems } from '../schemas/problem.ts';
+
+export const EmailSchema = Type.String({ maxLength: EMAIL_MAX_LENGTH, pattern: EMAIL_PATTERN, description: 'plain ASCII address' });
+/** Length rules live in core (with reasons); the schema only caps the size of what we hash. */
+export const PasswordSchema = Type.String({ minLength: 1, maxLength: 1024 });
+const Credentials = Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false });
+const Token = Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+
+const LoggedIn = Type.Object({ accountId: Type.String(), role: Type.String(), csrfToken: Type.String() });
+const Me = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  status: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  csrfToken: Type.String(),
+});
+
+export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { db, sessions } = deps;
+  const links = emailLinks(deps.publicUrl);
+  const scope = app.withTypeProvider<TypeBoxTypeProvider>();
+  mapAccountErrors(app);
+
+  scope.post(
+    '/auth/signup',
+    { schema: { tags: ['auth'], body: Credentials, response: { 202: MessageSchema, ...problems(400, 413, 415, 429) } } },
+    async (request, reply) => {
+      await signUp(db, request.body, links);
+      return reply.code(202).send({ message: 'check your mail: we sent you a link to continue' });
+    },
+  );
+
+  scope.get(
+    '/auth/verify',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'The link in the verification mail: activates the account, or moves it to a new address.',
+        querystring: Type.Object({ token: Token }),
+        response: { 200: MessageSchema, ...problems(400, 409) },
+      },
+    },
+    async (request) => {
+      await verifyEmail(db, request.query.token);
+      return { message: 'address confirmed' };
+    },
+  );
+
+  scope.post(
+    '/auth/login',
+    { schema: { tags: ['auth'], body: Credentials, response: { 200: LoggedIn, ...problems(400, 401, 403, 413, 415, 429) } } },
+    async (request, reply) => {
+      const account = await logIn(db, request.body, { ip: request.ip });
+      const session = await createSession(db, account.id, sessions.ttlHours * 3_600_000);
+      const csrfToken = setSessionCookies(reply, session, sessions);
+      return { accountId: account.id, role: account.role, csrfToken };
+    },
+  );
+
+  scope.post(
+    '/auth/logout',
+    { schema: { tags: ['auth'], response: { 204: Type.Null(), ...problems(401, 403) } } },
+    async (request, reply) => {
+      await endSession(db, requireCaller(request).sessionId);
+      clearSessionCookies(reply, sessions);
+      return reply.code(204).send(null);
+    },
+  );
+
+  scope.post(
+    '/auth/logout-everywhere',
+    { schema: { tags: ['auth'], description: 'Ends every session of the account, this one included.', response: { 204: Type.Null(), ...problems(401, 403) } } },
+    async (request, reply) => {
+      await endAccountSessions(db, requireCaller(request).accountId);
+      clearSessionCookies(reply, sessions);
+      return reply.code(204).send(null);
+    },
+  );
+
+  scope.get('/auth/me', { schema: { tags: ['auth'], response: { 200: Me, ...problems(401) } } }, async (request) => {
+    const caller = requireCaller(request);
+    const account = await getAccountSummary(db, caller.accountId);
+    const csrfToken = csrfTokenOf(request);
+    if (account === undefined || csrfToken === undefined) throw new HttpProblem(401, 'Unauthorized', 'sign in first');
+    return { ...account, createdAt: account.createdAt.toISOString(), csrfToken };
+  });
+}

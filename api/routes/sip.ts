@@ -1,0 +1,36 @@
+/**
+ * `POST /sip/credentials`: short-lived SIP credentials for the signed-in caller's browser. The password is derived
+ * (HMAC) from the username, which carries the account and expiry; nothing is stored and nothing long-lived reaches
+ * the browser.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { issueBrowserCredentials } from '../../core/accounts/sip-credentials.ts';
+import type { ApiDeps } from '../app.ts';
+import { requireCaller } from '../plugins/auth.ts';
+import { HttpProblem } from '../plugins/errors.ts';
+
+const Credentials = Type.Object({
+  username: Type.String(),
+  password: Type.String(),
+  realm: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+  webSocketUrl: Type.Union([Type.String(), Type.Null()]),
+});
+
+export function sipRoutes(app: FastifyInstance, { sip }: ApiDeps): void {
+  app.post('/sip/credentials', { schema: { response: { 200: Credentials } } }, async (request, reply) => {
+    const caller = requireCaller(request);
+    if (sip === undefined) throw new HttpProblem(503, 'SIP Not Configured', 'this deployment has no SIP_SECRET: calling is not set up');
+    const credentials = issueBrowserCredentials(sip.secret, caller.accountId, new Date(), sip.browserCredentialTtlSeconds);
+    // Credentials are secrets: never cached by the browser or a proxy.
+    void reply.header('cache-control', 'no-store');
+    return {
+      username: credentials.username,
+      password: credentials.password,
+      realm: sip.realm,
+      expiresAt: credentials.expiresAt.toISOString(),
+      webSocketUrl: sip.webSocketUrl ?? null,
+    };
+  });
+}

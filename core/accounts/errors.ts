@@ -1,0 +1,19 @@
+/** Why an account operation was refused; the API maps each code to an HTTP problem in one place. */
+export type AccountErrorCode =
+  | 'invalid_credentials'
+  | 'not_verified'
+  | 'weak_password'
+  | 'invalid_email'
+  | 'invalid_token'
+  | 'email_taken'
+  | 'rate_limited';
+
+export class AccountError extends Error {
+  constructor(
+    readonly code: AccountErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AccountError';
+  }
+}

@@ -1,0 +1,26 @@
+/** Writes to audit_events: who did what to which account. Detail holds counts and ids, never secrets. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+export interface AuditEntry {
+  readonly action: string;
+  readonly actorAccountId?: string | null;
+  readonly subjectAccountId?: string | null;
+  readonly detail?: Record<string, unknown>;
+}
+
+/**
+ * @example
+ * await recordAudit(trx, { action: 'privacy.export', actorAccountId: id, subjectAccountId: id, detail: { tables: 5 } });
+ */
+export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      action: entry.action,
+      actor_account_id: entry.actorAccountId ?? null,
+      subject_account_id: entry.subjectAccountId ?? null,
+      detail: entry.detail ?? {},
+    })
+    .execute();
+}

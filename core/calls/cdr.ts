@@ -1,0 +1,88 @@
+/**
+ * Call detail records, written from the call state machine: a row at INVITE, updated on every state change that
+ * matters to billing or disputes (answer, end, refusal, failure).
+ */
+import type { Kysely, Updateable } from 'kysely';
+import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
+import type { CallState } from './call-state.ts';
+
+export interface NewCall {
+  readonly sipCallId: string;
+  readonly direction: CallDirection;
+  readonly accountId: string | null;
+  readonly fromNumber: string | null;
+  readonly toNumber: string | null;
+  readonly nodeId: string;
+}
+
+/** Writes the attempt row; returns its id. */
+export async function openCdr(db: Kysely<Database>, call: NewCall): Promise<string> {
+  const row = await db
+    .insertInto('cdrs')
+    .values({
+      sip_call_id: call.sipCallId,
+      direction: call.direction,
+      account_id: call.accountId,
+      from_number: call.fromNumber,
+      to_number: call.toNumber,
+      phase: 'setup',
+      node_id: call.nodeId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The columns a state determines. */
+function columnsOf(state: CallState): Updateable<CdrsTable> {
+  switch (state.phase) {
+    case 'refused':
+      return { phase: state.phase, refusal_reason: state.refusal.reason, ended_at: new Date() };
+    case 'answered':
+      return { phase: state.phase, answered_at: state.answeredAt };
+    case 'ended':
+      return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause };
+    case 'failed':
+      return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: new Date() };
+    case 'cancelled':
+      return { phase: state.phase, hangup_cause: 'caller-cancelled', ended_by: 'caller', ended_at: new Date() };
+    default:
+      return { phase: state.phase };
+  }
+}
+
+/** Records a state change, plus whatever the caller knows besides the state (trunk, SIP status, charge). */
+export async function recordCdrState(
+  db: Kysely<Database>,
+  cdrId: string,
+  state: CallState,
+  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost'> = {},
+): Promise<void> {
+  await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
+}
+
+export interface OrphanedCall {
+  readonly id: string;
+  readonly accountId: string | null;
+  readonly answeredAt: Date | null;
+}
+
+/**
+ * Closes the calls a crashed or restarted process left open: answered ones end now (their talk time up to the
+ * restart is what the caller used), unanswered ones fail. Returns them so billing can settle each.
+ */
+export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, now: Date): Promise<OrphanedCall[]> {
+  const open = await db
+    .updateTable('cdrs')
+    .set((eb) => ({
+      phase: eb.case().when('answered_at', 'is not', null).then('ended').else('failed').end(),
+      ended_at: now,
+      ended_by: 'system',
+      hangup_cause: 'orphaned-by-restart',
+    }))
+    .where('node_id', '=', nodeId)
+    .where('ended_at', 'is', null)
+    .returning(['id', 'account_id', 'answered_at'])
+    .execute();
+  return open.map((row) => ({ id: row.id, accountId: row.account_id, answeredAt: row.answered_at }));
+}

@@ -1,0 +1,97 @@
+/**
+ * The location service behind the registrar (RFC 3261 §10.3): bindings of an account's contacts, each with its
+ * own expiry. Rows whose expiry has passed are ignored by every read and deleted by the sweep job.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, Registration, SipTransport } from '../db/schema.ts';
+
+export interface ContactBinding {
+  readonly contact: string;
+  /** 0 removes the binding. */
+  readonly expiresSeconds: number;
+}
+
+export interface RegisterUpdate {
+  readonly accountId: string;
+  readonly username: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly transport: SipTransport;
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
+  readonly drachtioServer: string;
+  readonly userAgent: string | null;
+  /** The contacts to add, refresh or remove; `remove-all` is `Contact: *` with `Expires: 0` (§10.2.2). */
+  readonly bindings: readonly ContactBinding[] | 'remove-all';
+}
+
+export type RegisterOutcome =
+  | { readonly kind: 'updated'; readonly bindings: readonly Pick<Registration, 'contact' | 'expires_at'>[] }
+  /** A REGISTER older than one already applied on the same Call-ID (§10.3 step 7): nothing changed. */
+  | { readonly kind: 'out-of-order' };
+
+/**
+ * Applies one REGISTER in a transaction and returns the account's live bindings afterwards.
+ * @example
+ * const outcome = await applyRegister(db, { accountId, username, callId, cseq: 2, transport: 'ws', ...,
+ *   bindings: [{ contact: '<sip:abc@df7jal23ls0d.invalid;transport=ws>', expiresSeconds: 600 }] }, new Date());
+ */
+export async function applyRegister(db: Kysely<Database>, update: RegisterUpdate, now: Date): Promise<RegisterOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('registrations')
+      .select(['id', 'contact', 'call_id', 'cseq'])
+      .where('account_id', '=', update.accountId)
+      .forUpdate()
+      .execute();
+    const stale = existing.some((row) => row.call_id === update.callId && row.cseq >= update.cseq);
+    if (stale) return { kind: 'out-of-order' as const };
+
+    if (update.bindings === 'remove-all') {
+      await trx.deleteFrom('registrations').where('account_id', '=', update.accountId).execute();
+    } else {
+      for (const binding of update.bindings) {
+        if (binding.expiresSeconds === 0) {
+          await trx.deleteFrom('registrations').where('account_id', '=', update.accountId).where('contact', '=', binding.contact).execute();
+          continue;
+        }
+        const row = {
+          account_id: update.accountId,
+          username: update.username,
+          contact: binding.contact,
+          expires_at: new Date(now.getTime() + binding.expiresSeconds * 1000),
+          transport: update.transport,
+          source_address: update.sourceAddress,
+          source_port: update.sourcePort,
+          drachtio_server: update.drachtioServer,
+          user_agent: update.userAgent,
+          call_id: update.callId,
+          cseq: update.cseq,
+        };
+        await trx
+          .insertInto('registrations')
+          .values(row)
+          .onConflict((conflict) => conflict.columns(['account_id', 'contact']).doUpdateSet({ ...row, updated_at: now }))
+          .execute();
+      }
+    }
+    return { kind: 'updated' as const, bindings: await liveBindings(trx, update.accountId, now) };
+  });
+}
+
+/** The account's bindings that have not expired, soonest expiry last. */
+export async function liveBindings(db: Kysely<Database>, accountId: string, now: Date): Promise<Pick<Registration, 'contact' | 'expires_at'>[]> {
+  return db
+    .selectFrom('registrations')
+    .select(['contact', 'expires_at'])
+    .where('account_id', '=', accountId)
+    .where('expires_at', '>', now)
+    .orderBy('expires_at', 'desc')
+    .execute();
+}
+
+/** Deletes expired bindings; returns how many. */
+export async function sweepExpiredRegistrations(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('registrations').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,25 @@
+/**
+ * Prometheus metrics (prom-client): one registry per process, created in main.ts and passed to each role,
+ * exposed by the api at GET /metrics. Labels carry reasons and statuses, never numbers or account ids.
+ */
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** REGISTER outcomes by final status and X-Reason (`ok` for 200). */
+  readonly sipRegister: Counter<'status' | 'reason'>;
+}
+
+export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'dialo_' });
+  return {
+    registry,
+    sipRegister: new Counter({
+      name: 'dialo_sip_register_total',
+      help: 'REGISTER requests answered, by final status and reason',
+      labelNames: ['status', 'reason'] as const,
+      registers: [registry],
+    }),
+  };
+}

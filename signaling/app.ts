@@ -1,0 +1,89 @@
+/** The signaling role: connects to drachtio-server and wires each SIP method to its handler. */
+import type { Kysely } from 'kysely';
+import type { DrachtioConfig, SipConfig } from '../config.ts';
+import { BruteForceGuard } from '../core/abuse/brute-force.ts';
+import type { Database } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { RegisterParseError, registerRequestFrom } from './registrar/from-drachtio.ts';
+import { NonceIssuer } from './auth/nonces.ts';
+import type { DigestAuthDeps } from './auth/digest-auth.ts';
+import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
+import { refuse } from './sip-reply.ts';
+import { connectSrf, sendReply } from './srf.ts';
+
+export interface SignalingDeps {
+  readonly db: Kysely<Database>;
+  readonly drachtio: DrachtioConfig;
+  readonly sip: SipConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface Signaling {
+  /** Resolves with drachtio-server's SIP endpoints once connected. */
+  readonly connected: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER';
+
+export function startSignaling(deps: SignalingDeps): Signaling {
+  const logger = deps.logger.child({ role: 'signaling' });
+  const connection = connectSrf(deps.drachtio, logger);
+  const auth: DigestAuthDeps = {
+    db: deps.db,
+    nonces: new NonceIssuer(deps.sip.secret, deps.sip.nonceTtlSeconds * 1000),
+    bruteForce: new BruteForceGuard(deps.sip.bruteForce),
+    realm: deps.sip.realm,
+    credentialSecret: deps.sip.secret,
+    challengeAlgorithm: deps.sip.challengeAlgorithm,
+    logger,
+    now: () => new Date(),
+  };
+  const registrar: RegistrarDeps = {
+    auth,
+    options: {
+      minExpires: deps.sip.registerExpires.min,
+      maxExpires: deps.sip.registerExpires.max,
+      defaultExpires: deps.sip.registerExpires.default,
+    },
+  };
+
+  connection.on('register', async (req, res) => {
+    let request;
+    try {
+      request = registerRequestFrom(req);
+    } catch (error) {
+      if (!(error instanceof RegisterParseError)) throw error;
+      deps.metrics.sipRegister.inc({ status: 400, reason: 'malformed-register' });
+      return sendReply(res, refuse(400, 'Bad Request', 'malformed-register'));
+    }
+    const reply = await handleRegister(registrar, request);
+    const reason = reply.headers['X-Reason'] ?? 'ok';
+    deps.metrics.sipRegister.inc({ status: reply.status, reason });
+    logger.debug({ callId: request.callId, status: reply.status, reason }, 'register');
+    sendReply(res, reply);
+  });
+
+  // RFC 3261 §11.2: OPTIONS is answered as an INVITE would be, minus the session; used as a keep-alive ping.
+  connection.on('options', async (_req, res) => {
+    sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });
+  });
+
+  // In-memory guard state is bounded by sweeping it as nonces expire.
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    auth.nonces.sweep(now);
+    auth.bruteForce.sweep(now);
+  }, 30_000);
+  sweeper.unref();
+
+  return {
+    connected: connection.connected,
+    async stop() {
+      clearInterval(sweeper);
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Digest authentication of a SIP request (RFC 3261 §22): the one place that decides whether a request proves
+ * an account's credentials. REGISTER is challenged with 401/WWW-Authenticate, every other method with
+ * 407/Proxy-Authenticate (§22.3). Failures count against the source address (brute-force guard); a blocked
+ * source is refused before any work.
+ */
+import type { Kysely } from 'kysely';
+import type { BruteForceGuard } from '../../core/abuse/brute-force.ts';
+import { findSipCredential, type DigestAlgorithm } from '../../core/accounts/sip-credentials.ts';
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../logger.ts';
+import { refuse, type SipReply } from '../sip-reply.ts';
+import { digestChallenge, digestResponseMatches, DigestParseError, parseDigestCredentials, type DigestCredentials } from './digest.ts';
+import type { NonceIssuer } from './nonces.ts';
+
+export interface DigestAuthDeps {
+  readonly db: Kysely<Database>;
+  readonly nonces: NonceIssuer;
+  readonly bruteForce: BruteForceGuard;
+  readonly realm: string;
+  /** Secret that browser credentials are derived from (shared with the api). */
+  readonly credentialSecret: string;
+  /** Algorithm offered in challenges; responses with either algorithm are accepted. */
+  readonly challengeAlgorithm: DigestAlgorithm;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+export interface DigestAttempt {
+  readonly method: string;
+  readonly uri: string;
+  /** Authorization (REGISTER) or Proxy-Authorization (others), if the request carried one. */
+  readonly authorization: string | undefined;
+  readonly sourceAddress: string;
+}
+
+export interface Authenticated {
+  readonly accountId: string;
+  readonly username: string;
+}
+
+export type Step<T> = { readonly pass: T } | { readonly reply: SipReply };
+
+function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason: string): SipReply {
+  const value = digestChallenge({ realm: deps.realm, nonce: deps.nonces.issue(deps.now().getTime()), algorithm: deps.challengeAlgorithm, stale });
+  return method === 'REGISTER'
+    ? { status: 401, reason: 'Unauthorized', headers: { 'WWW-Authenticate': value, 'X-Reason': xReason } }
+    : { status: 407, reason: 'Proxy Authentication Required', headers: { 'Proxy-Authenticate': value, 'X-Reason': xReason } };
+}
+
+function failure(deps: DigestAuthDeps, attempt: DigestAttempt, reply: SipReply): { reply: SipReply } {
+  if (deps.bruteForce.recordFailure(attempt.sourceAddress, deps.now().getTime())) {
+    deps.logger.warn({ source: attempt.sourceAddress }, 'source blocked after repeated auth failures');
+  }
+  return { reply };
+}
+
+function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<DigestCredentials> {
+  if (attempt.authorization === undefined) return { reply: challenge(deps, attempt.method, false, 'auth-required') };
+  try {
+    const credentials = parseDigestCredentials(attempt.authorization);
+    if (credentials.realm !== deps.realm) return { reply: challenge(deps, attempt.method, false, 'wrong-realm') };
+    if (!deps.nonces.isOurs(credentials.nonce)) return failure(deps, attempt, challenge(deps, attempt.method, false, 'unknown-nonce'));
+    if (credentials.uri !== attempt.uri) return { reply: refuse(400, 'Digest URI Mismatch', 'digest-uri-mismatch') };
+    return { pass: credentials };
+  } catch (error) {
+    if (!(error instanceof DigestParseError)) throw error;
+    return failure(deps, attempt, refuse(400, 'Malformed Authorization', 'malformed-authorization'));
+  }
+}
+
+/**
+ * @example
+ * const auth = await authenticateDigest(deps, { method: 'INVITE', uri: req.uri, authorization, sourceAddress });
+ * if ('reply' in auth) return send(auth.reply); // 407 challenge, 403, 400
+ */
+export async function authenticateDigest(deps: DigestAuthDeps, attempt: DigestAttempt): Promise<Step<Authenticated>> {
+  const now = deps.now();
+  if (deps.bruteForce.isBlocked(attempt.sourceAddress, now.getTime())) return { reply: refuse(403, 'Forbidden', 'source-blocked') };
+  const read = readCredentials(deps, attempt);
+  if ('reply' in read) return read;
+  const credentials = read.pass;
+  const credential = await findSipCredential(deps.db, { secret: deps.credentialSecret, realm: deps.realm, now }, credentials.username);
+  if (credential.kind === 'expired') return { reply: refuse(403, 'Credentials Expired', 'credentials-expired') };
+  const ha1 = credential.kind === 'known' ? credential.ha1[credentials.algorithm] : undefined;
+  if (credential.kind === 'unknown' || ha1 === undefined || !digestResponseMatches(credentials, attempt.method, ha1)) {
+    // Unknown user and wrong password look the same from outside.
+    return failure(deps, attempt, refuse(403, 'Forbidden', 'bad-credentials'));
+  }
+  // Only now, with the password proven, does a stale or replayed nonce mean "ask again" (RFC 7616 stale=true).
+  const verdict = deps.nonces.check(credentials.nonce, credentials.nc, now.getTime());
+  if (verdict !== 'fresh') return { reply: challenge(deps, attempt.method, true, `nonce-${verdict}`) };
+  return { pass: { accountId: credential.accountId, username: credentials.username } };
+}

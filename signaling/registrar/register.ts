@@ -1,0 +1,90 @@
+/**
+ * REGISTER handling (RFC 3261 §10.3) as named steps; each step either passes or answers with a status and an
+ * X-Reason. Works on a small {@link RegisterRequest}, not on drachtio types, so the adapter stays thin.
+ */
+import { applyRegister, type ContactBinding } from '../../core/registrations.ts';
+import type { SipTransport } from '../../db/schema.ts';
+import { authenticateDigest, type DigestAuthDeps, type Step } from '../auth/digest-auth.ts';
+import { refuse, type SipReply } from '../sip-reply.ts';
+
+export interface RegisterRequest {
+  readonly uri: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly authorization: string | undefined;
+  /** The user part of the To URI: the address-of-record being registered. */
+  readonly toUser: string | undefined;
+  /** `*` or the Contact entries with their own `expires` parameter, if any. */
+  readonly contacts: '*' | readonly { readonly uri: string; readonly expires: number | undefined }[];
+  /** The Expires header, if any. */
+  readonly expires: number | undefined;
+  readonly transport: SipTransport;
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
+  readonly drachtioServer: string;
+  readonly userAgent: string | undefined;
+}
+
+export interface RegistrarOptions {
+  readonly minExpires: number;
+  readonly maxExpires: number;
+  readonly defaultExpires: number;
+}
+
+export interface RegistrarDeps {
+  readonly auth: DigestAuthDeps;
+  readonly options: RegistrarOptions;
+}
+
+/** Resolves each contact's expiry (§10.2.1.1): its own parameter, else the Expires header, else the default. */
+function readBindings(deps: RegistrarDeps, request: RegisterRequest): Step<readonly ContactBinding[] | 'remove-all' | 'fetch'> {
+  const { minExpires, maxExpires, defaultExpires } = deps.options;
+  if (request.contacts === '*') {
+    if (request.expires !== 0) return { reply: refuse(400, 'Wildcard Contact Needs Expires 0', 'bad-wildcard') };
+    return { pass: 'remove-all' };
+  }
+  if (request.contacts.length === 0) return { pass: 'fetch' };
+  const bindings: ContactBinding[] = [];
+  for (const contact of request.contacts) {
+    const requested = contact.expires ?? request.expires ?? defaultExpires;
+    if (requested !== 0 && requested < minExpires) {
+      return { reply: refuse(423, 'Interval Too Brief', 'interval-too-brief', { 'Min-Expires': String(minExpires) }) };
+    }
+    bindings.push({ contact: contact.uri, expiresSeconds: Math.min(requested, maxExpires) });
+  }
+  return { pass: bindings };
+}
+
+export async function handleRegister(deps: RegistrarDeps, request: RegisterRequest): Promise<SipReply> {
+  const auth = await authenticateDigest(deps.auth, { method: 'REGISTER', uri: request.uri, authorization: request.authorization, sourceAddress: request.sourceAddress });
+  if ('reply' in auth) return auth.reply;
+  // A user registers their own address-of-record only.
+  if (request.toUser !== auth.pass.username) return refuse(403, 'Forbidden', 'aor-mismatch');
+  const bindings = readBindings(deps, request);
+  if ('reply' in bindings) return bindings.reply;
+
+  const now = deps.auth.now();
+  const outcome = await applyRegister(
+    deps.auth.db,
+    {
+      accountId: auth.pass.accountId,
+      username: auth.pass.username,
+      callId: request.callId,
+      cseq: request.cseq,
+      transport: request.transport,
+      sourceAddress: request.sourceAddress,
+      sourcePort: request.sourcePort,
+      drachtioServer: request.drachtioServer,
+      userAgent: request.userAgent ?? null,
+      // A REGISTER without Contact only asks for the current bindings (§10.2.3).
+      bindings: bindings.pass === 'fetch' ? [] : bindings.pass,
+    },
+    now,
+  );
+  if (outcome.kind === 'out-of-order') return refuse(500, 'Out Of Order', 'register-out-of-order', { 'Retry-After': '1' });
+  // The 200 lists every live binding with its remaining time: SIP.js drops a 200 without its Contact.
+  const contact = outcome.bindings
+    .map((binding) => `<${binding.contact}>;expires=${Math.max(0, Math.round((binding.expires_at.getTime() - now.getTime()) / 1000))}`)
+    .join(', ');
+  return { status: 200, reason: 'OK', headers: contact === '' ? {} : { Contact: contact } };
+}

@@ -1,0 +1,69 @@
+/**
+ * The one module that touches drachtio-srf's connection API, typed for what we use. drachtio-srf ships types
+ * with gaps (no per-method registration helpers, `connect()` resolves before the handshake is done), so the
+ * casts live here and nowhere else.
+ */
+import Srf from 'drachtio-srf';
+import type { DrachtioConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { SipReply } from './sip-reply.ts';
+
+export type SrfRequest = Srf.SrfRequest & { server?: { address: string; hostport: string } };
+export type SrfResponse = Srf.SrfResponse;
+export type SipHandler = (req: SrfRequest, res: SrfResponse) => Promise<void>;
+
+export interface SrfConnection {
+  readonly srf: Srf;
+  /** Resolves with the SIP endpoints drachtio-server offers, once the admin handshake succeeded. */
+  readonly connected: Promise<string>;
+  /** Routes one SIP method to a handler; an exception in it becomes a 500, never an unanswered request. */
+  on(method: 'register' | 'options' | 'invite', handler: SipHandler): void;
+  /** Stops taking requests, waits for handlers in flight, then disconnects. */
+  close(): Promise<void>;
+}
+
+export function sendReply(res: SrfResponse, reply: SipReply): void {
+  if (reply.reason === undefined) res.send(reply.status, { headers: reply.headers });
+  else res.send(reply.status, reply.reason, { headers: reply.headers });
+}
+
+/**
+ * Connects to drachtio-server's admin port (inbound connection). drachtio-srf reconnects by itself after a
+ * drop; `connected` settles on the first successful handshake.
+ */
+export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnection {
+  const srf = new Srf();
+  const connected = new Promise<string>((resolve) => {
+    srf.on('connect', (error: Error | null, hostport: string) => {
+      if (error) return logger.error({ err: error }, 'drachtio: handshake failed');
+      logger.info({ hostport }, 'drachtio: connected');
+      resolve(hostport);
+    });
+  });
+  srf.on('error', (error: Error) => logger.warn({ err: error.message }, 'drachtio: connection error (retrying)'));
+  srf.on('disconnect', () => logger.warn('drachtio: disconnected (retrying)'));
+  void srf.connect({ host: config.host, port: config.port, secret: config.secret });
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+  return {
+    srf,
+    connected,
+    on(method, handler) {
+      srf.use(method, (req, res) => {
+        if (closing) return res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '5', 'X-Reason': 'shutting-down' } });
+        const handled = handler(req, res)
+          .catch((error: unknown) => {
+            logger.error({ err: error, method, callId: req.get('Call-ID') }, 'sip handler failed');
+            if (!res.finalResponseSent) res.send(500, 'Server Internal Error', { headers: { 'X-Reason': 'internal-error' } });
+          })
+          .finally(() => inFlight.delete(handled));
+        inFlight.add(handled);
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.allSettled([...inFlight]);
+      srf.disconnect();
+    },
+  };
+}

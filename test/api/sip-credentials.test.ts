@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
+import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../logger.ts';
+import { NonceIssuer } from '../../signaling/auth/nonces.ts';
+import { handleRegister } from '../../signaling/registrar/register.ts';
+import { signIn, testApi } from '../harness/api.ts';
+import { describeEachDialect } from '../harness/databases.ts';
+import { answerChallenge } from '../harness/digest-client.ts';
+
+const sip = loadConfig({ SIP_SECRET: 'k'.repeat(40), SIP_REALM: 'dialo.test', SIP_WS_URL: 'wss://sip.example.org:8443' }).sip;
+
+describeEachDialect('POST /sip/credentials', (database) => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await testApi(database(), { sip });
+  });
+  afterAll(async () => app?.close());
+
+  it('refuses a caller without a session', async () => {
+    const response = await app.inject({ method: 'POST', url: '/sip/credentials' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('issues credentials the registrar accepts for that account, never cached', async () => {
+    const user = await signIn(app, database().db);
+    const response = await app.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const body = response.json<{ username: string; password: string; realm: string; expiresAt: string; webSocketUrl: string }>();
+    expect(body.username.startsWith(`${user.accountId}.`)).toBe(true);
+    expect(body).toMatchObject({ realm: 'dialo.test', webSocketUrl: 'wss://sip.example.org:8443' });
+    expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const auth = {
+      db: database().db,
+      nonces: new NonceIssuer(sip!.secret, 60_000),
+      bruteForce: new BruteForceGuard(sip!.bruteForce),
+      realm: sip!.realm,
+      credentialSecret: sip!.secret,
+      challengeAlgorithm: 'MD5' as const,
+      logger: createLogger('silent'),
+      now: () => new Date(),
+    };
+    const request = {
+      uri: 'sip:dialo.test', callId: 'c1', cseq: 1, authorization: undefined, toUser: body.username,
+      contacts: [{ uri: 'sip:tab@x.invalid;transport=ws', expires: 600 }], expires: undefined, transport: 'wss' as const,
+      sourceAddress: '192.0.2.1', sourcePort: 5000, drachtioServer: 'wss/127.0.0.1:8443', userAgent: 'SIP.js',
+    };
+    const deps = { auth, options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600 } };
+    const challenge = await handleRegister(deps, request);
+    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: request.uri, username: body.username, password: body.password });
+    const registered = await handleRegister(deps, { ...request, cseq: 2, authorization });
+    expect(registered.status).toBe(200);
+    const row = await database().db.selectFrom('registrations').select('account_id').where('username', '=', body.username).executeTakeFirstOrThrow();
+    expect(row.account_id).toBe(user.accountId);
+  });
+
+  it('answers 503 when SIP is not configured', async () => {
+    const bare = await testApi(database(), { sip: undefined });
+    const user = await signIn(bare, database().db);
+    const response = await bare.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
+    expect(response.statusCode).toBe(503);
+    await bare.close();
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * API test helpers: an app on a test database, and real sessions obtained through the real routes
+ * (sign-up -> the link from the verification mail -> login), for any suite that needs a signed-in caller.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Kysely } from 'kysely';
+import { buildApi, type ApiDeps } from '../../api/app.ts';
+import { loadConfig } from '../../config.ts';
+import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
+import { setAccountRole } from '../../core/accounts/accounts.ts';
+import type { AccountRole, Database } from '../../db/schema.ts';
+import { createLogger } from '../../logger.ts';
+import { createMetrics } from '../../metrics.ts';
+import type { TestDatabase } from './databases.ts';
+
+export const TEST_PUBLIC_URL = 'http://127.0.0.1:8080';
+export const TEST_PASSWORD = 'plain sailing on a test sea';
+
+/** Builds the API on a test database; `overrides` replaces any dependency. */
+export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps> = {}): Promise<FastifyInstance> {
+  return buildApi({
+    db: database.db,
+    dialect: database.dialect,
+    logger: createLogger('silent'),
+    metrics: createMetrics({ processMetrics: false }),
+    sip: undefined,
+    publicUrl: TEST_PUBLIC_URL,
+    sessions: { secureCookies: false, ttlHours: 1 },
+    billing: loadConfig({}).billing,
+    payments: undefined,
+    ...overrides,
+  });
+}
+
+export interface SignedIn {
+  readonly accountId: string;
+  readonly email: string;
+  readonly password: string;
+  readonly csrfToken: string;
+  /** Send these with every request: the session cookie and the CSRF header (needed on writes). */
+  readonly headers: { cookie: string; [CSRF_HEADER]: string };
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID().slice(0, 8)}@example.org`;
+}
+
+/** The newest mail queued for `to` (of `kind`, if given), from the outbox. */
+export async function latestMail(db: Kysely<Database>, to: string, kind?: string) {
+  let query = db.selectFrom('email_outbox').selectAll().where('to_address', '=', to);
+  if (kind !== undefined) query = query.where('kind', '=', kind);
+  const mail = await query.orderBy('id', 'desc').executeTakeFirst();
+  if (mail === undefined) throw new Error(`no ${kind ?? ''} mail queued for ${to}`);
+  return mail;
+}
+
+/** The first link to our public URL in a mail body, as a path + query for `inject`. */
+export function linkPath(body: string): string {
+  const match = new RegExp(`${TEST_PUBLIC_URL}(/\\S+)`).exec(body);
+  if (match?.[1] === undefined) throw new Error(`no link in mail:\n${body}`);
+  return match[1];
+}
+
+/** The `name=value` pairs of a response's Set-Cookie headers, as one Cookie header. */
+export function cookieHeader(response: LightMyRequestResponse, names = [SESSION_COOKIE, CSRF_COOKIE]): string {
+  return response.cookies
+    .filter((cookie) => names.includes(cookie.name))
+    .map((cookie) => `${cookie.name}=${cookie.value}`)
+    .join('; ');
+}
+
+function expectStatus(response: LightMyRequestResponse, status: number, step: string): void {
+  if (response.statusCode !== status) throw new Error(`${step}: expected ${status}, got ${response.statusCode}: ${response.body}`);
+}
+
+/** Logs an existing, verified account in; returns its session. */
+export async function logIn(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<SignedIn> {
+  const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+  expectStatus(login, 200, 'login');
+  const { accountId, csrfToken } = login.json<{ accountId: string; csrfToken: string }>();
+  return { accountId, email, password, csrfToken, headers: { cookie: cookieHeader(login), [CSRF_HEADER]: csrfToken } };
+}
+
+/**
+ * Signs up, follows the verification link from the mail, optionally makes the account an operator, and
+ * logs in: a real session, through the real routes.
+ * @example
+ * const ana = await signIn(app, db, { role: 'operator' });
+ * await app.inject({ method: 'POST', url: '/admin/...', headers: ana.headers, payload });
+ */
+export async function signIn(
+  app: FastifyInstance,
+  db: Kysely<Database>,
+  options: { role?: AccountRole; email?: string; password?: string } = {},
+): Promise<SignedIn> {
+  const email = options.email ?? uniqueEmail(options.role ?? 'user');
+  const password = options.password ?? TEST_PASSWORD;
+  const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email, password } });
+  expectStatus(signup, 202, 'sign-up');
+  const mail = await latestMail(db, email, 'verify_email');
+  const verify = await app.inject({ method: 'GET', url: linkPath(mail.body_text) });
+  expectStatus(verify, 200, 'verification');
+  const session = await logIn(app, email, password);
+  if (options.role === 'operator') await setAccountRole(db, session.accountId, 'operator', null);
+  return session;
+}

@@ -1,0 +1,77 @@
+/**
+ * A real drachtio-server for a suite, on loopback ports chosen per run: from a container where an engine
+ * answers, else `drachtio` on PATH, else the suite is skipped with one line saying so.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, locate, spawnServer, waitForTcp, type Provision } from './external.ts';
+
+export interface DrachtioServer {
+  /** Admin connection for drachtio-srf. */
+  readonly admin: { host: string; port: number; secret: string };
+  /** SIP over UDP and TCP. */
+  readonly sipPort: number;
+  /** SIP over WebSocket (subprotocol `sip`). */
+  readonly wsPort: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export const drachtioProvision: Provision = await locate({
+  name: 'drachtio-server',
+  binary: 'drachtio',
+  image: 'drachtio/drachtio-server:latest',
+});
+if (drachtioProvision.via === 'missing') console.warn(`[harness] SIP suites skipped: ${drachtioProvision.reason}`);
+
+function configXml(): string {
+  // Contacts and the admin port come from the command line; this holds what has no flag.
+  return `<drachtio>
+  <admin port="9022" secret="unused">127.0.0.1</admin>
+  <cdrs>false</cdrs>
+  <logging><console/><loglevel>info</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
+</drachtio>
+`;
+}
+
+export async function startDrachtio(): Promise<DrachtioServer> {
+  const [adminPort, sipPort, wsPort] = [await freePort(), await freePort(), await freePort()];
+  const secret = randomBytes(12).toString('hex');
+  const args = [
+    '--contact', `sip:127.0.0.1:${sipPort};transport=udp,tcp`,
+    '--contact', `sip:127.0.0.1:${wsPort};transport=ws`,
+    '--address', '127.0.0.1',
+    '--port', String(adminPort),
+    '--secret', secret,
+  ];
+  const admin = { host: '127.0.0.1', port: adminPort, secret };
+  if (drachtioProvision.via === 'container') {
+    const { GenericContainer } = await import('testcontainers');
+    // Host networking keeps SIP's addresses in Via/Contact true; UDP port mapping would rewrite nothing.
+    const container = await new GenericContainer(drachtioProvision.image)
+      .withNetworkMode('host')
+      .withCommand(['drachtio', ...args])
+      .start();
+    await waitForTcp(adminPort, 15_000);
+    return { admin, sipPort, wsPort, output: () => '', stop: async () => void (await container.stop()) };
+  }
+  if (drachtioProvision.via === 'missing') throw new Error(drachtioProvision.reason);
+  const folder = await mkdtemp(join(tmpdir(), 'dialo-drachtio-'));
+  const config = join(folder, 'drachtio.conf.xml');
+  await writeFile(config, configXml());
+  const server = await spawnServer(drachtioProvision.binary, ['-f', config, ...args], { readyPort: adminPort });
+  await waitForTcp(sipPort, 10_000);
+  await waitForTcp(wsPort, 10_000);
+  return {
+    admin,
+    sipPort,
+    wsPort,
+    output: server.output,
+    async stop() {
+      await server.stop();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * sipp (Debian `sip-tester`) as the peer: runs one scenario from test/sipp/ and reports its exit code
+ * (0: every call succeeded; 1: at least one failed) with its error log for the failure message.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findOnPath } from './external.ts';
+
+export const SCENARIOS = fileURLToPath(new URL('../sipp/', import.meta.url));
+
+export const sippBinary = await findOnPath('sipp');
+if (sippBinary === undefined) console.warn('[harness] SIP suites skipped: sipp not available: no `sipp` on PATH (Debian package sip-tester)');
+
+export interface SippRun {
+  readonly code: number | null;
+  /** sipp's error log and screen, for the assertion message. */
+  readonly log: string;
+  /** The CSV files sipp wrote (statistics, response times), by name suffix: `rtt.csv`, `.csv`. */
+  readonly csv: { readonly rtt?: string; readonly stat?: string };
+}
+
+export interface SippOptions {
+  readonly scenario: string;
+  readonly target: string;
+  readonly transport?: 'u1' | 't1';
+  /** Rows of the injection file (fields separated by `;`); sipp reads it SEQUENTIAL. */
+  readonly fields?: readonly string[];
+  readonly calls?: number;
+  readonly localAddress?: string;
+  readonly timeoutSeconds?: number;
+  readonly extraArgs?: readonly string[];
+}
+
+export async function runSipp(options: SippOptions): Promise<SippRun> {
+  if (sippBinary === undefined) throw new Error('sipp not on PATH');
+  const folder = await mkdtemp(join(tmpdir(), 'dialo-sipp-'));
+  try {
+    const args = [
+      options.target,
+      '-sf', join(SCENARIOS, options.scenario),
+      '-m', String(options.calls ?? 1),
+      '-t', options.transport ?? 'u1',
+      '-i', options.localAddress ?? '127.0.0.1',
+      '-p', '0',
+      '-timeout', `${options.timeoutSeconds ?? 15}s`,
+      '-timeout_error',
+      '-nostdin',
+      '-trace_err', '-error_file', join(folder, 'errors.log'),
+      ...(options.extraArgs ?? []),
+    ];
+    if (options.fields !== undefined) {
+      const injection = join(folder, 'fields.csv');
+      await writeFile(injection, `SEQUENTIAL\n${options.fields.join('\n')}\n`);
+      args.push('-inf', injection);
+    }
+    const child = spawn(sippBinary, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exit) => resolve(exit)));
+    let log = '';
+    const csv: { rtt?: string; stat?: string } = {};
+    for (const file of await readdir(folder)) {
+      if (file.endsWith('.log')) log += await readFile(join(folder, file), 'utf8');
+      else if (file.endsWith('_rtt.csv')) csv.rtt = await readFile(join(folder, file), 'utf8');
+      else if (file.endsWith('.csv') && file !== 'fields.csv') csv.stat = await readFile(join(folder, file), 'utf8');
+    }
+    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, csv };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,170 @@
+// The registrar's decisions against a real database on every dialect; the wire (drachtio + sipp) is in registrar.test.ts.
+import { beforeAll, expect, it } from 'vitest';
+import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
+import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
+import { liveBindings, sweepExpiredRegistrations } from '../../core/registrations.ts';
+import { createLogger } from '../../logger.ts';
+import { NonceIssuer } from '../../signaling/auth/nonces.ts';
+import { handleRegister, type RegisterRequest, type RegistrarDeps } from '../../signaling/registrar/register.ts';
+import { describeEachDialect } from '../harness/databases.ts';
+import { answerChallenge } from '../harness/digest-client.ts';
+
+const SECRET = 'x'.repeat(40);
+const REALM = 'dialo.test';
+
+describeEachDialect('registrar decisions', (database) => {
+  let clock = new Date('2026-11-29T10:00:00Z');
+  let deps: RegistrarDeps;
+  let accountId: string;
+  let callSeq = 0;
+
+  beforeAll(async () => {
+    const { db } = database();
+    const account = await db.insertInto('accounts').values({ email: 'phone@example.org', status: 'active' }).returning('id').executeTakeFirstOrThrow();
+    accountId = account.id;
+    await setStaticSipCredential(db, { accountId, username: 'deskphone', realm: REALM, password: 'correct horse' });
+    deps = {
+      auth: {
+        db,
+        nonces: new NonceIssuer(SECRET, 300_000),
+        bruteForce: new BruteForceGuard({ maxFailures: 3, windowMs: 60_000, blockMs: 120_000 }),
+        realm: REALM,
+        credentialSecret: SECRET,
+        challengeAlgorithm: 'MD5',
+        logger: createLogger('silent'),
+        now: () => clock,
+      },
+      options: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
+    };
+  });
+
+  function request(overrides: Partial<RegisterRequest> = {}): RegisterRequest {
+    return {
+      uri: `sip:${REALM}`,
+      callId: `call-${++callSeq}`,
+      cseq: 1,
+      authorization: undefined,
+      toUser: 'deskphone',
+      contacts: [{ uri: 'sip:deskphone@192.0.2.10:5060', expires: undefined }],
+      expires: 600,
+      transport: 'udp',
+      sourceAddress: '192.0.2.10',
+      sourcePort: 5060,
+      drachtioServer: '127.0.0.1:5060',
+      userAgent: 'test-phone',
+      ...overrides,
+    };
+  }
+
+  /** REGISTER without credentials, then again answering the challenge: what a UA does. */
+  async function register(username: string, password: string, overrides: Partial<RegisterRequest> = {}) {
+    const first = request({ toUser: username, ...overrides });
+    const challenge = await handleRegister(deps, first);
+    expect(challenge.status).toBe(401);
+    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: first.uri, username, password });
+    return { reply: await handleRegister(deps, { ...first, cseq: first.cseq + 1, authorization }), authorization, request: first };
+  }
+
+  it('challenges, then registers a static credential and lists the binding', async () => {
+    const { reply } = await register('deskphone', 'correct horse');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.Contact).toBe('<sip:deskphone@192.0.2.10:5060>;expires=600');
+    const rows = await database().db.selectFrom('registrations').selectAll().where('account_id', '=', accountId).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ username: 'deskphone', transport: 'udp', source_address: '192.0.2.10', source_port: 5060, user_agent: 'test-phone' });
+  });
+
+  it('refuses a wrong password and an unknown user alike', async () => {
+    const wrong = await register('deskphone', 'wrong horse', { sourceAddress: '198.51.100.1' });
+    const unknown = await register('nobody', 'whatever', { sourceAddress: '198.51.100.2' });
+    expect([wrong.reply.status, wrong.reply.headers['X-Reason']]).toEqual([403, 'bad-credentials']);
+    expect([unknown.reply.status, unknown.reply.headers['X-Reason']]).toEqual([403, 'bad-credentials']);
+  });
+
+  it('re-challenges a replayed authorization with stale=true and changes nothing', async () => {
+    const { reply, authorization, request: first } = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:replay@192.0.2.10', expires: 300 }] });
+    expect(reply.status).toBe(200);
+    await database().db.deleteFrom('registrations').where('contact', '=', 'sip:replay@192.0.2.10').execute();
+    const replay = await handleRegister(deps, { ...first, cseq: 5, authorization });
+    expect(replay.status).toBe(401);
+    expect(replay.headers['WWW-Authenticate']).toMatch(/stale=true/);
+    expect(replay.headers['X-Reason']).toBe('nonce-replayed');
+    expect((await liveBindings(database().db, accountId, clock)).map((b) => b.contact)).not.toContain('sip:replay@192.0.2.10');
+  });
+
+  it('re-challenges an expired nonce with stale=true', async () => {
+    const first = request();
+    const challenge = await handleRegister(deps, first);
+    clock = new Date(clock.getTime() + 301_000);
+    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: first.uri, username: 'deskphone', password: 'correct horse' });
+    const reply = await handleRegister(deps, { ...first, cseq: 2, authorization });
+    expect([reply.status, reply.headers['X-Reason']]).toEqual([401, 'nonce-stale']);
+    expect(reply.headers['WWW-Authenticate']).toMatch(/stale=true/);
+  });
+
+  it('registers browser credentials until they expire, and refuses a tampered username', async () => {
+    const creds = issueBrowserCredentials(SECRET, accountId, clock, 3600);
+    const ok = await register(creds.username, creds.password, { transport: 'ws', contacts: [{ uri: 'sip:abc@x.invalid;transport=ws', expires: 600 }] });
+    expect(ok.reply.status).toBe(200);
+
+    const tamperedUser = creds.username.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    const tampered = await register(tamperedUser, creds.password, { sourceAddress: '198.51.100.3' });
+    expect([tampered.reply.status, tampered.reply.headers['X-Reason']]).toEqual([403, 'bad-credentials']);
+
+    const old = issueBrowserCredentials(SECRET, accountId, new Date(clock.getTime() - 7200_000), 3600);
+    const expired = await register(old.username, old.password);
+    expect([expired.reply.status, expired.reply.headers['X-Reason']]).toEqual([403, 'credentials-expired']);
+  });
+
+  it('refuses registering an address-of-record other than the authenticated user', async () => {
+    const first = request({ toUser: 'someone-else' });
+    const challenge = await handleRegister(deps, first);
+    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: first.uri, username: 'deskphone', password: 'correct horse' });
+    const reply = await handleRegister(deps, { ...first, cseq: 2, authorization });
+    expect([reply.status, reply.headers['X-Reason']]).toEqual([403, 'aor-mismatch']);
+  });
+
+  it('keeps two contacts, removes one with expires=0, and all with Contact: *', async () => {
+    const { db } = database();
+    await db.deleteFrom('registrations').execute();
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:a@192.0.2.1', expires: 600 }] });
+    const two = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:b@192.0.2.2', expires: 900 }] });
+    expect(two.reply.headers.Contact).toBe('<sip:b@192.0.2.2>;expires=900, <sip:a@192.0.2.1>;expires=600');
+    const one = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:a@192.0.2.1', expires: 0 }] });
+    expect(one.reply.headers.Contact).toBe('<sip:b@192.0.2.2>;expires=900');
+    const none = await register('deskphone', 'correct horse', { contacts: '*', expires: 0 });
+    expect(none.reply.status).toBe(200);
+    expect(none.reply.headers.Contact).toBeUndefined();
+    expect(await liveBindings(db, accountId, clock)).toEqual([]);
+  });
+
+  it('answers 423 with Min-Expires to a too-short interval, and caps a long one', async () => {
+    const short = await register('deskphone', 'correct horse', { expires: 10 });
+    expect([short.reply.status, short.reply.headers['Min-Expires']]).toEqual([423, '60']);
+    const long = await register('deskphone', 'correct horse', { expires: 999_999, contacts: [{ uri: 'sip:long@192.0.2.3', expires: undefined }] });
+    expect(long.reply.headers.Contact).toContain('<sip:long@192.0.2.3>;expires=3600');
+  });
+
+  it('answers 400 to a malformed Authorization header', async () => {
+    const reply = await handleRegister(deps, request({ authorization: 'Digest username="u", nonce=' }));
+    expect([reply.status, reply.headers['X-Reason']]).toEqual([400, 'malformed-authorization']);
+  });
+
+  it('blocks a source after repeated failures without checking anything, until the block expires', async () => {
+    const source = '203.0.113.7';
+    for (let i = 0; i < 3; i++) await register('deskphone', `guess-${i}`, { sourceAddress: source });
+    const blocked = await handleRegister(deps, request({ sourceAddress: source }));
+    expect([blocked.status, blocked.headers['X-Reason']]).toEqual([403, 'source-blocked']);
+    clock = new Date(clock.getTime() + 121_000);
+    expect((await register('deskphone', 'correct horse', { sourceAddress: source })).reply.status).toBe(200);
+  });
+
+  it('sweeps expired bindings', async () => {
+    const { db } = database();
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:short@192.0.2.9', expires: 60 }] });
+    clock = new Date(clock.getTime() + 3_601_000);
+    expect(await liveBindings(db, accountId, clock)).toEqual([]);
+    expect(await sweepExpiredRegistrations(db, clock)).toBeGreaterThan(0);
+    expect(await db.selectFrom('registrations').selectAll().where('expires_at', '<=', clock).execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,181 @@
+// The registrar over the wire: real drachtio-server, the signaling role, sipp over UDP/TCP and a WebSocket client.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
+import { createLogger } from '../../logger.ts';
+import { createMetrics } from '../../metrics.ts';
+import { startSignaling, type Signaling } from '../../signaling/app.ts';
+import type { SipConfig } from '../../config.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { answerChallenge } from '../harness/digest-client.ts';
+import { drachtioProvision, startDrachtio, type DrachtioServer } from '../harness/drachtio.ts';
+import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { WsSipClient } from '../harness/ws-sip-client.ts';
+
+const SIP: SipConfig = {
+  realm: 'dialo.test',
+  secret: 's'.repeat(40),
+  challengeAlgorithm: 'MD5',
+  // Short enough that the stale-nonce scenario's pause outlives it; every other exchange takes milliseconds.
+  nonceTtlSeconds: 2,
+  browserCredentialTtlSeconds: 600,
+  webSocketUrl: undefined,
+  registerExpires: { min: 60, max: 3600, default: 3600 },
+  bruteForce: { maxFailures: 3, windowMs: 60_000, blockMs: 3000 },
+};
+
+const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
+
+describe.skipIf(missing)('registrar over real drachtio-server', () => {
+  let database: TestDatabase;
+  let drachtio: DrachtioServer;
+  let signaling: Signaling;
+  let accountId: string;
+  let target: string;
+  const metrics = createMetrics({ processMetrics: false });
+
+  const auth = (username: string, password: string) => `${username};[authentication username=${username} password=${password}];d1`;
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    drachtio = await startDrachtio();
+    signaling = startSignaling({ db: database.db, drachtio: drachtio.admin, sip: SIP, logger: createLogger('silent'), metrics });
+    await signaling.connected;
+    const account = await database.db.insertInto('accounts').values({ email: 'sip@example.org', status: 'active' }).returning('id').executeTakeFirstOrThrow();
+    accountId = account.id;
+    await setStaticSipCredential(database.db, { accountId, username: 'alice', realm: SIP.realm, password: 'alice-secret' });
+    target = `127.0.0.1:${drachtio.sipPort}`;
+  });
+
+  afterAll(async () => {
+    await signaling?.stop();
+    await drachtio?.stop();
+    await database?.close();
+  });
+
+  async function bindings(): Promise<{ contact: string; transport: string }[]> {
+    return database.db.selectFrom('registrations').select(['contact', 'transport']).where('account_id', '=', accountId).orderBy('contact').execute();
+  }
+
+  it.each(['u1', 't1'] as const)('uac-register-expect-200 over %s with a static credential', async (transport) => {
+    const run = await runSipp({ scenario: 'uac-register-expect-200.xml', target, transport, fields: [`alice;[authentication username=alice password=alice-secret];${transport}`] });
+    expect(run.code, run.log).toBe(0);
+    expect(await bindings()).toContainEqual({ contact: expect.stringContaining(`dev=${transport}`), transport: transport === 'u1' ? 'udp' : 'tcp' });
+  });
+
+  it('uac-register-expect-200 with short-lived browser credentials', async () => {
+    const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+    const run = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [`${creds.username};[authentication username=${creds.username} password=${creds.password}];browser`] });
+    expect(run.code, run.log).toBe(0);
+  });
+
+  it.each([
+    ['a wrong password', () => auth('alice', 'not-her-password')],
+    ['an unknown user', () => auth('mallory', 'whatever')],
+    ['expired browser credentials', () => {
+      const old = issueBrowserCredentials(SIP.secret, accountId, new Date(Date.now() - 3_600_000), 600);
+      return auth(old.username, old.password);
+    }],
+    ['a tampered browser username', () => {
+      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+      const longer = creds.username.replace(/\.(\d+)$/, (_, expiry: string) => `.${Number(expiry) + 86_400}`);
+      return auth(longer, creds.password);
+    }],
+  ])('uac-register-expect-403 for %s', async (_case, fields) => {
+    // From its own loopback address, so these failures do not block the other tests' source.
+    const run = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [fields()], localAddress: '127.0.0.3' });
+    expect(run.code, run.log).toBe(0);
+  });
+
+  it('uac-unregister-expect-200: Expires 0 removes the binding', async () => {
+    const run = await runSipp({ scenario: 'uac-unregister-expect-200.xml', target, fields: ['alice;[authentication username=alice password=alice-secret];gone'] });
+    expect(run.code, run.log).toBe(0);
+    expect((await bindings()).some((row) => row.contact.includes('dev=gone'))).toBe(false);
+  });
+
+  it('uac-register-stale-nonce-expect-401: an expired nonce is re-challenged with stale=true', async () => {
+    const run = await runSipp({ scenario: 'uac-register-stale-nonce-expect-401.xml', target, fields: ['alice;[authentication username=alice password=alice-secret];stale'] });
+    expect(run.code, run.log).toBe(0);
+  });
+
+  it('uac-register-malformed-auth-expect-400, and the registrar still answers afterwards', async () => {
+    const run = await runSipp({ scenario: 'uac-register-malformed-auth-expect-400.xml', target, fields: ['alice'], localAddress: '127.0.0.4' });
+    expect(run.code, run.log).toBe(0);
+    expect((await runSipp({ scenario: 'uac-options-expect-200.xml', target })).code).toBe(0);
+  });
+
+  it('uac-options-expect-200 over udp and tcp', async () => {
+    expect((await runSipp({ scenario: 'uac-options-expect-200.xml', target, transport: 'u1' })).code).toBe(0);
+    expect((await runSipp({ scenario: 'uac-options-expect-200.xml', target, transport: 't1' })).code).toBe(0);
+  });
+
+  it('uac-register-source-blocked-expect-403 after repeated failures, until the block expires', async () => {
+    const source = '127.0.0.2';
+    for (let i = 0; i < SIP.bruteForce.maxFailures; i++) {
+      const failed = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [auth('alice', `guess-${i}`)], localAddress: source });
+      expect(failed.code, failed.log).toBe(0);
+    }
+    const blocked = await runSipp({ scenario: 'uac-register-source-blocked-expect-403.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
+    expect(blocked.code, blocked.log).toBe(0);
+    expect(await metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
+    // Other sources are unaffected.
+    expect((await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')] })).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, SIP.bruteForce.blockMs + 500));
+    const after = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
+    expect(after.code, after.log).toBe(0);
+  });
+
+  describe('over WebSocket', () => {
+    let client: WsSipClient;
+    beforeAll(async () => {
+      client = await WsSipClient.connect(`ws://127.0.0.1:${drachtio.wsPort}`);
+    });
+    afterAll(() => client?.close());
+
+    async function register(options: { username: string; password: string; contactUser: string; callId?: string; expires?: number }) {
+      const callId = options.callId ?? randomUUID();
+      const uri = `sip:${SIP.realm}`;
+      const headers = {
+        From: `<sip:${options.username}@${SIP.realm}>;tag=${randomUUID().slice(0, 8)}`,
+        To: `<sip:${options.username}@${SIP.realm}>`,
+        Contact: `<sip:${options.contactUser}@${client.host};transport=ws>;expires=${options.expires ?? 600}`,
+      };
+      const challenge = await client.request({ method: 'REGISTER', uri, callId, cseq: 1, headers });
+      expect(challenge.status).toBe(401);
+      const authorization = answerChallenge({ challenge: challenge.header('WWW-Authenticate') ?? '', method: 'REGISTER', uri, username: options.username, password: options.password });
+      const response = await client.request({ method: 'REGISTER', uri, callId, cseq: 2, headers: { ...headers, Authorization: authorization } });
+      return { response, replay: () => client.request({ method: 'REGISTER', uri, callId, cseq: 3, headers: { ...headers, Authorization: authorization } }) };
+    }
+
+    it('registers browser credentials: 401 then 200 with the Contact, stored as ws', async () => {
+      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+      const { response } = await register({ ...creds, contactUser: 'tab1' });
+      expect(response.status).toBe(200);
+      expect(response.header('Contact')).toMatch(/<sip:tab1@[0-9a-f]+\.invalid;transport=ws>;expires=\d+/);
+      expect(await bindings()).toContainEqual({ contact: `sip:tab1@${client.host};transport=ws`, transport: 'ws' });
+      const row = await database.db.selectFrom('registrations').selectAll().where('contact', 'like', 'sip:tab1@%').executeTakeFirstOrThrow();
+      // Enough to reach the tab again: which drachtio-server holds its socket, and the socket's far end.
+      expect(row.drachtio_server).toContain(`ws/127.0.0.1:${drachtio.wsPort}`);
+      expect(row.source_address).toBe('127.0.0.1');
+      expect(row.source_port).toBeGreaterThan(0);
+    });
+
+    it('refuses a replayed Authorization with a stale re-challenge', async () => {
+      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+      const { response, replay } = await register({ ...creds, contactUser: 'tab2' });
+      expect(response.status).toBe(200);
+      const replayed = await replay();
+      expect(replayed.status).toBe(401);
+      expect(replayed.header('WWW-Authenticate')).toMatch(/stale=true/);
+      expect(replayed.header('X-Reason')).toBe('nonce-replayed');
+    });
+
+    it('keeps two contacts (two tabs) for one user, both listed in the 200', async () => {
+      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+      await register({ ...creds, contactUser: 'tab-a' });
+      const { response } = await register({ ...creds, contactUser: 'tab-b' });
+      expect(response.header('Contact')).toContain('sip:tab-a@');
+      expect(response.header('Contact')).toContain('sip:tab-b@');
+    });
+  });
+});
