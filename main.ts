@@ -9,7 +9,7 @@ import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
-import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
+import { expireReservationsJob } from './jobs/expire-reservations.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
@@ -60,7 +60,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
     ];
-    jobs.push(expireReservationsJob(database.db, noCallRecords));
+    jobs.push(expireReservationsJob(database.db));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }

@@ -241,6 +241,8 @@ export interface ReservationsTable {
   closed_at: Date | null;
   billable_seconds: number | null;
   charged: number | null;
+  /** The call record this hold pays for (no foreign key; see migration 0014). */
+  cdr_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TopUpsTable {
