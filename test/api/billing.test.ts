@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { signIn, testApi, type SignedIn } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 import { createAccount } from '../harness/billing.ts';
@@ -7,6 +7,9 @@ import { startFakeStripe, type FakeStripe } from '../harness/fake-stripe.ts';
 
 const billing = { currency: 'usd', maxConcurrentCalls: 3, maxCallSeconds: 3600, reservationGraceSeconds: 60, topUpMinMinor: 500, topUpMaxMinor: 50_000 };
 const HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';
+
+// Real sign-ins hash with argon2id (19 MiB each): on a loaded 2-core machine a few of them take a while.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
 let fake: FakeStripe;
 beforeAll(async () => {
