@@ -59,8 +59,8 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         everyMs: 60_000,
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
+      expireReservationsJob(database.db),
     ];
-    jobs.push(expireReservationsJob(database.db));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }

@@ -11,14 +11,14 @@ import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { registerAuth } from './plugins/auth.ts';
+import { registerAuth, type Authenticator } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { authRoutes } from './routes/auth.ts';
+import { billingRoutes } from './routes/billing.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
-import { adminBillingRoutes } from './routes/admin-billing.ts';
-import { billingRoutes } from './routes/billing.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 
 /** Card payments, when Stripe keys are configured. */
@@ -38,10 +38,12 @@ export interface ApiDeps {
   /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
   readonly publicUrl: string;
   readonly sessions: SessionSettings;
-  /** Currency, call limits and top-up bounds. */
+  /** Currency, limits and top-up bounds. */
   readonly billing: BillingConfig;
-  /** Absent without Stripe keys: top-ups and refunds then answer "payments not configured" (503). */
+  /** Without it top-ups answer "payments not configured" (503). */
   readonly payments: Payments | undefined;
+  /** Who is calling; the session cookie unless a suite substitutes its own. */
+  readonly authenticate?: Authenticator;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -54,10 +56,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   healthRoutes(app, deps);
-  sipRoutes(app, deps);
   await app.register(cookie);
-  registerAuth(app, sessionAuthenticator(deps.db));
+  registerAuth(app, deps.authenticate ?? sessionAuthenticator(deps.db));
   await app.register(async (scope) => authRoutes(scope, deps));
+  sipRoutes(app, deps);
   billingRoutes(app, deps);
   adminBillingRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));

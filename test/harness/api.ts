@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildApi, type ApiDeps } from '../../api/app.ts';
-import { loadConfig } from '../../config.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
 import type { AccountRole, Database } from '../../db/schema.ts';
+import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics } from '../../metrics.ts';
 import type { TestDatabase } from './databases.ts';
@@ -25,10 +25,10 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     logger: createLogger('silent'),
     metrics: createMetrics({ processMetrics: false }),
     sip: undefined,
-    publicUrl: TEST_PUBLIC_URL,
-    sessions: { secureCookies: false, ttlHours: 1 },
     billing: loadConfig({}).billing,
     payments: undefined,
+    publicUrl: TEST_PUBLIC_URL,
+    sessions: { secureCookies: false, ttlHours: 1 },
     ...overrides,
   });
 }
