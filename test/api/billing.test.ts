@@ -164,6 +164,7 @@ describeEachDialect('billing API', (database) => {
     const second = (await app.inject({ url: `/billing/ledger?limit=2&before=${first.next}`, headers: owner.headers })).json<{ entries: { amount: string }[]; next: number | null }>();
     expect(second).toMatchObject({ entries: [{ amount: '1.00', kind: 'adjustment', reason: 'step 1' }], next: null });
     expect((await app.inject({ url: '/billing/ledger?limit=0', headers: owner.headers })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/billing/ledger?before=100000000000000000000', headers: owner.headers })).statusCode).toBe(400);
   });
 
   it('manages rates: create, conflict, list, update, delete', async () => {
@@ -180,6 +181,7 @@ describeEachDialect('billing API', (database) => {
     expect((await app.inject({ method: 'DELETE', url: `/admin/rates/${id}`, headers: operator.headers })).statusCode).toBe(204);
     expect((await app.inject({ method: 'DELETE', url: `/admin/rates/${id}`, headers: operator.headers })).statusCode).toBe(404);
     expect((await app.inject({ method: 'PUT', url: `/admin/rates/${id}`, headers: operator.headers, payload: rate })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: '/admin/rates/100000000000000000000', headers: operator.headers })).statusCode).toBe(400);
   });
 
   it('imports a rates CSV, or reports each bad line and imports nothing', async () => {

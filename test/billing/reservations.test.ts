@@ -66,6 +66,13 @@ describeEachDialect('reservations', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(0);
   });
 
+  it('settles at the rate the call started with, even after the rate changes', async () => {
+    const { db, accountId, held } = await oneHeldCall();
+    await db.updateTable('rates').set({ price_per_minute: 6_000_000 }).where('price_per_minute', '=', 60_000).execute();
+    expect(await settle(db, held.reservationId, 10)).toBe(10_000);
+    expect((await balanceOf(db, accountId)).balance).toBe(90_000);
+  });
+
   it('releases without a charge', async () => {
     const { db, accountId, held } = await oneHeldCall();
     await release(db, held.reservationId);
