@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Rate, Reservation } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { micros, negate, type Micros } from '../money.ts';
-import { appendEntry, balanceOf, lockBalance } from './ledger.ts';
+import { balanceOf, insertLockedEntry, lockBalance } from './ledger.ts';
 import { chargeFor, maxSecondsFor, tariffOf } from './rating.ts';
 
 export interface ReservationLimits {
@@ -90,7 +90,7 @@ export class ReservationNotFoundError extends Error {
   }
 }
 
-/** Locks account then reservation; the reservation must still be active. */
+/** Locks account then reservation; the reservation must still be active. The lock lasts the transaction. */
 async function lockActive(trx: Kysely<Database>, reservationId: string): Promise<Reservation> {
   const owner = await trx.selectFrom('reservations').select('account_id').where('id', '=', reservationId).executeTakeFirst();
   if (owner === undefined) throw new ReservationNotFoundError(reservationId);
@@ -100,6 +100,7 @@ async function lockActive(trx: Kysely<Database>, reservationId: string): Promise
   return reservation;
 }
 
+/** Charges (at most the hold) and closes; the caller holds the account lock (see lockActive). */
 async function close(
   trx: Kysely<Database>,
   reservation: Reservation,
@@ -109,7 +110,7 @@ async function close(
   // Never more than was held: a call that ran past its maximum (a late BYE) costs at most the hold.
   const charged = micros(Math.min(chargeFor(tariffOf(reservation), billableSeconds), reservation.hold));
   if (charged > 0) {
-    await appendEntry(trx, { accountId: reservation.account_id, kind: 'call_charge', amount: negate(charged), reference: reservation.id });
+    await insertLockedEntry(trx, { accountId: reservation.account_id, kind: 'call_charge', amount: negate(charged), reference: reservation.id });
   }
   await trx
     .updateTable('reservations')
