@@ -273,7 +273,7 @@ export interface AccountHoldsTable {
   /** The Stripe dispute id. */
   reference: string;
   created_at: CreatedAt;
-  released_at: Date | null;
+  released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type Rate = Selectable<RatesTable>;

@@ -5,7 +5,8 @@
  * object (payment intent, refund, dispute), so any delivery order gives the same ledger.
  *
  * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry),
- * charge.dispute.created (negative entry + a hold on the account's records).
+ * charge.dispute.created (negative entry + a hold on the account's records), charge.dispute.closed
+ * (hold released; the amount back if won).
  */
 import type { Kysely } from 'kysely';
 import type { Stripe } from 'stripe';
@@ -85,6 +86,31 @@ async function disputed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise
   return 'disputed';
 }
 
+/**
+ * A closed dispute releases the hold; a won one gives the amount back. Written so that a `closed` that
+ * arrives before its `created` still ends released and netting to zero: the hold row is created here
+ * already released, and `created` leaves an existing row alone.
+ */
+async function disputeClosed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise<string> {
+  const topUp = await topUpFor(trx, intentId(dispute.payment_intent));
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  const now = new Date();
+  await trx
+    .insertInto('account_holds')
+    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id, released_at: now })
+    .onConflict((conflict) => conflict.columns(['kind', 'reference']).doUpdateSet({ released_at: now }))
+    .execute();
+  if (dispute.status !== 'won') return `dispute closed: ${dispute.status}`;
+  await appendEntry(trx, {
+    accountId: topUp.account_id,
+    kind: 'dispute',
+    amount: fromMinorUnits(dispute.amount, dispute.currency),
+    reference: `${dispute.id}:won`,
+    reason: 'dispute won',
+  });
+  return 'dispute won';
+}
+
 function apply(trx: Kysely<Database>, event: Stripe.Event): Promise<string> {
   switch (event.type) {
     case 'payment_intent.succeeded':
@@ -94,6 +120,8 @@ function apply(trx: Kysely<Database>, event: Stripe.Event): Promise<string> {
       return refunded(trx, event.data.object);
     case 'charge.dispute.created':
       return disputed(trx, event.data.object);
+    case 'charge.dispute.closed':
+      return disputeClosed(trx, event.data.object);
     default:
       return Promise.resolve(`ignored: ${event.type} is not used`);
   }

@@ -80,6 +80,25 @@ describeEachDialect('stripe top-ups and events', (database) => {
     ]);
   });
 
+  it('releases the hold when a dispute closes, gives the money back if won, in either order', async () => {
+    const { db, accountId, intentId, succeeded } = await paidTopUp(1000);
+    await processStripeEvent(db, event('payment_intent.succeeded', succeeded));
+    const dispute = { id: 'dp_won', object: 'dispute', amount: 1000, currency: 'usd', payment_intent: intentId, reason: 'general', status: 'won' };
+    // Closed arrives first, then the (older) created.
+    expect(await processStripeEvent(db, event('charge.dispute.closed', dispute))).toBe('dispute won');
+    expect(await processStripeEvent(db, event('charge.dispute.created', { ...dispute, status: 'needs_response' }))).toBe('disputed');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const lost = { ...dispute, id: 'dp_lost', status: 'lost' };
+    expect(await processStripeEvent(db, event('charge.dispute.created', { ...lost, status: 'needs_response' }))).toBe('disputed');
+    expect(await processStripeEvent(db, event('charge.dispute.closed', lost))).toBe('dispute closed: lost');
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+    const holds = await db.selectFrom('account_holds').select(['reference', 'released_at']).where('account_id', '=', accountId).orderBy('reference').execute();
+    expect(holds.map((hold) => [hold.reference, hold.released_at instanceof Date])).toEqual([
+      ['dp_lost', true],
+      ['dp_won', true],
+    ]);
+  });
+
   it('ignores events about payments that are not top-ups, and event types it does not use', async () => {
     const { db } = database();
     expect(await processStripeEvent(db, event('payment_intent.succeeded', { id: 'pi_other', object: 'payment_intent', amount: 1, amount_received: 1, currency: 'usd', metadata: { dialo_top_up_id: 'not-a-uuid' } }))).toBe('ignored: not a Dialo top-up');
