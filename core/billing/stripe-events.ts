@@ -4,7 +4,7 @@
  * one, which waits on the claim) finds it taken and changes nothing. Effects are keyed by the Stripe
  * object (payment intent, refund, dispute), so any delivery order gives the same ledger.
  *
- * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry),
+ * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry; reversed if the refund fails),
  * charge.dispute.created (negative entry + a hold on the account's records), charge.dispute.closed
  * (hold released; the amount back if won).
  */
@@ -54,17 +54,15 @@ async function paymentSucceeded(trx: Kysely<Database>, intent: Stripe.PaymentInt
 }
 
 async function refunded(trx: Kysely<Database>, refund: Stripe.Refund): Promise<string> {
-  // A refund that failed or was canceled returned no money to the card.
-  if (refund.status !== 'succeeded' && refund.status !== 'pending') return `ignored: refund ${refund.status}`;
   const topUp = await topUpFor(trx, intentId(refund.payment_intent), refund.metadata);
   if (topUp === undefined) return 'ignored: not a Dialo top-up';
-  const entry = await appendEntry(trx, {
-    accountId: topUp.account_id,
-    kind: 'refund',
-    amount: negate(fromMinorUnits(refund.amount, refund.currency)),
-    reference: refund.id,
-  });
-  return entry === null ? 'already refunded' : 'refunded';
+  const amount = fromMinorUnits(refund.amount, refund.currency);
+  const entry = await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount: negate(amount), reference: refund.id });
+  if (refund.status !== 'failed' && refund.status !== 'canceled') return entry === null ? 'already refunded' : 'refunded';
+  // No money went back to the card: the refund entry (written now if this news came first) is reversed,
+  // so the pair nets to zero whichever of pending/failed arrives first.
+  await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount, reference: `${refund.id}:reversed`, reason: `refund ${refund.status}` });
+  return `refund ${refund.status}: reversed`;
 }
 
 async function disputed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise<string> {

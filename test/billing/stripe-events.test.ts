@@ -64,8 +64,13 @@ describeEachDialect('stripe top-ups and events', (database) => {
     expect(await processStripeEvent(db, event('refund.updated', { ...refund, status: 'succeeded' }))).toBe('already refunded');
     expect(await processStripeEvent(db, event('payment_intent.succeeded', succeeded))).toBe('credited');
     expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+    // A refund that fails is reversed, whether its failure or its creation is delivered first.
     const failed = { ...refund, id: 're_failed', status: 'failed' };
-    expect(await processStripeEvent(db, event('refund.updated', failed))).toBe('ignored: refund failed');
+    expect(await processStripeEvent(db, event('refund.updated', failed))).toBe('refund failed: reversed');
+    expect(await processStripeEvent(db, event('refund.created', { ...failed, status: 'pending' }))).toBe('already refunded');
+    const canceled = { ...refund, id: 're_canceled', status: 'pending' };
+    expect(await processStripeEvent(db, event('refund.created', canceled))).toBe('refunded');
+    expect(await processStripeEvent(db, event('refund.updated', { ...canceled, status: 'canceled' }))).toBe('refund canceled: reversed');
     expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
   });
 
