@@ -135,9 +135,10 @@ describeEachDialect('reservation expiry', (database) => {
     const accountId = await createAccount(db);
     await credit(db, accountId, 1_000_000);
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
+    const base = Date.now(); // one clock reading, so answer-to-end is exactly the seconds given
     const call = (answeredAgoS: number | null, endedAgoS: number | null) =>
       openCdr(db, { sipCallId: crypto.randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: '+442079460958', nodeId: 'crashed-node' }).then(async (cdrId) => {
-        const at = (ago: number | null) => (ago === null ? null : new Date(Date.now() - ago * 1000));
+        const at = (ago: number | null) => (ago === null ? null : new Date(base - ago * 1000));
         await db.updateTable('cdrs').set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS) }).where('id', '=', cdrId).execute();
         return cdrId;
       });
