@@ -12,7 +12,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
 import { retentionJob } from './jobs/retention.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
-import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
+import { expireReservationsJob } from './jobs/expire-reservations.ts';
 import { privacyTools } from './core/privacy/deidentify.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -66,7 +66,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         everyMs: 60_000,
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
-      expireReservationsJob(database.db, noCallRecords),
+      expireReservationsJob(database.db),
     ];
     if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
     else logger.warn('SMTP_URL unset: mail is queued in the outbox but not sent');

@@ -286,6 +286,8 @@ export interface ReservationsTable {
   closed_at: Date | null;
   billable_seconds: number | null;
   charged: number | null;
+  /** The call record this hold pays for (no foreign key; see migration 0014). */
+  cdr_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TopUpsTable {
@@ -316,7 +318,7 @@ export interface AccountHoldsTable {
   /** The Stripe dispute id. */
   reference: string;
   created_at: CreatedAt;
-  released_at: Date | null;
+  released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type Rate = Selectable<RatesTable>;

@@ -12,6 +12,7 @@ import * as rates from './0010-rates.ts';
 import * as ledger from './0011-ledger.ts';
 import * as reservations from './0012-reservations.ts';
 import * as payments from './0013-payments.ts';
+import * as reservationCdr from './0014-reservation-cdr.ts';
 import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
 
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0011-ledger': ledger,
   '0012-reservations': reservations,
   '0013-payments': payments,
+  '0014-reservation-cdr': reservationCdr,
   '0020-sip': sip,
   '0021-calls': calls,
 };
