@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
+import { loadConfig } from '../../config.ts';
 import { TEST_PASSWORD, signIn, uniqueEmail, useTestApi, type SignedIn } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
@@ -15,6 +16,10 @@ interface RouteSample {
   query?: string;
   /** Run after the others (it ends the caller's session or account). */
   last?: boolean;
+  /** Path parameters this route needs beyond the common ones. */
+  params?: Record<string, string>;
+  /** Needs a payment provider, which this suite has none of: a 503 "not configured" is its right answer. */
+  needsPayments?: boolean;
 }
 
 const ROUTES: Record<string, RouteSample> = {
@@ -39,10 +44,28 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/accounts/{accountId}/export': { query: 'reason=walk' },
   'POST /admin/policy': { body: () => ({ version: `walk-${randomUUID().slice(0, 8)}`, text: 'x', material: true }) },
   'POST /admin/retention/run': {},
+  'GET /metrics': {},
+  'POST /sip/credentials': {},
+  'GET /billing/config': {},
+  'GET /billing/balance': {},
+  'GET /billing/ledger': {},
+  'POST /billing/top-ups': { body: () => ({ amountMinor: 1000, idempotencyKey: randomUUID() }), needsPayments: true },
+  'GET /billing/top-ups': {},
+  'GET /billing/top-ups/{id}': { params: { id: randomUUID() } },
+  'POST /billing/stripe/webhook': { needsPayments: true },
+  'GET /admin/rates': {},
+  'POST /admin/rates': { body: () => ({ prefix: '1999', pricePerMinute: '0.10', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }) },
+  'PUT /admin/rates/{id}': { body: () => ({ prefix: '1999', pricePerMinute: '0.20', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }) },
+  'DELETE /admin/rates/{id}': {},
+  'POST /admin/rates/import': {},
+  'GET /admin/accounts/{accountId}/balance': {},
+  'POST /admin/accounts/{accountId}/adjustments': { body: () => ({ amount: '1.00', reason: 'walk' }) },
+  'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
 };
 
 describeEachDialect('every route', (database) => {
-  const api = useTestApi(database);
+  // SIP configured, so that its routes answer as in a deployment that calls.
+  const api = useTestApi(database, { sip: loadConfig({ SIP_SECRET: 'w'.repeat(40) }).sip });
   const db = () => database().db;
 
   async function routes(): Promise<{ method: string; path: string; key: string; hasBody: boolean }[]> {
@@ -76,9 +99,10 @@ describeEachDialect('every route', (database) => {
     const ordered = (await routes()).sort((x, y) => Number(ROUTES[x.key]?.last ?? false) - Number(ROUTES[y.key]?.last ?? false));
     for (const route of ordered) {
       const sample = ROUTES[route.key] ?? {};
-      const params = { accountId: b.accountId, holdId: randomUUID(), table: 'accounts' };
-      const response = await api().inject({ method: route.method as 'GET', url: url(route.path, params, sample.query), headers: a.headers, payload: sample.body?.(a) });
-      expect(response.statusCode, route.key).toBeLessThan(500);
+      const params = { accountId: b.accountId, holdId: randomUUID(), table: 'accounts', id: '1' };
+      const response = await api().inject({ method: route.method as 'GET', url: url(route.path, { ...params, ...sample.params }, sample.query), headers: a.headers, payload: sample.body?.(a) });
+      if (sample.needsPayments) expect([response.statusCode, response.json().title], route.key).toEqual([503, 'Payments Not Configured']);
+      else expect(response.statusCode, route.key).toBeLessThan(500);
       expect(response.body, `${route.key} leaks B's address`).not.toContain(b.email);
       expect(response.body, `${route.key} leaks B's name`).not.toContain('Bea Private');
       if (route.path.startsWith('/admin/')) expect(response.statusCode, route.key).toBe(403);
@@ -103,10 +127,10 @@ describeEachDialect('every route', (database) => {
     const withBody = (await routes()).filter((route) => route.hasBody);
     expect(withBody.length).toBeGreaterThan(8);
     const before = await rowCounts();
-    const params = { accountId: operator.accountId, holdId: randomUUID(), table: 'sessions' };
+    const params = { accountId: operator.accountId, holdId: randomUUID(), table: 'sessions', id: '1' };
     for (const route of withBody) {
       const good = ROUTES[route.key]?.body?.(operator) ?? {};
-      const target = url(route.path, params, ROUTES[route.key]?.query);
+      const target = url(route.path, { ...params, ...ROUTES[route.key]?.params }, ROUTES[route.key]?.query);
       const wrongTypes = Object.fromEntries(Object.keys(good).map((key) => [key, { nested: [1, 2] }]));
       const attempts: { label: string; payload: string | Record<string, unknown>; type?: string }[] = [
         { label: 'missing fields', payload: {} },
