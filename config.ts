@@ -87,6 +87,22 @@ export interface Config {
   readonly billing: BillingConfig;
   readonly stripe: StripeConfig | undefined;
   readonly calls: CallsConfig;
+  /** Outgoing mail; absent when SMTP_URL is unset: mail then waits in the outbox. */
+  readonly smtp: { readonly url: string; readonly from: string } | undefined;
+  readonly privacy: PrivacyConfig;
+}
+
+export interface PrivacyConfig {
+  /** Key of the irreversible keyed hash used to de-identify; undefined: a random key per process (main.ts warns). */
+  readonly hashKey: string | undefined;
+  /** Shown next to the policy: where privacy questions and requests go. */
+  readonly operatorContact: string;
+  readonly retention: {
+    readonly usageDays: number;
+    readonly callDetailDays: number;
+    readonly deidentifiedYears: number;
+    readonly sentMailDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -246,6 +262,32 @@ function stripe(env: Env): StripeConfig | undefined {
   return { secretKey: secretKey!, publishableKey: publishableKey!, webhookSecret: webhookSecret! };
 }
 
+function smtp(env: Env): Config['smtp'] {
+  const url = read(env, 'SMTP_URL');
+  if (url === undefined) return undefined;
+  if (!/^smtps?:\/\/[^/]+/.test(url)) throw new ConfigError('SMTP_URL', 'an smtp:// or smtps:// URL', '<redacted>');
+  const from = read(env, 'MAIL_FROM') ?? 'Dialo <no-reply@localhost>';
+  if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('MAIL_FROM', 'a sender such as "Dialo <no-reply@example.org>"', from);
+  return { url, from };
+}
+
+function privacy(env: Env): PrivacyConfig {
+  const hashKey = read(env, 'PRIVACY_HASH_KEY');
+  if (hashKey !== undefined && hashKey.length < 32) throw new ConfigError('PRIVACY_HASH_KEY', 'a secret of at least 32 characters', '<redacted>');
+  const operatorContact = read(env, 'OPERATOR_CONTACT_EMAIL') ?? 'privacy@localhost';
+  if (!/^[^\s@]+@[^\s@]+$/.test(operatorContact)) throw new ConfigError('OPERATOR_CONTACT_EMAIL', 'an e-mail address', operatorContact);
+  return {
+    hashKey,
+    operatorContact,
+    retention: {
+      usageDays: integer(env, 'RETENTION_USAGE_DAYS', 30, 1, 3650),
+      callDetailDays: integer(env, 'RETENTION_CALL_DETAIL_DAYS', 90, 1, 3650),
+      deidentifiedYears: integer(env, 'RETENTION_DEIDENTIFIED_YEARS', 7, 1, 30),
+      sentMailDays: integer(env, 'RETENTION_SENT_MAIL_DAYS', 7, 1, 3650),
+    },
+  };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   return {
@@ -264,6 +306,8 @@ export function loadConfig(env: Env): Config {
     billing: billing(env),
     stripe: stripe(env),
     calls: calls(env),
+    smtp: smtp(env),
+    privacy: privacy(env),
   };
 }
 

@@ -3,13 +3,17 @@
  * On SIGTERM/SIGINT it stops taking work, lets work in flight finish (up to SHUTDOWN_GRACE_MS), then closes
  * the database.
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfigOrExit, type Config } from './config.ts';
 import Stripe from 'stripe';
 import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
+import { retentionJob } from './jobs/retention.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
-import { expireReservationsJob, noCallRecords } from './jobs/expire-reservations.ts';
+import { expireReservationsJob } from './jobs/expire-reservations.ts';
+import { privacyTools } from './core/privacy/deidentify.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
@@ -22,6 +26,8 @@ interface RunningRole {
 
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
+  if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
+  const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'));
   if (config.roles.has('api')) {
     const payments: Payments | undefined = config.stripe && {
       stripe: new Stripe(config.stripe.secretKey),
@@ -38,6 +44,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
       billing: config.billing,
       payments,
+      privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -59,8 +66,11 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         everyMs: 60_000,
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
-      expireReservationsJob(database.db, noCallRecords),
+      expireReservationsJob(database.db),
     ];
+    if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
+    else logger.warn('SMTP_URL unset: mail is queued in the outbox but not sent');
+    jobs.push(retentionJob(database.db, config.privacy.retention, tools));
     const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }

@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // A fresh PGlite database with every migration takes seconds alone, far more on a loaded 2-core machine.
+    hookTimeout: 180_000,
     // Suites start real servers on loopback ports; two cores run two files at once at most.
     maxWorkers: 2,
   },

@@ -7,16 +7,21 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Stripe } from 'stripe';
 import type { BillingConfig, SipConfig } from '../config.ts';
+import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth, type Authenticator } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
+import { accountRoutes } from './routes/account.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
+import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -44,6 +49,14 @@ export interface ApiDeps {
   readonly payments: Payments | undefined;
   /** Who is calling; the session cookie unless a suite substitutes its own. */
   readonly authenticate?: Authenticator;
+  readonly privacy: PrivacySettings;
+}
+
+export interface PrivacySettings {
+  readonly tools: PrivacyTools;
+  /** Where privacy questions go; shown next to the policy. */
+  readonly operatorContact: string;
+  readonly retention: RetentionWindows;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -51,10 +64,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance's default generics.
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // A body with fields a schema does not allow (additionalProperties: false) is refused, not silently trimmed.
+    ajv: { customOptions: { removeAdditional: false } },
     // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
     forceCloseConnections: 'idle',
   });
   registerErrorHandling(app);
+  await registerOpenApi(app);
   healthRoutes(app, deps);
   await app.register(cookie);
   registerAuth(app, deps.authenticate ?? sessionAuthenticator(deps.db));
@@ -63,6 +79,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   billingRoutes(app, deps);
   adminBillingRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));
+  await app.register(async (scope) => accountRoutes(scope, deps));
+  await app.register(async (scope) => privacyRoutes(scope, deps));
+  await app.register(async (scope) => adminPrivacyRoutes(scope, deps));
   await app.ready();
   return app;
 }

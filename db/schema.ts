@@ -21,6 +21,10 @@ export interface AccountsTable {
   role: ColumnType<AccountRole, AccountRole | undefined, AccountRole>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** Optional name shown in the app; the user can correct it. */
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when the user asked for deletion; erasure runs then, or once no legal hold remains. */
+  erasure_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AuditEventsTable {
@@ -117,8 +121,6 @@ export interface CdrsTable {
   /** Micro-units charged (core/money.ts). */
   cost: number | null;
   node_id: string;
-  /** The credit hold of an outbound call (migration 0022). */
-  reservation_id: string | null;
 }
 
 export interface SessionsTable {
@@ -160,6 +162,43 @@ export interface EmailOutboxTable {
   last_error: string | null;
 }
 
+export interface RateLimitCountersTable {
+  /** e.g. `login:ip:<sha256 of the IP>`, `login:email:<sha256 of the address>`. */
+  key: string;
+  /** When this key's current window opened (its first hit since the last window ran out). */
+  window_start: Date;
+  hits: ColumnType<number, number | undefined, number>;
+  /** When the window is over and the row can go. */
+  expires_at: Timestamp;
+}
+
+export interface PolicyVersionsTable {
+  id: Generated<number>;
+  /** e.g. `2025-10`. */
+  version: string;
+  body_text: string;
+  /** A material change: active users are mailed and asked to acknowledge it. */
+  material: boolean;
+  published_at: CreatedAt;
+  published_by: string | null;
+}
+
+export interface PolicyAcknowledgementsTable {
+  account_id: string;
+  policy_version_id: number;
+  acknowledged_at: CreatedAt;
+}
+
+export interface LegalHoldsTable {
+  id: Generated<string>;
+  account_id: string;
+  reason: string;
+  placed_by: string | null;
+  placed_at: CreatedAt;
+  lifted_by: string | null;
+  lifted_at: Date | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -178,6 +217,10 @@ export interface Database {
   top_ups: TopUpsTable;
   stripe_events: StripeEventsTable;
   account_holds: AccountHoldsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  policy_versions: PolicyVersionsTable;
+  policy_acknowledgements: PolicyAcknowledgementsTable;
+  legal_holds: LegalHoldsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -243,6 +286,8 @@ export interface ReservationsTable {
   closed_at: Date | null;
   billable_seconds: number | null;
   charged: number | null;
+  /** The call record this hold pays for (no foreign key; see migration 0014). */
+  cdr_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TopUpsTable {
@@ -273,7 +318,7 @@ export interface AccountHoldsTable {
   /** The Stripe dispute id. */
   reference: string;
   created_at: CreatedAt;
-  released_at: Date | null;
+  released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type Rate = Selectable<RatesTable>;

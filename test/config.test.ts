@@ -36,4 +36,10 @@ describe('config', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'http://dialo.example.org' })).toThrow('PUBLIC_URL: expected an https:// URL');
     expect(() => loadConfig({ PUBLIC_URL: 'https://dialo.example.org/app' })).toThrow('PUBLIC_URL: expected');
   });
+
+  it('reads SMTP settings without ever echoing the URL', () => {
+    expect(loadConfig({}).smtp).toBeUndefined();
+    expect(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.org:587' }).smtp).toEqual({ url: 'smtp://u:p@mail.example.org:587', from: 'Dialo <no-reply@localhost>' });
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@x' })).toThrow('SMTP_URL: expected an smtp:// or smtps:// URL, got "<redacted>"');
+  });
 });

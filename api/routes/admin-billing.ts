@@ -42,7 +42,8 @@ const RateSchema = Type.Object({
   effectiveFrom: Type.String({ format: 'date-time' }),
 });
 
-const RateId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+// Ids and amounts are bounded so an absurd number is a 400 here, not an int8 overflow in the database.
+const RateId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const AccountId = Type.Object({ accountId: Type.String({ format: 'uuid' }) });
 
 const AdjustmentBody = Type.Object(
@@ -52,7 +53,7 @@ const AdjustmentBody = Type.Object(
 
 const RefundBody = Type.Object(
   {
-    amountMinor: Type.Optional(Type.Integer({ minimum: 1 })),
+    amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
     idempotencyKey: Type.String({ minLength: 8, maxLength: 100 }),
   },

@@ -7,10 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { getAccountSummary, logIn, signUp, verifyEmail } from '../../core/accounts/accounts.ts';
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../../core/accounts/email-address.ts';
+import { changePassword, requestPasswordReset, resetPassword } from '../../core/accounts/password-changes.ts';
 import { createSession, endAccountSessions, endSession } from '../../core/accounts/sessions.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
-import { mapAccountErrors } from '../plugins/account-errors.ts';
+import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { clearSessionCookies, csrfTokenOf, setSessionCookies } from '../plugins/session.ts';
@@ -36,7 +37,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   const { db, sessions } = deps;
   const links = emailLinks(deps.publicUrl);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  mapAccountErrors(app);
+  mapCoreErrors(app);
 
   scope.post(
     '/auth/signup',
@@ -101,4 +102,52 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     if (account === undefined || csrfToken === undefined) throw new HttpProblem(401, 'Unauthorized', 'sign in first');
     return { ...account, createdAt: account.createdAt.toISOString(), csrfToken };
   });
+
+  scope.post(
+    '/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'Changes the password (the current one is required); ends every other session.',
+        body: Type.Object({ currentPassword: PasswordSchema, newPassword: PasswordSchema }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      await changePassword(db, requireCaller(request), request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  scope.post(
+    '/auth/password-reset',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'Mails a reset link if the address has an account; answers the same either way.',
+        body: Type.Object({ email: EmailSchema }, { additionalProperties: false }),
+        response: { 202: MessageSchema, ...problems(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      await requestPasswordReset(db, request.body.email, links, { ip: request.ip });
+      return reply.code(202).send({ message: 'if this address has an account, we sent it a link' });
+    },
+  );
+
+  scope.post(
+    '/auth/password-reset/confirm',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'Sets a new password with the token from the reset link; ends every session.',
+        body: Type.Object({ token: Token, password: PasswordSchema }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      await resetPassword(db, request.body.token, request.body.password);
+      return reply.code(204).send(null);
+    },
+  );
 }

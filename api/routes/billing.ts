@@ -40,7 +40,7 @@ const ReceiptSchema = Type.Object({
 
 const TopUpBody = Type.Object(
   {
-    amountMinor: Type.Integer({ minimum: 1 }),
+    amountMinor: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
     /** Chosen by the client per attempt: a retried request returns the same payment. */
     idempotencyKey: Type.String({ minLength: 8, maxLength: 100 }),
   },
@@ -106,7 +106,7 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/billing/ledger',
     {
       schema: {
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), before: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })) }),
         response: { 200: Type.Object({ entries: Type.Array(LedgerEntrySchema), next: Type.Union([Type.Integer(), Type.Null()]) }), ...problems(400, 401) },
       },
     },

@@ -18,7 +18,8 @@ export const ProblemSchema = Type.Object(
  * schema: { response: { 200: Me, ...problems(401, 403) } }
  */
 export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
+  const response = Type.Unsafe({ description: 'problem details', content: { 'application/problem+json': { schema: ProblemSchema } } });
+  return Object.fromEntries(statuses.map((status) => [status, response]));
 }
 
 export const MessageSchema = Type.Object({ message: Type.String() });

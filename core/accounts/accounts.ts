@@ -10,6 +10,7 @@ import { normalizeEmail } from './email-address.ts';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.ts';
 import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
+import { limitKey, LIMITS, throttle } from './throttle.ts';
 import { assertPasswordAcceptable, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 
 export interface Credentials {
@@ -103,6 +104,15 @@ export interface LoginContext {
  * const { id, role } = await logIn(db, { email, password }, { ip: '203.0.113.7' });
  */
 export async function logIn(db: Kysely<Database>, credentials: Credentials, context: LoginContext): Promise<{ id: string; role: AccountRole }> {
+  try {
+    await throttle(db, [
+      [limitKey('login:ip', context.ip), LIMITS.loginPerIp],
+      [limitKey('login:email', credentials.email), LIMITS.loginPerAddress],
+    ]);
+  } catch (error) {
+    await recordAudit(db, { action: 'auth.login_throttled', detail: { ip: context.ip } });
+    throw error;
+  }
   const account = await accountByEmail(db, credentials.email.trim());
   const fail = async (reason: string, accountId: string | null) => {
     await recordAudit(db, { action: 'auth.login_failed', subjectAccountId: accountId, detail: { reason, ip: context.ip } });

@@ -44,21 +44,26 @@ export async function lockBalance(trx: Kysely<Database>, accountId: string): Pro
 export async function appendEntry(db: Kysely<Database>, entry: NewEntry): Promise<LedgerEntry | null> {
   return inTransaction(db, async (trx) => {
     await lockBalance(trx, entry.accountId);
-    const written = await trx
-      .insertInto('ledger_entries')
-      .values({
-        account_id: entry.accountId,
-        kind: entry.kind,
-        amount: entry.amount,
-        reference: entry.reference ?? null,
-        reason: entry.reason ?? null,
-        actor_account_id: entry.actorAccountId ?? null,
-      })
-      .onConflict((conflict) => conflict.columns(['kind', 'reference']).where('reference', 'is not', null).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    return written ?? null;
+    return insertLockedEntry(trx, entry);
   });
+}
+
+/** {@link appendEntry} for a caller that already holds the account's lock (see {@link lockBalance}). */
+export async function insertLockedEntry(trx: Kysely<Database>, entry: NewEntry): Promise<LedgerEntry | null> {
+  const written = await trx
+    .insertInto('ledger_entries')
+    .values({
+      account_id: entry.accountId,
+      kind: entry.kind,
+      amount: entry.amount,
+      reference: entry.reference ?? null,
+      reason: entry.reason ?? null,
+      actor_account_id: entry.actorAccountId ?? null,
+    })
+    .onConflict((conflict) => conflict.columns(['kind', 'reference']).where('reference', 'is not', null).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return written ?? null;
 }
 
 export interface Balance {

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Rate, Reservation } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { micros, negate, type Micros } from '../money.ts';
-import { appendEntry, balanceOf, lockBalance } from './ledger.ts';
+import { balanceOf, insertLockedEntry, lockBalance } from './ledger.ts';
 import { chargeFor, maxSecondsFor, tariffOf } from './rating.ts';
 
 export interface ReservationLimits {
@@ -25,10 +25,11 @@ export type ReserveResult =
   | { readonly ok: false; readonly reason: 'insufficient-credit' | 'too-many-calls' };
 
 /**
- * Holds credit for a call at `rate`. Refuses when the account already has `maxConcurrent` calls in
+ * Holds credit for a call at `rate`, for the call record `call.cdrId` when given (a stale hold is then
+ * settled from that record). Refuses when the account already has `maxConcurrent` calls in
  * progress or the available credit does not cover the first increment.
  * @example
- * const held = await reserve(db, accountId, rate, limits);
+ * const held = await reserve(db, accountId, rate, limits, { cdrId });
  * if (held.ok) startCall({ maxSeconds: held.maxSeconds });
  */
 export async function reserve(
@@ -36,6 +37,7 @@ export async function reserve(
   accountId: string,
   rate: Pick<Rate, 'id' | 'price_per_minute' | 'first_increment' | 'next_increment' | 'connection_fee'>,
   limits: ReservationLimits,
+  call: { readonly cdrId?: string } = {},
 ): Promise<ReserveResult> {
   return inTransaction(db, async (trx) => {
     await lockBalance(trx, accountId);
@@ -63,6 +65,7 @@ export async function reserve(
         max_seconds: maxSeconds,
         hold,
         expires_at: new Date(Date.now() + (maxSeconds + limits.setupGraceSeconds) * 1000),
+        cdr_id: call.cdrId ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -87,7 +90,7 @@ export class ReservationNotFoundError extends Error {
   }
 }
 
-/** Locks account then reservation; the reservation must still be active. */
+/** Locks account then reservation; the reservation must still be active. The lock lasts the transaction. */
 async function lockActive(trx: Kysely<Database>, reservationId: string): Promise<Reservation> {
   const owner = await trx.selectFrom('reservations').select('account_id').where('id', '=', reservationId).executeTakeFirst();
   if (owner === undefined) throw new ReservationNotFoundError(reservationId);
@@ -97,6 +100,7 @@ async function lockActive(trx: Kysely<Database>, reservationId: string): Promise
   return reservation;
 }
 
+/** Charges (at most the hold) and closes; the caller holds the account lock (see lockActive). */
 async function close(
   trx: Kysely<Database>,
   reservation: Reservation,
@@ -106,7 +110,7 @@ async function close(
   // Never more than was held: a call that ran past its maximum (a late BYE) costs at most the hold.
   const charged = micros(Math.min(chargeFor(tariffOf(reservation), billableSeconds), reservation.hold));
   if (charged > 0) {
-    await appendEntry(trx, { accountId: reservation.account_id, kind: 'call_charge', amount: negate(charged), reference: reservation.id });
+    await insertLockedEntry(trx, { accountId: reservation.account_id, kind: 'call_charge', amount: negate(charged), reference: reservation.id });
   }
   await trx
     .updateTable('reservations')
@@ -136,13 +140,16 @@ export async function release(db: Kysely<Database>, reservationId: string): Prom
   });
 }
 
-/** Billable seconds of the call a reservation was for, from its call record; null when there is none. */
-export type BillableSecondsLookup = (reservation: Reservation) => Promise<number | null>;
+/**
+ * Billable seconds of the call a reservation was for, from its call record; null when there is none.
+ * Runs inside the expiry's transaction and must query through `trx` (one connection on PGlite).
+ */
+export type BillableSecondsLookup = (trx: Kysely<Database>, reservation: Reservation) => Promise<number | null>;
 
 /**
  * Closes reservations past their expiry (their process died mid-call): charged from the call record's
  * billable seconds when `lookup` finds one, else closed without a charge. Status `expired` either way.
- * @example await expireStaleReservations(db, new Date(), async () => null);
+ * @example await expireStaleReservations(db, new Date(), billableSecondsFromCdr(new Date()));
  */
 export async function expireStaleReservations(
   db: Kysely<Database>,
@@ -168,11 +175,32 @@ export async function expireStaleReservations(
         if (error instanceof ReservationClosedError) return; // settled meanwhile by its call
         throw error;
       }
-      const seconds = await lookup(reservation);
+      const seconds = await lookup(trx, reservation);
       const amount = await close(trx, reservation, 'expired', seconds ?? 0);
       expired += 1;
       charged += amount;
     });
   }
   return { expired, charged };
+}
+
+/**
+ * The lookup the expiry job uses: billable seconds from the reservation's call record — its
+ * `billable_seconds` when the call was closed and rated, else answer to end (or to `now` for a call its
+ * process never closed), 0 when never answered; null without a record.
+ * @example expireStaleReservations(db, now, billableSecondsFromCdr(now));
+ */
+export function billableSecondsFromCdr(now: Date): BillableSecondsLookup {
+  return async (db, reservation) => {
+    if (reservation.cdr_id === null) return null;
+    const cdr = await db
+      .selectFrom('cdrs')
+      .select(['billable_seconds', 'answered_at', 'ended_at'])
+      .where('id', '=', reservation.cdr_id)
+      .executeTakeFirst();
+    if (cdr === undefined) return null;
+    if (cdr.billable_seconds !== null) return cdr.billable_seconds;
+    if (cdr.answered_at === null) return 0;
+    return Math.max(0, Math.ceil(((cdr.ended_at ?? now).getTime() - cdr.answered_at.getTime()) / 1000));
+  };
 }

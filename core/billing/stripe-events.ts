@@ -4,8 +4,9 @@
  * one, which waits on the claim) finds it taken and changes nothing. Effects are keyed by the Stripe
  * object (payment intent, refund, dispute), so any delivery order gives the same ledger.
  *
- * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry),
- * charge.dispute.created (negative entry + a hold on the account's records).
+ * Events used: payment_intent.succeeded (credit), refund.created / refund.updated (negative entry; reversed if the refund fails),
+ * charge.dispute.created (negative entry + a hold on the account's records), charge.dispute.closed
+ * (hold released; the amount back if won).
  */
 import type { Kysely } from 'kysely';
 import type { Stripe } from 'stripe';
@@ -53,17 +54,15 @@ async function paymentSucceeded(trx: Kysely<Database>, intent: Stripe.PaymentInt
 }
 
 async function refunded(trx: Kysely<Database>, refund: Stripe.Refund): Promise<string> {
-  // A refund that failed or was canceled returned no money to the card.
-  if (refund.status !== 'succeeded' && refund.status !== 'pending') return `ignored: refund ${refund.status}`;
   const topUp = await topUpFor(trx, intentId(refund.payment_intent), refund.metadata);
   if (topUp === undefined) return 'ignored: not a Dialo top-up';
-  const entry = await appendEntry(trx, {
-    accountId: topUp.account_id,
-    kind: 'refund',
-    amount: negate(fromMinorUnits(refund.amount, refund.currency)),
-    reference: refund.id,
-  });
-  return entry === null ? 'already refunded' : 'refunded';
+  const amount = fromMinorUnits(refund.amount, refund.currency);
+  const entry = await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount: negate(amount), reference: refund.id });
+  if (refund.status !== 'failed' && refund.status !== 'canceled') return entry === null ? 'already refunded' : 'refunded';
+  // No money went back to the card: the refund entry (written now if this news came first) is reversed,
+  // so the pair nets to zero whichever of pending/failed arrives first.
+  await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount, reference: `${refund.id}:reversed`, reason: `refund ${refund.status}` });
+  return `refund ${refund.status}: reversed`;
 }
 
 async function disputed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise<string> {
@@ -85,6 +84,31 @@ async function disputed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise
   return 'disputed';
 }
 
+/**
+ * A closed dispute releases the hold; a won one gives the amount back. Written so that a `closed` that
+ * arrives before its `created` still ends released and netting to zero: the hold row is created here
+ * already released, and `created` leaves an existing row alone.
+ */
+async function disputeClosed(trx: Kysely<Database>, dispute: Stripe.Dispute): Promise<string> {
+  const topUp = await topUpFor(trx, intentId(dispute.payment_intent));
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  const now = new Date();
+  await trx
+    .insertInto('account_holds')
+    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id, released_at: now })
+    .onConflict((conflict) => conflict.columns(['kind', 'reference']).doUpdateSet({ released_at: now }))
+    .execute();
+  if (dispute.status !== 'won') return `dispute closed: ${dispute.status}`;
+  await appendEntry(trx, {
+    accountId: topUp.account_id,
+    kind: 'dispute',
+    amount: fromMinorUnits(dispute.amount, dispute.currency),
+    reference: `${dispute.id}:won`,
+    reason: 'dispute won',
+  });
+  return 'dispute won';
+}
+
 function apply(trx: Kysely<Database>, event: Stripe.Event): Promise<string> {
   switch (event.type) {
     case 'payment_intent.succeeded':
@@ -94,6 +118,8 @@ function apply(trx: Kysely<Database>, event: Stripe.Event): Promise<string> {
       return refunded(trx, event.data.object);
     case 'charge.dispute.created':
       return disputed(trx, event.data.object);
+    case 'charge.dispute.closed':
+      return disputeClosed(trx, event.data.object);
     default:
       return Promise.resolve(`ignored: ${event.type} is not used`);
   }

@@ -6,23 +6,27 @@ import type { Migration } from 'kysely';
 import * as accounts from './0001-accounts.ts';
 import * as sessions from './0002-sessions.ts';
 import * as emailOutbox from './0003-email-outbox.ts';
+import * as rateLimits from './0004-rate-limits.ts';
+import * as privacy from './0005-privacy.ts';
 import * as rates from './0010-rates.ts';
 import * as ledger from './0011-ledger.ts';
 import * as reservations from './0012-reservations.ts';
 import * as payments from './0013-payments.ts';
+import * as reservationCdr from './0014-reservation-cdr.ts';
 import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
-import * as cdrReservations from './0022-cdr-reservations.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-sessions': sessions,
   '0003-email-outbox': emailOutbox,
+  '0004-rate-limits': rateLimits,
+  '0005-privacy': privacy,
   '0010-rates': rates,
   '0011-ledger': ledger,
   '0012-reservations': reservations,
   '0013-payments': payments,
+  '0014-reservation-cdr': reservationCdr,
   '0020-sip': sip,
   '0021-calls': calls,
-  '0022-cdr-reservations': cdrReservations,
 };

@@ -93,9 +93,9 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
 
   const rate = await findRate(deps.db, number, new Date());
   if (rate === null) return refuse(refusal('no-rate'));
-  const held = await reserve(deps.db, accountId, rate, deps.reservationLimits);
+  // Linked to the CDR, so a hold left by a crash is settled from the call's record.
+  const held = await reserve(deps.db, accountId, rate, deps.reservationLimits, { cdrId });
   if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : 'too-many-calls'));
-  await deps.db.updateTable('cdrs').set({ reservation_id: held.reservationId }).where('id', '=', cdrId).execute();
 
   const trunks = await outboundTrunks(deps.db);
   if (trunks.length === 0) {

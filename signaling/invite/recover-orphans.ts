@@ -9,16 +9,15 @@ import type { CallDeps } from './call-context.ts';
 export async function recoverOrphanedCalls(deps: Pick<CallDeps, 'db' | 'nodeId' | 'logger'>, now: Date): Promise<number> {
   const orphans = await closeOrphanedCdrs(deps.db, deps.nodeId, now);
   for (const orphan of orphans) {
-    const cdr = await deps.db.selectFrom('cdrs').select('reservation_id').where('id', '=', orphan.id).executeTakeFirstOrThrow();
-    if (cdr.reservation_id === null) continue;
+    const held = await deps.db.selectFrom('reservations').select(['id', 'max_seconds']).where('cdr_id', '=', orphan.id).where('status', '=', 'active').executeTakeFirst();
+    if (held === undefined) continue;
     try {
       if (orphan.answeredAt === null) {
-        await release(deps.db, cdr.reservation_id);
+        await release(deps.db, held.id);
         continue;
       }
-      const held = await deps.db.selectFrom('reservations').select('max_seconds').where('id', '=', cdr.reservation_id).executeTakeFirstOrThrow();
       const seconds = Math.min(held.max_seconds, Math.ceil((now.getTime() - orphan.answeredAt.getTime()) / 1000));
-      const cost = await settle(deps.db, cdr.reservation_id, seconds);
+      const cost = await settle(deps.db, held.id, seconds);
       await deps.db.updateTable('cdrs').set({ billable_seconds: seconds, cost }).where('id', '=', orphan.id).execute();
     } catch (error) {
       // The expiry job got there first: the hold is already closed.

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
 import { expireStaleReservations, release, reserve, ReservationClosedError, settle, type ReservationLimits } from '../../core/billing/reservations.ts';
-import { expireReservationsJob, noCallRecords } from '../../jobs/expire-reservations.ts';
+import { openCdr } from '../../core/calls/cdr.ts';
+import { expireReservationsJob } from '../../jobs/expire-reservations.ts';
 import { startScheduler } from '../../jobs/scheduler.ts';
 import { createLogger } from '../../logger.ts';
 import { describeEachDialect } from '../harness/databases.ts';
@@ -65,6 +66,13 @@ describeEachDialect('reservations', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(0);
   });
 
+  it('settles at the rate the call started with, even after the rate changes', async () => {
+    const { db, accountId, held } = await oneHeldCall();
+    await db.updateTable('rates').set({ price_per_minute: 6_000_000 }).where('price_per_minute', '=', 60_000).execute();
+    expect(await settle(db, held.reservationId, 10)).toBe(10_000);
+    expect((await balanceOf(db, accountId)).balance).toBe(90_000);
+  });
+
   it('releases without a charge', async () => {
     const { db, accountId, held } = await oneHeldCall();
     await release(db, held.reservationId);
@@ -109,7 +117,7 @@ describeEachDialect('reservation expiry', (database) => {
     const fresh = await reserve(db, accountId, rate, { ...short, setupGraceSeconds: 3600 });
     if (!withRecord.ok || !withoutRecord.ok || !fresh.ok) throw new Error('expected reservations');
     const later = new Date(Date.now() + 121_000);
-    const result = await expireStaleReservations(db, later, async (reservation) => (reservation.id === withRecord.reservationId ? 42 : null));
+    const result = await expireStaleReservations(db, later, async (_trx, reservation) => (reservation.id === withRecord.reservationId ? 42 : null));
     expect(result).toEqual({ expired: 2, charged: 42_000 });
     const statuses = await db.selectFrom('reservations').select(['id', 'status', 'charged']).where('account_id', '=', accountId).execute();
     expect(statuses).toEqual(
@@ -122,21 +130,32 @@ describeEachDialect('reservation expiry', (database) => {
     expect(await balanceOf(db, accountId)).toMatchObject({ balance: 958_000, reserved: 60_000 });
   });
 
-  it('frees a hold past its expiry when the scheduler runs it', async () => {
+  it('settles stale holds from their call records when the scheduler runs the job', async () => {
     const { db } = database();
     const accountId = await createAccount(db);
-    await credit(db, accountId, 100_000);
+    await credit(db, accountId, 1_000_000);
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
-    const held = await reserve(db, accountId, rate, { maxConcurrent: 5, maxCallSeconds: 60, setupGraceSeconds: 10 });
-    expect(held.ok).toBe(true);
-    // Backdate the hold as if its process had died long ago.
+    const base = Date.now(); // one clock reading, so answer-to-end is exactly the seconds given
+    const call = (answeredAgoS: number | null, endedAgoS: number | null) =>
+      openCdr(db, { sipCallId: crypto.randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: '+442079460958', nodeId: 'crashed-node' }).then(async (cdrId) => {
+        const at = (ago: number | null) => (ago === null ? null : new Date(base - ago * 1000));
+        await db.updateTable('cdrs').set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS) }).where('id', '=', cdrId).execute();
+        return cdrId;
+      });
+    const tight = { maxConcurrent: 5, maxCallSeconds: 60, setupGraceSeconds: 10 };
+    // Answered 100 s ago, ended 58 s ago: 42 s. Answered and never closed: runs to the hold (60 s).
+    // Never answered: nothing. No record at all: freed without a charge.
+    for (const cdrId of [await call(100, 58), await call(300, null), await call(null, null), undefined]) {
+      expect((await reserve(db, accountId, rate, tight, cdrId === undefined ? {} : { cdrId })).ok).toBe(true);
+    }
+    // Backdate the holds as if their process had died long ago.
     await db.updateTable('reservations').set({ expires_at: new Date(Date.now() - 1000) }).where('account_id', '=', accountId).execute();
-    const scheduler = startScheduler([expireReservationsJob(db, noCallRecords, 3_600_000)], createLogger('silent'));
+    const scheduler = startScheduler([expireReservationsJob(db, 3_600_000)], createLogger('silent'));
     try {
-      expect(await scheduler.runNow('expire-reservations')).toEqual({ expired: 1, charged: 0 });
+      expect(await scheduler.runNow('expire-reservations')).toEqual({ expired: 4, charged: 42_000 + 60_000 });
     } finally {
       await scheduler.stop();
     }
-    expect(await balanceOf(db, accountId)).toEqual({ balance: 100_000, reserved: 0, available: 100_000 });
+    expect(await balanceOf(db, accountId)).toEqual({ balance: 898_000, reserved: 0, available: 898_000 });
   });
 });

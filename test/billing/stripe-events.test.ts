@@ -64,8 +64,13 @@ describeEachDialect('stripe top-ups and events', (database) => {
     expect(await processStripeEvent(db, event('refund.updated', { ...refund, status: 'succeeded' }))).toBe('already refunded');
     expect(await processStripeEvent(db, event('payment_intent.succeeded', succeeded))).toBe('credited');
     expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+    // A refund that fails is reversed, whether its failure or its creation is delivered first.
     const failed = { ...refund, id: 're_failed', status: 'failed' };
-    expect(await processStripeEvent(db, event('refund.updated', failed))).toBe('ignored: refund failed');
+    expect(await processStripeEvent(db, event('refund.updated', failed))).toBe('refund failed: reversed');
+    expect(await processStripeEvent(db, event('refund.created', { ...failed, status: 'pending' }))).toBe('already refunded');
+    const canceled = { ...refund, id: 're_canceled', status: 'pending' };
+    expect(await processStripeEvent(db, event('refund.created', canceled))).toBe('refunded');
+    expect(await processStripeEvent(db, event('refund.updated', { ...canceled, status: 'canceled' }))).toBe('refund canceled: reversed');
     expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
   });
 
@@ -77,6 +82,25 @@ describeEachDialect('stripe top-ups and events', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(0);
     expect(await db.selectFrom('account_holds').select(['account_id', 'kind', 'reference']).where('account_id', '=', accountId).execute()).toEqual([
       { account_id: accountId, kind: 'dispute', reference: 'dp_1' },
+    ]);
+  });
+
+  it('releases the hold when a dispute closes, gives the money back if won, in either order', async () => {
+    const { db, accountId, intentId, succeeded } = await paidTopUp(1000);
+    await processStripeEvent(db, event('payment_intent.succeeded', succeeded));
+    const dispute = { id: 'dp_won', object: 'dispute', amount: 1000, currency: 'usd', payment_intent: intentId, reason: 'general', status: 'won' };
+    // Closed arrives first, then the (older) created.
+    expect(await processStripeEvent(db, event('charge.dispute.closed', dispute))).toBe('dispute won');
+    expect(await processStripeEvent(db, event('charge.dispute.created', { ...dispute, status: 'needs_response' }))).toBe('disputed');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const lost = { ...dispute, id: 'dp_lost', status: 'lost' };
+    expect(await processStripeEvent(db, event('charge.dispute.created', { ...lost, status: 'needs_response' }))).toBe('disputed');
+    expect(await processStripeEvent(db, event('charge.dispute.closed', lost))).toBe('dispute closed: lost');
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+    const holds = await db.selectFrom('account_holds').select(['reference', 'released_at']).where('account_id', '=', accountId).orderBy('reference').execute();
+    expect(holds.map((hold) => [hold.reference, hold.released_at instanceof Date])).toEqual([
+      ['dp_lost', true],
+      ['dp_won', true],
     ]);
   });
 

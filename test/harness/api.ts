@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
-import { buildApi, type ApiDeps } from '../../api/app.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApi, type ApiDeps, type PrivacySettings } from '../../api/app.ts';
+import { privacyTools } from '../../core/privacy/deidentify.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
 import type { AccountRole, Database } from '../../db/schema.ts';
@@ -16,6 +18,12 @@ import type { TestDatabase } from './databases.ts';
 
 export const TEST_PUBLIC_URL = 'http://127.0.0.1:8080';
 export const TEST_PASSWORD = 'plain sailing on a test sea';
+export const TEST_HASH_KEY = 'test-only-privacy-hash-key-0123456789abcdef';
+export const TEST_PRIVACY: PrivacySettings = {
+  tools: privacyTools(TEST_HASH_KEY),
+  operatorContact: 'privacy@dialo.test',
+  retention: { usageDays: 30, callDetailDays: 90, deidentifiedYears: 7, sentMailDays: 7 },
+};
 
 /** Builds the API on a test database; `overrides` replaces any dependency. */
 export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps> = {}): Promise<FastifyInstance> {
@@ -29,8 +37,24 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     payments: undefined,
     publicUrl: TEST_PUBLIC_URL,
     sessions: { secureCookies: false, ttlHours: 1 },
+    privacy: TEST_PRIVACY,
     ...overrides,
   });
+}
+
+/** Builds the API once for the enclosing describe block (closed after it); call the result inside tests. */
+export function useTestApi(database: () => TestDatabase, overrides: Partial<ApiDeps> = {}): () => FastifyInstance {
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    app = await testApi(database(), overrides);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (app === undefined) throw new Error('api not ready: use it inside a test or hook');
+    return app;
+  };
 }
 
 export interface SignedIn {

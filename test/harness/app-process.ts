@@ -37,3 +37,15 @@ export function startApp(env: Record<string, string>): AppProcess {
   url.catch(() => undefined);
   return { child, stdout: () => stdout, stderr: () => stderr, exited, url };
 }
+
+/** Runs a one-shot script of the project (e.g. `operator-cli.ts`) to its end, in a clean environment. */
+export function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(tsx, [script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

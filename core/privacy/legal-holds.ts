@@ -1,0 +1,34 @@
+/** Legal holds placed and lifted by operators: while one is active, erasure of the account waits. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { recordAudit } from '../audit.ts';
+
+/**
+ * @example
+ * const holdId = await placeLegalHold(db, operatorId, accountId, 'court order 2026/118');
+ */
+export async function placeLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, reason: string): Promise<string | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const account = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+    if (account === undefined) return undefined;
+    const hold = await trx.insertInto('legal_holds').values({ account_id: accountId, reason, placed_by: operatorId }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, { action: 'admin.legal_hold_placed', actorAccountId: operatorId, subjectAccountId: accountId, detail: { holdId: hold.id } });
+    return hold.id;
+  });
+}
+
+/** Lifts an active hold; false when there is no such active hold on that account. */
+export async function liftLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, holdId: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const lifted = await trx
+      .updateTable('legal_holds')
+      .set({ lifted_at: sql`now()`, lifted_by: operatorId })
+      .where('id', '=', holdId)
+      .where('account_id', '=', accountId)
+      .where('lifted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(lifted.numUpdatedRows) === 0) return false;
+    await recordAudit(trx, { action: 'admin.legal_hold_lifted', actorAccountId: operatorId, subjectAccountId: accountId, detail: { holdId } });
+    return true;
+  });
+}

@@ -1,0 +1,29 @@
+import { expect, it } from 'vitest';
+import { useTestApi } from '../harness/api.ts';
+import { describeEachDialect } from '../harness/databases.ts';
+
+describeEachDialect('OpenAPI document', (database) => {
+  const api = useTestApi(database);
+
+  it('describes every route from its schemas, problems included', async () => {
+    const response = await api().inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/auth/signup', '/auth/login', '/auth/me', '/privacy/export', '/privacy/deletion', '/admin/accounts/{accountId}/legal-holds', '/healthz']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    const login = doc.paths['/auth/login'].post;
+    expect(login.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
+    expect(Object.keys(login.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
+    expect(login.responses['401'].content['application/problem+json'].schema.properties).toHaveProperty('type');
+    expect(doc.components.securitySchemes.session).toMatchObject({ in: 'cookie', name: 'dialo_session' });
+  });
+
+  it('serves the docs page', async () => {
+    const page = await api().inject({ method: 'GET', url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('swagger');
+  });
+});
