@@ -3,6 +3,7 @@
  * stops the process with a single line naming the variable and what it expects (see main.ts).
  * Every variable is listed, with its default, in .env.example.
  */
+import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 
 export const ROLES = ['api', 'signaling', 'jobs'] as const;
@@ -32,6 +33,17 @@ export interface SipConfig {
   readonly webSocketUrl: string | undefined;
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
   readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
+}
+
+export interface CallsConfig {
+  /** This signaling process's name in call records; a restart closes the calls its predecessor left open. */
+  readonly nodeId: string;
+  /** ISO 3166 alpha-2 country for numbers dialled in national format; undefined: only international format. */
+  readonly defaultCountry: string | undefined;
+  /** Caller ID (E.164) for outbound calls from accounts that own no number. */
+  readonly defaultCallerId: string | undefined;
+  /** How long a trunk may take to answer before the next one is tried. */
+  readonly trunkTimeoutMs: number;
 }
 
 export interface BillingConfig {
@@ -74,6 +86,7 @@ export interface Config {
   readonly sessionTtlHours: number;
   readonly billing: BillingConfig;
   readonly stripe: StripeConfig | undefined;
+  readonly calls: CallsConfig;
   /** Outgoing mail; absent when SMTP_URL is unset: mail then waits in the outbox. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   readonly privacy: PrivacyConfig;
@@ -206,6 +219,19 @@ function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
   return { publicUrl: url.origin, secureCookies: !local };
 }
 
+function calls(env: Env): CallsConfig {
+  const defaultCountry = read(env, 'CALL_DEFAULT_COUNTRY')?.toUpperCase();
+  if (defaultCountry !== undefined && !/^[A-Z]{2}$/.test(defaultCountry)) throw new ConfigError('CALL_DEFAULT_COUNTRY', 'an ISO 3166 two-letter country code', defaultCountry);
+  const defaultCallerId = read(env, 'CALLER_ID_DEFAULT');
+  if (defaultCallerId !== undefined && !/^\+[1-9]\d{6,14}$/.test(defaultCallerId)) throw new ConfigError('CALLER_ID_DEFAULT', 'an E.164 number such as +14155550100', defaultCallerId);
+  return {
+    nodeId: read(env, 'SIGNALING_NODE_ID') ?? hostname(),
+    defaultCountry,
+    defaultCallerId,
+    trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+  };
+}
+
 function billing(env: Env): BillingConfig {
   const currency = (read(env, 'BILLING_CURRENCY') ?? 'usd').toLowerCase();
   if (!/^[a-z]{3}$/.test(currency) || !Intl.supportedValuesOf('currency').includes(currency.toUpperCase())) {
@@ -279,6 +305,7 @@ export function loadConfig(env: Env): Config {
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
     billing: billing(env),
     stripe: stripe(env),
+    calls: calls(env),
     smtp: smtp(env),
     privacy: privacy(env),
   };

@@ -8,6 +8,10 @@ export interface Metrics {
   readonly registry: Registry;
   /** REGISTER outcomes by final status and X-Reason (`ok` for 200). */
   readonly sipRegister: Counter<'status' | 'reason'>;
+  /** Calls turned away, by refusal reason (core/calls/refusal.ts). */
+  readonly callRefusals: Counter<'reason'>;
+  /** Calls answered, by direction. */
+  readonly callsAnswered: Counter<'direction'>;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -21,5 +25,7 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       labelNames: ['status', 'reason'] as const,
       registers: [registry],
     }),
+    callRefusals: new Counter({ name: 'dialo_call_refusals_total', help: 'Calls refused, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+    callsAnswered: new Counter({ name: 'dialo_calls_answered_total', help: 'Calls answered, by direction', labelNames: ['direction'] as const, registers: [registry] }),
   };
 }

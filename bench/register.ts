@@ -8,11 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ha1 } from '../core/accounts/sip-credentials.ts';
-import { createLogger } from '../logger.ts';
-import { createMetrics } from '../metrics.ts';
-import { startSignaling } from '../signaling/app.ts';
 import { freshDatabase } from '../test/harness/databases.ts';
-import { startDrachtio } from '../test/harness/drachtio.ts';
+import { startSignalingStack } from '../test/harness/signaling.ts';
 import { runSipp, type SippRun } from '../test/harness/sipp.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '100,200,400,800,1200,1600,2000' }, users: { type: 'string', default: '2000' } } });
@@ -22,24 +19,8 @@ const users = Number(values.users);
 const REALM = 'bench';
 
 const database = await freshDatabase('postgres');
-const drachtio = await startDrachtio();
-const signaling = startSignaling({
-  db: database.db,
-  drachtio: drachtio.admin,
-  sip: {
-    realm: REALM,
-    secret: 'b'.repeat(40),
-    challengeAlgorithm: 'MD5',
-    nonceTtlSeconds: 300,
-    browserCredentialTtlSeconds: 600,
-    webSocketUrl: undefined,
-    registerExpires: { min: 60, max: 3600, default: 3600 },
-    bruteForce: { maxFailures: 1_000_000, windowMs: 1000, blockMs: 1000 },
-  },
-  logger: createLogger('warn'),
-  metrics: createMetrics({ processMetrics: false }),
-});
-await signaling.connected;
+const stack = await startSignalingStack(database, { SIP_REALM: REALM, SIP_AUTH_MAX_FAILURES: '1000000', LOG_LEVEL: 'warn' });
+const drachtio = stack.drachtio;
 
 const accounts = await database.db
   .insertInto('accounts')
@@ -105,7 +86,6 @@ console.log('\n| offered/s | REGISTER ok/s | failed | p50 ms | p99 ms | OPTIONS 
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
-await signaling.stop();
-await drachtio.stop();
+await stack.stop();
 await database.close();
 process.exit(0);

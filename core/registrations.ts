@@ -95,3 +95,18 @@ export async function sweepExpiredRegistrations(db: Kysely<Database>, now: Date)
   const result = await db.deleteFrom('registrations').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** The account's live bindings with what it takes to reach each device again (for ringing). */
+export async function liveRegistrations(
+  db: Kysely<Database>,
+  accountId: string,
+  now: Date,
+): Promise<Pick<Registration, 'contact' | 'transport' | 'source_address' | 'source_port' | 'drachtio_server'>[]> {
+  return db
+    .selectFrom('registrations')
+    .select(['contact', 'transport', 'source_address', 'source_port', 'drachtio_server'])
+    .where('account_id', '=', accountId)
+    .where('expires_at', '>', now)
+    .orderBy('updated_at', 'desc')
+    .execute();
+}

@@ -118,7 +118,7 @@ export interface CdrsTable {
   answered_at: Date | null;
   ended_at: Date | null;
   billable_seconds: number | null;
-  /** Minor units charged (see core/money.ts). */
+  /** Micro-units charged (core/money.ts). */
   cost: number | null;
   node_id: string;
 }

@@ -1,6 +1,6 @@
 /** The signaling role: connects to drachtio-server and wires each SIP method to its handler. */
 import type { Kysely } from 'kysely';
-import type { DrachtioConfig, SipConfig } from '../config.ts';
+import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -11,6 +11,9 @@ import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { refuse } from './sip-reply.ts';
 import { connectSrf, sendReply } from './srf.ts';
+import type { CallDeps } from './invite/call-context.ts';
+import { handleInvite } from './invite/handle-invite.ts';
+import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -18,6 +21,8 @@ export interface SignalingDeps {
   readonly sip: SipConfig;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly calls: CallsConfig;
+  readonly billing: BillingConfig;
 }
 
 export interface Signaling {
@@ -66,6 +71,29 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     sendReply(res, reply);
   });
 
+  const calls: CallDeps = {
+    db: deps.db,
+    srf: connection.srf,
+    auth,
+    logger,
+    metrics: deps.metrics,
+    nodeId: deps.calls.nodeId,
+    defaultCountry: deps.calls.defaultCountry,
+    defaultCallerId: deps.calls.defaultCallerId,
+    reservationLimits: {
+      maxConcurrent: deps.billing.maxConcurrentCalls,
+      maxCallSeconds: deps.billing.maxCallSeconds,
+      setupGraceSeconds: deps.billing.reservationGraceSeconds,
+    },
+    trunkTimeoutMs: deps.calls.trunkTimeoutMs,
+  };
+  // Close what a previous process of this node left open before taking new calls.
+  const recovered = recoverOrphanedCalls(calls, new Date()).then(() => undefined);
+  connection.on('invite', async (req, res) => {
+    await recovered;
+    await handleInvite(calls, req, res);
+  });
+
   // RFC 3261 §11.2: OPTIONS is answered as an INVITE would be, minus the session; used as a keep-alive ping.
   connection.on('options', async (_req, res) => {
     sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });
@@ -80,7 +108,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   sweeper.unref();
 
   return {
-    connected: connection.connected,
+    connected: Promise.all([connection.connected, recovered]).then(([hostport]) => hostport),
     async stop() {
       clearInterval(sweeper);
       await connection.close();

@@ -119,3 +119,16 @@ export async function spawnServer(
       }),
   };
 }
+
+/** A UDP port free on loopback right now (for a SIP peer that listens on UDP only, like sipp -t u1). */
+export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, address, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}

@@ -3,6 +3,7 @@
  * (0: every call succeeded; 1: at least one failed) with its error log for the failure message.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,29 +35,43 @@ export interface SippOptions {
   readonly extraArgs?: readonly string[];
 }
 
+export interface RunningSipp {
+  /** Resolves when sipp has exited. */
+  readonly done: Promise<SippRun>;
+}
+
+/** Runs one scenario to the end. */
 export async function runSipp(options: SippOptions): Promise<SippRun> {
+  return (await startSipp(options)).done;
+}
+
+/**
+ * Starts a scenario and returns once sipp runs: for a UAS peer (a carrier, a phone) that must be listening
+ * before the call it answers is placed. Give it `listenPort`; `target` may then be empty.
+ */
+export async function startSipp(options: SippOptions & { listenPort?: number }): Promise<RunningSipp> {
   if (sippBinary === undefined) throw new Error('sipp not on PATH');
   const folder = await mkdtemp(join(tmpdir(), 'dialo-sipp-'));
-  try {
-    const args = [
-      options.target,
+  const args = [
+      ...(options.target === '' ? [] : [options.target]),
       '-sf', join(SCENARIOS, options.scenario),
       '-m', String(options.calls ?? 1),
       '-t', options.transport ?? 'u1',
       '-i', options.localAddress ?? '127.0.0.1',
-      '-p', '0',
+      '-p', String(options.listenPort ?? 0),
       '-timeout', `${options.timeoutSeconds ?? 15}s`,
       '-timeout_error',
       '-nostdin',
       '-trace_err', '-error_file', join(folder, 'errors.log'),
       ...(options.extraArgs ?? []),
     ];
-    if (options.fields !== undefined) {
-      const injection = join(folder, 'fields.csv');
-      await writeFile(injection, `SEQUENTIAL\n${options.fields.join('\n')}\n`);
-      args.push('-inf', injection);
-    }
-    const child = spawn(sippBinary, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.fields !== undefined) {
+    const injection = join(folder, 'fields.csv');
+    await writeFile(injection, `SEQUENTIAL\n${options.fields.join('\n')}\n`);
+    args.push('-inf', injection);
+  }
+  const child = spawn(sippBinary, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = (async (): Promise<SippRun> => {
     let screen = '';
     child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()));
@@ -68,8 +83,26 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
       else if (file.endsWith('_rtt.csv')) csv.rtt = await readFile(join(folder, file), 'utf8');
       else if (file.endsWith('.csv') && file !== 'fields.csv') csv.stat = await readFile(join(folder, file), 'utf8');
     }
-    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, csv };
-  } finally {
     await rm(folder, { recursive: true, force: true });
+    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, csv };
+  })();
+  if (options.listenPort !== undefined) await waitForUdp(options.localAddress ?? '127.0.0.1', options.listenPort);
+  return { done };
+}
+
+/** Waits until something holds the UDP port (sipp binds it at start). */
+async function waitForUdp(address: string, port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const socket = createSocket('udp4');
+    const taken = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(true));
+      socket.bind(port, address, () => {
+        socket.close();
+        resolve(false);
+      });
+    });
+    if (taken) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  throw new Error(`sipp did not bind UDP port ${port}`);
 }

@@ -2,54 +2,41 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
-import { createLogger } from '../../logger.ts';
-import { createMetrics } from '../../metrics.ts';
-import { startSignaling, type Signaling } from '../../signaling/app.ts';
 import type { SipConfig } from '../../config.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { answerChallenge } from '../harness/digest-client.ts';
-import { drachtioProvision, startDrachtio, type DrachtioServer } from '../harness/drachtio.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
 import { runSipp, sippBinary } from '../harness/sipp.ts';
 import { WsSipClient } from '../harness/ws-sip-client.ts';
 
-const SIP: SipConfig = {
-  realm: 'dialo.test',
-  secret: 's'.repeat(40),
-  challengeAlgorithm: 'MD5',
-  // Short enough that the stale-nonce scenario's pause outlives it; every other exchange takes milliseconds.
-  nonceTtlSeconds: 2,
-  browserCredentialTtlSeconds: 600,
-  webSocketUrl: undefined,
-  registerExpires: { min: 60, max: 3600, default: 3600 },
-  bruteForce: { maxFailures: 3, windowMs: 60_000, blockMs: 3000 },
-};
+// The nonce lifetime is short enough that the stale-nonce scenario's pause outlives it; every other exchange
+// takes milliseconds.
+const ENV = { SIP_NONCE_TTL_SECONDS: '2', SIP_AUTH_MAX_FAILURES: '3', SIP_AUTH_BLOCK_SECONDS: '3' };
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 
 describe.skipIf(missing)('registrar over real drachtio-server', () => {
   let database: TestDatabase;
-  let drachtio: DrachtioServer;
-  let signaling: Signaling;
+  let stack: SignalingStack;
+  let SIP: SipConfig;
   let accountId: string;
   let target: string;
-  const metrics = createMetrics({ processMetrics: false });
 
   const auth = (username: string, password: string) => `${username};[authentication username=${username} password=${password}];d1`;
 
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
-    drachtio = await startDrachtio();
-    signaling = startSignaling({ db: database.db, drachtio: drachtio.admin, sip: SIP, logger: createLogger('silent'), metrics });
-    await signaling.connected;
+    stack = await startSignalingStack(database, ENV);
+    SIP = stack.config.sip!;
     const account = await database.db.insertInto('accounts').values({ email: 'sip@example.org', status: 'active' }).returning('id').executeTakeFirstOrThrow();
     accountId = account.id;
     await setStaticSipCredential(database.db, { accountId, username: 'alice', realm: SIP.realm, password: 'alice-secret' });
-    target = `127.0.0.1:${drachtio.sipPort}`;
+    target = stack.target;
   });
 
   afterAll(async () => {
-    await signaling?.stop();
-    await drachtio?.stop();
+    await stack?.stop();
     await database?.close();
   });
 
@@ -117,7 +104,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     }
     const blocked = await runSipp({ scenario: 'uac-register-source-blocked-expect-403.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
     expect(blocked.code, blocked.log).toBe(0);
-    expect(await metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
+    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
     // Other sources are unaffected.
     expect((await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')] })).code).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, SIP.bruteForce.blockMs + 500));
@@ -128,7 +115,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
   describe('over WebSocket', () => {
     let client: WsSipClient;
     beforeAll(async () => {
-      client = await WsSipClient.connect(`ws://127.0.0.1:${drachtio.wsPort}`);
+      client = await WsSipClient.connect(`ws://127.0.0.1:${stack.drachtio.wsPort}`);
     });
     afterAll(() => client?.close());
 
@@ -155,7 +142,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
       expect(await bindings()).toContainEqual({ contact: `sip:tab1@${client.host};transport=ws`, transport: 'ws' });
       const row = await database.db.selectFrom('registrations').selectAll().where('contact', 'like', 'sip:tab1@%').executeTakeFirstOrThrow();
       // Enough to reach the tab again: which drachtio-server holds its socket, and the socket's far end.
-      expect(row.drachtio_server).toContain(`ws/127.0.0.1:${drachtio.wsPort}`);
+      expect(row.drachtio_server).toContain(`ws/127.0.0.1:${stack.drachtio.wsPort}`);
       expect(row.source_address).toBe('127.0.0.1');
       expect(row.source_port).toBeGreaterThan(0);
     });

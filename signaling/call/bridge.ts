@@ -1,0 +1,60 @@
+/**
+ * Two answered dialogs joined as one call: a BYE on either side ends the other, a re-INVITE (hold, resume,
+ * codec change) on one side is offered to the other and its answer returned, and an optional limit ends the
+ * call from our side (the credit-bound maximum duration).
+ */
+import type { Party } from '../../core/calls/call-state.ts';
+import type { Dialog } from './dial.ts';
+import type { SrfRequest, SrfResponse } from '../srf.ts';
+
+export interface CallEnd {
+  readonly by: Party;
+  readonly at: Date;
+  readonly cause: 'normal' | 'max-duration' | 'shutdown';
+}
+
+export interface Bridge {
+  /** Resolves once both legs are gone. */
+  readonly ended: Promise<CallEnd>;
+  /** Ends the call from our side (BYE to both legs). */
+  hangUp(cause: CallEnd['cause']): void;
+}
+
+function relayModify(from: Dialog, to: Dialog): void {
+  from.on('modify', (req: SrfRequest, res: SrfResponse) => {
+    to.modify(req.body).then(
+      (answer: string) => res.send(200, { body: answer }),
+      () => res.send(488, 'Not Acceptable Here', {}),
+    );
+  });
+}
+
+/**
+ * @example
+ * const bridge = bridgeDialogs(callerDialog, calleeDialog, { maxSeconds: 300 });
+ * const { by, cause } = await bridge.ended;
+ */
+export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeconds?: number }): Bridge {
+  let finish!: (end: CallEnd) => void;
+  const ended = new Promise<CallEnd>((resolve) => (finish = resolve));
+  let done = false;
+
+  const end = (by: Party, cause: CallEnd['cause'], except?: Dialog) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    const at = new Date();
+    // Both legs are torn down together: destroying one and then the other can leave the second hanging.
+    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy();
+    finish({ by, at, cause });
+  };
+
+  caller.on('destroy', () => end('caller', 'normal', caller));
+  callee.on('destroy', () => end('callee', 'normal', callee));
+  relayModify(caller, callee);
+  relayModify(callee, caller);
+
+  const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
+
+  return { ended, hangUp: (cause) => end('system', cause) };
+}

@@ -1,0 +1,77 @@
+/**
+ * Placing the B leg of a B2BUA call with drachtio-srf, and what a failed attempt means. Kept apart from the call
+ * flows so that failover (outbound) and forking (inbound) share one way of dialling and cancelling.
+ */
+import type Srf from 'drachtio-srf';
+import type { SrfRequest } from '../srf.ts';
+
+export type Dialog = Srf.Dialog;
+
+export interface DialTarget {
+  /** Request-URI of the outgoing INVITE. */
+  readonly uri: string;
+  /** Next hop when it differs from the Request-URI (a trunk's address, a WebSocket client's connection). */
+  readonly proxy?: string;
+  /** Credentials answered when the far end challenges (a carrier's digest auth). */
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly headers?: Record<string, string>;
+}
+
+export class DialFailed extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(`far end answered ${status} ${reason}`);
+    this.name = 'DialFailed';
+  }
+}
+
+export interface DialAttempt {
+  /** Resolves with the answered dialog; rejects with {@link DialFailed}. */
+  readonly answered: Promise<Dialog>;
+  /** Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. */
+  cancel(): void;
+}
+
+/**
+ * Sends an INVITE with `sdp` as the offer. Provisional responses are reported so the caller's leg can ring.
+ * @example
+ * const attempt = dial(srf, { uri: 'sip:+14155550100@carrier.example' }, offer, (status) => res.send(status));
+ * const dialog = await attempt.answered;
+ */
+export function dial(srf: Srf, target: DialTarget, sdp: string, onProvisional: (status: number, sdp: string | undefined) => void): DialAttempt {
+  let request: SrfRequest | undefined;
+  let cancelled = false;
+  let settled = false;
+  const answered = srf
+    .createUAC(
+      target.uri,
+      { localSdp: sdp, headers: target.headers ?? {}, ...(target.proxy ? { proxy: target.proxy } : {}), ...(target.auth ? { auth: { ...target.auth } } : {}) },
+      {
+        cbRequest: (sent) => {
+          request = sent as SrfRequest;
+          if (cancelled) request.cancel(() => undefined);
+        },
+        cbProvisional: (response) => onProvisional(response.status, response.body || undefined),
+      },
+    )
+    .then(
+      (dialog) => {
+        settled = true;
+        return dialog;
+      },
+      (error: { status?: number; reason?: string; message?: string }) => {
+        settled = true;
+        throw new DialFailed(error.status ?? 500, error.reason ?? error.message ?? 'no answer');
+      },
+    );
+  return {
+    answered,
+    cancel() {
+      if (settled || cancelled) return;
+      cancelled = true;
+      request?.cancel(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** What every INVITE step may use: dependencies passed in once, and the facts read off one request. */
+import type Srf from 'drachtio-srf';
+import type { Kysely } from 'kysely';
+import type { ReservationLimits } from '../../core/billing/reservations.ts';
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
+import type { DigestAuthDeps } from '../auth/digest-auth.ts';
+
+export interface CallDeps {
+  readonly db: Kysely<Database>;
+  readonly srf: Srf;
+  readonly auth: DigestAuthDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** This process's name in CDRs, so a restart closes its own orphaned calls. */
+  readonly nodeId: string;
+  /** Country for numbers dialled in national format (ISO 3166 alpha-2), if any. */
+  readonly defaultCountry: string | undefined;
+  /** Caller ID for outbound calls from accounts that own no number. */
+  readonly defaultCallerId: string | undefined;
+  readonly reservationLimits: ReservationLimits;
+  /** How long a trunk may take to answer finally before the next one is tried. */
+  readonly trunkTimeoutMs: number;
+}
+
+export interface InviteFacts {
+  readonly callId: string;
+  readonly uri: string;
+  /** The Request-URI's user part, unescaped: the dialled number or user. */
+  readonly dialled: string;
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
+  readonly proxyAuthorization: string | undefined;
+  readonly sdp: string;
+}

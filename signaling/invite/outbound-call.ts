@@ -1,0 +1,144 @@
+/**
+ * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> rate -> reserve
+ * credit -> trunks by priority (next on 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle.
+ */
+import { findRate } from '../../core/billing/rating.ts';
+import { release, reserve, settle } from '../../core/billing/reservations.ts';
+import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
+import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
+import { refusal } from '../../core/calls/refusal.ts';
+import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
+import { toE164, type E164 } from '../../core/numbers.ts';
+import { bridgeDialogs } from '../call/bridge.ts';
+import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
+import type { SrfRequest, SrfResponse } from '../srf.ts';
+import type { CallDeps, InviteFacts } from './call-context.ts';
+import { refuseCall } from './handle-invite.ts';
+import { ringAccount } from './inbound-call.ts';
+
+/** 408, 5xx and our own timeout move on to the next trunk; any other failure is the callee's answer. */
+function worthFailover(status: number): boolean {
+  return status === 408 || (status >= 500 && status < 600);
+}
+
+async function callerIdOf(deps: CallDeps, accountId: string): Promise<string | undefined> {
+  const did = await deps.db.selectFrom('dids').select('e164').where('account_id', '=', accountId).orderBy('e164').executeTakeFirst();
+  return did?.e164 ?? deps.defaultCallerId;
+}
+
+function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): DialTarget {
+  const hop = new URL(trunk.outbound_uri!.replace(/^sip:/, 'sip://'));
+  return {
+    uri: `sip:${number}@${hop.host}`,
+    proxy: trunk.outbound_uri!,
+    ...(trunk.auth_username && trunk.auth_password ? { auth: { username: trunk.auth_username, password: trunk.auth_password } } : {}),
+    headers: callerId === undefined ? {} : ({ From: `<sip:${callerId}@${hop.hostname}>` } as Record<string, string>),
+  };
+}
+
+/** Tries each trunk in turn; resolves with the answered dialog and its trunk, or the last failure. */
+async function dialTrunks(
+  deps: CallDeps,
+  req: SrfRequest,
+  res: SrfResponse,
+  facts: InviteFacts,
+  number: E164,
+  callerId: string | undefined,
+  trunks: readonly Trunk[],
+  onAttempt: (trunk: Trunk) => void,
+): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
+  let cancelled = false;
+  let current: { cancel(): void } | undefined;
+  req.on('cancel', () => {
+    cancelled = true;
+    current?.cancel();
+  });
+  let failure = new DialFailed(503, 'no trunk answered');
+  for (const trunk of trunks) {
+    if (cancelled) break;
+    onAttempt(trunk);
+    deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), facts.sdp, (status, sdp) => {
+      if (!res.finalResponseSent && status > 100) res.send(status, sdp ? { body: sdp } : {});
+    });
+    current = attempt;
+    const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
+    try {
+      return { dialog: await attempt.answered, trunk };
+    } catch (error) {
+      if (!(error instanceof DialFailed)) throw error;
+      // Our own CANCEL on timeout comes back as 487: for failover that is a 408.
+      failure = !cancelled && error.status === 487 ? new DialFailed(408, 'trunk timeout') : error;
+      deps.logger.info({ trunk: trunk.name, status: failure.status }, 'trunk attempt failed');
+      if (!worthFailover(failure.status)) break;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+  return { failure, cancelled };
+}
+
+export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string): Promise<void> {
+  const parsed = toE164(facts.dialled, deps.defaultCountry);
+  if (!parsed.ok) return refuseCall(deps, res, facts, { direction: 'outbound', accountId }, refusal('bad-number', parsed.error.reason));
+  const number = parsed.e164;
+
+  // A number we host rings its owner's devices: on-net, free.
+  const hosted = await deps.db.selectFrom('dids').select('account_id').where('e164', '=', number).executeTakeFirst();
+  if (hosted?.account_id) return ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: hosted.account_id, number });
+
+  const callerId = await callerIdOf(deps, accountId);
+  const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: callerId ?? null, toNumber: number, nodeId: deps.nodeId });
+  const refuse = (why: ReturnType<typeof refusal>) => refuseCall(deps, res, facts, { direction: 'outbound', accountId, cdrId }, why);
+
+  const rate = await findRate(deps.db, number, new Date());
+  if (rate === null) return refuse(refusal('no-rate'));
+  // Linked to the CDR, so a hold left by a crash is settled from the call's record.
+  const held = await reserve(deps.db, accountId, rate, deps.reservationLimits, { cdrId });
+  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : 'too-many-calls'));
+
+  const trunks = await outboundTrunks(deps.db);
+  if (trunks.length === 0) {
+    await release(deps.db, held.reservationId);
+    return refuse(refusal('no-trunk'));
+  }
+
+  let state: CallState = { phase: 'setup' };
+  const outcome = await dialTrunks(deps, req, res, facts, number, callerId, trunks, (trunk) => {
+    state = nextState(state, { type: 'dial', target: trunk.name });
+  });
+  if ('failure' in outcome) {
+    await release(deps.db, held.reservationId);
+    state = outcome.cancelled ? nextState(state, { type: 'cancel' }) : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason, retry: false });
+    if (!res.finalResponseSent) {
+      if (outcome.cancelled) res.send(487);
+      else res.send(outcome.failure.status === 408 ? 503 : outcome.failure.status, { headers: { 'X-Reason': 'trunk-failure' } });
+    }
+    await recordCdrState(deps.db, cdrId, state, { sip_status: outcome.failure.status });
+    return;
+  }
+
+  const { dialog: callee, trunk } = outcome;
+  let caller: Dialog;
+  try {
+    caller = await deps.srf.createUAS(req, res, { localSdp: callee.remote.sdp });
+  } catch (error) {
+    // The caller went away while the callee answered: hang up the callee, charge nothing.
+    callee.destroy();
+    await release(deps.db, held.reservationId);
+    await recordCdrState(deps.db, cdrId, nextState(state, { type: 'cancel' }), { trunk_id: trunk.id });
+    deps.logger.info({ err: (error as Error).message }, 'caller gone before answer completed');
+    return;
+  }
+  state = nextState(state, { type: 'answer', at: new Date() });
+  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
+  deps.metrics.callsAnswered.inc({ direction: 'outbound' });
+
+  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
+  const end = await bridge.ended;
+  state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
+  const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);
+  const cost = await settle(deps.db, held.reservationId, seconds);
+  await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost });
+  deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
+}

@@ -1,0 +1,23 @@
+import Srf from 'drachtio-srf';
+import type { SrfRequest } from '../srf.ts';
+import type { InviteFacts } from './call-context.ts';
+
+/** Reads the facts the call flow needs off a new INVITE. */
+export function readInvite(req: SrfRequest): InviteFacts {
+  const user = Srf.parseUri(req.uri)?.user ?? '';
+  let dialled = user;
+  try {
+    dialled = decodeURIComponent(user);
+  } catch {
+    // a malformed escape is left as sent: number parsing refuses it
+  }
+  return {
+    callId: req.get('Call-ID'),
+    uri: req.uri,
+    dialled,
+    sourceAddress: req.source_address,
+    sourcePort: Number(req.source_port),
+    proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
+    sdp: req.body,
+  };
+}

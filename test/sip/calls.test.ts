@@ -1,0 +1,132 @@
+// Calls through real drachtio-server: sipp as the caller (a registered SIP phone) and as the carrier (a trunk).
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
+import { balanceOf } from '../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../core/billing/rates.ts';
+import { createAccount, credit } from '../harness/billing.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { freeUdpPort } from '../harness/external.ts';
+import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
+import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
+
+const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
+const UNIT = 1_000_000; // micros per currency unit (core/money.ts)
+
+describe.skipIf(missing)('calls over real drachtio-server', () => {
+  let database: TestDatabase;
+  let stack: SignalingStack;
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', TRUNK_TIMEOUT_SECONDS: '3', ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
+    const { db } = database;
+    // 0.60 a minute in whole minutes to the US; 6.00 a minute by the second to the UK.
+    await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await database?.close();
+  });
+  afterEach(async () => {
+    await database.db.deleteFrom('trunks').execute();
+  });
+
+  /** A caller with a SIP phone credential and `balance` micros of credit. */
+  async function caller(username: string, balance: number) {
+    const accountId = await createAccount(database.db);
+    await setStaticSipCredential(database.db, { accountId, username, realm: 'dialo.test', password: `${username}-secret` });
+    if (balance > 0) await credit(database.db, accountId, balance);
+    return { accountId, fields: (dialled: string, talkMs = 0) => `${username};[authentication username=${username} password=${username}-secret];${dialled};${talkMs}` };
+  }
+
+  /** A carrier running `scenario`, and a trunk pointing at it. */
+  async function carrier(name: string, scenario: string, priority = 1, auth?: { username: string; password: string }) {
+    const port = await freeUdpPort();
+    const peer = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds: 20 });
+    const trunk = await database.db
+      .insertInto('trunks')
+      .values({ name, priority, outbound_uri: `sip:127.0.0.1:${port}`, auth_username: auth?.username ?? null, auth_password: auth?.password ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { trunkId: trunk.id, done: peer.done };
+  }
+
+  async function lastCdr(accountId: string) {
+    return database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+  }
+
+  /** The call's record once the app has finished with it (it settles after the last BYE is answered). */
+  async function finishedCdr(accountId: string) {
+    return vi.waitFor(async () => {
+      const cdr = await lastCdr(accountId);
+      if (cdr.ended_at === null) throw new Error('call not closed yet');
+      return cdr;
+    }, { timeout: 5000 });
+  }
+
+  it('uac-call-expect-200: a billed call is charged exactly one increment and recorded', async () => {
+    const alice = await caller('alice', 10 * UNIT);
+    const peer = await carrier('carrier-a', 'uas-answer.xml');
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [alice.fields('+14155550100', 1500)] });
+    expect(call.code, call.log).toBe(0);
+    expect((await peer.done).code).toBe(0);
+
+    const cdr = await finishedCdr(alice.accountId);
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: '+14155550199', trunk_id: peer.trunkId, sip_status: 200 });
+    expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
+    // 1-2 s of talk at 60/60 increments bills one whole minute: 0.60.
+    expect(cdr.cost).toBe(0.6 * UNIT);
+    expect((await balanceOf(database.db, alice.accountId)).balance).toBe(10 * UNIT - 0.6 * UNIT);
+  });
+
+  it('fails over from a trunk answering 503 to the next one', async () => {
+    const bob = await caller('bob', 10 * UNIT);
+    const down = await carrier('carrier-down', 'uas-reject-503.xml', 1);
+    const up = await carrier('carrier-up', 'uas-answer.xml', 2);
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [bob.fields('+14155550101', 500)] });
+    const [downRun, upRun] = [await down.done, await up.done];
+    expect(downRun.code, downRun.log).toBe(0);
+    expect(upRun.code, upRun.log).toBe(0);
+    expect(call.code, call.log).toBe(0);
+    expect(await finishedCdr(bob.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', trunk_id: up.trunkId });
+  });
+
+  it('uac-call-max-duration-expect-bye: credit for 3 s ends the call at 3 s, billed 3 s', async () => {
+    const dave = await caller('dave', 0.3 * UNIT); // 3 s at 6.00 a minute
+    const peer = await carrier('carrier-a', 'uas-answer.xml');
+    const call = await runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: stack.target, fields: [dave.fields('+442079460958')] });
+    expect(call.code, call.log).toBe(0);
+    expect((await peer.done).code).toBe(0);
+    const cdr = await finishedCdr(dave.accountId);
+    expect(cdr).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'max-duration', billable_seconds: 3, cost: 0.3 * UNIT });
+    expect(cdr.ended_at!.getTime() - cdr.answered_at!.getTime()).toBeLessThan(4000);
+    expect((await balanceOf(database.db, dave.accountId)).balance).toBe(0);
+  });
+
+  it.each([
+    ['uac-call-no-credit-expect-402.xml', 'erin', 0, '+14155550103', 'no-credit'],
+    ['uac-call-bad-number-expect-484.xml', 'frank', UNIT, 'abc', 'bad-number'],
+    ['uac-call-no-rate-expect-403.xml', 'grace', UNIT, '+4915112345678', 'no-rate'],
+    ['uac-call-no-trunk-expect-503.xml', 'heidi', UNIT, '+14155550104', 'no-trunk'],
+  ])('%s: refused, recorded, nothing charged', async (scenario, name, balance, dialled, reason) => {
+    const who = await caller(name, balance);
+    const call = await runSipp({ scenario, target: stack.target, fields: [who.fields(dialled)] });
+    expect(call.code, call.log).toBe(0);
+    expect(await lastCdr(who.accountId)).toMatchObject({ phase: 'refused', refusal_reason: reason });
+    expect((await balanceOf(database.db, who.accountId)).balance).toBe(balance);
+    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
+  });
+
+  it('uac-call-trunk-failure-expect-503: the only trunk failing releases the hold', async () => {
+    const ivan = await caller('ivan', UNIT);
+    const peer = await carrier('carrier-down', 'uas-reject-503.xml');
+    const call = await runSipp({ scenario: 'uac-call-trunk-failure-expect-503.xml', target: stack.target, fields: [ivan.fields('+14155550105')] });
+    expect(call.code, call.log).toBe(0);
+    expect((await peer.done).code).toBe(0);
+    expect(await finishedCdr(ivan.accountId)).toMatchObject({ phase: 'failed', sip_status: 503 });
+    const balance = await balanceOf(database.db, ivan.accountId);
+    expect([balance.balance, balance.available]).toEqual([UNIT, UNIT]);
+  });
+});
