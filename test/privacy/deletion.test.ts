@@ -19,6 +19,39 @@ describeEachDialect('account deletion', (database) => {
   const deleteAccount = (headers: Record<string, string>, password: string) =>
     api().inject({ method: 'POST', url: '/privacy/deletion', headers, payload: { password } });
 
+  /** Telephony history: a number the user owns, a call to another number, a registered phone. */
+  async function withPhoneHistory(accountId: string, own: string, dialled: string) {
+    await db().insertInto('dids').values({ e164: own, account_id: accountId }).execute();
+    await db().insertInto('cdrs').values({ sip_call_id: `call-${own}`, direction: 'outbound', account_id: accountId, from_number: own, to_number: dialled, phase: 'ended', node_id: 'n', billable_seconds: 60, cost: 600_000 }).execute();
+    await db()
+      .insertInto('registrations')
+      .values({ account_id: accountId, username: `phone${own}`, contact: `sip:${own}@198.51.100.7`, expires_at: new Date(Date.now() + 600_000), transport: 'udp', source_address: '198.51.100.7', source_port: 5060, drachtio_server: 'd', call_id: 'c', cseq: 1 })
+      .execute();
+  }
+
+  it('erases phone numbers too: the call record stays for billing with its numbers replaced by keyed hashes', async () => {
+    const user = await signIn(api(), db());
+    await withPhoneHistory(user.accountId, '+14155550177', '+442079460958');
+    for (const number of ['+14155550177', '+442079460958', '198.51.100.7']) expect(await findEverywhere(db(), number)).not.toEqual([]);
+    expect((await deleteAccount(user.headers, TEST_PASSWORD)).statusCode).toBe(202);
+    for (const number of ['+442079460958', '198.51.100.7']) expect(await findEverywhere(db(), number), number).toEqual([]);
+    // The number the user held goes back to the operator's stock, linked to nobody.
+    expect(await findEverywhere(db(), '+14155550177')).toEqual(['dids.e164']);
+    expect(await db().selectFrom('dids').select('account_id').where('e164', '=', '+14155550177').executeTakeFirstOrThrow()).toEqual({ account_id: null });
+    const cdr = await db().selectFrom('cdrs').selectAll().where('account_id', '=', user.accountId).executeTakeFirstOrThrow();
+    expect(cdr).toMatchObject({ billable_seconds: 60, cost: 600_000 });
+    expect(cdr.to_number).toMatch(/^deid:/);
+  });
+
+  it('pauses erasure while a card dispute is open', async () => {
+    const user = await signIn(api(), db());
+    await withPhoneHistory(user.accountId, '+14155550178', '+442079460959');
+    await db().insertInto('account_holds').values({ account_id: user.accountId, kind: 'dispute', reference: 'dp_open' }).execute();
+    expect((await deleteAccount(user.headers, TEST_PASSWORD)).statusCode).toBe(202);
+    expect((await db().selectFrom('accounts').select('status').where('id', '=', user.accountId).executeTakeFirstOrThrow()).status).toBe('disabled');
+    expect(await findEverywhere(db(), '+442079460959')).toContain('cdrs.to_number');
+  });
+
   it('refuses without the right password, changing nothing', async () => {
     const user = await signIn(api(), db());
     const wrong = await deleteAccount(user.headers, 'not my password!');
