@@ -12,7 +12,7 @@ import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { registerAuth, type Authenticator } from './plugins/auth.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
@@ -47,8 +47,6 @@ export interface ApiDeps {
   readonly billing: BillingConfig;
   /** Without it top-ups answer "payments not configured" (503). */
   readonly payments: Payments | undefined;
-  /** Who is calling; the session cookie unless a suite substitutes its own. */
-  readonly authenticate?: Authenticator;
   readonly privacy: PrivacySettings;
 }
 
@@ -73,7 +71,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   healthRoutes(app, deps);
   await app.register(cookie);
-  registerAuth(app, deps.authenticate ?? sessionAuthenticator(deps.db));
+  registerAuth(app, sessionAuthenticator(deps.db));
   await app.register(async (scope) => authRoutes(scope, deps));
   sipRoutes(app, deps);
   billingRoutes(app, deps);

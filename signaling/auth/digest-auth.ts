@@ -28,7 +28,6 @@ export interface DigestAuthDeps {
 
 export interface DigestAttempt {
   readonly method: string;
-  readonly uri: string;
   /** Authorization (REGISTER) or Proxy-Authorization (others), if the request carried one. */
   readonly authorization: string | undefined;
   readonly sourceAddress: string;
@@ -72,7 +71,7 @@ function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<Dig
 
 /**
  * @example
- * const auth = await authenticateDigest(deps, { method: 'INVITE', uri: req.uri, authorization, sourceAddress });
+ * const auth = await authenticateDigest(deps, { method: 'INVITE', authorization, sourceAddress });
  * if ('reply' in auth) return send(auth.reply); // 407 challenge, 403, 400
  */
 export async function authenticateDigest(deps: DigestAuthDeps, attempt: DigestAttempt): Promise<Step<Authenticated>> {

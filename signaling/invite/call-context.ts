@@ -26,7 +26,6 @@ export interface CallDeps {
 
 export interface InviteFacts {
   readonly callId: string;
-  readonly uri: string;
   /** The Request-URI's user part, unescaped: the dialled number or user. */
   readonly dialled: string;
   readonly sourceAddress: string;

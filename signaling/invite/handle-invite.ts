@@ -59,7 +59,7 @@ export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResp
   if (!(await isRegisteredSource(deps, facts.sourceAddress, facts.sourcePort))) {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('source-not-allowed'));
   }
-  const auth = await authenticateDigest(deps.auth, { method: 'INVITE', uri: facts.uri, authorization: facts.proxyAuthorization, sourceAddress: facts.sourceAddress });
+  const auth = await authenticateDigest(deps.auth, { method: 'INVITE', authorization: facts.proxyAuthorization, sourceAddress: facts.sourceAddress });
   if ('reply' in auth) {
     // A challenge is part of every call, not a refusal; failed credentials are.
     if (auth.reply.status === 403) return refuseCall(deps, res, facts, { direction: 'outbound', accountId: null }, refusal('bad-credentials'));

@@ -13,7 +13,6 @@ export function readInvite(req: SrfRequest): InviteFacts {
   }
   return {
     callId: req.get('Call-ID'),
-    uri: req.uri,
     dialled,
     sourceAddress: req.source_address,
     sourcePort: Number(req.source_port),
