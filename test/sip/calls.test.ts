@@ -1,17 +1,14 @@
 // Calls through real drachtio-server: sipp as the caller (a registered SIP phone) and as the carrier (a trunk).
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { createAccount, credit } from '../harness/billing.ts';
+import { callFixtures, UNIT } from '../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
-import { freeUdpPort } from '../harness/external.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
+import { runSipp, sippBinary } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
-const UNIT = 1_000_000; // micros per currency unit (core/money.ts)
 
 describe.skipIf(missing)('calls over real drachtio-server', () => {
   let database: TestDatabase;
@@ -33,38 +30,7 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     await database.db.deleteFrom('trunks').execute();
   });
 
-  /** A caller with a SIP phone credential and `balance` micros of credit. */
-  async function caller(username: string, balance: number) {
-    const accountId = await createAccount(database.db);
-    await setStaticSipCredential(database.db, { accountId, username, realm: 'dialo.test', password: `${username}-secret` });
-    if (balance > 0) await credit(database.db, accountId, balance);
-    return { accountId, fields: (dialled: string, talkMs = 0) => `${username};[authentication username=${username} password=${username}-secret];${dialled};${talkMs}` };
-  }
-
-  /** A carrier running `scenario`, and a trunk pointing at it. */
-  async function carrier(name: string, scenario: string, priority = 1, auth?: { username: string; password: string }) {
-    const port = await freeUdpPort();
-    const peer = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds: 20 });
-    const trunk = await database.db
-      .insertInto('trunks')
-      .values({ name, priority, outbound_uri: `sip:127.0.0.1:${port}`, auth_username: auth?.username ?? null, auth_password: auth?.password ?? null })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { trunkId: trunk.id, done: peer.done };
-  }
-
-  async function lastCdr(accountId: string) {
-    return database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
-  }
-
-  /** The call's record once the app has finished with it (it settles after the last BYE is answered). */
-  async function finishedCdr(accountId: string) {
-    return vi.waitFor(async () => {
-      const cdr = await lastCdr(accountId);
-      if (cdr.ended_at === null) throw new Error('call not closed yet');
-      return cdr;
-    }, { timeout: 5000 });
-  }
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => database);
 
   it('uac-call-expect-200: a billed call is charged exactly one increment and recorded', async () => {
     const alice = await caller('alice', 10 * UNIT);
@@ -83,8 +49,8 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
 
   it('fails over from a trunk answering 503 to the next one', async () => {
     const bob = await caller('bob', 10 * UNIT);
-    const down = await carrier('carrier-down', 'uas-reject-503.xml', 1);
-    const up = await carrier('carrier-up', 'uas-answer.xml', 2);
+    const down = await carrier('carrier-down', 'uas-reject-503.xml', { priority: 1 });
+    const up = await carrier('carrier-up', 'uas-answer.xml', { priority: 2 });
     const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [bob.fields('+14155550101', 500)] });
     const [downRun, upRun] = [await down.done, await up.done];
     expect(downRun.code, downRun.log).toBe(0);
