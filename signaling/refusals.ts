@@ -17,6 +17,8 @@ const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'unknown-did': [404, 'Not Found'],
   offline: [480, 'Temporarily Unavailable'],
   'no-trunk': [503, 'Service Unavailable'],
+  // RFC 3261 §21.4.26: the session description cannot be met (a browser's WebRTC media to an RTP-only peer).
+  'media-unavailable': [488, 'Not Acceptable Here'],
 };
 
 export function refusalReply(refusal: Refusal): SipReply {

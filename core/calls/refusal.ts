@@ -17,6 +17,7 @@ export const REFUSALS = [
   'unknown-did',
   'offline',
   'no-trunk',
+  'media-unavailable',
 ] as const;
 
 export type RefusalReason = (typeof REFUSALS)[number];

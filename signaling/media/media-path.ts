@@ -1,0 +1,45 @@
+/**
+ * How one call's audio gets from caller to callee. Two parties of the same kind (RTP <-> RTP, browser <-> browser)
+ * exchange SDP directly and the B2BUA only relays it. A browser and an RTP party need a media server between them
+ * (FreeSWITCH through media-control): it answers the caller's offer with one endpoint and offers the callee
+ * another. Signaling only sees the {@link MediaRelay} interface; media-control provides one, main.ts joins them.
+ */
+import { mediaKindOf, type MediaKind } from './media-kind.ts';
+
+/** One call's media as the call flows use it, whatever carries it. */
+export interface MediaPath {
+  /** Where the audio flows: `direct` (SDP passed through) or the media server's name. */
+  readonly via: string;
+  /** The offer to send the callee. */
+  readonly calleeOffer: string;
+  /** Turns the callee's answer into the answer for the caller. */
+  answerCaller(calleeAnswer: string): Promise<string>;
+  /** Frees whatever the path holds; safe to call more than once. */
+  release(): void;
+}
+
+/**
+ * A media server that can bridge a caller of one kind to a callee of another. Implemented by media-control
+ * (drachtio-fsmrf endpoints on a FreeSWITCH pool).
+ */
+export interface MediaRelay {
+  open(callerOffer: string, calleeKind: MediaKind): Promise<MediaPath>;
+}
+
+export type MediaPlan = { readonly ok: true; readonly path: MediaPath } | { readonly ok: false; readonly detail: string };
+
+function direct(offer: string): MediaPath {
+  return { via: 'direct', calleeOffer: offer, answerCaller: async (answer) => answer, release: () => undefined };
+}
+
+/**
+ * @example
+ * const plan = await planMedia(deps.media, facts.sdp, 'rtp');
+ * if (!plan.ok) return refuse(refusal('media-unavailable', plan.detail));
+ */
+export async function planMedia(relay: MediaRelay | undefined, callerOffer: string, calleeKind: MediaKind): Promise<MediaPlan> {
+  const callerKind = mediaKindOf(callerOffer);
+  if (callerKind === calleeKind) return { ok: true, path: direct(callerOffer) };
+  if (relay === undefined) return { ok: false, detail: `${callerKind} caller to ${calleeKind} callee needs a media server; none configured` };
+  return { ok: true, path: await relay.open(callerOffer, calleeKind) };
+}
