@@ -11,6 +11,7 @@ import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
+import { planMedia, type MediaPath } from '../media/media-path.ts';
 import type { SrfRequest, SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -44,6 +45,7 @@ async function dialTrunks(
   facts: InviteFacts,
   number: E164,
   callerId: string | undefined,
+  media: MediaPath,
   trunks: readonly Trunk[],
   onAttempt: (trunk: Trunk) => void,
 ): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
@@ -58,8 +60,9 @@ async function dialTrunks(
     if (cancelled) break;
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), facts.sdp, (status, sdp) => {
-      if (!res.finalResponseSent && status > 100) res.send(status, sdp ? { body: sdp } : {});
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), media.calleeOffer, (status, sdp) => {
+      // Early media reaches the caller only when it can use the callee's SDP as it is.
+      if (!res.finalResponseSent && status > 100) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
     });
     current = attempt;
     const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
@@ -103,8 +106,33 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
     return refuse(refusal('no-trunk'));
   }
 
+  // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between.
+  const media = await planMedia(deps.media, facts.sdp, 'rtp');
+  if (!media.ok) {
+    await release(deps.db, held.reservationId);
+    return refuse(refusal('media-unavailable', media.detail));
+  }
+  try {
+    await connectToTrunk(deps, req, res, facts, { cdrId, number, callerId, trunks, held, media: media.path });
+  } finally {
+    media.path.release();
+  }
+}
+
+interface OutboundLeg {
+  readonly cdrId: string;
+  readonly number: E164;
+  readonly callerId: string | undefined;
+  readonly trunks: readonly Trunk[];
+  readonly held: { readonly reservationId: string; readonly maxSeconds: number };
+  readonly media: MediaPath;
+}
+
+/** Dials the trunks, bridges the answered call under its credit limit, and settles it when it ends. */
+async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, leg: OutboundLeg): Promise<void> {
+  const { cdrId, number, callerId, trunks, held, media } = leg;
   let state: CallState = { phase: 'setup' };
-  const outcome = await dialTrunks(deps, req, res, facts, number, callerId, trunks, (trunk) => {
+  const outcome = await dialTrunks(deps, req, res, facts, number, callerId, media, trunks, (trunk) => {
     state = nextState(state, { type: 'dial', target: trunk.name });
   });
   if ('failure' in outcome) {
@@ -121,7 +149,7 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
   const { dialog: callee, trunk } = outcome;
   let caller: Dialog;
   try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: callee.remote.sdp });
+    caller = await deps.srf.createUAS(req, res, { localSdp: await media.answerCaller(callee.remote.sdp) });
   } catch (error) {
     // The caller went away while the callee answered: hang up the callee, charge nothing.
     callee.destroy();

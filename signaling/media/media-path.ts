@@ -41,5 +41,9 @@ export async function planMedia(relay: MediaRelay | undefined, callerOffer: stri
   const callerKind = mediaKindOf(callerOffer);
   if (callerKind === calleeKind) return { ok: true, path: direct(callerOffer) };
   if (relay === undefined) return { ok: false, detail: `${callerKind} caller to ${calleeKind} callee needs a media server; none configured` };
-  return { ok: true, path: await relay.open(callerOffer, calleeKind) };
+  try {
+    return { ok: true, path: await relay.open(callerOffer, calleeKind) };
+  } catch (error) {
+    return { ok: false, detail: `media server failed: ${(error as Error).message}` };
+  }
 }

@@ -54,24 +54,46 @@ export class WsSipClient {
     return new WsSipClient(socket);
   }
 
-  /** Sends a request and resolves with its final response. */
-  request(message: { method: string; uri: string; callId: string; cseq: number; headers: Record<string, string> }): Promise<SipResponse> {
+  /**
+   * Sends a request and resolves with its final response. An INVITE's non-2xx final response is ACKed on the same
+   * branch, as its client transaction must (RFC 3261 §17.1.1.3).
+   */
+  request(message: { method: string; uri: string; callId: string; cseq: number; headers: Record<string, string>; body?: { type: string; content: string } }): Promise<SipResponse> {
+    const via = `SIP/2.0/WS ${this.host};branch=z9hG4bK${randomBytes(8).toString('hex')}`;
+    const content = message.body?.content ?? '';
     const lines = [
       `${message.method} ${message.uri} SIP/2.0`,
-      `Via: SIP/2.0/WS ${this.host};branch=z9hG4bK${randomBytes(8).toString('hex')}`,
+      `Via: ${via}`,
       `Call-ID: ${message.callId}`,
       `CSeq: ${message.cseq} ${message.method}`,
       'Max-Forwards: 70',
       ...Object.entries(message.headers).map(([name, value]) => `${name}: ${value}`),
-      'Content-Length: 0',
+      ...(message.body ? [`Content-Type: ${message.body.type}`] : []),
+      `Content-Length: ${Buffer.byteLength(content)}`,
     ];
     const key = `${message.callId} ${message.cseq} ${message.method}`;
     const response = new Promise<SipResponse>((resolve, reject) => {
       this.#pending.set(key, resolve);
       setTimeout(() => reject(new Error(`no final response to ${key}`)), 10_000).unref();
     });
-    this.socket.send(`${lines.join('\r\n')}\r\n\r\n`);
-    return response;
+    this.socket.send(`${lines.join('\r\n')}\r\n\r\n${content}`);
+    if (message.method !== 'INVITE') return response;
+    return response.then((final) => {
+      if (final.status >= 300) {
+        const ack = [
+          `ACK ${message.uri} SIP/2.0`,
+          `Via: ${via}`,
+          `Call-ID: ${message.callId}`,
+          `CSeq: ${message.cseq} ACK`,
+          'Max-Forwards: 70',
+          `From: ${message.headers.From ?? ''}`,
+          `To: ${final.header('To') ?? ''}`,
+          'Content-Length: 0',
+        ];
+        this.socket.send(`${ack.join('\r\n')}\r\n\r\n`);
+      }
+      return final;
+    });
   }
 
   close(): void {

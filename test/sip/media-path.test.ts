@@ -60,3 +60,10 @@ describe('media plan', () => {
     expect(plan.ok && plan.path.calleeOffer).toBe(PHONE_OFFER);
   });
 });
+
+describe('media plan with a failing media server', () => {
+  it('reports the failure instead of throwing, so the call is refused cleanly', async () => {
+    const relay: MediaRelay = { open: () => Promise.reject(new Error('no FreeSWITCH answers')) };
+    expect(await planMedia(relay, BROWSER_OFFER, 'rtp')).toEqual({ ok: false, detail: 'media server failed: no FreeSWITCH answers' });
+  });
+});
