@@ -61,6 +61,16 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/accounts/{accountId}/balance': {},
   'POST /admin/accounts/{accountId}/adjustments': { body: () => ({ amount: '1.00', reason: 'walk' }) },
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
+  'GET /calls': {},
+  'GET /numbers': {},
+  'GET /admin/trunks': {},
+  'POST /admin/trunks': { body: () => ({ name: `walk-${randomUUID().slice(0, 8)}`, outboundUri: 'sip:carrier.example' }) },
+  'PUT /admin/trunks/{id}': { body: () => ({ name: 'walk-renamed', outboundUri: 'sip:carrier.example' }) },
+  'DELETE /admin/trunks/{id}': {},
+  'GET /admin/dids': {},
+  'POST /admin/dids': { body: (self) => ({ e164: '+14155550177', accountId: self.accountId }) },
+  'PUT /admin/dids/{e164}': { body: () => ({ accountId: null }), params: { e164: '%2B14155550177' } },
+  'DELETE /admin/dids/{e164}': { params: { e164: '%2B14155550177' } },
 };
 
 describeEachDialect('every route', (database) => {

@@ -1,0 +1,151 @@
+/**
+ * Operator call plumbing: carriers (trunks: where calls go out, where they may come in from, with the carrier's
+ * digest credentials, which are write-only) and phone numbers (DIDs) assigned to accounts.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { CallAdminError, type CallAdminErrorCode } from '../../core/calls/call-admin-error.ts';
+import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
+import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
+import type { ApiDeps } from '../app.ts';
+import { requireOperator } from '../plugins/auth.ts';
+import { HttpProblem } from '../plugins/errors.ts';
+import { problems } from '../problem-schema.ts';
+
+const STATUS: Record<CallAdminErrorCode, [number, string]> = {
+  invalid: [400, 'Bad Request'],
+  conflict: [409, 'Conflict'],
+  not_found: [404, 'Not Found'],
+};
+
+async function mapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof CallAdminError)) throw error;
+    const [status, title] = STATUS[error.code];
+    throw new HttpProblem(status, title, error.message);
+  }
+}
+
+const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+
+const TrunkBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
+    // Null first: with Fastify's type coercion a null would otherwise become the string "".
+    outboundUri: Type.Union([Type.Null(), Type.String({ maxLength: 300 })], { default: null }),
+    /** Omitted on update: keep what is stored. null: remove. */
+    auth: Type.Optional(Type.Union([Type.Null(), Credentials])),
+    inboundSources: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, default: [] }),
+    enabled: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+const TrunkSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  priority: Type.Integer(),
+  outboundUri: Type.Union([Type.String(), Type.Null()]),
+  authUsername: Type.Union([Type.String(), Type.Null()]),
+  hasPassword: Type.Boolean(),
+  inboundSources: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+});
+
+const DidSchema = Type.Object({ e164: Type.String(), accountId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]) });
+const DidAssignment = Type.Object({ accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })]) }, { additionalProperties: false });
+const DidBody = Type.Object({ e164: Type.String({ maxLength: 16 }), accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })], { default: null }) }, { additionalProperties: false });
+const TrunkId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const DidParam = Type.Object({ e164: Type.String({ maxLength: 16 }) });
+
+function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
+  return {
+    id: trunk.id,
+    name: trunk.name,
+    priority: trunk.priority,
+    outboundUri: trunk.outbound_uri,
+    authUsername: trunk.auth_username,
+    hasPassword: trunk.has_password,
+    inboundSources: trunk.inbound_sources,
+    enabled: trunk.enabled,
+  };
+}
+
+const didDto = (did: Did): Static<typeof DidSchema> => ({ e164: did.e164, accountId: did.account_id });
+
+function trunkInput(body: Static<typeof TrunkBody>) {
+  return { name: body.name, priority: body.priority, outboundUri: body.outboundUri, inboundSources: body.inboundSources, enabled: body.enabled };
+}
+
+export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { db } = deps;
+
+  app.get('/admin/trunks', { schema: { response: { 200: Type.Object({ trunks: Type.Array(TrunkSchema) }), ...problems(401, 403) } } }, async (request) => {
+    requireOperator(request);
+    return { trunks: (await listTrunks(db)).map(trunkDto) };
+  });
+
+  app.post('/admin/trunks', { schema: { body: TrunkBody, response: { 201: TrunkSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
+    const operator = requireOperator(request);
+    const body = request.body as Static<typeof TrunkBody>;
+    const trunk = await mapped(() => createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null }));
+    return reply.status(201).send(trunkDto(trunk));
+  });
+
+  app.put(
+    '/admin/trunks/:id',
+    { schema: { params: TrunkId, body: TrunkBody, response: { 200: TrunkSchema, ...problems(400, 401, 403, 404, 409) } } },
+    async (request) => {
+      const operator = requireOperator(request);
+      const body = request.body as Static<typeof TrunkBody>;
+      const { id } = request.params as Static<typeof TrunkId>;
+      return trunkDto(await mapped(() => updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth })));
+    },
+  );
+
+  app.delete('/admin/trunks/:id', { schema: { params: TrunkId, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } }, async (request, reply) => {
+    const operator = requireOperator(request);
+    await mapped(() => deleteTrunk(db, operator.accountId, (request.params as Static<typeof TrunkId>).id));
+    return reply.status(204).send();
+  });
+
+  app.get(
+    '/admin/dids',
+    {
+      schema: {
+        querystring: Type.Object({ accountId: Type.Optional(Type.String({ format: 'uuid' })) }),
+        response: { 200: Type.Object({ dids: Type.Array(DidSchema) }), ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      const { accountId } = request.query as { accountId?: string };
+      return { dids: (await listDids(db, accountId === undefined ? {} : { accountId })).map(didDto) };
+    },
+  );
+
+  app.post('/admin/dids', { schema: { body: DidBody, response: { 201: DidSchema, ...problems(400, 401, 403, 404, 409) } } }, async (request, reply) => {
+    const operator = requireOperator(request);
+    const body = request.body as Static<typeof DidBody>;
+    return reply.status(201).send(didDto(await mapped(() => addDid(db, operator.accountId, body.e164, body.accountId))));
+  });
+
+  app.put(
+    '/admin/dids/:e164',
+    { schema: { params: DidParam, body: DidAssignment, response: { 200: DidSchema, ...problems(400, 401, 403, 404) } } },
+    async (request) => {
+      const operator = requireOperator(request);
+      const { e164 } = request.params as Static<typeof DidParam>;
+      return didDto(await mapped(() => assignDid(db, operator.accountId, e164, (request.body as Static<typeof DidAssignment>).accountId)));
+    },
+  );
+
+  app.delete('/admin/dids/:e164', { schema: { params: DidParam, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } }, async (request, reply) => {
+    const operator = requireOperator(request);
+    await mapped(() => removeDid(db, operator.accountId, (request.params as Static<typeof DidParam>).e164));
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,81 @@
+/** The caller's own calls (history, newest first) and the phone numbers that ring them. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { listDids } from '../../core/calls/dids.ts';
+import { callHistory, type CallRecord, type HistoryCursor } from '../../core/calls/history.ts';
+import { formatDecimal, micros } from '../../core/money.ts';
+import type { ApiDeps } from '../app.ts';
+import { requireCaller } from '../plugins/auth.ts';
+import { HttpProblem } from '../plugins/errors.ts';
+import { problems } from '../problem-schema.ts';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const CallRecordSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound'), Type.Literal('onnet')]),
+  from: Nullable(Type.String()),
+  to: Nullable(Type.String()),
+  outcome: Type.String({ description: 'the call state it ended in: ended, refused, failed, cancelled (or answered/ringing while live)' }),
+  reason: Nullable(Type.String({ description: 'why it was refused or failed, or how it ended' })),
+  endedBy: Nullable(Type.String()),
+  startedAt: Type.String({ format: 'date-time' }),
+  answeredAt: Nullable(Type.String({ format: 'date-time' })),
+  endedAt: Nullable(Type.String({ format: 'date-time' })),
+  billableSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  cost: Nullable(Type.String({ description: 'currency units' })),
+});
+
+function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
+  return {
+    id: call.id,
+    direction: call.direction,
+    from: call.from_number,
+    to: call.to_number,
+    outcome: call.phase,
+    reason: call.refusal_reason ?? call.hangup_cause,
+    endedBy: call.ended_by,
+    startedAt: call.started_at.toISOString(),
+    answeredAt: call.answered_at?.toISOString() ?? null,
+    endedAt: call.ended_at?.toISOString() ?? null,
+    billableSeconds: call.billable_seconds,
+    cost: call.cost === null ? null : formatDecimal(micros(call.cost)),
+  };
+}
+
+/** Cursors are opaque to clients: the last row's start time and id. */
+function encodeCursor(call: CallRecord): string {
+  return Buffer.from(`${call.started_at.toISOString()}|${call.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): HistoryCursor {
+  const [at = '', id = ''] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const startedAt = new Date(at);
+  if (Number.isNaN(startedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new HttpProblem(400, 'Bad Request', 'not a cursor this API gave out');
+  return { startedAt, id };
+}
+
+export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get(
+    '/calls',
+    {
+      schema: {
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), before: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: Type.Object({ calls: Type.Array(CallRecordSchema), next: Nullable(Type.String()) }), ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { accountId } = requireCaller(request);
+      const { limit, before } = request.query as { limit: number; before?: string };
+      const calls = await callHistory(deps.db, accountId, { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) });
+      const last = calls.at(-1);
+      return { calls: calls.map(callDto), next: calls.length === limit && last !== undefined ? encodeCursor(last) : null };
+    },
+  );
+
+  app.get(
+    '/numbers',
+    { schema: { response: { 200: Type.Object({ numbers: Type.Array(Type.String()) }), ...problems(401) } } },
+    async (request) => ({ numbers: (await listDids(deps.db, { accountId: requireCaller(request).accountId })).map((did) => did.e164) }),
+  );
+}

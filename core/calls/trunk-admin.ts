@@ -1,0 +1,105 @@
+/**
+ * The operator's carriers: validated create, change, list and delete. The digest password a carrier gave us is
+ * stored because answering its challenge needs it, but it is never read back out through here.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TrunksTable } from '../../db/schema.ts';
+import { recordAudit } from '../audit.ts';
+import { CallAdminError, isUniqueViolation } from './call-admin-error.ts';
+import { InvalidCidr, parseCidr } from './trunks.ts';
+
+/** A trunk as shown to operators: everything but the password, and whether one is set. */
+export type TrunkView = Omit<Selectable<TrunksTable>, 'auth_password'> & { readonly has_password: boolean };
+
+export interface TrunkInput {
+  readonly name: string;
+  readonly priority: number;
+  /** `sip:host[:port][;transport=udp|tcp|tls]`; null for a trunk that only sends us calls. */
+  readonly outboundUri: string | null;
+  /** Both or neither. */
+  readonly auth: { readonly username: string; readonly password: string } | null;
+  readonly inboundSources: readonly string[];
+  readonly enabled: boolean;
+}
+
+// RFC 3261 §19.1.1: a SIP URI with no user part (the trunk's host is the next hop; the number goes in the user).
+const TRUNK_URI = /^sips?:[A-Za-z0-9.-]+(?::\d{1,5})?(?:;transport=(?:udp|tcp|tls|ws|wss))?$/i;
+
+function validate(input: TrunkInput): void {
+  if (!/^[\w .-]{1,64}$/.test(input.name)) throw new CallAdminError('invalid', 'a trunk name is 1-64 letters, digits, spaces, dots, dashes or underscores');
+  if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > 10_000) throw new CallAdminError('invalid', 'priority is a whole number from 0 to 10000');
+  if (input.outboundUri !== null && !TRUNK_URI.test(input.outboundUri)) {
+    throw new CallAdminError('invalid', `outbound URI must look like sip:carrier.example.net:5060;transport=udp, not ${input.outboundUri}`);
+  }
+  if (input.auth !== null && (input.auth.username === '' || input.auth.password === '')) throw new CallAdminError('invalid', 'digest credentials need both a username and a password');
+  for (const cidr of input.inboundSources) {
+    try {
+      parseCidr(cidr);
+    } catch (error) {
+      if (error instanceof InvalidCidr) throw new CallAdminError('invalid', `inbound source ${error.message}`);
+      throw error;
+    }
+  }
+  if (input.outboundUri === null && input.inboundSources.length === 0) throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, or both');
+}
+
+function view(row: Selectable<TrunksTable>): TrunkView {
+  const { auth_password, ...rest } = row;
+  return { ...rest, has_password: auth_password !== null };
+}
+
+function columns(input: TrunkInput) {
+  return {
+    name: input.name,
+    priority: input.priority,
+    outbound_uri: input.outboundUri,
+    auth_username: input.auth?.username ?? null,
+    auth_password: input.auth?.password ?? null,
+    inbound_sources: [...input.inboundSources],
+    enabled: input.enabled,
+  };
+}
+
+async function writing<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new CallAdminError('conflict', `a trunk named ${name} already exists`);
+    throw error;
+  }
+}
+
+/**
+ * @example
+ * await createTrunk(db, operatorId, { name: 'carrier-a', priority: 10, outboundUri: 'sip:sbc.carrier.example:5060',
+ *   auth: { username: 'acct1', password: '...' }, inboundSources: ['203.0.113.0/28'], enabled: true });
+ */
+export async function createTrunk(db: Kysely<Database>, actorAccountId: string, input: TrunkInput): Promise<TrunkView> {
+  validate(input);
+  const row = await writing(input.name, () => db.insertInto('trunks').values(columns(input)).returningAll().executeTakeFirstOrThrow());
+  await recordAudit(db, { action: 'calls.trunk_created', actorAccountId, detail: { trunkId: row.id, name: row.name } });
+  return view(row);
+}
+
+/** Replaces a trunk's settings; `auth: 'keep'` leaves stored credentials as they are (the password is never shown). */
+export async function updateTrunk(db: Kysely<Database>, actorAccountId: string, id: number, input: Omit<TrunkInput, 'auth'> & { auth: TrunkInput['auth'] | 'keep' }): Promise<TrunkView> {
+  const current = await db.selectFrom('trunks').selectAll().where('id', '=', id).executeTakeFirst();
+  if (current === undefined) throw new CallAdminError('not_found', 'no such trunk');
+  const auth = input.auth === 'keep' ? (current.auth_username && current.auth_password ? { username: current.auth_username, password: current.auth_password } : null) : input.auth;
+  const full: TrunkInput = { ...input, auth };
+  validate(full);
+  const row = await writing(input.name, () => db.updateTable('trunks').set(columns(full)).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+  await recordAudit(db, { action: 'calls.trunk_updated', actorAccountId, detail: { trunkId: id, name: row.name, credentialsChanged: input.auth !== 'keep' } });
+  return view(row);
+}
+
+/** Call records keep their history: their trunk reference becomes null (ON DELETE SET NULL). */
+export async function deleteTrunk(db: Kysely<Database>, actorAccountId: string, id: number): Promise<void> {
+  const deleted = await db.deleteFrom('trunks').where('id', '=', id).returning(['id', 'name']).executeTakeFirst();
+  if (deleted === undefined) throw new CallAdminError('not_found', 'no such trunk');
+  await recordAudit(db, { action: 'calls.trunk_deleted', actorAccountId, detail: { trunkId: id, name: deleted.name } });
+}
+
+export async function listTrunks(db: Kysely<Database>): Promise<TrunkView[]> {
+  return (await db.selectFrom('trunks').selectAll().orderBy('priority').orderBy('id').execute()).map(view);
+}

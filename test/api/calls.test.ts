@@ -1,0 +1,126 @@
+// Operators set up carriers and numbers; users read their own calls and numbers. Through the HTTP API, on both dialects.
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
+import { outboundTrunks, trunkForSource } from '../../core/calls/trunks.ts';
+import { signIn, testApi, type SignedIn } from '../harness/api.ts';
+import { describeEachDialect } from '../harness/databases.ts';
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
+
+describeEachDialect('calls API', (database) => {
+  let app: FastifyInstance;
+  let user: SignedIn;
+  let other: SignedIn;
+  let operator: SignedIn;
+  beforeAll(async () => {
+    app = await testApi(database());
+    user = await signIn(app, database().db);
+    other = await signIn(app, database().db);
+    operator = await signIn(app, database().db, { role: 'operator' });
+  });
+  afterAll(() => app?.close());
+
+  const as = (who: SignedIn, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    app.inject({ method, url, headers: who.headers, ...(payload === undefined ? {} : { payload }) });
+
+  it('keeps trunk admin to operators', async () => {
+    for (const [method, url] of [['GET', '/admin/trunks'], ['POST', '/admin/trunks'], ['GET', '/admin/dids'], ['DELETE', '/admin/dids/+14155550100']] as const) {
+      const response = await as(user, method, url, method === 'POST' ? { name: 'x', outboundUri: 'sip:a.example' } : undefined);
+      expect(response.statusCode, `${method} ${url}`).toBe(403);
+    }
+  });
+
+  it('creates a trunk whose password is never shown, and signaling routes by it', async () => {
+    const created = await as(operator, 'POST', '/admin/trunks', {
+      name: 'carrier-one',
+      priority: 5,
+      outboundUri: 'sip:sbc.carrier.example:5060;transport=udp',
+      auth: { username: 'acct-77', password: 'carrier-secret' },
+      inboundSources: ['203.0.113.0/28', '2001:db8::/48'],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const trunk = created.json<Record<string, unknown>>();
+    expect(trunk).toMatchObject({ name: 'carrier-one', priority: 5, authUsername: 'acct-77', hasPassword: true, enabled: true });
+    expect(created.body).not.toContain('carrier-secret');
+    expect((await as(operator, 'GET', '/admin/trunks')).body).not.toContain('carrier-secret');
+
+    // What the call flows read: the stored credentials, and the inbound allow-list.
+    const outbound = (await outboundTrunks(database().db)).find((row) => row.name === 'carrier-one');
+    expect(outbound).toMatchObject({ auth_username: 'acct-77', auth_password: 'carrier-secret' });
+    expect((await trunkForSource(database().db, '203.0.113.9'))?.name).toBe('carrier-one');
+    expect(await trunkForSource(database().db, '203.0.113.99')).toBeUndefined();
+
+    // Changing other settings keeps the credentials; null removes them.
+    const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-one', priority: 9, outboundUri: 'sip:sbc2.carrier.example', inboundSources: [] });
+    expect(kept.json()).toMatchObject({ priority: 9, authUsername: 'acct-77', hasPassword: true, inboundSources: [] });
+    const cleared = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-one', outboundUri: 'sip:sbc2.carrier.example', auth: null });
+    expect(cleared.json()).toMatchObject({ authUsername: null, hasPassword: false });
+
+    const audit = await database().db.selectFrom('audit_events').select(['action', 'detail']).where('actor_account_id', '=', operator.accountId).where('action', 'like', 'calls.trunk%').execute();
+    expect(audit.map((row) => row.action)).toEqual(['calls.trunk_created', 'calls.trunk_updated', 'calls.trunk_updated']);
+    expect(JSON.stringify(audit)).not.toContain('carrier-secret');
+
+    expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
+    expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(404);
+  });
+
+  it.each([
+    ['a URI with a user part', { name: 'bad-1', outboundUri: 'sip:+1415@carrier.example' }, 'outbound URI'],
+    ['a bad CIDR', { name: 'bad-2', inboundSources: ['203.0.113.0/33'] }, 'prefix length'],
+    ['nowhere to send or take calls', { name: 'bad-3' }, 'needs an outbound URI'],
+    ['a name with a slash', { name: 'a/b', outboundUri: 'sip:c.example' }, 'trunk name'],
+  ])('refuses a trunk with %s (400 problem, nothing written)', async (_case, body, detail) => {
+    const response = await as(operator, 'POST', '/admin/trunks', body);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.json<{ detail: string }>().detail).toContain(detail);
+    expect(await database().db.selectFrom('trunks').select('id').where('name', '=', body.name).execute()).toEqual([]);
+  });
+
+  it('refuses a second trunk of the same name with 409', async () => {
+    expect((await as(operator, 'POST', '/admin/trunks', { name: 'twin', outboundUri: 'sip:a.example' })).statusCode).toBe(201);
+    const again = await as(operator, 'POST', '/admin/trunks', { name: 'twin', outboundUri: 'sip:b.example' });
+    expect([again.statusCode, again.json<{ detail: string }>().detail]).toEqual([409, 'a trunk named twin already exists']);
+  });
+
+  it('lists numbers, assigns them to accounts, and users see only their own', async () => {
+    expect((await as(operator, 'POST', '/admin/dids', { e164: '+14155550123', accountId: user.accountId })).statusCode).toBe(201);
+    expect((await as(operator, 'POST', '/admin/dids', { e164: '+14155550124' })).json()).toEqual({ e164: '+14155550124', accountId: null });
+    expect((await as(operator, 'POST', '/admin/dids', { e164: '+14155550123' })).statusCode).toBe(409);
+    expect((await as(operator, 'POST', '/admin/dids', { e164: '4155550125' })).statusCode).toBe(400);
+    expect((await as(operator, 'POST', '/admin/dids', { e164: '+14155550126', accountId: '00000000-0000-4000-8000-000000000000' })).statusCode).toBe(404);
+
+    expect((await as(user, 'GET', '/numbers')).json()).toEqual({ numbers: ['+14155550123'] });
+    expect((await as(other, 'GET', '/numbers')).json()).toEqual({ numbers: [] });
+
+    const moved = await as(operator, 'PUT', `/admin/dids/${encodeURIComponent('+14155550123')}`, { accountId: other.accountId });
+    expect(moved.json()).toEqual({ e164: '+14155550123', accountId: other.accountId });
+    expect((await as(user, 'GET', '/numbers')).json()).toEqual({ numbers: [] });
+    expect((await as(operator, 'GET', `/admin/dids?accountId=${other.accountId}`)).json()).toEqual({ dids: [{ e164: '+14155550123', accountId: other.accountId }] });
+
+    expect((await as(operator, 'DELETE', `/admin/dids/${encodeURIComponent('+14155550124')}`)).statusCode).toBe(204);
+    expect((await as(operator, 'PUT', `/admin/dids/${encodeURIComponent('+14155550124')}`, { accountId: null })).statusCode).toBe(404);
+  });
+
+  it("shows a user their own calls newest first, a page at a time, and never another's", async () => {
+    const { db } = database();
+    const base = Date.now() - 60_000;
+    for (let i = 0; i < 5; i++) {
+      const id = await openCdr(db, { sipCallId: `hist-${i}`, direction: 'outbound', accountId: user.accountId, fromNumber: '+14155550199', toNumber: `+4420794609${50 + i}`, nodeId: 'test' });
+      // Spread out in time (started_at is the database's own clock, not writable through the schema).
+      await sql`update cdrs set started_at = ${new Date(base + i * 1000)} where id = ${id}`.execute(db);
+      if (i === 4) await recordCdrState(db, id, { phase: 'refused', refusal: { reason: 'no-credit' } });
+    }
+    await openCdr(db, { sipCallId: 'theirs', direction: 'outbound', accountId: other.accountId, fromNumber: null, toNumber: '+33142685300', nodeId: 'test' });
+
+    const first = (await as(user, 'GET', '/calls?limit=3')).json<{ calls: { to: string; outcome: string; reason: string | null }[]; next: string }>();
+    expect(first.calls.map((call) => call.to)).toEqual(['+442079460954', '+442079460953', '+442079460952']);
+    expect(first.calls[0]).toMatchObject({ outcome: 'refused', reason: 'no-credit' });
+    const second = (await as(user, 'GET', `/calls?limit=3&before=${first.next}`)).json<{ calls: { to: string }[]; next: string | null }>();
+    expect(second.calls.map((call) => call.to)).toEqual(['+442079460951', '+442079460950']);
+    expect(second.next).toBeNull();
+    expect((await as(user, 'GET', '/calls?before=not-a-cursor')).statusCode).toBe(400);
+  });
+});
