@@ -11,6 +11,7 @@ import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { refuse } from './sip-reply.ts';
 import { connectSrf, sendReply } from './srf.ts';
+import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
@@ -86,6 +87,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       setupGraceSeconds: deps.billing.reservationGraceSeconds,
     },
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
+    activeCalls: new ActiveCalls(),
   };
   // Close what a previous process of this node left open before taking new calls.
   const recovered = recoverOrphanedCalls(calls, new Date()).then(() => undefined);
@@ -111,6 +113,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     connected: Promise.all([connection.connected, recovered]).then(([hostport]) => hostport),
     async stop() {
       clearInterval(sweeper);
+      // Calls end now and are billed for what was used; the handlers then finish, and close() waits for them.
+      calls.activeCalls.hangUpAll();
       await connection.close();
     },
   };

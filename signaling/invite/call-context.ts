@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { DigestAuthDeps } from '../auth/digest-auth.ts';
+import type { ActiveCalls } from '../call/active-calls.ts';
 import type { MediaRelay } from '../media/media-path.ts';
 
 export interface CallDeps {
@@ -23,6 +24,8 @@ export interface CallDeps {
   readonly reservationLimits: ReservationLimits;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
+  /** Bridged calls, hung up on shutdown. */
+  readonly activeCalls: ActiveCalls;
   /** The media server for calls whose two ends speak different media (browser <-> RTP); none: such calls get 488. */
   readonly media?: MediaRelay;
 }

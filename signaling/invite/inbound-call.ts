@@ -80,7 +80,9 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   state = nextState(state, { type: 'answer', at: new Date() });
   await recordCdrState(deps.db, cdrId, state, { sip_status: 200 });
   deps.metrics.callsAnswered.inc({ direction: call.direction });
-  const end = await bridgeDialogs(caller, winner, {}).ended;
+  const bridge = bridgeDialogs(caller, winner, {});
+  deps.activeCalls.add(bridge);
+  const end = await bridge.ended;
   await recordCdrState(deps.db, cdrId, nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
 }
 

@@ -163,6 +163,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
 
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
+  deps.activeCalls.add(bridge);
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);
