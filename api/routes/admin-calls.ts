@@ -2,11 +2,16 @@
  * Operator call plumbing: carriers (trunks: where calls go out, where they may come in from, with the carrier's
  * digest credentials, which are write-only) and phone numbers (DIDs) assigned to accounts.
  */
+import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
+import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
+import { recordAudit } from '../../core/audit.ts';
+import { CDR_EXPORT_COLUMNS, exportCdrs, type ExportedCdr } from '../../core/calls/cdr-export.ts';
 import { CallAdminError, type CallAdminErrorCode } from '../../core/calls/call-admin-error.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
+import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
@@ -58,6 +63,19 @@ const TrunkSchema = Type.Object({
 const DidSchema = Type.Object({ e164: Type.String(), accountId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]) });
 const DidAssignment = Type.Object({ accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })]) }, { additionalProperties: false });
 const DidBody = Type.Object({ e164: Type.String({ maxLength: 16 }), accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })], { default: null }) }, { additionalProperties: false });
+const CdrExportQuery = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' }),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'calls started at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'calls started before' })),
+  accountId: Type.Optional(Type.String({ format: 'uuid' })),
+});
+
+/** One record as an export line: times in ISO 8601, cost in currency units as a decimal string (like the rest of the API). */
+function exportable(cdr: ExportedCdr): Record<string, string | number | null> {
+  const line = Object.fromEntries(Object.entries(cdr).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : (value as string | number | null)]));
+  return { ...line, cost: cdr.cost === null ? null : formatDecimal(micros(cdr.cost)) };
+}
+
 const TrunkId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const DidParam = Type.Object({ e164: Type.String({ maxLength: 16 }) });
 
@@ -111,6 +129,32 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     await mapped(() => deleteTrunk(db, operator.accountId, (request.params as Static<typeof TrunkId>).id));
     return reply.status(204).send();
   });
+
+  app.get(
+    '/admin/cdrs/export',
+    {
+      schema: {
+        description: 'Every call record matching the filter, oldest first, streamed (any size in constant memory). Audited.',
+        querystring: CdrExportQuery,
+        response: { 200: Type.String({ description: 'text/csv or application/x-ndjson' }), ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const operator = requireOperator(request);
+      const query = request.query as Static<typeof CdrExportQuery>;
+      const filter = {
+        ...(query.from === undefined ? {} : { from: new Date(query.from) }),
+        ...(query.to === undefined ? {} : { to: new Date(query.to) }),
+        ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
+      };
+      await recordAudit(db, { action: 'admin.cdr_export', actorAccountId: operator.accountId, subjectAccountId: query.accountId ?? null, detail: { format: query.format, from: query.from ?? null, to: query.to ?? null } });
+      const rows = Readable.from(exportCdrs(db, filter), { objectMode: true }).map(exportable);
+      const stamp = new Date().toISOString().slice(0, 10);
+      reply.header('content-disposition', `attachment; filename="dialo-cdrs-${stamp}.${query.format}"`);
+      if (query.format === 'ndjson') return reply.type('application/x-ndjson').send(rows.map((row) => `${JSON.stringify(row)}\n`));
+      return reply.type('text/csv; charset=utf-8').send(rows.pipe(stringify({ header: true, columns: [...CDR_EXPORT_COLUMNS] })));
+    },
+  );
 
   app.get(
     '/admin/dids',

@@ -44,14 +44,15 @@ function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
 }
 
 /** Cursors are opaque to clients: the last row's start time and id. */
-function encodeCursor(call: CallRecord): string {
-  return Buffer.from(`${call.started_at.toISOString()}|${call.id}`).toString('base64url');
+function encodeCursor(cursor: HistoryCursor): string {
+  return Buffer.from(`${cursor.startedAt}|${cursor.id}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): HistoryCursor {
-  const [at = '', id = ''] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const startedAt = new Date(at);
-  if (Number.isNaN(startedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new HttpProblem(400, 'Bad Request', 'not a cursor this API gave out');
+  const [startedAt = '', id = ''] = Buffer.from(cursor, 'base64url').toString().split('|');
+  // Only what encodeCursor makes gets to the database: a timestamp's characters and a uuid.
+  const timestamp = /^\d{4}-\d{2}-\d{2} [\d:.+-]+$/.test(startedAt) && !Number.isNaN(Date.parse(startedAt));
+  if (!timestamp || !/^[0-9a-f-]{36}$/.test(id)) throw new HttpProblem(400, 'Bad Request', 'not a cursor this API gave out');
   return { startedAt, id };
 }
 
@@ -67,9 +68,8 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { accountId } = requireCaller(request);
       const { limit, before } = request.query as { limit: number; before?: string };
-      const calls = await callHistory(deps.db, accountId, { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) });
-      const last = calls.at(-1);
-      return { calls: calls.map(callDto), next: calls.length === limit && last !== undefined ? encodeCursor(last) : null };
+      const page = await callHistory(deps.db, accountId, { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) });
+      return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
     },
   );
 

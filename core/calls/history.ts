@@ -1,5 +1,5 @@
 /** A user's own calls, newest first, a page at a time (keyset on start time and id, so pages never shift). */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
 
 export type CallRecord = Pick<
@@ -7,24 +7,32 @@ export type CallRecord = Pick<
   'id' | 'direction' | 'from_number' | 'to_number' | 'phase' | 'refusal_reason' | 'sip_status' | 'hangup_cause' | 'ended_by' | 'started_at' | 'answered_at' | 'ended_at' | 'billable_seconds' | 'cost'
 >;
 
+/** Where a page ended: the last call's start time as the database holds it (microseconds, which a Date would cut) and id. */
 export interface HistoryCursor {
-  readonly startedAt: Date;
+  readonly startedAt: string;
   readonly id: string;
 }
 
 /**
  * @example
  * const first = await callHistory(db, accountId, { limit: 50 });
- * const next = await callHistory(db, accountId, { limit: 50, before: { startedAt: last.started_at, id: last.id } });
+ * const more = first.next && (await callHistory(db, accountId, { limit: 50, before: first.next }));
  */
-export async function callHistory(db: Kysely<Database>, accountId: string, page: { limit: number; before?: HistoryCursor }): Promise<CallRecord[]> {
+export async function callHistory(db: Kysely<Database>, accountId: string, page: { limit: number; before?: HistoryCursor }): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
   let query = db
     .selectFrom('cdrs')
     .select(['id', 'direction', 'from_number', 'to_number', 'phase', 'refusal_reason', 'sip_status', 'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost'])
+    .select(sql<string>`started_at::text`.as('started_key'))
     .where('account_id', '=', accountId);
   const before = page.before;
   if (before !== undefined) {
-    query = query.where((eb) => eb.or([eb('started_at', '<', before.startedAt), eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)])]));
+    const at = sql<Date>`${before.startedAt}::timestamptz`;
+    query = query.where((eb) => eb.or([eb('started_at', '<', at), eb.and([eb('started_at', '=', at), eb('id', '<', before.id)])]));
   }
-  return query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+  const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+  const last = rows.at(-1);
+  return {
+    calls: rows.map(({ started_key: _key, ...call }) => call),
+    next: rows.length === page.limit && last !== undefined ? { startedAt: last.started_key, id: last.id } : null,
+  };
 }

@@ -1,8 +1,10 @@
 // Operators set up carriers and numbers; users read their own calls and numbers. Through the HTTP API, on both dialects.
+import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
+import { exportCdrs } from '../../core/calls/cdr-export.ts';
 import { outboundTrunks, trunkForSource } from '../../core/calls/trunks.ts';
 import { signIn, testApi, type SignedIn } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
@@ -122,5 +124,66 @@ describeEachDialect('calls API', (database) => {
     expect(second.calls.map((call) => call.to)).toEqual(['+442079460951', '+442079460950']);
     expect(second.next).toBeNull();
     expect((await as(user, 'GET', '/calls?before=not-a-cursor')).statusCode).toBe(400);
+  });
+
+  it('pages through calls that started within the same millisecond without repeating or skipping one', async () => {
+    const { db } = database();
+    const solo = await signIn(app, db);
+    for (const micro of ['000001', '000002', '000003']) {
+      const id = await openCdr(db, { sipCallId: `same-ms-${micro}`, direction: 'outbound', accountId: solo.accountId, fromNumber: null, toNumber: `+1415555${micro.slice(2)}`, nodeId: 'test' });
+      await sql`update cdrs set started_at = ${`2026-01-01 00:00:00.${micro}+00`}::timestamptz where id = ${id}`.execute(db);
+    }
+    const seen: string[] = [];
+    let url = '/calls?limit=1';
+    for (let page = 0; page < 5; page++) {
+      const body = (await as(solo, 'GET', url)).json<{ calls: { to: string }[]; next: string | null }>();
+      seen.push(...body.calls.map((call) => call.to));
+      if (body.next === null) break;
+      url = `/calls?limit=1&before=${body.next}`;
+    }
+    expect(seen).toEqual(['+14155550003', '+14155550002', '+14155550001']);
+    // The export walks the same way, oldest first, in batches.
+    const exported: string[] = [];
+    for await (const cdr of exportCdrs(db, { accountId: solo.accountId }, 1)) exported.push(cdr.to_number ?? '');
+    expect(exported).toEqual(['+14155550001', '+14155550002', '+14155550003']);
+  });
+
+  it('streams every call record to operators as CSV or NDJSON, filtered by time and account, and audits it', async () => {
+    const { db } = database();
+    const owner = await signIn(app, db);
+    const day = (n: number) => `2025-03-${String(n).padStart(2, '0')} 12:00:00+00`;
+    for (let i = 0; i < 30; i++) {
+      const id = await openCdr(db, { sipCallId: `export-${i}`, direction: 'inbound', accountId: i % 3 === 0 ? other.accountId : owner.accountId, fromNumber: '+33142685300', toNumber: '+14155550123', nodeId: 'test' });
+      await sql`update cdrs set started_at = ${day(1 + (i % 10))}::timestamptz, cost = ${i * 1000} where id = ${id}`.execute(db);
+    }
+    const expected = await db
+      .selectFrom('cdrs')
+      .select(['id', 'cost'])
+      .where('account_id', '=', owner.accountId)
+      .where('started_at', '>=', new Date('2025-03-03T00:00:00Z'))
+      .where('started_at', '<', new Date('2025-03-08T00:00:00Z'))
+      .execute();
+    expect(expected.length).toBe(10);
+
+    const query = `from=2025-03-03T00:00:00Z&to=2025-03-08T00:00:00Z&accountId=${owner.accountId}`;
+    const csv = await as(operator, 'GET', `/admin/cdrs/export?${query}`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => row.id).sort()).toEqual(expected.map((row) => row.id).sort());
+    expect(rows.map((row) => row.started_at)).toEqual([...rows.map((row) => row.started_at)].sort());
+    // export-4 is the owner's, from 5 March, cost 4000 micros: 0.004 in currency units.
+    expect(rows.find((row) => row.sip_call_id === 'export-4')).toMatchObject({ direction: 'inbound', cost: '0.004', from_number: '+33142685300', started_at: '2025-03-05T12:00:00.000Z' });
+
+    const ndjson = await as(operator, 'GET', `/admin/cdrs/export?format=ndjson&${query}`);
+    expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = ndjson.body.trim().split('\n').map((line) => JSON.parse(line) as { id: string; account_id: string });
+    expect(lines.map((line) => line.id)).toEqual(rows.map((row) => row.id));
+    expect(new Set(lines.map((line) => line.account_id))).toEqual(new Set([owner.accountId]));
+
+    expect((await as(user, 'GET', '/admin/cdrs/export')).statusCode).toBe(403);
+    expect((await as(operator, 'GET', '/admin/cdrs/export?from=yesterday')).statusCode).toBe(400);
+    const audit = await db.selectFrom('audit_events').select(['action', 'subject_account_id']).where('action', '=', 'admin.cdr_export').where('actor_account_id', '=', operator.accountId).execute();
+    expect(audit).toContainEqual({ action: 'admin.cdr_export', subject_account_id: owner.accountId });
   });
 });

@@ -63,6 +63,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
   'GET /calls': {},
   'GET /numbers': {},
+  'GET /admin/cdrs/export': {},
   'GET /admin/trunks': {},
   'POST /admin/trunks': { body: () => ({ name: `walk-${randomUUID().slice(0, 8)}`, outboundUri: 'sip:carrier.example' }) },
   'PUT /admin/trunks/{id}': { body: () => ({ name: 'walk-renamed', outboundUri: 'sip:carrier.example' }) },
