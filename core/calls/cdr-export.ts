@@ -35,7 +35,8 @@ export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batch
     const last = after;
     if (last !== undefined) {
       const at = sql<Date>`${last.startedAt}::timestamptz`;
-      query = query.where((eb) => eb.or([eb('started_at', '>', at), eb.and([eb('started_at', '=', at), eb('id', '>', last.id)])]));
+      // A row comparison, so the (started_at, id) index serves each batch as one range scan.
+      query = query.where((eb) => eb(eb.refTuple('started_at', 'id'), '>', eb.tuple(at, last.id)));
     }
     const batch = await query.orderBy('started_at').orderBy('id').limit(batchSize).execute();
     for (const { started_key: _key, ...cdr } of batch) yield cdr;

@@ -27,7 +27,7 @@ export async function callHistory(db: Kysely<Database>, accountId: string, page:
   const before = page.before;
   if (before !== undefined) {
     const at = sql<Date>`${before.startedAt}::timestamptz`;
-    query = query.where((eb) => eb.or([eb('started_at', '<', at), eb.and([eb('started_at', '=', at), eb('id', '<', before.id)])]));
+    query = query.where((eb) => eb(eb.refTuple('started_at', 'id'), '<', eb.tuple(at, before.id)));
   }
   const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
   const last = rows.at(-1);
