@@ -23,7 +23,7 @@ export interface CallFixtures {
     name: string,
     scenario: string,
     options?: { priority?: number; auth?: { username: string; password: string }; timeoutSeconds?: number; calls?: number },
-  ): Promise<{ trunkId: number; port: number; done: Promise<SippRun> }>;
+  ): Promise<{ trunkId: number; port: number; done: Promise<SippRun>; stop(): void }>;
   lastCdr(accountId: string): ReturnType<typeof lastCdrOf>;
   /** The call's record once the app has finished with it (it settles after the last BYE is answered). */
   finishedCdr(accountId: string): ReturnType<typeof lastCdrOf>;
@@ -56,7 +56,7 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      return { trunkId: trunk.id, port, done: peer.done };
+      return { trunkId: trunk.id, port, done: peer.done, stop: peer.stop };
     },
     lastCdr: (accountId) => lastCdrOf(database(), accountId),
     finishedCdr: (accountId) =>

@@ -40,6 +40,8 @@ export interface SippOptions {
 export interface RunningSipp {
   /** Resolves when sipp has exited. */
   readonly done: Promise<SippRun>;
+  /** Ends sipp now (a peer the test no longer needs); `done` then resolves. */
+  stop(): void;
 }
 
 /** Runs one scenario to the end. */
@@ -91,7 +93,7 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
     return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, trace, csv };
   })();
   if (options.listenPort !== undefined) await waitForUdp(options.localAddress ?? '127.0.0.1', options.listenPort);
-  return { done };
+  return { done, stop: () => void child.kill('SIGKILL') };
 }
 
 /** Waits until something holds the UDP port (sipp binds it at start). */
