@@ -16,8 +16,9 @@ export interface AppProcess {
 }
 
 export function startApp(env: Record<string, string>): AppProcess {
-  // A clean environment: only what the test says, plus what a process needs to run at all.
-  const child = spawn(tsx, ['main.ts'], {
+  // A clean environment: only what the test says, plus what a process needs to run at all. Node itself with tsx's
+  // loader, not the tsx CLI: the CLI runs the app in a second process, so a SIGKILL to the CLI left the app alive.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

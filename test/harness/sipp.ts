@@ -19,6 +19,8 @@ export interface SippRun {
   readonly code: number | null;
   /** sipp's error log and screen, for the assertion message. */
   readonly log: string;
+  /** What the scenario's `<log>` actions wrote (with `-trace_logs`), in full. */
+  readonly trace: string;
   /** The CSV files sipp wrote (statistics, response times), by name suffix: `rtt.csv`, `.csv`. */
   readonly csv: { readonly rtt?: string; readonly stat?: string };
 }
@@ -38,6 +40,8 @@ export interface SippOptions {
 export interface RunningSipp {
   /** Resolves when sipp has exited. */
   readonly done: Promise<SippRun>;
+  /** Ends sipp now (a peer the test no longer needs); `done` then resolves. */
+  stop(): void;
 }
 
 /** Runs one scenario to the end. */
@@ -77,17 +81,19 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
     child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (exit) => resolve(exit)));
     let log = '';
+    let trace = '';
     const csv: { rtt?: string; stat?: string } = {};
     for (const file of await readdir(folder)) {
+      if (file.endsWith('_logs.log')) trace = await readFile(join(folder, file), 'utf8');
       if (file.endsWith('.log')) log += await readFile(join(folder, file), 'utf8');
       else if (file.endsWith('_rtt.csv')) csv.rtt = await readFile(join(folder, file), 'utf8');
       else if (file.endsWith('.csv') && file !== 'fields.csv') csv.stat = await readFile(join(folder, file), 'utf8');
     }
     await rm(folder, { recursive: true, force: true });
-    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, csv };
+    return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, trace, csv };
   })();
   if (options.listenPort !== undefined) await waitForUdp(options.localAddress ?? '127.0.0.1', options.listenPort);
-  return { done };
+  return { done, stop: () => void child.kill('SIGKILL') };
 }
 
 /** Waits until something holds the UDP port (sipp binds it at start). */

@@ -1,0 +1,126 @@
+// A restart mid-call: the real app (main.ts, signaling role) is killed with SIGKILL while one call talks and another
+// rings, then started again with the same SIGNALING_NODE_ID; it must close both orphaned records and their holds.
+// Seen here: drachtio-server drops the dead app's connection at once but keeps its dialogs, so the caller's later BYE
+// gets 481 and the carrier leg is not hung up by anyone (docs/architecture.md, "Restart").
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../core/billing/rates.ts';
+import { startApp, type AppProcess } from '../harness/app-process.ts';
+import { callFixtures, UNIT } from '../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { drachtioProvision, startDrachtio, type DrachtioServer } from '../harness/drachtio.ts';
+import { sippBinary, startSipp } from '../harness/sipp.ts';
+
+// The app runs in its own process, so the database must be a server both processes reach.
+const missing = drachtioProvision.via === 'missing' || sippBinary === undefined || preferredDialect() !== 'postgres';
+
+/** Resolves once the app has printed a line matching `pattern` (pino JSON on stdout). */
+function printed(app: AppProcess, pattern: RegExp): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!pattern.test(app.stdout())) throw new Error(`app has not printed ${pattern} yet:\n${app.stderr()}${app.stdout().slice(-2000)}`);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+}
+
+describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-server', () => {
+  let database: TestDatabase;
+  let drachtio: DrachtioServer;
+  const running: AppProcess[] = [];
+  const peers: { stop(): void }[] = [];
+
+  const startSignalingProcess = async (): Promise<AppProcess> => {
+    const app = startApp({
+      DIALO_ROLES: 'signaling',
+      DATABASE_URL: database.url!,
+      DRACHTIO_HOST: drachtio.admin.host,
+      DRACHTIO_PORT: String(drachtio.admin.port),
+      DRACHTIO_SECRET: drachtio.admin.secret,
+      SIP_SECRET: 's'.repeat(40),
+      SIP_REALM: 'dialo.test',
+      SIGNALING_NODE_ID: 'node-restart-test',
+      CALLER_ID_DEFAULT: '+14155550199',
+      TRUNK_TIMEOUT_SECONDS: '30',
+      LOG_LEVEL: 'info',
+    });
+    running.push(app);
+    await printed(app, /drachtio: connected/);
+    return app;
+  };
+
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    drachtio = await startDrachtio();
+    // 6.00 a minute by the second to the UK: 0.10 per started second.
+    await createRate(database.db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+  });
+  afterAll(async () => {
+    for (const app of running) app.child.kill('SIGKILL');
+    for (const peer of peers) peer.stop();
+    await drachtio?.stop();
+    await database?.close();
+  });
+
+  const { caller, carrier } = callFixtures(() => database);
+
+  it('closes the answered call (billed to the restart) and the ringing one (hold released)', async () => {
+    const { db } = database;
+    const first = await startSignalingProcess();
+    const target = `127.0.0.1:${drachtio.sipPort}`;
+
+    // One call answered and talking (long enough to outlive the restart) ...
+    const talker = await caller('tina', 10 * UNIT);
+    const answering = await carrier('carrier-answer', 'uas-answer.xml', { priority: 1, timeoutSeconds: 60 });
+    const talking = await startSipp({ scenario: 'uac-call-expect-200.xml', target, fields: [talker.fields('+442079460958', 60_000)], timeoutSeconds: 90 });
+    peers.push(answering, talking);
+    const answered = await vi.waitFor(
+      async () => {
+        const cdr = await db.selectFrom('cdrs').selectAll().where('account_id', '=', talker.accountId).executeTakeFirst();
+        if (cdr?.phase !== 'answered') throw new Error('call not answered yet');
+        return cdr;
+      },
+      { timeout: 10_000 },
+    );
+    await db.deleteFrom('trunks').where('id', '=', answering.trunkId).execute();
+
+    // ... and one ringing at a carrier that never answers.
+    const ringer = await caller('rita', 10 * UNIT);
+    const ringing = await carrier('carrier-ring', 'uas-ring-no-answer.xml', { priority: 1, timeoutSeconds: 60 });
+    const waiting = await startSipp({ scenario: 'uac-call-expect-200.xml', target, fields: [ringer.fields('+442079460959', 0)], timeoutSeconds: 90 });
+    peers.push(ringing, waiting);
+    await vi.waitFor(
+      async () => {
+        const hold = await db.selectFrom('reservations').select('status').where('account_id', '=', ringer.accountId).executeTakeFirst();
+        if (hold?.status !== 'active') throw new Error('ringing call holds no credit yet');
+      },
+      { timeout: 10_000 },
+    );
+
+    // Killed, not stopped: no handler runs, nothing is closed or settled by the dying process.
+    const killedAt = new Date();
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(await db.selectFrom('cdrs').select('id').where('ended_at', 'is', null).execute()).toHaveLength(2);
+
+    const second = await startSignalingProcess();
+    await printed(second, /"closed":2,.*closed calls left open by a previous process/);
+
+    const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
+    expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart' });
+    expect(talked.ended_at!.getTime()).toBeGreaterThanOrEqual(killedAt.getTime());
+    // Billed from answer to the restart that closed it, by the second at 0.10.
+    const seconds = Math.ceil((talked.ended_at!.getTime() - talked.answered_at!.getTime()) / 1000);
+    expect(talked.billable_seconds).toBe(seconds);
+    expect(talked.cost).toBe(seconds * (UNIT / 10));
+    const talkHold = await db.selectFrom('reservations').selectAll().where('cdr_id', '=', talked.id).executeTakeFirstOrThrow();
+    expect(talkHold).toMatchObject({ status: 'settled', billable_seconds: seconds, charged: talked.cost });
+    expect(await balanceOf(db, talker.accountId)).toEqual({ balance: 10 * UNIT - talked.cost!, reserved: 0, available: 10 * UNIT - talked.cost! });
+
+    const rang = await db.selectFrom('cdrs').selectAll().where('account_id', '=', ringer.accountId).executeTakeFirstOrThrow();
+    expect(rang).toMatchObject({ phase: 'failed', ended_by: 'system', hangup_cause: 'orphaned-by-restart', answered_at: null, billable_seconds: null });
+    expect(await db.selectFrom('reservations').select(['status', 'charged']).where('cdr_id', '=', rang.id).executeTakeFirstOrThrow()).toEqual({ status: 'released', charged: 0 });
+    expect(await balanceOf(db, ringer.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
+    expect(await balanceMismatches(db)).toEqual([]);
+  });
+});
