@@ -13,6 +13,8 @@ export interface NewCall {
   readonly fromNumber: string | null;
   readonly toNumber: string | null;
   readonly nodeId: string;
+  /** The carrier an inbound call came through. */
+  readonly trunkId?: number;
 }
 
 /** Writes the attempt row; returns its id. */
@@ -27,6 +29,7 @@ export async function openCdr(db: Kysely<Database>, call: NewCall): Promise<stri
       to_number: call.toNumber,
       phase: 'setup',
       node_id: call.nodeId,
+      trunk_id: call.trunkId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -49,8 +49,10 @@ export function dial(srf: Srf, target: DialTarget, sdp: string, onProvisional: (
       target.uri,
       { localSdp: sdp, headers: target.headers ?? {}, ...(target.proxy ? { proxy: target.proxy } : {}), ...(target.auth ? { auth: { ...target.auth } } : {}) },
       {
-        cbRequest: (sent) => {
-          request = sent as SrfRequest;
+        // drachtio-srf calls cbRequest(error, request) (lib/srf.js), not cbRequest(request) as its typings say.
+        cbRequest: (_error: unknown, sent?: SrfRequest) => {
+          if (sent === undefined) return;
+          request = sent;
           if (cancelled) request.cancel(() => undefined);
         },
         cbProvisional: (response) => onProvisional(response.status, response.body || undefined),

@@ -21,6 +21,8 @@ interface Ringing {
   readonly callerAccountId: string | null;
   readonly calleeAccountId: string;
   readonly number: E164;
+  /** The carrier an inbound call came through. */
+  readonly trunkId?: number;
 }
 
 /** Rings every live registration of the callee; resolves when the call is over. */
@@ -32,6 +34,7 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
     fromNumber: null,
     toNumber: call.number,
     nodeId: deps.nodeId,
+    ...(call.trunkId === undefined ? {} : { trunkId: call.trunkId }),
   });
   const devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
   if (devices.length === 0) return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId }, refusal('offline'));
@@ -93,5 +96,5 @@ export async function inboundCall(deps: CallDeps, req: SrfRequest, res: SrfRespo
   if (!parsed.ok || did?.account_id == null) {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('unknown-did', `via trunk ${trunk.name}`));
   }
-  return ringAccount(deps, req, res, facts, { direction: 'inbound', callerAccountId: null, calleeAccountId: did.account_id, number: parsed.e164 });
+  return ringAccount(deps, req, res, facts, { direction: 'inbound', callerAccountId: null, calleeAccountId: did.account_id, number: parsed.e164, trunkId: trunk.id });
 }

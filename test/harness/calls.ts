@@ -59,14 +59,18 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
       return { trunkId: trunk.id, port, done: peer.done, stop: peer.stop };
     },
     lastCdr: (accountId) => lastCdrOf(database(), accountId),
-    finishedCdr: (accountId) =>
-      vi.waitFor(
-        async () => {
-          const cdr = await lastCdrOf(database(), accountId);
-          if (cdr.ended_at === null) throw new Error('call not closed yet');
-          return cdr;
-        },
-        { timeout: 5000 },
-      ),
+    finishedCdr: (accountId) => onceClosed(() => lastCdrOf(database(), accountId)),
   };
+}
+
+/** Waits until the record `read` returns is closed (the app writes the end after the last BYE is answered). */
+export function onceClosed<Cdr extends { ended_at: Date | null }>(read: () => Promise<Cdr>): Promise<Cdr> {
+  return vi.waitFor(
+    async () => {
+      const cdr = await read();
+      if (cdr.ended_at === null) throw new Error('call not closed yet');
+      return cdr;
+    },
+    { timeout: 5000 },
+  );
 }

@@ -33,6 +33,8 @@ export interface SippOptions {
   readonly fields?: readonly string[];
   readonly calls?: number;
   readonly localAddress?: string;
+  /** Local port for a UAC that must send from a known port (a phone registering before it takes calls). */
+  readonly localPort?: number;
   readonly timeoutSeconds?: number;
   readonly extraArgs?: readonly string[];
 }
@@ -62,7 +64,7 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
       '-m', String(options.calls ?? 1),
       '-t', options.transport ?? 'u1',
       '-i', options.localAddress ?? '127.0.0.1',
-      '-p', String(options.listenPort ?? 0),
+      '-p', String(options.listenPort ?? options.localPort ?? 0),
       '-timeout', `${options.timeoutSeconds ?? 15}s`,
       '-timeout_error',
       '-nostdin',

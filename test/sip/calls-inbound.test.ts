@@ -1,0 +1,126 @@
+// Calls to numbers we host, through real drachtio-server: sipp as the carrier (calling from a trunk's listed
+// address), as the DID owner's phones (registered through the registrar) and as an on-net caller.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceOf } from '../../core/billing/ledger.ts';
+import { callFixtures, UNIT } from '../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { inboundFixtures, type Phone } from '../harness/inbound-calls.ts';
+import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
+import { runSipp, sippBinary } from '../harness/sipp.ts';
+
+const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
+
+/** The carrier's address, on the inbound trunk's list; a stranger's, on no list (all of 127/8 is loopback). */
+const CARRIER = '127.0.0.2';
+const STRANGER = '127.0.0.3';
+
+describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', () => {
+  let database: TestDatabase;
+  let stack: SignalingStack;
+  let trunkId: number;
+
+  const { caller } = callFixtures(() => database);
+  const { did, inboundTrunk, phone, finishedCallTo } = inboundFixtures(() => database);
+  const carrierCall = (scenario: string, fields: string, localAddress = CARRIER) => runSipp({ scenario, target: stack.target, localAddress, fields: [fields] });
+
+  /** A new account owning `number`, with one registered phone per scenario (devices named device0, device1, ...). */
+  async function numberWithPhones(username: string, number: string, scenarios: readonly string[]) {
+    const owner = await caller(username, 0);
+    await did(number, owner.accountId);
+    const phones: Phone[] = [];
+    for (const [index, scenario] of scenarios.entries()) phones.push(await phone(stack.target, owner.fields(`device${index}`), scenario));
+    return { owner, phones };
+  }
+  /** Every phone's scenario ran to its end: it saw exactly the requests it expects (a CANCEL, a BYE). */
+  async function expectEachPassed(phones: readonly Phone[]): Promise<void> {
+    for (const [index, { done }] of phones.entries()) {
+      const run = await done;
+      expect(run.code, `device${index}: ${run.log}`).toBe(0);
+    }
+  }
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    stack = await startSignalingStack(database, { ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
+    trunkId = await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await database?.close();
+  });
+
+  it('forks a carrier call to every registration of the DID owner: the first answer wins, the other gets CANCEL', async () => {
+    // device0 answers at once; device1 rings until it is cancelled.
+    const { owner, phones } = await numberWithPhones('olivia', '+14155550140', ['uas-answer.xml', 'uas-ring-expect-cancel.xml']);
+    const call = await carrierCall('uac-carrier-call-expect-200.xml', '+14155550140;1000');
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
+
+    const cdr = await finishedCallTo('+14155550140');
+    expect(cdr).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200, trunk_id: trunkId });
+    expect(cdr.answered_at).not.toBeNull();
+    expect(cdr.cost).toBeNull();
+  });
+
+  it('when two phones answer at once, one gets the call and the other is hung up (BYE)', async () => {
+    // Both answer at once: the loser's 200 crosses our CANCEL, so it is ACKed and then sent BYE.
+    const { phones } = await numberWithPhones('nina', '+14155550147', ['uas-answer.xml', 'uas-answer.xml']);
+    const call = await carrierCall('uac-carrier-call-expect-200.xml', '+14155550147;500');
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
+    expect(await finishedCallTo('+14155550147')).toMatchObject({ direction: 'inbound', phase: 'ended', ended_by: 'caller' });
+  });
+
+  it('uas-answer-then-bye: the phone hangs up an inbound call; the record says the callee ended it', async () => {
+    const { phones } = await numberWithPhones('ulrich', '+14155550146', ['uas-answer-then-bye.xml']);
+    const call = await carrierCall('uac-carrier-call-expect-bye.xml', '+14155550146');
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
+    expect(await finishedCallTo('+14155550146')).toMatchObject({ direction: 'inbound', phase: 'ended', ended_by: 'callee', hangup_cause: 'normal', trunk_id: trunkId });
+  });
+
+  it('uac-carrier-call-expect-480: the owner has no live registration', async () => {
+    const { owner } = await numberWithPhones('pat', '+14155550141', []);
+    const call = await carrierCall('uac-carrier-call-expect-480.xml', '+14155550141');
+    expect(call.code, call.log).toBe(0);
+    expect(await finishedCallTo('+14155550141')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'offline' });
+  });
+
+  it('uac-carrier-call-expect-404: a number we do not host', async () => {
+    const call = await carrierCall('uac-carrier-call-expect-404.xml', '+14155550142');
+    expect(call.code, call.log).toBe(0);
+    expect(await finishedCallTo('+14155550142')).toMatchObject({ direction: 'inbound', account_id: null, phase: 'refused', refusal_reason: 'unknown-did' });
+  });
+
+  it('uac-carrier-call-expect-403: a call from an address on no trunk\'s list is refused before any lookup', async () => {
+    await numberWithPhones('quentin', '+14155550143', []);
+    const call = await carrierCall('uac-carrier-call-expect-403.xml', '+14155550143', STRANGER);
+    expect(call.code, call.log).toBe(0);
+    // Refused as from nobody: the number's owner is not looked up (nor told) for an unknown source.
+    expect(await finishedCallTo('+14155550143')).toMatchObject({ direction: 'inbound', account_id: null, trunk_id: null, phase: 'refused', refusal_reason: 'source-not-allowed' });
+  });
+
+  it('cancels every ringing phone when the carrier gives up (CANCEL before answer)', async () => {
+    const { phones } = await numberWithPhones('rosa', '+14155550144', ['uas-ring-expect-cancel.xml', 'uas-ring-expect-cancel.xml']);
+    const call = await carrierCall('uac-carrier-cancel-expect-487.xml', '+14155550144');
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
+    expect(await finishedCallTo('+14155550144')).toMatchObject({ direction: 'inbound', phase: 'cancelled', ended_by: 'caller', answered_at: null });
+  });
+
+  it('connects a registered user to another account\'s number on-net, free of charge', async () => {
+    const alice = await caller('sally', UNIT);
+    const { phones } = await numberWithPhones('tom', '+14155550145', ['uas-answer.xml']);
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [alice.fields('+14155550145', 1000)] });
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
+
+    const cdr = await finishedCallTo('+14155550145');
+    expect(cdr).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: null });
+    const balance = await balanceOf(database.db, alice.accountId);
+    expect([balance.balance, balance.available]).toEqual([UNIT, UNIT]);
+    const holds = await database.db.selectFrom('reservations').select('id').where('account_id', '=', alice.accountId).execute();
+    expect(holds).toEqual([]);
+  });
+});
