@@ -1,7 +1,9 @@
 /**
- * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> rate -> reserve
- * credit -> trunks by priority (next on 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle.
+ * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> abuse rules -> rate
+ * -> reserve credit (within the account's concurrency and spend limits) -> trunks by priority (next on
+ * 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle -> watch for abuse patterns.
  */
+import { checkCallRules } from '../../core/abuse/call-rules.ts';
 import { findRate } from '../../core/billing/rating.ts';
 import { release, reserve, settle } from '../../core/billing/reservations.ts';
 import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
@@ -12,6 +14,7 @@ import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 import { ringAccount } from './inbound-call.ts';
@@ -91,11 +94,14 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
   const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: callerId ?? null, toNumber: number, nodeId: deps.nodeId });
   const refuse = (why: ReturnType<typeof refusal>) => refuseCall(deps, res, facts, { direction: 'outbound', accountId, cdrId }, why);
 
+  const rules = await checkCallRules(deps.db, deps.abuse, accountId, number, new Date());
+  if (!rules.ok) return refuse(rules.refusal);
+
   const rate = await findRate(deps.db, number, new Date());
   if (rate === null) return refuse(refusal('no-rate'));
   // Linked to the CDR, so a hold left by a crash is settled from the call's record.
-  const held = await reserve(deps.db, accountId, rate, deps.reservationLimits, { cdrId });
-  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : 'too-many-calls'));
+  const held = await reserve(deps.db, accountId, rate, { ...deps.reservationLimits, ...rules.reservationLimits }, { cdrId });
+  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
 
   const trunks = await outboundTrunks(deps.db);
   if (trunks.length === 0) {
@@ -141,4 +147,5 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
   const cost = await settle(deps.db, held.reservationId, seconds);
   await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost });
   deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
+  await watchForAbuse(deps, accountId);
 }
