@@ -137,10 +137,10 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
     return;
   }
   state = nextState(state, { type: 'answer', at: new Date() });
+  // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
+  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
-
-  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);

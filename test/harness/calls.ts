@@ -15,8 +15,8 @@ export const UNIT = 1_000_000;
 export interface CallFixtures {
   /** A caller with a SIP phone credential and `balance` micros of credit; `fields` is its sipp injection row. */
   caller(username: string, balance: number): Promise<{ accountId: string; fields(dialled: string, talkMs?: number): string }>;
-  /** A carrier running `scenario` on a free UDP port, and a trunk pointing at it. */
-  carrier(name: string, scenario: string, options?: { priority?: number; auth?: { username: string; password: string }; timeoutSeconds?: number }): Promise<{ trunkId: number; port: number; done: Promise<SippRun> }>;
+  /** A carrier running `scenario` (for `calls` calls, default 1) on a free UDP port, and a trunk pointing at it. */
+  carrier(name: string, scenario: string, options?: { priority?: number; auth?: { username: string; password: string }; timeoutSeconds?: number; calls?: number }): Promise<{ trunkId: number; port: number; done: Promise<SippRun> }>;
   lastCdr(accountId: string): ReturnType<typeof lastCdrOf>;
   /** The call's record once the app has finished with it (it settles after the last BYE is answered). */
   finishedCdr(accountId: string): ReturnType<typeof lastCdrOf>;
@@ -37,7 +37,7 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
     },
     async carrier(name, scenario, options = {}) {
       const port = await freeUdpPort();
-      const peer = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds: options.timeoutSeconds ?? 20 });
+      const peer = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds: options.timeoutSeconds ?? 20, calls: options.calls });
       const trunk = await database()
         .db.insertInto('trunks')
         .values({
