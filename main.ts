@@ -45,6 +45,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       billing: config.billing,
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
+      abuse: config.abuse,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');

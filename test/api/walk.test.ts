@@ -61,6 +61,13 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/accounts/{accountId}/balance': {},
   'POST /admin/accounts/{accountId}/adjustments': { body: () => ({ amount: '1.00', reason: 'walk' }) },
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
+  'GET /admin/accounts/{accountId}/call-limits': {},
+  'PUT /admin/accounts/{accountId}/call-limits': { body: () => ({ maxConcurrentCalls: 2, callsPerMinute: 5, dailySpendCap: '10', allowedCountries: ['US'] }) },
+  'POST /admin/accounts/{accountId}/outbound-suspension': { body: () => ({ reason: 'walk test' }) },
+  'POST /admin/accounts/{accountId}/outbound-suspension/lift': { body: () => ({ reason: 'walk test' }) },
+  'GET /admin/blocked-prefixes': {},
+  'POST /admin/blocked-prefixes': { body: () => ({ prefix: '1900', reason: 'walk test' }) },
+  'DELETE /admin/blocked-prefixes/{prefix}': { params: { prefix: '1900' } },
 };
 
 describeEachDialect('every route', (database) => {
