@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { blockPrefix, PrefixAlreadyBlockedError, listBlockedPrefixes, unblockPrefix, type BlockedPrefix } from '../../core/abuse/blocked-prefixes.ts';
 import { accountLimits, setLimitOverrides } from '../../core/abuse/call-limits.ts';
-import { liftSuspension, suspendOutbound, suspensionOf } from '../../core/abuse/suspension.ts';
+import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
 import { formatDecimal, micros, parseDecimal } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
@@ -71,8 +71,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
   async function callLimitsDto(accountId: string): Promise<Static<typeof CallLimitsSchema>> {
     const account = await accountLimits(db, deps.abuse, accountId, new Date());
     if (account === undefined) throw new HttpProblem(404, 'Not Found', 'no such account');
-    const { limits, overrides } = account;
-    const suspension = await suspensionOf(db, accountId);
+    const { limits, overrides, suspension } = account;
     return {
       effective: { ...limits, dailySpendCap: formatDecimal(limits.dailySpendCap), allowedCountries: [...limits.allowedCountries] },
       overrides: {

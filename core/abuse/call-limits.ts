@@ -8,6 +8,7 @@ import type { AccountStatus, Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { micros } from '../money.ts';
 import type { AbusePolicy, CallLimits } from './policy.ts';
+import type { Suspension } from './suspension.ts';
 
 /** An operator's per-account limits; null: the default. */
 export interface LimitOverrides {
@@ -61,14 +62,16 @@ export interface AccountLimits {
   readonly limits: CallLimits;
   readonly overrides: LimitOverrides;
   readonly newAccount: boolean;
+  /** Read in the same query, since every call needs both. */
+  readonly suspension: Suspension | null;
 }
 
-/** The account's limits as they apply `now`; undefined when there is no such account. */
+/** The account's limits as they apply `now`, and its outbound suspension; undefined when there is no such account. */
 export async function accountLimits(db: Kysely<Database>, policy: AbusePolicy, accountId: string, now: Date): Promise<AccountLimits | undefined> {
   const row = await db
     .selectFrom('accounts')
     .leftJoin('account_call_limits', 'account_call_limits.account_id', 'accounts.id')
-    .select(['accounts.status', 'accounts.created_at', 'max_concurrent_calls', 'calls_per_minute', 'daily_spend_cap', 'allowed_countries'])
+    .select(['accounts.status', 'accounts.created_at', 'max_concurrent_calls', 'calls_per_minute', 'daily_spend_cap', 'allowed_countries', 'suspended_at', 'suspension_reason', 'suspended_by'])
     .where('accounts.id', '=', accountId)
     .executeTakeFirst();
   if (row === undefined) return undefined;
@@ -78,7 +81,8 @@ export async function accountLimits(db: Kysely<Database>, policy: AbusePolicy, a
     dailySpendCap: row.daily_spend_cap === null ? null : Number(row.daily_spend_cap),
     allowedCountries: row.allowed_countries,
   };
-  return { limits: effectiveLimits(policy, row, overrides, now), overrides, newAccount: isNewAccount(policy, row, now) };
+  const suspension = row.suspended_at === null ? null : { since: row.suspended_at, reason: row.suspension_reason ?? '', by: row.suspended_by };
+  return { limits: effectiveLimits(policy, row, overrides, now), overrides, newAccount: isNewAccount(policy, row, now), suspension };
 }
 
 /**

@@ -15,7 +15,6 @@ import { numberFacts, type E164 } from '../numbers.ts';
 import { blockingPrefix } from './blocked-prefixes.ts';
 import { accountLimits } from './call-limits.ts';
 import { ANY_COUNTRY, type AbusePolicy, type CallLimits } from './policy.ts';
-import { suspensionOf } from './suspension.ts';
 
 export type CallRulesVerdict =
   | { readonly ok: true; readonly reservationLimits: Pick<ReservationLimits, 'maxConcurrent' | 'dailySpendCap'> }
@@ -52,10 +51,9 @@ async function attemptsInLastMinute(db: Kysely<Database>, accountId: string): Pr
  * if (verdict.ok) await reserve(db, accountId, rate, { ...limits, ...verdict.reservationLimits });
  */
 export async function checkCallRules(db: Kysely<Database>, policy: AbusePolicy, accountId: string, number: E164, now: Date): Promise<CallRulesVerdict> {
-  const suspension = await suspensionOf(db, accountId);
-  if (suspension !== null) return { ok: false, refusal: refusal('account-suspended', suspension.reason) };
   const account = await accountLimits(db, policy, accountId, now);
   if (account === undefined) throw new Error(`no account ${accountId}`);
+  if (account.suspension !== null) return { ok: false, refusal: refusal('account-suspended', account.suspension.reason) };
   const { limits } = account;
   const destination = destinationRefusal(limits, policy, number);
   if (destination !== null) return { ok: false, refusal: destination };

@@ -9,21 +9,12 @@ import { inTransaction } from '../../db/transaction.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueEmail } from '../email/outbox.ts';
 
+/** Read with the account's limits (call-limits.ts accountLimits). */
 export interface Suspension {
   readonly since: Date;
   readonly reason: string;
   /** The operator who suspended; null when pattern detection did. */
   readonly by: string | null;
-}
-
-export async function suspensionOf(db: Kysely<Database>, accountId: string): Promise<Suspension | null> {
-  const row = await db
-    .selectFrom('account_call_limits')
-    .select(['suspended_at', 'suspension_reason', 'suspended_by'])
-    .where('account_id', '=', accountId)
-    .where('suspended_at', 'is not', null)
-    .executeTakeFirst();
-  return row ? { since: row.suspended_at!, reason: row.suspension_reason!, by: row.suspended_by } : null;
 }
 
 /** When outbound calling was last given back, if ever: pattern windows start after it, or it would re-trip at once. */
