@@ -66,6 +66,19 @@ describeEachDialect('abuse rules before credit is held', (database) => {
     expect((await check(accountId)).ok).toBe(true);
   });
 
+  it('lets no more than the per-minute limit through when attempts race (each counted after it is recorded)', async () => {
+    const accountId = await createAccount(database().db);
+    const verdicts = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        await attempts(accountId, 1);
+        return check(accountId);
+      }),
+    );
+    // Racing attempts see each other's records: a burst may be refused early, never let past the limit.
+    expect(verdicts.filter((verdict) => verdict.ok).length).toBeLessThanOrEqual(3);
+    expect(verdicts.filter((verdict) => !verdict.ok).every((verdict) => !verdict.ok && verdict.refusal.reason === 'calls-per-minute')).toBe(true);
+  });
+
   it('refuses a suspended account first, whatever it dials, until an operator lifts it', async () => {
     const { db } = database();
     const accountId = await createAccount(db);
