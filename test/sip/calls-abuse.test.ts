@@ -65,7 +65,9 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     const before = await balanceOf(database.db, who.accountId);
     const call = await runSipp({ scenario: REFUSED, target: stack.target, fields: [`${who.fields(dialled)};${reason}`] });
     expect(call.code, call.log).toBe(0);
-    expect(await lastCdr(who.accountId)).toMatchObject({ direction: 'outbound', phase: 'refused', refusal_reason: reason, to_number: dialled, cost: null });
+    const cdr = await lastCdr(who.accountId);
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'refused', refusal_reason: reason, to_number: dialled, cost: null });
+    expect(await database.db.selectFrom('reservations').select('id').where('cdr_id', '=', cdr.id).execute()).toEqual([]);
     expect(await balanceOf(database.db, who.accountId)).toEqual(before);
     expect(await stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
   }
