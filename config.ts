@@ -5,6 +5,8 @@
  */
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
+import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
+import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
 
 export const ROLES = ['api', 'signaling', 'jobs'] as const;
 export type Role = (typeof ROLES)[number];
@@ -90,6 +92,8 @@ export interface Config {
   /** Outgoing mail; absent when SMTP_URL is unset: mail then waits in the outbox. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   readonly privacy: PrivacyConfig;
+  /** Toll-fraud limits and pattern detection (core/abuse/). */
+  readonly abuse: AbusePolicy;
 }
 
 export interface PrivacyConfig {
@@ -134,6 +138,25 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
   }
   return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, 'true or false', raw);
+  return raw === 'true';
+}
+
+/** A non-negative amount in currency units ("25", "0.50"), as micro-units. */
+function amount(env: Env, name: string, fallback: string): Micros {
+  const raw = read(env, name) ?? fallback;
+  try {
+    const value = parseDecimal(raw);
+    if (value >= 0) return value;
+  } catch (error) {
+    if (!(error instanceof MoneyError)) throw error;
+  }
+  throw new ConfigError(name, 'an amount in currency units such as 25 or 0.50 (at least 0)', raw);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -288,8 +311,51 @@ function privacy(env: Env): PrivacyConfig {
   };
 }
 
+function countries(env: Env, name: string): readonly string[] {
+  const raw = read(env, name) ?? ANY_COUNTRY;
+  if (raw === ANY_COUNTRY) return [ANY_COUNTRY];
+  const codes = raw.split(',').map((code) => code.trim().toUpperCase());
+  if (codes.some((code) => !/^[A-Z]{2}$/.test(code))) throw new ConfigError(name, `${ANY_COUNTRY} or comma-separated ISO 3166 two-letter codes such as US,CA`, raw);
+  return codes;
+}
+
+function abuse(env: Env, maxConcurrentCalls: number, operatorContact: string): AbusePolicy {
+  const alertEmail = read(env, 'ABUSE_ALERT_EMAIL') ?? operatorContact;
+  if (!/^[^\s@]+@[^\s@]+$/.test(alertEmail)) throw new ConfigError('ABUSE_ALERT_EMAIL', 'an e-mail address', alertEmail);
+  return {
+    defaults: {
+      maxConcurrentCalls,
+      callsPerMinute: integer(env, 'ABUSE_CALLS_PER_MINUTE', 20, 0, 100_000),
+      dailySpendCap: amount(env, 'ABUSE_DAILY_SPEND_CAP', '100'),
+      allowedCountries: countries(env, 'ABUSE_ALLOWED_COUNTRIES'),
+    },
+    newAccount: {
+      days: integer(env, 'ABUSE_NEW_ACCOUNT_DAYS', 7, 0, 3650),
+      limits: {
+        maxConcurrentCalls: integer(env, 'ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS', 2, 1, 1000),
+        callsPerMinute: integer(env, 'ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE', 10, 0, 100_000),
+        dailySpendCap: amount(env, 'ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP', '10'),
+      },
+    },
+    blockPremiumRate: flag(env, 'ABUSE_BLOCK_PREMIUM_RATE', true),
+    burst: {
+      windowSeconds: integer(env, 'ABUSE_BURST_WINDOW_SECONDS', 600, 10, 86_400),
+      shortCallSeconds: integer(env, 'ABUSE_BURST_SHORT_CALL_SECONDS', 15, 1, 3600),
+      destinations: integer(env, 'ABUSE_BURST_DESTINATIONS', 10, 0, 100_000),
+    },
+    spike: {
+      factor: integer(env, 'ABUSE_SPIKE_FACTOR', 10, 0, 1000),
+      minSpend: amount(env, 'ABUSE_SPIKE_MIN_SPEND', '20'),
+      baselineDays: integer(env, 'ABUSE_SPIKE_BASELINE_DAYS', 7, 1, 90),
+    },
+    alertEmail,
+  };
+}
+
 /** Parses the environment into a {@link Config}, or throws a {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env): Config {
+  const billingConfig = billing(env);
+  const privacyConfig = privacy(env);
   return {
     roles: roles(env),
     http: {
@@ -303,11 +369,12 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     ...publicUrl(env),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
-    billing: billing(env),
+    billing: billingConfig,
     stripe: stripe(env),
     calls: calls(env),
     smtp: smtp(env),
-    privacy: privacy(env),
+    privacy: privacyConfig,
+    abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),
   };
 }
 

@@ -45,6 +45,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       billing: config.billing,
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
+      abuse: config.abuse,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -55,7 +56,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     if (config.drachtio === undefined || config.sip === undefined) {
       logger.warn('signaling role not started: DRACHTIO_HOST is not set');
     } else {
-      const signaling = startSignaling({ db: database.db, drachtio: config.drachtio, sip: config.sip, logger, metrics, calls: config.calls, billing: config.billing });
+      const signaling = startSignaling({ db: database.db, drachtio: config.drachtio, sip: config.sip, logger, metrics, calls: config.calls, billing: config.billing, abuse: config.abuse });
       roles.push({ name: 'signaling', stop: () => signaling.stop() });
     }
   }

@@ -12,6 +12,8 @@ export interface Metrics {
   readonly callRefusals: Counter<'reason'>;
   /** Calls answered, by direction. */
   readonly callsAnswered: Counter<'direction'>;
+  /** Accounts whose outbound calling pattern detection suspended, by pattern (core/abuse/abuse-patterns.ts). */
+  readonly abuseSuspensions: Counter<'reason'>;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -27,5 +29,6 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     }),
     callRefusals: new Counter({ name: 'dialo_call_refusals_total', help: 'Calls refused, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     callsAnswered: new Counter({ name: 'dialo_calls_answered_total', help: 'Calls answered, by direction', labelNames: ['direction'] as const, registers: [registry] }),
+    abuseSuspensions: new Counter({ name: 'dialo_abuse_suspensions_total', help: 'Outbound calling suspended by pattern detection, by pattern', labelNames: ['reason'] as const, registers: [registry] }),
   };
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Stripe } from 'stripe';
 import type { BillingConfig, SipConfig } from '../config.ts';
+import type { AbusePolicy } from '../core/abuse/policy.ts';
 import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
@@ -17,6 +18,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminAbuseRoutes } from './routes/admin-abuse.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { adminCallRoutes } from './routes/admin-calls.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   /** Without it top-ups answer "payments not configured" (503). */
   readonly payments: Payments | undefined;
   readonly privacy: PrivacySettings;
+  /** Operator defaults the per-account call limits are shown against. */
+  readonly abuse: AbusePolicy;
 }
 
 export interface PrivacySettings {
@@ -80,6 +84,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   adminBillingRoutes(app, deps);
   callRoutes(app, deps);
   adminCallRoutes(app, deps);
+  adminAbuseRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));
   await app.register(async (scope) => accountRoutes(scope, deps));
   await app.register(async (scope) => privacyRoutes(scope, deps));

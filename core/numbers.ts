@@ -5,10 +5,12 @@
 // The 'max' metadata: validity is checked against each country's real number ranges, not only lengths.
 import {
   isSupportedCountry,
+  parsePhoneNumber,
   parsePhoneNumberWithError,
   ParseError,
   validatePhoneNumberLength,
   type CountryCode,
+  type NumberType,
 } from 'libphonenumber-js/max';
 
 /** An E.164 number: "+" then 2–15 digits, normalised. */
@@ -64,9 +66,25 @@ export function toE164(dialled: string, defaultCountry?: string): ParsedNumber {
   }
 }
 
+/**
+ * Where a number rings and what kind of line it is (from the number plan: `PREMIUM_RATE`, `TOLL_FREE`, ...);
+ * either is undefined when the plan does not say (non-geographic ranges such as +800 have no country).
+ * @example numberFacts('+19002345678' as E164) // { country: 'US', type: 'PREMIUM_RATE' }
+ */
+export function numberFacts(number: E164): { country: CountryCode | undefined; type: NumberType } {
+  const parsed = parsePhoneNumber(number);
+  return { country: parsed.country, type: parsed.getType() };
+}
+
 /** The digits of an E.164 number without "+", as rate prefixes are written. @example e164Digits('+4420' as E164) // "4420" */
 export function e164Digits(number: E164): string {
   return number.slice(1);
+}
+
+/** Every leading part of the number's digits, shortest first: what prefix tables are matched against. @example numberPrefixes('+442' as E164) // ['4', '44', '442'] */
+export function numberPrefixes(number: E164): string[] {
+  const digits = e164Digits(number);
+  return Array.from({ length: digits.length }, (_, index) => digits.slice(0, index + 1));
 }
 
 /** True when the string is already E.164 shaped ("+" and 2–15 digits, no leading zero). */

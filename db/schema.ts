@@ -123,6 +123,33 @@ export interface CdrsTable {
   node_id: string;
 }
 
+/** Per-account call limits over the operator's defaults (null = default), and outbound suspension. */
+export interface AccountCallLimitsTable {
+  account_id: string;
+  max_concurrent_calls: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 0: no limit. */
+  calls_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Micro-units over any 24 h; 0: no cap. */
+  daily_spend_cap: ColumnType<number | null, number | null | undefined, number | null>;
+  /** ISO 3166 alpha-2 codes calls may go to; ['*'] = anywhere. */
+  allowed_countries: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** Set while outbound calling is suspended. */
+  suspended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  suspension_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The operator who suspended; null when pattern detection did. */
+  suspended_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lifted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  lifted_by: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: Timestamp;
+}
+
+/** Destination prefixes (E.164 digits) no call may go to. */
+export interface BlockedPrefixesTable {
+  prefix: string;
+  reason: string;
+  created_at: CreatedAt;
+}
+
 export interface SessionsTable {
   id: Generated<string>;
   account_id: string;
@@ -221,6 +248,8 @@ export interface Database {
   policy_versions: PolicyVersionsTable;
   policy_acknowledgements: PolicyAcknowledgementsTable;
   legal_holds: LegalHoldsTable;
+  account_call_limits: AccountCallLimitsTable;
+  blocked_prefixes: BlockedPrefixesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

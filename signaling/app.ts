@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
+import type { AbusePolicy } from '../core/abuse/policy.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -24,6 +25,7 @@ export interface SignalingDeps {
   readonly metrics: Metrics;
   readonly calls: CallsConfig;
   readonly billing: BillingConfig;
+  readonly abuse: AbusePolicy;
 }
 
 export interface Signaling {
@@ -88,6 +90,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     },
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
     activeCalls: new ActiveCalls(),
+    abuse: deps.abuse,
   };
   // Close what a previous process of this node left open before taking new calls.
   const recovered = recoverOrphanedCalls(calls, new Date()).then(() => undefined);

@@ -8,6 +8,7 @@ const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'source-not-allowed': [403, 'Forbidden'],
   'bad-number': [484, 'Address Incomplete'],
   'destination-not-allowed': [403, 'Destination Not Allowed'],
+  'destination-blocked': [403, 'Destination Blocked'],
   'no-rate': [403, 'Destination Not Allowed'],
   'no-credit': [402, 'Payment Required'],
   'too-many-calls': [403, 'Too Many Calls'],

@@ -21,6 +21,11 @@ describe('config', () => {
     [{ DIALO_ROLES: 'api,web' }, 'DIALO_ROLES: expected a comma-separated list of api, signaling, jobs, got "api,web"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     [{ DRACHTIO_HOST: '127.0.0.1' }, 'DRACHTIO_SECRET: expected the drachtio-server admin secret when DRACHTIO_HOST is set, got nothing'],
+    [{ ABUSE_DAILY_SPEND_CAP: '-1' }, 'ABUSE_DAILY_SPEND_CAP: expected an amount in currency units such as 25 or 0.50 (at least 0), got "-1"'],
+    [{ ABUSE_SPIKE_MIN_SPEND: '1.1234567' }, 'ABUSE_SPIKE_MIN_SPEND: expected an amount'],
+    [{ ABUSE_ALLOWED_COUNTRIES: 'USA' }, 'ABUSE_ALLOWED_COUNTRIES: expected * or comma-separated ISO 3166 two-letter codes'],
+    [{ ABUSE_BLOCK_PREMIUM_RATE: 'yes' }, 'ABUSE_BLOCK_PREMIUM_RATE: expected true or false, got "yes"'],
+    [{ ABUSE_ALERT_EMAIL: 'nobody' }, 'ABUSE_ALERT_EMAIL: expected an e-mail address'],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -41,5 +46,13 @@ describe('config', () => {
     expect(loadConfig({}).smtp).toBeUndefined();
     expect(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.org:587' }).smtp).toEqual({ url: 'smtp://u:p@mail.example.org:587', from: 'Dialo <no-reply@localhost>' });
     expect(() => loadConfig({ SMTP_URL: 'http://u:secret@x' })).toThrow('SMTP_URL: expected an smtp:// or smtps:// URL, got "<redacted>"');
+  });
+
+  it('reads the abuse defaults: concurrency from BILLING_MAX_CONCURRENT_CALLS, amounts in currency units, alerts to the operator contact', () => {
+    const config = loadConfig({ BILLING_MAX_CONCURRENT_CALLS: '5', ABUSE_DAILY_SPEND_CAP: '12.50', ABUSE_ALLOWED_COUNTRIES: 'us, gb', OPERATOR_CONTACT_EMAIL: 'noc@example.org' });
+    expect(config.abuse.defaults).toEqual({ maxConcurrentCalls: 5, callsPerMinute: 20, dailySpendCap: 12_500_000, allowedCountries: ['US', 'GB'] });
+    expect(config.abuse.alertEmail).toBe('noc@example.org');
+    expect(loadConfig({ ABUSE_ALERT_EMAIL: 'fraud@example.org' }).abuse.alertEmail).toBe('fraud@example.org');
+    expect(loadConfig({}).abuse.defaults.allowedCountries).toEqual(['*']);
   });
 });

@@ -5,8 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Rate } from '../../db/schema.ts';
 import { add, ceilDiv, micros, type Micros } from '../money.ts';
-import type { E164 } from '../numbers.ts';
-import { e164Digits } from '../numbers.ts';
+import { numberPrefixes, type E164 } from '../numbers.ts';
 
 /** What a call is priced with: a rate row, or the copy a reservation keeps. */
 export interface Tariff {
@@ -71,8 +70,7 @@ export function tariffOf(rate: Pick<Rate, 'price_per_minute' | 'first_increment'
  * @example const rate = await findRate(db, '+442079460958' as E164, new Date());
  */
 export async function findRate(db: Kysely<Database>, destination: E164, at: Date): Promise<Rate | null> {
-  const digits = e164Digits(destination);
-  const prefixes = Array.from({ length: digits.length }, (_, index) => digits.slice(0, index + 1));
+  const prefixes = numberPrefixes(destination);
   const rate = await db
     .selectFrom('rates')
     .selectAll()

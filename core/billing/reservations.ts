@@ -10,6 +10,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import { micros, negate, type Micros } from '../money.ts';
 import { balanceOf, insertLockedEntry, lockBalance } from './ledger.ts';
 import { chargeFor, maxSecondsFor, tariffOf } from './rating.ts';
+import { spendSince } from './spend.ts';
 
 export interface ReservationLimits {
   /** Calls one account may have in progress at once (a fraud limit). */
@@ -18,16 +19,24 @@ export interface ReservationLimits {
   readonly maxCallSeconds: number;
   /** Ringing/setup time on top of the call's maximum before a reservation counts as stale. */
   readonly setupGraceSeconds: number;
+  /**
+   * Most the account may spend in any 24 h (a fraud limit, see core/abuse/): what closed holds charged plus
+   * what open ones hold. A call gets at most what is left of it, so calls in progress can never go past it.
+   */
+  readonly dailySpendCap?: Micros | null;
 }
+
+const DAY_MS = 86_400_000;
 
 export type ReserveResult =
   | { readonly ok: true; readonly reservationId: string; readonly maxSeconds: number; readonly hold: Micros }
-  | { readonly ok: false; readonly reason: 'insufficient-credit' | 'too-many-calls' };
+  | { readonly ok: false; readonly reason: 'insufficient-credit' | 'too-many-calls' | 'daily-spend-cap' };
 
 /**
  * Holds credit for a call at `rate`, for the call record `call.cdrId` when given (a stale hold is then
  * settled from that record). Refuses when the account already has `maxConcurrent` calls in
- * progress or the available credit does not cover the first increment.
+ * progress, its daily spend cap is used up, or the available credit does not cover the first increment.
+ * Both limits are checked under the account's lock, so racing calls cannot overshoot them.
  * @example
  * const held = await reserve(db, accountId, rate, limits, { cdrId });
  * if (held.ok) startCall({ maxSeconds: held.maxSeconds });
@@ -49,9 +58,11 @@ export async function reserve(
       .executeTakeFirstOrThrow();
     if (Number(active.count) >= limits.maxConcurrent) return { ok: false, reason: 'too-many-calls' };
     const { available } = await balanceOf(trx, accountId);
+    const allowance = limits.dailySpendCap ? limits.dailySpendCap - (await spendSince(trx, accountId, new Date(Date.now() - DAY_MS))) : Infinity;
+    if (allowance <= 0) return { ok: false, reason: 'daily-spend-cap' };
     const tariff = tariffOf(rate);
-    const maxSeconds = maxSecondsFor(tariff, available, limits.maxCallSeconds);
-    if (maxSeconds === 0) return { ok: false, reason: 'insufficient-credit' };
+    const maxSeconds = maxSecondsFor(tariff, micros(Math.min(available, allowance)), limits.maxCallSeconds);
+    if (maxSeconds === 0) return { ok: false, reason: allowance < available ? 'daily-spend-cap' : 'insufficient-credit' };
     const hold = chargeFor(tariff, maxSeconds);
     const created = await trx
       .insertInto('reservations')

@@ -8,6 +8,7 @@ export const REFUSALS = [
   'source-not-allowed',
   'bad-number',
   'destination-not-allowed',
+  'destination-blocked',
   'no-rate',
   'no-credit',
   'too-many-calls',

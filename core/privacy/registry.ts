@@ -7,6 +7,7 @@ import type { AccountDataSource } from './data-source.ts';
 import { accountsSource, emailTokensSource, sessionsSource } from './sources/accounts.ts';
 import { auditEventsSource } from './sources/audit-events.ts';
 import { accountBalancesSource, accountHoldsSource, ledgerEntriesSource, reservationsSource, topUpsSource } from './sources/billing.ts';
+import { accountCallLimitsSource } from './sources/call-limits.ts';
 import { cdrsSource, didsSource, registrationsSource, sipCredentialsSource } from './sources/calls.ts';
 import { emailOutboxSource } from './sources/email-outbox.ts';
 import { legalHoldsSource } from './sources/legal-holds.ts';
@@ -29,5 +30,6 @@ export const accountDataSources: readonly AccountDataSource[] = [
   registrationsSource,
   didsSource,
   cdrsSource,
+  accountCallLimitsSource,
   accountsSource,
 ];

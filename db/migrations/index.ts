@@ -15,6 +15,7 @@ import * as payments from './0013-payments.ts';
 import * as reservationCdr from './0014-reservation-cdr.ts';
 import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
+import * as abuse from './0022-abuse.ts';
 import * as cdrTimeIndex from './0025-cdr-time-index.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '0014-reservation-cdr': reservationCdr,
   '0020-sip': sip,
   '0021-calls': calls,
+  '0022-abuse': abuse,
   '0025-cdr-time-index': cdrTimeIndex,
 };

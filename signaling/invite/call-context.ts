@@ -1,6 +1,7 @@
 /** What every INVITE step may use: dependencies passed in once, and the facts read off one request. */
 import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
+import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
@@ -22,6 +23,8 @@ export interface CallDeps {
   /** Caller ID for outbound calls from accounts that own no number. */
   readonly defaultCallerId: string | undefined;
   readonly reservationLimits: ReservationLimits;
+  /** Toll-fraud rules and pattern detection (core/abuse/). */
+  readonly abuse: AbusePolicy;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
   /** Bridged calls, hung up on shutdown. */

@@ -1,7 +1,9 @@
 /**
- * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> rate -> reserve
- * credit -> trunks by priority (next on 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle.
+ * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> abuse rules -> rate
+ * -> reserve credit (within the account's concurrency and spend limits) -> trunks by priority (next on
+ * 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle -> watch for abuse patterns.
  */
+import { checkCallRules } from '../../core/abuse/call-rules.ts';
 import { findRate } from '../../core/billing/rating.ts';
 import { release, reserve, settle } from '../../core/billing/reservations.ts';
 import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
@@ -13,6 +15,7 @@ import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import { planMedia, type MediaPath } from '../media/media-path.ts';
 import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 import { ringAccount } from './inbound-call.ts';
@@ -94,11 +97,14 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
   const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: callerId ?? null, toNumber: number, nodeId: deps.nodeId });
   const refuse = (why: ReturnType<typeof refusal>) => refuseCall(deps, res, facts, { direction: 'outbound', accountId, cdrId }, why);
 
+  const rules = await checkCallRules(deps.db, deps.abuse, accountId, number, new Date());
+  if (!rules.ok) return refuse(rules.refusal);
+
   const rate = await findRate(deps.db, number, new Date());
   if (rate === null) return refuse(refusal('no-rate'));
   // Linked to the CDR, so a hold left by a crash is settled from the call's record.
-  const held = await reserve(deps.db, accountId, rate, deps.reservationLimits, { cdrId });
-  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : 'too-many-calls'));
+  const held = await reserve(deps.db, accountId, rate, { ...deps.reservationLimits, ...rules.reservationLimits }, { cdrId });
+  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
 
   const trunks = await outboundTrunks(deps.db);
   if (trunks.length === 0) {
@@ -113,13 +119,14 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
     return refuse(refusal('media-unavailable', media.detail));
   }
   try {
-    await connectToTrunk(deps, req, res, facts, { cdrId, number, callerId, trunks, held, media: media.path });
+    await connectToTrunk(deps, req, res, facts, { accountId, cdrId, number, callerId, trunks, held, media: media.path });
   } finally {
     media.path.release();
   }
 }
 
 interface OutboundLeg {
+  readonly accountId: string;
   readonly cdrId: string;
   readonly number: E164;
   readonly callerId: string | undefined;
@@ -130,7 +137,7 @@ interface OutboundLeg {
 
 /** Dials the trunks, bridges the answered call under its credit limit, and settles it when it ends. */
 async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, leg: OutboundLeg): Promise<void> {
-  const { cdrId, number, callerId, trunks, held, media } = leg;
+  const { accountId, cdrId, number, callerId, trunks, held, media } = leg;
   let state: CallState = { phase: 'setup' };
   const outcome = await dialTrunks(deps, req, res, facts, number, callerId, media, trunks, (trunk) => {
     state = nextState(state, { type: 'dial', target: trunk.name });
@@ -159,15 +166,16 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
     return;
   }
   state = nextState(state, { type: 'answer', at: new Date() });
-  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
-  deps.metrics.callsAnswered.inc({ direction: 'outbound' });
-
+  // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   deps.activeCalls.add(bridge);
+  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
+  deps.metrics.callsAnswered.inc({ direction: 'outbound' });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);
   const cost = await settle(deps.db, held.reservationId, seconds);
   await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost });
   deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
+  await watchForAbuse(deps, accountId);
 }

@@ -72,6 +72,13 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/dids': { body: (self) => ({ e164: '+14155550177', accountId: self.accountId }) },
   'PUT /admin/dids/{e164}': { body: () => ({ accountId: null }), params: { e164: '%2B14155550177' } },
   'DELETE /admin/dids/{e164}': { params: { e164: '%2B14155550177' } },
+  'GET /admin/accounts/{accountId}/call-limits': {},
+  'PUT /admin/accounts/{accountId}/call-limits': { body: () => ({ maxConcurrentCalls: 2, callsPerMinute: 5, dailySpendCap: '10', allowedCountries: ['US'] }) },
+  'POST /admin/accounts/{accountId}/outbound-suspension': { body: () => ({ reason: 'walk test' }) },
+  'POST /admin/accounts/{accountId}/outbound-suspension/lift': { body: () => ({ reason: 'walk test' }) },
+  'GET /admin/blocked-prefixes': {},
+  'POST /admin/blocked-prefixes': { body: () => ({ prefix: '1900', reason: 'walk test' }) },
+  'DELETE /admin/blocked-prefixes/{prefix}': { params: { prefix: '1900' } },
 };
 
 describeEachDialect('every route', (database) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { e164Digits, isE164, toE164, type E164 } from '../../core/numbers.ts';
+import { e164Digits, isE164, numberFacts, numberPrefixes, toE164, type E164 } from '../../core/numbers.ts';
 
 describe('toE164', () => {
   it.each([
@@ -31,5 +31,21 @@ describe('toE164', () => {
     expect(isE164('+442079460958')).toBe(true);
     expect(isE164('442079460958')).toBe(false);
     expect(isE164('+0123')).toBe(false);
+  });
+});
+
+describe('number facts', () => {
+  it.each([
+    ['+19002345678', 'US', 'PREMIUM_RATE'],
+    ['+449098790123', 'GB', 'PREMIUM_RATE'],
+    ['+442079460958', 'GB', 'FIXED_LINE'],
+    ['+18762345678', 'JM', 'MOBILE'],
+    ['+80012345678', undefined, 'TOLL_FREE'],
+  ])('%s is in %s, a %s line', (number, country, type) => {
+    expect(numberFacts(number as E164)).toEqual({ country, type });
+  });
+
+  it('lists every leading part of the digits', () => {
+    expect(numberPrefixes('+4420' as E164)).toEqual(['4', '44', '442', '4420']);
   });
 });

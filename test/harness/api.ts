@@ -38,6 +38,7 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     publicUrl: TEST_PUBLIC_URL,
     sessions: { secureCookies: false, ttlHours: 1 },
     privacy: TEST_PRIVACY,
+    abuse: loadConfig({}).abuse,
     ...overrides,
   });
 }

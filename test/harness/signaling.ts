@@ -36,6 +36,7 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
     sip: config.sip!,
     calls: config.calls,
     billing: config.billing,
+    abuse: config.abuse,
     logger: createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel),
     metrics,
   });

@@ -93,6 +93,11 @@ const SEEDERS: Record<string, Seeder> = {
     await db.insertInto('cdrs').values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: id, to_number: marker, phase: 'ended', node_id: 'n' }).execute();
     return marker;
   },
+  account_call_limits: async (db, id) => {
+    const marker = `reason ${randomUUID().slice(0, 8)}`;
+    await db.insertInto('account_call_limits').values({ account_id: id, calls_per_minute: 5, suspended_at: new Date(), suspension_reason: marker }).execute();
+    return marker;
+  },
   legal_holds: async (db, id) => {
     const marker = `case ${randomUUID().slice(0, 8)}`;
     await db.insertInto('legal_holds').values({ account_id: id, reason: marker }).execute();

@@ -1,0 +1,86 @@
+/**
+ * Outbound suspension: while set, the account's outbound calls are refused (403 account-suspended); on-net
+ * calls and incoming calls still ring. Set by pattern detection (abuse-patterns.ts) or by an operator, lifted
+ * by an operator; each change is audited, and an automatic one mails the operator in the same transaction.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { recordAudit } from '../audit.ts';
+import { enqueueEmail } from '../email/outbox.ts';
+
+/** Read with the account's limits (call-limits.ts accountLimits). */
+export interface Suspension {
+  readonly since: Date;
+  readonly reason: string;
+  /** The operator who suspended; null when pattern detection did. */
+  readonly by: string | null;
+}
+
+/** When outbound calling was last given back, if ever: pattern windows start after it, or it would re-trip at once. */
+export async function lastLiftedAt(db: Kysely<Database>, accountId: string): Promise<Date | null> {
+  const row = await db.selectFrom('account_call_limits').select('lifted_at').where('account_id', '=', accountId).executeTakeFirst();
+  return row?.lifted_at ?? null;
+}
+
+export interface SuspendRequest {
+  readonly accountId: string;
+  readonly reason: string;
+  /** Counts behind the decision, for the audit event and the alert. */
+  readonly detail?: Record<string, unknown>;
+  /** The operator; omitted: pattern detection, and `alertTo` is mailed. */
+  readonly operatorId?: string;
+  readonly alertTo?: string;
+}
+
+/**
+ * Suspends outbound calling unless it already is; returns whether this call did it (so racing call ends
+ * audit and mail once). Runs in the caller's transaction when given one.
+ * @example await suspendOutbound(db, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org' });
+ */
+export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequest): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const state = { suspended_at: sql<Date>`now()`, suspension_reason: request.reason, suspended_by: request.operatorId ?? null };
+    const changed = await trx
+      .insertInto('account_call_limits')
+      .values({ account_id: request.accountId, ...state })
+      .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ ...state, updated_at: sql`now()` }).where('account_call_limits.suspended_at', 'is', null))
+      .returning('account_id')
+      .executeTakeFirst();
+    if (changed === undefined) return false;
+    const detail = { reason: request.reason, ...request.detail };
+    await recordAudit(trx, { action: 'abuse.outbound_suspended', actorAccountId: request.operatorId ?? null, subjectAccountId: request.accountId, detail });
+    if (request.alertTo !== undefined) {
+      await enqueueEmail(trx, {
+        accountId: request.accountId,
+        kind: 'abuse_alert',
+        to: request.alertTo,
+        subject: `Dialo: outbound calling suspended for account ${request.accountId}`,
+        text: [
+          `Outbound calling for account ${request.accountId} was suspended automatically: ${request.reason}.`,
+          '',
+          ...Object.entries(request.detail ?? {}).map(([key, value]) => `${key}: ${String(value)}`),
+          '',
+          'Check its recent calls; lift the suspension with POST /admin/accounts/<id>/outbound-suspension/lift.',
+        ].join('\n'),
+      });
+    }
+    return true;
+  });
+}
+
+/** Gives outbound calling back; false when it was not suspended. Audited with the operator and why. */
+export async function liftSuspension(db: Kysely<Database>, accountId: string, operatorId: string, reason: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const lifted = await trx
+      .updateTable('account_call_limits')
+      .set({ suspended_at: null, suspension_reason: null, suspended_by: null, lifted_at: sql<Date>`now()`, lifted_by: operatorId, updated_at: sql`now()` })
+      .where('account_id', '=', accountId)
+      .where('suspended_at', 'is not', null)
+      .returning('account_id')
+      .executeTakeFirst();
+    if (lifted === undefined) return false;
+    await recordAudit(trx, { action: 'abuse.suspension_lifted', actorAccountId: operatorId, subjectAccountId: accountId, detail: { reason } });
+    return true;
+  });
+}
