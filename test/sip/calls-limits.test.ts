@@ -7,7 +7,7 @@ import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Kysely } from 'kysely';
 import { digestResponseMatches, parseDigestCredentials } from '../../signaling/auth/digest.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
+import { callFixtures, OPEN_ABUSE_LIMITS, UNIT } from '../harness/calls.ts';
 import { describeEachDialect, freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
@@ -74,7 +74,14 @@ describeEachDialect('20 calls at once against credit for 2, over real drachtio-s
   beforeAll(async () => {
     if (missing) return;
     // Every call may last at most 60 s: at 0.60 a minute each hold is 0.60, so 1.50 of credit holds two calls.
-    stack = await startSignalingStack(database(), { BILLING_MAX_CALL_SECONDS: '60', BILLING_MAX_CONCURRENT_CALLS: '100', TRUNK_TIMEOUT_SECONDS: '5', ...debugLog });
+    // Only credit may limit this race: the abuse rules' rate and concurrency limits are opened wide.
+    stack = await startSignalingStack(database(), {
+      BILLING_MAX_CALL_SECONDS: '60',
+      BILLING_MAX_CONCURRENT_CALLS: '100',
+      TRUNK_TIMEOUT_SECONDS: '5',
+      ...OPEN_ABUSE_LIMITS,
+      ...debugLog,
+    });
     await usRate(database().db);
   });
   afterAll(async () => {
