@@ -46,6 +46,8 @@ export interface CallsConfig {
   readonly defaultCallerId: string | undefined;
   /** How long a trunk may take to answer before the next one is tried. */
   readonly trunkTimeoutMs: number;
+  /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
+  readonly heartbeatMs: number;
 }
 
 export interface BillingConfig {
@@ -252,6 +254,7 @@ function calls(env: Env): CallsConfig {
     defaultCountry,
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    heartbeatMs: integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300) * 1000,
   };
 }
 

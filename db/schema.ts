@@ -117,6 +117,8 @@ export interface CdrsTable {
   started_at: CreatedAt;
   answered_at: Date | null;
   ended_at: Date | null;
+  /** Last heartbeat of an answered call (when its process last saw it up); a crash-orphaned call is billed to it. */
+  alive_at: Date | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
+import { markCallsAlive } from '../core/calls/cdr.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -104,6 +105,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
 
+  const heartbeat = setInterval(() => {
+    markCallsAlive(deps.db, deps.calls.nodeId, new Date()).catch((error: unknown) => logger.warn({ err: error }, 'call heartbeat failed'));
+  }, deps.calls.heartbeatMs);
+  heartbeat.unref();
+
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -116,6 +122,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     connected: Promise.all([connection.connected, recovered]).then(([hostport]) => hostport),
     async stop() {
       clearInterval(sweeper);
+      clearInterval(heartbeat);
       // Calls end now and are billed for what was used; the handlers then finish, and close() waits for them.
       calls.activeCalls.hangUpAll();
       await connection.close();

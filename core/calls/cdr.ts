@@ -42,7 +42,7 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
     case 'refused':
       return { phase: state.phase, refusal_reason: state.refusal.reason, ended_at: new Date() };
     case 'answered':
-      return { phase: state.phase, answered_at: state.answeredAt };
+      return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
       return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause };
     case 'failed':
@@ -64,28 +64,45 @@ export async function recordCdrState(
   await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
 }
 
+/**
+ * The heartbeat: marks every answered call this node still has up as seen alive now. One statement per interval,
+ * however many calls are up.
+ */
+export async function markCallsAlive(db: Kysely<Database>, nodeId: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('cdrs')
+    .set({ alive_at: now })
+    .where('node_id', '=', nodeId)
+    .where('ended_at', 'is', null)
+    .where('answered_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export interface OrphanedCall {
   readonly id: string;
   readonly accountId: string | null;
   readonly answeredAt: Date | null;
+  readonly endedAt: Date;
 }
 
 /**
- * Closes the calls a crashed or restarted process left open: answered ones end now (their talk time up to the
- * restart is what the caller used), unanswered ones fail. Returns them so billing can settle each.
+ * Closes the calls a crashed or killed process left open. Answered ones end at their last heartbeat: the last
+ * moment the call is known to have been up (billing the time to the restart would charge for an outage). Unanswered
+ * ones fail now. Returns them so billing can settle each.
  */
 export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, now: Date): Promise<OrphanedCall[]> {
   const open = await db
     .updateTable('cdrs')
     .set((eb) => ({
       phase: eb.case().when('answered_at', 'is not', null).then('ended').else('failed').end(),
-      ended_at: now,
+      ended_at: eb.fn.coalesce('alive_at', 'answered_at', eb.val(now)),
       ended_by: 'system',
       hangup_cause: 'orphaned-by-restart',
     }))
     .where('node_id', '=', nodeId)
     .where('ended_at', 'is', null)
-    .returning(['id', 'account_id', 'answered_at'])
+    .returning(['id', 'account_id', 'answered_at', 'ended_at'])
     .execute();
-  return open.map((row) => ({ id: row.id, accountId: row.account_id, answeredAt: row.answered_at }));
+  return open.map((row) => ({ id: row.id, accountId: row.account_id, answeredAt: row.answered_at, endedAt: row.ended_at ?? now }));
 }

@@ -17,6 +17,7 @@ import * as sip from './0020-sip.ts';
 import * as calls from './0021-calls.ts';
 import * as abuse from './0022-abuse.ts';
 import * as cdrTimeIndex from './0025-cdr-time-index.ts';
+import * as cdrAlive from './0026-cdr-alive.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0021-calls': calls,
   '0022-abuse': abuse,
   '0025-cdr-time-index': cdrTimeIndex,
+  '0026-cdr-alive': cdrAlive,
 };

@@ -1,6 +1,6 @@
 /**
  * At start: calls that this node's previous process left open (it crashed or was killed mid-call) are closed from
- * their last known state, and their credit holds settled for the talk time up to now or released.
+ * their last known state, and their credit holds settled for the talk time up to the last heartbeat or released.
  */
 import { release, settle, ReservationClosedError } from '../../core/billing/reservations.ts';
 import { closeOrphanedCdrs } from '../../core/calls/cdr.ts';
@@ -16,7 +16,7 @@ export async function recoverOrphanedCalls(deps: Pick<CallDeps, 'db' | 'nodeId' 
         await release(deps.db, held.id);
         continue;
       }
-      const seconds = Math.min(held.max_seconds, Math.ceil((now.getTime() - orphan.answeredAt.getTime()) / 1000));
+      const seconds = Math.min(held.max_seconds, Math.ceil((orphan.endedAt.getTime() - orphan.answeredAt.getTime()) / 1000));
       const cost = await settle(deps.db, held.id, seconds);
       await deps.db.updateTable('cdrs').set({ billable_seconds: seconds, cost }).where('id', '=', orphan.id).execute();
     } catch (error) {

@@ -42,6 +42,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
       SIGNALING_NODE_ID: 'node-restart-test',
       CALLER_ID_DEFAULT: '+14155550199',
       TRUNK_TIMEOUT_SECONDS: '30',
+      CALL_HEARTBEAT_SECONDS: '1',
       LOG_LEVEL: 'info',
     });
     running.push(app);
@@ -64,7 +65,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
 
   const { caller, carrier } = callFixtures(() => database);
 
-  it('closes the answered call (billed to the restart) and the ringing one (hold released)', async () => {
+  it('closes the answered call (billed to its last heartbeat) and the ringing one (hold released)', async () => {
     const { db } = database;
     const first = await startSignalingProcess();
     const target = `127.0.0.1:${drachtio.sipPort}`;
@@ -97,19 +98,31 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
       { timeout: 10_000 },
     );
 
+    // The talking call has been marked alive by a heartbeat since it was answered.
+    await vi.waitFor(
+      async () => {
+        const cdr = await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow();
+        if (cdr.alive_at === null || cdr.alive_at.getTime() <= answered.answered_at!.getTime()) throw new Error('no heartbeat yet');
+      },
+      { timeout: 10_000 },
+    );
+
     // Killed, not stopped: no handler runs, nothing is closed or settled by the dying process.
     const killedAt = new Date();
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
     expect(await db.selectFrom('cdrs').select('id').where('ended_at', 'is', null).execute()).toHaveLength(2);
+    const lastSeen = (await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow()).alive_at!;
 
     const second = await startSignalingProcess();
     await printed(second, /"closed":2,.*closed calls left open by a previous process/);
 
     const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
     expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart' });
-    expect(talked.ended_at!.getTime()).toBeGreaterThanOrEqual(killedAt.getTime());
-    // Billed from answer to the restart that closed it, by the second at 0.10.
+    // Ended at its last heartbeat, the last moment it was known to be up: not at the restart.
+    expect(talked.ended_at).toEqual(lastSeen);
+    expect(talked.ended_at!.getTime()).toBeLessThanOrEqual(killedAt.getTime());
+    // Billed from answer to that heartbeat, by the second at 0.10.
     const seconds = Math.ceil((talked.ended_at!.getTime() - talked.answered_at!.getTime()) / 1000);
     expect(talked.billable_seconds).toBe(seconds);
     expect(talked.cost).toBe(seconds * (UNIT / 10));
