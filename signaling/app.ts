@@ -16,6 +16,7 @@ import { connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import { handleInvite } from './invite/handle-invite.ts';
+import { readInvite } from './invite/read-invite.ts';
 import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
 
 export interface SignalingDeps {
@@ -96,8 +97,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // Close what a previous process of this node left open before taking new calls.
   const recovered = recoverOrphanedCalls(calls, new Date()).then(() => undefined);
   connection.on('invite', async (req, res) => {
+    // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
+    // emits 'cancel' once, so the watch readInvite starts must already be there.
+    const facts = readInvite(req);
     await recovered;
-    await handleInvite(calls, req, res);
+    await handleInvite(calls, req, res, facts);
   });
 
   // RFC 3261 §11.2: OPTIONS is answered as an INVITE would be, minus the session; used as a keep-alive ping.

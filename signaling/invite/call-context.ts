@@ -41,4 +41,10 @@ export interface InviteFacts {
   readonly sourcePort: number;
   readonly proxyAuthorization: string | undefined;
   readonly sdp: string;
+  /**
+   * Aborted when the caller sends CANCEL (RFC 3261 §9.2). Watched from the moment the INVITE arrives: drachtio-srf
+   * emits 'cancel' once, so a CANCEL landing while a step awaits the database would otherwise go unseen and the
+   * callee would be rung for a caller who already got 487.
+   */
+  readonly cancelled: AbortSignal;
 }

@@ -15,7 +15,6 @@ import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { inboundCall } from './inbound-call.ts';
 import { outboundCall } from './outbound-call.ts';
-import { readInvite } from './read-invite.ts';
 
 /** Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. */
 export async function refuseCall(
@@ -49,8 +48,8 @@ async function isRegisteredSource(deps: CallDeps, address: string, port: number)
   return row !== undefined;
 }
 
-export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResponse): Promise<void> {
-  const facts = readInvite(req);
+/** `facts` come from readInvite, called as the INVITE arrives (it starts watching for the CANCEL). */
+export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts): Promise<void> {
   const log = deps.logger.child({ callId: facts.callId });
 
   const trunk = await trunkForSource(deps.db, facts.sourceAddress);

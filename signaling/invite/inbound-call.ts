@@ -37,6 +37,12 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
     ...(call.trunkId === undefined ? {} : { trunkId: call.trunkId }),
   });
   const devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
+  // The caller gave up while we looked the devices up: ring none of them.
+  if (facts.cancelled.aborted) {
+    if (!res.finalResponseSent) res.send(487);
+    await recordCdrState(deps.db, cdrId, nextState({ phase: 'setup' }, { type: 'cancel' }));
+    return;
+  }
   if (devices.length === 0) return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId }, refusal('offline'));
 
   let state: CallState = nextState({ phase: 'setup' }, { type: 'dial', target: `${devices.length} device(s)` });
@@ -51,8 +57,9 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
       },
     ),
   );
+  // Nothing is awaited between the check above and here, so no CANCEL falls in between.
   let cancelled = false;
-  req.on('cancel', () => {
+  facts.cancelled.addEventListener('abort', () => {
     cancelled = true;
     for (const attempt of attempts) attempt.cancel();
   });

@@ -43,7 +43,6 @@ function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): 
 /** Tries each trunk in turn; resolves with the answered dialog and its trunk, or the last failure. */
 async function dialTrunks(
   deps: CallDeps,
-  req: SrfRequest,
   res: SrfResponse,
   facts: InviteFacts,
   number: E164,
@@ -54,13 +53,18 @@ async function dialTrunks(
 ): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
   let cancelled = false;
   let current: { cancel(): void } | undefined;
-  req.on('cancel', () => {
+  facts.cancelled.addEventListener('abort', () => {
     cancelled = true;
     current?.cancel();
   });
   let failure = new DialFailed(503, 'no trunk answered');
   for (const trunk of trunks) {
-    if (cancelled) break;
+    // Also true when the CANCEL came before any trunk was dialled: then none is.
+    if (facts.cancelled.aborted) {
+      cancelled = true;
+      failure = new DialFailed(487, 'caller cancelled');
+      break;
+    }
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
     const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), media.calleeOffer, (status, sdp) => {
@@ -139,7 +143,7 @@ interface OutboundLeg {
 async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, leg: OutboundLeg): Promise<void> {
   const { accountId, cdrId, number, callerId, trunks, held, media } = leg;
   let state: CallState = { phase: 'setup' };
-  const outcome = await dialTrunks(deps, req, res, facts, number, callerId, media, trunks, (trunk) => {
+  const outcome = await dialTrunks(deps, res, facts, number, callerId, media, trunks, (trunk) => {
     state = nextState(state, { type: 'dial', target: trunk.name });
   });
   if ('failure' in outcome) {

@@ -2,7 +2,7 @@ import Srf from 'drachtio-srf';
 import type { SrfRequest } from '../srf.ts';
 import type { InviteFacts } from './call-context.ts';
 
-/** Reads the facts the call flow needs off a new INVITE. */
+/** Reads the facts the call flow needs off a new INVITE, and starts watching for its CANCEL. */
 export function readInvite(req: SrfRequest): InviteFacts {
   const user = Srf.parseUri(req.uri)?.user ?? '';
   let dialled = user;
@@ -11,6 +11,8 @@ export function readInvite(req: SrfRequest): InviteFacts {
   } catch {
     // a malformed escape is left as sent: number parsing refuses it
   }
+  const cancel = new AbortController();
+  req.on('cancel', () => cancel.abort());
   return {
     callId: req.get('Call-ID'),
     dialled,
@@ -18,5 +20,6 @@ export function readInvite(req: SrfRequest): InviteFacts {
     sourcePort: Number(req.source_port),
     proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
     sdp: req.body,
+    cancelled: cancel.signal,
   };
 }

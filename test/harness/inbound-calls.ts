@@ -23,7 +23,7 @@ export interface InboundFixtures {
    * test/sipp/uac-register-expect-200.xml and `registerFields`), and then runs `scenario` on the same port, so the
    * registration's source address is where the call arrives.
    */
-  phone(target: string, registerFields: string, scenario: string): Promise<Phone>;
+  phone(target: string, registerFields: string, scenario: string, timeoutSeconds?: number): Promise<Phone>;
   /** The record of the latest call to `number`, once the app has closed it. */
   finishedCallTo(number: string): ReturnType<typeof latestCallTo>;
 }
@@ -45,11 +45,11 @@ export function inboundFixtures(database: () => TestDatabase): InboundFixtures {
         .executeTakeFirstOrThrow();
       return trunk.id;
     },
-    async phone(target, registerFields, scenario) {
+    async phone(target, registerFields, scenario, timeoutSeconds = 20) {
       const port = await freeUdpPort();
       const registered = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [registerFields], localPort: port });
       if (registered.code !== 0) throw new Error(`phone did not register: ${registered.log}`);
-      const answering = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds: 20 });
+      const answering = await startSipp({ scenario, target: '', listenPort: port, timeoutSeconds });
       return { port, done: answering.done };
     },
     finishedCallTo: (number) => onceClosed(() => latestCallTo(database(), number)),

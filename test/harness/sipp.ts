@@ -46,6 +46,11 @@ export interface RunningSipp {
   stop(): void;
 }
 
+/** Whether a UAS scenario never received a call (sipp's final statistics screen), for "never rung" checks. */
+export function receivedNoCall(run: SippRun): boolean {
+  return /Incoming calls created \|\s+0\s+\|\s+0\s/.test(run.log);
+}
+
 /** Runs one scenario to the end. */
 export async function runSipp(options: SippOptions): Promise<SippRun> {
   return (await startSipp(options)).done;

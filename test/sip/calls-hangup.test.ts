@@ -8,7 +8,7 @@ import { callFixtures, UNIT } from '../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { receivedNoCall, runSipp, sippBinary } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 
@@ -76,5 +76,19 @@ describe.skipIf(missing)('calls ended by the callee or cancelled, over real drac
     expect(slowRun.code, `the slow trunk must see CANCEL: ${slowRun.log}`).toBe(0);
     expect(fastRun.code, fastRun.log).toBe(0);
     expect(await finishedCdr(wendy.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', trunk_id: fast.trunkId, cost: 0.6 * UNIT });
+  });
+
+  it('uac-call-cancel-at-once-expect-487: a CANCEL right behind the INVITE leaves no trunk ringing, nothing charged', async () => {
+    const yusuf = await caller('yusuf', UNIT);
+    const peer = await carrier('carrier-unused', 'uas-ring-expect-cancel.xml', { timeoutSeconds: 5 });
+    const call = await runSipp({ scenario: 'uac-call-cancel-at-once-expect-487.xml', target: stack.target, fields: [yusuf.fields('+14155550173')] });
+    expect(call.code, call.log).toBe(0);
+    const cdr = await finishedCdr(yusuf.accountId);
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'cancelled', ended_by: 'caller', sip_status: 487, trunk_id: null, cost: null });
+    const balance = await balanceOf(database.db, yusuf.accountId);
+    expect([balance.balance, balance.available]).toEqual([UNIT, UNIT]);
+    // Usually the carrier never sees an INVITE (its scenario then times out waiting); if it does, it must get CANCEL.
+    const carrierRun = await peer.done;
+    expect(carrierRun.code === 0 || receivedNoCall(carrierRun), `rung and never cancelled: ${carrierRun.log}`).toBe(true);
   });
 });
