@@ -2,8 +2,7 @@
  * sipp (Debian `sip-tester`) as the peer: runs one scenario from test/sipp/ and reports its exit code
  * (0: every call succeeded; 1: at least one failed) with its error log for the failure message.
  */
-import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,23 +98,21 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
     await rm(folder, { recursive: true, force: true });
     return { code, log: `${log.slice(-4000)}\n${screen.slice(-2000)}`, trace, csv };
   })();
-  if (options.listenPort !== undefined) await waitForUdp(options.localAddress ?? '127.0.0.1', options.listenPort);
+  if (options.listenPort !== undefined) await waitForUdp(options.listenPort, child, done);
   return { done, stop: () => void child.kill('SIGKILL') };
 }
 
-/** Waits until something holds the UDP port (sipp binds it at start). */
-async function waitForUdp(address: string, port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const socket = createSocket('udp4');
-    const taken = await new Promise<boolean>((resolve) => {
-      socket.once('error', () => resolve(true));
-      socket.bind(port, address, () => {
-        socket.close();
-        resolve(false);
-      });
-    });
-    if (taken) return;
+/**
+ * Waits until sipp holds its UDP port, by reading the kernel's socket table: probing by binding the port ourselves
+ * could take it in the instant sipp binds, and sipp would exit with "address in use".
+ */
+async function waitForUdp(port: number, child: ChildProcess, done: Promise<SippRun>): Promise<void> {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`sipp exited before listening on UDP port ${port}: ${(await done).log}`);
+    const table = await readFile('/proc/net/udp', 'utf8');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hexPort.trim()))) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`sipp did not bind UDP port ${port}`);
+  throw new Error(`sipp did not bind UDP port ${port} within 15 s`);
 }
