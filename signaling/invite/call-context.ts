@@ -37,6 +37,8 @@ export interface InviteFacts {
   readonly callId: string;
   /** The Request-URI's user part, unescaped: the dialled number or user. */
   readonly dialled: string;
+  /** The From URI's user part: who the caller says it is (a carrier's calling number). */
+  readonly callingUser: string | undefined;
   readonly sourceAddress: string;
   readonly sourcePort: number;
   readonly proxyAuthorization: string | undefined;

@@ -5,95 +5,173 @@
  */
 import { nextState, type CallState } from '../../core/calls/call-state.ts';
 import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { refusal } from '../../core/calls/refusal.ts';
+import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import type { Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { liveRegistrations } from '../../core/registrations.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
+import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
+import { planMedia, type MediaPath } from '../media/media-path.ts';
 import type { SrfRequest, SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 
 interface Ringing {
   readonly direction: 'inbound' | 'onnet';
-  /** Who placed the call, for on-net calls. */
+  /** Who placed the call, for on-net calls: they get a record of it too. */
   readonly callerAccountId: string | null;
   readonly calleeAccountId: string;
   readonly number: E164;
+  /** The caller's number as the callee's devices show it; null: anonymous. */
+  readonly callerNumber: string | null;
   /** The carrier an inbound call came through. */
   readonly trunkId?: number;
 }
 
+/** Both parties' records of one call (the caller's only for on-net calls), written together. */
+async function openRecords(deps: CallDeps, facts: InviteFacts, call: Ringing) {
+  const open = (accountId: string) =>
+    openCdr(deps.db, {
+      sipCallId: facts.callId,
+      direction: call.direction,
+      accountId,
+      fromNumber: call.callerNumber,
+      toNumber: call.number,
+      nodeId: deps.nodeId,
+      ...(call.trunkId === undefined ? {} : { trunkId: call.trunkId }),
+    });
+  const calleeCdr = await open(call.calleeAccountId);
+  const callerCdr = call.callerAccountId === null ? null : await open(call.callerAccountId);
+  return {
+    calleeCdr,
+    record: async (state: CallState, extra: Parameters<typeof recordCdrState>[3] = {}) => {
+      for (const id of [calleeCdr, callerCdr]) if (id !== null) await recordCdrState(deps.db, id, state, extra);
+    },
+  };
+}
+
+/** How the devices see who calls (RFC 3261 §8.1.1.3; anonymous per RFC 3323 §4.1.1.3 when the number is unknown). */
+function fromHeader(callerNumber: string | null, realm: string): string {
+  return callerNumber === null ? '"Anonymous" <sip:anonymous@anonymous.invalid>' : `<sip:${callerNumber}@${realm}>`;
+}
+
+interface Ring {
+  readonly attempt: DialAttempt;
+  readonly media: MediaPath;
+}
+
 /** Rings every live registration of the callee; resolves when the call is over. */
 export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, call: Ringing): Promise<void> {
-  const cdrId = await openCdr(deps.db, {
-    sipCallId: facts.callId,
-    direction: call.direction,
-    accountId: call.calleeAccountId,
-    fromNumber: null,
-    toNumber: call.number,
-    nodeId: deps.nodeId,
-    ...(call.trunkId === undefined ? {} : { trunkId: call.trunkId }),
-  });
+  const { calleeCdr, record } = await openRecords(deps, facts, call);
   const devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
   // The caller gave up while we looked the devices up: ring none of them.
   if (facts.cancelled.aborted) {
     if (!res.finalResponseSent) res.send(487);
-    await recordCdrState(deps.db, cdrId, nextState({ phase: 'setup' }, { type: 'cancel' }));
+    await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
     return;
   }
-  if (devices.length === 0) return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId }, refusal('offline'));
+  const refuse = async (why: Refusal) => {
+    await record({ phase: 'refused', refusal: why });
+    return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId: calleeCdr }, why);
+  };
+  if (devices.length === 0) return refuse(refusal('offline'));
 
+  // Each kind of device (browser, SIP phone) gets the offer it can take: as sent, or through the media server.
+  const paths = new Map<MediaKind, MediaPath>();
+  const unreachable: string[] = [];
+  for (const kind of new Set(devices.map((device) => mediaKindOfTransport(device.transport)))) {
+    const plan = await planMedia(deps.media, facts.sdp, kind);
+    if (plan.ok) paths.set(kind, plan.path);
+    else unreachable.push(plan.detail);
+  }
+  const reachable = devices.filter((device) => paths.has(mediaKindOfTransport(device.transport)));
+  const releaseAll = () => paths.forEach((path) => path.release());
+  if (reachable.length === 0) return refuse(refusal('media-unavailable', unreachable.join('; ')));
+  if (unreachable.length > 0) deps.logger.info({ skipped: devices.length - reachable.length, why: unreachable }, 'some devices cannot take this call\'s media');
+
+  try {
+    await connectDevices(deps, req, res, facts, call, reachable, paths, record);
+  } finally {
+    releaseAll();
+  }
+}
+
+async function connectDevices(
+  deps: CallDeps,
+  req: SrfRequest,
+  res: SrfResponse,
+  facts: InviteFacts,
+  call: Ringing,
+  devices: readonly Awaited<ReturnType<typeof liveRegistrations>>[number][],
+  paths: ReadonlyMap<MediaKind, MediaPath>,
+  record: (state: CallState, extra?: Parameters<typeof recordCdrState>[3]) => Promise<void>,
+): Promise<void> {
   let state: CallState = nextState({ phase: 'setup' }, { type: 'dial', target: `${devices.length} device(s)` });
-  const attempts: DialAttempt[] = devices.map((device) =>
-    dial(
+  const rings: Ring[] = devices.map((device) => {
+    const media = paths.get(mediaKindOfTransport(device.transport))!;
+    const attempt = dial(
       deps.srf,
       // Reach the device the way its REGISTER came in: NATs and WebSocket connections only work backwards.
-      { uri: device.contact, proxy: `sip:${device.source_address}:${device.source_port};transport=${device.transport}` },
-      facts.sdp,
-      (status, sdp) => {
-        if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp ? { body: sdp } : {});
+      {
+        uri: device.contact,
+        proxy: `sip:${device.source_address}:${device.source_port};transport=${device.transport}`,
+        headers: { From: fromHeader(call.callerNumber, deps.auth.realm) },
       },
-    ),
-  );
-  // Nothing is awaited between the check above and here, so no CANCEL falls in between.
+      media.calleeOffer,
+      (status, sdp) => {
+        if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
+      },
+    );
+    return { attempt, media };
+  });
+  // Nothing is awaited between the check in ringAccount and here, so no CANCEL falls in between.
   let cancelled = false;
   facts.cancelled.addEventListener('abort', () => {
     cancelled = true;
-    for (const attempt of attempts) attempt.cancel();
+    for (const ring of rings) ring.attempt.cancel();
   });
 
-  let winner: Dialog;
+  let winner: { dialog: Dialog; ring: Ring };
   try {
-    winner = await Promise.any(attempts.map((attempt) => attempt.answered));
+    winner = await Promise.any(rings.map((ring) => ring.attempt.answered.then((dialog) => ({ dialog, ring }))));
   } catch {
     state = cancelled ? nextState(state, { type: 'cancel' }) : nextState(state, { type: 'attempt-failed', status: 480, cause: 'no device answered', retry: false });
     if (!res.finalResponseSent) res.send(cancelled ? 487 : 480, { headers: cancelled ? {} : { 'X-Reason': 'no-answer' } });
-    await recordCdrState(deps.db, cdrId, state);
+    await record(state);
     return;
   }
   // First answer wins: cancel the others, and hang up any that answered in the same instant.
-  for (const attempt of attempts) {
+  for (const { attempt } of rings) {
     attempt.cancel();
-    void attempt.answered.then((dialog) => dialog !== winner && dialog.destroy(), (error: unknown) => void (error instanceof DialFailed));
+    void attempt.answered.then((dialog) => dialog !== winner.dialog && dialog.destroy(), (error: unknown) => void (error instanceof DialFailed));
   }
 
   let caller: Dialog;
   try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: winner.remote.sdp });
+    caller = await deps.srf.createUAS(req, res, { localSdp: await winner.ring.media.answerCaller(winner.dialog.remote.sdp) });
   } catch {
-    winner.destroy();
-    await recordCdrState(deps.db, cdrId, nextState(state, { type: 'cancel' }));
+    winner.dialog.destroy();
+    await record(nextState(state, { type: 'cancel' }));
     return;
   }
   state = nextState(state, { type: 'answer', at: new Date() });
-  await recordCdrState(deps.db, cdrId, state, { sip_status: 200 });
-  deps.metrics.callsAnswered.inc({ direction: call.direction });
-  const bridge = bridgeDialogs(caller, winner, {});
+  // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
+  const bridge = bridgeDialogs(caller, winner.dialog, {});
   deps.activeCalls.add(bridge);
+  await record(state, { sip_status: 200 });
+  deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
-  await recordCdrState(deps.db, cdrId, nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
+  await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
+}
+
+/** The number a carrier says is calling, in E.164 if it is one; null (anonymous) if not. */
+function callingNumber(user: string | undefined, defaultCountry: string | undefined): string | null {
+  if (user === undefined || user === '') return null;
+  const national = toE164(user, defaultCountry);
+  if (national.ok) return national.e164;
+  const international = toE164(`+${user}`);
+  return international.ok ? international.e164 : null;
 }
 
 /** A carrier's INVITE: the dialled number must be a DID we host. */
@@ -103,5 +181,12 @@ export async function inboundCall(deps: CallDeps, req: SrfRequest, res: SrfRespo
   if (!parsed.ok || did?.account_id == null) {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('unknown-did', `via trunk ${trunk.name}`));
   }
-  return ringAccount(deps, req, res, facts, { direction: 'inbound', callerAccountId: null, calleeAccountId: did.account_id, number: parsed.e164, trunkId: trunk.id });
+  return ringAccount(deps, req, res, facts, {
+    direction: 'inbound',
+    callerAccountId: null,
+    calleeAccountId: did.account_id,
+    number: parsed.e164,
+    callerNumber: callingNumber(facts.callingUser, deps.defaultCountry),
+    trunkId: trunk.id,
+  });
 }

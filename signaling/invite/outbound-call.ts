@@ -95,9 +95,11 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
 
   // A number we host rings its owner's devices: on-net, free.
   const hosted = await deps.db.selectFrom('dids').select('account_id').where('e164', '=', number).executeTakeFirst();
-  if (hosted?.account_id) return ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: hosted.account_id, number });
-
   const callerId = await callerIdOf(deps, accountId);
+  if (hosted?.account_id) {
+    return ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: hosted.account_id, number, callerNumber: callerId ?? null });
+  }
+
   const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: callerId ?? null, toNumber: number, nodeId: deps.nodeId });
   const refuse = (why: ReturnType<typeof refusal>) => refuseCall(deps, res, facts, { direction: 'outbound', accountId, cdrId }, why);
 

@@ -16,6 +16,7 @@ export function readInvite(req: SrfRequest): InviteFacts {
   return {
     callId: req.get('Call-ID'),
     dialled,
+    callingUser: Srf.parseUri(req.getParsedHeader('From').uri)?.user,
     sourceAddress: req.source_address,
     sourcePort: Number(req.source_port),
     proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,

@@ -5,9 +5,11 @@ import { balanceOf } from '../../core/billing/ledger.ts';
 import { callFixtures, UNIT } from '../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
+import { registerBrowserTab } from '../harness/browser-tab.ts';
 import { inboundFixtures, type Phone } from '../harness/inbound-calls.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
 import { receivedNoCall, runSipp, sippBinary } from '../harness/sipp.ts';
+import { WsSipClient } from '../harness/ws-sip-client.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 
@@ -52,13 +54,14 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
 
   it('forks a carrier call to every registration of the DID owner: the first answer wins, the other gets CANCEL', async () => {
     // device0 answers at once; device1 rings until it is cancelled.
-    const { owner, phones } = await numberWithPhones('olivia', '+14155550140', ['uas-answer.xml', 'uas-ring-expect-cancel.xml']);
+    // device0 also checks that the INVITE shows the carrier's calling number.
+    const { owner, phones } = await numberWithPhones('olivia', '+14155550140', ['uas-answer-expect-caller-id.xml', 'uas-ring-expect-cancel.xml']);
     const call = await carrierCall('uac-carrier-call-expect-200.xml', '+14155550140;1000');
     expect(call.code, call.log).toBe(0);
     await expectEachPassed(phones);
 
     const cdr = await finishedCallTo('+14155550140');
-    expect(cdr).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200, trunk_id: trunkId });
+    expect(cdr).toMatchObject({ direction: 'inbound', account_id: owner.accountId, from_number: '+14155550123', phase: 'ended', ended_by: 'caller', sip_status: 200, trunk_id: trunkId });
     expect(cdr.answered_at).not.toBeNull();
     expect(cdr.cost).toBeNull();
   });
@@ -113,16 +116,40 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
 
   it('connects a registered user to another account\'s number on-net, free of charge', async () => {
     const alice = await caller('sally', UNIT);
-    const { phones } = await numberWithPhones('tom', '+14155550145', ['uas-answer.xml']);
+    await did('+14155550149', alice.accountId);
+    const { owner, phones } = await numberWithPhones('tom', '+14155550145', ['uas-answer.xml']);
     const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [alice.fields('+14155550145', 1000)] });
     expect(call.code, call.log).toBe(0);
     await expectEachPassed(phones);
 
     const cdr = await finishedCallTo('+14155550145');
     expect(cdr).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: null });
+    // Each party has the call in its own records, showing the caller's number.
+    const records = await database.db.selectFrom('cdrs').select(['account_id', 'direction', 'from_number', 'phase']).where('sip_call_id', '=', cdr.sip_call_id).execute();
+    expect(records).toHaveLength(2);
+    expect(records).toEqual(
+      expect.arrayContaining([
+        { account_id: owner.accountId, direction: 'onnet', from_number: '+14155550149', phase: 'ended' },
+        { account_id: alice.accountId, direction: 'onnet', from_number: '+14155550149', phase: 'ended' },
+      ]),
+    );
     const balance = await balanceOf(database.db, alice.accountId);
     expect([balance.balance, balance.available]).toEqual([UNIT, UNIT]);
     const holds = await database.db.selectFrom('reservations').select('id').where('account_id', '=', alice.accountId).execute();
     expect(holds).toEqual([]);
+  });
+
+  it('uac-carrier-call-expect-488: an owner with only browser tabs cannot take a carrier\'s RTP without a media server', async () => {
+    const owner = await caller('wanda', 0);
+    await did('+14155550147', owner.accountId);
+    const client = await WsSipClient.connect(`ws://127.0.0.1:${stack.drachtio.wsPort}`);
+    try {
+      await registerBrowserTab(client, stack.config.sip!, owner.accountId);
+      const call = await carrierCall('uac-carrier-call-expect-488.xml', '+14155550147');
+      expect(call.code, call.log).toBe(0);
+      expect(await finishedCallTo('+14155550147')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'media-unavailable' });
+    } finally {
+      client.close();
+    }
   });
 });
