@@ -20,6 +20,10 @@ export interface Bridge {
   hangUp(cause: CallEnd['cause']): void;
 }
 
+function isConnected(dialog: Dialog): boolean {
+  return (dialog as Dialog & { connected?: boolean }).connected !== false;
+}
+
 function relayModify(from: Dialog, to: Dialog): void {
   from.on('modify', (req: SrfRequest, res: SrfResponse) => {
     to.modify(req.body).then(
@@ -55,6 +59,11 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   relayModify(callee, caller);
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
+
+  // A BYE read in the same chunk as the answer is handled before the caller of this function runs, so its
+  // 'destroy' was emitted with no listener; drachtio-srf's (untyped) `connected` flag still tells.
+  if (!isConnected(caller)) end('caller', 'normal', caller);
+  else if (!isConnected(callee)) end('callee', 'normal', callee);
 
   return { ended, hangUp: (cause) => end('system', cause) };
 }
