@@ -49,7 +49,9 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
     clearTimeout(timer);
     const at = new Date();
     // Both legs are torn down together: destroying one and then the other can leave the second hanging.
-    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy();
+    // With a callback, not the promise: a leg whose own BYE crossed ours is already gone, and drachtio's "no such
+    // dialog" must not become an unhandled rejection (it ends the process).
+    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy(undefined, () => undefined);
     finish({ by, at, cause });
   };
 
