@@ -20,6 +20,10 @@ export interface Bridge {
   hangUp(cause: CallEnd['cause']): void;
 }
 
+function isConnected(dialog: Dialog): boolean {
+  return (dialog as Dialog & { connected?: boolean }).connected !== false;
+}
+
 function relayModify(from: Dialog, to: Dialog): void {
   from.on('modify', (req: SrfRequest, res: SrfResponse) => {
     to.modify(req.body).then(
@@ -45,7 +49,9 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
     clearTimeout(timer);
     const at = new Date();
     // Both legs are torn down together: destroying one and then the other can leave the second hanging.
-    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy();
+    // With a callback, not the promise: a leg whose own BYE crossed ours is already gone, and drachtio's "no such
+    // dialog" must not become an unhandled rejection (it ends the process).
+    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy(undefined, () => undefined);
     finish({ by, at, cause });
   };
 
@@ -55,6 +61,11 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   relayModify(callee, caller);
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
+
+  // A BYE read in the same chunk as the answer is handled before the caller of this function runs, so its
+  // 'destroy' was emitted with no listener; drachtio-srf's (untyped) `connected` flag still tells.
+  if (!isConnected(caller)) end('caller', 'normal', caller);
+  else if (!isConnected(callee)) end('callee', 'normal', callee);
 
   return { ended, hangUp: (cause) => end('system', cause) };
 }
