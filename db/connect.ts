@@ -28,12 +28,22 @@ function parseInt8(text: string): number {
   return value;
 }
 
-function postgresDialect(url: string): Dialect {
+export interface ConnectOptions {
+  /**
+   * Told when the server drops an idle pooled connection (a restart, a failover, an administrator): the pool
+   * replaces it. Without a listener pg would raise it as an uncaught error and end the process.
+   */
+  readonly onConnectionLost?: (error: Error) => void;
+}
+
+function postgresDialect(url: string, options: ConnectOptions): Dialect {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, types, max: 10 }) });
+  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  pool.on('error', options.onConnectionLost ?? (() => undefined));
+  return new PostgresDialect({ pool });
 }
 
 function pgliteDialect(dataDir: string): Dialect {
@@ -47,8 +57,8 @@ function pgliteDialect(dataDir: string): Dialect {
  * await db.selectFrom('accounts').selectAll().execute();
  * await close();
  */
-export function connectDatabase(config: DatabaseConfig): DatabaseHandle {
-  const dialect = config.kind === 'postgres' ? postgresDialect(config.url) : pgliteDialect(config.dataDir);
+export function connectDatabase(config: DatabaseConfig, options: ConnectOptions = {}): DatabaseHandle {
+  const dialect = config.kind === 'postgres' ? postgresDialect(config.url, options) : pgliteDialect(config.dataDir);
   const db = new Kysely<Database>({ dialect });
   let closing: Promise<void> | undefined;
   return {

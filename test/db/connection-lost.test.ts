@@ -1,0 +1,33 @@
+// A Postgres server dropping idle pooled connections (restart, failover, pg_terminate_backend) must not end the
+// process: the loss is reported and the next query gets a fresh connection.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../../db/connect.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+
+describe.skipIf(preferredDialect() !== 'postgres')('a lost Postgres connection', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  const lost: Error[] = [];
+
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    handle = connectDatabase({ kind: 'postgres', url: database.url! }, { onConnectionLost: (error) => lost.push(error) });
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.close();
+  });
+
+  it('is reported, and the pool carries on with a new connection', async () => {
+    const first = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
+    const pid = first.rows[0]!.pid;
+    // Terminated from another connection while the pool's one sits idle.
+    await sql`select pg_terminate_backend(${pid})`.execute(database.db);
+    await vi.waitFor(() => expect(lost).toHaveLength(1));
+    expect((lost[0] as Error & { code?: string }).code).toBe('57P01');
+
+    const next = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
+    expect(next.rows[0]!.pid).not.toBe(pid);
+  });
+});
