@@ -92,7 +92,7 @@ export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     {
       schema: {
         tags: ['privacy'],
-        description: 'One table of your data as CSV, e.g. `calls` for your call history (see `contents` in the JSON export).',
+        description: 'One table of your data as CSV, e.g. `cdrs` for your call records (see `contents` in the JSON export).',
         params: Type.Object({ table: Type.String({ pattern: '^[a-z_]{1,63}$' }) }),
         response: { 200: Type.String({ description: 'text/csv' }), ...problems(400, 401, 404) },
       },
