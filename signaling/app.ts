@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
+import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -109,8 +110,15 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
 
+  // The heartbeat also carries suspensions (set by pattern detection or by an operator on any node) to the calls
+  // this process bridges: a suspended account's outbound calls end within one interval.
   const heartbeat = setInterval(() => {
-    markCallsAlive(deps.db, deps.calls.nodeId, new Date()).catch((error: unknown) => logger.warn({ err: error }, 'call heartbeat failed'));
+    void (async () => {
+      await markCallsAlive(deps.db, deps.calls.nodeId, new Date());
+      const suspended = await suspendedAmong(deps.db, calls.activeCalls.payingAccounts());
+      const ended = calls.activeCalls.hangUpPaidBy(suspended, 'suspended');
+      if (ended > 0) logger.warn({ calls: ended }, 'hung up the calls of suspended accounts');
+    })().catch((error: unknown) => logger.warn({ err: error }, 'call heartbeat failed'));
   }, deps.calls.heartbeatMs);
   heartbeat.unref();
 

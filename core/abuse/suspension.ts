@@ -23,6 +23,18 @@ export async function lastLiftedAt(db: Kysely<Database>, accountId: string): Pro
   return row?.lifted_at ?? null;
 }
 
+/** Which of these accounts have outbound calling suspended now. */
+export async function suspendedAmong(db: Kysely<Database>, accountIds: ReadonlySet<string>): Promise<Set<string>> {
+  if (accountIds.size === 0) return new Set();
+  const rows = await db
+    .selectFrom('account_call_limits')
+    .select('account_id')
+    .where('account_id', 'in', [...accountIds])
+    .where('suspended_at', 'is not', null)
+    .execute();
+  return new Set(rows.map((row) => row.account_id));
+}
+
 export interface SuspendRequest {
   readonly accountId: string;
   readonly reason: string;

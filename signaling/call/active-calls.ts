@@ -1,17 +1,19 @@
 /**
- * The calls this process is bridging. On shutdown each is hung up from our side (BYE both legs, cause `shutdown`)
- * so it is billed for the time used and closed now, rather than left open for the next start to guess at.
+ * The calls this process is bridging, with the account paying for each outbound one. On shutdown each is hung up
+ * from our side (BYE both legs, cause `shutdown`) so it is billed for the time used and closed now, rather than
+ * left open for the next start to guess at; an account whose outbound calling is suspended loses its calls too.
  */
 import type { Bridge } from './bridge.ts';
 
 export class ActiveCalls {
-  readonly #bridges = new Set<Bridge>();
+  /** Each bridge, with the account it bills (outbound calls only). */
+  readonly #bridges = new Map<Bridge, string | null>();
   #closing = false;
 
   /** Tracks a bridged call until it ends; one bridged after shutdown began is hung up at once. */
-  add(bridge: Bridge): void {
+  add(bridge: Bridge, payingAccountId: string | null = null): void {
     if (this.#closing) return bridge.hangUp('shutdown');
-    this.#bridges.add(bridge);
+    this.#bridges.set(bridge, payingAccountId);
     void bridge.ended.then(() => this.#bridges.delete(bridge));
   }
 
@@ -19,9 +21,26 @@ export class ActiveCalls {
     return this.#bridges.size;
   }
 
+  /** The accounts paying for the outbound calls up now. */
+  payingAccounts(): Set<string> {
+    return new Set([...this.#bridges.values()].filter((account): account is string => account !== null));
+  }
+
+  /** Hangs up the outbound calls these accounts pay for; returns how many. */
+  hangUpPaidBy(accounts: ReadonlySet<string>, cause: 'suspended'): number {
+    let count = 0;
+    for (const [bridge, account] of this.#bridges) {
+      if (account !== null && accounts.has(account)) {
+        bridge.hangUp(cause);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
   /** Hangs up every call, and any bridged from now on. */
   hangUpAll(): void {
     this.#closing = true;
-    for (const bridge of this.#bridges) bridge.hangUp('shutdown');
+    for (const bridge of this.#bridges.keys()) bridge.hangUp('shutdown');
   }
 }

@@ -10,7 +10,7 @@ import type { SrfRequest, SrfResponse } from '../srf.ts';
 export interface CallEnd {
   readonly by: Party;
   readonly at: Date;
-  readonly cause: 'normal' | 'max-duration' | 'shutdown';
+  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended';
 }
 
 export interface Bridge {

@@ -174,7 +174,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   state = nextState(state, { type: 'answer', at: new Date() });
   // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
-  deps.activeCalls.add(bridge);
+  deps.activeCalls.add(bridge, accountId);
   await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
   const end = await bridge.ended;

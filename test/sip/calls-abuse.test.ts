@@ -3,15 +3,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blockPrefix } from '../../core/abuse/blocked-prefixes.ts';
 import { NO_OVERRIDES, setLimitOverrides } from '../../core/abuse/call-limits.ts';
-import { liftSuspension } from '../../core/abuse/suspension.ts';
+import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { createAccount } from '../harness/billing.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
+import { callFixtures, onceClosed, UNIT } from '../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 const REFUSED = 'uac-call-refused-expect-403.xml';
@@ -38,6 +38,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
       ABUSE_SPIKE_FACTOR: '10',
       ABUSE_SPIKE_MIN_SPEND: '3',
       ABUSE_ALERT_EMAIL: 'fraud-desk@dialo.test',
+      CALL_HEARTBEAT_SECONDS: '1',
       ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}),
     });
     const { db } = database;
@@ -170,5 +171,22 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
       { timeout: 5000 },
     );
     await expectRefused(quinn, '+18762345678', 'account-suspended');
+  });
+
+  it('an operator suspending an account ends its outbound call in progress, billed for the time used', async () => {
+    const vera = await caller('vera', 10 * UNIT);
+    const peer = await carrier('carrier-a', 'uas-answer.xml');
+    // This caller stays on the line until our side sends BYE (UK: 6.00 a minute by the second).
+    const call = await startSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: stack.target, fields: [vera.fields('+442081234567')], timeoutSeconds: 30 });
+    await vi.waitFor(async () => expect(await lastCdr(vera.accountId)).toMatchObject({ phase: 'answered', refusal_reason: null }), { timeout: 10_000, interval: 100 });
+
+    await suspendOutbound(database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator });
+
+    expect((await call.done).code).toBe(0);
+    expect((await peer.done).code).toBe(0);
+    const cdr = await onceClosed(() => lastCdr(vera.accountId));
+    expect(cdr).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'suspended' });
+    expect(cdr.cost).toBe(cdr.billable_seconds! * (UNIT / 10));
+    expect(await balanceOf(database.db, vera.accountId)).toEqual({ balance: 10 * UNIT - cdr.cost!, reserved: 0, available: 10 * UNIT - cdr.cost! });
   });
 });
