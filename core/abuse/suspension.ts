@@ -1,7 +1,8 @@
 /**
- * Outbound suspension: while set, the account's outbound calls are refused (403 account-suspended); on-net
- * calls and incoming calls still ring. Set by pattern detection (abuse-patterns.ts) or by an operator, lifted
- * by an operator; each change is audited, and an automatic one mails the operator in the same transaction.
+ * Outbound suspension: while set, the account's outbound calls are refused (403 account-suspended) and those
+ * already up are ended by the signaling heartbeat; on-net and incoming calls still ring. Set by pattern detection
+ * (abuse-patterns.ts) or by an operator, lifted by an operator; each change is audited, and an automatic one mails
+ * the operator in the same transaction.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
