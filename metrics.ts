@@ -2,7 +2,7 @@
  * Prometheus metrics (prom-client): one registry per process, created in main.ts and passed to each role,
  * exposed by the api at GET /metrics. Labels carry reasons and statuses, never numbers or account ids.
  */
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -12,6 +12,10 @@ export interface Metrics {
   readonly callRefusals: Counter<'reason'>;
   /** Calls answered, by direction. */
   readonly callsAnswered: Counter<'direction'>;
+  /** Answered calls that ended, by cause (normal, max-duration, shutdown, suspended). */
+  readonly callsEnded: Counter<'cause'>;
+  /** Calls bridged by this process now. */
+  readonly callsActive: Gauge;
   /** Accounts whose outbound calling pattern detection suspended, by pattern (core/abuse/abuse-patterns.ts). */
   readonly abuseSuspensions: Counter<'reason'>;
 }
@@ -29,6 +33,8 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     }),
     callRefusals: new Counter({ name: 'dialo_call_refusals_total', help: 'Calls refused, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     callsAnswered: new Counter({ name: 'dialo_calls_answered_total', help: 'Calls answered, by direction', labelNames: ['direction'] as const, registers: [registry] }),
+    callsEnded: new Counter({ name: 'dialo_calls_ended_total', help: 'Answered calls ended, by cause', labelNames: ['cause'] as const, registers: [registry] }),
+    callsActive: new Gauge({ name: 'dialo_calls_active', help: 'Calls bridged by this process now', registers: [registry] }),
     abuseSuspensions: new Counter({ name: 'dialo_abuse_suspensions_total', help: 'Outbound calling suspended by pattern detection, by pattern', labelNames: ['reason'] as const, registers: [registry] }),
   };
 }

@@ -92,7 +92,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       setupGraceSeconds: deps.billing.reservationGraceSeconds,
     },
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
-    activeCalls: new ActiveCalls(),
+    activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
   };
   // Close what a previous process of this node left open before taking new calls.

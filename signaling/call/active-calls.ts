@@ -10,11 +10,18 @@ export class ActiveCalls {
   readonly #bridges = new Map<Bridge, string | null>();
   #closing = false;
 
+  /** @param onChange told the number of calls up after each change (the `dialo_calls_active` gauge). */
+  constructor(private readonly onChange: (size: number) => void = () => undefined) {}
+
   /** Tracks a bridged call until it ends; one bridged after shutdown began is hung up at once. */
   add(bridge: Bridge, payingAccountId: string | null = null): void {
     if (this.#closing) return bridge.hangUp('shutdown');
     this.#bridges.set(bridge, payingAccountId);
-    void bridge.ended.then(() => this.#bridges.delete(bridge));
+    this.onChange(this.#bridges.size);
+    void bridge.ended.then(() => {
+      this.#bridges.delete(bridge);
+      this.onChange(this.#bridges.size);
+    });
   }
 
   get size(): number {

@@ -162,6 +162,7 @@ async function connectDevices(
   await record(state, { sip_status: 200 });
   deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
+  deps.metrics.callsEnded.inc({ cause: end.cause });
   await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
 }
 

@@ -179,6 +179,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
+  deps.metrics.callsEnded.inc({ cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);
   const cost = await settle(deps.db, held.reservationId, seconds);
   await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost });

@@ -32,6 +32,7 @@ describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)
     const call = await startSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: stack.target, fields: [kim.fields('+442079460958')], timeoutSeconds: 20 });
     await vi.waitFor(async () => expect((await lastCdr(kim.accountId)).phase).toBe('answered'), { timeout: 10_000, interval: 100 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_calls_active')).toMatch(/^dialo_calls_active 1$/m);
 
     await stack.signaling.stop();
 
@@ -39,6 +40,8 @@ describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)
     expect(callerRun.code, callerRun.log).toBe(0);
     expect(carrierRun.code, carrierRun.log).toBe(0);
     const cdr = await finishedCdr(kim.accountId);
+    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_calls_active')).toMatch(/^dialo_calls_active 0$/m);
+    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_calls_ended_total')).toContain('dialo_calls_ended_total{cause="shutdown"} 1');
     expect(cdr).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'shutdown' });
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(2);
     expect(cdr.cost).toBe(cdr.billable_seconds! * 10_000); // 0.60 a minute = 0.01 a second
