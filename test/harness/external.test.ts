@@ -21,11 +21,12 @@ describe('external server harness', () => {
       ['-e', `require('node:net').createServer(s => s.end('hi')).listen(${port}, '127.0.0.1')`],
       { readyPort: port },
     );
-    const reply = await new Promise<string>((resolve) => {
+    const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1');
       let data = '';
       socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
       socket.on('end', () => resolve(data));
+      socket.on('error', reject);
     });
     expect(reply).toBe('hi');
     await server.stop();

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -56,17 +57,44 @@ export async function locate(spec: ExternalSpec): Promise<Provision> {
   return { via: 'missing', reason: `${spec.name} not available: no \`${spec.binary}\` on PATH${engineNote}` };
 }
 
-/** A port free on loopback right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for the servers and peers suites start. Each test worker draws from its own block below the kernel's
+ * ephemeral range (32768+): two workers asking the OS for "any free port" at once could be handed the same one
+ * after the first let it go, and a client socket could take it before the server binds.
+ */
+const PORT_BASE = 20_000;
+const PORT_BLOCK = 2_500;
+const PORT_BLOCKS = 4;
+const portBlock = Number(process.env.VITEST_POOL_ID ?? process.pid) % PORT_BLOCKS;
+let portCursor = Math.floor(Math.random() * PORT_BLOCK);
+
+async function tcpFree(port: number, address: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, address, () => server.close(() => resolve(true)));
   });
 }
+
+async function udpFree(port: number, address: string): Promise<boolean> {
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => resolve(false));
+    socket.bind(port, address, () => socket.close(() => resolve(true)));
+  });
+}
+
+/** A port free on `address` for both TCP and UDP (a SIP server takes both), from this worker's block. */
+export async function freePort(address = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = PORT_BASE + portBlock * PORT_BLOCK + (portCursor++ % PORT_BLOCK);
+    if ((await tcpFree(port, address)) && (await udpFree(port, address))) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE + portBlock * PORT_BLOCK}-${PORT_BASE + (portBlock + 1) * PORT_BLOCK - 1}`);
+}
+
+/** A port free on `address` for a SIP peer that listens on UDP only (sipp -t u1). */
+export const freeUdpPort = freePort;
 
 export async function waitForTcp(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -120,15 +148,3 @@ export async function spawnServer(
   };
 }
 
-/** A UDP port free on loopback right now (for a SIP peer that listens on UDP only, like sipp -t u1). */
-export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
-  const { createSocket } = await import('node:dgram');
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, address, () => resolve());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
