@@ -130,11 +130,13 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
     deps.logger.info({ err: (error as Error).message }, 'caller gone before answer completed');
     return;
   }
+  // Bridged before anything is awaited: a BYE that follows the ACK at once would otherwise reach a dialog with no
+  // 'destroy' listener yet, be lost, and leave the callee leg and the hold up.
+  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   state = nextState(state, { type: 'answer', at: new Date() });
   await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
 
-  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);

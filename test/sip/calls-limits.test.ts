@@ -68,6 +68,38 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
   });
 });
 
+describe.skipIf(missing)('a caller hanging up at once, over real drachtio-server', () => {
+  let database: TestDatabase;
+  let stack: SignalingStack;
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    // Holds of one minute (0.60), so five calls fit in the credit even if one leaked its hold.
+    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', BILLING_MAX_CALL_SECONDS: '60', ...debugLog });
+    await usRate(database.db);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await database?.close();
+  });
+
+  const { caller, carrier, finishedCdr } = callFixtures(() => database);
+
+  // The BYE follows the ACK within a millisecond: it reaches the app while the answer is being recorded.
+  it('uac-call-expect-200 with no talk time: the BYE right after the ACK ends both legs and settles', async () => {
+    const quick = await caller('quinn', 10 * UNIT);
+    const peer = await carrier('carrier-a', 'uas-answer.xml', { calls: 5 });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: Array.from({ length: 5 }, () => quick.fields('+14155550120', 0)), calls: 5, extraArgs: ['-r', '1'] });
+    expect(call.code, call.log).toBe(0);
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    await finishedCdr(quick.accountId);
+    const cdrs = await database.db.selectFrom('cdrs').selectAll().where('account_id', '=', quick.accountId).execute();
+    expect(cdrs.map((cdr) => [cdr.phase, cdr.ended_by, cdr.cost])).toEqual(Array.from({ length: 5 }, () => ['ended', 'caller', 0.6 * UNIT]));
+    expect(await balanceOf(database.db, quick.accountId)).toEqual({ balance: 7 * UNIT, reserved: 0, available: 7 * UNIT });
+  });
+});
+
 describeEachDialect('20 calls at once against credit for 2, over real drachtio-server', (database) => {
   let stack: SignalingStack | undefined;
 
