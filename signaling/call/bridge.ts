@@ -5,7 +5,7 @@
  */
 import type { Party } from '../../core/calls/call-state.ts';
 import type { Dialog } from './dial.ts';
-import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { dialogEnded, type SrfRequest, type SrfResponse } from '../srf.ts';
 
 export interface CallEnd {
   readonly by: Party;
@@ -18,10 +18,6 @@ export interface Bridge {
   readonly ended: Promise<CallEnd>;
   /** Ends the call from our side (BYE to both legs). */
   hangUp(cause: CallEnd['cause']): void;
-}
-
-function isConnected(dialog: Dialog): boolean {
-  return (dialog as Dialog & { connected?: boolean }).connected !== false;
 }
 
 function relayModify(from: Dialog, to: Dialog): void {
@@ -49,9 +45,9 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
     clearTimeout(timer);
     const at = new Date();
     // Both legs are torn down together: destroying one and then the other can leave the second hanging.
-    // With a callback, not the promise: a leg whose own BYE crossed ours is already gone, and drachtio's "no such
-    // dialog" must not become an unhandled rejection (it ends the process).
-    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy(undefined, () => undefined);
+    // A leg that already ended gets no BYE. With a callback, not the promise: a leg whose own BYE crosses ours is
+    // gone by the time drachtio answers "no such dialog", which must not become an unhandled rejection.
+    for (const dialog of [caller, callee]) if (dialog !== except && !dialogEnded(dialog)) dialog.destroy(undefined, () => undefined);
     finish({ by, at, cause });
   };
 
@@ -61,11 +57,10 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   relayModify(callee, caller);
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
-
-  // A BYE read in the same chunk as the answer is handled before the caller of this function runs, so its
-  // 'destroy' was emitted with no listener; drachtio-srf's (untyped) `connected` flag still tells.
-  if (!isConnected(caller)) end('caller', 'normal', caller);
-  else if (!isConnected(callee)) end('callee', 'normal', callee);
+  // A leg whose BYE was handled before these listeners existed (it can come in the same read as the ACK that
+  // completed the answer) emitted 'destroy' to nobody: end the call now rather than never.
+  if (dialogEnded(caller)) end('caller', 'normal', caller);
+  else if (dialogEnded(callee)) end('callee', 'normal', callee);
 
   return { ended, hangUp: (cause) => end('system', cause) };
 }

@@ -172,7 +172,8 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
     return;
   }
   state = nextState(state, { type: 'answer', at: new Date() });
-  // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
+  // Bridged before anything is awaited: a BYE that follows the ACK at once would otherwise reach a dialog with no
+  // 'destroy' listener yet, be lost, and leave the callee leg and the hold up.
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   deps.activeCalls.add(bridge, accountId);
   await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });

@@ -9,13 +9,18 @@ import { createAccount, credit } from './billing.ts';
 import { freeUdpPort } from './external.ts';
 import { startSipp, type SippRun } from './sipp.ts';
 
-/** Abuse limits opened wide, for suites about something else that place many calls from new accounts quickly. */
+/**
+ * Abuse limits opened wide and pattern detection off, for suites and benches about something else that place many
+ * calls from new accounts quickly (the rules still run, so their cost is measured).
+ */
 export const OPEN_ABUSE_LIMITS = {
   ABUSE_CALLS_PER_MINUTE: '10000',
   ABUSE_DAILY_SPEND_CAP: '1000000',
   ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1000',
   ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE: '10000',
   ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '1000000',
+  ABUSE_BURST_DESTINATIONS: '0',
+  ABUSE_SPIKE_FACTOR: '0',
 } as const;
 
 /** Micro-units per currency unit (core/money.ts). */

@@ -21,24 +21,41 @@ async function usRate(db: Kysely<Database>): Promise<void> {
   await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
 }
 
-describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-server", () => {
-  let database: TestDatabase;
-  let stack: SignalingStack;
-
+/** A signaling stack on a fresh database (the preferred dialect) for one describe block, with the US rate. */
+function useStack(env: Record<string, string>): { database: () => TestDatabase; stack: () => SignalingStack } {
+  let database: TestDatabase | undefined;
+  let stack: SignalingStack | undefined;
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
-    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', TRUNK_TIMEOUT_SECONDS: '3', ...debugLog });
+    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', ...env, ...debugLog });
     await usRate(database.db);
   });
   afterAll(async () => {
     await stack?.stop();
     await database?.close();
   });
+  return { database: () => database!, stack: () => stack! };
+}
+
+/** The account's call records once none is open any more (an answered call settles after its last BYE). */
+function closedCdrs(db: Kysely<Database>, accountId: string) {
+  return vi.waitFor(
+    async () => {
+      const rows = await db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at').execute();
+      if (rows.some((cdr) => cdr.ended_at === null)) throw new Error('calls not closed yet');
+      return rows;
+    },
+    { timeout: 5000 },
+  );
+}
+
+describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-server", () => {
+  const { database, stack } = useStack({ TRUNK_TIMEOUT_SECONDS: '3' });
   afterEach(async () => {
-    await database.db.deleteFrom('trunks').execute();
+    await database().db.deleteFrom('trunks').execute();
   });
 
-  const { caller, carrier, finishedCdr } = callFixtures(() => database);
+  const { caller, carrier, finishedCdr } = callFixtures(database);
   const trunkCredentials = { username: 'trunkuser', password: 'trunkpass' };
 
   it.each([
@@ -47,9 +64,9 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
   ])('%s: the re-INVITE answers with the trunk credentials, the call is billed', async (scenario, header, name) => {
     const who = await caller(name, 10 * UNIT);
     const peer = await carrier(`carrier-${name}`, scenario, { auth: trunkCredentials });
-    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [who.fields('+14155550102', 500)] });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack().target, fields: [who.fields('+14155550102', 500)] });
     const carrierRun = await peer.done;
-    expect(carrierRun.code, `${carrierRun.log}\n--- drachtio ---\n${stack.drachtio.output().slice(-3000)}`).toBe(0);
+    expect(carrierRun.code, `${carrierRun.log}\n--- drachtio ---\n${stack().drachtio.output().slice(-3000)}`).toBe(0);
     expect(call.code, call.log).toBe(0);
 
     // RFC 3261 §22.2: the retried INVITE is a new transaction on the same Call-ID with CSeq one higher.
@@ -65,6 +82,25 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
     expect(digestResponseMatches(credentials, 'INVITE', ha1('MD5', 'trunkuser', 'carrier.test', 'wrong'))).toBe(false);
 
     expect(await finishedCdr(who.accountId)).toMatchObject({ phase: 'ended', sip_status: 200, trunk_id: peer.trunkId, cost: 0.6 * UNIT });
+  });
+});
+
+describe.skipIf(missing)('a caller hanging up at once, over real drachtio-server', () => {
+  // Holds of one minute (0.60), so five calls fit in the credit even if one leaked its hold.
+  const { database, stack } = useStack({ BILLING_MAX_CALL_SECONDS: '60' });
+  const { caller, carrier } = callFixtures(database);
+
+  // The BYE follows the ACK within a millisecond: it reaches the app while the answer is being recorded.
+  it('uac-call-expect-200 with no talk time: the BYE right after the ACK ends both legs and settles', async () => {
+    const quick = await caller('quinn', 10 * UNIT);
+    const peer = await carrier('carrier-a', 'uas-answer.xml', { calls: 5 });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack().target, fields: Array.from({ length: 5 }, () => quick.fields('+14155550120', 0)), calls: 5, extraArgs: ['-r', '1'] });
+    expect(call.code, call.log).toBe(0);
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    const cdrs = await closedCdrs(database().db, quick.accountId);
+    expect(cdrs.map((cdr) => [cdr.phase, cdr.ended_by, cdr.cost])).toEqual(Array.from({ length: 5 }, () => ['ended', 'caller', 0.6 * UNIT]));
+    expect(await balanceOf(database().db, quick.accountId)).toEqual({ balance: 7 * UNIT, reserved: 0, available: 7 * UNIT });
   });
 });
 
@@ -108,15 +144,7 @@ describeEachDialect('20 calls at once against credit for 2, over real drachtio-s
     expect(calls.trace.match(/outcome: answered/g)).toHaveLength(2);
     expect(calls.trace.match(/outcome: refused no-credit/g)).toHaveLength(18);
 
-    // The answered calls settle after their last BYE is answered.
-    const cdrs = await vi.waitFor(
-      async () => {
-        const rows = await db.selectFrom('cdrs').selectAll().where('account_id', '=', zoe.accountId).execute();
-        if (rows.some((cdr) => cdr.ended_at === null)) throw new Error('calls not closed yet');
-        return rows;
-      },
-      { timeout: 5000 },
-    );
+    const cdrs = await closedCdrs(db, zoe.accountId);
     expect(cdrs).toHaveLength(20);
     const answered = cdrs.filter((cdr) => cdr.answered_at !== null);
     expect(answered).toHaveLength(2);
