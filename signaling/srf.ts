@@ -22,6 +22,11 @@ export interface SrfConnection {
   close(): Promise<void>;
 }
 
+/** Whether a dialog has ended (a BYE came or was sent): drachtio-srf keeps this in an untyped `connected` flag. */
+export function dialogEnded(dialog: Srf.Dialog): boolean {
+  return (dialog as Srf.Dialog & { connected?: boolean }).connected === false;
+}
+
 export function sendReply(res: SrfResponse, reply: SipReply): void {
   if (reply.reason === undefined) res.send(reply.status, { headers: reply.headers });
   else res.send(reply.status, reply.reason, { headers: reply.headers });

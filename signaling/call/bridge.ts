@@ -5,7 +5,7 @@
  */
 import type { Party } from '../../core/calls/call-state.ts';
 import type { Dialog } from './dial.ts';
-import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { dialogEnded, type SrfRequest, type SrfResponse } from '../srf.ts';
 
 export interface CallEnd {
   readonly by: Party;
@@ -45,7 +45,8 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
     clearTimeout(timer);
     const at = new Date();
     // Both legs are torn down together: destroying one and then the other can leave the second hanging.
-    for (const dialog of [caller, callee]) if (dialog !== except) dialog.destroy();
+    // A leg that already ended gets no BYE (drachtio would answer "unable to find dialog").
+    for (const dialog of [caller, callee]) if (dialog !== except && !dialogEnded(dialog)) dialog.destroy();
     finish({ by, at, cause });
   };
 
@@ -55,6 +56,10 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   relayModify(callee, caller);
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
+  // A leg whose BYE was handled before these listeners existed (it can come in the same read as the ACK that
+  // completed the answer) emitted 'destroy' to nobody: end the call now rather than never.
+  if (dialogEnded(caller)) end('caller', 'normal', caller);
+  else if (dialogEnded(callee)) end('callee', 'normal', callee);
 
   return { ended, hangUp: (cause) => end('system', cause) };
 }
