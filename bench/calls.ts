@@ -9,7 +9,10 @@
  * Response times: "challenge" = first INVITE to the 407; "invite" = authenticated INVITE to its 200 (baseline:
  * INVITE to 200).
  *
- *   npx tsx bench/calls.ts [--seconds 10] [--rates 25,50,100,200,400] [--users 500]
+ * The app's pool is instrumented (bench/sip-load.ts): statements per call, their latency, and how many queries
+ * waited for one of the pool's connections (the same size as the app's, 10, unless --pool says otherwise).
+ *
+ *   npx tsx bench/calls.ts [--seconds 10] [--rates 25,50,100,200,400] [--users 500] [--pool 10]
  * Needs `drachtio` and `sipp` on PATH and a Postgres server (TEST_POSTGRES_URL).
  */
 import { parseArgs } from 'node:util';
@@ -20,10 +23,10 @@ import { freshDatabase } from '../test/harness/databases.ts';
 import { freeUdpPort } from '../test/harness/external.ts';
 import { startSignalingStack } from '../test/harness/signaling.ts';
 import { runSipp, startSipp, type SippRun } from '../test/harness/sipp.ts';
-import { createSipUsers, load, loadArgs, quantile, responseTimes, statCounter } from './sip-load.ts';
+import { createSipUsers, instrumentedPostgres, load, loadArgs, quantile, responseTimes, statCounter } from './sip-load.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '25,50,100,200,400' }, users: { type: 'string', default: '500' } },
+  options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '25,50,100,200,400' }, users: { type: 'string', default: '500' }, pool: { type: 'string', default: '10' } },
 });
 const seconds = Number(values.seconds);
 const rates = values.rates.split(',').map(Number);
@@ -31,8 +34,9 @@ const users = Number(values.users);
 const REALM = 'bench';
 
 const database = await freshDatabase('postgres');
-const { db } = database;
-const stack = await startSignalingStack(database, {
+const instrumented = instrumentedPostgres(database.url!, Number(values.pool));
+const { db } = instrumented;
+const stack = await startSignalingStack({ ...database, db }, {
   SIP_REALM: REALM,
   SIP_AUTH_MAX_FAILURES: '1000000',
   LOG_LEVEL: 'warn',
@@ -96,6 +100,7 @@ for (const rate of rates) {
   const cdrsBefore = await db.selectFrom('cdrs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const through = await measure(rate, async (port) => {
     await db.updateTable('trunks').set({ outbound_uri: `sip:127.0.0.1:${port}` }).where('id', '=', trunk.id).execute();
+    instrumented.take();
     const run = await startSipp({
       scenario: 'uac-call-registered-expect-200.xml',
       target: stack.target,
@@ -107,30 +112,39 @@ for (const rate of rates) {
     });
     return run.done;
   });
-  // Every call the app answered must be recorded, ended and settled.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const pool = instrumented.take();
+  // Every call the app answered must be recorded, ended and settled: wait (up to 60 s) until no hold is left.
+  const settling = performance.now();
+  let active: number;
+  for (;;) {
+    const row = await db.selectFrom('reservations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
+    active = Number(row.n);
+    if (active === 0 || performance.now() - settling > 60_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const settleLag = ((performance.now() - settling) / 1000).toFixed(1);
   const cdrs = await db
     .selectFrom('cdrs')
     .select(['phase', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('phase')
     .execute();
-  const ended = Number(cdrs.find((row) => row.phase === 'ended')?.n ?? 0);
-  const active = await db.selectFrom('reservations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
   const total = cdrs.reduce((sum, row) => sum + Number(row.n), 0) - Number(cdrsBefore.n);
   const row =
     `| ${rate} | ${through.perSecond} | ${through.failed} | ${ms(quantile(through.invite, 0.5))} | ${ms(quantile(through.invite, 0.99))} ` +
     `| ${ms(quantile(through.challenge, 0.5))} | ${direct.perSecond} | ${direct.failed} | ${ms(quantile(direct.invite, 0.5))} | ${ms(quantile(direct.invite, 0.99))} ` +
     `| ${ms(quantile(through.invite, 0.5) - quantile(direct.invite, 0.5))} | ${ms(quantile(through.invite, 0.99) - quantile(direct.invite, 0.99))} ` +
-    `| ${total} | ${Number(active.n)} | ${loadBefore} / ${load()} |`;
+    `| ${total} | ${active} (${settleLag} s) | ${(pool.statements / calls).toFixed(1)} | ${ms(pool.statementP50)} / ${ms(pool.statementP99)} ` +
+    `| ${pool.waitingMean.toFixed(1)} / ${pool.waitingMax} | ${loadBefore} / ${load()} |`;
   rows.push(row);
-  console.log(row, JSON.stringify(Object.fromEntries(cdrs.map((r) => [r.phase, Number(r.n)]))), `ended so far ${ended}`);
+  console.log(row, JSON.stringify(Object.fromEntries(cdrs.map((r) => [r.phase, Number(r.n)]))));
   if (through.failed > through.ok * 0.01) break;
 }
 
-console.log('\n| offered/s | app ok/s | failed | INVITE→200 p50 ms | p99 ms | INVITE→407 p50 ms | direct ok/s | failed | direct p50 ms | p99 ms | added p50 ms | added p99 ms | CDRs | holds left | load 1m before / after |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| offered/s | app ok/s | failed | INVITE→200 p50 ms | p99 ms | INVITE→407 p50 ms | direct ok/s | failed | direct p50 ms | p99 ms | added p50 ms | added p99 ms | CDRs | holds left (wait) | statements/call | statement p50 / p99 ms | pool waiting mean / max | load 1m before / after |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
 await stack.stop();
+await instrumented.close();
 await database.close();
 process.exit(0);

@@ -3,7 +3,8 @@
  * statistics (`-trace_stat`) and response times (`-trace_rtt`) out of a run.
  */
 import { loadavg } from 'node:os';
-import type { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { ha1 } from '../core/accounts/sip-credentials.ts';
 import type { Database } from '../db/schema.ts';
 import type { SippRun } from '../test/harness/sipp.ts';
@@ -55,4 +56,38 @@ export function quantile(sorted: readonly number[], q: number): number {
 /** The 1-minute load average, for the results table. */
 export function load(): string {
   return loadavg()[0]!.toFixed(1);
+}
+
+/**
+ * The app's database for a benchmark, instrumented: a Postgres pool of `max` connections whose waiting queue is
+ * sampled every 5 ms, and every statement counted with its duration (from sending it to its result, excluding the
+ * wait for a connection).
+ */
+export function instrumentedPostgres(url: string, max: number) {
+  const pool = new pg.Pool({ connectionString: url, max, types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser } });
+  let statements: number[] = [];
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.queryDurationMillis) });
+  let waiting: number[] = [];
+  const sampler = setInterval(() => waiting.push(pool.waitingCount), 5);
+  return {
+    db,
+    /** Statements run, their p50/p99 ms, and the mean/max of requests waiting for a connection, since the last call. */
+    take(): { statements: number; statementP50: number; statementP99: number; waitingMean: number; waitingMax: number } {
+      const sorted = statements.sort((a, b) => a - b);
+      const result = {
+        statements: sorted.length,
+        statementP50: quantile(sorted, 0.5),
+        statementP99: quantile(sorted, 0.99),
+        waitingMean: waiting.reduce((sum, n) => sum + n, 0) / Math.max(1, waiting.length),
+        waitingMax: Math.max(0, ...waiting),
+      };
+      statements = [];
+      waiting = [];
+      return result;
+    },
+    async close(): Promise<void> {
+      clearInterval(sampler);
+      await db.destroy();
+    },
+  };
 }
