@@ -18,6 +18,7 @@ import * as calls from './0021-calls.ts';
 import * as abuse from './0022-abuse.ts';
 import * as cdrTimeIndex from './0025-cdr-time-index.ts';
 import * as cdrAlive from './0026-cdr-alive.ts';
+import * as registrationSourceIndex from './0027-registration-source-index.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0022-abuse': abuse,
   '0025-cdr-time-index': cdrTimeIndex,
   '0026-cdr-alive': cdrAlive,
+  '0027-registration-source-index': registrationSourceIndex,
 };
