@@ -21,35 +21,41 @@ export interface SignalingStack {
 
 export async function startSignalingStack(database: TestDatabase, env: Record<string, string> = {}): Promise<SignalingStack> {
   const drachtio = await startDrachtio();
-  const config = loadConfig({
-    DRACHTIO_HOST: drachtio.admin.host,
-    DRACHTIO_PORT: String(drachtio.admin.port),
-    DRACHTIO_SECRET: drachtio.admin.secret,
-    SIP_SECRET: 's'.repeat(40),
-    SIP_REALM: 'dialo.test',
-    ...env,
-  });
-  const metrics = createMetrics({ processMetrics: false });
-  const signaling = startSignaling({
-    db: database.db,
-    drachtio: config.drachtio!,
-    sip: config.sip!,
-    calls: config.calls,
-    billing: config.billing,
-    abuse: config.abuse,
-    logger: createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel),
-    metrics,
-  });
-  await signaling.connected;
-  return {
-    config,
-    drachtio,
-    signaling,
-    metrics,
-    target: `127.0.0.1:${drachtio.sipPort}`,
-    async stop() {
-      await signaling.stop();
-      await drachtio.stop();
-    },
-  };
+  // A bad env or a failed connect must not leave the drachtio-server running after the suite.
+  try {
+    const config = loadConfig({
+      DRACHTIO_HOST: drachtio.admin.host,
+      DRACHTIO_PORT: String(drachtio.admin.port),
+      DRACHTIO_SECRET: drachtio.admin.secret,
+      SIP_SECRET: 's'.repeat(40),
+      SIP_REALM: 'dialo.test',
+      ...env,
+    });
+    const metrics = createMetrics({ processMetrics: false });
+    const signaling = startSignaling({
+      db: database.db,
+      drachtio: config.drachtio!,
+      sip: config.sip!,
+      calls: config.calls,
+      billing: config.billing,
+      abuse: config.abuse,
+      logger: createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel),
+      metrics,
+    });
+    await signaling.connected;
+    return {
+      config,
+      drachtio,
+      signaling,
+      metrics,
+      target: `127.0.0.1:${drachtio.sipPort}`,
+      async stop() {
+        await signaling.stop();
+        await drachtio.stop();
+      },
+    };
+  } catch (error) {
+    await drachtio.stop();
+    throw error;
+  }
 }
