@@ -8,7 +8,8 @@ import type { Database } from '../../db/schema.ts';
 import type { Kysely } from 'kysely';
 import { digestResponseMatches, parseDigestCredentials } from '../../signaling/auth/digest.ts';
 import { callFixtures, OPEN_ABUSE_LIMITS, UNIT } from '../harness/calls.ts';
-import { describeEachDialect, freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { useCallStack } from '../harness/call-stack.ts';
+import { describeEachDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
 import { runSipp, sippBinary } from '../harness/sipp.ts';
@@ -21,20 +22,10 @@ async function usRate(db: Kysely<Database>): Promise<void> {
   await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
 }
 
-/** A signaling stack on a fresh database (the preferred dialect) for one describe block, with the US rate. */
+/** A signaling stack for one describe block, with the US rate, as accessors. */
 function useStack(env: Record<string, string>): { database: () => TestDatabase; stack: () => SignalingStack } {
-  let database: TestDatabase | undefined;
-  let stack: SignalingStack | undefined;
-  beforeAll(async () => {
-    database = await freshDatabase(preferredDialect());
-    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', ...env, ...debugLog });
-    await usRate(database.db);
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.close();
-  });
-  return { database: () => database!, stack: () => stack! };
+  const suite = useCallStack({ ...env, ...debugLog }, usRate);
+  return { database: () => suite.database, stack: () => suite.stack };
 }
 
 /** The account's call records once none is open any more (an answered call settles after its last BYE). */

@@ -1,41 +1,27 @@
 // Calls through real drachtio-server: sipp as the caller (a registered SIP phone) and as the carrier (a trunk).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
+import { useCallStack } from '../harness/call-stack.ts';
 import { callFixtures, UNIT } from '../harness/calls.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
 import { runSipp, sippBinary } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 
 describe.skipIf(missing)('calls over real drachtio-server', () => {
-  let database: TestDatabase;
-  let stack: SignalingStack;
-
-  beforeAll(async () => {
-    database = await freshDatabase(preferredDialect());
-    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', TRUNK_TIMEOUT_SECONDS: '3', ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
-    const { db } = database;
+  const suite = useCallStack({ TRUNK_TIMEOUT_SECONDS: '3' }, async (db) => {
     // 0.60 a minute in whole minutes to the US; 6.00 a minute by the second to the UK.
     await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
     await createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.close();
-  });
-  afterEach(async () => {
-    await database.db.deleteFrom('trunks').execute();
-  });
 
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => database);
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
 
   it('uac-call-expect-200: a billed call is charged exactly one increment and recorded', async () => {
     const alice = await caller('alice', 10 * UNIT);
     const peer = await carrier('carrier-a', 'uas-answer.xml');
-    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [alice.fields('+14155550100', 1500)] });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [alice.fields('+14155550100', 1500)] });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
 
@@ -44,14 +30,14 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
     // 1-2 s of talk at 60/60 increments bills one whole minute: 0.60.
     expect(cdr.cost).toBe(0.6 * UNIT);
-    expect((await balanceOf(database.db, alice.accountId)).balance).toBe(10 * UNIT - 0.6 * UNIT);
+    expect((await balanceOf(suite.database.db, alice.accountId)).balance).toBe(10 * UNIT - 0.6 * UNIT);
   });
 
   it('fails over from a trunk answering 503 to the next one', async () => {
     const bob = await caller('bob', 10 * UNIT);
     const down = await carrier('carrier-down', 'uas-reject-503.xml', { priority: 1 });
     const up = await carrier('carrier-up', 'uas-answer.xml', { priority: 2 });
-    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack.target, fields: [bob.fields('+14155550101', 500)] });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [bob.fields('+14155550101', 500)] });
     const [downRun, upRun] = [await down.done, await up.done];
     expect(downRun.code, downRun.log).toBe(0);
     expect(upRun.code, upRun.log).toBe(0);
@@ -62,13 +48,13 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
   it('uac-call-max-duration-expect-bye: credit for 3 s ends the call at 3 s, billed 3 s', async () => {
     const dave = await caller('dave', 0.3 * UNIT); // 3 s at 6.00 a minute
     const peer = await carrier('carrier-a', 'uas-answer.xml');
-    const call = await runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: stack.target, fields: [dave.fields('+442079460958')] });
+    const call = await runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [dave.fields('+442079460958')] });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
     const cdr = await finishedCdr(dave.accountId);
     expect(cdr).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'max-duration', billable_seconds: 3, cost: 0.3 * UNIT });
     expect(cdr.ended_at!.getTime() - cdr.answered_at!.getTime()).toBeLessThan(4000);
-    expect((await balanceOf(database.db, dave.accountId)).balance).toBe(0);
+    expect((await balanceOf(suite.database.db, dave.accountId)).balance).toBe(0);
   });
 
   it.each([
@@ -78,21 +64,21 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     ['uac-call-no-trunk-expect-503.xml', 'heidi', UNIT, '+14155550104', 'no-trunk'],
   ])('%s: refused, recorded, nothing charged', async (scenario, name, balance, dialled, reason) => {
     const who = await caller(name, balance);
-    const call = await runSipp({ scenario, target: stack.target, fields: [who.fields(dialled)] });
+    const call = await runSipp({ scenario, target: suite.stack.target, fields: [who.fields(dialled)] });
     expect(call.code, call.log).toBe(0);
     expect(await lastCdr(who.accountId)).toMatchObject({ phase: 'refused', refusal_reason: reason });
-    expect((await balanceOf(database.db, who.accountId)).balance).toBe(balance);
-    expect(await stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
+    expect((await balanceOf(suite.database.db, who.accountId)).balance).toBe(balance);
+    expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
   });
 
   it('uac-call-trunk-failure-expect-503: the only trunk failing releases the hold', async () => {
     const ivan = await caller('ivan', UNIT);
     const peer = await carrier('carrier-down', 'uas-reject-503.xml');
-    const call = await runSipp({ scenario: 'uac-call-trunk-failure-expect-503.xml', target: stack.target, fields: [ivan.fields('+14155550105')] });
+    const call = await runSipp({ scenario: 'uac-call-trunk-failure-expect-503.xml', target: suite.stack.target, fields: [ivan.fields('+14155550105')] });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
     expect(await finishedCdr(ivan.accountId)).toMatchObject({ phase: 'failed', sip_status: 503 });
-    const balance = await balanceOf(database.db, ivan.accountId);
+    const balance = await balanceOf(suite.database.db, ivan.accountId);
     expect([balance.balance, balance.available]).toEqual([UNIT, UNIT]);
   });
 });
