@@ -119,6 +119,9 @@ export interface CdrsTable {
   ended_at: Date | null;
   /** Last heartbeat of an answered call (when its process last saw it up); a crash-orphaned call is billed to it. */
   alive_at: Date | null;
+  /** drachtio-server's ids of the answered call's caller and callee dialogs (a restart hangs both up by them). */
+  caller_dialog: string | null;
+  callee_dialog: string | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

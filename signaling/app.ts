@@ -13,7 +13,7 @@ import { NonceIssuer } from './auth/nonces.ts';
 import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { refuse } from './sip-reply.ts';
-import { connectSrf, sendReply } from './srf.ts';
+import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import { handleInvite } from './invite/handle-invite.ts';
@@ -96,7 +96,10 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     abuse: deps.abuse,
   };
   // Close what a previous process of this node left open before taking new calls.
-  const recovered = recoverOrphanedCalls(calls, new Date()).then(() => undefined);
+  // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
+  const recovered = connection.connected
+    .then(() => recoverOrphanedCalls({ ...calls, endLeg: (dialogId) => byeByDialogId(connection.srf, dialogId) }, new Date()))
+    .then(() => undefined);
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
     // emits 'cancel' once, so the watch readInvite starts must already be there.

@@ -27,6 +27,27 @@ export function dialogEnded(dialog: Srf.Dialog): boolean {
   return (dialog as Srf.Dialog & { connected?: boolean }).connected === false;
 }
 
+/** drachtio-server's id for a dialog (untyped `id`): it keeps the dialog even when the app that made it is gone. */
+export function dialogIdOf(dialog: Srf.Dialog): string {
+  return (dialog as Srf.Dialog & { id: string }).id;
+}
+
+/**
+ * Sends BYE in a dialog drachtio-server still holds, by its id: how a restarted process hangs up the legs of a
+ * call its crashed predecessor bridged (RFC 3261 §15.1.1). Resolves with the final status, or rejects.
+ */
+export function byeByDialogId(srf: Srf, dialogId: string): Promise<number> {
+  type RawRequest = { on(event: 'response', listener: (res: { status: number }) => void): void };
+  const request = (srf as unknown as { request(opts: object, callback: (error: Error | null, req: RawRequest) => void): void }).request;
+  return new Promise((resolve, reject) => {
+    // drachtio-server builds an in-dialog request from the dialog; the URI is a placeholder, as drachtio-srf's own.
+    request.call(srf, { uri: 'sip:placeholder', method: 'BYE', stackDialogId: dialogId, headers: {} }, (error, req) => {
+      if (error) return reject(error);
+      req.on('response', (res) => resolve(res.status));
+    });
+  });
+}
+
 export function sendReply(res: SrfResponse, reply: SipReply): void {
   if (reply.reason === undefined) res.send(reply.status, { headers: reply.headers });
   else res.send(reply.status, reply.reason, { headers: reply.headers });

@@ -59,7 +59,7 @@ export async function recordCdrState(
   db: Kysely<Database>,
   cdrId: string,
   state: CallState,
-  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost'> = {},
+  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog'> = {},
 ): Promise<void> {
   await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
 }
@@ -84,6 +84,8 @@ export interface OrphanedCall {
   readonly accountId: string | null;
   readonly answeredAt: Date | null;
   readonly endedAt: Date;
+  /** drachtio-server's ids of its legs, when it was answered. */
+  readonly dialogs: readonly string[];
 }
 
 /**
@@ -102,7 +104,13 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
     }))
     .where('node_id', '=', nodeId)
     .where('ended_at', 'is', null)
-    .returning(['id', 'account_id', 'answered_at', 'ended_at'])
+    .returning(['id', 'account_id', 'answered_at', 'ended_at', 'caller_dialog', 'callee_dialog'])
     .execute();
-  return open.map((row) => ({ id: row.id, accountId: row.account_id, answeredAt: row.answered_at, endedAt: row.ended_at ?? now }));
+  return open.map((row) => ({
+    id: row.id,
+    accountId: row.account_id,
+    answeredAt: row.answered_at,
+    endedAt: row.ended_at ?? now,
+    dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null),
+  }));
 }

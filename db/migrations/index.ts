@@ -19,6 +19,7 @@ import * as abuse from './0022-abuse.ts';
 import * as cdrTimeIndex from './0025-cdr-time-index.ts';
 import * as cdrAlive from './0026-cdr-alive.ts';
 import * as registrationSourceIndex from './0027-registration-source-index.ts';
+import * as cdrDialogs from './0028-cdr-dialogs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0025-cdr-time-index': cdrTimeIndex,
   '0026-cdr-alive': cdrAlive,
   '0027-registration-source-index': registrationSourceIndex,
+  '0028-cdr-dialogs': cdrDialogs,
 };

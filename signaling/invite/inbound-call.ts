@@ -13,7 +13,7 @@ import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
 import { planMedia, type MediaPath } from '../media/media-path.ts';
-import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 
@@ -159,7 +159,7 @@ async function connectDevices(
   // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
   const bridge = bridgeDialogs(caller, winner.dialog, {});
   deps.activeCalls.add(bridge);
-  await record(state, { sip_status: 200 });
+  await record(state, { sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(winner.dialog) });
   deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });

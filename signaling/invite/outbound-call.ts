@@ -14,7 +14,7 @@ import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import { planMedia, type MediaPath } from '../media/media-path.ts';
-import type { SrfRequest, SrfResponse } from '../srf.ts';
+import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -176,7 +176,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   // 'destroy' listener yet, be lost, and leave the callee leg and the hold up.
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
   deps.activeCalls.add(bridge, accountId);
-  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200 });
+  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(callee) });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });

@@ -6,8 +6,21 @@ import { release, settle, ReservationClosedError } from '../../core/billing/rese
 import { closeOrphanedCdrs } from '../../core/calls/cdr.ts';
 import type { CallDeps } from './call-context.ts';
 
-export async function recoverOrphanedCalls(deps: Pick<CallDeps, 'db' | 'nodeId' | 'logger'>, now: Date): Promise<number> {
+export interface RecoveryDeps extends Pick<CallDeps, 'db' | 'nodeId' | 'logger'> {
+  /** Sends BYE on a leg drachtio-server still holds (the caller and callee of an answered orphan). */
+  readonly endLeg?: (dialogId: string) => Promise<unknown>;
+}
+
+export async function recoverOrphanedCalls(deps: RecoveryDeps, now: Date): Promise<number> {
   const orphans = await closeOrphanedCdrs(deps.db, deps.nodeId, now);
+  // The legs may still be up at the carrier and the phone (media flows without us): hang them up, or the carrier
+  // would keep charging the operator for a call nobody bills.
+  const legs = orphans.flatMap((orphan) => orphan.dialogs);
+  if (deps.endLeg !== undefined && legs.length > 0) {
+    const results = await Promise.allSettled(legs.map((dialogId) => deps.endLeg!(dialogId)));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
+    deps.logger.warn({ legs: legs.length, hungUp: legs.length - failures.length, failures }, 'sent BYE on the legs of calls left up');
+  }
   for (const orphan of orphans) {
     const held = await deps.db.selectFrom('reservations').select(['id', 'max_seconds']).where('cdr_id', '=', orphan.id).where('status', '=', 'active').executeTakeFirst();
     if (held === undefined) continue;

@@ -32,6 +32,7 @@ describeEachDialect('orphaned calls', (database) => {
     await credit(db, ringer, 10 * UNIT);
 
     const talking = await answeredCall(node, talker, at(0));
+    await db.updateTable('cdrs').set({ caller_dialog: 'dlg-caller', callee_dialog: 'dlg-callee' }).where('id', '=', talking).execute();
     await reserve(db, talker, rate, LIMITS, { cdrId: talking });
     const ringing = await openCdr(db, { sipCallId: 'ringing', direction: 'outbound', accountId: ringer, fromNumber: null, toNumber: '+442079460959', nodeId: node });
     await reserve(db, ringer, rate, LIMITS, { cdrId: ringing });
@@ -41,7 +42,11 @@ describeEachDialect('orphaned calls', (database) => {
     // Heartbeats at 15 s and 30 s; the process dies; it restarts ten minutes later.
     expect(await markCallsAlive(db, node, at(15))).toBe(1);
     expect(await markCallsAlive(db, node, at(30))).toBe(1);
-    expect(await recoverOrphanedCalls({ db, nodeId: node, logger: createLogger('silent') }, at(630))).toBe(2);
+    const hungUp: string[] = [];
+    const endLeg = async (dialogId: string) => hungUp.push(dialogId);
+    expect(await recoverOrphanedCalls({ db, nodeId: node, logger: createLogger('silent'), endLeg }, at(630))).toBe(2);
+    // Both legs of the answered call, which drachtio-server may still be carrying, get a BYE.
+    expect(hungUp.sort()).toEqual(['dlg-callee', 'dlg-caller']);
 
     const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', talking).executeTakeFirstOrThrow();
     expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart', ended_at: at(30), billable_seconds: 30, cost: 30 * 10_000 });

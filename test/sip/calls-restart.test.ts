@@ -1,7 +1,7 @@
 // A restart mid-call: the real app (main.ts, signaling role) is killed with SIGKILL while one call talks and another
 // rings, then started again with the same SIGNALING_NODE_ID; it must close both orphaned records and their holds.
-// Seen here: drachtio-server drops the dead app's connection at once but keeps its dialogs, so the caller's later BYE
-// gets 481 and the carrier leg is not hung up by anyone (docs/architecture.md, "Restart").
+// drachtio-server drops the dead app's connection at once but keeps its dialogs: the restarted app hangs up both legs
+// of the answered call by their dialog ids.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
@@ -116,6 +116,12 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
 
     const second = await startSignalingProcess();
     await printed(second, /"closed":2,.*closed calls left open by a previous process/);
+    // drachtio-server kept the dead process's dialogs: the new one sends BYE on both legs of the answered call, so
+    // the carrier stops carrying (and charging for) a call nobody bills any more.
+    await printed(second, /sent BYE on the legs of calls left up/);
+    expect(second.stdout()).toMatch(/"legs":2,"hungUp":2,.*sent BYE on the legs of calls left up/);
+    const carrierRun = await answering.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
 
     const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
     expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart' });
