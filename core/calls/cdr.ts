@@ -44,7 +44,8 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
     case 'answered':
       return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
-      return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause };
+      // The dialog ids only serve to hang up a call left up: not kept past its end.
+      return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause, caller_dialog: null, callee_dialog: null };
     case 'failed':
       return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: new Date() };
     case 'cancelled':

@@ -20,6 +20,7 @@ export async function recoverOrphanedCalls(deps: RecoveryDeps, now: Date): Promi
     const results = await Promise.allSettled(legs.map((dialogId) => deps.endLeg!(dialogId)));
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
     deps.logger.warn({ legs: legs.length, hungUp: legs.length - failures.length, failures }, 'sent BYE on the legs of calls left up');
+    await deps.db.updateTable('cdrs').set({ caller_dialog: null, callee_dialog: null }).where('id', 'in', orphans.map((orphan) => orphan.id)).execute();
   }
   for (const orphan of orphans) {
     const held = await deps.db.selectFrom('reservations').select(['id', 'max_seconds']).where('cdr_id', '=', orphan.id).where('status', '=', 'active').executeTakeFirst();

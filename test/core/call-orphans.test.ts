@@ -47,6 +47,8 @@ describeEachDialect('orphaned calls', (database) => {
     expect(await recoverOrphanedCalls({ db, nodeId: node, logger: createLogger('silent'), endLeg }, at(630))).toBe(2);
     // Both legs of the answered call, which drachtio-server may still be carrying, get a BYE.
     expect(hungUp.sort()).toEqual(['dlg-callee', 'dlg-caller']);
+    // They served their purpose: not kept.
+    expect(await db.selectFrom('cdrs').select(['caller_dialog', 'callee_dialog']).where('id', '=', talking).executeTakeFirstOrThrow()).toEqual({ caller_dialog: null, callee_dialog: null });
 
     const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', talking).executeTakeFirstOrThrow();
     expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart', ended_at: at(30), billable_seconds: 30, cost: 30 * 10_000 });

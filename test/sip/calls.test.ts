@@ -27,6 +27,8 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
 
     const cdr = await finishedCdr(alice.accountId);
     expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: '+14155550199', trunk_id: peer.trunkId, sip_status: 200 });
+    // drachtio's dialog ids were kept while the call was up (to hang it up after a crash), not past its end.
+    expect([cdr.caller_dialog, cdr.callee_dialog]).toEqual([null, null]);
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
     // 1-2 s of talk at 60/60 increments bills one whole minute: 0.60.
     expect(cdr.cost).toBe(0.6 * UNIT);

@@ -52,7 +52,7 @@ async function deidentifyNumbers(db: Kysely<Database>, rows: readonly { id: stri
   for (const row of rows) {
     await db
       .updateTable('cdrs')
-      .set({ from_number: hashed(row.from_number, tools), to_number: hashed(row.to_number, tools), ...(alsoCallId ? { sip_call_id: DEIDENTIFIED + tools.deidentify(row.id) } : {}) })
+      .set({ from_number: hashed(row.from_number, tools), to_number: hashed(row.to_number, tools), ...(alsoCallId ? { sip_call_id: DEIDENTIFIED + tools.deidentify(row.id), caller_dialog: null, callee_dialog: null } : {}) })
       .where('id', '=', row.id)
       .execute();
   }
