@@ -45,6 +45,7 @@ async function openRecords(deps: CallDeps, facts: InviteFacts, call: Ringing) {
   const callerCdr = call.callerAccountId === null ? null : await open(call.callerAccountId);
   return {
     calleeCdr,
+    callerCdr,
     record: async (state: CallState, extra: Parameters<typeof recordCdrState>[3] = {}) => {
       for (const id of [calleeCdr, callerCdr]) if (id !== null) await recordCdrState(deps.db, id, state, extra);
     },
@@ -63,7 +64,7 @@ interface Ring {
 
 /** Rings every live registration of the callee; resolves when the call is over. */
 export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, call: Ringing): Promise<void> {
-  const { calleeCdr, record } = await openRecords(deps, facts, call);
+  const { calleeCdr, callerCdr, record } = await openRecords(deps, facts, call);
   const devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
   // The caller gave up while we looked the devices up: ring none of them.
   if (facts.cancelled.aborted) {
@@ -71,8 +72,9 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
     await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
     return;
   }
+  // The callee's record is refuseCall's to write; an on-net caller's is written here.
   const refuse = async (why: Refusal) => {
-    await record({ phase: 'refused', refusal: why });
+    if (callerCdr !== null) await recordCdrState(deps.db, callerCdr, { phase: 'refused', refusal: why });
     return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId: calleeCdr }, why);
   };
   if (devices.length === 0) return refuse(refusal('offline'));
@@ -125,12 +127,14 @@ async function connectDevices(
     );
     return { attempt, media };
   });
-  // Nothing is awaited between the check in ringAccount and here, so no CANCEL falls in between.
+  // A CANCEL that came while the media was planned (a media server is I/O) has fired already: honour it too.
   let cancelled = false;
-  facts.cancelled.addEventListener('abort', () => {
+  const cancelAll = () => {
     cancelled = true;
     for (const ring of rings) ring.attempt.cancel();
-  });
+  };
+  if (facts.cancelled.aborted) cancelAll();
+  else facts.cancelled.addEventListener('abort', cancelAll);
 
   let winner: { dialog: Dialog; ring: Ring };
   try {
