@@ -116,6 +116,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // The heartbeat also carries suspensions (set by pattern detection or by an operator on any node) to the calls
   // this process bridges: a suspended account's outbound calls end within one interval.
   const heartbeat = setInterval(() => {
+    // An idle node has nothing to mark or end: no database write every interval.
+    if (calls.activeCalls.size === 0) return;
     void (async () => {
       await markCallsAlive(deps.db, deps.calls.nodeId, new Date());
       const suspended = await suspendedAmong(deps.db, calls.activeCalls.payingAccounts());

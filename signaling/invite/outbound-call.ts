@@ -108,23 +108,19 @@ export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResp
 
   const rate = await findRate(deps.db, number, new Date());
   if (rate === null) return refuse(refusal('no-rate'));
-  // Linked to the CDR, so a hold left by a crash is settled from the call's record.
-  const held = await reserve(deps.db, accountId, rate, { ...deps.reservationLimits, ...rules.reservationLimits }, { cdrId });
-  if (!held.ok) return refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
-
-  const trunks = await outboundTrunks(deps.db);
-  if (trunks.length === 0) {
-    await release(deps.db, held.reservationId);
-    return refuse(refusal('no-trunk'));
-  }
-
-  // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between.
+  // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between. Decided before any credit
+  // is held, so a call that cannot carry audio never touches the ledger.
   const media = await planMedia(deps.media, facts.sdp, 'rtp');
-  if (!media.ok) {
-    await release(deps.db, held.reservationId);
-    return refuse(refusal('media-unavailable', media.detail));
-  }
+  if (!media.ok) return refuse(refusal('media-unavailable', media.detail));
   try {
+    // Linked to the CDR, so a hold left by a crash is settled from the call's record.
+    const held = await reserve(deps.db, accountId, rate, { ...deps.reservationLimits, ...rules.reservationLimits }, { cdrId });
+    if (!held.ok) return await refuse(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
+    const trunks = await outboundTrunks(deps.db);
+    if (trunks.length === 0) {
+      await release(deps.db, held.reservationId);
+      return await refuse(refusal('no-trunk'));
+    }
     await connectToTrunk(deps, req, res, facts, { accountId, cdrId, number, callerId, trunks, held, media: media.path });
   } finally {
     media.path.release();

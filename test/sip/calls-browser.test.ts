@@ -41,5 +41,7 @@ describe.skipIf(drachtioProvision.via === 'missing')('browser calls over real dr
     expect(await lastCdr(accountId)).toMatchObject({ direction: 'outbound', phase: 'refused', refusal_reason: 'media-unavailable', to_number: '+14155550100' });
     const balance = await balanceOf(database.db, accountId);
     expect([balance.balance, balance.available]).toEqual([5 * UNIT, 5 * UNIT]);
+    // Refused before any credit was held: not even a hold taken and given back.
+    expect(await database.db.selectFrom('reservations').select('id').where('account_id', '=', accountId).execute()).toEqual([]);
   });
 });
