@@ -50,6 +50,19 @@ export interface CallsConfig {
   readonly heartbeatMs: number;
 }
 
+/** FreeSWITCH servers for calls between a browser and an RTP party (media-control); absent: such calls get 488. */
+export interface MediaConfig {
+  /** Their event sockets. */
+  readonly servers: readonly { readonly host: string; readonly port: number }[];
+  /** The event-socket password. */
+  readonly secret: string;
+  /** Where FreeSWITCH connects back to drive each channel (drachtio-fsmrf's outbound event socket). */
+  readonly listenAddress: string;
+  /** That address as FreeSWITCH must dial it, when it differs (NAT, containers). */
+  readonly advertisedAddress: string | undefined;
+  readonly retryMs: number;
+}
+
 export interface BillingConfig {
   /** ISO 4217, lower case as Stripe writes it: one currency per deployment. */
   readonly currency: string;
@@ -91,6 +104,7 @@ export interface Config {
   readonly billing: BillingConfig;
   readonly stripe: StripeConfig | undefined;
   readonly calls: CallsConfig;
+  readonly media: MediaConfig | undefined;
   /** Outgoing mail; absent when SMTP_URL is unset: mail then waits in the outbox. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   readonly privacy: PrivacyConfig;
@@ -244,6 +258,24 @@ function publicUrl(env: Env): { publicUrl: string; secureCookies: boolean } {
   return { publicUrl: url.origin, secureCookies: !local };
 }
 
+function media(env: Env): MediaConfig | undefined {
+  const raw = read(env, 'MEDIA_SERVERS');
+  if (raw === undefined) return undefined;
+  const servers = raw.split(',').map((entry) => /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry));
+  if (servers.some((match) => match === null || Number(match[2]) < 1 || Number(match[2]) > 65535)) {
+    throw new ConfigError('MEDIA_SERVERS', 'a comma-separated list of FreeSWITCH event sockets as host:port', raw);
+  }
+  const secret = read(env, 'MEDIA_SERVER_SECRET');
+  if (secret === undefined) throw new ConfigError('MEDIA_SERVER_SECRET', 'the FreeSWITCH event-socket password when MEDIA_SERVERS is set', undefined);
+  return {
+    servers: servers.map((match) => ({ host: match![1]!, port: Number(match![2]) })),
+    secret,
+    listenAddress: read(env, 'MEDIA_LISTEN_ADDRESS') ?? '127.0.0.1',
+    advertisedAddress: read(env, 'MEDIA_ADVERTISED_ADDRESS'),
+    retryMs: integer(env, 'MEDIA_SERVER_RETRY_SECONDS', 5, 1, 300) * 1000,
+  };
+}
+
 function calls(env: Env): CallsConfig {
   const defaultCountry = read(env, 'CALL_DEFAULT_COUNTRY')?.toUpperCase();
   if (defaultCountry !== undefined && !/^[A-Z]{2}$/.test(defaultCountry)) throw new ConfigError('CALL_DEFAULT_COUNTRY', 'an ISO 3166 two-letter country code', defaultCountry);
@@ -375,6 +407,7 @@ export function loadConfig(env: Env): Config {
     billing: billingConfig,
     stripe: stripe(env),
     calls: calls(env),
+    media: media(env),
     smtp: smtp(env),
     privacy: privacyConfig,
     abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),

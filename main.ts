@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfigOrExit, type Config } from './config.ts';
+import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
 import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
@@ -18,6 +19,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
+import { startMediaControl } from './media-control/media-control.ts';
 
 interface RunningRole {
   readonly name: string;
@@ -56,7 +58,18 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     if (config.drachtio === undefined || config.sip === undefined) {
       logger.warn('signaling role not started: DRACHTIO_HOST is not set');
     } else {
-      const signaling = startSignaling({ db: database.db, drachtio: config.drachtio, sip: config.sip, logger, metrics, calls: config.calls, billing: config.billing, abuse: config.abuse });
+      const media = config.media;
+      const signaling = startSignaling({
+        db: database.db,
+        drachtio: config.drachtio,
+        sip: config.sip,
+        logger,
+        metrics,
+        calls: config.calls,
+        billing: config.billing,
+        abuse: config.abuse,
+        ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
+      });
       roles.push({ name: 'signaling', stop: () => signaling.stop() });
     }
   }

@@ -1,4 +1,5 @@
 /** The signaling role: connects to drachtio-server and wires each SIP method to its handler. */
+import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
@@ -16,6 +17,7 @@ import { refuse } from './sip-reply.ts';
 import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
+import type { MediaRelay } from './media/media-path.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { readInvite } from './invite/read-invite.ts';
 import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
@@ -29,6 +31,8 @@ export interface SignalingDeps {
   readonly calls: CallsConfig;
   readonly billing: BillingConfig;
   readonly abuse: AbusePolicy;
+  /** Starts the media server relay (media-control) on this role's drachtio connection; none: browser <-> RTP calls get 488. */
+  readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
 }
 
 export interface Signaling {
@@ -77,6 +81,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     sendReply(res, reply);
   });
 
+  const media = deps.media?.(connection.srf);
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
@@ -94,6 +99,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
+    ...(media === undefined ? {} : { media: media.relay }),
   };
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
@@ -142,6 +148,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       clearInterval(heartbeat);
       // Calls end now and are billed for what was used; the handlers then finish, and close() waits for them.
       calls.activeCalls.hangUpAll();
+      media?.stop();
       await connection.close();
     },
   };

@@ -4,13 +4,14 @@
  * call from our side (the credit-bound maximum duration).
  */
 import type { Party } from '../../core/calls/call-state.ts';
+import type { MediaPath } from '../media/media-path.ts';
 import type { Dialog } from './dial.ts';
 import { dialogEnded, type SrfRequest, type SrfResponse } from '../srf.ts';
 
 export interface CallEnd {
   readonly by: Party;
   readonly at: Date;
-  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended';
+  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure';
 }
 
 export interface Bridge {
@@ -20,9 +21,10 @@ export interface Bridge {
   hangUp(cause: CallEnd['cause']): void;
 }
 
-function relayModify(from: Dialog, to: Dialog): void {
+/** Answers a party's re-INVITE: through the media server when there is one, else by offering it to the other party. */
+function relayModify(from: Dialog, to: Dialog, answer: ((sdp: string) => Promise<string>) | undefined): void {
   from.on('modify', (req: SrfRequest, res: SrfResponse) => {
-    to.modify(req.body).then(
+    (answer ?? ((sdp: string) => to.modify(sdp)))(req.body).then(
       (answer: string) => res.send(200, { body: answer }),
       () => res.send(488, 'Not Acceptable Here', {}),
     );
@@ -34,7 +36,7 @@ function relayModify(from: Dialog, to: Dialog): void {
  * const bridge = bridgeDialogs(callerDialog, calleeDialog, { maxSeconds: 300 });
  * const { by, cause } = await bridge.ended;
  */
-export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeconds?: number }): Bridge {
+export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeconds?: number; media?: Pick<MediaPath, 'reoffer' | 'lost'> }): Bridge {
   let finish!: (end: CallEnd) => void;
   const ended = new Promise<CallEnd>((resolve) => (finish = resolve));
   let done = false;
@@ -53,8 +55,10 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
 
   caller.on('destroy', () => end('caller', 'normal', caller));
   callee.on('destroy', () => end('callee', 'normal', callee));
-  relayModify(caller, callee);
-  relayModify(callee, caller);
+  const reoffer = options.media?.reoffer;
+  relayModify(caller, callee, reoffer && ((sdp) => reoffer('caller', sdp)));
+  relayModify(callee, caller, reoffer && ((sdp) => reoffer('callee', sdp)));
+  options.media?.lost?.then(() => end('system', 'media-failure'), () => undefined);
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
   // A leg whose BYE was handled before these listeners existed (it can come in the same read as the ACK that

@@ -161,7 +161,7 @@ async function connectDevices(
   }
   state = nextState(state, { type: 'answer', at: new Date() });
   // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
-  const bridge = bridgeDialogs(caller, winner.dialog, {});
+  const bridge = bridgeDialogs(caller, winner.dialog, { media: winner.ring.media });
   deps.activeCalls.add(bridge);
   await record(state, { sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(winner.dialog) });
   deps.metrics.callsAnswered.inc({ direction: call.direction });

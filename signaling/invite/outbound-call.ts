@@ -170,7 +170,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   state = nextState(state, { type: 'answer', at: new Date() });
   // Bridged before anything is awaited: a BYE that follows the ACK at once would otherwise reach a dialog with no
   // 'destroy' listener yet, be lost, and leave the callee leg and the hold up.
-  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds });
+  const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media });
   deps.activeCalls.add(bridge, accountId);
   await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(callee) });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });

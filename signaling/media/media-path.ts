@@ -14,6 +14,13 @@ export interface MediaPath {
   readonly calleeOffer: string;
   /** Turns the callee's answer into the answer for the caller. */
   answerCaller(calleeAnswer: string): Promise<string>;
+  /**
+   * Answers a party's new offer mid-call (hold, resume) on its side of the media server. Absent for `direct`
+   * paths: the bridge then offers it to the other party, whose answer fits as it is.
+   */
+  readonly reoffer?: (party: 'caller' | 'callee', sdp: string) => Promise<string>;
+  /** Settles with a reason if the media server loses the call's audio; the call should then end. */
+  readonly lost?: Promise<string>;
   /** Frees whatever the path holds; safe to call more than once. */
   release(): void;
 }
@@ -23,7 +30,7 @@ export interface MediaPath {
  * (drachtio-fsmrf endpoints on a FreeSWITCH pool).
  */
 export interface MediaRelay {
-  open(callerOffer: string, calleeKind: MediaKind): Promise<MediaPath>;
+  open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<MediaPath>;
 }
 
 export type MediaPlan = { readonly ok: true; readonly path: MediaPath } | { readonly ok: false; readonly detail: string };
@@ -42,7 +49,7 @@ export async function planMedia(relay: MediaRelay | undefined, callerOffer: stri
   if (callerKind === calleeKind) return { ok: true, path: direct(callerOffer) };
   if (relay === undefined) return { ok: false, detail: `${callerKind} caller to ${calleeKind} callee needs a media server; none configured` };
   try {
-    return { ok: true, path: await relay.open(callerOffer, calleeKind) };
+    return { ok: true, path: await relay.open(callerOffer, callerKind, calleeKind) };
   } catch (error) {
     return { ok: false, detail: `media server failed: ${(error as Error).message}` };
   }

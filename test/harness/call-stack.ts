@@ -18,12 +18,17 @@ export interface CallStack {
  * const suite = useCallStack({ TRUNK_TIMEOUT_SECONDS: '3' }, (db) => createRate(db, ...));
  * it('...', () => runSipp({ target: suite.stack.target, ... }));
  */
-export function useCallStack(env: Record<string, string>, setUp: (db: Kysely<Database>) => Promise<unknown> = async () => undefined): CallStack {
+export function useCallStack(
+  env: Record<string, string> | (() => Record<string, string>),
+  setUp: (db: Kysely<Database>) => Promise<unknown> = async () => undefined,
+): CallStack {
   let database: TestDatabase | undefined;
   let stack: SignalingStack | undefined;
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
-    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', ...env, ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
+    // A function: values only known once an earlier hook ran (a media server's port).
+    const suiteEnv = typeof env === 'function' ? env() : env;
+    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', ...suiteEnv, ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
     await setUp(database.db);
   });
   afterEach(async () => {

@@ -4,7 +4,7 @@
  * one line naming what is missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -108,6 +108,16 @@ export async function waitForTcp(port: number, timeoutMs: number, host = '127.0.
     if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Whether some process holds UDP `port`, read off the kernel's socket table: probing by binding the port ourselves
+ * could take it in the instant the server binds, and the server would exit with "address in use".
+ */
+export async function udpBound(port: number): Promise<boolean> {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const table = await readFile('/proc/net/udp', 'utf8');
+  return table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hexPort));
 }
 
 export interface RunningProcess {

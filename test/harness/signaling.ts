@@ -5,6 +5,7 @@
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics, type Metrics } from '../../metrics.ts';
+import { startMediaControl, type MediaControl } from '../../media-control/media-control.ts';
 import { startSignaling, type Signaling } from '../../signaling/app.ts';
 import type { TestDatabase } from './databases.ts';
 import { startDrachtio, type DrachtioServer } from './drachtio.ts';
@@ -14,6 +15,8 @@ export interface SignalingStack {
   readonly drachtio: DrachtioServer;
   readonly signaling: Signaling;
   readonly metrics: Metrics;
+  /** The media servers, when the env names some (MEDIA_SERVERS). */
+  readonly media: MediaControl | undefined;
   /** host:port for sipp (UDP/TCP). */
   readonly target: string;
   stop(): Promise<void>;
@@ -32,6 +35,9 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
       ...env,
     });
     const metrics = createMetrics({ processMetrics: false });
+    const logger = createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel);
+    let media: MediaControl | undefined;
+    const mediaConfig = config.media;
     const signaling = startSignaling({
       db: database.db,
       drachtio: config.drachtio!,
@@ -39,15 +45,18 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
       calls: config.calls,
       billing: config.billing,
       abuse: config.abuse,
-      logger: createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel),
+      logger,
       metrics,
+      ...(mediaConfig === undefined ? {} : { media: (srf) => (media = startMediaControl(srf, mediaConfig, logger)) }),
     });
     await signaling.connected;
+    if (media !== undefined && !(await media.pool.ready(10_000))) throw new Error('no media server connected within 10 s');
     return {
       config,
       drachtio,
       signaling,
       metrics,
+      media,
       target: `127.0.0.1:${drachtio.sipPort}`,
       async stop() {
         await signaling.stop();

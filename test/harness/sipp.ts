@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findOnPath } from './external.ts';
+import { findOnPath, udpBound } from './external.ts';
 
 export const SCENARIOS = fileURLToPath(new URL('../sipp/', import.meta.url));
 
@@ -102,16 +102,11 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
   return { done, stop: () => void child.kill('SIGKILL') };
 }
 
-/**
- * Waits until sipp holds its UDP port, by reading the kernel's socket table: probing by binding the port ourselves
- * could take it in the instant sipp binds, and sipp would exit with "address in use".
- */
+/** Waits until sipp holds its UDP port (see {@link udpBound}). */
 async function waitForUdp(port: number, child: ChildProcess, done: Promise<SippRun>): Promise<void> {
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`sipp exited before listening on UDP port ${port}: ${(await done).log}`);
-    const table = await readFile('/proc/net/udp', 'utf8');
-    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hexPort.trim()))) return;
+    if (await udpBound(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`sipp did not bind UDP port ${port} within 15 s`);

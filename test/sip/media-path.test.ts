@@ -49,8 +49,8 @@ describe('media plan', () => {
   it('hands a mixed call to the media relay', async () => {
     const opened: string[] = [];
     const relay: MediaRelay = {
-      async open(offer, calleeKind) {
-        opened.push(`${mediaKindOf(offer)}->${calleeKind}`);
+      async open(_offer, callerKind, calleeKind) {
+        opened.push(`${callerKind}->${calleeKind}`);
         return { via: 'fs-1', calleeOffer: PHONE_OFFER, answerCaller: async () => BROWSER_OFFER, release: () => undefined };
       },
     };

@@ -1,0 +1,166 @@
+/**
+ * FreeSWITCH between a browser (WebRTC: ICE, DTLS-SRTP, Opus) and an RTP party (a carrier, a desk phone): each side
+ * gets its own channel on one media server, and the two are bridged there once the callee answers. main.ts hands
+ * this to signaling as its MediaRelay; the shapes match structurally, so neither adapter imports the other.
+ */
+import type Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
+import type Mrf from 'drachtio-fsmrf';
+import type { Logger } from '../logger.ts';
+import { answerOffer, type AnsweringLeg } from './fs-leg.ts';
+import type { MediaServerPool } from './media-server-pool.ts';
+
+export type MediaKind = 'webrtc' | 'rtp';
+type Party = 'caller' | 'callee';
+
+export interface RelayedPath {
+  readonly via: string;
+  readonly calleeOffer: string;
+  answerCaller(calleeAnswer: string): Promise<string>;
+  reoffer(party: Party, sdp: string): Promise<string>;
+  readonly lost: Promise<string>;
+  release(): void;
+}
+
+/** The media server's dialplan reads this to choose what a channel offered without SDP (3pcc) speaks. */
+const OFFER_KIND_HEADER = 'X-Dialo-Media';
+
+export class NoMediaServer extends Error {
+  constructor() {
+    super('no media server connected');
+    this.name = 'NoMediaServer';
+  }
+}
+
+/**
+ * @example
+ * const relay = new FreeSwitchRelay(pool, logger);
+ * const path = await relay.open(browserOffer, 'webrtc', 'rtp'); // path.calleeOffer goes to the carrier
+ * const browserAnswer = await path.answerCaller(carrierAnswer);
+ */
+export class FreeSwitchRelay {
+  constructor(
+    private readonly pool: MediaServerPool,
+    private readonly logger: Logger,
+  ) {}
+
+  async open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<RelayedPath> {
+    const ms = this.pool.pick();
+    if (ms === undefined) throw new NoMediaServer();
+    if (callerKind === calleeKind) throw new Error(`a ${callerKind} caller and callee need no media server`);
+    return callerKind === 'webrtc' ? browserToRtp(ms, callerOffer, this.logger) : rtpToBrowser(ms, callerOffer, this.logger);
+  }
+}
+
+/** Ends the path's channels together (one after the other can leave the second hanging) and reports a lost channel. */
+class Channels {
+  private released = false;
+  private readonly endpoints = new Set<Endpoint>();
+  private readonly legs = new Set<AnsweringLeg>();
+  private reportLoss!: (reason: string) => void;
+  readonly lost = new Promise<string>((resolve) => (this.reportLoss = resolve));
+
+  constructor(private readonly logger: Logger) {}
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  add(endpoint: Endpoint): Endpoint {
+    if (this.released) {
+      void endpoint.destroy().catch(() => undefined);
+      return endpoint;
+    }
+    this.endpoints.add(endpoint);
+    // FreeSWITCH hung the channel up (BYE: RTP timeout, operator) or its event socket went (crash): nobody hears
+    // anything any more.
+    const gone = (why: string) => () => {
+      this.endpoints.delete(endpoint);
+      if (!this.released) this.reportLoss(why);
+    };
+    endpoint.dialog.once('destroy', gone('media server hung up a channel'));
+    endpoint.once('destroy', gone('media server connection lost'));
+    return endpoint;
+  }
+
+  addLeg(leg: AnsweringLeg): void {
+    if (this.released) return leg.hangUp();
+    this.legs.add(leg);
+  }
+
+  fail(reason: string, error: unknown): void {
+    this.logger.warn({ err: (error as Error).message }, reason);
+    if (!this.released) this.reportLoss(reason);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const endpoint of this.endpoints) void endpoint.destroy().catch(() => undefined);
+    for (const leg of this.legs) leg.hangUp();
+  }
+}
+
+function ready(ms: Mrf.MediaServer, channels: Channels, opts: Parameters<Mrf.MediaServer['createEndpoint']>[0]): Promise<Endpoint> {
+  return ms.createEndpoint(opts).then((endpoint) => channels.add(endpoint));
+}
+
+/**
+ * Browser -> carrier. The carrier gets FreeSWITCH's plain-RTP offer at once; the browser's offer is answered only
+ * when the carrier answers, because its DTLS handshake starts the moment it holds an answer.
+ */
+async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: Logger): Promise<RelayedPath> {
+  const channels = new Channels(logger);
+  const carrierSide = await ready(ms, channels, { headers: { [OFFER_KIND_HEADER]: 'rtp' } });
+  let browserSide: Promise<Endpoint> | undefined;
+  return {
+    via: `freeswitch ${ms.address}`,
+    calleeOffer: carrierSide.local.sdp,
+    async answerCaller(carrierAnswer) {
+      await carrierSide.modify(carrierAnswer);
+      const leg = await answerOffer(ms, browserOffer);
+      channels.addLeg(leg);
+      browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
+      browserSide.then(
+        (endpoint) => endpoint.bridge(carrierSide).catch((error: unknown) => channels.fail('could not bridge the call on the media server', error)),
+        (error: unknown) => channels.fail('the browser leg never reached the media server', error),
+      );
+      return leg.sdp;
+    },
+    async reoffer(party, sdp) {
+      if (party === 'callee') return String(await carrierSide.modify(sdp));
+      if (browserSide === undefined) throw new Error('the browser leg is not up yet');
+      return String(await (await browserSide).modify(sdp));
+    },
+    lost: channels.lost,
+    release: () => channels.release(),
+  };
+}
+
+/**
+ * Carrier (or desk phone) -> browser. FreeSWITCH answers the carrier's offer on one channel and offers the browser
+ * WebRTC from another (3pcc); the browser's answer completes that channel and the two are bridged.
+ */
+async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: Logger): Promise<RelayedPath> {
+  const channels = new Channels(logger);
+  const [carrierSide, browserSide] = await Promise.all([
+    ready(ms, channels, { remoteSdp: carrierOffer }),
+    ready(ms, channels, { headers: { [OFFER_KIND_HEADER]: 'webrtc' } }),
+  ]).catch((error: unknown) => {
+    channels.release();
+    throw error;
+  });
+  return {
+    via: `freeswitch ${ms.address}`,
+    calleeOffer: browserSide.local.sdp,
+    async answerCaller(browserAnswer) {
+      await browserSide.modify(browserAnswer);
+      await carrierSide.bridge(browserSide);
+      return carrierSide.local.sdp;
+    },
+    async reoffer(party, sdp) {
+      return String(await (party === 'caller' ? carrierSide : browserSide).modify(sdp));
+    },
+    lost: channels.lost,
+    release: () => channels.release(),
+  };
+}
