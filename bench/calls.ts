@@ -12,8 +12,12 @@
  * The app's pool is instrumented (bench/sip-load.ts): statements per call, their latency, and how many queries
  * waited for one of the pool's connections (the same size as the app's, 10, unless --pool says otherwise).
  *
- *   npx tsx bench/calls.ts [--seconds 10] [--rates 25,50,100,200,400] [--users 500] [--pool 10]
- * Needs `drachtio` and `sipp` on PATH and a Postgres server (TEST_POSTGRES_URL).
+ * With --media, FreeSWITCH (infra/freeswitch) is the app's media server and each rate is also run with the caller
+ * offering WebRTC SDP (what a browser sends): those calls go through a media server (two channels, a re-INVITE and a
+ * bridge per call), so the difference to the plain-RTP run is what the media server adds to call setup.
+ *
+ *   npx tsx bench/calls.ts [--seconds 10] [--rates 25,50,100,200,400] [--users 500] [--pool 10] [--media]
+ * Needs `drachtio` and `sipp` on PATH and a Postgres server (TEST_POSTGRES_URL); with --media, `freeswitch`.
  */
 import { parseArgs } from 'node:util';
 import { appendEntry } from '../core/billing/ledger.ts';
@@ -23,17 +27,26 @@ import { freshDatabase } from '../test/harness/databases.ts';
 import { freeUdpPort } from '../test/harness/external.ts';
 import { OPEN_ABUSE_LIMITS } from '../test/harness/calls.ts';
 import { startSignalingStack } from '../test/harness/signaling.ts';
-import { runSipp, startSipp, type SippRun } from '../test/harness/sipp.ts';
+import { derivedScenario, runSipp, startSipp, type SippRun } from '../test/harness/sipp.ts';
+import { WEBRTC_OFFER } from '../test/harness/browser-tab.ts';
+import { startFreeSwitch } from '../test/harness/freeswitch.ts';
 import { createSipUsers, instrumentedPostgres, load, loadArgs, quantile, responseTimes, statCounter } from './sip-load.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '25,50,100,200,400' }, users: { type: 'string', default: '500' }, pool: { type: 'string', default: '10' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rates: { type: 'string', default: '25,50,100,200,400' },
+    users: { type: 'string', default: '500' },
+    pool: { type: 'string', default: '10' },
+    media: { type: 'boolean', default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const rates = values.rates.split(',').map(Number);
 const users = Number(values.users);
 const REALM = 'bench';
 
+const freeswitch = values.media ? await startFreeSwitch() : undefined;
 const database = await freshDatabase('postgres');
 const instrumented = instrumentedPostgres(database.url!, Number(values.pool));
 const { db } = instrumented;
@@ -45,7 +58,9 @@ const stack = await startSignalingStack({ ...database, db }, {
   CALLER_ID_DEFAULT: '+14155550199',
   TRUNK_TIMEOUT_SECONDS: '10',
   ...OPEN_ABUSE_LIMITS,
+  ...(freeswitch === undefined ? {} : { MEDIA_SERVERS: `127.0.0.1:${freeswitch.esl.port}`, MEDIA_SERVER_SECRET: freeswitch.esl.secret }),
 });
+if (stack.media !== undefined && !(await stack.media.pool.ready(10_000))) throw new Error('FreeSWITCH not connected');
 await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
 const accounts = await createSipUsers(db, users, REALM);
 for (const accountId of accounts) await appendEntry(db, { accountId, kind: 'top_up', amount: micros(1_000_000_000_000), reference: `bench-${accountId}` });
@@ -91,8 +106,14 @@ async function measure(rate: number, caller: (carrierPort: number) => Promise<Si
   return summarise(run, wall);
 }
 
+/** The registered caller's scenario with a browser's WebRTC offer in place of its plain-RTP one. */
+const webrtcOffer = (xml: string) =>
+  xml.replace(/^ *v=0\n(?: *[a-z]=.*\n)*? *a=rtpmap:0 PCMU\/8000\n/gm, `${WEBRTC_OFFER.trimEnd().split('\r\n').map((line) => `      ${line}`).join('\n')}\n`);
+const webrtcCaller = freeswitch === undefined ? undefined : await derivedScenario('uac-call-registered-expect-200.xml', webrtcOffer);
+
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
 const rows: string[] = [];
+const mediaRows: string[] = [];
 for (const rate of rates) {
   const calls = rate * seconds;
   const loadBefore = load();
@@ -115,6 +136,20 @@ for (const rate of rates) {
     return run.done;
   });
   const pool = instrumented.take();
+  if (webrtcCaller !== undefined) {
+    const viaMedia = await measure(rate, async (port) => {
+      await db.updateTable('trunks').set({ outbound_uri: `sip:127.0.0.1:${port}` }).where('id', '=', trunk.id).execute();
+      const run = await startSipp({ scenario: webrtcCaller, target: stack.target, listenPort: devicePort, fields: callFields, calls, timeoutSeconds: seconds * 3 + 60, extraArgs: loadArgs(rate) });
+      return run.done;
+    });
+    instrumented.take();
+    const mediaRow =
+      `| ${rate} | ${viaMedia.perSecond} | ${viaMedia.failed} | ${ms(quantile(viaMedia.invite, 0.5))} | ${ms(quantile(viaMedia.invite, 0.99))} ` +
+      `| ${ms(quantile(through.invite, 0.5))} | ${ms(quantile(through.invite, 0.99))} ` +
+      `| ${ms(quantile(viaMedia.invite, 0.5) - quantile(through.invite, 0.5))} | ${ms(quantile(viaMedia.invite, 0.99) - quantile(through.invite, 0.99))} | ${load()} |`;
+    mediaRows.push(mediaRow);
+    console.log(mediaRow);
+  }
   // Every call the app answered must be recorded, ended and settled: wait (up to 60 s) until no hold is left.
   const settling = performance.now();
   let active: number;
@@ -146,7 +181,14 @@ console.log('\n| offered/s | app ok/s | failed | INVITE→200 p50 ms | p99 ms | 
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
+if (mediaRows.length > 0) {
+  console.log('\n| offered/s | via FreeSWITCH ok/s | failed | INVITE→200 p50 ms | p99 ms | plain RTP p50 ms | p99 ms | media server adds p50 ms | p99 ms | load 1m after |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of mediaRows) console.log(row);
+}
+
 await stack.stop();
+await freeswitch?.stop();
 await instrumented.close();
 await database.close();
 process.exit(0);

@@ -151,9 +151,20 @@ async function connectDevices(
     void attempt.answered.then((dialog) => dialog !== winner.dialog && dialog.destroy(), (error: unknown) => void (error instanceof DialFailed));
   }
 
+  let callerAnswer: string;
+  try {
+    callerAnswer = await winner.ring.media.answerCaller(winner.dialog.remote.sdp);
+  } catch (error) {
+    // The media server could not join the device's answer to the caller's offer: nobody could hear anything.
+    winner.dialog.destroy();
+    if (!res.finalResponseSent) res.send(488, { headers: { 'X-Reason': 'media-unavailable' } });
+    await record(nextState(state, { type: 'attempt-failed', status: 488, cause: 'media-unavailable', retry: false }), { sip_status: 488 });
+    deps.logger.warn({ err: (error as Error).message, via: winner.ring.media.via }, 'media server could not answer the caller');
+    return;
+  }
   let caller: Dialog;
   try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: await winner.ring.media.answerCaller(winner.dialog.remote.sdp) });
+    caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
   } catch {
     winner.dialog.destroy();
     await record(nextState(state, { type: 'cancel' }));

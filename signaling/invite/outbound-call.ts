@@ -156,9 +156,22 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   }
 
   const { dialog: callee, trunk } = outcome;
+  let callerAnswer: string;
+  try {
+    callerAnswer = await media.answerCaller(callee.remote.sdp);
+  } catch (error) {
+    // The media server would not take the caller's offer (or is gone): nobody could hear anything.
+    callee.destroy();
+    await release(deps.db, held.reservationId);
+    if (!res.finalResponseSent) res.send(488, { headers: { 'X-Reason': 'media-unavailable' } });
+    const failed = nextState(state, { type: 'attempt-failed', status: 488, cause: 'media-unavailable', retry: false });
+    await recordCdrState(deps.db, cdrId, failed, { trunk_id: trunk.id, sip_status: 488 });
+    deps.logger.warn({ err: (error as Error).message, via: media.via }, 'media server could not answer the caller');
+    return;
+  }
   let caller: Dialog;
   try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: await media.answerCaller(callee.remote.sdp) });
+    caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
   } catch (error) {
     // The caller went away while the callee answered: hang up the callee, charge nothing.
     callee.destroy();

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOnPath, udpBound } from './external.ts';
 
@@ -45,6 +45,19 @@ export interface RunningSipp {
   stop(): void;
 }
 
+/**
+ * A scenario made at run time from one in test/sipp/ (a variant of its SDP, say); returns its absolute path.
+ * Throws if `transform` changed nothing, so a template that drifted fails loudly.
+ */
+export async function derivedScenario(template: string, transform: (xml: string) => string): Promise<string> {
+  const original = await readFile(join(SCENARIOS, template), 'utf8');
+  const derived = transform(original);
+  if (derived === original) throw new Error(`deriving from ${template} changed nothing`);
+  const file = join(await mkdtemp(join(tmpdir(), 'dialo-scenario-')), template.replace(/\.xml$/, '-derived.xml'));
+  await writeFile(file, derived);
+  return file;
+}
+
 /** Whether a UAS scenario never received a call (sipp's final statistics screen), for "never rung" checks. */
 export function receivedNoCall(run: SippRun): boolean {
   return /Incoming calls created \|\s+0\s+\|\s+0\s/.test(run.log);
@@ -64,7 +77,8 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
   const folder = await mkdtemp(join(tmpdir(), 'dialo-sipp-'));
   const args = [
       ...(options.target === '' ? [] : [options.target]),
-      '-sf', join(SCENARIOS, options.scenario),
+      // A name in test/sipp/, or an absolute path (a scenario a benchmark derives at run time).
+      '-sf', resolve(SCENARIOS, options.scenario),
       '-m', String(options.calls ?? 1),
       '-t', options.transport ?? 'u1',
       '-i', options.localAddress ?? '127.0.0.1',

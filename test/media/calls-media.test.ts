@@ -1,12 +1,13 @@
 // Calls whose ends speak different media, through real FreeSWITCH (infra/freeswitch config) and real drachtio-server:
 // the app puts a media server between them and each side gets SDP it can use.
 import { describe, expect, it, vi } from 'vitest';
+import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { callFixtures, UNIT } from '../harness/calls.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { derivedScenario, runSipp, sippBinary } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || freeswitchProvision.via === 'missing' || sippBinary === undefined;
 
@@ -63,5 +64,26 @@ describe.skipIf(missing)('when the media server fails (real FreeSWITCH, killed a
     expect(answered.code, answered.log).toBe(0);
     expect((await again.done).code).toBe(0);
     expect(await finishedCdr(bob.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller' });
+  });
+});
+
+describe.skipIf(missing)('when the media server refuses the caller\'s offer (real FreeSWITCH)', () => {
+  const media = useFreeSwitch();
+  const suite = useCallStack(media.env, (db) =>
+    createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
+  const { caller, carrier, finishedCdr } = callFixtures(() => suite.database);
+
+  it('a WebRTC offer without ICE candidates: the carrier that answered gets BYE, the caller 488 media-unavailable, nothing is charged', async () => {
+    const carol = await caller('carol', 10 * UNIT);
+    const peer = await carrier('carrier-rtp', 'uas-answer.xml');
+    // The same call as a browser's, minus its candidates: FreeSWITCH cannot do ICE and answers 488.
+    const scenario = await derivedScenario('uac-webrtc-call-expect-488.xml', (xml) => xml.replace(/^ *a=candidate:.*\n/gm, ''));
+    const call = await runSipp({ scenario, target: suite.stack.target, fields: [carol.fields('+14155550100')] });
+    expect(call.code, call.log).toBe(0);
+    expect((await peer.done).code).toBe(0);
+    expect(await finishedCdr(carol.accountId)).toMatchObject({ phase: 'failed', sip_status: 488, hangup_cause: 'media-unavailable', cost: null });
+    const balance = await balanceOf(suite.database.db, carol.accountId);
+    expect([balance.balance, balance.available]).toEqual([10 * UNIT, 10 * UNIT]);
   });
 });
