@@ -1,0 +1,148 @@
+// The softphone's SIP layer in real Chromium: two tabs, two accounts, each registered through our registrar on a real
+// drachtio-server over WebSocket with credentials from POST /sip/credentials, calling each other on-net. Browser to
+// browser needs no media server (the B2BUA passes the WebRTC SDP through), so real audio (Chromium's fake
+// microphone) flows tab to tab over DTLS-SRTP on loopback.
+import type { FastifyInstance } from 'fastify';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { PhoneSettings } from '../../softphone/test-page/page-api.ts';
+import { signIn, testApi } from '../harness/api.ts';
+import { useCallStack } from '../harness/call-stack.ts';
+import { callFixtures } from '../harness/calls.ts';
+import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { inboundFixtures } from '../harness/inbound-calls.ts';
+import { serveSoftphonePage, type SoftphonePage } from '../harness/softphone-page.ts';
+import { openSoftphoneTab, type SoftphoneTab } from '../harness/softphone-tab.ts';
+
+const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
+const TEST_MS = 90_000;
+
+describe.skipIf(missing)('softphone in Chromium: on-net calls between two browser tabs', () => {
+  const suite = useCallStack({});
+  const { finishedCdr } = callFixtures(() => suite.database);
+  const { did } = inboundFixtures(() => suite.database);
+  let api: FastifyInstance;
+  let browser: Browser;
+  let page: SoftphonePage;
+  let numbers = 0;
+
+  beforeAll(async () => {
+    api = await testApi(suite.database, { sip: suite.stack.config.sip });
+    page = await serveSoftphonePage();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await page?.stop();
+    await api?.close();
+  });
+
+  /** A signed-in user owning a fresh number, with a tab registered using the credentials the API issued them. */
+  async function userWithTab(): Promise<{ accountId: string; number: string; tab: SoftphoneTab }> {
+    const user = await signIn(api, suite.database.db);
+    const number = `+1415555017${numbers++}`;
+    await did(number, user.accountId);
+    const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
+    expect(response.statusCode, response.body).toBe(200);
+    const credentials = response.json<{ username: string; password: string; realm: string }>();
+    const settings: PhoneSettings = { ...credentials, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
+    return { accountId: user.accountId, number, tab: await openSoftphoneTab(browser, page.url, settings) };
+  }
+
+  /** Two registered tabs; always closed (unregistered) afterwards, whatever the test did. */
+  async function withTwoTabs(test: (alice: Awaited<ReturnType<typeof userWithTab>>, bob: Awaited<ReturnType<typeof userWithTab>>) => Promise<void>) {
+    const alice = await userWithTab();
+    try {
+      const bob = await userWithTab();
+      try {
+        await test(alice, bob);
+      } finally {
+        await bob.tab.close();
+      }
+    } finally {
+      await alice.tab.close();
+    }
+  }
+
+  /** Waits until the tab's call has received more than `after` audio packets; returns the count. */
+  function audioArrives(tab: SoftphoneTab, callId: string, after = 0): Promise<number> {
+    return vi.waitFor(
+      async () => {
+        const { packetsReceived } = await tab.run('inboundAudio', callId);
+        if (packetsReceived <= after) throw new Error(`${callId}: ${packetsReceived} audio packets received`);
+        return packetsReceived;
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+  }
+
+  it('connects tab to tab with audio both ways, then the caller hangs up; each party has an answered, ended record', { timeout: TEST_MS }, async () => {
+    await withTwoTabs(async (alice, bob) => {
+      const outgoing = alice.tab.run('dial', bob.number);
+      const incoming = await bob.tab.run('nextIncoming');
+      // The callee sees the caller's own number (its first DID), not the browser's SIP username.
+      expect(incoming).toMatchObject({ direction: 'incoming', state: 'ringing', remoteUser: alice.number });
+      const callId = await outgoing;
+      await bob.tab.run('answer', incoming.id);
+      const [connected] = await Promise.all([alice.tab.run('untilState', callId, 'connected'), bob.tab.run('untilState', incoming.id, 'connected')]);
+
+      const [aliceHeard, bobHeard] = await Promise.all([audioArrives(alice.tab, callId), audioArrives(bob.tab, incoming.id)]);
+      console.log(`[measure] on-net INVITE->connected ${connected.connectedAfterMs} ms (caller's tab, incl. answer); first check: caller received ${aliceHeard} packets, callee ${bobHeard}`);
+
+      await alice.tab.run('hangup', callId);
+      await Promise.all([alice.tab.run('untilState', callId, 'ended'), bob.tab.run('untilState', incoming.id, 'ended')]);
+
+      const callerRecord = await finishedCdr(alice.accountId);
+      expect(callerRecord).toMatchObject({ direction: 'onnet', phase: 'ended', sip_status: 200, ended_by: 'caller', hangup_cause: 'normal', to_number: bob.number, from_number: alice.number, cost: null });
+      expect(callerRecord.answered_at).not.toBeNull();
+      const calleeRecord = await finishedCdr(bob.accountId);
+      expect(calleeRecord).toMatchObject({ direction: 'onnet', phase: 'ended', sip_status: 200, ended_by: 'caller', sip_call_id: callerRecord.sip_call_id });
+      expect(calleeRecord.answered_at).not.toBeNull();
+    });
+  });
+
+  it('the callee declines: the caller\'s call fails and neither record shows an answer', { timeout: TEST_MS }, async () => {
+    await withTwoTabs(async (alice, bob) => {
+      const callId = await alice.tab.run('dial', bob.number);
+      const incoming = await bob.tab.run('nextIncoming');
+      await bob.tab.run('decline', incoming.id);
+      await expect(alice.tab.run('untilState', callId, 'connected')).rejects.toThrow(/failed/);
+      const failed = await alice.tab.run('snapshot', callId);
+      console.log(`[measure] declined call: caller saw SIP ${failed.endStatus}`);
+      expect(failed.endStatus).toBeGreaterThanOrEqual(400);
+
+      for (const accountId of [alice.accountId, bob.accountId]) {
+        const record = await finishedCdr(accountId);
+        expect(record).toMatchObject({ direction: 'onnet', to_number: bob.number, answered_at: null });
+        expect(record.phase).not.toBe('ended');
+      }
+    });
+  });
+
+  it('holds and resumes through the B2BUA (re-INVITE relayed both ways); audio flows again after resume', { timeout: TEST_MS }, async () => {
+    await withTwoTabs(async (alice, bob) => {
+      const callId = await alice.tab.run('dial', bob.number);
+      const incoming = await bob.tab.run('nextIncoming');
+      await bob.tab.run('answer', incoming.id);
+      await alice.tab.run('untilState', callId, 'connected');
+      await audioArrives(bob.tab, incoming.id);
+
+      await alice.tab.run('hold', callId);
+      expect(await alice.tab.run('snapshot', callId)).toMatchObject({ held: true, state: 'connected' });
+      // The held side's answer came back through both legs: the caller only sends, the callee only receives.
+      expect((await alice.tab.run('inboundAudio', callId)).direction).toBe('sendonly');
+      expect((await bob.tab.run('inboundAudio', incoming.id)).direction).toBe('recvonly');
+
+      await alice.tab.run('unhold', callId);
+      expect((await alice.tab.run('inboundAudio', callId)).direction).toBe('sendrecv');
+      const atResume = await alice.tab.run('inboundAudio', callId);
+      await audioArrives(alice.tab, callId, atResume.packetsReceived);
+      expect((await bob.tab.run('inboundAudio', incoming.id)).direction).toBe('sendrecv');
+
+      await bob.tab.run('hangup', incoming.id);
+      await alice.tab.run('untilState', callId, 'ended');
+      expect(await finishedCdr(alice.accountId)).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'callee' });
+    });
+  });
+});
