@@ -38,30 +38,36 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     await api?.close();
   });
 
-  /** A signed-in user owning a fresh number, with a tab registered using the credentials the API issued them. */
-  async function userWithTab(): Promise<{ accountId: string; number: string; tab: SoftphoneTab }> {
+  /** A signed-in user owning a fresh number; each tab registers with its own credentials, issued by the API. */
+  async function userWithNumber() {
     const user = await signIn(api, suite.database.db);
     const number = `+1415555017${numbers++}`;
     await did(number, user.accountId);
-    const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
-    expect(response.statusCode, response.body).toBe(200);
-    const credentials = response.json<{ username: string; password: string; realm: string }>();
-    const settings: PhoneSettings = { ...credentials, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
-    return { accountId: user.accountId, number, tab: await openSoftphoneTab(browser, page.url, settings) };
+    const openTab = async () => {
+      const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
+      expect(response.statusCode, response.body).toBe(200);
+      const credentials = response.json<{ username: string; password: string; realm: string }>();
+      const settings: PhoneSettings = { ...credentials, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
+      return openSoftphoneTab(browser, page.url, settings);
+    };
+    return { accountId: user.accountId, number, openTab };
   }
 
-  /** Two registered tabs; always closed (unregistered) afterwards, whatever the test did. */
-  async function withTwoTabs(test: (alice: Awaited<ReturnType<typeof userWithTab>>, bob: Awaited<ReturnType<typeof userWithTab>>) => Promise<void>) {
-    const alice = await userWithTab();
+  type UserWithTab = Awaited<ReturnType<typeof userWithNumber>> & { readonly tab: SoftphoneTab };
+
+  /** Two users with a registered tab each; every tab opened is closed (unregistered) afterwards, whatever happened. */
+  async function withTwoTabs(test: (alice: UserWithTab, bob: UserWithTab, opened: SoftphoneTab[]) => Promise<void>) {
+    const opened: SoftphoneTab[] = [];
+    const withTab = async (): Promise<UserWithTab> => {
+      const user = await userWithNumber();
+      const tab = await user.openTab();
+      opened.push(tab);
+      return { ...user, tab };
+    };
     try {
-      const bob = await userWithTab();
-      try {
-        await test(alice, bob);
-      } finally {
-        await bob.tab.close();
-      }
+      await test(await withTab(), await withTab(), opened);
     } finally {
-      await alice.tab.close();
+      for (const tab of opened.reverse()) await tab.close();
     }
   }
 
@@ -102,20 +108,24 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     });
   });
 
-  it('the callee declines: the caller\'s call fails and neither record shows an answer', { timeout: TEST_MS }, async () => {
-    await withTwoTabs(async (alice, bob) => {
+  it('the callee declines on one of two tabs: the other stops ringing and the caller hears 603 Decline', { timeout: TEST_MS }, async () => {
+    await withTwoTabs(async (alice, bob, opened) => {
+      // bob's second tab (another device of the same account, with its own credentials): both ring.
+      const laptop = await bob.openTab();
+      opened.push(laptop);
       const callId = await alice.tab.run('dial', bob.number);
-      const incoming = await bob.tab.run('nextIncoming');
-      await bob.tab.run('decline', incoming.id);
+      const [ringing, ringingToo] = await Promise.all([bob.tab.run('nextIncoming'), laptop.run('nextIncoming')]);
+      await bob.tab.run('decline', ringing.id);
+
       await expect(alice.tab.run('untilState', callId, 'connected')).rejects.toThrow(/failed/);
       const failed = await alice.tab.run('snapshot', callId);
       console.log(`[measure] declined call: caller saw SIP ${failed.endStatus}`);
-      expect(failed.endStatus).toBeGreaterThanOrEqual(400);
+      expect(failed.endStatus).toBe(603);
+      // RFC 3261 §16.7: a 6xx ends the fork; the other device is cancelled rather than left ringing.
+      await expect(laptop.run('untilState', ringingToo.id, 'connected')).rejects.toThrow(/failed/);
 
       for (const accountId of [alice.accountId, bob.accountId]) {
-        const record = await finishedCdr(accountId);
-        expect(record).toMatchObject({ direction: 'onnet', to_number: bob.number, answered_at: null });
-        expect(record.phase).not.toBe('ended');
+        expect(await finishedCdr(accountId)).toMatchObject({ direction: 'onnet', to_number: bob.number, phase: 'failed', sip_status: 603, answered_at: null });
       }
     });
   });
