@@ -81,7 +81,19 @@ window.dialo = {
   hangup: (id) => tracked(id).call.hangup(),
   hold: (id) => tracked(id).call.hold(),
   unhold: (id) => tracked(id).call.unhold(),
-  sendDtmf: (id, digits) => tracked(id).call.sendDtmf(digits),
+  async sendDtmf(id, digits) {
+    const { call } = tracked(id);
+    const dtmf = call.peerConnection()?.getSenders().find((sender) => sender.track?.kind === 'audio')?.dtmf;
+    if (!dtmf) return '';
+    const played: string[] = [];
+    const finished = new Promise<void>((resolve) => {
+      // The sender reports each tone as it starts, then '' once the queue is empty.
+      dtmf.ontonechange = (event) => (event.tone === '' ? resolve() : played.push(event.tone));
+    });
+    if (!call.sendDtmf(digits)) return '';
+    await finished;
+    return played.join('');
+  },
   snapshot,
   untilState(id, state) {
     const { call } = tracked(id);

@@ -42,7 +42,11 @@ export interface PageApi {
   hangup(id: string): Promise<void>;
   hold(id: string): Promise<void>;
   unhold(id: string): Promise<void>;
-  sendDtmf(id: string, digits: string): boolean;
+  /**
+   * Presses keys; resolves with the tones the call's RTCDTMFSender actually played (RFC 4733 events in the media),
+   * '' when the connection cannot send them (telephone-event not negotiated).
+   */
+  sendDtmf(id: string, digits: string): Promise<string>;
   snapshot(id: string): CallSnapshot;
   /** Resolves once the call is in `state`; rejects as soon as it ends in another. */
   untilState(id: string, state: CallStateName): Promise<CallSnapshot>;

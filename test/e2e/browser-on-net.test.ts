@@ -130,6 +130,20 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     });
   });
 
+  it('sends keypad tones as RFC 4733 events in the media: telephone-event survives the B2BUA\'s offer/answer', { timeout: TEST_MS }, async () => {
+    await withTwoTabs(async (alice, bob) => {
+      const callId = await alice.tab.run('dial', bob.number);
+      const incoming = await bob.tab.run('nextIncoming');
+      await bob.tab.run('answer', incoming.id);
+      await alice.tab.run('untilState', callId, 'connected');
+      // Chromium sends tones only when the answer it got (through both legs) accepted telephone-event.
+      expect(await alice.tab.run('sendDtmf', callId, '12#')).toBe('12#');
+      expect(await bob.tab.run('sendDtmf', incoming.id, '9')).toBe('9');
+      await alice.tab.run('hangup', callId);
+      await bob.tab.run('untilState', incoming.id, 'ended');
+    });
+  });
+
   it('holds and resumes through the B2BUA (re-INVITE relayed both ways); audio flows again after resume', { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {
       const callId = await alice.tab.run('dial', bob.number);
