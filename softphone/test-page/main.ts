@@ -113,18 +113,28 @@ window.dialo = {
   },
   async inboundAudio(id) {
     const connection = tracked(id).call.peerConnection();
-    if (connection === undefined) return { packetsReceived: 0, bytesReceived: 0, direction: null };
+    if (connection === undefined) return { packetsReceived: 0, bytesReceived: 0, totalAudioEnergy: 0, direction: null, mediaPath: null };
     const stats = await connection.getStats();
     let packetsReceived = 0;
     let bytesReceived = 0;
-    stats.forEach((report: { type: string; kind?: string; packetsReceived?: number; bytesReceived?: number }) => {
+    let totalAudioEnergy = 0;
+    let mediaPath: string | null = null;
+    const candidate = (id: string | undefined) => {
+      const found = id === undefined ? undefined : (stats.get(id) as { candidateType?: string; address?: string; port?: number; protocol?: string } | undefined);
+      return found === undefined ? '?' : `${found.candidateType} ${found.address}:${found.port}`;
+    };
+    stats.forEach((report: { type: string; kind?: string; packetsReceived?: number; bytesReceived?: number; totalAudioEnergy?: number; nominated?: boolean; state?: string; localCandidateId?: string; remoteCandidateId?: string }) => {
       if (report.type === 'inbound-rtp' && report.kind === 'audio') {
         packetsReceived += report.packetsReceived ?? 0;
         bytesReceived += report.bytesReceived ?? 0;
+        totalAudioEnergy += report.totalAudioEnergy ?? 0;
+      }
+      if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') {
+        mediaPath = `${candidate(report.localCandidateId)} -> ${candidate(report.remoteCandidateId)}`;
       }
     });
     const transceiver = connection.getTransceivers().find((candidate) => candidate.receiver.track.kind === 'audio');
-    return { packetsReceived, bytesReceived, direction: transceiver?.currentDirection ?? null };
+    return { packetsReceived, bytesReceived, totalAudioEnergy, direction: transceiver?.currentDirection ?? null, mediaPath };
   },
   async stop() {
     await phone?.stop();

@@ -26,8 +26,12 @@ export interface CallSnapshot {
 export interface InboundAudio {
   readonly packetsReceived: number;
   readonly bytesReceived: number;
+  /** Energy of the decoded audio so far (0 for silence): the far end's microphone is really heard. */
+  readonly totalAudioEnergy: number;
   /** The audio transceiver's negotiated direction (`sendrecv`, `sendonly`, `recvonly`, `inactive`). */
   readonly direction: string | null;
+  /** The nominated ICE pair the media takes, e.g. `udp host 127.0.0.1:50000 -> host 127.0.0.1:50002`. */
+  readonly mediaPath: string | null;
 }
 
 export interface PageApi {

@@ -83,6 +83,18 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     );
   }
 
+  /** Waits until the tab has decoded a second of audio (50 packets of 20 ms) that is not silence. */
+  function heardSpeech(tab: SoftphoneTab, callId: string) {
+    return vi.waitFor(
+      async () => {
+        const audio = await tab.run('inboundAudio', callId);
+        if (audio.packetsReceived < 50 || audio.totalAudioEnergy <= 0) throw new Error(`${callId}: ${JSON.stringify(audio)}`);
+        return audio;
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+  }
+
   it('connects tab to tab with audio both ways, then the caller hangs up; each party has an answered, ended record', { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {
       const outgoing = alice.tab.run('dial', bob.number);
@@ -93,9 +105,10 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
       await bob.tab.run('answer', incoming.id);
       const [connected] = await Promise.all([alice.tab.run('untilState', callId, 'connected'), bob.tab.run('untilState', incoming.id, 'connected')]);
 
-      const [aliceHeard, bobHeard] = await Promise.all([audioArrives(alice.tab, callId), audioArrives(bob.tab, incoming.id)]);
-      console.log(`[measure] on-net INVITE->connected ${connected.connectedAfterMs} ms (caller's tab, incl. answer); first check: caller received ${aliceHeard} packets, callee ${bobHeard}`);
-
+      // Chromium's fake microphone plays a beep: each side decodes real sound from the other over DTLS-SRTP.
+      const [aliceHeard, bobHeard] = await Promise.all([heardSpeech(alice.tab, callId), heardSpeech(bob.tab, incoming.id)]);
+      console.log(`[measure] on-net INVITE->connected ${connected.connectedAfterMs} ms (caller's tab, incl. answer); media ${aliceHeard.mediaPath}`);
+      console.log(`[measure] heard: caller ${aliceHeard.packetsReceived} packets / ${aliceHeard.bytesReceived} bytes / energy ${aliceHeard.totalAudioEnergy.toFixed(3)}, callee ${bobHeard.packetsReceived} / ${bobHeard.bytesReceived} / ${bobHeard.totalAudioEnergy.toFixed(3)}`);
       await alice.tab.run('hangup', callId);
       await Promise.all([alice.tab.run('untilState', callId, 'ended'), bob.tab.run('untilState', incoming.id, 'ended')]);
 
