@@ -43,14 +43,13 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     const user = await signIn(api, suite.database.db);
     const number = `+1415555017${numbers++}`;
     await did(number, user.accountId);
-    const openTab = async () => {
+    const settings = async (): Promise<PhoneSettings> => {
       const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
       expect(response.statusCode, response.body).toBe(200);
-      const credentials = response.json<{ username: string; password: string; realm: string }>();
-      const settings: PhoneSettings = { ...credentials, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
-      return openSoftphoneTab(browser, page.url, settings);
+      const { username, password, realm } = response.json<{ username: string; password: string; realm: string }>();
+      return { username, password, realm, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
     };
-    return { accountId: user.accountId, number, openTab };
+    return { accountId: user.accountId, number, settings, openTab: async () => openSoftphoneTab(browser, page.url, await settings()) };
   }
 
   type UserWithTab = Awaited<ReturnType<typeof userWithNumber>> & { readonly tab: SoftphoneTab };
@@ -94,6 +93,23 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
       { timeout: 10_000, interval: 200 },
     );
   }
+
+  it('registers over WebSocket with API-issued credentials and unregisters on stop; a wrong password is refused 403', { timeout: TEST_MS }, async () => {
+    const user = await userWithNumber();
+    const settings = await user.settings();
+    const bindings = () => suite.database.db.selectFrom('registrations').select(['transport', 'user_agent']).where('username', '=', settings.username).execute();
+
+    const tab = await openSoftphoneTab(browser, page.url, settings);
+    try {
+      expect(await bindings()).toEqual([{ transport: 'ws', user_agent: expect.stringMatching(/SIP\.js/) }]);
+    } finally {
+      await tab.close();
+    }
+    // The phone's stop() sent REGISTER Expires: 0 before closing the socket: the binding is gone, not left to expire.
+    expect(await bindings()).toEqual([]);
+
+    await expect(openSoftphoneTab(browser, page.url, { ...settings, password: `${settings.password}x` })).rejects.toThrow(/registration refused: 403/);
+  });
 
   it('connects tab to tab with audio both ways, then the caller hangs up; each party has an answered, ended record', { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {

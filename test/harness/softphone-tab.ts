@@ -13,7 +13,7 @@ export interface SoftphoneTab {
   close(): Promise<void>;
 }
 
-/** A tab in its own browser context (its own cookies and storage: another user), registered with `settings`. */
+/** A tab in its own browser context (its own cookies and storage: another user), registered with `settings`; throws (tab closed) if refused. */
 export async function openSoftphoneTab(browser: Browser, pageUrl: string, settings: PhoneSettings): Promise<SoftphoneTab> {
   const context: BrowserContext = await browser.newContext();
   const page = await context.newPage();
@@ -29,7 +29,12 @@ export async function openSoftphoneTab(browser: Browser, pageUrl: string, settin
       },
       [method, args] as [string, unknown[]],
     ) as never;
-  await run('start', settings);
+  try {
+    await run('start', settings);
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
   return {
     page,
     run,
