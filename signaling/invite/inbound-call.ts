@@ -135,13 +135,29 @@ async function connectDevices(
   };
   if (facts.cancelled.aborted) cancelAll();
   else facts.cancelled.addEventListener('abort', cancelAll);
+  // RFC 3261 §16.7: a 6xx (the user declined on one device) ends the whole fork: the other devices stop ringing.
+  let declined: DialFailed | undefined;
+  for (const { attempt } of rings) {
+    attempt.answered.catch((error: unknown) => {
+      if (!(error instanceof DialFailed) || error.status < 600 || declined !== undefined) return;
+      declined = error;
+      for (const ring of rings) ring.attempt.cancel();
+    });
+  }
 
   let winner: { dialog: Dialog; ring: Ring };
   try {
     winner = await Promise.any(rings.map((ring) => ring.attempt.answered.then((dialog) => ({ dialog, ring }))));
-  } catch {
-    state = cancelled ? nextState(state, { type: 'cancel' }) : nextState(state, { type: 'attempt-failed', status: 480, cause: 'no device answered', retry: false });
-    if (!res.finalResponseSent) res.send(cancelled ? 487 : 480, { headers: cancelled ? {} : { 'X-Reason': 'no-answer' } });
+  } catch (error) {
+    if (cancelled) {
+      state = nextState(state, { type: 'cancel' });
+      if (!res.finalResponseSent) res.send(487);
+    } else {
+      const failures = error instanceof AggregateError ? error.errors.filter((failure): failure is DialFailed => failure instanceof DialFailed) : [];
+      const final = callerFacingFailure(declined, failures);
+      state = nextState(state, { type: 'attempt-failed', status: final.status, cause: final.cause, retry: false });
+      if (!res.finalResponseSent) res.send(final.status, final.reason, { headers: final.xReason === undefined ? {} : { 'X-Reason': final.xReason } });
+    }
     await record(state);
     return;
   }
@@ -179,6 +195,16 @@ async function connectDevices(
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });
   await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
+}
+
+/**
+ * What the caller hears when no device answered (RFC 3261 §16.7 picks the best response): a device's decline (6xx)
+ * or busy (486) as the device said it; otherwise 480, which is ours to explain (`X-Reason: no-answer`).
+ */
+function callerFacingFailure(declined: DialFailed | undefined, failures: readonly DialFailed[]): { status: number; reason: string; cause: string; xReason?: string } {
+  const told = declined ?? failures.find((failure) => failure.status === 486);
+  if (told !== undefined) return { status: told.status, reason: told.reason, cause: `device answered ${told.status}` };
+  return { status: 480, reason: 'Temporarily Unavailable', cause: 'no device answered', xReason: 'no-answer' };
 }
 
 /** The number a carrier says is calling, in E.164 if it is one; null (anonymous) if not. */

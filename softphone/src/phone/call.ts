@@ -1,0 +1,168 @@
+/**
+ * One call (placed or received) over a SIP.js session: its state as the app shows it, and what a user can do to
+ * it. Media is WebRTC: the peer connection is SIP.js's Web session description handler's.
+ */
+import { Invitation, Inviter, SessionState, Web, type Session } from 'sip.js';
+import { playRemoteAudio } from './remote-audio.ts';
+
+/** `ended`: it was connected and is over; `failed`: it never connected (refused, declined, cancelled). */
+export type CallState = 'calling' | 'ringing' | 'connected' | 'ended' | 'failed';
+
+export interface CallEnd {
+  /** The SIP status that refused the call, when one did (e.g. 486, 603, 480). */
+  readonly status?: number;
+  readonly reason?: string;
+}
+
+export interface Call {
+  readonly direction: 'outgoing' | 'incoming';
+  /** Who is on the other end, as the SIP URI's user part (a number for on-net and carrier calls). */
+  readonly remoteUser: string;
+  readonly state: CallState;
+  readonly held: boolean;
+  readonly muted: boolean;
+  /** Why it failed, once it has. */
+  readonly end: CallEnd | undefined;
+  answer(): Promise<void>;
+  /** Refuses an incoming call that is still ringing (603 Decline). */
+  decline(): Promise<void>;
+  /** Ends the call whatever its state: CANCEL while calling, reject while ringing in, BYE once connected. */
+  hangup(): Promise<void>;
+  /** re-INVITE with our media sendonly; resolves once the far end accepted it. */
+  hold(): Promise<void>;
+  unhold(): Promise<void>;
+  mute(): void;
+  unmute(): void;
+  /** RFC 4733 telephone-events in the media stream; false when the connection cannot send them. */
+  sendDtmf(digits: string): boolean;
+  /** Called with each new state; returns the unsubscribe. */
+  onStateChange(listener: (state: CallState) => void): () => void;
+  /** The WebRTC connection once media is being negotiated (for getStats and the UI's audio meter). */
+  peerConnection(): RTCPeerConnection | undefined;
+}
+
+function webHandler(session: Session): Web.SessionDescriptionHandler | undefined {
+  const handler = session.sessionDescriptionHandler;
+  return handler instanceof Web.SessionDescriptionHandler ? handler : undefined;
+}
+
+function setTracksEnabled(session: Session, which: 'senders' | 'receivers', enabled: boolean): void {
+  const connection = webHandler(session)?.peerConnection;
+  if (connection === undefined) return;
+  const parts = which === 'senders' ? connection.getSenders() : connection.getReceivers();
+  for (const part of parts) if (part.track) part.track.enabled = enabled;
+}
+
+/** Wraps a session; `remoteAudio` plays the far end once connected. */
+export function wrapSession(session: Inviter | Invitation, remoteAudio: HTMLAudioElement | undefined): Call & { readonly rejected: (status: number, reason: string) => void; readonly progressed: () => void } {
+  const incoming = session instanceof Invitation;
+  let state: CallState = incoming ? 'ringing' : 'calling';
+  let end: CallEnd | undefined;
+  let held = false;
+  let muted = false;
+  let stopAudio: (() => void) | undefined;
+  const listeners = new Set<(state: CallState) => void>();
+
+  const moveTo = (next: CallState) => {
+    if (state === next || state === 'ended' || state === 'failed') return;
+    state = next;
+    for (const listener of listeners) listener(next);
+  };
+
+  session.stateChange.addListener((sessionState) => {
+    if (sessionState === SessionState.Established) {
+      const connection = webHandler(session)?.peerConnection;
+      if (connection !== undefined && remoteAudio !== undefined) stopAudio = playRemoteAudio(connection, remoteAudio);
+      moveTo('connected');
+    } else if (sessionState === SessionState.Terminated) {
+      stopAudio?.();
+      moveTo(state === 'connected' ? 'ended' : 'failed');
+    }
+  });
+
+  const reInvite = (hold: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (state !== 'connected') return reject(new Error(`cannot ${hold ? 'hold' : 'resume'} a call that is ${state}`));
+      if (held === hold) return resolve();
+      // SIP.js's Web handler reads `hold` from these options when it builds the re-INVITE's offer.
+      session.sessionDescriptionHandlerOptionsReInvite = { ...session.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+      session
+        .invite({
+          requestDelegate: {
+            onAccept: () => {
+              held = hold;
+              setTracksEnabled(session, 'receivers', !hold);
+              setTracksEnabled(session, 'senders', !hold && !muted);
+              resolve();
+            },
+            onReject: (response) => reject(new Error(`re-INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+          },
+        })
+        .catch(reject);
+    });
+
+  return {
+    direction: incoming ? 'incoming' : 'outgoing',
+    remoteUser: session.remoteIdentity.uri.user ?? '',
+    get state() {
+      return state;
+    },
+    get held() {
+      return held;
+    },
+    get muted() {
+      return muted;
+    },
+    get end() {
+      return end;
+    },
+    rejected(status, reason) {
+      end = { status, reason };
+    },
+    progressed() {
+      moveTo('ringing');
+    },
+    async answer() {
+      if (!(session instanceof Invitation)) throw new Error('only an incoming call can be answered');
+      await session.accept();
+    },
+    async decline() {
+      if (!(session instanceof Invitation)) throw new Error('only an incoming call can be declined');
+      end = { status: 603, reason: 'Decline' };
+      await session.reject({ statusCode: 603 });
+    },
+    async hangup() {
+      switch (session.state) {
+        case SessionState.Established:
+          await session.bye();
+          return;
+        case SessionState.Initial:
+        case SessionState.Establishing:
+          if (session instanceof Inviter) await session.cancel();
+          else await session.reject();
+          return;
+        default:
+          // Already ending or over: nothing to send.
+          return;
+      }
+    },
+    hold: () => reInvite(true),
+    unhold: () => reInvite(false),
+    mute() {
+      muted = true;
+      setTracksEnabled(session, 'senders', false);
+    },
+    unmute() {
+      muted = false;
+      setTracksEnabled(session, 'senders', !held);
+    },
+    sendDtmf(digits) {
+      return webHandler(session)?.sendDtmf(digits) ?? false;
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    peerConnection: () => webHandler(session)?.peerConnection,
+  };
+}

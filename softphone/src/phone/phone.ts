@@ -1,0 +1,118 @@
+/**
+ * The softphone's SIP user agent: connects to the signaling WebSocket, registers with the short-lived credentials
+ * `POST /sip/credentials` hands out, places calls and hands incoming ones to the app. The only module (with call.ts)
+ * that talks to sip.js.
+ */
+import { Inviter, Registerer, RegistererState, UserAgent, type Invitation } from 'sip.js';
+import { wrapSession, type Call } from './call.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface PhoneOptions {
+  /** The signaling WebSocket, e.g. `wss://sip.example.org:8443`. */
+  readonly webSocketUrl: string;
+  readonly username: string;
+  readonly password: string;
+  /** The SIP domain: the address of record is `sip:<username>@<realm>`; calls go to `sip:<number>@<realm>`. */
+  readonly realm: string;
+  readonly displayName?: string;
+  /** Where the far end is heard; without one, audio is received but not played. */
+  readonly remoteAudio?: HTMLAudioElement;
+  /** STUN/TURN servers for ICE; none by default (host candidates only). */
+  readonly iceServers?: readonly RTCIceServer[];
+  /** Registration lifetime asked of the registrar, seconds. */
+  readonly registerExpires?: number;
+}
+
+export interface Phone {
+  /** Resolves once the registrar has accepted us; rejects with the status it refused us with. */
+  register(): Promise<void>;
+  unregister(): Promise<void>;
+  /** Calls a number (or a `sip:` URI); the call is placed at once. */
+  call(target: string): Call;
+  /** Called for every incoming call; returns the unsubscribe. */
+  onIncoming(listener: (call: Call) => void): () => void;
+  /** Unregisters (if registered) and closes the WebSocket. Never hangs: each step has a time limit. */
+  stop(): Promise<void>;
+}
+
+/** How long a goodbye step may take before we drop the connection anyway (SIP.js can wait ~80 s for a dead peer). */
+const STOP_STEP_MS = 3000;
+
+/** Connects the user agent; `register()` is separate so the app can show "connecting" and "registering" apart. */
+export async function createPhone(options: PhoneOptions): Promise<Phone> {
+  const incoming = new Set<(call: Call) => void>();
+  const uri = UserAgent.makeURI(`sip:${options.username}@${options.realm}`);
+  if (uri === undefined) throw new Error(`not a SIP address: ${options.username}@${options.realm}`);
+  const userAgent = new UserAgent({
+    uri,
+    transportOptions: { server: options.webSocketUrl },
+    authorizationUsername: options.username,
+    authorizationPassword: options.password,
+    displayName: options.displayName ?? '',
+    logLevel: 'warn',
+    sessionDescriptionHandlerFactoryOptions: {
+      peerConnectionConfiguration: { iceServers: [...(options.iceServers ?? [])] },
+      // Host candidates are gathered within milliseconds; do not hold the INVITE for slow STUN/TURN past this.
+      iceGatheringTimeout: 2000,
+    },
+    delegate: {
+      onInvite(invitation: Invitation) {
+        const call = wrapSession(invitation, options.remoteAudio);
+        for (const listener of incoming) listener(call);
+      },
+    },
+  });
+  const registerer = new Registerer(userAgent, { expires: options.registerExpires ?? 600 });
+  await userAgent.start();
+
+  return {
+    register: () =>
+      new Promise<void>((resolve, reject) => {
+        registerer
+          .register({
+            requestDelegate: {
+              onAccept: () => resolve(),
+              onReject: (response) => reject(new Error(`registration refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+            },
+          })
+          .catch(reject);
+      }),
+    async unregister() {
+      if (registerer.state !== RegistererState.Registered) return;
+      await new Promise<void>((resolve, reject) => {
+        registerer
+          .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: (response) => reject(new Error(`unregister refused: ${response.message.statusCode}`)) } })
+          .catch(reject);
+      });
+    },
+    call(target) {
+      const targetUri = UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${options.realm}`);
+      if (targetUri === undefined) throw new Error(`not a callable address: ${target}`);
+      const inviter = new Inviter(userAgent, targetUri, { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+      const call = wrapSession(inviter, options.remoteAudio);
+      inviter
+        .invite({ requestDelegate: { onProgress: () => call.progressed(), onReject: (response) => call.rejected(response.message.statusCode ?? 0, response.message.reasonPhrase ?? '') } })
+        // A call that cannot even be sent (no microphone, transport down) ends as failed through its session state.
+        .catch(() => undefined);
+      return call;
+    },
+    onIncoming(listener) {
+      incoming.add(listener);
+      return () => incoming.delete(listener);
+    },
+    async stop() {
+      if (registerer.state === RegistererState.Registered) {
+        await withTimeout(
+          new Promise<void>((resolve) => {
+            registerer
+              .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } })
+              .catch(() => resolve());
+          }),
+          STOP_STEP_MS,
+        );
+      }
+      await withTimeout(registerer.dispose(), STOP_STEP_MS);
+      await withTimeout(userAgent.stop(), STOP_STEP_MS);
+    },
+  };
+}

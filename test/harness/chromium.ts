@@ -1,0 +1,37 @@
+/**
+ * Debian's Chromium driven by playwright-core, set up for WebRTC tests: fake microphone (a tone) with no permission
+ * prompt, and loopback ICE candidates (without them two tabs on one machine gather none). Suites that need it skip
+ * with one line when it is not installed.
+ */
+import { access, constants } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import type { Provision } from './external.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+export const chromiumProvision: Provision = await access(CHROMIUM, constants.X_OK).then(
+  (): Provision => ({ via: 'path', binary: CHROMIUM }),
+  (): Provision => ({ via: 'missing', reason: `chromium not available: no executable ${CHROMIUM}` }),
+);
+if (chromiumProvision.via === 'missing') console.warn(`[harness] browser suites skipped: ${chromiumProvision.reason}`);
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/** A browser with a fresh profile (playwright gives each launch its own temporary user-data-dir). */
+export async function launchChromium(): Promise<Browser> {
+  if (chromiumProvision.via !== 'path') throw new Error(chromiumProvision.via === 'missing' ? chromiumProvision.reason : 'chromium runs from PATH only');
+  return chromium.launch({ executablePath: chromiumProvision.binary, headless: true, args: ARGS });
+}
