@@ -14,8 +14,10 @@ type Party = 'caller' | 'callee';
 
 export interface RelayedPath {
   readonly via: string;
-  readonly calleeOffer: string;
-  answerCaller(calleeAnswer: string): Promise<string>;
+  /** Undefined: ring the callee without an offer and answer the one it makes with {@link answerCallee}. */
+  readonly calleeOffer: string | undefined;
+  readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  answerCaller(calleeSdp: string): Promise<string>;
   reoffer(party: Party, sdp: string): Promise<string>;
   readonly lost: Promise<string>;
   release(): void;
@@ -137,28 +139,37 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
 }
 
 /**
- * Carrier (or desk phone) -> browser. FreeSWITCH answers the carrier's offer on one channel and offers the browser
- * WebRTC from another (3pcc); the browser's answer completes that channel and the two are bridged.
+ * Carrier (or desk phone) -> browser. FreeSWITCH answers the carrier's offer on one channel. The browser tabs are rung
+ * without an offer: FreeSWITCH makes WebRTC offers only on calls it places itself, so each tab offers in its 200 and a
+ * second channel answers that (in the ACK). The answering tab's channel is bridged to the carrier's.
  */
 async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: Logger): Promise<RelayedPath> {
   const channels = new Channels(logger);
-  const [carrierSide, browserSide] = await Promise.all([
-    ready(ms, channels, { remoteSdp: carrierOffer }),
-    ready(ms, channels, { headers: { [OFFER_KIND_HEADER]: 'webrtc' } }),
-  ]).catch((error: unknown) => {
-    channels.release();
-    throw error;
-  });
+  const carrierSide = await ready(ms, channels, { remoteSdp: carrierOffer });
+  // One per tab that answered, keyed by the offer it made; all but the winner's are hung up at once.
+  const answered = new Map<string, AnsweringLeg>();
+  let browserSide: Endpoint | undefined;
   return {
     via: `freeswitch ${ms.address}`,
-    calleeOffer: browserSide.local.sdp,
-    async answerCaller(browserAnswer) {
-      await browserSide.modify(browserAnswer);
+    calleeOffer: undefined,
+    async answerCallee(browserOffer) {
+      const leg = await answerOffer(ms, browserOffer);
+      channels.addLeg(leg);
+      answered.set(browserOffer, leg);
+      return leg.sdp;
+    },
+    async answerCaller(browserOffer) {
+      const leg = answered.get(browserOffer);
+      if (leg === undefined) throw new Error('no media server channel answered this browser');
+      for (const other of answered.values()) if (other !== leg) other.hangUp();
+      browserSide = channels.add(await leg.endpoint);
       await carrierSide.bridge(browserSide);
       return carrierSide.local.sdp;
     },
     async reoffer(party, sdp) {
-      return String(await (party === 'caller' ? carrierSide : browserSide).modify(sdp));
+      const side = party === 'caller' ? carrierSide : browserSide;
+      if (side === undefined) throw new Error('the browser leg is not up yet');
+      return String(await side.modify(sdp));
     },
     lost: channels.lost,
     release: () => channels.release(),

@@ -34,20 +34,38 @@ export interface DialAttempt {
   cancel(): void;
 }
 
+/** What drachtio-srf's createUAC resolves with when the INVITE had no offer (`noAck`): the 2xx's offer, ACK pending. */
+interface OfferInAnswer {
+  readonly sdp: string;
+  ack(answer: string): Promise<Dialog>;
+  destroy(): Promise<void>;
+}
+
 /**
- * Sends an INVITE with `sdp` as the offer. Provisional responses are reported so the caller's leg can ring.
+ * The offer to send: SDP, or none along with how to answer the offer the callee then makes in its 2xx (the ACK
+ * carries the answer, RFC 3261 §13.2.1).
+ */
+export type DialOffer = { readonly sdp: string } | { readonly answerOffer: (offer: string) => Promise<string> };
+
+/**
+ * Sends an INVITE with the offer. Provisional responses are reported so the caller's leg can ring.
  * @example
- * const attempt = dial(srf, { uri: 'sip:+14155550100@carrier.example' }, offer, (status) => res.send(status));
+ * const attempt = dial(srf, { uri: 'sip:+14155550100@carrier.example' }, { sdp: offer }, (status) => res.send(status));
  * const dialog = await attempt.answered;
  */
-export function dial(srf: Srf, target: DialTarget, sdp: string, onProvisional: (status: number, sdp: string | undefined) => void): DialAttempt {
+export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvisional: (status: number, sdp: string | undefined) => void): DialAttempt {
   let request: SrfRequest | undefined;
   let cancelled = false;
   let settled = false;
   const answered = srf
     .createUAC(
       target.uri,
-      { localSdp: sdp, headers: target.headers ?? {}, ...(target.proxy ? { proxy: target.proxy } : {}), ...(target.auth ? { auth: { ...target.auth } } : {}) },
+      {
+        ...('sdp' in offer ? { localSdp: offer.sdp } : { noAck: true }),
+        headers: target.headers ?? {},
+        ...(target.proxy ? { proxy: target.proxy } : {}),
+        ...(target.auth ? { auth: { ...target.auth } } : {}),
+      },
       {
         // drachtio-srf calls cbRequest(error, request) (lib/srf.js), not cbRequest(request) as its typings say.
         cbRequest: (_error: unknown, sent?: SrfRequest) => {
@@ -59,9 +77,19 @@ export function dial(srf: Srf, target: DialTarget, sdp: string, onProvisional: (
       },
     )
     .then(
-      (dialog) => {
+      async (dialog) => {
         settled = true;
-        return dialog;
+        if ('sdp' in offer) return dialog;
+        // drachtio-srf resolves a noAck INVITE with the 2xx's offer and the ACK still to send (typed as a Dialog).
+        const pending = dialog as unknown as OfferInAnswer;
+        let answer: string;
+        try {
+          answer = await offer.answerOffer(pending.sdp);
+        } catch {
+          await pending.destroy().catch(() => undefined);
+          throw new DialFailed(488, 'offer in answer not acceptable');
+        }
+        return pending.ack(answer);
       },
       (error: { status?: number; reason?: string; message?: string }) => {
         settled = true;

@@ -12,7 +12,7 @@ import { liveRegistrations } from '../../core/registrations.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
-import { planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -120,7 +120,7 @@ async function connectDevices(
         proxy: `sip:${device.source_address}:${device.source_port};transport=${device.transport}`,
         headers: { From: fromHeader(call.callerNumber, deps.auth.realm) },
       },
-      media.calleeOffer,
+      calleeOfferOf(media),
       (status, sdp) => {
         if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
       },

@@ -13,7 +13,7 @@ import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
-import { planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
@@ -67,7 +67,7 @@ async function dialTrunks(
     }
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), media.calleeOffer, (status, sdp) => {
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) => {
       // Early media reaches the caller only when it can use the callee's SDP as it is.
       if (!res.finalResponseSent && status > 100) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
     });

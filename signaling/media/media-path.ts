@@ -10,10 +10,15 @@ import { mediaKindOf, type MediaKind } from './media-kind.ts';
 export interface MediaPath {
   /** Where the audio flows: `direct` (SDP passed through) or the media server's name. */
   readonly via: string;
-  /** The offer to send the callee. */
-  readonly calleeOffer: string;
-  /** Turns the callee's answer into the answer for the caller. */
-  answerCaller(calleeAnswer: string): Promise<string>;
+  /**
+   * The offer to send the callee. Undefined: the INVITE carries none, the callee offers in its 2xx and
+   * {@link answerCallee} answers in the ACK (RFC 3261 §13.2.1) — how a browser callee gets a media server's WebRTC.
+   */
+  readonly calleeOffer: string | undefined;
+  /** Answers the offer a callee made in its 2xx; present exactly when {@link calleeOffer} is undefined. */
+  readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  /** Turns the answering callee's SDP (its answer, or its offer when it made one) into the answer for the caller. */
+  answerCaller(calleeSdp: string): Promise<string>;
   /**
    * Answers a party's new offer mid-call (hold, resume) on its side of the media server. Absent for `direct`
    * paths: the bridge then offers it to the other party, whose answer fits as it is.
@@ -31,6 +36,13 @@ export interface MediaPath {
  */
 export interface MediaRelay {
   open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<MediaPath>;
+}
+
+/** What to dial the callee with (signaling/call/dial.ts `DialOffer`): the path's offer, or none and its answerer. */
+export function calleeOfferOf(path: MediaPath): { readonly sdp: string } | { readonly answerOffer: (offer: string) => Promise<string> } {
+  if (path.calleeOffer !== undefined) return { sdp: path.calleeOffer };
+  if (path.answerCallee === undefined) throw new Error(`media path via ${path.via} has neither an offer nor an answerer`);
+  return { answerOffer: path.answerCallee };
 }
 
 export type MediaPlan = { readonly ok: true; readonly path: MediaPath } | { readonly ok: false; readonly detail: string };

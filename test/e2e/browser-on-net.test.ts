@@ -2,18 +2,13 @@
 // drachtio-server over WebSocket with credentials from POST /sip/credentials, calling each other on-net. Browser to
 // browser needs no media server (the B2BUA passes the WebRTC SDP through), so real audio (Chromium's fake
 // microphone) flows tab to tab over DTLS-SRTP on loopback.
-import type { FastifyInstance } from 'fastify';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PhoneSettings } from '../../softphone/test-page/page-api.ts';
-import { signIn, testApi } from '../harness/api.ts';
+import { describe, expect, it } from 'vitest';
 import { useCallStack } from '../harness/call-stack.ts';
 import { callFixtures } from '../harness/calls.ts';
-import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
+import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
-import { inboundFixtures } from '../harness/inbound-calls.ts';
-import { serveSoftphonePage, type SoftphonePage } from '../harness/softphone-page.ts';
-import { openSoftphoneTab, type SoftphoneTab } from '../harness/softphone-tab.ts';
+import type { SoftphoneTab } from '../harness/softphone-tab.ts';
+import { audioArrives, heardSpeech, useSoftphoneUsers, type SoftphoneUser } from '../harness/softphone-users.ts';
 
 const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
 const TEST_MS = 90_000;
@@ -21,44 +16,15 @@ const TEST_MS = 90_000;
 describe.skipIf(missing)('softphone in Chromium: on-net calls between two browser tabs', () => {
   const suite = useCallStack({});
   const { finishedCdr } = callFixtures(() => suite.database);
-  const { did } = inboundFixtures(() => suite.database);
-  let api: FastifyInstance;
-  let browser: Browser;
-  let page: SoftphonePage;
-  let numbers = 0;
+  const users = useSoftphoneUsers(suite);
 
-  beforeAll(async () => {
-    api = await testApi(suite.database, { sip: suite.stack.config.sip });
-    page = await serveSoftphonePage();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await page?.stop();
-    await api?.close();
-  });
-
-  /** A signed-in user owning a fresh number; each tab registers with its own credentials, issued by the API. */
-  async function userWithNumber() {
-    const user = await signIn(api, suite.database.db);
-    const number = `+1415555017${numbers++}`;
-    await did(number, user.accountId);
-    const settings = async (): Promise<PhoneSettings> => {
-      const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
-      expect(response.statusCode, response.body).toBe(200);
-      const { username, password, realm } = response.json<{ username: string; password: string; realm: string }>();
-      return { username, password, realm, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
-    };
-    return { accountId: user.accountId, number, settings, openTab: async () => openSoftphoneTab(browser, page.url, await settings()) };
-  }
-
-  type UserWithTab = Awaited<ReturnType<typeof userWithNumber>> & { readonly tab: SoftphoneTab };
+  type UserWithTab = SoftphoneUser & { readonly tab: SoftphoneTab };
 
   /** Two users with a registered tab each; every tab opened is closed (unregistered) afterwards, whatever happened. */
   async function withTwoTabs(test: (alice: UserWithTab, bob: UserWithTab, opened: SoftphoneTab[]) => Promise<void>) {
     const opened: SoftphoneTab[] = [];
     const withTab = async (): Promise<UserWithTab> => {
-      const user = await userWithNumber();
+      const user = await users.userWithNumber();
       const tab = await user.openTab();
       opened.push(tab);
       return { ...user, tab };
@@ -70,36 +36,12 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     }
   }
 
-  /** Waits until the tab's call has received more than `after` audio packets; returns the count. */
-  function audioArrives(tab: SoftphoneTab, callId: string, after = 0): Promise<number> {
-    return vi.waitFor(
-      async () => {
-        const { packetsReceived } = await tab.run('inboundAudio', callId);
-        if (packetsReceived <= after) throw new Error(`${callId}: ${packetsReceived} audio packets received`);
-        return packetsReceived;
-      },
-      { timeout: 10_000, interval: 200 },
-    );
-  }
-
-  /** Waits until the tab has decoded a second of audio (50 packets of 20 ms) that is not silence. */
-  function heardSpeech(tab: SoftphoneTab, callId: string) {
-    return vi.waitFor(
-      async () => {
-        const audio = await tab.run('inboundAudio', callId);
-        if (audio.packetsReceived < 50 || audio.totalAudioEnergy <= 0) throw new Error(`${callId}: ${JSON.stringify(audio)}`);
-        return audio;
-      },
-      { timeout: 10_000, interval: 200 },
-    );
-  }
-
   it('registers over WebSocket with API-issued credentials and unregisters on stop; a wrong password is refused 403', { timeout: TEST_MS }, async () => {
-    const user = await userWithNumber();
+    const user = await users.userWithNumber();
     const settings = await user.settings();
     const bindings = () => suite.database.db.selectFrom('registrations').select(['transport', 'user_agent']).where('username', '=', settings.username).execute();
 
-    const tab = await openSoftphoneTab(browser, page.url, settings);
+    const tab = await users.openTab(settings);
     try {
       expect(await bindings()).toEqual([{ transport: 'ws', user_agent: expect.stringMatching(/SIP\.js/) }]);
     } finally {
@@ -108,7 +50,7 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     // The phone's stop() sent REGISTER Expires: 0 before closing the socket: the binding is gone, not left to expire.
     expect(await bindings()).toEqual([]);
 
-    await expect(openSoftphoneTab(browser, page.url, { ...settings, password: `${settings.password}x` })).rejects.toThrow(/registration refused: 403/);
+    await expect(users.openTab({ ...settings, password: `${settings.password}x` })).rejects.toThrow(/registration refused: 403/);
   });
 
   it('connects tab to tab with audio both ways, then the caller hangs up; each party has an answered, ended record', { timeout: TEST_MS }, async () => {

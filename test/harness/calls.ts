@@ -36,7 +36,7 @@ export interface CallFixtures {
   carrier(
     name: string,
     scenario: string,
-    options?: { priority?: number; auth?: { username: string; password: string }; timeoutSeconds?: number; calls?: number },
+    options?: { priority?: number; auth?: { username: string; password: string }; timeoutSeconds?: number; calls?: number; extraArgs?: readonly string[] },
   ): Promise<{ trunkId: number; port: number; done: Promise<SippRun>; stop(): void }>;
   lastCdr(accountId: string): ReturnType<typeof lastCdrOf>;
   /** The call's record once the app has finished with it (it settles after the last BYE is answered). */
@@ -58,7 +58,7 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
     },
     async carrier(name, scenario, options = {}) {
       const port = await freeUdpPort();
-      const peer = await startSipp({ scenario, target: '', listenPort: port, calls: options.calls, timeoutSeconds: options.timeoutSeconds ?? 20, extraArgs: ['-trace_logs'] });
+      const peer = await startSipp({ scenario, target: '', listenPort: port, calls: options.calls, timeoutSeconds: options.timeoutSeconds ?? 20, extraArgs: ['-trace_logs', ...(options.extraArgs ?? [])] });
       const trunk = await database()
         .db.insertInto('trunks')
         .values({

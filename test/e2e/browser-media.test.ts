@@ -1,0 +1,83 @@
+// The softphone in real Chromium calling carriers, and called by them, through real FreeSWITCH (infra/freeswitch) and
+// real drachtio-server. The carrier is sipp echoing whatever audio reaches it (-rtp_echo), so a tab that decodes sound
+// has had its own microphone travel browser -> FreeSWITCH -> carrier -> FreeSWITCH -> browser: both media legs and
+// the bridge between them work, in both directions, over DTLS-SRTP on the browser side and plain RTP on the carrier's.
+import { describe, expect, it } from 'vitest';
+import { createRate, toRateInput } from '../../core/billing/rates.ts';
+import { credit } from '../harness/billing.ts';
+import { useCallStack } from '../harness/call-stack.ts';
+import { callFixtures, UNIT } from '../harness/calls.ts';
+import { chromiumProvision } from '../harness/chromium.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { freeUdpPort } from '../harness/external.ts';
+import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
+import { inboundFixtures } from '../harness/inbound-calls.ts';
+import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { audioArrives, heardSpeech, useSoftphoneUsers } from '../harness/softphone-users.ts';
+
+const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing') || sippBinary === undefined;
+const TEST_MS = 90_000;
+/** Carriers send from here (an inbound trunk's allowed source); the tabs and FreeSWITCH are on 127.0.0.1. */
+const CARRIER = '127.0.0.2';
+
+/** sipp sends back every RTP packet it receives, on its own media port. */
+const echoAudio = async () => ['-rtp_echo', '-mp', String(await freeUdpPort())];
+
+describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH', () => {
+  const media = useFreeSwitch();
+  const suite = useCallStack(media.env, (db) =>
+    createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
+  const { carrier, finishedCdr } = callFixtures(() => suite.database);
+  const { inboundTrunk, finishedCallTo } = inboundFixtures(() => suite.database);
+  const users = useSoftphoneUsers(suite);
+
+  it('a tab calls a carrier: the carrier is offered G.711, the tab hears its own voice back, hold and resume work, the call is billed', { timeout: TEST_MS }, async () => {
+    const user = await users.userWithNumber();
+    await credit(suite.database.db, user.accountId, 10 * UNIT);
+    const peer = await carrier('carrier-echo', 'uas-answer-expect-rtp-offer.xml', { extraArgs: await echoAudio() });
+    const tab = await user.openTab();
+    try {
+      const callId = await tab.run('dial', '+14155550100');
+      const connected = await tab.run('untilState', callId, 'connected');
+      const heard = await heardSpeech(tab, callId);
+      console.log(`[measure] browser->carrier via FreeSWITCH: INVITE->connected ${connected.connectedAfterMs} ms; echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`);
+
+      // Hold is the browser's re-INVITE, answered by its own FreeSWITCH channel: the carrier's leg is not disturbed.
+      await tab.run('hold', callId);
+      expect((await tab.run('inboundAudio', callId)).direction).toBe('sendonly');
+      await tab.run('unhold', callId);
+      expect((await tab.run('inboundAudio', callId)).direction).toBe('sendrecv');
+      await audioArrives(tab, callId, (await tab.run('inboundAudio', callId)).packetsReceived);
+
+      await tab.run('hangup', callId);
+      await tab.run('untilState', callId, 'ended');
+    } finally {
+      await tab.close();
+    }
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    expect(await finishedCdr(user.accountId)).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
+  });
+
+  it('a carrier calls the tab\'s number: the tab rings with no offer, offers WebRTC in its answer (FreeSWITCH answers in the ACK), hears the carrier, and the carrier hangs up', { timeout: TEST_MS }, async () => {
+    const user = await users.userWithNumber();
+    await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
+    const tab = await user.openTab();
+    try {
+      const call = runSipp({ scenario: 'uac-carrier-call-expect-200.xml', target: suite.stack.target, localAddress: CARRIER, fields: [`${user.number};5000`], extraArgs: await echoAudio() });
+      const incoming = await tab.run('nextIncoming');
+      expect(incoming).toMatchObject({ state: 'ringing', remoteUser: '+14155550123' });
+      await tab.run('answer', incoming.id);
+      await tab.run('untilState', incoming.id, 'connected');
+      const heard = await heardSpeech(tab, incoming.id);
+      console.log(`[measure] carrier->browser via FreeSWITCH: echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`);
+      const carrierRun = await call;
+      expect(carrierRun.code, carrierRun.log).toBe(0);
+      await tab.run('untilState', incoming.id, 'ended');
+    } finally {
+      await tab.close();
+    }
+    expect(await finishedCallTo(user.number)).toMatchObject({ direction: 'inbound', account_id: user.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200 });
+  });
+});
