@@ -11,6 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type Mrf from 'drachtio-fsmrf';
 import Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
 
+/** drachtio-srf's "no such dialog" for a channel FreeSWITCH already hung up: nothing left to do. */
+const ignoreGone = () => undefined;
+
 export interface AnsweringLeg {
   /** FreeSWITCH's answer, for the browser. */
   readonly sdp: string;
@@ -56,7 +59,7 @@ export async function answerOffer(ms: Mrf.MediaServer, offer: string, connectBac
       pending.fn = produce;
       pending.connTimeout = setTimeout(() => {
         ms.pendingConnections.delete(id);
-        if (!hungUp) dialog.destroy();
+        if (!hungUp) dialog.destroy(undefined, ignoreGone);
         reject(new Error(`media server ${ms.address} did not connect back within ${connectBackMs} ms`));
       }, connectBackMs);
     }
@@ -75,7 +78,7 @@ export async function answerOffer(ms: Mrf.MediaServer, offer: string, connectBac
         clearTimeout(pending.connTimeout);
         ms.pendingConnections.delete(id);
       }
-      dialog.destroy();
+      dialog.destroy(undefined, ignoreGone);
     },
   };
 }

@@ -102,6 +102,14 @@ class Channels {
   }
 }
 
+/**
+ * Offers `sdp` to a channel (re-INVITE) and returns FreeSWITCH's answer. Straight on the SIP dialog: Endpoint.modify
+ * also re-reads every channel variable over the event socket, which took ~75 ms of each call's setup here.
+ */
+async function renegotiate(endpoint: Endpoint, sdp: string): Promise<string> {
+  return endpoint.dialog.modify(sdp);
+}
+
 function ready(ms: Mrf.MediaServer, channels: Channels, opts: Parameters<Mrf.MediaServer['createEndpoint']>[0]): Promise<Endpoint> {
   return ms.createEndpoint(opts).then((endpoint) => channels.add(endpoint));
 }
@@ -118,7 +126,7 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     via: `freeswitch ${ms.address}`,
     calleeOffer: carrierSide.local.sdp,
     async answerCaller(carrierAnswer) {
-      await carrierSide.modify(carrierAnswer);
+      await renegotiate(carrierSide, carrierAnswer);
       const leg = await answerOffer(ms, browserOffer);
       channels.addLeg(leg);
       browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
@@ -129,9 +137,9 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
       return leg.sdp;
     },
     async reoffer(party, sdp) {
-      if (party === 'callee') return String(await carrierSide.modify(sdp));
+      if (party === 'callee') return renegotiate(carrierSide, sdp);
       if (browserSide === undefined) throw new Error('the browser leg is not up yet');
-      return String(await (await browserSide).modify(sdp));
+      return renegotiate(await browserSide, sdp);
     },
     lost: channels.lost,
     release: () => channels.release(),
@@ -169,7 +177,7 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
     async reoffer(party, sdp) {
       const side = party === 'caller' ? carrierSide : browserSide;
       if (side === undefined) throw new Error('the browser leg is not up yet');
-      return String(await side.modify(sdp));
+      return renegotiate(side, sdp);
     },
     lost: channels.lost,
     release: () => channels.release(),

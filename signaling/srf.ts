@@ -27,6 +27,15 @@ export function dialogEnded(dialog: Srf.Dialog): boolean {
   return (dialog as Srf.Dialog & { connected?: boolean }).connected === false;
 }
 
+/**
+ * Sends BYE on a dialog that may already be gone (the far end's BYE crossing ours, a media server that hung up):
+ * with a callback drachtio-srf's "no such dialog" is dropped instead of becoming an unhandled rejection that ends
+ * the process.
+ */
+export function hangUpDialog(dialog: Srf.Dialog): void {
+  if (!dialogEnded(dialog)) dialog.destroy(undefined, () => undefined);
+}
+
 /** drachtio-server's id for a dialog (untyped `id`): it keeps the dialog even when the app that made it is gone. */
 export function dialogIdOf(dialog: Srf.Dialog): string {
   return (dialog as Srf.Dialog & { id: string }).id;

@@ -6,7 +6,7 @@
 import type { Party } from '../../core/calls/call-state.ts';
 import type { MediaPath } from '../media/media-path.ts';
 import type { Dialog } from './dial.ts';
-import { dialogEnded, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 
 export interface CallEnd {
   readonly by: Party;
@@ -49,7 +49,7 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
     // Both legs are torn down together: destroying one and then the other can leave the second hanging.
     // A leg that already ended gets no BYE. With a callback, not the promise: a leg whose own BYE crosses ours is
     // gone by the time drachtio answers "no such dialog", which must not become an unhandled rejection.
-    for (const dialog of [caller, callee]) if (dialog !== except && !dialogEnded(dialog)) dialog.destroy(undefined, () => undefined);
+    for (const dialog of [caller, callee]) if (dialog !== except) hangUpDialog(dialog);
     finish({ by, at, cause });
   };
 

@@ -13,7 +13,7 @@ import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
 import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
-import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 
@@ -164,7 +164,7 @@ async function connectDevices(
   // First answer wins: cancel the others, and hang up any that answered in the same instant.
   for (const { attempt } of rings) {
     attempt.cancel();
-    void attempt.answered.then((dialog) => dialog !== winner.dialog && dialog.destroy(), (error: unknown) => void (error instanceof DialFailed));
+    void attempt.answered.then((dialog) => dialog !== winner.dialog && hangUpDialog(dialog), (error: unknown) => void (error instanceof DialFailed));
   }
 
   let callerAnswer: string;
@@ -172,7 +172,7 @@ async function connectDevices(
     callerAnswer = await winner.ring.media.answerCaller(winner.dialog.remote.sdp);
   } catch (error) {
     // The media server could not join the device's answer to the caller's offer: nobody could hear anything.
-    winner.dialog.destroy();
+    hangUpDialog(winner.dialog);
     if (!res.finalResponseSent) res.send(488, { headers: { 'X-Reason': 'media-unavailable' } });
     await record(nextState(state, { type: 'attempt-failed', status: 488, cause: 'media-unavailable', retry: false }), { sip_status: 488 });
     deps.logger.warn({ err: (error as Error).message, via: winner.ring.media.via }, 'media server could not answer the caller');
@@ -182,7 +182,7 @@ async function connectDevices(
   try {
     caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
   } catch {
-    winner.dialog.destroy();
+    hangUpDialog(winner.dialog);
     await record(nextState(state, { type: 'cancel' }));
     return;
   }

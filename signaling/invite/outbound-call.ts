@@ -14,7 +14,7 @@ import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
-import { dialogIdOf, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -161,7 +161,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
     callerAnswer = await media.answerCaller(callee.remote.sdp);
   } catch (error) {
     // The media server would not take the caller's offer (or is gone): nobody could hear anything.
-    callee.destroy();
+    hangUpDialog(callee);
     await release(deps.db, held.reservationId);
     if (!res.finalResponseSent) res.send(488, { headers: { 'X-Reason': 'media-unavailable' } });
     const failed = nextState(state, { type: 'attempt-failed', status: 488, cause: 'media-unavailable', retry: false });
@@ -174,7 +174,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
     caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
   } catch (error) {
     // The caller went away while the callee answered: hang up the callee, charge nothing.
-    callee.destroy();
+    hangUpDialog(callee);
     await release(deps.db, held.reservationId);
     await recordCdrState(deps.db, cdrId, nextState(state, { type: 'cancel' }), { trunk_id: trunk.id });
     deps.logger.info({ err: (error as Error).message }, 'caller gone before answer completed');
