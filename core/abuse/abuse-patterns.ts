@@ -62,6 +62,6 @@ export async function detectAbuse(db: Kysely<Database>, policy: AbusePolicy, acc
 export async function watchAfterCall(db: Kysely<Database>, policy: AbusePolicy, accountId: string, now: Date): Promise<AbusePattern | null> {
   const pattern = await detectAbuse(db, policy, accountId, now);
   if (pattern === null) return null;
-  const suspended = await suspendOutbound(db, { accountId, reason: pattern.reason, detail: pattern.detail, alertTo: policy.alertEmail });
+  const suspended = await suspendOutbound(db, { accountId, reason: pattern.reason, detail: pattern.detail, alertTo: policy.alertEmail, contact: policy.alertEmail });
   return suspended ? pattern : null;
 }

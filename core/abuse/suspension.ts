@@ -44,12 +44,14 @@ export interface SuspendRequest {
   /** The operator; omitted: pattern detection, and `alertTo` is mailed. */
   readonly operatorId?: string;
   readonly alertTo?: string;
+  /** Where the account's owner can ask about it; the owner is mailed whoever suspended. */
+  readonly contact: string;
 }
 
 /**
  * Suspends outbound calling unless it already is; returns whether this call did it (so racing call ends
  * audit and mail once). Runs in the caller's transaction when given one.
- * @example await suspendOutbound(db, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org' });
+ * @example await suspendOutbound(db, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org', contact: 'support@example.org' });
  */
 export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequest): Promise<boolean> {
   return inTransaction(db, async (trx) => {
@@ -75,6 +77,25 @@ export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequ
           ...Object.entries(request.detail ?? {}).map(([key, value]) => `${key}: ${String(value)}`),
           '',
           'Check its recent calls; lift the suspension with POST /admin/accounts/<id>/outbound-suspension/lift.',
+        ].join('\n'),
+      });
+    }
+    // The owner learns why calls to phone numbers are refused, from us rather than from a wall of 403s.
+    const owner = await trx.selectFrom('accounts').select('email').where('id', '=', request.accountId).executeTakeFirst();
+    if (owner?.email != null) {
+      await enqueueEmail(trx, {
+        accountId: request.accountId,
+        kind: 'outbound_suspended',
+        to: owner.email,
+        subject: 'Dialo: calls to phone numbers are paused on your account',
+        text: [
+          request.operatorId === undefined
+            ? 'We paused calls to phone numbers on your account because its calling pattern looked like toll fraud (for example, many very short calls to different numbers, or a sudden jump in spending).'
+            : 'The operator paused calls to phone numbers on your account.',
+          `Reason: ${request.reason}.`,
+          '',
+          'Your credit is untouched, and calls between Dialo users still work.',
+          `If you did not make these calls, change your password. To have calling restored, write to ${request.contact}.`,
         ].join('\n'),
       });
     }

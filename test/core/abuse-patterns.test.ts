@@ -37,7 +37,7 @@ describeEachDialect('abuse pattern detection', (database) => {
       .execute();
   }
 
-  it('suspends after short calls to many numbers, once: audit and one alert mail to the operator', async () => {
+  it('suspends after short calls to many numbers, once: audit, one alert mail to the operator and one to the owner', async () => {
     const { db } = database();
     const accountId = await createAccount(db);
     for (const n of [1, 2, 3]) await call(accountId, `+4420794609${50 + n}`, 3);
@@ -51,11 +51,17 @@ describeEachDialect('abuse pattern detection', (database) => {
     expect(await checkCallRules(db, policy, accountId, '+442079460958' as E164, new Date())).toMatchObject({ ok: false, refusal: { reason: 'account-suspended', detail: 'burst-of-short-calls' } });
     const audit = await db.selectFrom('audit_events').select(['action', 'actor_account_id', 'detail']).where('subject_account_id', '=', accountId).execute();
     expect(audit).toEqual([{ action: 'abuse.outbound_suspended', actor_account_id: null, detail: { reason: 'burst-of-short-calls', destinations: 4, windowSeconds: 300, shortCallSeconds: 10 } }]);
-    const mail = await db.selectFrom('email_outbox').selectAll().where('account_id', '=', accountId).execute();
-    expect(mail).toHaveLength(1);
-    expect(mail[0]).toMatchObject({ kind: 'abuse_alert', to_address: 'fraud-desk@dialo.test' });
-    expect(mail[0]!.body_text).toContain(accountId);
-    expect(mail[0]!.body_text).toContain('destinations: 4');
+    const mail = await db.selectFrom('email_outbox').selectAll().where('account_id', '=', accountId).orderBy('kind').execute();
+    expect(mail.map((sent) => sent.kind)).toEqual(['abuse_alert', 'outbound_suspended']);
+    const [alert, notice] = mail;
+    expect(alert).toMatchObject({ to_address: 'fraud-desk@dialo.test' });
+    expect(alert!.body_text).toContain(accountId);
+    expect(alert!.body_text).toContain('destinations: 4');
+    // The owner is told why calls are refused and whom to ask, at the address the account has.
+    const owner = await db.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirstOrThrow();
+    expect(notice).toMatchObject({ to_address: owner.email, subject: expect.stringContaining('paused') });
+    expect(notice!.body_text).toContain('burst-of-short-calls');
+    expect(notice!.body_text).toContain('fraud-desk@dialo.test');
   });
 
   it('ignores long calls, calls to the same number, and calls before the window', async () => {

@@ -164,7 +164,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     const call = await startSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [vera.fields('+442081234567')], timeoutSeconds: 30 });
     await vi.waitFor(async () => expect(await lastCdr(vera.accountId)).toMatchObject({ phase: 'answered', refusal_reason: null }), { timeout: 10_000, interval: 100 });
 
-    await suspendOutbound(suite.database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator });
+    await suspendOutbound(suite.database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator, contact: 'support@dialo.test' });
 
     expect((await call.done).code).toBe(0);
     expect((await peer.done).code).toBe(0);
