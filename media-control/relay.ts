@@ -17,6 +17,7 @@ export interface RelayedPath {
   /** Undefined: ring the callee without an offer and answer the one it makes with {@link answerCallee}. */
   readonly calleeOffer: string | undefined;
   readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  readonly earlyMedia?: (calleeEarlySdp: string) => Promise<string>;
   answerCaller(calleeSdp: string): Promise<string>;
   reoffer(party: Party, sdp: string): Promise<string>;
   readonly lost: Promise<string>;
@@ -115,19 +116,24 @@ function ready(ms: Mrf.MediaServer, channels: Channels, opts: Parameters<Mrf.Med
 }
 
 /**
- * Browser -> carrier. The carrier gets FreeSWITCH's plain-RTP offer at once; the browser's offer is answered only
- * when the carrier answers, because its DTLS handshake starts the moment it holds an answer.
+ * Browser -> carrier. The carrier gets FreeSWITCH's plain-RTP offer at once. The browser's offer is answered only when
+ * the carrier sends media (183 with SDP: ringback, announcements) or answers, because its DTLS handshake starts the
+ * moment it holds an answer; that answer then stays the browser's whichever carrier (after failover) answers.
  */
 async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: Logger): Promise<RelayedPath> {
   const channels = new Channels(logger);
   const carrierSide = await ready(ms, channels, { headers: { [OFFER_KIND_HEADER]: 'rtp' } });
+  let carrierSdp: string | undefined;
+  let browserAnswer: Promise<string> | undefined;
   let browserSide: Promise<Endpoint> | undefined;
-  return {
-    via: `freeswitch ${ms.address}`,
-    calleeOffer: carrierSide.local.sdp,
-    async answerCaller(carrierAnswer) {
-      await renegotiate(carrierSide, carrierAnswer);
-      const leg = await answerOffer(ms, browserOffer);
+
+  const useCarrierSdp = async (sdp: string) => {
+    if (sdp === carrierSdp) return;
+    carrierSdp = sdp;
+    await renegotiate(carrierSide, sdp);
+  };
+  const answerBrowser = () =>
+    (browserAnswer ??= answerOffer(ms, browserOffer).then((leg) => {
       channels.addLeg(leg);
       browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
       browserSide.then(
@@ -135,6 +141,18 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
         (error: unknown) => channels.fail('the browser leg never reached the media server', error),
       );
       return leg.sdp;
+    }));
+
+  return {
+    via: `freeswitch ${ms.address}`,
+    calleeOffer: carrierSide.local.sdp,
+    async earlyMedia(carrierEarlySdp) {
+      await useCarrierSdp(carrierEarlySdp);
+      return answerBrowser();
+    },
+    async answerCaller(carrierAnswer) {
+      await useCarrierSdp(carrierAnswer);
+      return answerBrowser();
     },
     async reoffer(party, sdp) {
       if (party === 'callee') return renegotiate(carrierSide, sdp);

@@ -12,3 +12,12 @@ export interface SipReply {
 export function refuse(status: number, reason: string, xReason: string, headers: Record<string, string> = {}): SipReply {
   return { status, reason, headers: { 'X-Reason': xReason, ...headers } };
 }
+
+/**
+ * The parts of a provisional response carrying SDP (early media). drachtio-srf adds neither a Content-Type (without
+ * one a browser ignores the SDP) nor, before the 2xx, a Contact (an early dialog needs one, RFC 3261 §12.1.1).
+ * @example res.send(183, earlyMediaParts(facts.localContact, sdp));
+ */
+export function earlyMediaParts(localContact: string | undefined, sdp: string): { body: string; headers: Record<string, string> } {
+  return { body: sdp, headers: { 'Content-Type': 'application/sdp', ...(localContact === undefined ? {} : { Contact: localContact }) } };
+}

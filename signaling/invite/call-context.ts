@@ -44,6 +44,11 @@ export interface InviteFacts {
   readonly proxyAuthorization: string | undefined;
   readonly sdp: string;
   /**
+   * Our Contact toward the caller. drachtio-server adds one to the 2xx only; a 183 with SDP opens an early dialog too
+   * (RFC 3261 §12.1.1) and a browser drops it without one.
+   */
+  readonly localContact: string | undefined;
+  /**
    * Aborted when the caller sends CANCEL (RFC 3261 §9.2). Watched from the moment the INVITE arrives: drachtio-srf
    * emits 'cancel' once, so a CANCEL landing while a step awaits the database would otherwise go unseen and the
    * callee would be rung for a caller who already got 487.

@@ -13,6 +13,7 @@ import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
 import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
@@ -122,7 +123,7 @@ async function connectDevices(
       },
       calleeOfferOf(media),
       (status, sdp) => {
-        if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
+        if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp && media.via === 'direct' ? earlyMediaParts(facts.localContact, sdp) : {});
       },
     );
     return { attempt, media };

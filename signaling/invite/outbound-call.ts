@@ -14,6 +14,7 @@ import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
 import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
@@ -67,10 +68,7 @@ async function dialTrunks(
     }
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) => {
-      // Early media reaches the caller only when it can use the callee's SDP as it is.
-      if (!res.finalResponseSent && status > 100) res.send(status, sdp && media.via === 'direct' ? { body: sdp } : {});
-    });
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) => relayProgress(deps, res, facts, media, status, sdp));
     current = attempt;
     const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
     try {
@@ -86,6 +84,28 @@ async function dialTrunks(
     }
   }
   return { failure, cancelled };
+}
+
+/**
+ * A trunk's provisional response, passed to the caller: ringing as it is, early media (183 with SDP) as the carrier sent
+ * it on a direct path or through the media server's answer on a relayed one (without it the caller would hear nothing
+ * until the answer: no ringback, no "number not in service").
+ */
+
+function relayProgress(deps: CallDeps, res: SrfResponse, facts: InviteFacts, media: MediaPath, status: number, sdp: string | undefined): void {
+  if (res.finalResponseSent || status <= 100) return;
+  const sdpBody = (body: string) => earlyMediaParts(facts.localContact, body);
+  if (sdp === undefined || (media.via !== 'direct' && media.earlyMedia === undefined)) return void res.send(status, {});
+  if (media.earlyMedia === undefined) return void res.send(status, sdpBody(sdp));
+  media.earlyMedia(sdp).then(
+    (answer) => {
+      if (!res.finalResponseSent) res.send(status, sdpBody(answer));
+    },
+    (error: unknown) => {
+      deps.logger.warn({ err: (error as Error).message, via: media.via }, 'early media not connected');
+      if (!res.finalResponseSent) res.send(status, {});
+    },
+  );
 }
 
 export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string): Promise<void> {

@@ -21,6 +21,18 @@ export function readInvite(req: SrfRequest): InviteFacts {
     sourcePort: Number(req.source_port),
     proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
     sdp: req.body,
+    localContact: localContact(req),
     cancelled: cancel.signal,
   };
+}
+
+/**
+ * Where drachtio-server received the INVITE (untyped `receivedOn`, host:port) and over what (the top Via: over ws
+ * drachtio reports `req.protocol` as tcp), as a Contact; undefined if drachtio did not say.
+ */
+function localContact(req: SrfRequest): string | undefined {
+  const receivedOn = (req as SrfRequest & { receivedOn?: string }).receivedOn;
+  const transport = req.getParsedHeader('Via')[0]?.protocol?.toLowerCase();
+  if (receivedOn === undefined || transport === undefined) return undefined;
+  return `<sip:${receivedOn};transport=${transport}>`;
 }

@@ -17,6 +17,11 @@ export interface MediaPath {
   readonly calleeOffer: string | undefined;
   /** Answers the offer a callee made in its 2xx; present exactly when {@link calleeOffer} is undefined. */
   readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  /**
+   * The callee sent media before answering (183 with SDP: ringback, announcements): connects it and returns the SDP
+   * for the caller's 183. Absent for `direct` paths, where the callee's SDP reaches the caller as it is.
+   */
+  readonly earlyMedia?: (calleeEarlySdp: string) => Promise<string>;
   /** Turns the answering callee's SDP (its answer, or its offer when it made one) into the answer for the caller. */
   answerCaller(calleeSdp: string): Promise<string>;
   /**

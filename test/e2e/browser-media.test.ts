@@ -60,6 +60,29 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     expect(await finishedCdr(user.accountId)).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
   });
 
+  it('a carrier\'s early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer', { timeout: TEST_MS }, async () => {
+    const user = await users.userWithNumber();
+    await credit(suite.database.db, user.accountId, 10 * UNIT);
+    const peer = await carrier('carrier-early', 'uas-early-media-then-answer.xml', { extraArgs: await echoAudio() });
+    const tab = await user.openTab();
+    try {
+      const callId = await tab.run('dial', '+14155550101');
+      // The carrier answers 5 s after its 183: audio before that came through the early media path.
+      await audioArrives(tab, callId);
+      expect(await tab.run('snapshot', callId)).toMatchObject({ state: 'ringing' });
+      await tab.run('untilState', callId, 'connected');
+      await tab.run('hangup', callId);
+      await tab.run('untilState', callId, 'ended');
+    } finally {
+      await tab.close();
+    }
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    const cdr = await finishedCdr(user.accountId);
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', cost: 0.6 * UNIT });
+    expect(cdr.answered_at!.getTime() - cdr.started_at.getTime()).toBeGreaterThanOrEqual(5000);
+  });
+
   it('a carrier calls the tab\'s number: the tab rings with no offer, offers WebRTC in its answer (FreeSWITCH answers in the ACK), hears the carrier, and the carrier hangs up', { timeout: TEST_MS }, async () => {
     const user = await users.userWithNumber();
     await inboundTrunk('carrier-in', [`${CARRIER}/32`]);

@@ -88,7 +88,9 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     call(target) {
       const targetUri = UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${options.realm}`);
       if (targetUri === undefined) throw new Error(`not a callable address: ${target}`);
-      const inviter = new Inviter(userAgent, targetUri, { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+      // earlyMedia: a 183's answer is used at once, so carriers' ringback and announcements are heard (our B2BUA never
+      // forks the INVITE, which SIP.js requires for it).
+      const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
       const call = wrapSession(inviter, options.remoteAudio);
       inviter
         .invite({ requestDelegate: { onProgress: () => call.progressed(), onReject: (response) => call.rejected(response.message.statusCode ?? 0, response.message.reasonPhrase ?? '') } })
