@@ -1,0 +1,154 @@
+/**
+ * The softphone app: signed out it shows the sign-in form; signed in it puts the phone online and shows the dialer,
+ * the call in progress, credit and recent calls. `#privacy` shows the privacy page. Everything talks to the API on
+ * this page's own origin.
+ */
+import type { Call } from '../phone/call.ts';
+import type { Phone } from '../phone/phone.ts';
+import { createApiClient } from './api-client.ts';
+import { createBalanceView } from './balance.ts';
+import { createCallView } from './call-view.ts';
+import { createDialer } from './dialer.ts';
+import { messageOf } from './format.ts';
+import { createHistoryView } from './history.ts';
+import { createPrivacyView } from './privacy.ts';
+import { connectPhone } from './registration.ts';
+import { createSession, type Account } from './session.ts';
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`the page has no #${id}`);
+  return found as T;
+}
+
+const api = createApiClient();
+const session = createSession(api);
+const views = { auth: element('auth-view'), phone: element('phone-view'), privacy: element('privacy-view') };
+const authMessage = element('auth-message');
+const registrationStatus = element('registration-status');
+
+const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
+const history = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+const callView = createCallView({
+  section: element('call-view'),
+  party: element('call-party'),
+  state: element('call-state'),
+  timer: element('call-timer'),
+  incomingActions: element('incoming-actions'),
+  answer: element('answer'),
+  decline: element('decline'),
+  connectedActions: element('connected-actions'),
+  mute: element('mute'),
+  hold: element('hold'),
+  hangup: element('hangup'),
+  keypad: element('call-keypad'),
+  outcome: element('call-outcome'),
+});
+const dialForm = element<HTMLFormElement>('dial-form');
+const privacy = createPrivacyView(
+  api,
+  {
+    policyVersion: element('policy-version'),
+    policyText: element('policy-text'),
+    contact: element('privacy-contact'),
+    acknowledge: element('acknowledge-policy'),
+    accountActions: element('privacy-account'),
+    deletionForm: element('deletion-form'),
+    deletionPassword: element('deletion-password'),
+    message: element('privacy-message'),
+  },
+  () => void signedOut(),
+);
+
+let account: Account | undefined;
+let phone: Phone | undefined;
+
+function route(): void {
+  const onPrivacy = location.hash === '#privacy';
+  views.privacy.hidden = !onPrivacy;
+  views.auth.hidden = onPrivacy || account !== undefined;
+  views.phone.hidden = onPrivacy || account === undefined;
+  if (onPrivacy) void privacy.load(account !== undefined);
+}
+
+/** After a call: the dialer is back, and credit and history have changed. */
+function callOver(): void {
+  dialForm.hidden = false;
+  void balance.refresh();
+  void history.refresh();
+}
+
+function showCall(call: Call): void {
+  dialForm.hidden = true;
+  callView.show(call, callOver);
+}
+
+createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad') }, (number) => {
+  if (phone === undefined || callView.busy) return;
+  try {
+    showCall(phone.call(number));
+  } catch (error) {
+    element('call-outcome').textContent = messageOf(error);
+  }
+});
+
+async function signedIn(signedInAccount: Account): Promise<void> {
+  account = signedInAccount;
+  element('account-email').textContent = account.email;
+  element('sign-out').hidden = false;
+  route();
+  void balance.refresh();
+  void history.refresh();
+  void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
+    element('own-number').textContent = numbers[0] ?? 'none yet';
+  });
+  phone = await connectPhone(api, element<HTMLAudioElement>('remote-audio'), (status) => (registrationStatus.textContent = status));
+  phone?.onIncoming((call) => {
+    // One call at a time: a second caller is refused rather than left ringing unseen.
+    if (callView.busy) void call.hangup();
+    else showCall(call);
+  });
+}
+
+async function signedOut(): Promise<void> {
+  account = undefined;
+  const stopping = phone;
+  phone = undefined;
+  await stopping?.stop();
+  registrationStatus.textContent = 'Offline';
+  element('account-email').textContent = '';
+  element('sign-out').hidden = true;
+  route();
+}
+
+element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const email = element<HTMLInputElement>('auth-email').value.trim();
+  const password = element<HTMLInputElement>('auth-password').value;
+  const action = (event.submitter as HTMLButtonElement | null)?.value ?? 'sign-in';
+  authMessage.textContent = '';
+  const attempt =
+    action === 'sign-up'
+      ? session.signUp(email, password).then((message) => (authMessage.textContent = `Account created: ${message}, then sign in here.`))
+      : session.signIn(email, password).then((signedInAccount) => {
+          element<HTMLInputElement>('auth-password').value = '';
+          return signedIn(signedInAccount);
+        });
+  attempt.catch((error: unknown) => (authMessage.textContent = messageOf(error)));
+});
+
+element('sign-out').addEventListener('click', () => {
+  session.signOut().then(signedOut, (error: unknown) => (authMessage.textContent = messageOf(error)));
+});
+
+// Close the registration when the tab goes, so calls stop ringing a page that is not there.
+window.addEventListener('pagehide', () => void phone?.stop());
+window.addEventListener('hashchange', route);
+
+session.resume().then(
+  (resumed) => (resumed === undefined ? route() : signedIn(resumed)),
+  (error: unknown) => {
+    authMessage.textContent = messageOf(error);
+    route();
+  },
+);
