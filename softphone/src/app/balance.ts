@@ -29,7 +29,7 @@ export function createBalanceView(api: ApiClient, elements: BalanceElements): Ba
     async refresh() {
       try {
         const { available, currency } = await api.get<{ available: string; currency: string }>('/billing/balance');
-        elements.amount.textContent = `${available} ${currency}`;
+        elements.amount.textContent = `${available} ${currency.toUpperCase()}`;
       } catch (error) {
         elements.amount.textContent = `unavailable (${messageOf(error)})`;
       }

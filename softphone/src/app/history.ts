@@ -23,7 +23,15 @@ export interface HistoryElements {
 
 export interface HistoryView {
   refresh(): Promise<void>;
+  /**
+   * After a call: refreshes until no listed call is still open. The server closes its record when its own legs have
+   * ended, which can be a moment after this tab saw the BYE.
+   */
+  refreshUntilSettled(): Promise<void>;
 }
+
+const SETTLE_ATTEMPTS = 10;
+const SETTLE_INTERVAL_MS = 500;
 
 const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo' };
 
@@ -45,14 +53,25 @@ function row(call: CallRecord): HTMLTableRowElement {
 }
 
 export function createHistoryView(api: ApiClient, elements: HistoryElements): HistoryView {
+  /** Shows the latest calls; true when one of them is still open. */
+  const load = async (): Promise<boolean> => {
+    try {
+      const { calls } = await api.get<{ calls: CallRecord[] }>('/calls?limit=20');
+      elements.rows.replaceChildren(...calls.map(row));
+      elements.empty.textContent = calls.length === 0 ? 'No calls yet.' : '';
+      return calls.some((call) => call.endedAt === null);
+    } catch (error) {
+      elements.empty.textContent = `History unavailable: ${messageOf(error)}`;
+      return false;
+    }
+  };
   return {
     async refresh() {
-      try {
-        const { calls } = await api.get<{ calls: CallRecord[] }>('/calls?limit=20');
-        elements.rows.replaceChildren(...calls.map(row));
-        elements.empty.textContent = calls.length === 0 ? 'No calls yet.' : '';
-      } catch (error) {
-        elements.empty.textContent = `History unavailable: ${messageOf(error)}`;
+      await load();
+    },
+    async refreshUntilSettled() {
+      for (let attempt = 1; (await load()) && attempt < SETTLE_ATTEMPTS; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_INTERVAL_MS));
       }
     },
   };

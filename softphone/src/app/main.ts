@@ -75,7 +75,7 @@ function route(): void {
 function callOver(): void {
   dialForm.hidden = false;
   void balance.refresh();
-  void history.refresh();
+  void history.refreshUntilSettled();
 }
 
 function showCall(call: Call): void {

@@ -1,0 +1,175 @@
+// The softphone app as a user meets it: loaded in real Chromium from the API's own origin (Fastify on a loopback
+// port), driven only through what is on screen (labels, buttons, status lines). Registration and calls are real:
+// SIP over drachtio-server's WebSocket through our registrar and B2BUA, WebRTC media tab to tab.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSWORD, latestMail, linkPath, signIn, uniqueEmail } from '../harness/api.ts';
+import { useCallStack } from '../harness/call-stack.ts';
+import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { inboundFixtures } from '../harness/inbound-calls.ts';
+import { serveSoftphoneApp, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
+
+const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
+const TEST_MS = 90_000;
+const UI_WAIT = { timeout: 15_000, interval: 100 };
+
+/** The app's <audio> element, as far as the test reads it (Node's types have no DOM). */
+interface RemoteAudio {
+  readonly srcObject: { getAudioTracks(): { readyState: string }[] } | null;
+}
+
+describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
+  const suite = useCallStack({});
+  const { did } = inboundFixtures(() => suite.database);
+  let app: ServedSoftphoneApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let numbers = 0;
+
+  beforeAll(async () => {
+    const sip = suite.stack.config.sip!;
+    // What an operator sets as SIP_WS_URL: the API hands it to the app with the credentials.
+    app = await serveSoftphoneApp(suite.database, { sip: { ...sip, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` } });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await app?.stop();
+  });
+
+  /** A fresh tab (its own cookies: another person) on the app. */
+  async function openApp(): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.warn(`[app tab] page error: ${error.message}`));
+    await page.goto(app.url);
+    return page;
+  }
+
+  const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
+
+  async function signInOnScreen(page: Page, email: string, password = TEST_PASSWORD): Promise<void> {
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(text(page, '#registration-status'), UI_WAIT).toBe('Registered');
+  }
+
+  /** A verified user (through the API), with a number, signed in on its own tab. */
+  async function userOnScreen() {
+    const user = await signIn(app.api, suite.database.db);
+    const number = `+1415555018${numbers++}`;
+    await did(number, user.accountId);
+    const page = await openApp();
+    await signInOnScreen(page, user.email);
+    return { ...user, number, page };
+  }
+
+  it('signs up, confirms the mail, signs in, calls another user who answers, hangs up; history and credit show', { timeout: TEST_MS }, async () => {
+    const email = uniqueEmail('app');
+    const alice = await openApp();
+    await alice.getByLabel('E-mail').fill(email);
+    await alice.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await alice.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(text(alice, '#auth-message'), UI_WAIT).toMatch(/check your mail/);
+
+    // The user follows the link in the verification mail, then comes back to the app.
+    const mail = await latestMail(suite.database.db, email, 'verify_email');
+    await alice.goto(new URL(linkPath(mail.body_text), app.url).href);
+    expect(await alice.locator('body').textContent()).toContain('address confirmed');
+    await alice.goto(app.url);
+    const account = await suite.database.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+    const aliceNumber = `+1415555018${numbers++}`;
+    await did(aliceNumber, account.id);
+    await signInOnScreen(alice, email);
+    expect(await alice.locator('#account-email').textContent()).toBe(email);
+    await expect.poll(text(alice, '#own-number'), UI_WAIT).toBe(aliceNumber);
+    await expect.poll(text(alice, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
+
+    const bob = await userOnScreen();
+    await alice.getByLabel('Number to call').fill(bob.number);
+    await alice.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(text(bob.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+    // The callee sees the caller's own number.
+    expect(await bob.page.locator('#call-party').textContent()).toBe(`From ${aliceNumber}`);
+    expect(await alice.locator('#call-state').textContent()).toMatch(/^(Calling|Ringing)…$/);
+    await bob.page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
+    await expect.poll(text(bob.page, '#call-state'), UI_WAIT).toBe('Connected');
+    expect(await alice.locator('#call-timer').textContent()).toMatch(/^\d+:\d\d$/);
+    // Each side plays what it receives: the page's audio element holds the far end's live track.
+    const playing = (page: Page) =>
+      page.locator('#remote-audio').evaluate((audio) => (audio as unknown as RemoteAudio).srcObject?.getAudioTracks().map((track) => track.readyState) ?? []);
+    await expect.poll(() => playing(alice), UI_WAIT).toEqual(['live']);
+    await expect.poll(() => playing(bob.page), UI_WAIT).toEqual(['live']);
+
+    // Hold goes to the callee and back as a re-INVITE through the B2BUA: the button flips only once it is accepted.
+    await alice.getByRole('button', { name: 'Hold' }).click();
+    await alice.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 10_000 });
+    await alice.getByRole('button', { name: 'Resume' }).click();
+    await alice.getByRole('button', { name: 'Hold' }).waitFor({ timeout: 10_000 });
+    await alice.getByRole('button', { name: 'Mute' }).click();
+    expect(await alice.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).toBe('true');
+    await alice.getByRole('group', { name: 'Keypad tones' }).getByRole('button', { name: '5' }).click();
+
+    await alice.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(text(alice, '#call-outcome'), UI_WAIT).toMatch(/^Call ended \(\d+:\d\d\)$/);
+    await expect.poll(text(bob.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+    // Back to the dialer, and the call is in both histories once the server has closed its record.
+    await alice.getByLabel('Number to call').waitFor();
+    const historyRow = (page: Page) => page.locator('#history-rows tr').first().locator('td');
+    await expect.poll(() => historyRow(alice).allTextContents(), UI_WAIT).toEqual([
+      expect.any(String),
+      'Dialo to Dialo',
+      aliceNumber,
+      bob.number,
+      expect.stringMatching(/^ended/),
+      expect.stringMatching(/^\d+:\d\d$/),
+      '',
+    ]);
+    await expect.poll(() => historyRow(bob.page).allTextContents(), UI_WAIT).toEqual(
+      expect.arrayContaining([aliceNumber, bob.number, expect.stringMatching(/^ended/)]),
+    );
+    await expect.poll(text(alice, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
+
+    await alice.getByRole('button', { name: 'Sign out' }).click();
+    await alice.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await alice.locator('#registration-status').textContent()).toBe('Offline');
+  });
+
+  it('the callee declines: the caller sees the call fail with 603', { timeout: TEST_MS }, async () => {
+    const [alice, bob] = [await userOnScreen(), await userOnScreen()];
+    await alice.page.getByLabel('Number to call').fill(bob.number);
+    await alice.page.getByRole('button', { name: 'Call', exact: true }).click();
+    await bob.page.getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(text(alice.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
+    await alice.page.getByRole('button', { name: 'Call', exact: true }).waitFor();
+  });
+
+  it('privacy page: shows the policy, downloads the export, deletes the account only with the right password', { timeout: TEST_MS }, async () => {
+    const user = await userOnScreen();
+    const { page } = user;
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    await expect.poll(text(page, '#policy-version'), UI_WAIT).toMatch(/^Version /);
+    expect((await page.locator('#policy-text').textContent())?.length).toBeGreaterThan(0);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download my data' }).click()]);
+    const path = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(path, 'utf8')).toContain(user.email);
+
+    await page.getByLabel('Your password, to confirm').fill(`${TEST_PASSWORD}x`);
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await expect.poll(text(page, '#privacy-message'), UI_WAIT).toMatch(/^Not deleted: /);
+    await page.getByLabel('Your password, to confirm').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await expect.poll(text(page, '#privacy-message'), UI_WAIT).toBe('Your account is deleted.');
+    const account = await suite.database.db.selectFrom('accounts').select(['status', 'email']).where('id', '=', user.accountId).executeTakeFirstOrThrow();
+    expect(account.email).toBeNull();
+    await page.getByRole('link', { name: 'Phone' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+});
