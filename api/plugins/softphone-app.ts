@@ -3,10 +3,16 @@
  * session cookie and the CSRF cookie it reads are first-party. A path that is neither a route nor a file of
  * the build falls through to the API's problem+json 404.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
+/** Pages of the app that mails link to (api/email-links.ts): the same single page, which reads its path. */
+const APP_PAGES = ['/reset-password'];
+
 export async function registerSoftphoneApp(app: FastifyInstance, root: string): Promise<void> {
+  const indexHtml = await readFile(join(root, 'index.html'));
   await app.register(async (scope) => {
     await scope.register(fastifyStatic, {
       root,
@@ -18,5 +24,8 @@ export async function registerSoftphoneApp(app: FastifyInstance, root: string): 
         void reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
       },
     });
+    for (const page of APP_PAGES) {
+      scope.get(page, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml));
+    }
   });
 }

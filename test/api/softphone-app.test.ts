@@ -36,6 +36,13 @@ describe('softphone app served by the API', () => {
     expect(bundle.body).toContain('/sip/credentials');
   });
 
+  it('serves the app at /reset-password too, where the password-reset mail links', async () => {
+    const page = await api.inject({ method: 'GET', url: '/reset-password?token=abcdefghijklmnop' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<title>Dialo</title>');
+  });
+
   it('answers problem+json for paths that are neither API routes nor app files', async () => {
     for (const url of ['/billing/nothing-here', '/auth/unknown', '/assets/missing.js', '/no-such-page']) {
       const response = await api.inject({ method: 'GET', url });

@@ -10,7 +10,7 @@ import { drachtioProvision } from '../harness/drachtio.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
 import { serveSoftphoneApp, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
 
-const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
+const missing =drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
 const TEST_MS = 90_000;
 const UI_WAIT = { timeout: 15_000, interval: 100 };
 
@@ -171,5 +171,22 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     expect(account.email).toBeNull();
     await page.getByRole('link', { name: 'Phone' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  it('forgot password: the mailed link opens the app, which sets a new password that then signs in', { timeout: TEST_MS }, async () => {
+    const user = await signIn(app.api, suite.database.db);
+    const page = await openApp();
+    await page.getByLabel('E-mail').fill(user.email);
+    await page.getByRole('button', { name: 'Forgot password?' }).click();
+    await expect.poll(text(page, '#auth-message'), UI_WAIT).toMatch(/we sent it a link/);
+
+    const mail = await latestMail(suite.database.db, user.email, 'password_reset');
+    await page.goto(new URL(linkPath(mail.body_text), app.url).href);
+    const newPassword = 'a brand new passphrase for the app';
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect.poll(text(page, '#auth-message'), UI_WAIT).toBe('Password changed: sign in with the new one.');
+    expect(new URL(page.url()).pathname).toBe('/');
+    await signInOnScreen(page, user.email, newPassword);
   });
 });

@@ -11,6 +11,7 @@ import { createCallView } from './call-view.ts';
 import { createDialer } from './dialer.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
+import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
 import { connectPhone } from './registration.ts';
 import { createSession, type Account } from './session.ts';
@@ -23,12 +24,12 @@ function element<T extends HTMLElement = HTMLElement>(id: string): T {
 
 const api = createApiClient();
 const session = createSession(api);
-const views = { auth: element('auth-view'), phone: element('phone-view'), privacy: element('privacy-view') };
+const views = { auth: element('auth-view'), reset: element('reset-view'), phone: element('phone-view'), privacy: element('privacy-view') };
 const authMessage = element('auth-message');
 const registrationStatus = element('registration-status');
 
 const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
-const history = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
 const callView = createCallView({
   section: element('call-view'),
   party: element('call-party'),
@@ -62,12 +63,34 @@ const privacy = createPrivacyView(
 
 let account: Account | undefined;
 let phone: Phone | undefined;
+/** Set while the page was opened from a password-reset mail and the new password is not set yet. */
+let resetToken = resetTokenOf(location);
+
+createPasswordReset(
+  api,
+  {
+    forgot: element('forgot-password'),
+    email: element('auth-email'),
+    authMessage,
+    form: element('reset-form'),
+    password: element('reset-password'),
+    message: element('reset-message'),
+  },
+  resetToken,
+  () => {
+    resetToken = undefined;
+    history.replaceState(null, '', '/');
+    route();
+  },
+);
 
 function route(): void {
   const onPrivacy = location.hash === '#privacy';
+  const onReset = !onPrivacy && resetToken !== undefined;
   views.privacy.hidden = !onPrivacy;
-  views.auth.hidden = onPrivacy || account !== undefined;
-  views.phone.hidden = onPrivacy || account === undefined;
+  views.reset.hidden = !onReset;
+  views.auth.hidden = onPrivacy || onReset || account !== undefined;
+  views.phone.hidden = onPrivacy || onReset || account === undefined;
   if (onPrivacy) void privacy.load(account !== undefined);
 }
 
@@ -75,7 +98,7 @@ function route(): void {
 function callOver(): void {
   dialForm.hidden = false;
   void balance.refresh();
-  void history.refreshUntilSettled();
+  void callHistory.refreshUntilSettled();
 }
 
 function showCall(call: Call): void {
@@ -98,7 +121,7 @@ async function signedIn(signedInAccount: Account): Promise<void> {
   element('sign-out').hidden = false;
   route();
   void balance.refresh();
-  void history.refresh();
+  void callHistory.refresh();
   void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
     element('own-number').textContent = numbers[0] ?? 'none yet';
   });
