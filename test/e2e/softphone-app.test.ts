@@ -27,10 +27,11 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   const contexts: BrowserContext[] = [];
   let numbers = 0;
 
+  /** The stack's SIP settings with what an operator sets as SIP_WS_URL: the API hands it to the app with the credentials. */
+  const sipSettings = () => ({ ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` });
+
   beforeAll(async () => {
-    const sip = suite.stack.config.sip!;
-    // What an operator sets as SIP_WS_URL: the API hands it to the app with the credentials.
-    app = await serveSoftphoneApp(suite.database, { sip: { ...sip, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` } });
+    app = await serveSoftphoneApp(suite.database, { sip: sipSettings() });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -39,13 +40,13 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     await app?.stop();
   });
 
-  /** A fresh tab (its own cookies: another person) on the app. */
-  async function openApp(): Promise<Page> {
+  /** A fresh tab (its own cookies: another person) on the app (or on `served`). */
+  async function openApp(served = app): Promise<Page> {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => console.warn(`[app tab] page error: ${error.message}`));
-    await page.goto(app.url);
+    await page.goto(served.url);
     return page;
   }
 
@@ -59,11 +60,11 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   }
 
   /** A verified user (through the API), with a number, signed in on its own tab. */
-  async function userOnScreen() {
-    const user = await signIn(app.api, suite.database.db);
+  async function userOnScreen(served = app) {
+    const user = await signIn(served.api, suite.database.db);
     const number = `+1415555018${numbers++}`;
     await did(number, user.accountId);
-    const page = await openApp();
+    const page = await openApp(served);
     await signInOnScreen(page, user.email);
     return { ...user, number, page };
   }
@@ -188,5 +189,29 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     await expect.poll(text(page, '#auth-message'), UI_WAIT).toBe('Password changed: sign in with the new one.');
     expect(new URL(page.url()).pathname).toBe('/');
     await signInOnScreen(page, user.email, newPassword);
+  });
+
+  it('renews its short-lived SIP credentials before they expire: a fresh binding replaces the old one and calls still ring', { timeout: TEST_MS }, async () => {
+    // The shortest lifetime config allows (SIP_BROWSER_CREDENTIAL_TTL_SECONDS=60): the app renews halfway through.
+    const shortLived = await serveSoftphoneApp(suite.database, { sip: { ...sipSettings(), browserCredentialTtlSeconds: 60 } });
+    try {
+      const carol = await userOnScreen(shortLived);
+      const bindings = () => suite.database.db.selectFrom('registrations').select('username').where('account_id', '=', carol.accountId).execute();
+      const [first, ...others] = await bindings();
+      expect(others).toEqual([]);
+      await expect
+        .poll(async () => (await bindings()).map((binding) => binding.username === first!.username), { timeout: 50_000, interval: 500 })
+        .toEqual([false]);
+      expect(await carol.page.locator('#registration-status').textContent()).toBe('Registered');
+
+      const dave = await userOnScreen();
+      await dave.page.getByLabel('Number to call').fill(carol.number);
+      await dave.page.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect.poll(text(carol.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+      await carol.page.getByRole('button', { name: 'Decline' }).click();
+      await expect.poll(text(dave.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
+    } finally {
+      await shortLived.stop();
+    }
   });
 });

@@ -4,7 +4,6 @@
  * this page's own origin.
  */
 import type { Call } from '../phone/call.ts';
-import type { Phone } from '../phone/phone.ts';
 import { createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
@@ -13,7 +12,7 @@ import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
-import { connectPhone } from './registration.ts';
+import { startPhoneLine, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -62,7 +61,7 @@ const privacy = createPrivacyView(
 );
 
 let account: Account | undefined;
-let phone: Phone | undefined;
+let line: PhoneLine | undefined;
 /** Set while the page was opened from a password-reset mail and the new password is not set yet. */
 let resetToken = resetTokenOf(location);
 
@@ -107,6 +106,7 @@ function showCall(call: Call): void {
 }
 
 createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad') }, (number) => {
+  const phone = line?.phone;
   if (phone === undefined || callView.busy) return;
   try {
     showCall(phone.call(number));
@@ -115,7 +115,7 @@ createDialer({ form: dialForm, number: element('dial-number'), keypad: element('
   }
 });
 
-async function signedIn(signedInAccount: Account): Promise<void> {
+function signedIn(signedInAccount: Account): void {
   account = signedInAccount;
   element('account-email').textContent = account.email;
   element('sign-out').hidden = false;
@@ -125,18 +125,22 @@ async function signedIn(signedInAccount: Account): Promise<void> {
   void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
     element('own-number').textContent = numbers[0] ?? 'none yet';
   });
-  phone = await connectPhone(api, element<HTMLAudioElement>('remote-audio'), (status) => (registrationStatus.textContent = status));
-  phone?.onIncoming((call) => {
-    // One call at a time: a second caller is refused rather than left ringing unseen.
-    if (callView.busy) void call.hangup();
-    else showCall(call);
+  line = startPhoneLine(api, {
+    remoteAudio: element<HTMLAudioElement>('remote-audio'),
+    showStatus: (status) => (registrationStatus.textContent = status),
+    onIncoming(call) {
+      // One call at a time: a second caller is refused rather than left ringing unseen.
+      if (callView.busy) void call.hangup();
+      else showCall(call);
+    },
+    busy: () => callView.busy,
   });
 }
 
 async function signedOut(): Promise<void> {
   account = undefined;
-  const stopping = phone;
-  phone = undefined;
+  const stopping = line;
+  line = undefined;
   await stopping?.stop();
   registrationStatus.textContent = 'Offline';
   element('account-email').textContent = '';
@@ -165,7 +169,7 @@ element('sign-out').addEventListener('click', () => {
 });
 
 // Close the registration when the tab goes, so calls stop ringing a page that is not there.
-window.addEventListener('pagehide', () => void phone?.stop());
+window.addEventListener('pagehide', () => void line?.stop());
 window.addEventListener('hashchange', route);
 
 session.resume().then(

@@ -1,7 +1,9 @@
 /**
- * Puts the phone online for the signed-in account: short-lived SIP credentials and the signaling WebSocket's
- * address from `POST /sip/credentials`, then REGISTER. Every step is reported as a status line.
+ * Keeps the phone online for the signed-in account: short-lived SIP credentials and the signaling WebSocket's
+ * address from `POST /sip/credentials`, then REGISTER; before the credentials expire, a new phone registers with
+ * fresh ones and replaces the old (never during a call: that would drop it). Every step is reported as a status line.
  */
+import type { Call } from '../phone/call.ts';
 import { createPhone, type Phone } from '../phone/phone.ts';
 import { ApiError, type ApiClient } from './api-client.ts';
 import { messageOf } from './format.ts';
@@ -10,33 +12,110 @@ interface SipCredentials {
   readonly username: string;
   readonly password: string;
   readonly realm: string;
+  readonly expiresAt: string;
   readonly webSocketUrl: string | null;
 }
 
-/** The registered phone, or undefined (the status says why) when calling is not possible. */
-export async function connectPhone(api: ApiClient, remoteAudio: HTMLAudioElement, showStatus: (status: string) => void): Promise<Phone | undefined> {
-  showStatus('Connecting…');
-  let credentials: SipCredentials;
-  try {
-    credentials = await api.post<SipCredentials>('/sip/credentials');
-  } catch (error) {
-    showStatus(error instanceof ApiError && error.status === 503 ? 'Calling is not set up on this server' : `Offline: ${messageOf(error)}`);
-    return undefined;
-  }
-  if (credentials.webSocketUrl === null) {
-    showStatus('Calling is not set up on this server (no SIP_WS_URL)');
-    return undefined;
-  }
+export interface PhoneLineOptions {
+  readonly remoteAudio: HTMLAudioElement;
+  readonly showStatus: (status: string) => void;
+  readonly onIncoming: (call: Call) => void;
+  /** True while a call is in progress: renewal waits for it to end. */
+  readonly busy: () => boolean;
+}
+
+export interface PhoneLine {
+  /** The registered phone, if there is one. */
+  readonly phone: Phone | undefined;
+  /** Unregisters and stops renewing. */
+  stop(): Promise<void>;
+}
+
+/** Renew this long before the credentials expire (or halfway through a shorter lifetime). */
+const RENEW_BEFORE_MS = 120_000;
+const RETRY_MS = 10_000;
+
+export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): PhoneLine {
   let phone: Phone | undefined;
-  try {
-    phone = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio });
-    showStatus('Registering…');
-    await phone.register();
-    showStatus('Registered');
-    return phone;
-  } catch (error) {
-    await phone?.stop();
-    showStatus(`Not registered: ${messageOf(error)}`);
-    return undefined;
-  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  /** A registered phone with its credentials' expiry, or undefined; `quiet` keeps the status during renewals. */
+  const connect = async (quiet: boolean): Promise<{ phone: Phone; expiresAt: number } | 'not-set-up' | undefined> => {
+    if (!quiet) options.showStatus('Connecting…');
+    let credentials: SipCredentials;
+    try {
+      credentials = await api.post<SipCredentials>('/sip/credentials');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 503) {
+        options.showStatus('Calling is not set up on this server');
+        return 'not-set-up';
+      }
+      options.showStatus(`Offline: ${messageOf(error)}`);
+      return undefined;
+    }
+    if (credentials.webSocketUrl === null) {
+      options.showStatus('Calling is not set up on this server (no SIP_WS_URL)');
+      return 'not-set-up';
+    }
+    let created: Phone | undefined;
+    try {
+      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio });
+      if (!quiet) options.showStatus('Registering…');
+      await created.register();
+      created.onIncoming(options.onIncoming);
+      options.showStatus('Registered');
+      return { phone: created, expiresAt: Date.parse(credentials.expiresAt) };
+    } catch (error) {
+      await created?.stop();
+      options.showStatus(`Not registered: ${messageOf(error)}`);
+      return undefined;
+    }
+  };
+
+  const scheduleRenewal = (expiresAt: number) => {
+    const lifetime = expiresAt - Date.now();
+    timer = setTimeout(renew, Math.max(lifetime - RENEW_BEFORE_MS, lifetime / 2));
+  };
+
+  const renew = async () => {
+    if (stopped) return;
+    if (options.busy()) {
+      timer = setTimeout(renew, RETRY_MS);
+      return;
+    }
+    const next = await connect(true);
+    if (stopped) {
+      if (typeof next === 'object') await next.phone.stop();
+      return;
+    }
+    if (typeof next !== 'object') {
+      timer = setTimeout(renew, RETRY_MS);
+      return;
+    }
+    const old = phone;
+    phone = next.phone;
+    scheduleRenewal(next.expiresAt);
+    await old?.stop();
+  };
+
+  void connect(false).then(async (first) => {
+    if (typeof first !== 'object') return;
+    if (stopped) return void (await first.phone.stop());
+    phone = first.phone;
+    scheduleRenewal(first.expiresAt);
+  });
+
+  return {
+    get phone() {
+      return phone;
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      const current = phone;
+      phone = undefined;
+      await current?.stop();
+    },
+  };
 }
