@@ -11,6 +11,18 @@ import type { FastifyInstance } from 'fastify';
 /** Pages of the app that mails link to (api/email-links.ts): the same single page, which reads its path. */
 const APP_PAGES = ['/reset-password'];
 
+/**
+ * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the
+ * page cannot run or send data elsewhere. Signaling is a WebSocket to wherever SIP_WS_URL points, hence ws:/wss:.
+ * No referrer: a reset link's token must not leak through one.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
 export async function registerSoftphoneApp(app: FastifyInstance, root: string): Promise<void> {
   const indexHtml = await readFile(join(root, 'index.html'));
   await app.register(async (scope) => {
@@ -21,11 +33,12 @@ export async function registerSoftphoneApp(app: FastifyInstance, root: string): 
       decorateReply: false,
       // Vite fingerprints asset names, so they can be cached for good; index.html must always be revalidated.
       setHeaders(reply, path) {
-        void reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
+        if (path.endsWith('.html')) void reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' });
+        else void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
       },
     });
     for (const page of APP_PAGES) {
-      scope.get(page, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml));
+      scope.get(page, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).send(indexHtml));
     }
   });
 }

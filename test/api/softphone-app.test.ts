@@ -27,6 +27,9 @@ describe('softphone app served by the API', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
+    // The page runs only its own bundle: no inline script, nothing from another origin.
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'self';/);
+    expect(page.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     expect(page.body).toContain('<title>Dialo</title>');
     const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1];
     expect(script).toBeDefined();
@@ -41,6 +44,7 @@ describe('softphone app served by the API', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('<title>Dialo</title>');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('answers problem+json for paths that are neither API routes nor app files', async () => {

@@ -2,7 +2,7 @@
 // port), driven only through what is on screen (labels, buttons, status lines). Registration and calls are real:
 // SIP over drachtio-server's WebSocket through our registrar and B2BUA, WebRTC media tab to tab.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, latestMail, linkPath, signIn, uniqueEmail } from '../harness/api.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
@@ -25,6 +25,7 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   let app: ServedSoftphoneApp;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
   let numbers = 0;
 
   /** The stack's SIP settings with what an operator sets as SIP_WS_URL: the API hands it to the app with the credentials. */
@@ -33,6 +34,10 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   beforeAll(async () => {
     app = await serveSoftphoneApp(suite.database, { sip: sipSettings() });
     browser = await launchChromium();
+  });
+  afterEach(() => {
+    // Uncaught errors in the app fail the test that caused them.
+    expect(pageErrors.splice(0)).toEqual([]);
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
@@ -45,7 +50,11 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
-    page.on('pageerror', (error) => console.warn(`[app tab] page error: ${error.message}`));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // A Content-Security-Policy refusal is only a console message; the app must cause none.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
+    });
     await page.goto(served.url);
     return page;
   }
@@ -89,6 +98,9 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     expect(await alice.locator('#account-email').textContent()).toBe(email);
     await expect.poll(text(alice, '#own-number'), UI_WAIT).toBe(aliceNumber);
     await expect.poll(text(alice, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
+    // This API has no Stripe keys: the app says so instead of offering a payment it cannot take.
+    await alice.getByRole('button', { name: 'Top up' }).click();
+    await expect.poll(text(alice, '#top-up-message'), UI_WAIT).toBe('Payments are not configured on this server.');
 
     const bob = await userOnScreen();
     await alice.getByLabel('Number to call').fill(bob.number);
