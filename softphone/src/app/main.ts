@@ -101,6 +101,8 @@ function callOver(): void {
 }
 
 function showCall(call: Call): void {
+  // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
+  if (location.hash === '#privacy') location.hash = '';
   dialForm.hidden = true;
   callView.show(call, callOver);
 }
