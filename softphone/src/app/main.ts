@@ -4,7 +4,7 @@
  * this page's own origin.
  */
 import type { Call } from '../phone/call.ts';
-import { createApiClient } from './api-client.ts';
+import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
 import { createDialer } from './dialer.ts';
@@ -158,7 +158,7 @@ element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
   authMessage.textContent = '';
   const attempt =
     action === 'sign-up'
-      ? session.signUp(email, password).then((message) => (authMessage.textContent = `Account created: ${message}, then sign in here.`))
+      ? session.signUp(email, password).then((message) => (authMessage.textContent = `Almost there: ${message}. Then sign in here.`))
       : session.signIn(email, password).then((signedInAccount) => {
           element<HTMLInputElement>('auth-password').value = '';
           return signedIn(signedInAccount);
@@ -167,7 +167,11 @@ element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
 });
 
 element('sign-out').addEventListener('click', () => {
-  session.signOut().then(signedOut, (error: unknown) => (authMessage.textContent = messageOf(error)));
+  session.signOut().then(signedOut, (error: unknown) => {
+    // An expired session is signed out already.
+    if (error instanceof ApiError && error.status === 401) void signedOut();
+    else registrationStatus.textContent = `Sign-out failed: ${messageOf(error)}`;
+  });
 });
 
 // Close the registration when the tab goes, so calls stop ringing a page that is not there.
