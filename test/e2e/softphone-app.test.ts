@@ -148,9 +148,13 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     );
     await expect.poll(text(alice, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
 
+    // Signing out takes the phone off the registrar at once (REGISTER Expires: 0), not when the binding lapses.
+    const bindings = () => suite.database.db.selectFrom('registrations').select('transport').where('account_id', '=', account.id).execute();
+    expect(await bindings()).toEqual([{ transport: 'ws' }]);
     await alice.getByRole('button', { name: 'Sign out' }).click();
     await alice.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await alice.locator('#registration-status').textContent()).toBe('Offline');
+    expect(await bindings()).toEqual([]);
   });
 
   it('the callee declines: the caller sees the call fail with 603', { timeout: TEST_MS }, async () => {
