@@ -9,6 +9,7 @@ import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
 import { serveSoftphoneApp, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
+import { startTcpProxy } from '../harness/tcp-proxy.ts';
 
 const missing =drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
 const TEST_MS = 90_000;
@@ -228,6 +229,31 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
       await expect.poll(text(dave.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
     } finally {
       await shortLived.stop();
+    }
+  });
+
+  it('reconnects when the signaling connection drops: registered again over a new connection, and calls ring', { timeout: TEST_MS }, async () => {
+    const relay = await startTcpProxy({ host: '127.0.0.1', port: suite.stack.drachtio.wsPort });
+    const viaRelay = await serveSoftphoneApp(suite.database, { sip: { ...sipSettings(), webSocketUrl: `ws://127.0.0.1:${relay.port}` } });
+    try {
+      const erin = await userOnScreen(viaRelay);
+      const sourcePorts = async () =>
+        (await suite.database.db.selectFrom('registrations').select('source_port').where('account_id', '=', erin.accountId).execute()).map((binding) => binding.source_port);
+      const [before] = await sourcePorts();
+
+      relay.dropConnections();
+      await expect.poll(async () => (await sourcePorts()).some((port) => port !== before), UI_WAIT).toBe(true);
+      await expect.poll(text(erin.page, '#registration-status'), UI_WAIT).toBe('Registered');
+
+      const frank = await userOnScreen();
+      await frank.page.getByLabel('Number to call').fill(erin.number);
+      await frank.page.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect.poll(text(erin.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+      await erin.page.getByRole('button', { name: 'Decline' }).click();
+      await expect.poll(text(frank.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
+    } finally {
+      await viaRelay.stop();
+      await relay.stop();
     }
   });
 });

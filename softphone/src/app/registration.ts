@@ -1,7 +1,8 @@
 /**
  * Keeps the phone online for the signed-in account: short-lived SIP credentials and the signaling WebSocket's
  * address from `POST /sip/credentials`, then REGISTER; before the credentials expire, a new phone registers with
- * fresh ones and replaces the old (never during a call: that would drop it). Every step is reported as a status line.
+ * fresh ones and replaces the old (never during a call: that would drop it). When the WebSocket drops, a new phone
+ * connects at once, and again every few seconds until it registers. Every step is reported as a status line.
  */
 import type { Call } from '../phone/call.ts';
 import { createPhone, type Phone } from '../phone/phone.ts';
@@ -64,6 +65,8 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
       if (!quiet) options.showStatus('Registering…');
       await created.register();
       created.onIncoming(options.onIncoming);
+      const registered = created;
+      registered.onDisconnect(() => void connectionLost(registered));
       options.showStatus('Registered');
       return { phone: created, expiresAt: Date.parse(credentials.expiresAt) };
     } catch (error) {
@@ -75,12 +78,14 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
 
   const scheduleRenewal = (expiresAt: number) => {
     const lifetime = expiresAt - Date.now();
+    clearTimeout(timer);
     timer = setTimeout(renew, Math.max(lifetime - RENEW_BEFORE_MS, lifetime / 2));
   };
 
-  const renew = async () => {
+  /** Replaces the phone with a freshly registered one; `whenIdle` waits for a call in progress to end first. */
+  const renew = async (whenIdle = true) => {
     if (stopped) return;
-    if (options.busy()) {
+    if (whenIdle && options.busy()) {
       timer = setTimeout(renew, RETRY_MS);
       return;
     }
@@ -90,7 +95,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
       return;
     }
     if (typeof next !== 'object') {
-      timer = setTimeout(renew, RETRY_MS);
+      timer = setTimeout(() => void renew(whenIdle), RETRY_MS);
       return;
     }
     const old = phone;
@@ -98,6 +103,18 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     scheduleRenewal(next.expiresAt);
     await old?.stop();
   };
+
+  // Declared as a function so connect() can refer to it before this point.
+  async function connectionLost(lost: Phone) {
+    if (stopped || lost !== phone) return;
+    phone = undefined;
+    clearTimeout(timer);
+    options.showStatus('Connection lost: reconnecting…');
+    // Its goodbye cannot reach anyone; do not hold the reconnection up for its time limits.
+    void lost.stop();
+    // A call in progress went down with its signaling: reconnect now rather than wait for it.
+    await renew(false);
+  }
 
   void connect(false).then(async (first) => {
     if (typeof first !== 'object') return;
