@@ -4,6 +4,8 @@
  * the database.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
@@ -21,6 +23,9 @@ import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 
+/** Where `npm run build:softphone` (run by `npm start` first) puts the app the api role serves at `/`. */
+const SOFTPHONE_BUILD = join(import.meta.dirname, 'softphone', 'dist');
+
 interface RunningRole {
   readonly name: string;
   stop(): Promise<void>;
@@ -36,6 +41,8 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       publishableKey: config.stripe.publishableKey,
       webhookSecret: config.stripe.webhookSecret,
     };
+    const softphoneBuilt = existsSync(join(SOFTPHONE_BUILD, 'index.html'));
+    if (!softphoneBuilt) logger.warn({ dir: SOFTPHONE_BUILD }, 'softphone app not built (npm run build:softphone): only the API is served');
     const api = await buildApi({
       db: database.db,
       dialect: database.dialect,
@@ -48,6 +55,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
       abuse: config.abuse,
+      ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { registerSoftphoneApp } from './plugins/softphone-app.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminAbuseRoutes } from './routes/admin-abuse.ts';
@@ -54,6 +55,8 @@ export interface ApiDeps {
   readonly privacy: PrivacySettings;
   /** Operator defaults the per-account call limits are shown against. */
   readonly abuse: AbusePolicy;
+  /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
+  readonly softphoneRoot?: string;
 }
 
 export interface PrivacySettings {
@@ -89,6 +92,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => accountRoutes(scope, deps));
   await app.register(async (scope) => privacyRoutes(scope, deps));
   await app.register(async (scope) => adminPrivacyRoutes(scope, deps));
+  if (deps.softphoneRoot !== undefined) await registerSoftphoneApp(app, deps.softphoneRoot);
   await app.ready();
   return app;
 }

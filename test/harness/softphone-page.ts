@@ -18,9 +18,15 @@ export interface SoftphonePage {
   stop(): Promise<void>;
 }
 
-export async function serveSoftphonePage(): Promise<SoftphonePage> {
+/** Bundles the Vite project at `root` (an index.html and what it imports) into a new temporary folder; returns it. */
+export async function bundleWithVite(root: string): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'dialo-softphone-'));
-  await build({ root: PAGE_ROOT, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: true } });
+  await build({ root, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: true } });
+  return outDir;
+}
+
+export async function serveSoftphonePage(): Promise<SoftphonePage> {
+  const outDir = await bundleWithVite(PAGE_ROOT);
   const server = createServer((request, response) => {
     const path = normalize(new URL(request.url ?? '/', 'http://page').pathname).replace(/^\/+/, '') || 'index.html';
     readFile(join(outDir, path)).then(

@@ -76,7 +76,9 @@ export function wrapSession(session: Inviter | Invitation, remoteAudio: HTMLAudi
       moveTo('connected');
     } else if (sessionState === SessionState.Terminated) {
       stopAudio?.();
-      moveTo(state === 'connected' ? 'ended' : 'failed');
+      // SIP.js terminates a refused Inviter just before, in the same turn, it hands the response to the request
+      // delegate that records `end` (phone.ts): move on a microtask later so listeners of 'failed' see the status.
+      queueMicrotask(() => moveTo(state === 'connected' ? 'ended' : 'failed'));
     }
   });
 

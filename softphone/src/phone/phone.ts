@@ -31,6 +31,11 @@ export interface Phone {
   call(target: string): Call;
   /** Called for every incoming call; returns the unsubscribe. */
   onIncoming(listener: (call: Call) => void): () => void;
+  /**
+   * Called when the signaling WebSocket closes without `stop()` (server gone, network lost): the registration is
+   * dead and this phone stays offline (it does not reconnect by itself); returns the unsubscribe.
+   */
+  onDisconnect(listener: () => void): () => void;
   /** Unregisters (if registered) and closes the WebSocket. Never hangs: each step has a time limit. */
   stop(): Promise<void>;
 }
@@ -41,6 +46,7 @@ const STOP_STEP_MS = 3000;
 /** Connects the user agent; `register()` is separate so the app can show "connecting" and "registering" apart. */
 export async function createPhone(options: PhoneOptions): Promise<Phone> {
   const incoming = new Set<(call: Call) => void>();
+  const disconnected = new Set<() => void>();
   const uri = UserAgent.makeURI(`sip:${options.username}@${options.realm}`);
   if (uri === undefined) throw new Error(`not a SIP address: ${options.username}@${options.realm}`);
   const userAgent = new UserAgent({
@@ -59,6 +65,10 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       onInvite(invitation: Invitation) {
         const call = wrapSession(invitation, options.remoteAudio);
         for (const listener of incoming) listener(call);
+      },
+      // SIP.js calls this only while started: not for the close that stop() makes.
+      onDisconnect() {
+        for (const listener of disconnected) listener();
       },
     },
   });
@@ -101,6 +111,10 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     onIncoming(listener) {
       incoming.add(listener);
       return () => incoming.delete(listener);
+    },
+    onDisconnect(listener) {
+      disconnected.add(listener);
+      return () => disconnected.delete(listener);
     },
     async stop() {
       if (registerer.state === RegistererState.Registered) {

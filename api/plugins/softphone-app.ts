@@ -1,0 +1,44 @@
+/**
+ * Serves the built softphone app (softphone/, bundled by Vite) at `/`, from the API's own origin so the
+ * session cookie and the CSRF cookie it reads are first-party. A path that is neither a route nor a file of
+ * the build falls through to the API's problem+json 404.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Pages of the app that mails link to (api/email-links.ts): the same single page, which reads its path. */
+const APP_PAGES = ['/reset-password'];
+
+/**
+ * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the
+ * page cannot run or send data elsewhere. Signaling is a WebSocket to wherever SIP_WS_URL points, hence ws:/wss:.
+ * No referrer: a reset link's token must not leak through one.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+export async function registerSoftphoneApp(app: FastifyInstance, root: string): Promise<void> {
+  const indexHtml = await readFile(join(root, 'index.html'));
+  await app.register(async (scope) => {
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      // The OpenAPI page registers its own static files; this scope must not decorate the reply a second time.
+      decorateReply: false,
+      // Vite fingerprints asset names, so they can be cached for good; index.html must always be revalidated.
+      setHeaders(reply, path) {
+        if (path.endsWith('.html')) void reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' });
+        else void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
+      },
+    });
+    for (const page of APP_PAGES) {
+      scope.get(page, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).send(indexHtml));
+    }
+  });
+}

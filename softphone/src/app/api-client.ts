@@ -1,0 +1,57 @@
+/**
+ * The app's one way to reach the API: same origin, so the browser sends the HttpOnly session cookie itself; writes
+ * carry the session's CSRF token in `x-csrf-token` (the API's double-submit rule). Errors arrive as problem+json and
+ * leave here as {@link ApiError}.
+ */
+
+/** An RFC 9457 problem the API answered with. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string | undefined,
+  ) {
+    super(detail ?? title);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClient {
+  get<T>(path: string): Promise<T>;
+  /** POST with a JSON body (or none); resolves to undefined for 204. */
+  post<T>(path: string, body?: unknown): Promise<T>;
+  /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
+  setCsrfToken(token: string | undefined): void;
+}
+
+async function problemOf(response: Response): Promise<ApiError> {
+  const problem = (await response.json().catch(() => ({}))) as { title?: string; detail?: string };
+  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail);
+}
+
+export function createApiClient(): ApiClient {
+  let csrfToken: string | undefined;
+
+  const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
+    const response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw await problemOf(response);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  };
+
+  return {
+    get: (path) => send('GET', path),
+    post: (path, body) => send('POST', path, body),
+    setCsrfToken(token) {
+      csrfToken = token;
+    },
+  };
+}

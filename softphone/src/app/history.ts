@@ -1,0 +1,78 @@
+/** The account's recent calls (GET /calls, newest first) as a table. */
+import type { ApiClient } from './api-client.ts';
+import { formatDuration, formatWhen, messageOf } from './format.ts';
+
+interface CallRecord {
+  readonly id: string;
+  readonly direction: 'outbound' | 'inbound' | 'onnet';
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly outcome: string;
+  readonly reason: string | null;
+  readonly startedAt: string;
+  readonly billableSeconds: number | null;
+  readonly answeredAt: string | null;
+  readonly endedAt: string | null;
+  readonly cost: string | null;
+}
+
+export interface HistoryElements {
+  readonly rows: HTMLTableSectionElement;
+  readonly empty: HTMLElement;
+}
+
+export interface HistoryView {
+  refresh(): Promise<void>;
+  /**
+   * After a call: refreshes until no listed call is still open. The server closes its record when its own legs have
+   * ended, which can be a moment after this tab saw the BYE.
+   */
+  refreshUntilSettled(): Promise<void>;
+}
+
+const SETTLE_ATTEMPTS = 10;
+const SETTLE_INTERVAL_MS = 500;
+
+const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo' };
+
+function duration(call: CallRecord): string {
+  if (call.billableSeconds !== null) return formatDuration(call.billableSeconds);
+  if (call.answeredAt === null || call.endedAt === null) return '';
+  return formatDuration((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000);
+}
+
+function row(call: CallRecord): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  const outcome = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
+  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', call.to ?? '', outcome, duration(call), call.cost ?? '']) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  return tr;
+}
+
+export function createHistoryView(api: ApiClient, elements: HistoryElements): HistoryView {
+  /** Shows the latest calls; true when one of them is still open. */
+  const load = async (): Promise<boolean> => {
+    try {
+      const { calls } = await api.get<{ calls: CallRecord[] }>('/calls?limit=20');
+      elements.rows.replaceChildren(...calls.map(row));
+      elements.empty.textContent = calls.length === 0 ? 'No calls yet.' : '';
+      return calls.some((call) => call.endedAt === null);
+    } catch (error) {
+      elements.empty.textContent = `History unavailable: ${messageOf(error)}`;
+      return false;
+    }
+  };
+  return {
+    async refresh() {
+      await load();
+    },
+    async refreshUntilSettled() {
+      for (let attempt = 1; (await load()) && attempt < SETTLE_ATTEMPTS; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_INTERVAL_MS));
+      }
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The softphone app: signed out it shows the sign-in form; signed in it puts the phone online and shows the dialer,
+ * the call in progress, credit and recent calls. `#privacy` shows the privacy page. Everything talks to the API on
+ * this page's own origin.
+ */
+import type { Call } from '../phone/call.ts';
+import { ApiError, createApiClient } from './api-client.ts';
+import { createBalanceView } from './balance.ts';
+import { createCallView } from './call-view.ts';
+import { createDialer } from './dialer.ts';
+import { messageOf } from './format.ts';
+import { createHistoryView } from './history.ts';
+import { createPasswordReset, resetTokenOf } from './password-reset.ts';
+import { createPrivacyView } from './privacy.ts';
+import { startPhoneLine, type PhoneLine } from './registration.ts';
+import { createSession, type Account } from './session.ts';
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`the page has no #${id}`);
+  return found as T;
+}
+
+const api = createApiClient();
+const session = createSession(api);
+const views = { auth: element('auth-view'), reset: element('reset-view'), phone: element('phone-view'), privacy: element('privacy-view') };
+const authMessage = element('auth-message');
+const registrationStatus = element('registration-status');
+
+const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
+const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+const callView = createCallView({
+  section: element('call-view'),
+  party: element('call-party'),
+  state: element('call-state'),
+  timer: element('call-timer'),
+  incomingActions: element('incoming-actions'),
+  answer: element('answer'),
+  decline: element('decline'),
+  connectedActions: element('connected-actions'),
+  mute: element('mute'),
+  hold: element('hold'),
+  hangup: element('hangup'),
+  keypad: element('call-keypad'),
+  outcome: element('call-outcome'),
+});
+const dialForm = element<HTMLFormElement>('dial-form');
+const privacy = createPrivacyView(
+  api,
+  {
+    policyVersion: element('policy-version'),
+    policyText: element('policy-text'),
+    contact: element('privacy-contact'),
+    acknowledge: element('acknowledge-policy'),
+    accountActions: element('privacy-account'),
+    deletionForm: element('deletion-form'),
+    deletionPassword: element('deletion-password'),
+    message: element('privacy-message'),
+  },
+  () => void signedOut(),
+);
+
+let account: Account | undefined;
+let line: PhoneLine | undefined;
+/** Set while the page was opened from a password-reset mail and the new password is not set yet. */
+let resetToken = resetTokenOf(location);
+
+createPasswordReset(
+  api,
+  {
+    forgot: element('forgot-password'),
+    email: element('auth-email'),
+    authMessage,
+    form: element('reset-form'),
+    password: element('reset-password'),
+    message: element('reset-message'),
+  },
+  resetToken,
+  () => {
+    resetToken = undefined;
+    history.replaceState(null, '', '/');
+    route();
+  },
+);
+
+function route(): void {
+  const onPrivacy = location.hash === '#privacy';
+  const onReset = !onPrivacy && resetToken !== undefined;
+  views.privacy.hidden = !onPrivacy;
+  views.reset.hidden = !onReset;
+  views.auth.hidden = onPrivacy || onReset || account !== undefined;
+  views.phone.hidden = onPrivacy || onReset || account === undefined;
+  if (onPrivacy) void privacy.load(account !== undefined);
+}
+
+/** After a call: the dialer is back, and credit and history have changed. */
+function callOver(): void {
+  dialForm.hidden = false;
+  void balance.refresh();
+  void callHistory.refreshUntilSettled();
+}
+
+function showCall(call: Call): void {
+  // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
+  if (location.hash === '#privacy') location.hash = '';
+  dialForm.hidden = true;
+  callView.show(call, callOver);
+}
+
+createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad') }, (number) => {
+  const phone = line?.phone;
+  if (phone === undefined || callView.busy) return;
+  try {
+    showCall(phone.call(number));
+  } catch (error) {
+    element('call-outcome').textContent = messageOf(error);
+  }
+});
+
+function signedIn(signedInAccount: Account): void {
+  account = signedInAccount;
+  element('account-email').textContent = account.email;
+  element('sign-out').hidden = false;
+  route();
+  void balance.refresh();
+  void callHistory.refresh();
+  void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
+    element('own-number').textContent = numbers[0] ?? 'none yet';
+  });
+  line = startPhoneLine(api, {
+    remoteAudio: element<HTMLAudioElement>('remote-audio'),
+    showStatus: (status) => (registrationStatus.textContent = status),
+    onIncoming(call) {
+      // One call at a time: a second caller is refused rather than left ringing unseen.
+      if (callView.busy) void call.hangup();
+      else showCall(call);
+    },
+    busy: () => callView.busy,
+  });
+}
+
+async function signedOut(): Promise<void> {
+  account = undefined;
+  const stopping = line;
+  line = undefined;
+  await stopping?.stop();
+  registrationStatus.textContent = 'Offline';
+  element('account-email').textContent = '';
+  element('sign-out').hidden = true;
+  route();
+}
+
+element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const email = element<HTMLInputElement>('auth-email').value.trim();
+  const password = element<HTMLInputElement>('auth-password').value;
+  const action = (event.submitter as HTMLButtonElement | null)?.value ?? 'sign-in';
+  authMessage.textContent = '';
+  const attempt =
+    action === 'sign-up'
+      ? session.signUp(email, password).then((message) => (authMessage.textContent = `Almost there: ${message}. Then sign in here.`))
+      : session.signIn(email, password).then((signedInAccount) => {
+          element<HTMLInputElement>('auth-password').value = '';
+          return signedIn(signedInAccount);
+        });
+  attempt.catch((error: unknown) => (authMessage.textContent = messageOf(error)));
+});
+
+element('sign-out').addEventListener('click', () => {
+  session.signOut().then(signedOut, (error: unknown) => {
+    // An expired session is signed out already.
+    if (error instanceof ApiError && error.status === 401) void signedOut();
+    else registrationStatus.textContent = `Sign-out failed: ${messageOf(error)}`;
+  });
+});
+
+// Close the registration when the tab goes, so calls stop ringing a page that is not there.
+window.addEventListener('pagehide', () => void line?.stop());
+window.addEventListener('hashchange', route);
+
+session.resume().then(
+  (resumed) => (resumed === undefined ? route() : signedIn(resumed)),
+  (error: unknown) => {
+    authMessage.textContent = messageOf(error);
+    route();
+  },
+);

@@ -1,0 +1,138 @@
+/**
+ * Keeps the phone online for the signed-in account: short-lived SIP credentials and the signaling WebSocket's
+ * address from `POST /sip/credentials`, then REGISTER; before the credentials expire, a new phone registers with
+ * fresh ones and replaces the old (never during a call: that would drop it). When the WebSocket drops, a new phone
+ * connects at once, and again every few seconds until it registers. Every step is reported as a status line.
+ */
+import type { Call } from '../phone/call.ts';
+import { createPhone, type Phone } from '../phone/phone.ts';
+import { ApiError, type ApiClient } from './api-client.ts';
+import { messageOf } from './format.ts';
+
+interface SipCredentials {
+  readonly username: string;
+  readonly password: string;
+  readonly realm: string;
+  readonly expiresAt: string;
+  readonly webSocketUrl: string | null;
+}
+
+export interface PhoneLineOptions {
+  readonly remoteAudio: HTMLAudioElement;
+  readonly showStatus: (status: string) => void;
+  readonly onIncoming: (call: Call) => void;
+  /** True while a call is in progress: renewal waits for it to end. */
+  readonly busy: () => boolean;
+}
+
+export interface PhoneLine {
+  /** The registered phone, if there is one. */
+  readonly phone: Phone | undefined;
+  /** Unregisters and stops renewing. */
+  stop(): Promise<void>;
+}
+
+/** Renew this long before the credentials expire (or halfway through a shorter lifetime). */
+const RENEW_BEFORE_MS = 120_000;
+const RETRY_MS = 10_000;
+
+export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): PhoneLine {
+  let phone: Phone | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  /** A registered phone with its credentials' expiry, or undefined; `quiet` keeps the status during renewals. */
+  const connect = async (quiet: boolean): Promise<{ phone: Phone; expiresAt: number } | 'not-set-up' | undefined> => {
+    if (!quiet) options.showStatus('Connecting…');
+    let credentials: SipCredentials;
+    try {
+      credentials = await api.post<SipCredentials>('/sip/credentials');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 503) {
+        options.showStatus('Calling is not set up on this server');
+        return 'not-set-up';
+      }
+      options.showStatus(`Offline: ${messageOf(error)}`);
+      return undefined;
+    }
+    if (credentials.webSocketUrl === null) {
+      options.showStatus('Calling is not set up on this server (no SIP_WS_URL)');
+      return 'not-set-up';
+    }
+    let created: Phone | undefined;
+    try {
+      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio });
+      if (!quiet) options.showStatus('Registering…');
+      await created.register();
+      created.onIncoming(options.onIncoming);
+      const registered = created;
+      registered.onDisconnect(() => void connectionLost(registered));
+      options.showStatus('Registered');
+      return { phone: created, expiresAt: Date.parse(credentials.expiresAt) };
+    } catch (error) {
+      await created?.stop();
+      options.showStatus(`Not registered: ${messageOf(error)}`);
+      return undefined;
+    }
+  };
+
+  const scheduleRenewal = (expiresAt: number) => {
+    const lifetime = expiresAt - Date.now();
+    clearTimeout(timer);
+    timer = setTimeout(renew, Math.max(lifetime - RENEW_BEFORE_MS, lifetime / 2));
+  };
+
+  /** Replaces the phone with a freshly registered one; `whenIdle` waits for a call in progress to end first. */
+  const renew = async (whenIdle = true) => {
+    if (stopped) return;
+    if (whenIdle && options.busy()) {
+      timer = setTimeout(renew, RETRY_MS);
+      return;
+    }
+    const next = await connect(true);
+    if (stopped) {
+      if (typeof next === 'object') await next.phone.stop();
+      return;
+    }
+    if (typeof next !== 'object') {
+      timer = setTimeout(() => void renew(whenIdle), RETRY_MS);
+      return;
+    }
+    const old = phone;
+    phone = next.phone;
+    scheduleRenewal(next.expiresAt);
+    await old?.stop();
+  };
+
+  // Declared as a function so connect() can refer to it before this point.
+  async function connectionLost(lost: Phone) {
+    if (stopped || lost !== phone) return;
+    phone = undefined;
+    clearTimeout(timer);
+    options.showStatus('Connection lost: reconnecting…');
+    // Its goodbye cannot reach anyone; do not hold the reconnection up for its time limits.
+    void lost.stop();
+    // A call in progress went down with its signaling: reconnect now rather than wait for it.
+    await renew(false);
+  }
+
+  void connect(false).then(async (first) => {
+    if (typeof first !== 'object') return;
+    if (stopped) return void (await first.phone.stop());
+    phone = first.phone;
+    scheduleRenewal(first.expiresAt);
+  });
+
+  return {
+    get phone() {
+      return phone;
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      const current = phone;
+      phone = undefined;
+      await current?.stop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// The api role serves the built softphone app at `/` (same origin as the API, so its cookies are first-party),
+// while paths that are neither routes nor files of the build still answer problem+json.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApi } from '../harness/api.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { buildSoftphoneApp, type BuiltSoftphoneApp } from '../harness/softphone-app.ts';
+
+describe('softphone app served by the API', () => {
+  let database: TestDatabase;
+  let build: BuiltSoftphoneApp;
+  let api: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    build = await buildSoftphoneApp();
+    api = await testApi(database, { softphoneRoot: build.dir });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await build?.remove();
+    await database?.close();
+  });
+
+  it('serves index.html at / and the bundle it references', async () => {
+    const page = await api.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    // The page runs only its own bundle: no inline script, nothing from another origin.
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'self';/);
+    expect(page.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(page.body).toContain('<title>Dialo</title>');
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await api.inject({ method: 'GET', url: script! });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    expect(bundle.body).toContain('/sip/credentials');
+  });
+
+  it('serves the app at /reset-password too, where the password-reset mail links', async () => {
+    const page = await api.inject({ method: 'GET', url: '/reset-password?token=abcdefghijklmnop' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<title>Dialo</title>');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('answers problem+json for paths that are neither API routes nor app files', async () => {
+    for (const url of ['/billing/nothing-here', '/auth/unknown', '/assets/missing.js', '/no-such-page']) {
+      const response = await api.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.headers['content-type'], url).toMatch(/^application\/problem\+json/);
+      expect(response.json(), url).toMatchObject({ title: 'Not Found', status: 404 });
+    }
+  });
+
+  it('keeps API routes in front of the app: GET /auth/me without a session is still a 401 problem', async () => {
+    const response = await api.inject({ method: 'GET', url: '/auth/me' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
