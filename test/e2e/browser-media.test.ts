@@ -32,11 +32,16 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
   const { inboundTrunk, finishedCallTo } = inboundFixtures(() => suite.database);
   const users = useSoftphoneUsers(suite);
 
-  it('a tab calls a carrier: the carrier is offered G.711, the tab hears its own voice back, hold and resume work, the call is billed', { timeout: TEST_MS }, async () => {
+  /** A user with credit and a registered tab, and a carrier running `scenario` that echoes the audio it gets. */
+  async function callingACarrier(scenario: string) {
     const user = await users.userWithNumber();
     await credit(suite.database.db, user.accountId, 10 * UNIT);
-    const peer = await carrier('carrier-echo', 'uas-answer-expect-rtp-offer.xml', { extraArgs: await echoAudio() });
-    const tab = await user.openTab();
+    const peer = await carrier('carrier-echo', scenario, { extraArgs: await echoAudio() });
+    return { user, peer, tab: await user.openTab() };
+  }
+
+  it('a tab calls a carrier: the carrier is offered G.711, the tab hears its own voice back, hold and resume work, the call is billed', { timeout: TEST_MS }, async () => {
+    const { user, peer, tab } = await callingACarrier('uas-answer-expect-rtp-offer.xml');
     try {
       const callId = await tab.run('dial', '+14155550100');
       const connected = await tab.run('untilState', callId, 'connected');
@@ -61,10 +66,7 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
   });
 
   it('a carrier\'s early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer', { timeout: TEST_MS }, async () => {
-    const user = await users.userWithNumber();
-    await credit(suite.database.db, user.accountId, 10 * UNIT);
-    const peer = await carrier('carrier-early', 'uas-early-media-then-answer.xml', { extraArgs: await echoAudio() });
-    const tab = await user.openTab();
+    const { user, peer, tab } = await callingACarrier('uas-early-media-then-answer.xml');
     try {
       const callId = await tab.run('dial', '+14155550101');
       // The carrier answers 5 s after its 183: audio before that came through the early media path.
