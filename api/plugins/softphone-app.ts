@@ -9,7 +9,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /** Pages of the app that mails link to (api/email-links.ts): the same single page, which reads its path. */
-const APP_PAGES = ['/reset-password'];
+const APP_PAGES = ['/reset-password', '/verify-email'];
 
 /**
  * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../api/plugins/session.ts';
 import { describeEachDialect } from '../harness/databases.ts';
-import { TEST_PASSWORD, latestMail, linkPath, logIn, signIn, testApi, uniqueEmail } from '../harness/api.ts';
+import { TEST_PASSWORD, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../harness/api.ts';
 
 describeEachDialect('auth routes', (database) => {
   let app: FastifyInstance;
@@ -24,7 +24,7 @@ describeEachDialect('auth routes', (database) => {
     expect(account.status).toBe('pending');
     expect(account.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 
-    const link = linkPath((await latestMail(database().db, email, 'verify_email')).body_text);
+    const link = verificationRequest((await latestMail(database().db, email, 'verify_email')).body_text);
     expect((await app.inject({ method: 'GET', url: link })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: link })).statusCode).toBe(400); // one use only
 

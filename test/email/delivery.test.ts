@@ -4,7 +4,7 @@ import { deliverOutbox, MAX_ATTEMPTS } from '../../core/email/delivery.ts';
 import { enqueueEmail } from '../../core/email/outbox.ts';
 import { smtpTransport } from '../../jobs/email-delivery.ts';
 import { freePort } from '../harness/external.ts';
-import { TEST_PASSWORD, linkPath, uniqueEmail, useTestApi } from '../harness/api.ts';
+import { TEST_PASSWORD, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 import { useSmtp } from '../harness/smtp.ts';
 
@@ -25,7 +25,7 @@ describeEachDialect('e-mail outbox delivery', (database) => {
     expect((await deliverOutbox(database().db, transport)).sent).toBeGreaterThanOrEqual(1);
     const mail = await mailbox().waitFor(email, /Confirm your e-mail/);
     expect(mail.from?.text).toBe('"Dialo" <no-reply@dialo.test>');
-    expect((await api().inject({ method: 'GET', url: linkPath(mail.text ?? '') })).statusCode).toBe(200);
+    expect((await api().inject({ method: 'GET', url: verificationRequest(mail.text ?? '') })).statusCode).toBe(200);
     expect((await outboxRow(email)).sent_at).toBeInstanceOf(Date);
 
     const count = mailbox().received.length;

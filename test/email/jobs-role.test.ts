@@ -17,7 +17,7 @@ describe('the jobs role', () => {
       const mail = await smtp.waitFor('process@example.org', /Confirm your e-mail/, 30_000).catch((error: Error) => {
         throw new Error(`${error.message}\n${app.stdout()}${app.stderr()}`);
       });
-      expect(mail.text).toContain('http://127.0.0.1:8080/auth/verify?token=');
+      expect(mail.text).toContain('http://127.0.0.1:8080/verify-email?token=');
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;

@@ -81,6 +81,13 @@ export async function latestMail(db: Kysely<Database>, to: string, kind?: string
 }
 
 /** The first link to our public URL in a mail body, as a path + query for `inject`. */
+/** The API request the verification page (/verify-email?token=) makes for the link in `body`. */
+export function verificationRequest(body: string): string {
+  const token = new URL(linkPath(body), TEST_PUBLIC_URL).searchParams.get('token');
+  if (token === null) throw new Error(`no token in the verification link:\n${body}`);
+  return `/auth/verify?token=${encodeURIComponent(token)}`;
+}
+
 export function linkPath(body: string): string {
   const match = new RegExp(`${TEST_PUBLIC_URL}(/\\S+)`).exec(body);
   if (match?.[1] === undefined) throw new Error(`no link in mail:\n${body}`);
@@ -124,7 +131,7 @@ export async function signIn(
   const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email, password } });
   expectStatus(signup, 202, 'sign-up');
   const mail = await latestMail(db, email, 'verify_email');
-  const verify = await app.inject({ method: 'GET', url: linkPath(mail.body_text) });
+  const verify = await app.inject({ method: 'GET', url: verificationRequest(mail.body_text) });
   expectStatus(verify, 200, 'verification');
   const session = await logIn(app, email, password);
   if (options.role === 'operator') await setAccountRole(db, session.accountId, 'operator', null);

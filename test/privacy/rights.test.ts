@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { TEST_PASSWORD, TEST_PRIVACY, latestMail, linkPath, logIn, signIn, uniqueEmail, useTestApi } from '../harness/api.ts';
+import { TEST_PASSWORD, TEST_PRIVACY, latestMail, logIn, signIn, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
 describeEachDialect('privacy rights', (database) => {
@@ -64,7 +64,7 @@ describeEachDialect('privacy rights', (database) => {
     const before = (await get('/privacy/export', user.headers)).json().data.accounts[0];
     expect(before).toMatchObject({ email: user.email, display_name: 'Ana Example' });
 
-    const link = linkPath((await latestMail(db(), newEmail, 'verify_email')).body_text);
+    const link = verificationRequest((await latestMail(db(), newEmail, 'verify_email')).body_text);
     expect((await get(link)).statusCode).toBe(200);
     expect((await get('/auth/me', user.headers)).json()).toMatchObject({ email: newEmail });
     expect((await api().inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })).statusCode).toBe(401);

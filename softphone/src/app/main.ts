@@ -8,6 +8,7 @@ import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
 import { createDialer } from './dialer.ts';
+import { confirmEmail, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
@@ -59,6 +60,9 @@ const privacy = createPrivacyView(
   },
   () => void signedOut(),
 );
+
+const verificationToken = verificationTokenOf(location);
+if (verificationToken !== undefined) void confirmEmail(api, verificationToken, authMessage);
 
 let account: Account | undefined;
 let line: PhoneLine | undefined;
