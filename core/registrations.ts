@@ -9,6 +9,8 @@ export interface ContactBinding {
   readonly contact: string;
   /** 0 removes the binding. */
   readonly expiresSeconds: number;
+  /** The device's `+sip.instance` (RFC 5626 §4.1): its other contacts are dead flows of the same device. */
+  readonly instance?: string;
 }
 
 export interface RegisterUpdate {
@@ -65,9 +67,20 @@ export async function applyRegister(db: Kysely<Database>, update: RegisterUpdate
           source_port: update.sourcePort,
           drachtio_server: update.drachtioServer,
           user_agent: update.userAgent,
+          instance_id: binding.instance ?? null,
           call_id: update.callId,
           cseq: update.cseq,
         };
+        // The same device registering a new contact (a browser tab on a new WebSocket after a drop, or with renewed
+        // credentials) replaces its old one: calls must not fork to a connection that is gone (RFC 5626 §6).
+        if (binding.instance !== undefined) {
+          await trx
+            .deleteFrom('registrations')
+            .where('account_id', '=', update.accountId)
+            .where('instance_id', '=', binding.instance)
+            .where('contact', '!=', binding.contact)
+            .execute();
+        }
         await trx
           .insertInto('registrations')
           .values(row)

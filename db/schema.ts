@@ -69,6 +69,8 @@ export interface RegistrationsTable {
   /** The SIP endpoints of the drachtio-server holding the connection (`ws/host:port,udp/...`): for ws/tcp the only way back to the UA. */
   drachtio_server: string;
   user_agent: string | null;
+  /** The device's `+sip.instance` (RFC 5626 §4.1), when it sends one: a new contact from it replaces its old ones. */
+  instance_id: string | null;
   /** Call-ID and CSeq of the last REGISTER that refreshed this binding (RFC 3261 §10.3 step 7). */
   call_id: string;
   cseq: number;

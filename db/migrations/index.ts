@@ -20,6 +20,7 @@ import * as cdrTimeIndex from './0025-cdr-time-index.ts';
 import * as cdrAlive from './0026-cdr-alive.ts';
 import * as registrationSourceIndex from './0027-registration-source-index.ts';
 import * as cdrDialogs from './0028-cdr-dialogs.ts';
+import * as registrationInstance from './0029-registration-instance.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0026-cdr-alive': cdrAlive,
   '0027-registration-source-index': registrationSourceIndex,
   '0028-cdr-dialogs': cdrDialogs,
+  '0029-registration-instance': registrationInstance,
 };

@@ -21,6 +21,15 @@ function seconds(value: string | undefined | null, what: string): number | undef
   return Number(value.trim());
 }
 
+/** A Contact's `+sip.instance` (RFC 5626 §4.1: a quoted URN in angle brackets), unquoted; absent or empty: none. */
+function instanceOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const unquoted = value.trim().replace(/^"(.*)"$/, '$1');
+  if (unquoted === '') return undefined;
+  if (unquoted.length > 200) throw new RegisterParseError('+sip.instance is too long');
+  return unquoted;
+}
+
 export function registerRequestFrom(req: SrfRequest): RegisterRequest {
   try {
     const rawContact = req.has('Contact') ? req.get('Contact').trim() : '';
@@ -29,10 +38,10 @@ export function registerRequestFrom(req: SrfRequest): RegisterRequest {
         ? ('*' as const)
         : rawContact === ''
           ? []
-          : req.getParsedHeader('Contact').map((contact) => ({
-              uri: contact.uri,
-              expires: seconds(contact.params?.expires as string | undefined, 'Contact expires'),
-            }));
+          : req.getParsedHeader('Contact').map((contact) => {
+              const instance = instanceOf(contact.params?.['+sip.instance'] as string | undefined);
+              return { uri: contact.uri, expires: seconds(contact.params?.expires as string | undefined, 'Contact expires'), ...(instance === undefined ? {} : { instance }) };
+            });
     const cseq = /^(\d+)\s+REGISTER$/i.exec(req.get('CSeq').trim());
     if (!cseq?.[1]) throw new RegisterParseError('CSeq is not "<number> REGISTER"');
     const toUri = req.getParsedHeader('To').uri;

@@ -15,7 +15,7 @@ export interface RegisterRequest {
   /** The user part of the To URI: the address-of-record being registered. */
   readonly toUser: string | undefined;
   /** `*` or the Contact entries with their own `expires` parameter, if any. */
-  readonly contacts: '*' | readonly { readonly uri: string; readonly expires: number | undefined }[];
+  readonly contacts: '*' | readonly { readonly uri: string; readonly expires: number | undefined; readonly instance?: string }[];
   /** The Expires header, if any. */
   readonly expires: number | undefined;
   readonly transport: SipTransport;
@@ -50,7 +50,7 @@ function readBindings(deps: RegistrarDeps, request: RegisterRequest): Step<reado
     if (requested !== 0 && requested < minExpires) {
       return { reply: refuse(423, 'Interval Too Brief', 'interval-too-brief', { 'Min-Expires': String(minExpires) }) };
     }
-    bindings.push({ contact: contact.uri, expiresSeconds: Math.min(requested, maxExpires) });
+    bindings.push({ contact: contact.uri, expiresSeconds: Math.min(requested, maxExpires), ...(contact.instance === undefined ? {} : { instance: contact.instance }) });
   }
   return { pass: bindings };
 }

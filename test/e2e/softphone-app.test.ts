@@ -242,7 +242,9 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
       const [before] = await sourcePorts();
 
       relay.dropConnections();
-      await expect.poll(async () => (await sourcePorts()).some((port) => port !== before), UI_WAIT).toBe(true);
+      // The tab registers its new connection with the same +sip.instance: the dead connection's binding is replaced at
+      // once (not left to ring until it expires), so exactly one binding remains, the new one.
+      await expect.poll(async () => (await sourcePorts()).map((port) => (port === before ? 'old connection' : 'new connection')), UI_WAIT).toEqual(['new connection']);
       await expect.poll(text(erin.page, '#registration-status'), UI_WAIT).toBe('Registered');
 
       const frank = await userOnScreen();

@@ -138,6 +138,24 @@ describeEachDialect('registrar decisions', (database) => {
     expect(await liveBindings(db, accountId, clock)).toEqual([]);
   });
 
+  it('replaces a device\'s old contact when it registers a new one with the same +sip.instance (RFC 5626), and only that', async () => {
+    const { db } = database();
+    await db.deleteFrom('registrations').execute();
+    const tab = 'urn:uuid:7d2f1c0e-4b1a-4d8e-9b44-0c2f8e1a6b55';
+    const otherTab = 'urn:uuid:0b5e6c77-2a43-4f4e-8d1b-3c9d6a7e2f10';
+    // A first tab's connection, a second tab, and a desk phone sending no instance.
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:first@a.invalid;transport=ws', expires: 600, instance: tab }] });
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:second@b.invalid;transport=ws', expires: 600, instance: otherTab }] });
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:deskphone@192.0.2.10:5060', expires: 600 }] });
+    // The first tab reconnects: new WebSocket, new contact, same instance. Its dead binding goes; the others stay.
+    const again = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:first-again@c.invalid;transport=ws', expires: 600, instance: tab }] });
+    expect(again.reply.status).toBe(200);
+    const contacts = (await liveBindings(db, accountId, clock)).map((binding) => binding.contact).sort();
+    expect(contacts).toEqual(['sip:deskphone@192.0.2.10:5060', 'sip:first-again@c.invalid;transport=ws', 'sip:second@b.invalid;transport=ws']);
+    const stored = await db.selectFrom('registrations').select(['contact', 'instance_id']).where('contact', '=', 'sip:first-again@c.invalid;transport=ws').executeTakeFirstOrThrow();
+    expect(stored.instance_id).toBe(tab);
+  });
+
   it('answers 423 with Min-Expires to a too-short interval, and caps a long one', async () => {
     const short = await register('deskphone', 'correct horse', { expires: 10 });
     expect([short.reply.status, short.reply.headers['Min-Expires']]).toEqual([423, '60']);

@@ -17,6 +17,19 @@ interface SipCredentials {
   readonly webSocketUrl: string | null;
 }
 
+/**
+ * This tab's device id, kept across reconnections, credential renewals and reloads of the tab (sessionStorage): the
+ * registrar replaces the tab's previous binding with the new one rather than ringing a connection that is gone.
+ */
+function tabInstanceId(): string {
+  const key = 'dialo.sip-instance';
+  const known = sessionStorage.getItem(key);
+  if (known !== null) return known;
+  const created = crypto.randomUUID();
+  sessionStorage.setItem(key, created);
+  return created;
+}
+
 export interface PhoneLineOptions {
   readonly remoteAudio: HTMLAudioElement;
   readonly showStatus: (status: string) => void;
@@ -61,7 +74,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     }
     let created: Phone | undefined;
     try {
-      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio });
+      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio, instanceId: tabInstanceId() });
       if (!quiet) options.showStatus('Registering…');
       await created.register();
       created.onIncoming(options.onIncoming);

@@ -21,6 +21,11 @@ export interface PhoneOptions {
   readonly iceServers?: readonly RTCIceServer[];
   /** Registration lifetime asked of the registrar, seconds. */
   readonly registerExpires?: number;
+  /**
+   * This device's id (a UUID) across phones: sent as `+sip.instance` (RFC 5626 §4.1), so the registrar replaces the
+   * binding of a previous connection of the same tab instead of keeping a dead one.
+   */
+  readonly instanceId?: string;
 }
 
 export interface Phone {
@@ -55,6 +60,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     authorizationUsername: options.username,
     authorizationPassword: options.password,
     displayName: options.displayName ?? '',
+    ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId, instanceIdAlwaysAdded: true }),
     logLevel: 'warn',
     sessionDescriptionHandlerFactoryOptions: {
       peerConnectionConfiguration: { iceServers: [...(options.iceServers ?? [])] },
