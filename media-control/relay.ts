@@ -64,10 +64,6 @@ class Channels {
 
   constructor(private readonly logger: Logger) {}
 
-  get isReleased(): boolean {
-    return this.released;
-  }
-
   add(endpoint: Endpoint): Endpoint {
     if (this.released) {
       void endpoint.destroy().catch(() => undefined);

@@ -91,7 +91,6 @@ async function dialTrunks(
  * it on a direct path or through the media server's answer on a relayed one (without it the caller would hear nothing
  * until the answer: no ringback, no "number not in service").
  */
-
 function relayProgress(deps: CallDeps, res: SrfResponse, facts: InviteFacts, media: MediaPath, status: number, sdp: string | undefined): void {
   if (res.finalResponseSent || status <= 100) return;
   const sdpBody = (body: string) => earlyMediaParts(facts.localContact, body);
