@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
+import type { IceConfig } from './core/accounts/ice-servers.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
 
 export const ROLES = ['api', 'signaling', 'jobs'] as const;
@@ -33,6 +34,8 @@ export interface SipConfig {
   readonly browserCredentialTtlSeconds: number;
   /** The WebSocket URL browsers register to (drachtio's ws/wss contact as the public sees it). */
   readonly webSocketUrl: string | undefined;
+  /** STUN/TURN servers handed to browsers with their SIP credentials (TURN ones with short-lived credentials). */
+  readonly ice: IceConfig;
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
   readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
 }
@@ -216,6 +219,17 @@ function webSocketUrl(env: Env): string | undefined {
   return url;
 }
 
+function iceConfig(env: Env): IceConfig {
+  const raw = read(env, 'WEBRTC_ICE_URLS');
+  const urls = raw === undefined ? [] : raw.split(',').map((url) => url.trim());
+  if (urls.some((url) => !/^(stuns?|turns?):[^\s,]+$/i.test(url))) throw new ConfigError('WEBRTC_ICE_URLS', 'a comma-separated list of stun:, turn: or turns: URLs', raw);
+  const turnSecret = read(env, 'WEBRTC_TURN_SECRET');
+  if (turnSecret === undefined && urls.some((url) => /^turns?:/i.test(url))) {
+    throw new ConfigError('WEBRTC_TURN_SECRET', 'the TURN server\'s shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL', undefined);
+  }
+  return { urls, turnSecret };
+}
+
 function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
   const secret = read(env, 'SIP_SECRET');
   if (secret === undefined && !drachtioConfigured) return undefined;
@@ -231,6 +245,7 @@ function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
     nonceTtlSeconds: integer(env, 'SIP_NONCE_TTL_SECONDS', 300, 1, 86_400),
     browserCredentialTtlSeconds: integer(env, 'SIP_BROWSER_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
     webSocketUrl: webSocketUrl(env),
+    ice: iceConfig(env),
     registerExpires: { min, max, default: integer(env, 'SIP_REGISTER_DEFAULT_EXPIRES', 3600, min, max) },
     bruteForce: {
       maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),

@@ -170,6 +170,7 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
   const carrierSide = await ready(ms, channels, { remoteSdp: carrierOffer });
   // One per tab that answered, keyed by the offer it made; all but the winner's are hung up at once.
   const answered = new Map<string, AnsweringLeg>();
+  let winner: AnsweringLeg | undefined;
   let browserSide: Endpoint | undefined;
   return {
     via: `freeswitch ${ms.address}`,
@@ -177,12 +178,15 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
     async answerCallee(browserOffer) {
       const leg = await answerOffer(ms, browserOffer);
       channels.addLeg(leg);
-      answered.set(browserOffer, leg);
+      // A tab answering after another won is hung up by signaling; its channel goes with it, not at the call's end.
+      if (winner !== undefined) leg.hangUp();
+      else answered.set(browserOffer, leg);
       return leg.sdp;
     },
     async answerCaller(browserOffer) {
       const leg = answered.get(browserOffer);
       if (leg === undefined) throw new Error('no media server channel answered this browser');
+      winner = leg;
       for (const other of answered.values()) if (other !== leg) other.hangUp();
       browserSide = channels.add(await leg.endpoint);
       await carrierSide.bridge(browserSide);

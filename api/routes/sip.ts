@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { iceServersFor } from '../../core/accounts/ice-servers.ts';
 import { issueBrowserCredentials } from '../../core/accounts/sip-credentials.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
@@ -16,6 +17,8 @@ const Credentials = Type.Object({
   realm: Type.String(),
   expiresAt: Type.String({ format: 'date-time' }),
   webSocketUrl: Type.Union([Type.String(), Type.Null()]),
+  /** For RTCPeerConnection: STUN, and TURN with credentials valid as long as the SIP ones. */
+  iceServers: Type.Array(Type.Object({ urls: Type.Array(Type.String()), username: Type.Optional(Type.String()), credential: Type.Optional(Type.String()) })),
 });
 
 export function sipRoutes(app: FastifyInstance, { sip }: ApiDeps): void {
@@ -31,6 +34,7 @@ export function sipRoutes(app: FastifyInstance, { sip }: ApiDeps): void {
       realm: sip.realm,
       expiresAt: credentials.expiresAt.toISOString(),
       webSocketUrl: sip.webSocketUrl ?? null,
+      iceServers: iceServersFor(sip.ice, caller.accountId, credentials.expiresAt),
     };
   });
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
@@ -56,6 +57,32 @@ describeEachDialect('POST /sip/credentials', (database) => {
     expect(registered.status).toBe(200);
     const row = await database().db.selectFrom('registrations').select('account_id').where('username', '=', body.username).executeTakeFirstOrThrow();
     expect(row.account_id).toBe(user.accountId);
+  });
+
+  it('hands out the operator\'s STUN servers, and TURN with credentials that expire with the SIP ones (TURN REST scheme)', async () => {
+    const withIce = loadConfig({
+      SIP_SECRET: 'k'.repeat(40),
+      WEBRTC_ICE_URLS: 'stun:stun.example.org:3478, turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349',
+      WEBRTC_TURN_SECRET: 'coturn-static-auth-secret',
+    }).sip;
+    const iceApp = await testApi(database(), { sip: withIce });
+    try {
+      const user = await signIn(iceApp, database().db);
+      const body = (await iceApp.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json<{ expiresAt: string; iceServers: { urls: string[]; username?: string; credential?: string }[] }>();
+      const expiry = Math.floor(new Date(body.expiresAt).getTime() / 1000);
+      const username = `${expiry}:${user.accountId}`;
+      // What coturn computes to check it: base64(HMAC-SHA1(static-auth-secret, username)).
+      const credential = createHmac('sha1', 'coturn-static-auth-secret').update(username).digest('base64');
+      expect(body.iceServers).toEqual([
+        { urls: ['stun:stun.example.org:3478'] },
+        { urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'], username, credential },
+      ]);
+    } finally {
+      await iceApp.close();
+    }
+    // None configured: none handed out.
+    const user = await signIn(app, database().db);
+    expect((await app.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json()).toMatchObject({ iceServers: [] });
   });
 
   it('answers 503 when SIP is not configured', async () => {

@@ -134,6 +134,11 @@ export async function spawnServer(
   options: { readyPort: number; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<RunningProcess> {
   const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test or bench process that dies of an uncaught error still runs 'exit' handlers: take the server with it rather
+  // than leave it holding ports and CPU (seen: FreeSWITCH and drachtio orphaned by a crashed bench).
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  child.once('exit', () => process.removeListener('exit', orphaned));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

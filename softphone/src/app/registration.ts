@@ -15,6 +15,8 @@ interface SipCredentials {
   readonly realm: string;
   readonly expiresAt: string;
   readonly webSocketUrl: string | null;
+  /** STUN/TURN for calls that go browser to browser across NATs (the operator's WEBRTC_ICE_URLS). */
+  readonly iceServers: readonly RTCIceServer[];
 }
 
 /**
@@ -74,7 +76,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     }
     let created: Phone | undefined;
     try {
-      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio, instanceId: tabInstanceId() });
+      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio, instanceId: tabInstanceId(), iceServers: credentials.iceServers });
       if (!quiet) options.showStatus('Registering…');
       await created.register();
       created.onIncoming(options.onIncoming);
