@@ -55,6 +55,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
       abuse: config.abuse,
+      defaultCountry: config.calls.defaultCountry,
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });

@@ -55,6 +55,8 @@ export interface ApiDeps {
   readonly privacy: PrivacySettings;
   /** Operator defaults the per-account call limits are shown against. */
   readonly abuse: AbusePolicy;
+  /** Country for numbers written in national format (CALL_DEFAULT_COUNTRY), as calls read them. */
+  readonly defaultCountry: string | undefined;
   /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
   readonly softphoneRoot?: string;
 }

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { listDids } from '../../core/calls/dids.ts';
 import { callHistory, type CallRecord, type HistoryCursor } from '../../core/calls/history.ts';
+import { quoteCall } from '../../core/calls/quote.ts';
 import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
@@ -24,6 +25,16 @@ export const CallRecordSchema = Type.Object({
   endedAt: Nullable(Type.String({ format: 'date-time' })),
   billableSeconds: Type.Union([Type.Integer(), Type.Null()]),
   cost: Nullable(Type.String({ description: 'currency units' })),
+});
+
+const QuoteSchema = Type.Object({
+  number: Type.String({ description: 'E.164' }),
+  onNet: Type.Boolean({ description: 'a number of this service: free' }),
+  currency: Type.String(),
+  pricePerMinute: Type.String({ description: 'currency units' }),
+  connectionFee: Type.String({ description: 'currency units, charged once an answered call starts' }),
+  firstIncrement: Type.Integer({ description: 'seconds billed for any answered call' }),
+  nextIncrement: Type.Integer({ description: 'seconds each further step bills' }),
 });
 
 function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
@@ -70,6 +81,40 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { limit, before } = request.query as { limit: number; before?: string };
       const page = await callHistory(deps.db, accountId, { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) });
       return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
+    },
+  );
+
+  app.get(
+    '/calls/quote',
+    {
+      schema: {
+        description: 'What a call to `number` costs (the softphone counts it up during the call); on-net numbers are free.',
+        querystring: Type.Object({ number: Type.String({ minLength: 1, maxLength: 40 }) }),
+        response: { 200: QuoteSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      requireCaller(request);
+      const quote = await quoteCall(deps.db, (request.query as { number: string }).number, deps.defaultCountry, new Date());
+      const free = { currency: deps.billing.currency, pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1 };
+      switch (quote.kind) {
+        case 'bad-number':
+          throw new HttpProblem(400, 'Bad Request', `not a phone number: ${quote.error.reason}`);
+        case 'not-callable':
+          throw new HttpProblem(403, 'Forbidden', 'calls to this destination are not offered');
+        case 'on-net':
+          return { number: quote.number, onNet: true, ...free };
+        case 'rated':
+          return {
+            number: quote.number,
+            onNet: false,
+            currency: deps.billing.currency,
+            pricePerMinute: formatDecimal(quote.tariff.pricePerMinute),
+            connectionFee: formatDecimal(quote.tariff.connectionFee),
+            firstIncrement: quote.tariff.firstIncrement,
+            nextIncrement: quote.tariff.nextIncrement,
+          };
+      }
     },
   );
 

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
 import { exportCdrs } from '../../core/calls/cdr-export.ts';
 import { outboundTrunks, trunkForSource } from '../../core/calls/trunks.ts';
@@ -104,6 +105,19 @@ describeEachDialect('calls API', (database) => {
 
     expect((await as(operator, 'DELETE', `/admin/dids/${encodeURIComponent('+14155550124')}`)).statusCode).toBe(204);
     expect((await as(operator, 'PUT', `/admin/dids/${encodeURIComponent('+14155550124')}`, { accountId: null })).statusCode).toBe(404);
+  });
+
+  it('quotes a call before it is placed: the rate in force, free on-net, 400 for a non-number, 403 where calls are not offered', async () => {
+    await createRate(database().db, toRateInput({ prefix: '4420', pricePerMinute: '0.0123', firstIncrement: 30, nextIncrement: 6, connectionFee: '0.05', effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await database().db.insertInto('dids').values({ e164: '+442079460999', account_id: other.accountId }).execute();
+    expect((await as(user, 'GET', '/calls/quote?number=%2B442079460958')).json()).toEqual({
+      number: '+442079460958', onNet: false, currency: 'usd', pricePerMinute: '0.0123', connectionFee: '0.05', firstIncrement: 30, nextIncrement: 6,
+    });
+    expect((await as(user, 'GET', '/calls/quote?number=%2B442079460999')).json()).toMatchObject({ onNet: true, pricePerMinute: '0' });
+    const bad = await as(user, 'GET', '/calls/quote?number=pizza');
+    expect([bad.statusCode, bad.headers['content-type']]).toEqual([400, expect.stringMatching(/problem\+json/)]);
+    expect((await as(user, 'GET', '/calls/quote?number=%2B81312345678')).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/calls/quote?number=%2B442079460958' })).statusCode).toBe(401);
   });
 
   it("shows a user their own calls newest first, a page at a time, and never another's", async () => {

@@ -62,6 +62,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/accounts/{accountId}/adjustments': { body: () => ({ amount: '1.00', reason: 'walk' }) },
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
   'GET /calls': {},
+  'GET /calls/quote': { query: 'number=%2B14155550100' },
   'GET /numbers': {},
   'GET /admin/cdrs/export': {},
   'GET /admin/trunks': {},

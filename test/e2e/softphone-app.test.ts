@@ -114,6 +114,8 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
     await expect.poll(text(bob.page, '#call-state'), UI_WAIT).toBe('Connected');
     expect(await alice.locator('#call-timer').textContent()).toMatch(/^\d+:\d\d$/);
+    // The caller sees what the call costs (GET /calls/quote): a call to another user's number is free.
+    await expect.poll(text(alice, '#call-cost'), UI_WAIT).toBe('Free call (on-net)');
     // Each side plays what it receives: the page's audio element holds the far end's live track.
     const playing = (page: Page) =>
       page.locator('#remote-audio').evaluate((audio) => (audio as unknown as RemoteAudio).srcObject?.getAudioTracks().map((track) => track.readyState) ?? []);

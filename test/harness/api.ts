@@ -39,6 +39,7 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     sessions: { secureCookies: false, ttlHours: 1 },
     privacy: TEST_PRIVACY,
     abuse: loadConfig({}).abuse,
+    defaultCountry: undefined,
     ...overrides,
   });
 }

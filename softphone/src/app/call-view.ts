@@ -3,6 +3,7 @@
  * connected, and what the user can do in each state: answer/decline a ringing incoming call, hang up, mute, hold and
  * send keypad tones while connected. One call at a time.
  */
+import { costLine, type CallQuote } from './live-cost.ts';
 import type { Call, CallState } from '../phone/call.ts';
 import { formatDuration, messageOf } from './format.ts';
 import { renderKeypad } from './keypad.ts';
@@ -20,6 +21,8 @@ export interface CallViewElements {
   readonly hold: HTMLButtonElement;
   readonly hangup: HTMLButtonElement;
   readonly keypad: HTMLElement;
+  /** The price of an outgoing call, then its running cost. */
+  readonly cost: HTMLElement;
   /** The last call's outcome, left visible after it is over. */
   readonly outcome: HTMLElement;
 }
@@ -29,6 +32,8 @@ export interface CallView {
   show(call: Call, onOver: (call: Call) => void): void;
   /** Whether a call is being shown (a second incoming one is then refused). */
   readonly busy: boolean;
+  /** The tariff of `call` (an outgoing one), once the API has quoted it: shown, and counted up once connected. */
+  price(call: Call, quote: CallQuote): void;
 }
 
 function stateText(call: Call, state: CallState): string {
@@ -49,6 +54,11 @@ function stateText(call: Call, state: CallState): string {
 export function createCallView(elements: CallViewElements): CallView {
   let current: Call | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let quote: CallQuote | undefined;
+  let connectedAt: number | undefined;
+  const showCost = () => {
+    elements.cost.textContent = quote === undefined ? '' : costLine(quote, connectedAt === undefined ? undefined : (Date.now() - connectedAt) / 1000);
+  };
 
   const run = (action: () => Promise<void> | void) => {
     Promise.resolve()
@@ -98,8 +108,16 @@ export function createCallView(elements: CallViewElements): CallView {
     get busy() {
       return current !== undefined;
     },
+    price(call, callQuote) {
+      if (call !== current) return;
+      quote = callQuote;
+      showCost();
+    },
     show(call, onOver) {
       current = call;
+      quote = undefined;
+      connectedAt = undefined;
+      elements.cost.textContent = '';
       elements.outcome.textContent = '';
       elements.party.textContent = call.direction === 'incoming' ? `From ${call.remoteUser}` : `To ${call.remoteUser}`;
       elements.timer.textContent = '';
@@ -110,15 +128,21 @@ export function createCallView(elements: CallViewElements): CallView {
       call.onStateChange((state) => {
         render(call, state);
         if (state === 'connected') {
-          const connectedAt = Date.now();
+          const since = Date.now();
+          connectedAt = since;
           elements.timer.textContent = formatDuration(0);
-          timer = setInterval(() => (elements.timer.textContent = formatDuration((Date.now() - connectedAt) / 1000)), 1000);
+          showCost();
+          timer = setInterval(() => {
+            elements.timer.textContent = formatDuration((Date.now() - since) / 1000);
+            showCost();
+          }, 1000);
         }
         if (state === 'ended' || state === 'failed') {
           clearInterval(timer);
           current = undefined;
           elements.section.hidden = true;
           elements.outcome.textContent = `${stateText(call, state)}${elements.timer.textContent ? ` (${elements.timer.textContent})` : ''}`;
+          elements.cost.textContent = '';
           onOver(call);
         }
       });

@@ -11,6 +11,7 @@ import { createDialer } from './dialer.ts';
 import { confirmEmail, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
+import type { CallQuote } from './live-cost.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
 import { startPhoneLine, type PhoneLine } from './registration.ts';
@@ -43,6 +44,7 @@ const callView = createCallView({
   hold: element('hold'),
   hangup: element('hangup'),
   keypad: element('call-keypad'),
+  cost: element('call-cost'),
   outcome: element('call-outcome'),
 });
 const dialForm = element<HTMLFormElement>('dial-form');
@@ -115,7 +117,13 @@ createDialer({ form: dialForm, number: element('dial-number'), keypad: element('
   const phone = line?.phone;
   if (phone === undefined || callView.busy) return;
   try {
-    showCall(phone.call(number));
+    const call = phone.call(number);
+    showCall(call);
+    // The price is shown when it comes; a number the API cannot quote is refused by the call itself, with its reason.
+    api.get<CallQuote>(`/calls/quote?number=${encodeURIComponent(number)}`).then(
+      (quote) => callView.price(call, quote),
+      () => undefined,
+    );
   } catch (error) {
     element('call-outcome').textContent = messageOf(error);
   }
