@@ -7,6 +7,9 @@ export interface PhoneSettings {
   readonly username: string;
   readonly password: string;
   readonly realm: string;
+  /** As POST /sip/credentials hands them out (RTCIceServer's shape). */
+  readonly iceServers?: readonly { urls: string[]; username?: string; credential?: string }[];
+  readonly iceTransportPolicy?: 'all' | 'relay';
 }
 
 export type CallStateName = 'calling' | 'ringing' | 'connected' | 'ended' | 'failed';

@@ -56,8 +56,8 @@ export function useSoftphoneUsers(suite: CallStack): SoftphoneUsers {
       const settings = async (): Promise<PhoneSettings> => {
         const response = await api.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers });
         expect(response.statusCode, response.body).toBe(200);
-        const { username, password, realm } = response.json<{ username: string; password: string; realm: string }>();
-        return { username, password, realm, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
+        const { username, password, realm, iceServers } = response.json<Omit<PhoneSettings, 'webSocketUrl'>>();
+        return { username, password, realm, iceServers, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
       };
       return { accountId: user.accountId, number, settings, openTab: async () => openSoftphoneTab(browser, page.url, await settings()) };
     },

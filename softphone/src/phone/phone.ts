@@ -19,6 +19,8 @@ export interface PhoneOptions {
   readonly remoteAudio?: HTMLAudioElement;
   /** STUN/TURN servers for ICE; none by default (host candidates only). */
   readonly iceServers?: readonly RTCIceServer[];
+  /** `relay`: media only through TURN, so the far end never learns this device's addresses; default `all`. */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** Registration lifetime asked of the registrar, seconds. */
   readonly registerExpires?: number;
   /**
@@ -63,7 +65,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId, instanceIdAlwaysAdded: true }),
     logLevel: 'warn',
     sessionDescriptionHandlerFactoryOptions: {
-      peerConnectionConfiguration: { iceServers: [...(options.iceServers ?? [])] },
+      peerConnectionConfiguration: { iceServers: [...(options.iceServers ?? [])], iceTransportPolicy: options.iceTransportPolicy ?? 'all' },
       // Host candidates are gathered within milliseconds; do not hold the INVITE for slow STUN/TURN past this.
       iceGatheringTimeout: 2000,
     },

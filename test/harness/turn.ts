@@ -1,0 +1,39 @@
+/**
+ * A real TURN server (coturn, Debian's `coturn`: `turnserver` on PATH) on loopback for browser suites, checking
+ * credentials the way the app issues them (TURN REST: `use-auth-secret`); skipped with one line when absent.
+ */
+import { randomBytes } from 'node:crypto';
+import { findOnPath, freePort, spawnServer, udpBound } from './external.ts';
+
+export const turnBinary = await findOnPath('turnserver');
+if (turnBinary === undefined) console.warn('[harness] TURN suites skipped: TURN server not available: no `turnserver` on PATH (Debian coturn)');
+
+export interface TurnServer {
+  /** For WEBRTC_ICE_URLS. */
+  readonly url: string;
+  /** For WEBRTC_TURN_SECRET. */
+  readonly secret: string;
+  stop(): Promise<void>;
+}
+
+export async function startTurnServer(realm: string): Promise<TurnServer> {
+  if (turnBinary === undefined) throw new Error('no `turnserver` on PATH');
+  const port = await freePort();
+  // Relay ports from this worker's own range, above the FreeSWITCH ones (test/harness/freeswitch.ts) and below 32768.
+  const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
+  const relayFrom = 32_400 + block * 90;
+  const secret = randomBytes(16).toString('hex');
+  const args = [
+    '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${relayFrom}`, `--max-port=${relayFrom + 89}`,
+    '--use-auth-secret', `--static-auth-secret=${secret}`, `--realm=${realm}`,
+    // Everything here is on loopback, which coturn refuses to relay to unless told.
+    '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls', '--no-software-attribute', '--log-file=stdout', '--simple-log',
+  ];
+  // coturn listens on TCP and UDP; the TCP listener says it is up.
+  const server = await spawnServer(turnBinary, args, { readyPort: port });
+  for (let i = 0; !(await udpBound(port)); i++) {
+    if (i === 100) throw new Error(`turnserver did not bind UDP port ${port}:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: `turn:127.0.0.1:${port}?transport=udp`, secret, stop: () => server.stop() };
+}
