@@ -124,6 +124,8 @@ export interface CdrsTable {
   /** drachtio-server's ids of the answered call's caller and callee dialogs (a restart hangs both up by them). */
   caller_dialog: string | null;
   callee_dialog: string | null;
+  /** The media server that carried the answered call's audio (`freeswitch <address>`); null: media went directly. */
+  media_server: string | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

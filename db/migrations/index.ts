@@ -21,6 +21,7 @@ import * as cdrAlive from './0026-cdr-alive.ts';
 import * as registrationSourceIndex from './0027-registration-source-index.ts';
 import * as cdrDialogs from './0028-cdr-dialogs.ts';
 import * as registrationInstance from './0029-registration-instance.ts';
+import * as cdrMediaServer from './0030-cdr-media-server.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0027-registration-source-index': registrationSourceIndex,
   '0028-cdr-dialogs': cdrDialogs,
   '0029-registration-instance': registrationInstance,
+  '0030-cdr-media-server': cdrMediaServer,
 };

@@ -12,7 +12,7 @@ import { liveRegistrations } from '../../core/registrations.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
-import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
@@ -191,7 +191,7 @@ async function connectDevices(
   // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
   const bridge = bridgeDialogs(caller, winner.dialog, { media: winner.ring.media });
   deps.activeCalls.add(bridge);
-  await record(state, { sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(winner.dialog) });
+  await record(state, { sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(winner.dialog), media_server: mediaServerOf(winner.ring.media) });
   deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });

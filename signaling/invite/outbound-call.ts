@@ -13,7 +13,7 @@ import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
-import { calleeOfferOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
@@ -204,7 +204,7 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   // 'destroy' listener yet, be lost, and leave the callee leg and the hold up.
   const bridge = bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media });
   deps.activeCalls.add(bridge, accountId);
-  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(callee) });
+  await recordCdrState(deps.db, cdrId, state, { trunk_id: trunk.id, sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(callee), media_server: mediaServerOf(media) });
   deps.metrics.callsAnswered.inc({ direction: 'outbound' });
   const end = await bridge.ended;
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });

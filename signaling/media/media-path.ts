@@ -50,6 +50,11 @@ export function calleeOfferOf(path: MediaPath): { readonly sdp: string } | { rea
   return { answerOffer: path.answerCallee };
 }
 
+/** For the call record: the media server a path runs through, or null when the two ends exchange media directly. */
+export function mediaServerOf(path: MediaPath): string | null {
+  return path.via === 'direct' ? null : path.via;
+}
+
 export type MediaPlan = { readonly ok: true; readonly path: MediaPath } | { readonly ok: false; readonly detail: string };
 
 function direct(offer: string): MediaPath {

@@ -103,6 +103,6 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     } finally {
       await tab.close();
     }
-    expect(await finishedCallTo(user.number)).toMatchObject({ direction: 'inbound', account_id: user.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200 });
+    expect(await finishedCallTo(user.number)).toMatchObject({ direction: 'inbound', account_id: user.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200, media_server: 'freeswitch 127.0.0.1' });
   });
 });

@@ -26,7 +26,7 @@ describe.skipIf(missing)('calls through a media server (real FreeSWITCH)', () =>
     expect(call.code, call.log).toBe(0);
     const carrierRun = await peer.done;
     expect(carrierRun.code, carrierRun.log).toBe(0);
-    expect(await finishedCdr(alice.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', sip_status: 200, cost: 0.6 * UNIT });
+    expect(await finishedCdr(alice.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', sip_status: 200, cost: 0.6 * UNIT, media_server: 'freeswitch 127.0.0.1' });
   });
 });
 
