@@ -12,7 +12,8 @@ import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeUdpPort } from '../harness/external.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { runSipp, sippBinary, type SippRun } from '../harness/sipp.ts';
+import type { SoftphoneTab } from '../harness/softphone-tab.ts';
 import { audioArrives, heardSpeech, useSoftphoneUsers } from '../harness/softphone-users.ts';
 
 const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing') || sippBinary === undefined;
@@ -31,6 +32,18 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
   const { carrier, finishedCdr } = callFixtures(() => suite.database);
   const { inboundTrunk, finishedCallTo } = inboundFixtures(() => suite.database);
   const users = useSoftphoneUsers(suite);
+
+  const hangUp = async (tab: SoftphoneTab, callId: string) => {
+    await tab.run('hangup', callId);
+    await tab.run('untilState', callId, 'ended');
+  };
+
+  /** The carrier's scenario ran to its end (it saw every message it expected); then the call's closed record. */
+  async function carrierSawItAll(peer: { readonly done: Promise<SippRun> }, accountId: string) {
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    return finishedCdr(accountId);
+  }
 
   /** A user with credit and a registered tab, and a carrier running `scenario` that echoes the audio it gets. */
   async function callingACarrier(scenario: string) {
@@ -54,15 +67,11 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
       await tab.run('unhold', callId);
       expect((await tab.run('inboundAudio', callId)).direction).toBe('sendrecv');
       await audioArrives(tab, callId, (await tab.run('inboundAudio', callId)).packetsReceived);
-
-      await tab.run('hangup', callId);
-      await tab.run('untilState', callId, 'ended');
+      await hangUp(tab, callId);
     } finally {
       await tab.close();
     }
-    const carrierRun = await peer.done;
-    expect(carrierRun.code, carrierRun.log).toBe(0);
-    expect(await finishedCdr(user.accountId)).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
+    expect(await carrierSawItAll(peer, user.accountId)).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
   });
 
   it('a carrier\'s early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer', { timeout: TEST_MS }, async () => {
@@ -73,14 +82,11 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
       await audioArrives(tab, callId);
       expect(await tab.run('snapshot', callId)).toMatchObject({ state: 'ringing' });
       await tab.run('untilState', callId, 'connected');
-      await tab.run('hangup', callId);
-      await tab.run('untilState', callId, 'ended');
+      await hangUp(tab, callId);
     } finally {
       await tab.close();
     }
-    const carrierRun = await peer.done;
-    expect(carrierRun.code, carrierRun.log).toBe(0);
-    const cdr = await finishedCdr(user.accountId);
+    const cdr = await carrierSawItAll(peer, user.accountId);
     expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', cost: 0.6 * UNIT });
     expect(cdr.answered_at!.getTime() - cdr.started_at.getTime()).toBeGreaterThanOrEqual(5000);
   });
