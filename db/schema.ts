@@ -126,6 +126,8 @@ export interface CdrsTable {
   callee_dialog: string | null;
   /** The media server that carried the answered call's audio (`freeswitch <address>`); null: media went directly. */
   media_server: string | null;
+  /** Mean opinion score (1-5) the media server measured, the worse of the two directions; null if not measured. */
+  mos: number | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

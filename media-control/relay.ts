@@ -21,8 +21,12 @@ export interface RelayedPath {
   answerCaller(calleeSdp: string): Promise<string>;
   reoffer(party: Party, sdp: string): Promise<string>;
   readonly lost: Promise<string>;
+  quality(): Promise<number | undefined>;
   release(): void;
 }
+
+/** How long the end of a call waits for the media server's quality score before recording without one. */
+const QUALITY_WAIT_MS = 2000;
 
 /** The media server's dialplan reads this to choose what a channel offered without SDP (3pcc) speaks. */
 const OFFER_KIND_HEADER = 'X-Dialo-Media';
@@ -91,6 +95,28 @@ class Channels {
     if (!this.released) this.reportLoss(reason);
   }
 
+  /**
+   * The worse inbound MOS of the path's channels, as FreeSWITCH scored the audio it received on each (RTP loss and
+   * jitter, ITU-T G.107 E-model): asked to compute it now (`uuid_set_media_stats`), then read.
+   */
+  async quality(ms: Mrf.MediaServer): Promise<number | undefined> {
+    // A media server that is gone answers nothing, ever: the call's bookkeeping must not wait on it.
+    if (!ms.connected()) return undefined;
+    const measuring = Promise.all(
+      [...this.endpoints].map(async (endpoint) => {
+        await ms.api(`uuid_set_media_stats ${endpoint.uuid}`);
+        const mos = Number.parseFloat(await ms.api(`uuid_getvar ${endpoint.uuid} rtp_audio_in_mos`));
+        return Number.isFinite(mos) && mos > 0 ? mos : undefined;
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const unmeasured = new Promise<(number | undefined)[]>((resolve) => (timer = setTimeout(() => resolve([]), QUALITY_WAIT_MS)));
+    const scores = await Promise.race([measuring, unmeasured]);
+    clearTimeout(timer);
+    const measured = scores.filter((mos): mos is number => mos !== undefined);
+    return measured.length === 0 ? undefined : Math.min(...measured);
+  }
+
   release(): void {
     if (this.released) return;
     this.released = true;
@@ -156,6 +182,7 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
       return renegotiate(await browserSide, sdp);
     },
     lost: channels.lost,
+    quality: () => channels.quality(ms),
     release: () => channels.release(),
   };
 }
@@ -198,6 +225,7 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
       return renegotiate(side, sdp);
     },
     lost: channels.lost,
+    quality: () => channels.quality(ms),
     release: () => channels.release(),
   };
 }

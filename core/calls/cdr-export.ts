@@ -7,7 +7,7 @@ import type { CdrsTable, Database } from '../../db/schema.ts';
 
 export const CDR_EXPORT_COLUMNS = [
   'id', 'sip_call_id', 'direction', 'account_id', 'from_number', 'to_number', 'trunk_id', 'phase', 'refusal_reason', 'sip_status',
-  'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost', 'node_id', 'media_server',
+  'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost', 'node_id', 'media_server', 'mos',
 ] as const satisfies readonly (keyof CdrsTable)[];
 
 export type ExportedCdr = Pick<Selectable<CdrsTable>, (typeof CDR_EXPORT_COLUMNS)[number]>;

@@ -60,7 +60,7 @@ export async function recordCdrState(
   db: Kysely<Database>,
   cdrId: string,
   state: CallState,
-  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog' | 'media_server'> = {},
+  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog' | 'media_server' | 'mos'> = {},
 ): Promise<void> {
   await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
 }

@@ -22,6 +22,7 @@ import * as registrationSourceIndex from './0027-registration-source-index.ts';
 import * as cdrDialogs from './0028-cdr-dialogs.ts';
 import * as registrationInstance from './0029-registration-instance.ts';
 import * as cdrMediaServer from './0030-cdr-media-server.ts';
+import * as cdrMos from './0031-cdr-mos.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '0028-cdr-dialogs': cdrDialogs,
   '0029-registration-instance': registrationInstance,
   '0030-cdr-media-server': cdrMediaServer,
+  '0031-cdr-mos': cdrMos,
 };

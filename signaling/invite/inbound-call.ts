@@ -12,7 +12,7 @@ import { liveRegistrations } from '../../core/registrations.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../media/media-kind.ts';
-import { calleeOfferOf, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, measuredQuality, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
@@ -195,7 +195,7 @@ async function connectDevices(
   deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });
-  await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }));
+  await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }), { mos: await measuredQuality(winner.ring.media) });
 }
 
 /**

@@ -13,7 +13,7 @@ import { outboundTrunks, type Trunk } from '../../core/calls/trunks.ts';
 import { toE164, type E164 } from '../../core/numbers.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
-import { calleeOfferOf, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
+import { calleeOfferOf, measuredQuality, mediaServerOf, planMedia, type MediaPath } from '../media/media-path.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
@@ -210,8 +210,9 @@ async function connectToTrunk(deps: CallDeps, req: SrfRequest, res: SrfResponse,
   state = nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
   deps.metrics.callsEnded.inc({ cause: end.cause });
   const seconds = Math.min(talkSeconds(state as Extract<CallState, { phase: 'ended' }>), held.maxSeconds);
-  const cost = await settle(deps.db, held.reservationId, seconds);
-  await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost });
+  // The media server's measurement is read while its channels are still up (released after this returns).
+  const [cost, mos] = await Promise.all([settle(deps.db, held.reservationId, seconds), measuredQuality(media)]);
+  await recordCdrState(deps.db, cdrId, state, { billable_seconds: seconds, cost, mos });
   deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
   await watchForAbuse(deps, accountId);
 }

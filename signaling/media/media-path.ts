@@ -29,6 +29,11 @@ export interface MediaPath {
    * paths: the bridge then offers it to the other party, whose answer fits as it is.
    */
   readonly reoffer?: (party: 'caller' | 'callee', sdp: string) => Promise<string>;
+  /**
+   * How the call sounded so far as the media server measured it: mean opinion score (1-5) of the worse direction, or
+   * undefined when nothing was measured. Absent for `direct` paths (no media server hears them).
+   */
+  readonly quality?: () => Promise<number | undefined>;
   /** Settles with a reason if the media server loses the call's audio; the call should then end. */
   readonly lost?: Promise<string>;
   /** Frees whatever the path holds; safe to call more than once. */
@@ -53,6 +58,12 @@ export function calleeOfferOf(path: MediaPath): { readonly sdp: string } | { rea
 /** For the call record: the media server a path runs through, or null when the two ends exchange media directly. */
 export function mediaServerOf(path: MediaPath): string | null {
   return path.via === 'direct' ? null : path.via;
+}
+
+/** For the call record at its end: the path's measured quality (MOS), or null; never fails the call's bookkeeping. */
+export async function measuredQuality(path: MediaPath): Promise<number | null> {
+  const mos = await path.quality?.().catch(() => undefined);
+  return mos ?? null;
 }
 
 export type MediaPlan = { readonly ok: true; readonly path: MediaPath } | { readonly ok: false; readonly detail: string };

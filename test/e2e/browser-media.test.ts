@@ -71,7 +71,12 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     } finally {
       await tab.close();
     }
-    expect(await carrierSawItAll(peer, user.accountId)).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
+    const cdr = await carrierSawItAll(peer, user.accountId);
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
+    // FreeSWITCH scored the audio it carried both ways (a clean loopback: near the E-model's top); the record keeps it.
+    console.log(`[measure] browser->carrier MOS ${cdr.mos}`);
+    expect(cdr.mos).toBeGreaterThanOrEqual(4);
+    expect(cdr.mos).toBeLessThanOrEqual(5);
   });
 
   it('a carrier\'s early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer', { timeout: TEST_MS }, async () => {

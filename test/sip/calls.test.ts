@@ -26,7 +26,7 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     expect((await peer.done).code).toBe(0);
 
     const cdr = await finishedCdr(alice.accountId);
-    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: '+14155550199', trunk_id: peer.trunkId, sip_status: 200, media_server: null });
+    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: '+14155550199', trunk_id: peer.trunkId, sip_status: 200, media_server: null, mos: null });
     // drachtio's dialog ids were kept while the call was up (to hang it up after a crash), not past its end.
     expect([cdr.caller_dialog, cdr.callee_dialog]).toEqual([null, null]);
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
