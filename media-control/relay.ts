@@ -25,6 +25,11 @@ export interface RelayedPath {
   release(): void;
 }
 
+/** The text of an event-socket reply (drachtio-modesl's event, untyped). */
+function bodyOf(reply: unknown): string {
+  return (reply as { getBody?: () => string } | undefined)?.getBody?.() ?? '';
+}
+
 /** How long the end of a call waits for the media server's quality score before recording without one. */
 const QUALITY_WAIT_MS = 2000;
 
@@ -102,10 +107,12 @@ class Channels {
   async quality(ms: Mrf.MediaServer): Promise<number | undefined> {
     // A media server that is gone answers nothing, ever: the call's bookkeeping must not wait on it.
     if (!ms.connected()) return undefined;
+    // On each channel's own event socket: the server's shared one serializes every command of every call, and under
+    // load this queue held channels open past their calls until FreeSWITCH ran out of sessions (bench/calls.ts --media).
     const measuring = Promise.all(
       [...this.endpoints].map(async (endpoint) => {
-        await ms.api(`uuid_set_media_stats ${endpoint.uuid}`);
-        const mos = Number.parseFloat(await ms.api(`uuid_getvar ${endpoint.uuid} rtp_audio_in_mos`));
+        await endpoint.api('uuid_set_media_stats', endpoint.uuid);
+        const mos = Number.parseFloat(bodyOf(await endpoint.api('uuid_getvar', [endpoint.uuid, 'rtp_audio_in_mos'])));
         return Number.isFinite(mos) && mos > 0 ? mos : undefined;
       }),
     );
