@@ -34,13 +34,11 @@ declare module 'drachtio-fsmrf' {
       readonly srf: Srf;
       readonly advertisedAddress: string;
       readonly advertisedPort: number;
-      readonly maxSessions: number;
       readonly currentSessions: number;
       readonly sip: { readonly ipv4: { readonly udp: { readonly address?: string } } };
       readonly pendingConnections: Map<string, PendingConnection>;
       connected(): boolean;
       createEndpoint(opts?: { remoteSdp?: string; codecs?: string[]; headers?: Record<string, string> }): Promise<Endpoint>;
-      api(command: string): Promise<string>;
       disconnect(): void;
     }
   }
@@ -62,13 +60,10 @@ declare module 'drachtio-fsmrf/lib/endpoint.js' {
   class Endpoint extends EventEmitter {
     constructor(conn: unknown, dialog: Srf.Dialog, ms: Mrf.MediaServer, opts: Record<string, unknown>);
     readonly uuid: string;
-    readonly connected: boolean;
     readonly dialog: Srf.Dialog;
-    readonly local: { sdp: string; mediaIp?: string; mediaPort?: string };
-    readonly remote: { sdp?: string };
+    readonly local: { sdp: string };
     modify(sdp: string): Promise<unknown>;
     bridge(other: Endpoint | string): Promise<void>;
-    play(file: string | string[]): Promise<unknown>;
     api(command: string, args: string | string[]): Promise<unknown>;
     destroy(): Promise<void>;
   }

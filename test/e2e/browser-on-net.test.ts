@@ -36,6 +36,15 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     }
   }
 
+  /** `alice` calls `bob`, who answers: connected on the caller's side. */
+  async function connect(alice: UserWithTab, bob: UserWithTab) {
+    const callId = await alice.tab.run('dial', bob.number);
+    const incoming = await bob.tab.run('nextIncoming');
+    await bob.tab.run('answer', incoming.id);
+    await alice.tab.run('untilState', callId, 'connected');
+    return { callId, incoming };
+  }
+
   it('registers over WebSocket with API-issued credentials and unregisters on stop; a wrong password is refused 403', { timeout: TEST_MS }, async () => {
     const user = await users.userWithNumber();
     const settings = await user.settings();
@@ -103,10 +112,7 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
 
   it('sends keypad tones as RFC 4733 events in the media: telephone-event survives the B2BUA\'s offer/answer', { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {
-      const callId = await alice.tab.run('dial', bob.number);
-      const incoming = await bob.tab.run('nextIncoming');
-      await bob.tab.run('answer', incoming.id);
-      await alice.tab.run('untilState', callId, 'connected');
+      const { callId, incoming } = await connect(alice, bob);
       // Chromium sends tones only when the answer it got (through both legs) accepted telephone-event.
       expect(await alice.tab.run('sendDtmf', callId, '12#')).toBe('12#');
       expect(await bob.tab.run('sendDtmf', incoming.id, '9')).toBe('9');
@@ -117,10 +123,7 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
 
   it('holds and resumes through the B2BUA (re-INVITE relayed both ways); audio flows again after resume', { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {
-      const callId = await alice.tab.run('dial', bob.number);
-      const incoming = await bob.tab.run('nextIncoming');
-      await bob.tab.run('answer', incoming.id);
-      await alice.tab.run('untilState', callId, 'connected');
+      const { callId, incoming } = await connect(alice, bob);
       await audioArrives(bob.tab, incoming.id);
 
       await alice.tab.run('hold', callId);
