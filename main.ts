@@ -13,6 +13,7 @@ import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
+import { emailLogJob } from './jobs/email-log.ts';
 import { retentionJob } from './jobs/retention.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { expireReservationsJob } from './jobs/expire-reservations.ts';
@@ -56,6 +57,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
       abuse: config.abuse,
       defaultCountry: config.calls.defaultCountry,
+      mailDelivery: config.smtp === undefined ? 'log' : 'smtp',
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
@@ -91,10 +93,14 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       },
       expireReservationsJob(database.db),
     ];
+    const jobsLogger = logger.child({ role: 'jobs' });
     if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
-    else logger.warn('SMTP_URL unset: mail is queued in the outbox but not sent');
+    else {
+      logger.warn('SMTP_URL unset: mail is not sent; each queued mail is written to this log once, with its links (line "mail not sent")');
+      jobs.push(emailLogJob(database.db, jobsLogger));
+    }
     jobs.push(retentionJob(database.db, config.privacy.retention, tools));
-    const scheduler = startScheduler(jobs, logger.child({ role: 'jobs' }));
+    const scheduler = startScheduler(jobs, jobsLogger);
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }
   return roles;

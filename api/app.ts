@@ -57,9 +57,13 @@ export interface ApiDeps {
   readonly abuse: AbusePolicy;
   /** Country for numbers written in national format (CALL_DEFAULT_COUNTRY), as calls read them. */
   readonly defaultCountry: string | undefined;
+  /** How mail leaves: over SMTP, or (SMTP_URL unset) written to the jobs role's log; the app says where to look. */
+  readonly mailDelivery: MailDelivery;
   /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
   readonly softphoneRoot?: string;
 }
+
+export type MailDelivery = 'smtp' | 'log';
 
 export interface PrivacySettings {
   readonly tools: PrivacyTools;

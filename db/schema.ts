@@ -198,6 +198,8 @@ export interface EmailOutboxTable {
   next_attempt_at: Timestamp;
   sent_at: Date | null;
   last_error: string | null;
+  /** When the mail was written to the app's log because SMTP_URL is unset (0006); it stays queued. */
+  logged_at: Date | null;
 }
 
 export interface RateLimitCountersTable {

@@ -33,11 +33,23 @@ const Me = Type.Object({
   csrfToken: Type.String(),
 });
 
+const AuthConfig = Type.Object({
+  mailDelivery: Type.Union([Type.Literal('smtp'), Type.Literal('log')], {
+    description: "smtp: mail is sent; log: no mail server is set up (SMTP_URL unset), each mail's links are in the server's log",
+  }),
+});
+
 export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, sessions } = deps;
   const links = emailLinks(deps.publicUrl);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
   mapCoreErrors(app);
+
+  scope.get(
+    '/auth/config',
+    { schema: { tags: ['auth'], description: 'How account mail reaches people, so the app can say where to find a link.', response: { 200: AuthConfig } } },
+    () => ({ mailDelivery: deps.mailDelivery }),
+  );
 
   scope.post(
     '/auth/signup',

@@ -8,6 +8,7 @@ import * as sessions from './0002-sessions.ts';
 import * as emailOutbox from './0003-email-outbox.ts';
 import * as rateLimits from './0004-rate-limits.ts';
 import * as privacy from './0005-privacy.ts';
+import * as emailOutboxLogged from './0006-email-outbox-logged.ts';
 import * as rates from './0010-rates.ts';
 import * as ledger from './0011-ledger.ts';
 import * as reservations from './0012-reservations.ts';
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0003-email-outbox': emailOutbox,
   '0004-rate-limits': rateLimits,
   '0005-privacy': privacy,
+  '0006-email-outbox-logged': emailOutboxLogged,
   '0010-rates': rates,
   '0011-ledger': ledger,
   '0012-reservations': reservations,

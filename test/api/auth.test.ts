@@ -152,6 +152,21 @@ describeEachDialect('auth routes', (database) => {
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
+  it('says how mail leaves (GET /auth/config, no session needed): log without SMTP_URL, smtp with it', async () => {
+    const logMode = await app.inject({ method: 'GET', url: '/auth/config' });
+    expect(logMode.statusCode).toBe(200);
+    expect(logMode.json()).toEqual({ mailDelivery: 'log' });
+    const smtpApp = await testApi(database(), { mailDelivery: 'smtp' });
+    try {
+      expect((await smtpApp.inject({ method: 'GET', url: '/auth/config' })).json()).toEqual({ mailDelivery: 'smtp' });
+      const doc = (await smtpApp.inject({ method: 'GET', url: '/docs/json' })).json();
+      const mailDelivery = doc.paths['/auth/config'].get.responses['200'].content['application/json'].schema.properties.mailDelivery;
+      expect(mailDelivery.anyOf.flatMap((choice: { enum: string[] }) => choice.enum)).toEqual(['smtp', 'log']);
+    } finally {
+      await smtpApp.close();
+    }
+  });
+
   it('gives operators their role through the harness', async () => {
     const operator = await signIn(app, database().db, { role: 'operator' });
     expect((await me(operator.headers)).json()).toMatchObject({ role: 'operator' });

@@ -40,6 +40,8 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     privacy: TEST_PRIVACY,
     abuse: loadConfig({}).abuse,
     defaultCountry: undefined,
+    // Tests run no mail server: mail waits in the outbox, where they read it.
+    mailDelivery: 'log',
     ...overrides,
   });
 }
