@@ -1,11 +1,11 @@
 /**
  * Debian's Chromium driven by playwright-core, set up for WebRTC tests: fake microphone (a tone) with no permission
  * prompt, and loopback ICE candidates (without them two tabs on one machine gather none). Suites that need it skip
- * with one line when it is not installed.
+ * with one line when it is not installed (fail under CI=true).
  */
 import { access, constants } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
-import type { Provision } from './external.ts';
+import { missingServer, type Provision } from './external.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -13,7 +13,7 @@ export const chromiumProvision: Provision = await access(CHROMIUM, constants.X_O
   (): Provision => ({ via: 'path', binary: CHROMIUM }),
   (): Provision => ({ via: 'missing', reason: `chromium not available: no executable ${CHROMIUM}` }),
 );
-if (chromiumProvision.via === 'missing') console.warn(`[harness] browser suites skipped: ${chromiumProvision.reason}`);
+if (chromiumProvision.via === 'missing') missingServer('browser suites', chromiumProvision.reason);
 
 const ARGS = [
   '--headless',

@@ -1,12 +1,12 @@
 /**
  * A real drachtio-server for a suite, on loopback ports chosen per run: from a container where an engine
- * answers, else `drachtio` on PATH, else the suite is skipped with one line saying so.
+ * answers, else `drachtio` on PATH, else the suite is skipped with one line saying so (fails under CI=true).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, locate, spawnServer, waitForTcp, type Provision } from './external.ts';
+import { freePort, locate, missingServer, spawnServer, waitForTcp, type Provision } from './external.ts';
 
 export interface DrachtioServer {
   /** Admin connection for drachtio-srf. */
@@ -24,7 +24,7 @@ export const drachtioProvision: Provision = await locate({
   binary: 'drachtio',
   image: 'drachtio/drachtio-server:latest',
 });
-if (drachtioProvision.via === 'missing') console.warn(`[harness] SIP suites skipped: ${drachtioProvision.reason}`);
+if (drachtioProvision.via === 'missing') missingServer('SIP suites', drachtioProvision.reason);
 
 function configXml(): string {
   // Contacts and the admin port come from the command line; this holds what has no flag.

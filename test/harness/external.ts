@@ -1,7 +1,7 @@
 /**
  * Starts the external servers the SIP and media suites need (drachtio-server, FreeSWITCH, sipp): through
  * testcontainers when a Docker engine answers, else from a binary on PATH, else the suite is skipped with
- * one line naming what is missing.
+ * one line naming what is missing (under CI=true that fails instead: {@link missingServer}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, constants, readFile } from 'node:fs/promises';
@@ -55,6 +55,20 @@ export async function locate(spec: ExternalSpec): Promise<Provision> {
   if (binary !== undefined) return { via: 'path', binary };
   const engineNote = spec.image === undefined ? '' : ' and no container engine answers';
   return { via: 'missing', reason: `${spec.name} not available: no \`${spec.binary}\` on PATH${engineNote}` };
+}
+
+/** CI must run every suite (.ci/run sets CI=true): there a missing server is a failure, not a skip. */
+export const serversRequired = /^(true|1)$/i.test(process.env.CI ?? '');
+
+/**
+ * The one place a missing server is reported, by each server's harness when it is imported: one line saying which
+ * suites skip and why; under CI=true it throws instead, so every test file that needs the server fails, naming it.
+ * @example
+ * if (provision.via === 'missing') missingServer('SIP suites', provision.reason);
+ */
+export function missingServer(suites: string, reason: string): void {
+  if (serversRequired) throw new Error(`[harness] CI=true: ${suites} must run but ${reason}`);
+  console.warn(`[harness] ${suites} skipped: ${reason}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A real FreeSWITCH for the media suites, running the project's own config (infra/freeswitch) on loopback ports
- * chosen per run: `freeswitch` on PATH, else the suite is skipped with one line saying so. (No container image
+ * chosen per run: `freeswitch` on PATH, else the suite is skipped with one line saying so (fails under CI=true). (No container image
  * carries this config; an operator's compose file mounts it.)
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort, locate, spawnServer, udpBound, type Provision } from './external.ts';
+import { freePort, locate, missingServer, spawnServer, udpBound, type Provision } from './external.ts';
 
 export interface FreeSwitchServer {
   /** Event socket, for drachtio-fsmrf. */
@@ -25,7 +25,7 @@ export interface FreeSwitchServer {
 }
 
 export const freeswitchProvision: Provision = await locate({ name: 'FreeSWITCH', binary: 'freeswitch' });
-if (freeswitchProvision.via === 'missing') console.warn(`[harness] media suites skipped: ${freeswitchProvision.reason}`);
+if (freeswitchProvision.via === 'missing') missingServer('media suites', freeswitchProvision.reason);
 
 const CONFIG = fileURLToPath(new URL('../../infra/freeswitch/', import.meta.url));
 

@@ -7,12 +7,12 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findOnPath, udpBound } from './external.ts';
+import { findOnPath, missingServer, udpBound } from './external.ts';
 
 export const SCENARIOS = fileURLToPath(new URL('../sipp/', import.meta.url));
 
 export const sippBinary = await findOnPath('sipp');
-if (sippBinary === undefined) console.warn('[harness] SIP suites skipped: sipp not available: no `sipp` on PATH (Debian package sip-tester)');
+if (sippBinary === undefined) missingServer('SIP suites', 'sipp not available: no `sipp` on PATH (Debian package sip-tester)');
 
 export interface SippRun {
   readonly code: number | null;

@@ -1,12 +1,13 @@
 /**
  * A real TURN server (coturn, Debian's `coturn`: `turnserver` on PATH) on loopback for browser suites, checking
- * credentials the way the app issues them (TURN REST: `use-auth-secret`); skipped with one line when absent.
+ * credentials the way the app issues them (TURN REST: `use-auth-secret`); skipped with one line when absent (fails
+ * under CI=true).
  */
 import { randomBytes } from 'node:crypto';
-import { findOnPath, freePort, spawnServer, udpBound } from './external.ts';
+import { findOnPath, freePort, missingServer, spawnServer, udpBound } from './external.ts';
 
 export const turnBinary = await findOnPath('turnserver');
-if (turnBinary === undefined) console.warn('[harness] TURN suites skipped: TURN server not available: no `turnserver` on PATH (Debian coturn)');
+if (turnBinary === undefined) missingServer('TURN suites', 'TURN server not available: no `turnserver` on PATH (Debian coturn)');
 
 export interface TurnServer {
   /** For WEBRTC_ICE_URLS. */
