@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string | undefined,
+    /** The problem type URI, e.g. `https://dialo.dev/problems/not-verified`. */
+    readonly type: string | undefined = undefined,
   ) {
     super(detail ?? title);
     this.name = 'ApiError';
@@ -25,8 +27,8 @@ export interface ApiClient {
 }
 
 async function problemOf(response: Response): Promise<ApiError> {
-  const problem = (await response.json().catch(() => ({}))) as { title?: string; detail?: string };
-  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail);
+  const problem = (await response.json().catch(() => ({}))) as { type?: string; title?: string; detail?: string };
+  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.type);
 }
 
 export function createApiClient(): ApiClient {

@@ -1,9 +1,15 @@
 /**
  * The link in the verification mail opens this app at `/verify-email?token=...` (api/email-links.ts): the app confirms
  * the address with the API (GET /auth/verify) and says so on the sign-in form, instead of the user landing on JSON.
+ * Signing in before that answers 403 not-verified (only to the holder of the right password): the app says so and
+ * offers a new link, which is what sign-up does for an address still pending (a fresh link, the password ignored).
  */
-import type { ApiClient } from './api-client.ts';
+import { ApiError, type ApiClient } from './api-client.ts';
 import { messageOf } from './format.ts';
+import type { AfterLinkSent } from './mail-delivery.ts';
+import type { Session } from './session.ts';
+
+const NOT_VERIFIED = 'https://dialo.dev/problems/not-verified';
 
 /** The token of a verification link this page was opened with, if any. */
 export function verificationTokenOf(location: Location): string | undefined {
@@ -19,4 +25,43 @@ export async function confirmEmail(api: ApiClient, token: string, message: HTMLE
   } catch (error) {
     message.textContent = `Address not confirmed: ${messageOf(error)}`;
   }
+}
+
+export interface NotVerifiedElements {
+  readonly email: HTMLInputElement;
+  readonly password: HTMLInputElement;
+  readonly message: HTMLElement;
+  /** "Send the link again", shown only after a sign-in the address was not confirmed for. */
+  readonly resend: HTMLButtonElement;
+}
+
+export interface NotVerified {
+  /** True (and the message shown, the new link offered) when `error` is the sign-in's not-verified refusal. */
+  handle(error: unknown): Promise<boolean>;
+  /** Hides the offer (a new attempt starts). */
+  reset(): void;
+}
+
+export function createNotVerified(session: Session, elements: NotVerifiedElements, afterLinkSent: AfterLinkSent): NotVerified {
+  let offeredFor: { email: string; password: string } | undefined;
+  elements.resend.addEventListener('click', () => {
+    if (offeredFor === undefined) return;
+    session.signUp(offeredFor.email, offeredFor.password).then(
+      async () => (elements.message.textContent = await afterLinkSent('We sent a new link.')),
+      (error: unknown) => (elements.message.textContent = messageOf(error)),
+    );
+  });
+  return {
+    async handle(error) {
+      if (!(error instanceof ApiError && error.type === NOT_VERIFIED)) return false;
+      offeredFor = { email: elements.email.value.trim(), password: elements.password.value };
+      elements.resend.hidden = false;
+      elements.message.textContent = await afterLinkSent('This address is not confirmed yet: open the link in the mail we sent you, then sign in.');
+      return true;
+    },
+    reset() {
+      offeredFor = undefined;
+      elements.resend.hidden = true;
+    },
+  };
 }

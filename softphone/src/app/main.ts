@@ -8,10 +8,11 @@ import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
 import { createDialer } from './dialer.ts';
-import { confirmEmail, verificationTokenOf } from './email-verification.ts';
+import { confirmEmail, createNotVerified, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
 import type { CallQuote } from './live-cost.ts';
+import { afterLinkSent } from './mail-delivery.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
 import { startPhoneLine, type PhoneLine } from './registration.ts';
@@ -27,6 +28,12 @@ const api = createApiClient();
 const session = createSession(api);
 const views = { auth: element('auth-view'), reset: element('reset-view'), phone: element('phone-view'), privacy: element('privacy-view') };
 const authMessage = element('auth-message');
+const withMailNote = afterLinkSent(api);
+const notVerified = createNotVerified(
+  session,
+  { email: element('auth-email'), password: element('auth-password'), message: authMessage, resend: element('resend-verification') },
+  withMailNote,
+);
 const registrationStatus = element('registration-status');
 
 const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
@@ -82,6 +89,7 @@ createPasswordReset(
     message: element('reset-message'),
   },
   resetToken,
+  withMailNote,
   () => {
     resetToken = undefined;
     history.replaceState(null, '', '/');
@@ -168,14 +176,17 @@ element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
   const password = element<HTMLInputElement>('auth-password').value;
   const action = (event.submitter as HTMLButtonElement | null)?.value ?? 'sign-in';
   authMessage.textContent = '';
+  notVerified.reset();
   const attempt =
     action === 'sign-up'
-      ? session.signUp(email, password).then((message) => (authMessage.textContent = `Almost there: ${message}. Then sign in here.`))
+      ? session.signUp(email, password).then(async (message) => (authMessage.textContent = await withMailNote(`Almost there: ${message}. Then sign in here.`)))
       : session.signIn(email, password).then((signedInAccount) => {
           element<HTMLInputElement>('auth-password').value = '';
           return signedIn(signedInAccount);
         });
-  attempt.catch((error: unknown) => (authMessage.textContent = messageOf(error)));
+  attempt.catch(async (error: unknown) => {
+    if (!(await notVerified.handle(error))) authMessage.textContent = messageOf(error);
+  });
 });
 
 element('sign-out').addEventListener('click', () => {

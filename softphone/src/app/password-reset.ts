@@ -4,6 +4,7 @@
  */
 import type { ApiClient } from './api-client.ts';
 import { messageOf } from './format.ts';
+import type { AfterLinkSent } from './mail-delivery.ts';
 
 export interface PasswordResetElements {
   readonly forgot: HTMLButtonElement;
@@ -20,11 +21,11 @@ export function resetTokenOf(location: Location): string | undefined {
 }
 
 /** Wires both halves; `onDone` runs once a new password is set (the app goes back to sign-in). */
-export function createPasswordReset(api: ApiClient, elements: PasswordResetElements, token: string | undefined, onDone: () => void): void {
+export function createPasswordReset(api: ApiClient, elements: PasswordResetElements, token: string | undefined, afterLinkSent: AfterLinkSent, onDone: () => void): void {
   elements.forgot.addEventListener('click', () => {
     if (!elements.email.reportValidity()) return;
     api.post<{ message: string }>('/auth/password-reset', { email: elements.email.value.trim() }).then(
-      ({ message }) => (elements.authMessage.textContent = `${message}.`),
+      async ({ message }) => (elements.authMessage.textContent = await afterLinkSent(`${message}.`)),
       (error: unknown) => (elements.authMessage.textContent = messageOf(error)),
     );
   });
