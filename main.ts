@@ -96,7 +96,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     const jobsLogger = logger.child({ role: 'jobs' });
     if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
     else {
-      logger.warn('SMTP_URL unset: mail is not sent; each queued mail is written to this log once, with its links (line "mail not sent")');
+      logger.warn('SMTP_URL unset: mail stays in the outbox, and each one is written to this log once, with its links');
       jobs.push(emailLogJob(database.db, jobsLogger));
     }
     jobs.push(retentionJob(database.db, config.privacy.retention, tools));

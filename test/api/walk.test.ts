@@ -30,6 +30,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /auth/logout': { last: true },
   'POST /auth/logout-everywhere': { last: true },
   'GET /auth/me': {},
+  'GET /auth/config': {},
   'POST /auth/password': { body: () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }) },
   'POST /auth/password-reset': { body: (self) => ({ email: self.email }) },
   'POST /auth/password-reset/confirm': { body: () => ({ token: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', password: 'a fresh passphrase' }) },
