@@ -31,7 +31,7 @@ export interface NotVerifiedElements {
   readonly email: HTMLInputElement;
   readonly password: HTMLInputElement;
   readonly message: HTMLElement;
-  /** "Send the link again", shown only after a sign-in the address was not confirmed for. */
+  /** "Send the link again" (for the address and password in the form), shown only after a sign-in the address was not confirmed for. */
   readonly resend: HTMLButtonElement;
 }
 
@@ -43,10 +43,8 @@ export interface NotVerified {
 }
 
 export function createNotVerified(session: Session, elements: NotVerifiedElements, afterLinkSent: AfterLinkSent): NotVerified {
-  let offeredFor: { email: string; password: string } | undefined;
   elements.resend.addEventListener('click', () => {
-    if (offeredFor === undefined) return;
-    session.signUp(offeredFor.email, offeredFor.password).then(
+    session.signUp(elements.email.value.trim(), elements.password.value).then(
       async () => (elements.message.textContent = await afterLinkSent('We sent a new link.')),
       (error: unknown) => (elements.message.textContent = messageOf(error)),
     );
@@ -54,13 +52,11 @@ export function createNotVerified(session: Session, elements: NotVerifiedElement
   return {
     async handle(error) {
       if (!(error instanceof ApiError && error.type === NOT_VERIFIED)) return false;
-      offeredFor = { email: elements.email.value.trim(), password: elements.password.value };
       elements.resend.hidden = false;
       elements.message.textContent = await afterLinkSent('This address is not confirmed yet: open the link in the mail we sent you, then sign in.');
       return true;
     },
     reset() {
-      offeredFor = undefined;
       elements.resend.hidden = true;
     },
   };
