@@ -14,7 +14,9 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 
 export const CallRecordSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound'), Type.Literal('onnet')]),
+  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound'), Type.Literal('onnet'), Type.Literal('echo')], {
+    description: 'echo: the echo test (`to` is its number, e.g. *43): the media server played the caller back, free',
+  }),
   from: Nullable(Type.String()),
   to: Nullable(Type.String()),
   outcome: Type.String({ description: 'the call state it ended in: ended, refused, failed, cancelled (or answered/ringing while live)' }),
