@@ -75,6 +75,17 @@ function inviteToAnswerMs(run: SippRun): number | undefined {
   return row === undefined ? undefined : Number(row[1]);
 }
 
+/** FreeSWITCH's own count of the channels it has up (`show channels count`). */
+async function channelsUp(suite: ReturnType<typeof useCallStack>): Promise<number> {
+  const server = suite.stack.media!.pool.pick() as unknown as { api(command: string): Promise<string> };
+  return Number(/(\d+) total/.exec(await server.api('show channels count'))?.[1] ?? Number.NaN);
+}
+
+/** Every echo channel was hung up on the media server once its call ended (none held by the running echo). */
+async function noChannelLeft(suite: ReturnType<typeof useCallStack>): Promise<void> {
+  await vi.waitFor(async () => expect(await channelsUp(suite)).toBe(0), { timeout: 5000 });
+}
+
 async function ledgerEntries(suite: ReturnType<typeof useCallStack>, accountId: string): Promise<number> {
   const entries = await suite.database.db.selectFrom('ledger_entries').select('id').where('account_id', '=', accountId).execute();
   const holds = await suite.database.db.selectFrom('reservations').select('id').where('account_id', '=', accountId).execute();
@@ -116,6 +127,7 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
     });
     expect(await balanceOf(suite.database.db, dora.accountId)).toMatchObject({ balance: 0, available: 0 });
     expect(await ledgerEntries(suite, dora.accountId)).toBe(0);
+    await noChannelLeft(suite);
   });
 
   it('a browser dials *43 (SIP.js sends it as %2A43): FreeSWITCH answers with DTLS-SRTP', async () => {
@@ -123,6 +135,7 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
     const run = await runSipp({ scenario: 'uac-webrtc-call-expect-200.xml', target: suite.stack.target, fields: [erin.fields('%2A43', 500)] });
     expect(run.code, run.log).toBe(0);
     expect(await finishedCdr(erin.accountId)).toMatchObject({ direction: 'echo', to_number: '*43', phase: 'ended', ended_by: 'caller', cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1' });
+    await noChannelLeft(suite);
   });
 });
 
@@ -139,6 +152,7 @@ describe.skipIf(missing)('the echo test\'s time cap (real FreeSWITCH)', () => {
     expect(cdr).toMatchObject({ direction: 'echo', phase: 'ended', ended_by: 'system', hangup_cause: 'max-duration', cost: 0, billable_seconds: 0 });
     const seconds = (cdr.ended_at!.getTime() - cdr.answered_at!.getTime()) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(2);
+    await noChannelLeft(suite);
   });
 });
 
@@ -164,5 +178,27 @@ describe.skipIf(missing)('with ECHO_TEST_NUMBER=off', () => {
     const run = await runSipp({ scenario: 'uac-call-bad-number-expect-484.xml', target: suite.stack.target, fields: [hank.fields('*43')] });
     expect(run.code, run.log).toBe(0);
     expect(await finishedCdr(hank.accountId)).toMatchObject({ direction: 'outbound', to_number: '*43', phase: 'refused', refusal_reason: 'bad-number' });
+  });
+});
+
+describe.skipIf(missing)('when the media server crashes during an echo test (real FreeSWITCH, killed)', () => {
+  const media = useFreeSwitch({ MEDIA_SERVER_RETRY_SECONDS: '1' });
+  const suite = useCallStack(media.env);
+  const { caller, lastCdr, finishedCdr } = callFixtures(() => suite.database);
+
+  it('the caller gets BYE with cause media-failure; while it is down *43 is refused 488 media-unavailable', async () => {
+    const ivan = await caller('ivan', 0);
+    const call = runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [ivan.fields('*43')], timeoutSeconds: 10 });
+    await vi.waitFor(async () => expect((await lastCdr(ivan.accountId)).answered_at).not.toBeNull(), { timeout: 10_000 });
+    await media.server.crash();
+    const run = await call;
+    expect(run.code, run.log).toBe(0);
+    expect(await finishedCdr(ivan.accountId)).toMatchObject({ direction: 'echo', phase: 'ended', ended_by: 'system', hangup_cause: 'media-failure', cost: 0, billable_seconds: 0 });
+
+    await vi.waitFor(() => expect(suite.stack.media!.pool.connectedCount()).toBe(0), { timeout: 5000 });
+    const refused = await runSipp({ scenario: 'uac-webrtc-call-expect-488.xml', target: suite.stack.target, fields: [ivan.fields('*43')] });
+    expect(refused.code, refused.log).toBe(0);
+    expect(await lastCdr(ivan.accountId)).toMatchObject({ direction: 'echo', phase: 'refused', refusal_reason: 'media-unavailable' });
+    await media.server.restart();
   });
 });
