@@ -56,6 +56,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },
       abuse: config.abuse,
       defaultCountry: config.calls.defaultCountry,
+      ...(config.calls.echoTest === undefined ? {} : { echoTestNumber: config.calls.echoTest.number }),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });

@@ -57,6 +57,8 @@ export interface ApiDeps {
   readonly abuse: AbusePolicy;
   /** Country for numbers written in national format (CALL_DEFAULT_COUNTRY), as calls read them. */
   readonly defaultCountry: string | undefined;
+  /** The echo test's number (ECHO_TEST_NUMBER), quoted free and told to the softphone; absent when it is off. */
+  readonly echoTestNumber?: string;
   /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
   readonly softphoneRoot?: string;
 }
