@@ -86,6 +86,12 @@ async function noChannelLeft(suite: ReturnType<typeof useCallStack>): Promise<vo
   await vi.waitFor(async () => expect(await channelsUp(suite)).toBe(0), { timeout: 5000 });
 }
 
+/** A counter's value for one label set on this stack's metrics (prom-client), 0 when never counted. */
+async function counted(counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.find((value) => Object.entries(labels).every(([name, label]) => value.labels[name] === label))?.value ?? 0;
+}
+
 async function ledgerEntries(suite: ReturnType<typeof useCallStack>, accountId: string): Promise<number> {
   const entries = await suite.database.db.selectFrom('ledger_entries').select('id').where('account_id', '=', accountId).execute();
   const holds = await suite.database.db.selectFrom('reservations').select('id').where('account_id', '=', accountId).execute();
@@ -123,11 +129,14 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
 
     expect(await finishedCdr(dora.accountId)).toMatchObject({
       direction: 'echo', to_number: '*43', phase: 'ended', ended_by: 'caller', hangup_cause: 'normal', sip_status: 200,
-      cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1', trunk_id: null,
+      cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1', trunk_id: null, mos: expect.any(Number),
     });
     expect(await balanceOf(suite.database.db, dora.accountId)).toMatchObject({ balance: 0, available: 0 });
     expect(await ledgerEntries(suite, dora.accountId)).toBe(0);
     await noChannelLeft(suite);
+    // Counted like any call (the first of this stack's).
+    expect(await counted(suite.stack.metrics.callsAnswered, { direction: 'echo' })).toBe(1);
+    expect(await counted(suite.stack.metrics.callsEnded, { cause: 'normal' })).toBe(1);
   });
 
   it('a browser dials *43 (SIP.js sends it as %2A43): FreeSWITCH answers with DTLS-SRTP', async () => {
@@ -153,6 +162,7 @@ describe.skipIf(missing)('the echo test\'s time cap (real FreeSWITCH)', () => {
     const seconds = (cdr.ended_at!.getTime() - cdr.answered_at!.getTime()) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(2);
     await noChannelLeft(suite);
+    expect(await counted(suite.stack.metrics.callsEnded, { cause: 'max-duration' })).toBe(1);
   });
 });
 
