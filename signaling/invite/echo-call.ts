@@ -1,7 +1,7 @@
 /**
  * The echo test (ECHO_TEST_NUMBER, `*43` by default): a registered device calls it and hears its own audio back from
  * the media server, so a new user can check microphone and speaker before any carrier or credit is involved.
- *   record the attempt (direction `echo`) -> the media server answers the caller's offer on one channel running
+ *   record the attempt (direction `echo`) -> one at a time per account (403 too-many-calls) -> the media server answers the caller's offer on one channel running
  *   FreeSWITCH's `echo` (none connected: 488 media-unavailable) -> answer the caller -> hold until the caller's BYE,
  *   the media server losing the channel (media-failure) or the time cap (max-duration, BYE from us) -> record it
  *   as free (0 billable seconds, cost 0).
@@ -9,7 +9,7 @@
  */
 import { nextState, type CallState } from '../../core/calls/call-state.ts';
 import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { refusal } from '../../core/calls/refusal.ts';
+import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import type { Bridge, CallEnd } from '../call/bridge.ts';
 import type { Dialog } from '../call/dial.ts';
 import { mediaKindOf } from '../media/media-kind.ts';
@@ -18,23 +18,49 @@ import { dialogEnded, dialogIdOf, hangUpDialog, type SrfRequest, type SrfRespons
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { refuseCall } from './handle-invite.ts';
 
-/** Whether the dialled user part (already unescaped: SIP.js sends `*43` as `%2A43`) is the echo test's number. */
-export function isEchoTest(deps: Pick<CallDeps, 'echoTest'>, dialled: string): boolean {
-  return deps.echoTest !== undefined && dialled === deps.echoTest.number;
+/**
+ * The echo test's settings when the dialled user part (already unescaped: SIP.js may send `*43` as `%2A43`) is its
+ * number, else undefined.
+ */
+export function echoTestFor(deps: Pick<CallDeps, 'echoTest'>, dialled: string): CallDeps['echoTest'] {
+  return deps.echoTest !== undefined && dialled === deps.echoTest.number ? deps.echoTest : undefined;
 }
 
-export async function echoCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string): Promise<void> {
-  const echoTest = deps.echoTest!;
+export async function echoCall(
+  deps: CallDeps,
+  req: SrfRequest,
+  res: SrfResponse,
+  facts: InviteFacts,
+  accountId: string,
+  echoTest: { readonly number: string; readonly maxSeconds: number },
+): Promise<void> {
   const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'echo', accountId, fromNumber: null, toNumber: echoTest.number, nodeId: deps.nodeId });
-  const refuse = (detail: string) => refuseCall(deps, res, facts, { direction: 'echo', accountId, cdrId }, refusal('media-unavailable', detail));
+  const refuse = (why: Refusal) => refuseCall(deps, res, facts, { direction: 'echo', accountId, cdrId }, why);
 
+  // Counted after this call's own record is written: of two arriving together, neither slips through.
+  if ((await openEchoTests(deps, accountId)) > 1) return refuse(refusal('too-many-calls', 'one echo test at a time'));
   const media = await echoChannel(deps, facts.sdp);
-  if (!media.ok) return refuse(media.detail);
+  if (!media.ok) return refuse(refusal('media-unavailable', media.detail));
   try {
     await answerAndHold(deps, req, res, facts, { cdrId, maxSeconds: echoTest.maxSeconds, path: media.path });
   } finally {
     media.path.release();
   }
+}
+
+/**
+ * The account's echo tests not yet over, this one included: free calls still hold a media server channel each, so
+ * an account gets one at a time (it is the same test however often it runs).
+ */
+async function openEchoTests(deps: CallDeps, accountId: string): Promise<number> {
+  const row = await deps.db
+    .selectFrom('cdrs')
+    .select((eb) => eb.fn.countAll<string>().as('open'))
+    .where('account_id', '=', accountId)
+    .where('direction', '=', 'echo')
+    .where('ended_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.open);
 }
 
 /** The media server's channel for this caller's offer, or why there is none. */

@@ -18,7 +18,7 @@ import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
-import { echoCall, isEchoTest } from './echo-call.ts';
+import { echoCall, echoTestFor } from './echo-call.ts';
 import { refuseCall } from './handle-invite.ts';
 import { ringAccount } from './inbound-call.ts';
 
@@ -110,7 +110,8 @@ function relayProgress(deps: CallDeps, res: SrfResponse, facts: InviteFacts, med
 
 export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string): Promise<void> {
   // The echo test's short code is no phone number: recognised before any parsing, free, no carrier.
-  if (isEchoTest(deps, facts.dialled)) return echoCall(deps, req, res, facts, accountId);
+  const echoTest = echoTestFor(deps, facts.dialled);
+  if (echoTest !== undefined) return echoCall(deps, req, res, facts, accountId, echoTest);
   const parsed = toE164(facts.dialled, deps.defaultCountry);
   if (!parsed.ok) return refuseCall(deps, res, facts, { direction: 'outbound', accountId }, refusal('bad-number', parsed.error.reason));
   const number = parsed.e164;

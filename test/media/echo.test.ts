@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures } from '../harness/calls.ts';
+import { callFixtures, onceClosed } from '../harness/calls.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { runSipp, sippBinary, type SippRun } from '../harness/sipp.ts';
@@ -194,16 +194,28 @@ describe.skipIf(missing)('with ECHO_TEST_NUMBER=off', () => {
 describe.skipIf(missing)('when the media server crashes during an echo test (real FreeSWITCH, killed)', () => {
   const media = useFreeSwitch({ MEDIA_SERVER_RETRY_SECONDS: '1' });
   const suite = useCallStack(media.env);
-  const { caller, lastCdr, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, lastCdr } = callFixtures(() => suite.database);
 
-  it('the caller gets BYE with cause media-failure; while it is down *43 is refused 488 media-unavailable', async () => {
+  it('a second echo test while one is up is refused 403; a crash BYEs the caller with cause media-failure; while it is down *43 is refused 488', async () => {
     const ivan = await caller('ivan', 0);
     const call = runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [ivan.fields('*43')], timeoutSeconds: 10 });
-    await vi.waitFor(async () => expect((await lastCdr(ivan.accountId)).answered_at).not.toBeNull(), { timeout: 10_000 });
+    const up = await vi.waitFor(
+      async () => {
+        const cdr = await lastCdr(ivan.accountId);
+        expect(cdr.answered_at).not.toBeNull();
+        return cdr;
+      },
+      { timeout: 10_000 },
+    );
+    // One echo test at a time per account: a second one while this is up would hold a second channel.
+    const second = await runSipp({ scenario: 'uac-call-refused-expect-403.xml', target: suite.stack.target, fields: [`${ivan.fields('*43')};too-many-calls`] });
+    expect(second.code, second.log).toBe(0);
+    expect(await lastCdr(ivan.accountId)).toMatchObject({ direction: 'echo', phase: 'refused', refusal_reason: 'too-many-calls' });
     await media.server.crash();
     const run = await call;
     expect(run.code, run.log).toBe(0);
-    expect(await finishedCdr(ivan.accountId)).toMatchObject({ direction: 'echo', phase: 'ended', ended_by: 'system', hangup_cause: 'media-failure', cost: 0, billable_seconds: 0 });
+    const crashed = await onceClosed(() => suite.database.db.selectFrom('cdrs').selectAll().where('id', '=', up.id).executeTakeFirstOrThrow());
+    expect(crashed).toMatchObject({ direction: 'echo', phase: 'ended', ended_by: 'system', hangup_cause: 'media-failure', cost: 0, billable_seconds: 0 });
 
     await vi.waitFor(() => expect(suite.stack.media!.pool.connectedCount()).toBe(0), { timeout: 5000 });
     const refused = await runSipp({ scenario: 'uac-webrtc-call-expect-488.xml', target: suite.stack.target, fields: [ivan.fields('*43')] });
