@@ -51,6 +51,18 @@ export interface CallsConfig {
   readonly trunkTimeoutMs: number;
   /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
   readonly heartbeatMs: number;
+  /**
+   * The echo test: a number a registered device dials to hear its own audio back from the media server (free, never
+   * billed); undefined when ECHO_TEST_NUMBER=off.
+   */
+  readonly echoTest: EchoTestConfig | undefined;
+}
+
+export interface EchoTestConfig {
+  /** What the caller dials, as the Request-URI's user part reads once unescaped (`*43`). */
+  readonly number: string;
+  /** The echo call is hung up (BYE) after this long, so an abandoned tab cannot hold a media server channel. */
+  readonly maxSeconds: number;
 }
 
 /** FreeSWITCH servers for calls between a browser and an RTP party (media-control); absent: such calls get 488. */
@@ -302,7 +314,17 @@ function calls(env: Env): CallsConfig {
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     heartbeatMs: integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300) * 1000,
+    echoTest: echoTest(env),
   };
+}
+
+function echoTest(env: Env): EchoTestConfig | undefined {
+  const number = read(env, 'ECHO_TEST_NUMBER') ?? '*43';
+  const maxSeconds = integer(env, 'ECHO_TEST_MAX_SECONDS', 600, 1, 86_400);
+  if (number.toLowerCase() === 'off') return undefined;
+  // Dialable characters only, and never a phone number (that would shadow a real destination): must hold * or #.
+  if (!/^[0-9*#]{1,15}$/.test(number) || !/[*#]/.test(number)) throw new ConfigError('ECHO_TEST_NUMBER', 'a short code with * or # such as *43, or off', number);
+  return { number, maxSeconds };
 }
 
 function billing(env: Env): BillingConfig {

@@ -58,6 +58,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       abuse: config.abuse,
       defaultCountry: config.calls.defaultCountry,
       mailDelivery: config.smtp === undefined ? 'log' : 'smtp',
+      ...(config.calls.echoTest === undefined ? {} : { echoTestNumber: config.calls.echoTest.number }),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });

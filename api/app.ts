@@ -59,6 +59,8 @@ export interface ApiDeps {
   readonly defaultCountry: string | undefined;
   /** How mail leaves: over SMTP, or (SMTP_URL unset) written to the jobs role's log; the app says where to look. */
   readonly mailDelivery: MailDelivery;
+  /** The echo test's number (ECHO_TEST_NUMBER), quoted free and told to the softphone; absent when it is off. */
+  readonly echoTestNumber?: string;
   /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
   readonly softphoneRoot?: string;
 }

@@ -100,7 +100,8 @@ export interface DidsTable {
   created_at: CreatedAt;
 }
 
-export type CallDirection = 'outbound' | 'inbound' | 'onnet';
+/** `echo`: the echo test (ECHO_TEST_NUMBER), answered by the media server, never billed. */
+export type CallDirection = 'outbound' | 'inbound' | 'onnet' | 'echo';
 
 export interface CdrsTable {
   id: Generated<string>;

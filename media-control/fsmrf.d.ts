@@ -65,6 +65,8 @@ declare module 'drachtio-fsmrf/lib/endpoint.js' {
     modify(sdp: string): Promise<unknown>;
     bridge(other: Endpoint | string): Promise<void>;
     api(command: string, args: string | string[]): Promise<unknown>;
+    /** Runs a dialplan application on the channel; resolves when it completes (`echo`: when the channel hangs up). */
+    execute(app: string, arg?: string): Promise<unknown>;
     destroy(): Promise<void>;
   }
 

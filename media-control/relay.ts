@@ -25,6 +25,15 @@ export interface RelayedPath {
   release(): void;
 }
 
+/** The echo test's channel, as signaling's EchoPath (signaling/media/media-path.ts). */
+export interface EchoedPath {
+  readonly via: string;
+  readonly answer: string;
+  readonly lost: Promise<string>;
+  quality(): Promise<number | undefined>;
+  release(): void;
+}
+
 /** The text of an event-socket reply (drachtio-modesl's event, untyped). */
 function bodyOf(reply: unknown): string {
   return (reply as { getBody?: () => string } | undefined)?.getBody?.() ?? '';
@@ -60,6 +69,13 @@ export class FreeSwitchRelay {
     if (ms === undefined) throw new NoMediaServer();
     if (callerKind === calleeKind) throw new Error(`a ${callerKind} caller and callee need no media server`);
     return callerKind === 'webrtc' ? browserToRtp(ms, callerOffer, this.logger) : rtpToBrowser(ms, callerOffer, this.logger);
+  }
+
+  /** The echo test: one channel answers the caller's offer and plays its audio back (FreeSWITCH's `echo`). */
+  async echo(callerOffer: string, callerKind: MediaKind): Promise<EchoedPath> {
+    const ms = this.pool.pick();
+    if (ms === undefined) throw new NoMediaServer();
+    return callerKind === 'webrtc' ? browserEcho(ms, callerOffer, this.logger) : rtpEcho(ms, callerOffer, this.logger);
   }
 }
 
@@ -233,6 +249,54 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
     },
     lost: channels.lost,
     quality: () => channels.quality(ms),
+    release: () => channels.release(),
+  };
+}
+
+/**
+ * Runs FreeSWITCH's `echo` application on a channel: every frame it receives goes back to the sender, until the
+ * channel hangs up. It holds the channel's application queue that long, so drachtio-fsmrf's `destroy` (a queued
+ * `hangup`) would wait behind it: echo channels are hung up with a BYE on their SIP dialog instead.
+ */
+function startEcho(endpoint: Endpoint, channels: Channels): void {
+  endpoint.execute('echo').catch((error: unknown) => channels.fail('the media server did not run the echo', error));
+}
+
+/** Desk phone (plain RTP) -> echo: FreeSWITCH answers the phone's offer at once and echoes on that channel. */
+async function rtpEcho(ms: Mrf.MediaServer, phoneOffer: string, logger: Logger): Promise<EchoedPath> {
+  const channels = new Channels(logger);
+  const endpoint = await ready(ms, channels, { remoteSdp: phoneOffer });
+  startEcho(endpoint, channels);
+  return {
+    via: `freeswitch ${ms.address}`,
+    answer: endpoint.local.sdp,
+    lost: channels.lost,
+    quality: () => channels.quality(ms),
+    release() {
+      channels.release();
+      endpoint.dialog.destroy(undefined, () => undefined);
+    },
+  };
+}
+
+/**
+ * Browser -> echo: FreeSWITCH's WebRTC answer goes to the browser at once (fs-leg.ts: the channel connects back only
+ * after the DTLS handshake the answer starts); the echo starts when it does.
+ */
+async function browserEcho(ms: Mrf.MediaServer, browserOffer: string, logger: Logger): Promise<EchoedPath> {
+  const channels = new Channels(logger);
+  const leg = await answerOffer(ms, browserOffer);
+  channels.addLeg(leg);
+  leg.endpoint.then(
+    (endpoint) => startEcho(channels.add(endpoint), channels),
+    (error: unknown) => channels.fail('the browser leg never reached the media server', error),
+  );
+  return {
+    via: `freeswitch ${ms.address}`,
+    answer: leg.sdp,
+    lost: channels.lost,
+    quality: () => channels.quality(ms),
+    // The leg is hung up with a BYE on its dialog (fs-leg.ts), which the running echo does not hold up.
     release: () => channels.release(),
   };
 }

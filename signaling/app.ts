@@ -100,6 +100,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
     ...(media === undefined ? {} : { media: media.relay }),
+    ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.

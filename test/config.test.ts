@@ -30,6 +30,9 @@ describe('config', () => {
     [{ ABUSE_ALLOWED_COUNTRIES: 'USA' }, 'ABUSE_ALLOWED_COUNTRIES: expected * or comma-separated ISO 3166 two-letter codes'],
     [{ ABUSE_BLOCK_PREMIUM_RATE: 'yes' }, 'ABUSE_BLOCK_PREMIUM_RATE: expected true or false, got "yes"'],
     [{ ABUSE_ALERT_EMAIL: 'nobody' }, 'ABUSE_ALERT_EMAIL: expected an e-mail address'],
+    [{ ECHO_TEST_NUMBER: '+14155550100' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "+14155550100"'],
+    [{ ECHO_TEST_NUMBER: '4300' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "4300"'],
+    [{ ECHO_TEST_MAX_SECONDS: '0' }, 'ECHO_TEST_MAX_SECONDS: expected an integer from 1 to 86400, got "0"'],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -58,5 +61,12 @@ describe('config', () => {
     expect(config.abuse.alertEmail).toBe('noc@example.org');
     expect(loadConfig({ ABUSE_ALERT_EMAIL: 'fraud@example.org' }).abuse.alertEmail).toBe('fraud@example.org');
     expect(loadConfig({}).abuse.defaults.allowedCountries).toEqual(['*']);
+  });
+
+  it('offers the echo test on *43 for up to 10 minutes by default; off turns it off', () => {
+    expect(loadConfig({}).calls.echoTest).toEqual({ number: '*43', maxSeconds: 600 });
+    expect(loadConfig({ ECHO_TEST_NUMBER: '#9', ECHO_TEST_MAX_SECONDS: '30' }).calls.echoTest).toEqual({ number: '#9', maxSeconds: 30 });
+    expect(loadConfig({ ECHO_TEST_NUMBER: 'off' }).calls.echoTest).toBeUndefined();
+    expect(loadConfig({ ECHO_TEST_NUMBER: ' OFF ' }).calls.echoTest).toBeUndefined();
   });
 });

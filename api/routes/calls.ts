@@ -14,7 +14,9 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 
 export const CallRecordSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound'), Type.Literal('onnet')]),
+  direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound'), Type.Literal('onnet'), Type.Literal('echo')], {
+    description: 'echo: the echo test (`to` is its number, e.g. *43): the media server played the caller back, free',
+  }),
   from: Nullable(Type.String()),
   to: Nullable(Type.String()),
   outcome: Type.String({ description: 'the call state it ended in: ended, refused, failed, cancelled (or answered/ringing while live)' }),
@@ -28,8 +30,9 @@ export const CallRecordSchema = Type.Object({
 });
 
 const QuoteSchema = Type.Object({
-  number: Type.String({ description: 'E.164' }),
+  number: Type.String({ description: 'E.164, or the echo test number as dialled (e.g. *43)' }),
   onNet: Type.Boolean({ description: 'a number of this service: free' }),
+  echoTest: Type.Optional(Type.Boolean({ description: 'present (true) for the echo test number: the caller hears itself back, free' })),
   currency: Type.String(),
   pricePerMinute: Type.String({ description: 'currency units' }),
   connectionFee: Type.String({ description: 'currency units, charged once an answered call starts' }),
@@ -88,20 +91,22 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/calls/quote',
     {
       schema: {
-        description: 'What a call to `number` costs (the softphone counts it up during the call); on-net numbers are free.',
+        description: 'What a call to `number` costs (the softphone counts it up during the call); on-net numbers and the echo test are free.',
         querystring: Type.Object({ number: Type.String({ minLength: 1, maxLength: 40 }) }),
         response: { 200: QuoteSchema, ...problems(400, 401, 403) },
       },
     },
     async (request) => {
       requireCaller(request);
-      const quote = await quoteCall(deps.db, (request.query as { number: string }).number, deps.defaultCountry, new Date());
+      const quote = await quoteCall(deps.db, (request.query as { number: string }).number, deps.defaultCountry, new Date(), deps.echoTestNumber);
       const free = { currency: deps.billing.currency, pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1 };
       switch (quote.kind) {
         case 'bad-number':
           throw new HttpProblem(400, 'Bad Request', `not a phone number: ${quote.error.reason}`);
         case 'not-callable':
           throw new HttpProblem(403, 'Forbidden', 'calls to this destination are not offered');
+        case 'echo-test':
+          return { number: quote.number, onNet: false, echoTest: true, ...free };
         case 'on-net':
           return { number: quote.number, onNet: true, ...free };
         case 'rated':

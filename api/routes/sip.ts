@@ -19,9 +19,12 @@ const Credentials = Type.Object({
   webSocketUrl: Type.Union([Type.String(), Type.Null()]),
   /** For RTCPeerConnection: STUN, and TURN with credentials valid as long as the SIP ones. */
   iceServers: Type.Array(Type.Object({ urls: Type.Array(Type.String()), username: Type.Optional(Type.String()), credential: Type.Optional(Type.String()) })),
+  echoTestNumber: Type.Union([Type.String(), Type.Null()], {
+    description: 'what to dial for the echo test (the caller hears its own audio back, free), e.g. *43; null when turned off',
+  }),
 });
 
-export function sipRoutes(app: FastifyInstance, { sip }: ApiDeps): void {
+export function sipRoutes(app: FastifyInstance, { sip, echoTestNumber }: ApiDeps): void {
   app.post('/sip/credentials', { schema: { response: { 200: Credentials } } }, async (request, reply) => {
     const caller = requireCaller(request);
     if (sip === undefined) throw new HttpProblem(503, 'SIP Not Configured', 'this deployment has no SIP_SECRET: calling is not set up');
@@ -35,6 +38,7 @@ export function sipRoutes(app: FastifyInstance, { sip }: ApiDeps): void {
       expiresAt: credentials.expiresAt.toISOString(),
       webSocketUrl: sip.webSocketUrl ?? null,
       iceServers: iceServersFor(sip.ice, caller.accountId, credentials.expiresAt),
+      echoTestNumber: echoTestNumber ?? null,
     };
   });
 }

@@ -1,7 +1,7 @@
 /**
  * What a call to a number will cost, before it is placed: the price the softphone shows and counts up while the call
- * runs. The same rules the call flow applies (signaling/invite/outbound-call.ts): a number hosted here is an on-net
- * call and free; otherwise the rate in force now for its longest prefix (core/billing/rating.ts).
+ * runs. The same rules the call flow applies (signaling/invite/outbound-call.ts): the echo test's number (exactly as
+ * dialled, before any number parsing) and a number hosted here (an on-net call) are free; otherwise the rate in force now for its longest prefix (core/billing/rating.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
@@ -9,6 +9,7 @@ import { findRate, tariffOf, type Tariff } from '../billing/rating.ts';
 import { toE164, type E164, type NumberError } from '../numbers.ts';
 
 export type Quote =
+  | { readonly kind: 'echo-test'; readonly number: string }
   | { readonly kind: 'on-net'; readonly number: E164 }
   | { readonly kind: 'rated'; readonly number: E164; readonly tariff: Tariff }
   | { readonly kind: 'bad-number'; readonly error: NumberError }
@@ -18,8 +19,10 @@ export type Quote =
  * @example
  * const quote = await quoteCall(db, '+14155550100', 'US', new Date());
  * if (quote.kind === 'rated') chargeFor(quote.tariff, 90);
+ * await quoteCall(db, '*43', 'US', new Date(), '*43'); // { kind: 'echo-test', number: '*43' }
  */
-export async function quoteCall(db: Kysely<Database>, dialled: string, defaultCountry: string | undefined, now: Date): Promise<Quote> {
+export async function quoteCall(db: Kysely<Database>, dialled: string, defaultCountry: string | undefined, now: Date, echoTestNumber?: string): Promise<Quote> {
+  if (echoTestNumber !== undefined && dialled === echoTestNumber) return { kind: 'echo-test', number: dialled };
   const parsed = toE164(dialled, defaultCountry);
   if (!parsed.ok) return { kind: 'bad-number', error: parsed.error };
   const hosted = await db.selectFrom('dids').select('account_id').where('e164', '=', parsed.e164).executeTakeFirst();

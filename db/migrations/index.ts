@@ -24,6 +24,7 @@ import * as cdrDialogs from './0028-cdr-dialogs.ts';
 import * as registrationInstance from './0029-registration-instance.ts';
 import * as cdrMediaServer from './0030-cdr-media-server.ts';
 import * as cdrMos from './0031-cdr-mos.ts';
+import * as cdrEchoDirection from './0032-cdr-echo-direction.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0029-registration-instance': registrationInstance,
   '0030-cdr-media-server': cdrMediaServer,
   '0031-cdr-mos': cdrMos,
+  '0032-cdr-echo-direction': cdrEchoDirection,
 };

@@ -31,6 +31,8 @@ export interface CallDeps {
   readonly activeCalls: ActiveCalls;
   /** The media server for calls whose two ends speak different media (browser <-> RTP); none: such calls get 488. */
   readonly media?: MediaRelay;
+  /** The echo test's number and time cap (signaling/invite/echo-call.ts); undefined: turned off. */
+  readonly echoTest?: { readonly number: string; readonly maxSeconds: number };
 }
 
 export interface InviteFacts {

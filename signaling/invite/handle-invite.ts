@@ -1,11 +1,13 @@
 /**
  * A new INVITE, step by step. Where it came from decides the flow:
  *   a trunk's address        -> inbound-call.ts  (DID -> the owner's registered devices)
- *   a registered device      -> authenticate (407) -> outbound-call.ts (E.164 via a trunk) or on-net (a DID we host)
+ *   a registered device      -> authenticate (407) -> outbound-call.ts (E.164 via a trunk) or on-net (a DID we host),
+ *                               or echo-call.ts (the echo test number: the media server plays the caller back)
  *   anywhere else            -> 403 source-not-allowed, without a challenge (scanners get nothing to work with)
  * Every refusal is a SIP status + X-Reason (signaling/refusals.ts), a metric and a CDR.
  */
 import { sql } from 'kysely';
+import type { CallDirection } from '../../db/schema.ts';
 import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
 import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import { trunkForSource } from '../../core/calls/trunks.ts';
@@ -21,7 +23,7 @@ export async function refuseCall(
   deps: CallDeps,
   res: SrfResponse,
   facts: InviteFacts,
-  call: { direction: 'outbound' | 'inbound' | 'onnet'; accountId: string | null; cdrId?: string },
+  call: { direction: CallDirection; accountId: string | null; cdrId?: string },
   why: Refusal,
 ): Promise<void> {
   deps.metrics.callRefusals.inc({ reason: why.reason });

@@ -1,5 +1,5 @@
 /**
- * A registered user calls a number: parse it -> a DID we host rings on-net, anything else -> abuse rules -> rate
+ * A registered user calls a number: the echo test's number -> echo-call.ts; else parse it -> a DID we host rings on-net, anything else -> abuse rules -> rate
  * -> reserve credit (within the account's concurrency and spend limits) -> trunks by priority (next on
  * 408/5xx/timeout) -> bridge with a timer at the credit's limit -> settle -> watch for abuse patterns.
  */
@@ -18,6 +18,7 @@ import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import { watchForAbuse } from './abuse-watch.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
+import { echoCall, echoTestFor } from './echo-call.ts';
 import { refuseCall } from './handle-invite.ts';
 import { ringAccount } from './inbound-call.ts';
 
@@ -108,6 +109,9 @@ function relayProgress(deps: CallDeps, res: SrfResponse, facts: InviteFacts, med
 }
 
 export async function outboundCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string): Promise<void> {
+  // The echo test's short code is no phone number: recognised before any parsing, free, no carrier.
+  const echoTest = echoTestFor(deps, facts.dialled);
+  if (echoTest !== undefined) return echoCall(deps, req, res, facts, accountId, echoTest);
   const parsed = toE164(facts.dialled, deps.defaultCountry);
   if (!parsed.ok) return refuseCall(deps, res, facts, { direction: 'outbound', accountId }, refusal('bad-number', parsed.error.reason));
   const number = parsed.e164;

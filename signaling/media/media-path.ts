@@ -46,6 +46,22 @@ export interface MediaPath {
  */
 export interface MediaRelay {
   open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<MediaPath>;
+  /** The echo test: answers the caller's offer on a media server channel that plays the caller's audio back to it. */
+  echo(callerOffer: string, callerKind: MediaKind): Promise<EchoPath>;
+}
+
+/** One echo test call's media: a single channel on the media server, which sends the caller its own audio back. */
+export interface EchoPath {
+  /** The media server's name. */
+  readonly via: string;
+  /** The media server's answer to the caller's offer (WebRTC for a browser, plain RTP for a desk phone). */
+  readonly answer: string;
+  /** Settles with a reason if the media server loses the channel; the call should then end. */
+  readonly lost: Promise<string>;
+  /** As {@link MediaPath.quality}: the MOS of the audio the media server received from the caller. */
+  quality(): Promise<number | undefined>;
+  /** Hangs up the channel; safe to call more than once. */
+  release(): void;
 }
 
 /** What to dial the callee with (signaling/call/dial.ts `DialOffer`): the path's offer, or none and its answerer. */
@@ -61,7 +77,7 @@ export function mediaServerOf(path: MediaPath): string | null {
 }
 
 /** For the call record at its end: the path's measured quality (MOS), or null; never fails the call's bookkeeping. */
-export async function measuredQuality(path: MediaPath): Promise<number | null> {
+export async function measuredQuality(path: Pick<MediaPath, 'quality'>): Promise<number | null> {
   const mos = await path.quality?.().catch(() => undefined);
   return mos ?? null;
 }

@@ -18,7 +18,7 @@ describeEachDialect('calls API', (database) => {
   let other: SignedIn;
   let operator: SignedIn;
   beforeAll(async () => {
-    app = await testApi(database());
+    app = await testApi(database(), { echoTestNumber: '*43' });
     user = await signIn(app, database().db);
     other = await signIn(app, database().db);
     operator = await signIn(app, database().db, { role: 'operator' });
@@ -118,6 +118,14 @@ describeEachDialect('calls API', (database) => {
     expect([bad.statusCode, bad.headers['content-type']]).toEqual([400, expect.stringMatching(/problem\+json/)]);
     expect((await as(user, 'GET', '/calls/quote?number=%2B81312345678')).statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: '/calls/quote?number=%2B442079460958' })).statusCode).toBe(401);
+  });
+
+  it('quotes the echo test number free, as dialled (no rate needed); a lookalike is not a number', async () => {
+    expect((await as(user, 'GET', '/calls/quote?number=*43')).json()).toEqual({
+      number: '*43', onNet: false, echoTest: true, currency: 'usd', pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1,
+    });
+    expect((await as(user, 'GET', '/calls/quote?number=%2A43')).json()).toMatchObject({ echoTest: true });
+    expect((await as(user, 'GET', '/calls/quote?number=*44')).statusCode).toBe(400);
   });
 
   it("shows a user their own calls newest first, a page at a time, and never another's", async () => {

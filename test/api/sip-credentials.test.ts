@@ -32,7 +32,7 @@ describeEachDialect('POST /sip/credentials', (database) => {
     expect(response.headers['cache-control']).toBe('no-store');
     const body = response.json<{ username: string; password: string; realm: string; expiresAt: string; webSocketUrl: string }>();
     expect(body.username.startsWith(`${user.accountId}.`)).toBe(true);
-    expect(body).toMatchObject({ realm: 'dialo.test', webSocketUrl: 'wss://sip.example.org:8443' });
+    expect(body).toMatchObject({ realm: 'dialo.test', webSocketUrl: 'wss://sip.example.org:8443', echoTestNumber: null });
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
 
     const auth = {
@@ -83,6 +83,16 @@ describeEachDialect('POST /sip/credentials', (database) => {
     // None configured: none handed out.
     const user = await signIn(app, database().db);
     expect((await app.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json()).toMatchObject({ iceServers: [] });
+  });
+
+  it('tells the softphone the echo test number when it is on', async () => {
+    const echoApp = await testApi(database(), { sip, echoTestNumber: '*43' });
+    try {
+      const user = await signIn(echoApp, database().db);
+      expect((await echoApp.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json()).toMatchObject({ echoTestNumber: '*43' });
+    } finally {
+      await echoApp.close();
+    }
   });
 
   it('answers 503 when SIP is not configured', async () => {

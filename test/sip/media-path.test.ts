@@ -53,6 +53,7 @@ describe('media plan', () => {
         opened.push(`${callerKind}->${calleeKind}`);
         return { via: 'fs-1', calleeOffer: PHONE_OFFER, answerCaller: async () => BROWSER_OFFER, release: () => undefined };
       },
+      echo: () => Promise.reject(new Error('not used here')),
     };
     const plan = await planMedia(relay, BROWSER_OFFER, 'rtp');
     expect(opened).toEqual(['webrtc->rtp']);
@@ -63,7 +64,7 @@ describe('media plan', () => {
 
 describe('media plan with a failing media server', () => {
   it('reports the failure instead of throwing, so the call is refused cleanly', async () => {
-    const relay: MediaRelay = { open: () => Promise.reject(new Error('no FreeSWITCH answers')) };
+    const relay: MediaRelay = { open: () => Promise.reject(new Error('no FreeSWITCH answers')), echo: () => Promise.reject(new Error('not used here')) };
     expect(await planMedia(relay, BROWSER_OFFER, 'rtp')).toEqual({ ok: false, detail: 'media server failed: no FreeSWITCH answers' });
   });
 });

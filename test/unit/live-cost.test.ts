@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chargeFor, type Tariff } from '../../core/billing/rating.ts';
 import { formatDecimal, micros } from '../../core/money.ts';
+import { ECHO_TEST_LABEL, partyName } from '../../softphone/src/app/echo-test.ts';
 import { costAt, costLine, formatAmount, microsOf, type CallQuote } from '../../softphone/src/app/live-cost.ts';
 
 const tariffs = fc.record({
@@ -48,5 +49,19 @@ describe('live cost in the softphone', () => {
     expect(costLine(quote, 0.4)).toBe('0.00 USD so far (0.60 USD/min)');
     expect(costLine(quote, 61)).toBe('1.20 USD so far (0.60 USD/min)');
     expect(costLine({ ...quote, onNet: true }, 30)).toBe('Free call (on-net)');
+  });
+
+  it('shows the echo test as free, as GET /calls/quote answers it', () => {
+    const echo: CallQuote = { onNet: false, echoTest: true, currency: 'usd', pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1 };
+    expect(costLine(echo, undefined)).toBe('Free (echo test)');
+    expect(costLine(echo, 42)).toBe('Free (echo test)');
+  });
+
+  it('names the echo test "Echo test" however SIP.js spells its number, and nothing else', () => {
+    expect(partyName('*43', '*43')).toBe(ECHO_TEST_LABEL);
+    expect(partyName('%2A43', '*43')).toBe(ECHO_TEST_LABEL);
+    expect(partyName('*44', '*43')).toBe('*44');
+    expect(partyName('*43', null)).toBe('*43');
+    expect(partyName('%E0%A4%A', '*43')).toBe('%E0%A4%A');
   });
 });

@@ -51,7 +51,8 @@ function stateText(call: Call, state: CallState): string {
   }
 }
 
-export function createCallView(elements: CallViewElements): CallView {
+/** `nameOf` turns the remote user into what is shown ("Echo test" for the echo test's number). */
+export function createCallView(elements: CallViewElements, nameOf: (user: string) => string = (user) => user): CallView {
   let current: Call | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let quote: CallQuote | undefined;
@@ -119,7 +120,8 @@ export function createCallView(elements: CallViewElements): CallView {
       connectedAt = undefined;
       elements.cost.textContent = '';
       elements.outcome.textContent = '';
-      elements.party.textContent = call.direction === 'incoming' ? `From ${call.remoteUser}` : `To ${call.remoteUser}`;
+      const party = nameOf(call.remoteUser);
+      elements.party.textContent = call.direction === 'incoming' ? `From ${party}` : party === call.remoteUser ? `To ${party}` : party;
       elements.timer.textContent = '';
       elements.mute.textContent = 'Mute';
       elements.hold.textContent = 'Hold';

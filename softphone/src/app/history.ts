@@ -1,10 +1,12 @@
 /** The account's recent calls (GET /calls, newest first) as a table. */
 import type { ApiClient } from './api-client.ts';
+import { ECHO_TEST_LABEL } from './echo-test.ts';
 import { formatDuration, formatWhen, messageOf } from './format.ts';
 
 interface CallRecord {
   readonly id: string;
-  readonly direction: 'outbound' | 'inbound' | 'onnet';
+  /** `echo`: the echo test, `to` its number (shown as "Echo test"). */
+  readonly direction: 'outbound' | 'inbound' | 'onnet' | 'echo';
   readonly from: string | null;
   readonly to: string | null;
   readonly outcome: string;
@@ -33,7 +35,7 @@ export interface HistoryView {
 const SETTLE_ATTEMPTS = 10;
 const SETTLE_INTERVAL_MS = 500;
 
-const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo' };
+const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo', echo: 'Echo test' };
 
 function duration(call: CallRecord): string {
   if (call.billableSeconds !== null) return formatDuration(call.billableSeconds);
@@ -44,7 +46,8 @@ function duration(call: CallRecord): string {
 function row(call: CallRecord): HTMLTableRowElement {
   const tr = document.createElement('tr');
   const outcome = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
-  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', call.to ?? '', outcome, duration(call), call.cost ?? '']) {
+  const to = call.direction === 'echo' ? ECHO_TEST_LABEL : (call.to ?? '');
+  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', to, outcome, duration(call), call.cost ?? '']) {
     const td = document.createElement('td');
     td.textContent = text;
     tr.append(td);

@@ -5,6 +5,8 @@
  */
 export interface CallQuote {
   readonly onNet: boolean;
+  /** The echo test number: free. */
+  readonly echoTest?: boolean;
   readonly currency: string;
   /** Currency units as decimal strings, e.g. "0.60". */
   readonly pricePerMinute: string;
@@ -39,6 +41,7 @@ export function formatAmount(amount: number): string {
 
 /** The line the call view shows: the price before the answer, the running cost after it. */
 export function costLine(quote: CallQuote, connectedSeconds: number | undefined): string {
+  if (quote.echoTest === true) return 'Free (echo test)';
   if (quote.onNet) return 'Free call (on-net)';
   const rate = `${formatAmount(microsOf(quote.pricePerMinute))} ${quote.currency.toUpperCase()}/min`;
   if (connectedSeconds === undefined) return rate;

@@ -8,6 +8,7 @@ import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
 import { createDialer } from './dialer.ts';
+import { partyName } from './echo-test.ts';
 import { confirmEmail, createNotVerified, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
@@ -38,6 +39,8 @@ const registrationStatus = element('registration-status');
 
 const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
 const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+/** The echo test's number, as POST /sip/credentials last told it (null: off or not known yet). */
+let echoTestNumber: string | null = null;
 const callView = createCallView({
   section: element('call-view'),
   party: element('call-party'),
@@ -53,7 +56,7 @@ const callView = createCallView({
   keypad: element('call-keypad'),
   cost: element('call-cost'),
   outcome: element('call-outcome'),
-});
+}, (user) => partyName(user, echoTestNumber));
 const dialForm = element<HTMLFormElement>('dial-form');
 const privacy = createPrivacyView(
   api,
@@ -121,7 +124,7 @@ function showCall(call: Call): void {
   callView.show(call, callOver);
 }
 
-createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad') }, (number) => {
+const dialer = createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad'), echoTest: element<HTMLButtonElement>('echo-test') }, (number) => {
   const phone = line?.phone;
   if (phone === undefined || callView.busy) return;
   try {
@@ -156,6 +159,10 @@ function signedIn(signedInAccount: Account): void {
       else showCall(call);
     },
     busy: () => callView.busy,
+    onEchoTestNumber(number) {
+      echoTestNumber = number;
+      dialer.setEchoTestNumber(number);
+    },
   });
 }
 

@@ -17,6 +17,8 @@ interface SipCredentials {
   readonly webSocketUrl: string | null;
   /** STUN/TURN for calls that go browser to browser across NATs (the operator's WEBRTC_ICE_URLS). */
   readonly iceServers: readonly RTCIceServer[];
+  /** What to dial for the echo test (the operator's ECHO_TEST_NUMBER), or null when it is off. */
+  readonly echoTestNumber: string | null;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface PhoneLineOptions {
   readonly onIncoming: (call: Call) => void;
   /** True while a call is in progress: renewal waits for it to end. */
   readonly busy: () => boolean;
+  /** Told the echo test's number (null: off) each time credentials come. */
+  readonly onEchoTestNumber?: (number: string | null) => void;
 }
 
 export interface PhoneLine {
@@ -70,6 +74,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
       options.showStatus(`Offline: ${messageOf(error)}`);
       return undefined;
     }
+    options.onEchoTestNumber?.(credentials.echoTestNumber ?? null);
     if (credentials.webSocketUrl === null) {
       options.showStatus('Calling is not set up on this server (no SIP_WS_URL)');
       return 'not-set-up';
