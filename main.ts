@@ -121,16 +121,24 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
 
-  // Before the roles: the api hands out the SIP WebSocket URL and secret, signaling connects to drachtio.
-  const local = await startLocalServers(config, logger);
-  const roles = await startRoles(withLocalServers(config, local), database, logger, createMetrics());
-  printSummary(roles, local);
+  // Signals are handled from here on: a Ctrl-C while the local servers start (FreeSWITCH takes seconds) must still
+  // stop them, and a process killed by a signal it does not handle runs no 'exit' handler to take its children along.
+  const shutdownStarted = new AbortController();
+  const started = (async () => {
+    // Before the roles: the api hands out the SIP WebSocket URL and secret, signaling connects to drachtio.
+    const local = await startLocalServers(config, logger, shutdownStarted.signal);
+    if (shutdownStarted.signal.aborted) return { local, roles: [] };
+    const roles = await startRoles(withLocalServers(config, local), database, logger, createMetrics());
+    printSummary(roles, local);
+    return { local, roles };
+  })();
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (shutdownStarted.signal.aborted) return;
+    shutdownStarted.abort();
     logger.info({ signal }, 'shutting down');
+    // A start that failed has already ended the process (main's catch); one cut short returns what did start.
+    const { local, roles } = await started;
     const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
     const stopped = Promise.allSettled(roles.map((role) => role.stop()));
     if ((await Promise.race([stopped, grace])) === 'timeout') logger.warn('grace period over; closing with work in flight');
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  await started;
 }
 
 main().catch((error: unknown) => {

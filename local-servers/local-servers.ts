@@ -41,8 +41,8 @@ function externalSummary(config: Config): string[] {
 }
 
 /** Starts a child and waits for it to serve; undefined (and stopped) when it does not, with the reason in `summary`. */
-async function startReady(spec: ChildSpec, logger: Logger, label: string, summary: string[]): Promise<Supervised | undefined> {
-  const child = supervise(spec, logger);
+async function startReady(spec: ChildSpec, logger: Logger, label: string, summary: string[], shutdown: AbortSignal | undefined): Promise<Supervised | undefined> {
+  const child = supervise(spec, logger, { shutdown });
   try {
     await child.firstReady;
     return child;
@@ -53,7 +53,8 @@ async function startReady(spec: ChildSpec, logger: Logger, label: string, summar
   }
 }
 
-export async function startLocalServers(config: Config, logger: Logger): Promise<LocalServers> {
+/** `shutdown` aborted (a signal during start-up): children stop at once, and what started is returned to be stopped. */
+export async function startLocalServers(config: Config, logger: Logger, shutdown?: AbortSignal): Promise<LocalServers> {
   const local = config.localServers;
   if (config.drachtio !== undefined) return asGiven(config, externalSummary(config));
   if (!config.roles.has('signaling')) return asGiven(config, ['Calls: the signaling role does not run in this process (DIALO_ROLES)']);
@@ -73,14 +74,14 @@ export async function startLocalServers(config: Config, logger: Logger): Promise
   // Started together: FreeSWITCH alone takes seconds, and none of them needs another to come up.
   const [drachtio, freeswitch, turn] = await Promise.all([
     drachtioChild(drachtioBinary, { dataDir: local.dataDir, ports: { sip: ports.sip, sipWs: ports.sipWs, admin: ports.drachtioAdmin }, secret: secrets.drachtioSecret }).then((spec) =>
-      startReady(spec, logger, 'drachtio-server', summary),
+      startReady(spec, logger, 'drachtio-server', summary, shutdown),
     ),
     config.media === undefined && freeswitchBinary !== undefined
       ? freeswitchChild(freeswitchBinary, { dataDir: local.dataDir, ports: { sip: ports.mediaSip, esl: ports.mediaEsl, rtp: ports.rtp }, eslPassword: secrets.eslPassword }).then((spec) =>
-          startReady(spec, logger, 'FreeSWITCH', summary),
+          startReady(spec, logger, 'FreeSWITCH', summary, shutdown),
         )
       : undefined,
-    wantTurn ? turnChild(turnBinary, { dataDir: local.dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then((spec) => startReady(spec, logger, 'TURN', summary)) : undefined,
+    wantTurn ? turnChild(turnBinary, { dataDir: local.dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then((spec) => startReady(spec, logger, 'TURN', summary, shutdown)) : undefined,
   ]);
   const running = [drachtio, freeswitch, turn].filter((child): child is Supervised => child !== undefined);
   const stop = async () => void (await Promise.all(running.map((child) => child.stop())));

@@ -40,7 +40,14 @@ export interface Supervised {
 
 const POLL_MS = 100;
 
-export function supervise(spec: ChildSpec, logger: Logger, backoff: Backoff = DEFAULT_BACKOFF): Supervised {
+export interface SuperviseOptions {
+  readonly backoff?: Backoff;
+  /** Aborted when the app shuts down: the child is stopped, and one that exits meanwhile is not restarted. */
+  readonly shutdown?: AbortSignal;
+}
+
+export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOptions = {}): Supervised {
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const label = (line: string) => `${new Date().toISOString()} [${spec.name}] ${line}\n`;
   let child: ChildProcess | undefined;
@@ -107,23 +114,26 @@ export function supervise(spec: ChildSpec, logger: Logger, backoff: Backoff = DE
   };
   start();
 
-  return {
-    name: spec.name,
-    pid: () => child?.pid,
-    firstReady,
-    async stop(killAfterMs = 5000) {
-      stopping = true;
-      if (restartTimer !== undefined) clearTimeout(restartTimer);
-      const running = child;
-      if (running !== undefined && running.exitCode === null && running.signalCode === null) {
-        const exited = new Promise((resolve) => running.once('close', resolve));
-        running.kill('SIGTERM');
-        const kill = setTimeout(() => running.kill('SIGKILL'), killAfterMs);
-        await exited;
-        clearTimeout(kill);
-      }
-      process.removeListener('exit', orphaned);
-      await new Promise((resolve) => log.end(resolve));
-    },
+  let stopped: Promise<void> | undefined;
+  // Once: the app's shutdown signal and its explicit stop() may both ask.
+  const stop = (killAfterMs = 5000) => (stopped ??= end(killAfterMs));
+  const end = async (killAfterMs: number) => {
+    stopping = true;
+    if (restartTimer !== undefined) clearTimeout(restartTimer);
+    failFirstReady?.(new Error(`${spec.name} stopped before it was ready`));
+    const running = child;
+    if (running !== undefined && running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise((resolve) => running.once('close', resolve));
+      running.kill('SIGTERM');
+      const kill = setTimeout(() => running.kill('SIGKILL'), killAfterMs);
+      await exited;
+      clearTimeout(kill);
+    }
+    process.removeListener('exit', orphaned);
+    await new Promise((resolve) => log.end(resolve));
   };
+  if (options.shutdown?.aborted) void stop();
+  options.shutdown?.addEventListener('abort', () => void stop(), { once: true });
+
+  return { name: spec.name, pid: () => child?.pid, firstReady, stop };
 }

@@ -37,7 +37,7 @@ describe('supervise', () => {
   it('restarts a crashing child with doubling delays up to the cap, and stops restarting once stopped', async () => {
     const lines: { restartInMs?: number; msg: string }[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-    const crashing = supervise(child('crashing', "console.log('up'); process.exit(3)"), logger, { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 });
+    const crashing = supervise(child('crashing', "console.log('up'); process.exit(3)"), logger, { backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 } });
     await vi.waitFor(() => expect(lines.filter((line) => line.msg === 'local server exited; restarting').length).toBeGreaterThanOrEqual(5), { timeout: 20_000 });
     await crashing.stop();
     const delays = lines.filter((line) => line.msg === 'local server exited; restarting').map((line) => line.restartInMs);
@@ -53,7 +53,7 @@ describe('supervise', () => {
 
   it('brings a killed child back with a new PID; stop() SIGKILLs one that ignores SIGTERM', async () => {
     const logger = createLogger('silent');
-    const stubborn = supervise(child('stubborn', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => undefined, 1000)"), logger, { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 });
+    const stubborn = supervise(child('stubborn', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => undefined, 1000)"), logger, { backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 } });
     await stubborn.firstReady;
     const first = stubborn.pid()!;
     process.kill(first, 'SIGKILL');

@@ -2,11 +2,13 @@
 // drachtio-server, FreeSWITCH and coturn itself; a browser's credentials register over its WebSocket; killed children
 // come back; SIGTERM leaves none behind; a second start reuses the secrets. The database is a real Postgres (the test
 // creates an account while the app runs; PGlite allows one process).
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signIn, testApi, type SignedIn } from '../harness/api.ts';
 import { startApp, type AppProcess } from '../harness/app-process.ts';
@@ -197,17 +199,27 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
   });
-});
 
-describe('LOCAL_SERVERS=off', { timeout: 60_000 }, () => {
-  it('starts no server and says in one line why calls are off', async () => {
-    const app = startApp({ PGLITE_DATA_DIR: 'memory://', DIALO_DATA_DIR: await mkdtemp(join(tmpdir(), 'dialo-off-')), HTTP_PORT: '0', LOCAL_SERVERS: 'off' });
-    await app.url;
-    await printed(app, /Calls: off/);
-    expect(app.stdout().match(/^ {2}Calls: off .*$/gm)).toEqual(["  Calls: off — LOCAL_SERVERS=off and DRACHTIO_HOST is not set; set DRACHTIO_* and SIP_SECRET, see README 'Servers'"]);
-    const children = [...(await childrenOf(app.child.pid!)).keys()];
-    expect(children.filter((name) => ['drachtio', 'freeswitch', 'turnserver'].includes(name))).toEqual([]);
-    app.child.kill('SIGTERM');
-    expect(await app.exited).toBe(0);
+  it('Ctrl-C during start-up (SIGINT to the whole process group) restarts no child and leaves none behind', async () => {
+    // Its own process group, as a terminal's foreground job: the children get the SIGINT too.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    const starts = async () => (await readFile(join(dataDir, 'logs', 'drachtio.log'), 'utf8')).match(/\] started \//g)?.length ?? 0;
+    const startsBefore = await starts();
+    // Signalled once drachtio-server runs: FreeSWITCH (when there) is still coming up, TURN may be.
+    const children = await vi.waitFor(async () => {
+      const found = await childrenOf(child.pid!);
+      if (!found.has('drachtio')) throw new Error('drachtio not started yet');
+      return [...found.entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
+    }, { timeout: 30_000, interval: 50 });
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);
+    expect(await starts()).toBe(startsBefore + 1);
   });
 });
