@@ -5,7 +5,7 @@
  * FreeSWITCH, WEBRTC_ICE_URLS no local TURN, SIP_SECRET and SIP_WS_URL are used as given.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config, DrachtioConfig, MediaConfig, SipConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { drachtioChild } from './drachtio.ts';
@@ -60,8 +60,10 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   if (!config.roles.has('signaling')) return asGiven(config, ['Calls: the signaling role does not run in this process (DIALO_ROLES)']);
   if (local.mode === 'off') return asGiven(config, [`Calls: off — LOCAL_SERVERS=off and DRACHTIO_HOST is not set; set DRACHTIO_* and SIP_SECRET, ${SEE}`]);
 
-  const secrets = await loadOrCreateSecrets(local.dataDir);
-  await mkdir(join(local.dataDir, 'logs'), { recursive: true });
+  // Absolute: each server runs in its own folder under it, and reads the paths it is given from there.
+  const dataDir = resolve(local.dataDir);
+  const secrets = await loadOrCreateSecrets(dataDir);
+  await mkdir(join(dataDir, 'logs'), { recursive: true });
   const privacyHashKey = config.privacy.hashKey ?? secrets.privacyHashKey;
   const [drachtioBinary, freeswitchBinary, turnBinary] = await Promise.all(['drachtio', 'freeswitch', 'turnserver'].map((binary) => findOnPath(binary, local.searchPath)));
   if (drachtioBinary === undefined) {
@@ -73,15 +75,15 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   const wantTurn = local.sip.ice.urls.length === 0 && turnBinary !== undefined;
   // Started together: FreeSWITCH alone takes seconds, and none of them needs another to come up.
   const [drachtio, freeswitch, turn] = await Promise.all([
-    drachtioChild(drachtioBinary, { dataDir: local.dataDir, ports: { sip: ports.sip, sipWs: ports.sipWs, admin: ports.drachtioAdmin }, secret: secrets.drachtioSecret }).then((spec) =>
+    drachtioChild(drachtioBinary, { dataDir, ports: { sip: ports.sip, sipWs: ports.sipWs, admin: ports.drachtioAdmin }, secret: secrets.drachtioSecret }).then((spec) =>
       startReady(spec, logger, 'drachtio-server', summary, shutdown),
     ),
     config.media === undefined && freeswitchBinary !== undefined
-      ? freeswitchChild(freeswitchBinary, { dataDir: local.dataDir, ports: { sip: ports.mediaSip, esl: ports.mediaEsl, rtp: ports.rtp }, eslPassword: secrets.eslPassword }).then((spec) =>
+      ? freeswitchChild(freeswitchBinary, { dataDir, ports: { sip: ports.mediaSip, esl: ports.mediaEsl, rtp: ports.rtp }, eslPassword: secrets.eslPassword }).then((spec) =>
           startReady(spec, logger, 'FreeSWITCH', summary, shutdown),
         )
       : undefined,
-    wantTurn ? turnChild(turnBinary, { dataDir: local.dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then((spec) => startReady(spec, logger, 'TURN', summary, shutdown)) : undefined,
+    wantTurn ? turnChild(turnBinary, { dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then((spec) => startReady(spec, logger, 'TURN', summary, shutdown)) : undefined,
   ]);
   const running = [drachtio, freeswitch, turn].filter((child): child is Supervised => child !== undefined);
   const stop = async () => void (await Promise.all(running.map((child) => child.stop())));

@@ -32,7 +32,7 @@ export interface Supervised {
   readonly name: string;
   /** The running child's PID, if one runs. */
   pid(): number | undefined;
-  /** Resolves once the first start is ready; rejects when it is not within `readyTimeoutMs` (the child keeps being supervised). */
+  /** Resolves once a start is ready; rejects when none is within `readyTimeoutMs` of the first (supervision goes on). */
   readonly firstReady: Promise<void>;
   /** Stops supervising and ends the child: SIGTERM, then SIGKILL after `killAfterMs`. */
   stop(killAfterMs?: number): Promise<void>;
@@ -66,6 +66,10 @@ export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOpt
   const orphaned = () => child?.kill('SIGKILL');
   process.on('exit', orphaned);
 
+  // From the first start, whatever happens meanwhile: a child that keeps crashing at once is never ready either.
+  const readyTimer = setTimeout(() => failFirstReady?.(new Error(`${spec.name} not ready within ${spec.readyTimeoutMs} ms`)), spec.readyTimeoutMs);
+  void firstReady.then(() => clearTimeout(readyTimer), () => clearTimeout(readyTimer));
+
   const watchReadiness = async (started: ChildProcess, startedAt: number) => {
     while (child === started && !stopping) {
       if (await spec.ready().catch(() => false)) {
@@ -73,10 +77,6 @@ export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOpt
         logger.info({ server: spec.name, pid: started.pid, ms: Date.now() - startedAt }, 'local server ready');
         log.write(label(`ready after ${Date.now() - startedAt} ms`));
         markFirstReady?.();
-        return;
-      }
-      if (Date.now() - startedAt > spec.readyTimeoutMs) {
-        failFirstReady?.(new Error(`${spec.name} not ready within ${spec.readyTimeoutMs} ms`));
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

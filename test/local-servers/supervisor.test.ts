@@ -74,5 +74,9 @@ describe('supervise', () => {
     const pid = never.pid()!;
     await never.stop();
     expect(pidAlive(pid)).toBe(false);
+    // One that dies at once, again and again, is not ready either (each start alone is short of the limit).
+    const crashing = supervise({ ...child('crash-loop', 'process.exit(1)', async () => false), readyTimeoutMs: 300 }, createLogger('silent'), { backoff: { initialMs: 20, maxMs: 20, resetAfterMs: 60_000 } });
+    await expect(crashing.firstReady).rejects.toThrow(/crash-loop not ready within 300 ms/);
+    await crashing.stop();
   });
 });
