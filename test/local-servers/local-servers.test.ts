@@ -2,7 +2,7 @@
 // binaries, and that whatever the environment sets wins (here with a real drachtio-server from PATH).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { startLocalServers } from '../../local-servers/local-servers.ts';
@@ -66,9 +66,10 @@ describe('single-machine mode', () => {
     expect(apiOnly.summary).toEqual(['Calls: the signaling role does not run in this process (DIALO_ROLES)']);
   });
 
-  it.skipIf(drachtioBinary === undefined)('uses what the environment sets: MEDIA_SERVERS, WEBRTC_ICE_URLS, SIP_SECRET and SIP_WS_URL win', async () => {
+  it.skipIf(drachtioBinary === undefined)('uses what the environment sets (MEDIA_SERVERS, WEBRTC_ICE_URLS, SIP_SECRET, SIP_WS_URL win), from a relative data dir', async () => {
     const config = loadConfig({
-      DIALO_DATA_DIR: dataDir,
+      // Relative, as the default ./data is: each server runs in its own folder, so the paths it gets must not be.
+      DIALO_DATA_DIR: relative(process.cwd(), dataDir),
       PATH: process.env.PATH,
       LOCAL_SIP_PORT: String(await freePort()),
       LOCAL_SIP_WS_PORT: String(await freePort()),
