@@ -134,7 +134,13 @@ async function main(): Promise<void> {
   })();
 
   const shutdown = async (signal: string) => {
-    if (shutdownStarted.signal.aborted) return;
+    // A second Ctrl-C means "now": exit at once, and the 'exit' handlers SIGKILL the children (FreeSWITCH ignores
+    // SIGINT, and the default handling of a second signal would leave it running).
+    if (shutdownStarted.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      logger.flush();
+      process.exit(1);
+    }
     shutdownStarted.abort();
     logger.info({ signal }, 'shutting down');
     // A start that failed has already ended the process (main's catch); one cut short returns what did start.
@@ -147,8 +153,8 @@ async function main(): Promise<void> {
     logger.flush();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   await started;
 }
 
