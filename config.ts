@@ -78,6 +78,42 @@ export interface MediaConfig {
   readonly retryMs: number;
 }
 
+/** SIP settings as the environment gives them; in single-machine mode a missing secret comes from local-servers/. */
+export type SipSettings = Omit<SipConfig, 'secret'> & { readonly secret: string | undefined };
+
+/** An inclusive port range, written `16384-16983`. */
+export interface PortRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Single-machine mode (local-servers/): with `auto`, no DRACHTIO_HOST and the signaling role in this process, the
+ * process runs drachtio-server, FreeSWITCH and coturn from PATH on loopback. Whatever the environment sets wins.
+ */
+export interface LocalServersConfig {
+  readonly mode: 'auto' | 'off';
+  /** Secrets, logs and local server state. */
+  readonly dataDir: string;
+  /** Where the server binaries are looked up (PATH). */
+  readonly searchPath: string;
+  readonly ports: {
+    /** SIP over UDP and TCP. */
+    readonly sip: number;
+    readonly sipWs: number;
+    readonly drachtioAdmin: number;
+    readonly mediaSip: number;
+    readonly mediaEsl: number;
+    readonly rtp: PortRange;
+    readonly turn: number;
+    readonly turnRelay: PortRange;
+  };
+  /** SIP settings from the environment (SIP_SECRET may be unset: then a generated one is used). */
+  readonly sip: SipSettings;
+  /** Media settings other than the servers (MEDIA_LISTEN_ADDRESS, MEDIA_ADVERTISED_ADDRESS, MEDIA_SERVER_RETRY_SECONDS). */
+  readonly media: Omit<MediaConfig, 'servers' | 'secret'>;
+}
+
 export interface BillingConfig {
   /** ISO 4217, lower case as Stripe writes it: one currency per deployment. */
   readonly currency: string;
@@ -125,6 +161,7 @@ export interface Config {
   readonly privacy: PrivacyConfig;
   /** Toll-fraud limits and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
+  readonly localServers: LocalServersConfig;
 }
 
 export interface PrivacyConfig {
@@ -208,13 +245,17 @@ function roles(env: Env): ReadonlySet<Role> {
   return new Set(names as Role[]);
 }
 
+function dataDir(env: Env): string {
+  return read(env, 'DIALO_DATA_DIR') ?? './data';
+}
+
 function database(env: Env): DatabaseConfig {
   const url = read(env, 'DATABASE_URL');
   if (url !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'a postgres:// URL', '<redacted>');
     return { kind: 'postgres', url };
   }
-  return { kind: 'pglite', dataDir: read(env, 'PGLITE_DATA_DIR') ?? './data/pglite' };
+  return { kind: 'pglite', dataDir: read(env, 'PGLITE_DATA_DIR') ?? `${dataDir(env)}/pglite` };
 }
 
 function drachtio(env: Env): DrachtioConfig | undefined {
@@ -243,11 +284,16 @@ function iceConfig(env: Env): IceConfig {
 }
 
 function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
-  const secret = read(env, 'SIP_SECRET');
+  const settings = sipSettings(env);
+  const secret = settings.secret;
   if (secret === undefined && !drachtioConfigured) return undefined;
-  if (secret === undefined || secret.length < 32) {
-    throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', secret === undefined ? undefined : '<redacted>');
-  }
+  if (secret === undefined) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', undefined);
+  return { ...settings, secret };
+}
+
+function sipSettings(env: Env): SipSettings {
+  const secret = read(env, 'SIP_SECRET');
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters', '<redacted>');
   const min = integer(env, 'SIP_REGISTER_MIN_EXPIRES', 60, 1, 86_400);
   const max = integer(env, 'SIP_REGISTER_MAX_EXPIRES', 3600, min, 86_400);
   return {
@@ -294,12 +340,43 @@ function media(env: Env): MediaConfig | undefined {
   }
   const secret = read(env, 'MEDIA_SERVER_SECRET');
   if (secret === undefined) throw new ConfigError('MEDIA_SERVER_SECRET', 'the FreeSWITCH event-socket password when MEDIA_SERVERS is set', undefined);
+  return { servers: servers.map((match) => ({ host: match![1]!, port: Number(match![2]) })), secret, ...mediaSettings(env) };
+}
+
+function mediaSettings(env: Env): Omit<MediaConfig, 'servers' | 'secret'> {
   return {
-    servers: servers.map((match) => ({ host: match![1]!, port: Number(match![2]) })),
-    secret,
     listenAddress: read(env, 'MEDIA_LISTEN_ADDRESS') ?? '127.0.0.1',
     advertisedAddress: read(env, 'MEDIA_ADVERTISED_ADDRESS'),
     retryMs: integer(env, 'MEDIA_SERVER_RETRY_SECONDS', 5, 1, 300) * 1000,
+  };
+}
+
+function portRange(env: Env, name: string, fallback: string): PortRange {
+  const raw = read(env, name) ?? fallback;
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(raw);
+  const [start, end] = [Number(match?.[1]), Number(match?.[2])];
+  if (match === null || start < 1024 || end > 65535 || end < start) throw new ConfigError(name, 'a port range such as 16384-16983 (from 1024 to 65535)', raw);
+  return { start, end };
+}
+
+function localServers(env: Env): LocalServersConfig {
+  const port = (name: string, fallback: number) => integer(env, name, fallback, 1, 65535);
+  return {
+    mode: oneOf(env, 'LOCAL_SERVERS', ['auto', 'off'] as const, 'auto'),
+    dataDir: dataDir(env),
+    searchPath: env.PATH ?? '',
+    ports: {
+      sip: port('LOCAL_SIP_PORT', 5060),
+      sipWs: port('LOCAL_SIP_WS_PORT', 8088),
+      drachtioAdmin: port('LOCAL_DRACHTIO_ADMIN_PORT', 9022),
+      mediaSip: port('LOCAL_MEDIA_SIP_PORT', 5080),
+      mediaEsl: port('LOCAL_MEDIA_ESL_PORT', 8021),
+      rtp: portRange(env, 'LOCAL_RTP_PORTS', '16384-16983'),
+      turn: port('LOCAL_TURN_PORT', 3478),
+      turnRelay: portRange(env, 'LOCAL_TURN_RELAY_PORTS', '49152-49251'),
+    },
+    sip: sipSettings(env),
+    media: mediaSettings(env),
   };
 }
 
@@ -448,6 +525,7 @@ export function loadConfig(env: Env): Config {
     smtp: smtp(env),
     privacy: privacyConfig,
     abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),
+    localServers: localServers(env),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * Composition root: config -> logger -> database (migrated) -> the roles named in config -> graceful shutdown.
- * On SIGTERM/SIGINT it stops taking work, lets work in flight finish (up to SHUTDOWN_GRACE_MS), then closes
- * the database.
+ * Composition root: config -> logger -> database (migrated) -> local servers (single-machine mode) -> the roles
+ * named in config -> graceful shutdown. On SIGTERM/SIGINT it stops taking work, lets work in flight finish (up to
+ * SHUTDOWN_GRACE_MS), then closes the database and stops the local servers.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,13 +23,27 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
 import { startMediaControl } from './media-control/media-control.ts';
+import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 
 /** Where `npm run build:softphone` (run by `npm start` first) puts the app the api role serves at `/`. */
 const SOFTPHONE_BUILD = join(import.meta.dirname, 'softphone', 'dist');
 
 interface RunningRole {
   readonly name: string;
+  readonly url?: string;
   stop(): Promise<void>;
+}
+
+/** The servers local-servers/ runs (or the environment names) replace what config says of them. */
+function withLocalServers(config: Config, local: LocalServers): Config {
+  return { ...config, drachtio: local.drachtio, sip: local.sip, media: local.media, privacy: { ...config.privacy, hashKey: local.privacyHashKey } };
+}
+
+/** The one start-up summary on stdout: where the app is, what serves calls and what is missing. */
+function printSummary(roles: readonly RunningRole[], local: LocalServers): void {
+  const url = roles.find((role) => role.url !== undefined)?.url;
+  const lines = [url === undefined ? 'Dialo started (no api role in this process)' : `Dialo is ready at ${url}`, ...local.summary.map((line) => `  ${line}`)];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
@@ -64,7 +78,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
     process.stdout.write(`Dialo listening at ${address}\n`);
-    roles.push({ name: 'api', stop: () => api.close() });
+    roles.push({ name: 'api', url: address, stop: () => api.close() });
   }
   if (config.roles.has('signaling')) {
     if (config.drachtio === undefined || config.sip === undefined) {
@@ -114,23 +128,41 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
 
-  const roles = await startRoles(config, database, logger, createMetrics());
+  // Signals are handled from here on: a Ctrl-C while the local servers start (FreeSWITCH takes seconds) must still
+  // stop them, and a process killed by a signal it does not handle runs no 'exit' handler to take its children along.
+  const shutdownStarted = new AbortController();
+  const started = (async () => {
+    // Before the roles: the api hands out the SIP WebSocket URL and secret, signaling connects to drachtio.
+    const local = await startLocalServers(config, logger, shutdownStarted.signal);
+    if (shutdownStarted.signal.aborted) return { local, roles: [] };
+    const roles = await startRoles(withLocalServers(config, local), database, logger, createMetrics());
+    printSummary(roles, local);
+    return { local, roles };
+  })();
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    // A second Ctrl-C means "now": exit at once, and the 'exit' handlers SIGKILL the children (FreeSWITCH ignores
+    // SIGINT, and the default handling of a second signal would leave it running).
+    if (shutdownStarted.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      logger.flush();
+      process.exit(1);
+    }
+    shutdownStarted.abort();
     logger.info({ signal }, 'shutting down');
+    // A start that failed has already ended the process (main's catch); one cut short returns what did start.
+    const { local, roles } = await started;
     const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
     const stopped = Promise.allSettled(roles.map((role) => role.stop()));
     if ((await Promise.race([stopped, grace])) === 'timeout') logger.warn('grace period over; closing with work in flight');
-    await database.close();
+    await Promise.all([database.close(), local.stop()]);
     logger.info('stopped');
     logger.flush();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  await started;
 }
 
 main().catch((error: unknown) => {

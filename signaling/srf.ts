@@ -64,7 +64,7 @@ export function sendReply(res: SrfResponse, reply: SipReply): void {
 
 /**
  * Connects to drachtio-server's admin port (inbound connection). drachtio-srf reconnects by itself after a
- * drop; `connected` settles on the first successful handshake.
+ * drop (a restarted drachtio-server included); `connected` settles on the first successful handshake.
  */
 export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnection {
   const srf = new Srf();
@@ -77,7 +77,10 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
   });
   srf.on('error', (error: Error) => logger.warn({ err: error.message }, 'drachtio: connection error (retrying)'));
   srf.on('disconnect', () => logger.warn('drachtio: disconnected (retrying)'));
-  void srf.connect({ host: config.host, port: config.port, secret: config.secret });
+  // drachtio-srf's retry delay grows 1.7x per attempt without bound unless capped: after a drachtio-server that kept
+  // crashing (single-machine mode restarts it) the app would wait minutes to reconnect.
+  const reconnect = { retryMaxDelay: 5000 };
+  void srf.connect({ host: config.host, port: config.port, secret: config.secret, reconnect } as Srf.SrfConfig);
   const inFlight = new Set<Promise<void>>();
   let closing = false;
   return {

@@ -1,0 +1,225 @@
+// Single-machine mode with the real binaries: main.ts, spawned as `npm start` runs it with no DRACHTIO_*, starts
+// drachtio-server, FreeSWITCH and coturn itself; a browser's credentials register over its WebSocket; killed children
+// come back; SIGTERM leaves none behind; a second start reuses the secrets. The database is a real Postgres (the test
+// creates an account while the app runs; PGlite allows one process).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signIn, testApi, type SignedIn } from '../harness/api.ts';
+import { startApp, type AppProcess } from '../harness/app-process.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { answerChallenge } from '../harness/digest-client.ts';
+import { drachtioProvision } from '../harness/drachtio.ts';
+import { findOnPath, freePort, waitForTcp } from '../harness/external.ts';
+import { freeswitchProvision } from '../harness/freeswitch.ts';
+import { turnBinary } from '../harness/turn.ts';
+import { WsSipClient } from '../harness/ws-sip-client.ts';
+
+// The app runs the binaries from PATH itself (a container-provisioned drachtio would not do).
+const drachtioOnPath = drachtioProvision.via !== 'missing' && (await findOnPath('drachtio')) !== undefined;
+const withFreeSwitch = freeswitchProvision.via === 'path';
+const missing = !drachtioOnPath ? 'no `drachtio` on PATH' : preferredDialect() !== 'postgres' ? 'no Postgres server' : undefined;
+if (missing !== undefined) console.warn(`[harness] single-machine suite skipped: ${missing}`);
+
+interface Credentials {
+  username: string;
+  password: string;
+  realm: string;
+  webSocketUrl: string | null;
+}
+
+/** PIDs of the app's children by command name (drachtio, freeswitch, turnserver), read from /proc. */
+async function childrenOf(pid: number): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
+  for (const task of tasks) {
+    const list = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    for (const child of list.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      const name = (await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim();
+      found.set(name, child);
+    }
+  }
+  return found;
+}
+
+function printed(app: AppProcess, pattern: RegExp, count = 1): Promise<void> {
+  return vi.waitFor(
+    () => {
+      const seen = app.stdout().match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+      if (seen < count) throw new Error(`app has not printed ${pattern} ${count}x yet:\n${app.stderr()}${app.stdout().slice(-3000)}`);
+    },
+    { timeout: 40_000, interval: 100 },
+  );
+}
+
+/** REGISTER over the WebSocket: 401, then 200 with the answer. */
+async function register(webSocketUrl: string, credentials: Credentials): Promise<number> {
+  const client = await WsSipClient.connect(webSocketUrl);
+  try {
+    const uri = `sip:${credentials.realm}`;
+    const callId = randomUUID();
+    const headers = {
+      From: `<sip:${credentials.username}@${credentials.realm}>;tag=${randomUUID().slice(0, 8)}`,
+      To: `<sip:${credentials.username}@${credentials.realm}>`,
+      Contact: `<sip:tab@${client.host};transport=ws>;expires=600`,
+    };
+    const challenge = await client.request({ method: 'REGISTER', uri, callId, cseq: 1, headers });
+    if (challenge.status !== 401) return challenge.status;
+    const authorization = answerChallenge({ challenge: challenge.header('WWW-Authenticate') ?? '', method: 'REGISTER', uri, ...credentials });
+    return (await client.request({ method: 'REGISTER', uri, callId, cseq: 2, headers: { ...headers, Authorization: authorization } })).status;
+  } finally {
+    client.close();
+  }
+}
+
+/** Registers once drachtio-server and the app's connection to it are back (a fresh WebSocket per try, as a tab does). */
+function registersAgain(webSocketUrl: string, credentials: Credentials): Promise<void> {
+  return vi.waitFor(async () => expect(await register(webSocketUrl, credentials)).toBe(200), { timeout: 30_000, interval: 500 });
+}
+
+describe.skipIf(missing !== undefined)('npm start on one machine: the app runs its own drachtio-server, FreeSWITCH and TURN', { timeout: 60_000 }, () => {
+  let database: TestDatabase;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let app: AppProcess;
+  let user: SignedIn;
+  let credentials: Credentials;
+  let ports: Record<'sip' | 'ws' | 'admin' | 'mediaSip' | 'esl' | 'turn', number>;
+  const started: AppProcess[] = [];
+
+  const start = async (): Promise<AppProcess> => {
+    const process_ = startApp(env);
+    started.push(process_);
+    await process_.url;
+    await printed(process_, /drachtio: connected/);
+    if (withFreeSwitch) await printed(process_, /media server connected/);
+    return process_;
+  };
+
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    dataDir = await mkdtemp(join(tmpdir(), 'dialo-local-servers-'));
+    ports = { sip: await freePort(), ws: await freePort(), admin: await freePort(), mediaSip: await freePort(), esl: await freePort(), turn: await freePort() };
+    // This worker's own RTP and relay ranges, as test/harness/freeswitch.ts and turn.ts pick them (no suite of the
+    // same worker runs at the same time).
+    const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
+    env = {
+      DATABASE_URL: database.url!,
+      DIALO_DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      SIP_REALM: 'dialo.test',
+      LOCAL_SIP_PORT: String(ports.sip),
+      LOCAL_SIP_WS_PORT: String(ports.ws),
+      LOCAL_DRACHTIO_ADMIN_PORT: String(ports.admin),
+      LOCAL_MEDIA_SIP_PORT: String(ports.mediaSip),
+      LOCAL_MEDIA_ESL_PORT: String(ports.esl),
+      LOCAL_RTP_PORTS: `${30_000 + block * 600}-${30_000 + block * 600 + 99}`,
+      LOCAL_TURN_PORT: String(ports.turn),
+      LOCAL_TURN_RELAY_PORTS: `${32_400 + block * 90}-${32_400 + block * 90 + 89}`,
+      MEDIA_SERVER_RETRY_SECONDS: '1',
+      LOG_LEVEL: 'info',
+    };
+    app = await start();
+  });
+  afterAll(async () => {
+    for (const running of started) running.child.kill('SIGTERM');
+    await Promise.all(started.map((running) => running.exited));
+    await database?.close();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('says what runs, serves /healthz, and browser credentials it issues register over its WebSocket', async () => {
+    const wsUrl = `ws://127.0.0.1:${ports.ws}`;
+    expect(app.stdout()).toMatch(/^Dialo listening at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(app.stdout()).toContain(`drachtio-server: running (SIP 127.0.0.1:${ports.sip} udp/tcp, WebSocket ${wsUrl}, admin ${ports.admin})`);
+    if (withFreeSwitch) expect(app.stdout()).toContain(`FreeSWITCH: running (SIP 127.0.0.1:${ports.mediaSip}, event socket ${ports.esl},`);
+    if (turnBinary !== undefined) expect(app.stdout()).toContain(`TURN: running (127.0.0.1:${ports.turn} udp/tcp`);
+    const url = await app.url;
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+
+    // Signed in through an in-process api on the same database: the session is a row, so the app honours it.
+    const api = await testApi(database);
+    user = await signIn(api, database.db);
+    await api.close();
+    const response = await fetch(`${url}/sip/credentials`, { method: 'POST', headers: user.headers });
+    expect(response.status, await response.clone().text()).toBe(200);
+    credentials = (await response.json()) as Credentials;
+    expect(credentials.webSocketUrl).toBe(wsUrl);
+    expect(await register(wsUrl, credentials)).toBe(200);
+
+    const secrets = await stat(join(dataDir, 'secrets.json'));
+    expect(secrets.mode & 0o777).toBe(0o600);
+    const vars = await readFile(join(dataDir, 'freeswitch', 'conf', 'vars.xml'), 'utf8').catch(() => '');
+    expect(vars).not.toContain('ClueCon');
+  });
+
+  it('restarts a killed drachtio-server (new PID) and the client registers again', async () => {
+    const before = (await childrenOf(app.child.pid!)).get('drachtio')!;
+    expect(before).toBeGreaterThan(0);
+    process.kill(before, 'SIGKILL');
+    const after = await vi.waitFor(async () => {
+      const pid = (await childrenOf(app.child.pid!)).get('drachtio');
+      if (pid === undefined || pid === before) throw new Error('drachtio not restarted yet');
+      return pid;
+    }, { timeout: 20_000 });
+    expect(after).not.toBe(before);
+    await registersAgain(credentials.webSocketUrl!, credentials);
+  });
+
+  it.skipIf(!withFreeSwitch)('restarts a killed FreeSWITCH (new PID, same event socket) and the media pool reconnects', async () => {
+    const before = (await childrenOf(app.child.pid!)).get('freeswitch')!;
+    expect(before).toBeGreaterThan(0);
+    process.kill(before, 'SIGKILL');
+    await vi.waitFor(async () => {
+      const pid = (await childrenOf(app.child.pid!)).get('freeswitch');
+      if (pid === undefined || pid === before) throw new Error('FreeSWITCH not restarted yet');
+    }, { timeout: 20_000 });
+    await waitForTcp(ports.esl, 30_000);
+    await printed(app, /media server connected/, 2);
+  });
+
+  it('stops every child on SIGTERM and exits 0', async () => {
+    const children = [...(await childrenOf(app.child.pid!)).entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
+    expect(children.map(([name]) => name).sort()).toEqual(['drachtio', ...(withFreeSwitch ? ['freeswitch'] : []), ...(turnBinary !== undefined ? ['turnserver'] : [])].sort());
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);
+  });
+
+  it('reuses its secrets on a second start: credentials issued before still register', async () => {
+    const secrets = await readFile(join(dataDir, 'secrets.json'), 'utf8');
+    app = await start();
+    expect(await readFile(join(dataDir, 'secrets.json'), 'utf8')).toBe(secrets);
+    expect(await register(credentials.webSocketUrl!, credentials)).toBe(200);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+  });
+
+  it('Ctrl-C during start-up (SIGINT to the whole process group) restarts no child and leaves none behind', async () => {
+    // Its own process group, as a terminal's foreground job: the children get the SIGINT too.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    const starts = async () => (await readFile(join(dataDir, 'logs', 'drachtio.log'), 'utf8')).match(/\] started \//g)?.length ?? 0;
+    const startsBefore = await starts();
+    // Signalled once drachtio-server runs: FreeSWITCH (when there) is still coming up, TURN may be.
+    const children = await vi.waitFor(async () => {
+      const found = await childrenOf(child.pid!);
+      if (!found.has('drachtio')) throw new Error('drachtio not started yet');
+      return [...found.entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
+    }, { timeout: 30_000, interval: 50 });
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);
+    expect(await starts()).toBe(startsBefore + 1);
+  });
+});
