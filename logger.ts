@@ -21,6 +21,36 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * A request's URL without its query values: links mailed to users carry one-time tokens there (`/auth/verify?token=`),
+ * and the request log would otherwise keep them.
+ */
+export function withoutQueryValues(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const names = url.slice(query + 1).split('&').map((pair) => `${pair.split('=')[0]}=[redacted]`);
+  return `${url.slice(0, query)}?${names.join('&')}`;
+}
+
+/** Fastify's own request fields (a logger given to Fastify replaces its serializers), with the query values left out. */
+interface LoggedRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remotePort?: number };
+}
+
+const serializers = {
+  req: (req: LoggedRequest) => ({
+    method: req.method,
+    url: req.url === undefined ? undefined : withoutQueryValues(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { app: 'dialo' } }, destination);
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers, base: { app: 'dialo' } }, destination);
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { CSRF_HEADER } from '../../api/plugins/session.ts';
+import { createLogger } from '../../logger.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 import { TEST_PASSWORD, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../harness/api.ts';
 
@@ -33,6 +35,26 @@ describeEachDialect('auth routes', (database) => {
     const who = await me(session.headers);
     expect(who.statusCode).toBe(200);
     expect(who.json()).toMatchObject({ id: account.id, email, role: 'user', status: 'active', csrfToken: session.csrfToken });
+  });
+
+  it('keeps the one-time token of a mailed link out of the request log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    const logged = await testApi(database(), { logger: createLogger('info', sink) });
+    try {
+      const email = uniqueEmail();
+      await logged.inject({ method: 'POST', url: '/auth/signup', payload: { email, password: TEST_PASSWORD } });
+      const link = verificationRequest((await latestMail(database().db, email, 'verify_email')).body_text);
+      expect((await logged.inject({ method: 'GET', url: link })).statusCode).toBe(200);
+      const token = new URL(link, 'http://x').searchParams.get('token')!;
+      const requests = lines.filter((line) => line.includes('/auth/verify'));
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.join('')).toContain('/auth/verify?token=[redacted]');
+      expect(lines.join('')).not.toContain(token);
+      expect(lines.join('')).not.toContain(encodeURIComponent(token));
+    } finally {
+      await logged.close();
+    }
   });
 
   it('sets the session cookie HttpOnly and SameSite, not Secure on localhost', async () => {
