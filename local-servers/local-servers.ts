@@ -26,7 +26,7 @@ export interface LocalServers {
   stop(): Promise<void>;
 }
 
-const SEE = "see README 'Servers'";
+const SEE = "see README.md, 'Getting the servers'";
 
 function asGiven(config: Config, summary: string[]): LocalServers {
   return { drachtio: config.drachtio, sip: config.sip, media: config.media, privacyHashKey: config.privacy.hashKey, summary, stop: async () => undefined };
@@ -100,7 +100,7 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   else if (freeswitch !== undefined) {
     media = { servers: [{ host: '127.0.0.1', port: ports.mediaEsl }], secret: secrets.eslPassword, ...local.media };
     summary.push(`FreeSWITCH: running (SIP 127.0.0.1:${ports.mediaSip}, event socket ${ports.mediaEsl}, RTP ${ports.rtp.start}-${ports.rtp.end})`);
-  } else if (freeswitchBinary === undefined) summary.push(`FreeSWITCH: not found on PATH (\`freeswitch\`) — calls between browsers and phones/carriers are off; ${SEE}`);
+  } else if (freeswitchBinary === undefined) summary.push(`FreeSWITCH: not found on PATH (\`freeswitch\`) — the echo test and calls between browsers and phones/carriers are off; ${SEE}`);
 
   let ice = local.sip.ice;
   if (ice.urls.length > 0) summary.push(`TURN: ${ice.urls.join(', ')} (WEBRTC_ICE_URLS)`);

@@ -51,7 +51,7 @@ describe('single-machine mode', () => {
     const local = await startLocalServers(config, logger);
     expect(local.drachtio).toBeUndefined();
     expect(local.sip).toBeUndefined();
-    expect(local.summary).toEqual(["Calls: off — drachtio-server: not found on PATH (`drachtio`); see README 'Servers'"]);
+    expect(local.summary).toEqual(["Calls: off — drachtio-server: not found on PATH (`drachtio`); see README.md, 'Getting the servers'"]);
     // De-identification keeps one key across restarts all the same.
     expect(local.privacyHashKey).toBe((await loadOrCreateSecrets(dataDir)).privacyHashKey);
     await local.stop();
