@@ -3,7 +3,7 @@
  * (labelled, appended) in one log file, and `stop()` ends it for good. Knows nothing of which server it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream } from 'node:fs';
 import type { Logger } from '../logger.ts';
 
 export interface ChildSpec {
@@ -39,6 +39,25 @@ export interface Supervised {
 }
 
 const POLL_MS = 100;
+
+/**
+ * util-linux's setpriv, when there: it asks the kernel to send the child SIGTERM when this process dies (prctl
+ * PR_SET_PDEATHSIG), then execs the server in its place (same PID). Exit handlers do not run on SIGKILL, so without
+ * it a killed app would leave its servers holding their ports.
+ */
+const SETPRIV = (() => {
+  try {
+    accessSync('/usr/bin/setpriv', constants.X_OK);
+    return '/usr/bin/setpriv';
+  } catch {
+    return undefined;
+  }
+})();
+
+function launch(spec: ChildSpec): ChildProcess {
+  const [command, args] = SETPRIV === undefined ? [spec.command, spec.args] : [SETPRIV, ['--pdeathsig', 'TERM', '--', spec.command, ...spec.args]];
+  return spawn(command, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
 
 export interface SuperviseOptions {
   readonly backoff?: Backoff;
@@ -87,7 +106,7 @@ export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOpt
     restartTimer = undefined;
     if (stopping) return;
     const startedAt = Date.now();
-    const started = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = launch(spec);
     child = started;
     log.write(label(`started ${spec.command} (pid ${started.pid ?? '?'})`));
     for (const stream of [started.stdout, started.stderr]) {

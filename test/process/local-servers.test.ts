@@ -4,7 +4,7 @@
 // creates an account while the app runs; PGlite allows one process).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +198,18 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     expect(await register(credentials.webSocketUrl!, credentials)).toBe(200);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
+  });
+
+  it('a SIGKILLed app (no exit handler runs) takes its servers with it', async () => {
+    app = await start();
+    const children = [...(await childrenOf(app.child.pid!)).entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
+    expect(children.map(([name]) => name)).toContain('drachtio');
+    app.child.kill('SIGKILL');
+    await app.exited;
+    await vi.waitFor(() => {
+      const left = children.filter(([, pid]) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+      if (left.length > 0) throw new Error(`left behind: ${left.map(([name, pid]) => `${name} (${pid})`).join(', ')}`);
+    }, { timeout: 20_000, interval: 100 });
   });
 
   it('Ctrl-C during start-up (SIGINT to the whole process group) restarts no child and leaves none behind', async () => {
