@@ -1,0 +1,96 @@
+/**
+ * `npm start` exactly as a newcomer runs it (the softphone build, then the app with its own local servers), in a clean
+ * environment with a data folder of its own, and the process tree it grows, to check that nothing outlives it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface NpmStart {
+  readonly child: ChildProcess;
+  /** Everything printed so far on stdout and stderr. */
+  output(): string;
+  /** Resolves with the printed URL once the API listens. */
+  readonly url: Promise<string>;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  /** PIDs of every process below `npm start` right now (the app, drachtio-server, FreeSWITCH, ...), with their names. */
+  descendants(): Promise<Map<number, string>>;
+  /** SIGTERM to npm, as Ctrl-C or a service manager would; resolves with the exit code once it has exited. */
+  stop(): Promise<number | string>;
+}
+
+export function npmStart(env: Record<string, string>): NpmStart {
+  const child = spawn('npm', ['start'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Dialo listening at (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    void exited.then((code) => reject(new Error(`npm start exited (${code}) before listening:\n${output}`)));
+  });
+  url.catch(() => undefined);
+  // A test that fails half-way must not leave a whole stack running.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  child.once('exit', () => process.removeListener('exit', orphaned));
+  return {
+    child,
+    output: () => output,
+    url,
+    exited,
+    descendants: () => descendantsOf(child.pid!),
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The process table as parent -> children, read from /proc (what `ps` reads). */
+async function processTree(): Promise<Map<number, { parent: number; name: string }>> {
+  const table = new Map<number, { parent: number; name: string }>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after its last ')'.
+    const close = stat?.lastIndexOf(')') ?? -1;
+    if (stat === undefined || close < 0) continue;
+    const parent = Number(stat.slice(close + 2).split(' ')[1]);
+    table.set(Number(entry), { parent, name: stat.slice(stat.indexOf('(') + 1, close) });
+  }
+  return table;
+}
+
+export async function descendantsOf(pid: number): Promise<Map<number, string>> {
+  const table = await processTree();
+  const found = new Map<number, string>();
+  const walk = (parent: number) => {
+    for (const [child, info] of table) {
+      if (info.parent === parent && !found.has(child)) {
+        found.set(child, info.name);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** Whether `pid` still names a live (not zombie) process. */
+export async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return false;
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
