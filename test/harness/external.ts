@@ -4,10 +4,9 @@
  * one line naming what is missing (under CI=true that fails instead: {@link missingServer}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, constants, readFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { findOnPath as findOnSearchPath, udpBound } from '../../local-servers/probes.ts';
 
 export type Provision =
   | { readonly via: 'container'; readonly image: string }
@@ -36,17 +35,9 @@ export function containerEngineAvailable(): Promise<boolean> {
   return engine;
 }
 
-export async function findOnPath(binary: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const folder of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(folder, binary);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined;
+/** `binary`'s path on PATH (or `path`), as the app's single-machine mode looks it up. */
+export function findOnPath(binary: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
+  return findOnSearchPath(binary, path);
 }
 
 export async function locate(spec: ExternalSpec): Promise<Provision> {
@@ -124,15 +115,7 @@ export async function waitForTcp(port: number, timeoutMs: number, host = '127.0.
   }
 }
 
-/**
- * Whether some process holds UDP `port`, read off the kernel's socket table: probing by binding the port ourselves
- * could take it in the instant the server binds, and the server would exit with "address in use".
- */
-export async function udpBound(port: number): Promise<boolean> {
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const table = await readFile('/proc/net/udp', 'utf8');
-  return table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hexPort));
-}
+export { udpBound };
 
 export interface RunningProcess {
   readonly child: ChildProcess;
