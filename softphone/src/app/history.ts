@@ -37,10 +37,10 @@ const SETTLE_INTERVAL_MS = 500;
 
 const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo', echo: 'Echo test' };
 
+/** How long the call was up; billed seconds (rounded to increments, 0 for free calls) are what the cost says. */
 function duration(call: CallRecord): string {
-  if (call.billableSeconds !== null) return formatDuration(call.billableSeconds);
-  if (call.answeredAt === null || call.endedAt === null) return '';
-  return formatDuration((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000);
+  if (call.answeredAt !== null && call.endedAt !== null) return formatDuration((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000);
+  return call.billableSeconds === null ? '' : formatDuration(call.billableSeconds);
 }
 
 function row(call: CallRecord): HTMLTableRowElement {
