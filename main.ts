@@ -25,6 +25,9 @@ import { startSignaling } from './signaling/app.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 
+/** Signals closer together than this are one request to stop (see shutdown). */
+const SAME_SIGNAL_MS = 1000;
+
 /** Where `npm run build:softphone` (run by `npm start` first) puts the app the api role serves at `/`. */
 const SOFTPHONE_BUILD = join(import.meta.dirname, 'softphone', 'dist');
 
@@ -140,15 +143,19 @@ async function main(): Promise<void> {
     return { local, roles };
   })();
 
+  let firstSignalAt = 0;
   const shutdown = async (signal: string) => {
     // A second Ctrl-C means "now": exit at once, and the 'exit' handlers SIGKILL the children (FreeSWITCH ignores
-    // SIGINT, and the default handling of a second signal would leave it running).
+    // SIGINT, and the default handling of a second signal would leave it running). One Ctrl-C under `npm start` arrives
+    // twice (the terminal signals the whole process group, and npm passes its copy on): that is still the first.
     if (shutdownStarted.signal.aborted) {
+      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting without waiting');
       logger.flush();
       process.exit(1);
     }
     shutdownStarted.abort();
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     // A start that failed has already ended the process (main's catch); one cut short returns what did start.
     const { local, roles } = await started;

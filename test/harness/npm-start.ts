@@ -18,8 +18,12 @@ export interface NpmStart {
   readonly exited: Promise<number | string>;
   /** PIDs of every process below `npm start` right now (the app, drachtio-server, FreeSWITCH, ...), with their names. */
   descendants(): Promise<Map<number, string>>;
-  /** SIGTERM to npm, as Ctrl-C or a service manager would; resolves with the exit code once it has exited. */
+  /** SIGTERM to npm, as a service manager would; resolves with npm's exit code once it has exited. */
   stop(): Promise<number | string>;
+  /** Ctrl-C as a terminal sends it: SIGINT to the whole process group; resolves with npm's exit code. */
+  interrupt(): Promise<number | string>;
+  /** SIGKILL to the whole process group: cleanup after a failed test, nothing graceful. */
+  kill(): void;
 }
 
 export function npmStart(env: Record<string, string>): NpmStart {
@@ -27,6 +31,8 @@ export function npmStart(env: Record<string, string>): NpmStart {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a terminal's foreground job: what a Ctrl-C reaches, and what cleanup kills.
+    detached: true,
   });
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
@@ -42,7 +48,14 @@ export function npmStart(env: Record<string, string>): NpmStart {
   });
   url.catch(() => undefined);
   // A test that fails half-way must not leave a whole stack running.
-  const orphaned = () => child.kill('SIGKILL');
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  };
+  const orphaned = kill;
   process.once('exit', orphaned);
   child.once('exit', () => process.removeListener('exit', orphaned));
   return {
@@ -55,6 +68,11 @@ export function npmStart(env: Record<string, string>): NpmStart {
       child.kill('SIGTERM');
       return exited;
     },
+    async interrupt() {
+      process.kill(-child.pid!, 'SIGINT');
+      return exited;
+    },
+    kill,
   };
 }
 
