@@ -8,14 +8,12 @@ import type { LevelWithSilent } from 'pino';
 import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
 import type { IceConfig } from './core/accounts/ice-servers.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
+import type { DatabaseConfig } from './db/connect.ts';
 
 export const ROLES = ['api', 'signaling', 'jobs'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type DatabaseConfig =
-  | { readonly kind: 'postgres'; readonly url: string }
-  /** `dataDir` is a folder, or `memory://` for a throw-away in-process database. */
-  | { readonly kind: 'pglite'; readonly dataDir: string };
+export type { DatabaseConfig };
 
 export interface DrachtioConfig {
   readonly host: string;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
+import { stripePayments } from './payments/stripe.ts';
 import { buildApi, type Payments } from './api/app.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -55,9 +56,8 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
   const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'));
   if (config.roles.has('api')) {
     const payments: Payments | undefined = config.stripe && {
-      stripe: new Stripe(config.stripe.secretKey),
+      provider: stripePayments(new Stripe(config.stripe.secretKey), config.stripe.webhookSecret),
       publishableKey: config.stripe.publishableKey,
-      webhookSecret: config.stripe.webhookSecret,
     };
     const softphoneBuilt = existsSync(join(SOFTPHONE_BUILD, 'index.html'));
     if (!softphoneBuilt) logger.warn({ dir: SOFTPHONE_BUILD }, 'softphone app not built (npm run build:softphone): only the API is served');

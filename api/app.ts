@@ -5,9 +5,9 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Stripe } from 'stripe';
 import type { BillingConfig, SipConfig } from '../config.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
+import type { PaymentProvider } from '../core/billing/payment-provider.ts';
 import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import type { DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
@@ -31,11 +31,10 @@ import { healthRoutes } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 
-/** Card payments, when Stripe keys are configured. */
+/** Card payments, when Stripe keys are configured: the provider port (payments/stripe.ts) and the browser's key. */
 export interface Payments {
-  readonly stripe: Stripe;
+  readonly provider: PaymentProvider;
   readonly publishableKey: string;
-  readonly webhookSecret: string;
 }
 
 export interface ApiDeps {

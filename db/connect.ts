@@ -1,5 +1,5 @@
 /**
- * Opens the database named by config: Postgres through `pg`, or PGlite in-process (the embedded default).
+ * Opens the database a {@link DatabaseConfig} names: Postgres through `pg`, or PGlite in-process (the embedded default).
  * Both return int8 columns as JS numbers (money in minor units, identity ids), failing loudly on a value
  * beyond 2^53 rather than rounding it.
  */
@@ -8,8 +8,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import type { DatabaseConfig } from '../config.ts';
 import type { Database } from './schema.ts';
+
+/** Which database to open; config.ts builds it from DATABASE_URL / PGLITE_DATA_DIR. */
+export type DatabaseConfig =
+  | { readonly kind: 'postgres'; readonly url: string }
+  /** `dataDir` is a folder, or `memory://` for a throw-away in-process database. */
+  | { readonly kind: 'pglite'; readonly dataDir: string };
 
 export type DialectName = DatabaseConfig['kind'];
 

@@ -1,38 +1,18 @@
 /**
  * FreeSWITCH between a browser (WebRTC: ICE, DTLS-SRTP, Opus) and an RTP party (a carrier, a desk phone): each side
- * gets its own channel on one media server, and the two are bridged there once the callee answers. main.ts hands
- * this to signaling as its MediaRelay; the shapes match structurally, so neither adapter imports the other.
+ * gets its own channel on one media server, and the two are bridged there once the callee answers. It implements
+ * core's MediaRelay port (core/media/media-relay.ts); main.ts hands it to signaling, so neither adapter imports the other.
  */
 import type Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
 import type Mrf from 'drachtio-fsmrf';
+import type { MediaKind } from '../core/media/media-kind.ts';
+import type { EchoPath, MediaPath, MediaRelay } from '../core/media/media-relay.ts';
 import type { Logger } from '../logger.ts';
 import { answerOffer, type AnsweringLeg } from './fs-leg.ts';
 import type { MediaServerPool } from './media-server-pool.ts';
 
-export type MediaKind = 'webrtc' | 'rtp';
-type Party = 'caller' | 'callee';
-
-export interface RelayedPath {
-  readonly via: string;
-  /** Undefined: ring the callee without an offer and answer the one it makes with {@link answerCallee}. */
-  readonly calleeOffer: string | undefined;
-  readonly answerCallee?: (calleeOffer: string) => Promise<string>;
-  readonly earlyMedia?: (calleeEarlySdp: string) => Promise<string>;
-  answerCaller(calleeSdp: string): Promise<string>;
-  reoffer(party: Party, sdp: string): Promise<string>;
-  readonly lost: Promise<string>;
-  quality(): Promise<number | undefined>;
-  release(): void;
-}
-
-/** The echo test's channel, as signaling's EchoPath (signaling/media/media-path.ts). */
-export interface EchoedPath {
-  readonly via: string;
-  readonly answer: string;
-  readonly lost: Promise<string>;
-  quality(): Promise<number | undefined>;
-  release(): void;
-}
+/** A path through a media server: unlike a direct one it always answers re-offers, measures quality and can be lost. */
+export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality'>>;
 
 /** The text of an event-socket reply (drachtio-modesl's event, untyped). */
 function bodyOf(reply: unknown): string {
@@ -58,7 +38,7 @@ export class NoMediaServer extends Error {
  * const path = await relay.open(browserOffer, 'webrtc', 'rtp'); // path.calleeOffer goes to the carrier
  * const browserAnswer = await path.answerCaller(carrierAnswer);
  */
-export class FreeSwitchRelay {
+export class FreeSwitchRelay implements MediaRelay {
   constructor(
     private readonly pool: MediaServerPool,
     private readonly logger: Logger,
@@ -72,7 +52,7 @@ export class FreeSwitchRelay {
   }
 
   /** The echo test: one channel answers the caller's offer and plays its audio back (FreeSWITCH's `echo`). */
-  async echo(callerOffer: string, callerKind: MediaKind): Promise<EchoedPath> {
+  async echo(callerOffer: string, callerKind: MediaKind): Promise<EchoPath> {
     const ms = this.pool.pick();
     if (ms === undefined) throw new NoMediaServer();
     return callerKind === 'webrtc' ? browserEcho(ms, callerOffer, this.logger) : rtpEcho(ms, callerOffer, this.logger);
@@ -263,7 +243,7 @@ function startEcho(endpoint: Endpoint, channels: Channels): void {
 }
 
 /** Desk phone (plain RTP) -> echo: FreeSWITCH answers the phone's offer at once and echoes on that channel. */
-async function rtpEcho(ms: Mrf.MediaServer, phoneOffer: string, logger: Logger): Promise<EchoedPath> {
+async function rtpEcho(ms: Mrf.MediaServer, phoneOffer: string, logger: Logger): Promise<EchoPath> {
   const channels = new Channels(logger);
   const endpoint = await ready(ms, channels, { remoteSdp: phoneOffer });
   startEcho(endpoint, channels);
@@ -283,7 +263,7 @@ async function rtpEcho(ms: Mrf.MediaServer, phoneOffer: string, logger: Logger):
  * Browser -> echo: FreeSWITCH's WebRTC answer goes to the browser at once (fs-leg.ts: the channel connects back only
  * after the DTLS handshake the answer starts); the echo starts when it does.
  */
-async function browserEcho(ms: Mrf.MediaServer, browserOffer: string, logger: Logger): Promise<EchoedPath> {
+async function browserEcho(ms: Mrf.MediaServer, browserOffer: string, logger: Logger): Promise<EchoPath> {
   const channels = new Channels(logger);
   const leg = await answerOffer(ms, browserOffer);
   channels.addLeg(leg);

@@ -17,7 +17,7 @@ import { refuse } from './sip-reply.ts';
 import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
-import type { MediaRelay } from './media/media-path.ts';
+import type { MediaRelay } from '../core/media/media-relay.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { readInvite } from './invite/read-invite.ts';
 import { recoverOrphanedCalls } from './invite/recover-orphans.ts';

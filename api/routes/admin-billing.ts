@@ -190,10 +190,10 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const operator = requireOperator(request);
       if (deps.payments === undefined) throw paymentsNotConfigured();
-      const { stripe } = deps.payments;
+      const { provider } = deps.payments;
       const { id } = request.params as { id: string };
       const body = request.body as Static<typeof RefundBody>;
-      const refund = await mappingBillingErrors(() => refundTopUp(db, stripe, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason }));
+      const refund = await mappingBillingErrors(() => refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason }));
       await db
         .insertInto('audit_events')
         .values({ actor_account_id: operator.accountId, action: 'billing.refund_requested', detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor } })

@@ -140,7 +140,7 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (payments === undefined) throw paymentsNotConfigured();
       const { amountMinor, idempotencyKey } = request.body as Static<typeof TopUpBody>;
       const started = await mappingBillingErrors(() =>
-        startTopUp(db, payments.stripe, { accountId, amountMinor, requestKey: idempotencyKey }, {
+        startTopUp(db, payments.provider, { accountId, amountMinor, requestKey: idempotencyKey }, {
           currency: billing.currency,
           minMinor: billing.topUpMinMinor,
           maxMinor: billing.topUpMaxMinor,

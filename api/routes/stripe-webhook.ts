@@ -1,10 +1,11 @@
 /**
  * `POST /billing/stripe/webhook`: Stripe's signed events. The body stays raw bytes in this scope only, as
- * signature verification needs them; a bad signature is a 400 and changes nothing.
+ * signature verification (the payment provider port's `verifyEvent`) needs them; a bad signature is a 400 and
+ * changes nothing.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { processStripeEvent } from '../../core/billing/stripe-events.ts';
+import { processPaymentEvent } from '../../core/billing/payment-events.ts';
 import type { ApiDeps } from '../app.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { problems } from '../problem-schema.ts';
@@ -28,11 +29,11 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
         if (typeof signature !== 'string' || !Buffer.isBuffer(request.body)) throw new HttpProblem(400, 'Bad Request', 'a signed Stripe event is expected');
         let event;
         try {
-          event = payments.stripe.webhooks.constructEvent(request.body, signature, payments.webhookSecret);
+          event = payments.provider.verifyEvent(request.body, signature);
         } catch {
           throw new HttpProblem(400, 'Bad Request', 'the Stripe signature does not match');
         }
-        const outcome = await processStripeEvent(deps.db, event);
+        const outcome = await processPaymentEvent(deps.db, event);
         request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'stripe event');
         return { received: true as const, outcome };
       },

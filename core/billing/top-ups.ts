@@ -1,11 +1,11 @@
 /**
- * Starting a card top-up: a Stripe PaymentIntent (for an embedded Payment Element) created with an
- * idempotency key and the account in metadata. Credit lands only when Stripe's signed webhook says the
- * payment succeeded (stripe-events.ts), never from this call.
+ * Starting a card top-up: a payment intent (for Stripe, a PaymentIntent for an embedded Payment Element) created
+ * through the payment provider port with an idempotency key and the account in metadata. Credit lands only when the
+ * provider's signed webhook says the payment succeeded (payment-events.ts), never from this call.
  */
 import type { Kysely } from 'kysely';
-import type { Stripe } from 'stripe';
 import type { Database, TopUp } from '../../db/schema.ts';
+import type { CreatedPaymentIntent, PaymentProvider } from './payment-provider.ts';
 
 export interface TopUpBounds {
   readonly currency: string;
@@ -27,7 +27,7 @@ export class TopUpKeyReusedError extends Error {
   }
 }
 
-/** Stripe could not be reached or refused the request; nothing was charged. */
+/** The payment provider could not be reached or refused the request; nothing was charged. */
 export class PaymentProviderError extends Error {
   constructor(options?: ErrorOptions) {
     super('the payment provider did not accept the request', options);
@@ -44,15 +44,15 @@ export interface StartedTopUp {
 }
 
 /**
- * Starts (or, for a repeated `requestKey`, resumes) a top-up. The Stripe idempotency key is derived from
- * our row id, so a retry after a timeout gets the same PaymentIntent back instead of a second one.
+ * Starts (or, for a repeated `requestKey`, resumes) a top-up. The provider's idempotency key is derived from
+ * our row id, so a retry after a timeout gets the same payment intent back instead of a second one.
  * @example
- * const started = await startTopUp(db, stripe, { accountId, amountMinor: 1000, requestKey: crypto.randomUUID() }, bounds);
+ * const started = await startTopUp(db, payments, { accountId, amountMinor: 1000, requestKey: crypto.randomUUID() }, bounds);
  * stripeJs.confirmPayment({ clientSecret: started.clientSecret, ... });
  */
 export async function startTopUp(
   db: Kysely<Database>,
-  stripe: Stripe,
+  payments: PaymentProvider,
   request: { accountId: string; amountMinor: number; requestKey: string },
   bounds: TopUpBounds,
 ): Promise<StartedTopUp> {
@@ -72,24 +72,21 @@ export async function startTopUp(
     .executeTakeFirstOrThrow();
   if (topUp.amount_minor !== request.amountMinor || topUp.currency !== bounds.currency) throw new TopUpKeyReusedError();
 
-  let intent: Stripe.PaymentIntent;
+  let intent: CreatedPaymentIntent;
   try {
-    intent = await stripe.paymentIntents.create(
-      {
-        amount: topUp.amount_minor,
-        currency: topUp.currency,
-        automatic_payment_methods: { enabled: true },
-        metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
-        description: 'Dialo calling credit',
-      },
-      { idempotencyKey: `dialo-top-up-${topUp.id}` },
-    );
+    intent = await payments.createPaymentIntent({
+      amountMinor: topUp.amount_minor,
+      currency: topUp.currency,
+      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
+      description: 'Dialo calling credit',
+      idempotencyKey: `dialo-top-up-${topUp.id}`,
+    });
   } catch (error) {
     throw new PaymentProviderError({ cause: error });
   }
-  if (intent.client_secret === null) throw new PaymentProviderError();
+  if (intent.clientSecret === null) throw new PaymentProviderError();
   await db.updateTable('top_ups').set({ payment_intent_id: intent.id }).where('id', '=', topUp.id).where('payment_intent_id', 'is', null).execute();
-  return { topUpId: topUp.id, amountMinor: topUp.amount_minor, currency: topUp.currency, clientSecret: intent.client_secret };
+  return { topUpId: topUp.id, amountMinor: topUp.amount_minor, currency: topUp.currency, clientSecret: intent.clientSecret };
 }
 
 export class TopUpNotFoundError extends Error {
@@ -107,28 +104,26 @@ export class TopUpNotRefundableError extends Error {
 }
 
 /**
- * Asks Stripe to refund a paid top-up (all of it, or `amountMinor`). The negative ledger entry is written
- * when Stripe's refund webhook arrives, exactly once, like every other card movement.
- * @example const refundId = await refundTopUp(db, stripe, { topUpId, requestKey: crypto.randomUUID() });
+ * Asks the payment provider to refund a paid top-up (all of it, or `amountMinor`). The negative ledger entry is
+ * written when the provider's refund webhook arrives, exactly once, like every other card movement.
+ * @example const refundId = await refundTopUp(db, payments, { topUpId, requestKey: crypto.randomUUID() });
  */
 export async function refundTopUp(
   db: Kysely<Database>,
-  stripe: Stripe,
+  payments: PaymentProvider,
   request: { topUpId: string; amountMinor?: number; requestKey: string; reason?: string },
 ): Promise<{ refundId: string; status: string; amountMinor: number }> {
   const topUp = await db.selectFrom('top_ups').selectAll().where('id', '=', request.topUpId).executeTakeFirst();
   if (topUp === undefined) throw new TopUpNotFoundError(request.topUpId);
   if (topUp.status !== 'succeeded' || topUp.payment_intent_id === null) throw new TopUpNotRefundableError(request.topUpId);
   try {
-    const refund = await stripe.refunds.create(
-      {
-        payment_intent: topUp.payment_intent_id,
-        ...(request.amountMinor === undefined ? {} : { amount: request.amountMinor }),
-        metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id, ...(request.reason ? { dialo_reason: request.reason } : {}) },
-      },
-      { idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}` },
-    );
-    return { refundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amount };
+    const refund = await payments.refund({
+      paymentIntentId: topUp.payment_intent_id,
+      ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
+      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id, ...(request.reason ? { dialo_reason: request.reason } : {}) },
+      idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
+    });
+    return { refundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amountMinor };
   } catch (error) {
     throw new PaymentProviderError({ cause: error });
   }

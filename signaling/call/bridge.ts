@@ -4,7 +4,7 @@
  * call from our side (the credit-bound maximum duration).
  */
 import type { Party } from '../../core/calls/call-state.ts';
-import type { MediaPath } from '../media/media-path.ts';
+import type { MediaPath } from '../../core/media/media-relay.ts';
 import type { Dialog } from './dial.ts';
 import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { DigestAuthDeps } from '../auth/digest-auth.ts';
 import type { ActiveCalls } from '../call/active-calls.ts';
-import type { MediaRelay } from '../media/media-path.ts';
+import type { MediaRelay } from '../../core/media/media-relay.ts';
 
 export interface CallDeps {
   readonly db: Kysely<Database>;

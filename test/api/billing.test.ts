@@ -23,7 +23,7 @@ describeEachDialect('billing API', (database) => {
   let user: SignedIn;
   let operator: SignedIn;
   beforeAll(async () => {
-    const payments = { stripe: fake.stripe, publishableKey: 'pk_test_fake', webhookSecret: fake.webhookSecret };
+    const payments = { provider: fake.provider, publishableKey: 'pk_test_fake' };
     app = await testApi(database(), { billing, payments });
     unpaid = await testApi(database(), { billing });
     user = await signIn(app, database().db);

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import type { PaymentProvider } from '../../core/billing/payment-provider.ts';
+import { stripePayments } from '../../payments/stripe.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -19,6 +21,8 @@ export interface RecordedRequest {
 
 export interface FakeStripe {
   readonly stripe: Stripe;
+  /** The payment provider port over {@link stripe} and {@link webhookSecret}, as main.ts builds it. */
+  readonly provider: PaymentProvider;
   readonly requests: RecordedRequest[];
   readonly webhookSecret: string;
   /** A webhook body and its Stripe-Signature header for an event carrying `object`. */
@@ -99,6 +103,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   return {
     stripe,
+    provider: stripePayments(stripe, webhookSecret),
     requests,
     webhookSecret,
     signedEvent(type, object, eventId = id('evt')) {

@@ -1,7 +1,7 @@
 /** `npm run migrate [-- down]`: applies pending migrations to the database named by config. */
 import { loadConfigOrExit } from '../config.ts';
-import { connectDatabase } from './connect.ts';
-import { migrateDown, migrateToLatest } from './migrate.ts';
+import { connectDatabase } from '../db/connect.ts';
+import { migrateDown, migrateToLatest } from '../db/migrate.ts';
 
 if (process.argv.includes('--help')) {
   process.stdout.write('usage: npm run migrate [-- down]\n');

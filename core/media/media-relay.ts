@@ -1,0 +1,64 @@
+/**
+ * The media relay port: how a call flow gets audio between a caller and a callee of different kinds (a browser and
+ * an RTP party) through a media server. Owned by core; signaling uses it (signaling/media/media-path.ts),
+ * media-control implements it (media-control/relay.ts: FreeSWITCH through drachtio-fsmrf), main.ts joins the two.
+ */
+import type { MediaKind } from './media-kind.ts';
+
+/** One call's media as the call flows use it, whatever carries it. */
+export interface MediaPath {
+  /** Where the audio flows: `direct` (SDP passed through) or the media server's name. */
+  readonly via: string;
+  /**
+   * The offer to send the callee. Undefined: the INVITE carries none, the callee offers in its 2xx and
+   * {@link answerCallee} answers in the ACK (RFC 3261 §13.2.1) — how a browser callee gets a media server's WebRTC.
+   */
+  readonly calleeOffer: string | undefined;
+  /** Answers the offer a callee made in its 2xx; present exactly when {@link calleeOffer} is undefined. */
+  readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  /**
+   * The callee sent media before answering (183 with SDP: ringback, announcements): connects it and returns the SDP
+   * for the caller's 183. Absent for `direct` paths, where the callee's SDP reaches the caller as it is.
+   */
+  readonly earlyMedia?: (calleeEarlySdp: string) => Promise<string>;
+  /** Turns the answering callee's SDP (its answer, or its offer when it made one) into the answer for the caller. */
+  answerCaller(calleeSdp: string): Promise<string>;
+  /**
+   * Answers a party's new offer mid-call (hold, resume) on its side of the media server. Absent for `direct`
+   * paths: the bridge then offers it to the other party, whose answer fits as it is.
+   */
+  readonly reoffer?: (party: 'caller' | 'callee', sdp: string) => Promise<string>;
+  /**
+   * How the call sounded so far as the media server measured it: mean opinion score (1-5) of the worse direction, or
+   * undefined when nothing was measured. Absent for `direct` paths (no media server hears them).
+   */
+  readonly quality?: () => Promise<number | undefined>;
+  /** Settles with a reason if the media server loses the call's audio; the call should then end. */
+  readonly lost?: Promise<string>;
+  /** Frees whatever the path holds; safe to call more than once. */
+  release(): void;
+}
+
+/**
+ * A media server that can bridge a caller of one kind to a callee of another. Implemented by media-control
+ * (drachtio-fsmrf endpoints on a FreeSWITCH pool).
+ */
+export interface MediaRelay {
+  open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<MediaPath>;
+  /** The echo test: answers the caller's offer on a media server channel that plays the caller's audio back to it. */
+  echo(callerOffer: string, callerKind: MediaKind): Promise<EchoPath>;
+}
+
+/** One echo test call's media: a single channel on the media server, which sends the caller its own audio back. */
+export interface EchoPath {
+  /** The media server's name. */
+  readonly via: string;
+  /** The media server's answer to the caller's offer (WebRTC for a browser, plain RTP for a desk phone). */
+  readonly answer: string;
+  /** Settles with a reason if the media server loses the channel; the call should then end. */
+  readonly lost: Promise<string>;
+  /** As {@link MediaPath.quality}: the MOS of the audio the media server received from the caller. */
+  quality(): Promise<number | undefined>;
+  /** Hangs up the channel; safe to call more than once. */
+  release(): void;
+}
