@@ -12,7 +12,7 @@ import type { Rate } from '../../db/schema.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { HttpProblem, type Problem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
+import { problems } from '../schemas/problem.ts';
 import { balanceDto, BalanceSchema, entryDto, LedgerEntrySchema } from './billing.ts';
 import { mappingBillingErrors, paymentsNotConfigured } from './billing-errors.ts';
 

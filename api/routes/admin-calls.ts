@@ -15,7 +15,7 @@ import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
+import { problems } from '../schemas/problem.ts';
 
 const STATUS: Record<CallAdminErrorCode, [number, string]> = {
   invalid: [400, 'Bad Request'],

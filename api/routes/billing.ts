@@ -11,7 +11,7 @@ import type { LedgerEntry, TopUp } from '../../db/schema.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
+import { problems } from '../schemas/problem.ts';
 import { mappingBillingErrors, paymentsNotConfigured } from './billing-errors.ts';
 
 /** Amounts leave the API as decimal strings of the currency unit ("12.3456"): exact, never floats. */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { processStripeEvent } from '../../core/billing/stripe-events.ts';
 import type { ApiDeps } from '../app.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
+import { problems } from '../schemas/problem.ts';
 import { paymentsNotConfigured } from './billing-errors.ts';
 
 export function stripeWebhookRoutes(deps: ApiDeps) {
