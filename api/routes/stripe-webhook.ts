@@ -8,7 +8,7 @@ import { processStripeEvent } from '../../core/billing/stripe-events.ts';
 import type { ApiDeps } from '../app.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { problems } from '../schemas/problem.ts';
-import { paymentsNotConfigured } from './billing-errors.ts';
+import { paymentsNotConfigured } from './billing.ts';
 
 export function stripeWebhookRoutes(deps: ApiDeps) {
   return async (scope: FastifyInstance) => {
