@@ -1,29 +1,89 @@
 /**
- * One error handler for the whole API: every error leaves as RFC 9457 problem+json
- * (`type`, `title`, `status`, `detail`), and a 5xx never carries a stack trace or message out.
+ * One error handler for the whole API: every error leaves as RFC 9457 problem+json (`type`, `title`, `status`,
+ * `detail`). A 5xx never carries a stack trace or message out, unless it was thrown as an answer (a 503 "not
+ * configured", a 502 from the payment provider).
+ *
+ * Routes throw: an {@link HttpProblem} for an HTTP answer of their own, or core's typed errors as they come,
+ * which {@link CORE_ERRORS} turns into problems. No route maps errors itself.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { PrefixAlreadyBlockedError } from '../../core/abuse/blocked-prefixes.ts';
+import { AccountError } from '../../core/accounts/errors.ts';
+import { AdjustmentError } from '../../core/billing/ledger.ts';
+import { RateConflictError, RateInputError } from '../../core/billing/rates.ts';
+import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
+import { CallAdminError } from '../../core/calls/call-admin-error.ts';
+import { MoneyError } from '../../core/money.ts';
+import { PolicyError } from '../../core/privacy/policy.ts';
+import type { Problem } from '../schemas/problem.ts';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  /** Per-field validation failures, for 400s from a route schema. */
-  errors?: { path: string; message: string }[];
-}
+const PROBLEM_TYPES = 'https://dialo.dev/problems/';
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
-/** An error a route throws on purpose; mapped to its status and problem type as is. */
+/** An error a route throws on purpose; sent with its status, title and type as they are. */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly title: string,
     readonly detail?: string,
-    readonly type = `https://dialo.dev/problems/${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+    /** Named after the title unless given. */
+    readonly type = `${PROBLEM_TYPES}${slug(title)}`,
+    /** Per-field or per-line failures, for a 400. */
+    readonly errors?: Problem['errors'],
   ) {
     super(detail ?? title);
     this.name = 'HttpProblem';
   }
+}
+
+/** Status, title, and the problem type's name (the title's slug when left out). */
+type ProblemKind = readonly [status: number, title: string, type?: string];
+type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
+type CoreErrorRow = (error: unknown) => ProblemKind | undefined;
+
+const of =
+  <E extends Error>(type: ErrorClass<E>, kind: ProblemKind): CoreErrorRow =>
+  (error) => (error instanceof type ? kind : undefined);
+
+const byCode =
+  <E extends Error & { readonly code: string }>(type: ErrorClass<E>, kinds: Record<E['code'], ProblemKind>): CoreErrorRow =>
+  (error) => (error instanceof type ? kinds[error.code as E['code']] : undefined);
+
+/** Every core error a route may throw, as the problem it answers with; the detail is the error's message. */
+const CORE_ERRORS: readonly CoreErrorRow[] = [
+  byCode(AccountError, {
+    invalid_credentials: [401, 'Unauthorized', 'invalid-credentials'],
+    not_verified: [403, 'Forbidden', 'not-verified'],
+    weak_password: [400, 'Bad Request', 'weak-password'],
+    invalid_email: [400, 'Bad Request', 'invalid-email'],
+    invalid_token: [400, 'Bad Request', 'invalid-token'],
+    email_taken: [409, 'Conflict', 'email-taken'],
+    rate_limited: [429, 'Too Many Requests', 'rate-limited'],
+  }),
+  byCode(PolicyError, { version_exists: [409, 'Conflict', 'version-exists'], unknown_version: [404, 'Not Found', 'unknown-version'] }),
+  byCode(CallAdminError, { invalid: [400, 'Bad Request'], conflict: [409, 'Conflict'], not_found: [404, 'Not Found'] }),
+  of(PrefixAlreadyBlockedError, [409, 'Conflict']),
+  of(RateInputError, [400, 'Bad Request']),
+  of(MoneyError, [400, 'Bad Request']),
+  of(AdjustmentError, [400, 'Bad Request']),
+  of(TopUpAmountError, [400, 'Bad Request']),
+  of(RateConflictError, [409, 'Conflict']),
+  of(TopUpKeyReusedError, [409, 'Conflict']),
+  of(TopUpNotRefundableError, [409, 'Conflict']),
+  of(TopUpNotFoundError, [404, 'Not Found']),
+  of(PaymentProviderError, [502, 'Payment Provider Error']),
+];
+
+/** The core error as its problem, or undefined when it is not one of {@link CORE_ERRORS}. */
+export function coreProblem(error: unknown): HttpProblem | undefined {
+  if (!(error instanceof Error)) return undefined;
+  for (const row of CORE_ERRORS) {
+    const kind = row(error);
+    if (kind === undefined) continue;
+    const [status, title, type] = kind;
+    return new HttpProblem(status, title, error.message, type === undefined ? undefined : `${PROBLEM_TYPES}${type}`);
+  }
+  return undefined;
 }
 
 const TITLES: Record<number, string> = {
@@ -40,16 +100,19 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function problemOf(error: FastifyError | HttpProblem): Problem {
-  if (error instanceof HttpProblem) {
-    return { type: error.type, title: error.title, status: error.status, ...(error.detail ? { detail: error.detail } : {}) };
+export function problemOf(error: Error): Problem {
+  const http = error instanceof HttpProblem ? error : coreProblem(error);
+  if (http !== undefined) {
+    const { type, title, status, detail, errors } = http;
+    return { type, title, status, ...(detail ? { detail } : {}), ...(errors ? { errors } : {}) };
   }
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  const { statusCode, validation } = error as Partial<FastifyError>;
+  const status = statusCode !== undefined && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
   const title = TITLES[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error');
   const problem: Problem = { type: 'about:blank', title, status };
   if (status < 500) problem.detail = error.message;
-  if (error.validation) {
-    problem.errors = error.validation.map((issue) => ({
+  if (validation) {
+    problem.errors = validation.map((issue) => ({
       path: issue.instancePath || String(issue.params?.missingProperty ?? ''),
       message: issue.message ?? 'invalid',
     }));
@@ -57,16 +120,17 @@ export function problemOf(error: FastifyError | HttpProblem): Problem {
   return problem;
 }
 
+function sendProblem(reply: FastifyReply, problem: Problem): void {
+  void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemOf(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.status(problem.status).type('application/problem+json').send(problem);
+    sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .type('application/problem+json')
-      .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies Problem);
+    sendProblem(reply, { type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 }

@@ -6,7 +6,6 @@ import { updateProfile } from '../../core/accounts/profile.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
 import { requireCaller } from '../plugins/auth.ts';
-import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { problems } from '../schemas/problem.ts';
 import { EmailSchema } from './auth.ts';
 
@@ -21,7 +20,6 @@ const ProfileChange = Type.Object(
 export async function accountRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
   const links = emailLinks(deps.publicUrl);
-  mapCoreErrors(app);
 
   scope.patch(
     '/account/profile',

@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { blockPrefix, PrefixAlreadyBlockedError, listBlockedPrefixes, unblockPrefix, type BlockedPrefix } from '../../core/abuse/blocked-prefixes.ts';
+import { blockPrefix, listBlockedPrefixes, unblockPrefix, type BlockedPrefix } from '../../core/abuse/blocked-prefixes.ts';
 import { accountLimits, setLimitOverrides } from '../../core/abuse/call-limits.ts';
 import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
 import { formatDecimal, micros, parseDecimal } from '../../core/money.ts';
@@ -184,12 +184,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const operator = requireOperator(request);
-      try {
-        return reply.code(201).send(prefixDto(await blockPrefix(db, request.body, operator.accountId)));
-      } catch (error) {
-        if (error instanceof PrefixAlreadyBlockedError) throw new HttpProblem(409, 'Conflict', error.message);
-        throw error;
-      }
+      return reply.code(201).send(prefixDto(await blockPrefix(db, request.body, operator.accountId)));
     },
   );
 

@@ -3,7 +3,7 @@
  * audited), refunds of card top-ups, and any account's balance.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { adjust } from '../../core/billing/ledger.ts';
 import { createRate, deleteRate, importRatesCsv, listRates, toRateInput, updateRate } from '../../core/billing/rates.ts';
 import { refundTopUp } from '../../core/billing/top-ups.ts';
@@ -11,10 +11,9 @@ import { formatDecimal, micros, parseDecimal } from '../../core/money.ts';
 import type { Rate } from '../../db/schema.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
-import { HttpProblem, type Problem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
-import { balanceDto, BalanceSchema, entryDto, LedgerEntrySchema } from './billing.ts';
-import { mappingBillingErrors, paymentsNotConfigured } from './billing-errors.ts';
+import { HttpProblem } from '../plugins/errors.ts';
+import { problems } from '../schemas/problem.ts';
+import { balanceDto, BalanceSchema, entryDto, LedgerEntrySchema, paymentsNotConfigured } from './billing.ts';
 
 const Decimal = Type.String({ pattern: '^-?\\d+(\\.\\d{1,6})?$', description: 'currency units, up to 6 decimals' });
 
@@ -73,12 +72,6 @@ function rateDto(rate: Rate): Static<typeof RateSchema> {
   };
 }
 
-
-/** A problem with per-line errors, which an HttpProblem does not carry. */
-function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.status(problem.status).type('application/problem+json').send(problem);
-}
-
 async function requireAccount(deps: ApiDeps, accountId: string): Promise<void> {
   const account = await deps.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
   if (account === undefined) throw new HttpProblem(404, 'Not Found', 'no such account');
@@ -108,7 +101,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post('/admin/rates', { schema: { body: RateBody, response: { 201: RateSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
     requireOperator(request);
-    const rate = await mappingBillingErrors(() => createRate(db, toRateInput(request.body as Static<typeof RateBody>)));
+    const rate = await createRate(db, toRateInput(request.body as Static<typeof RateBody>));
     return reply.status(201).send(rateDto(rate));
   });
 
@@ -118,7 +111,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       requireOperator(request);
       const { id } = request.params as Static<typeof RateId>;
-      const rate = await mappingBillingErrors(() => updateRate(db, id, toRateInput(request.body as Static<typeof RateBody>)));
+      const rate = await updateRate(db, id, toRateInput(request.body as Static<typeof RateBody>));
       if (rate === null) throw new HttpProblem(404, 'Not Found', 'no such rate');
       return rateDto(rate);
     },
@@ -136,18 +129,18 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     scope.post(
       '/admin/rates/import',
       { bodyLimit: 20 * 1024 * 1024, schema: { response: { 200: Type.Object({ imported: Type.Integer() }), ...problems(400, 401, 403, 415) } } },
-      async (request, reply) => {
+      async (request) => {
         requireOperator(request);
         if (typeof request.body !== 'string') throw new HttpProblem(415, 'Unsupported Media Type', 'send the rates as text/csv');
         const result = await importRatesCsv(db, request.body);
         if (result.ok) return { imported: result.imported };
-        return sendProblem(reply, {
-          type: 'https://dialo.dev/problems/rates-csv-invalid',
-          title: 'Bad Request',
-          status: 400,
-          detail: `${result.errors.length} bad line(s); nothing was imported`,
-          errors: result.errors.map((error) => ({ path: `line ${error.line}`, message: error.message })),
-        });
+        throw new HttpProblem(
+          400,
+          'Bad Request',
+          `${result.errors.length} bad line(s); nothing was imported`,
+          'https://dialo.dev/problems/rates-csv-invalid',
+          result.errors.map((error) => ({ path: `line ${error.line}`, message: error.message })),
+        );
       },
     );
   });
@@ -171,9 +164,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { accountId } = request.params as Static<typeof AccountId>;
       const body = request.body as Static<typeof AdjustmentBody>;
       await requireAccount(deps, accountId);
-      const entry = await mappingBillingErrors(() =>
-        adjust(db, { accountId, amount: parseDecimal(body.amount), reason: body.reason, actorAccountId: operator.accountId }),
-      );
+      const entry = await adjust(db, { accountId, amount: parseDecimal(body.amount), reason: body.reason, actorAccountId: operator.accountId });
       return reply.status(201).send(entryDto(entry));
     },
   );
@@ -193,7 +184,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { provider } = deps.payments;
       const { id } = request.params as { id: string };
       const body = request.body as Static<typeof RefundBody>;
-      const refund = await mappingBillingErrors(() => refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason }));
+      const refund = await refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason });
       await db
         .insertInto('audit_events')
         .values({ actor_account_id: operator.accountId, action: 'billing.refund_requested', detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor } })

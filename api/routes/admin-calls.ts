@@ -8,30 +8,12 @@ import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from '../../core/audit.ts';
 import { CDR_EXPORT_COLUMNS, exportCdrs, type ExportedCdr } from '../../core/calls/cdr-export.ts';
-import { CallAdminError, type CallAdminErrorCode } from '../../core/calls/call-admin-error.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
 import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
-import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
-
-const STATUS: Record<CallAdminErrorCode, [number, string]> = {
-  invalid: [400, 'Bad Request'],
-  conflict: [409, 'Conflict'],
-  not_found: [404, 'Not Found'],
-};
-
-async function mapped<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof CallAdminError)) throw error;
-    const [status, title] = STATUS[error.code];
-    throw new HttpProblem(status, title, error.message);
-  }
-}
+import { problems } from '../schemas/problem.ts';
 
 const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
@@ -109,7 +91,7 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/admin/trunks', { schema: { body: TrunkBody, response: { 201: TrunkSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
     const operator = requireOperator(request);
     const body = request.body as Static<typeof TrunkBody>;
-    const trunk = await mapped(() => createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null }));
+    const trunk = await createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null });
     return reply.status(201).send(trunkDto(trunk));
   });
 
@@ -120,13 +102,13 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const body = request.body as Static<typeof TrunkBody>;
       const { id } = request.params as Static<typeof TrunkId>;
-      return trunkDto(await mapped(() => updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth })));
+      return trunkDto(await updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth }));
     },
   );
 
   app.delete('/admin/trunks/:id', { schema: { params: TrunkId, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } }, async (request, reply) => {
     const operator = requireOperator(request);
-    await mapped(() => deleteTrunk(db, operator.accountId, (request.params as Static<typeof TrunkId>).id));
+    await deleteTrunk(db, operator.accountId, (request.params as Static<typeof TrunkId>).id);
     return reply.status(204).send();
   });
 
@@ -174,7 +156,7 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/admin/dids', { schema: { body: DidBody, response: { 201: DidSchema, ...problems(400, 401, 403, 404, 409) } } }, async (request, reply) => {
     const operator = requireOperator(request);
     const body = request.body as Static<typeof DidBody>;
-    return reply.status(201).send(didDto(await mapped(() => addDid(db, operator.accountId, body.e164, body.accountId))));
+    return reply.status(201).send(didDto(await addDid(db, operator.accountId, body.e164, body.accountId)));
   });
 
   app.put(
@@ -183,13 +165,13 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const operator = requireOperator(request);
       const { e164 } = request.params as Static<typeof DidParam>;
-      return didDto(await mapped(() => assignDid(db, operator.accountId, e164, (request.body as Static<typeof DidAssignment>).accountId)));
+      return didDto(await assignDid(db, operator.accountId, e164, (request.body as Static<typeof DidAssignment>).accountId));
     },
   );
 
   app.delete('/admin/dids/:e164', { schema: { params: DidParam, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } }, async (request, reply) => {
     const operator = requireOperator(request);
-    await mapped(() => removeDid(db, operator.accountId, (request.params as Static<typeof DidParam>).e164));
+    await removeDid(db, operator.accountId, (request.params as Static<typeof DidParam>).e164);
     return reply.status(204).send();
   });
 }

@@ -8,7 +8,6 @@ import { publishPolicy } from '../../core/privacy/policy.ts';
 import { runRetention } from '../../core/privacy/retention.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
-import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { ExportBundleSchema } from '../schemas/export-bundle.ts';
 import { problems } from '../schemas/problem.ts';
@@ -19,7 +18,6 @@ const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'the leg
 export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, privacy } = deps;
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  mapCoreErrors(app);
   const noAccount = () => new HttpProblem(404, 'Not Found', 'no such account');
 
   scope.post(

@@ -11,7 +11,6 @@ import { changePassword, requestPasswordReset, resetPassword } from '../../core/
 import { createSession, endAccountSessions, endSession } from '../../core/accounts/sessions.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
-import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { clearSessionCookies, csrfTokenOf, setSessionCookies } from '../plugins/session.ts';
@@ -43,7 +42,6 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   const { db, sessions } = deps;
   const links = emailLinks(deps.publicUrl);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  mapCoreErrors(app);
 
   scope.get(
     '/auth/config',

@@ -11,8 +11,7 @@ import type { LedgerEntry, TopUp } from '../../db/schema.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
-import { mappingBillingErrors, paymentsNotConfigured } from './billing-errors.ts';
+import { problems } from '../schemas/problem.ts';
 
 /** Amounts leave the API as decimal strings of the currency unit ("12.3456"): exact, never floats. */
 const Amount = Type.String({ pattern: '^-?\\d+\\.\\d{2,6}$' });
@@ -74,6 +73,9 @@ export async function balanceDto(deps: ApiDeps, accountId: string): Promise<Stat
   const { balance, reserved, available } = await balanceOf(deps.db, accountId);
   return { currency: deps.billing.currency, balance: formatDecimal(balance), reserved: formatDecimal(reserved), available: formatDecimal(available) };
 }
+
+export const paymentsNotConfigured = () =>
+  new HttpProblem(503, 'Payments Not Configured', 'card payments are not set up on this server; an operator can grant credit');
 
 export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db, billing, payments } = deps;
@@ -139,13 +141,11 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { accountId } = requireCaller(request);
       if (payments === undefined) throw paymentsNotConfigured();
       const { amountMinor, idempotencyKey } = request.body as Static<typeof TopUpBody>;
-      const started = await mappingBillingErrors(() =>
-        startTopUp(db, payments.provider, { accountId, amountMinor, requestKey: idempotencyKey }, {
-          currency: billing.currency,
-          minMinor: billing.topUpMinMinor,
-          maxMinor: billing.topUpMaxMinor,
-        }),
-      );
+      const started = await startTopUp(db, payments.provider, { accountId, amountMinor, requestKey: idempotencyKey }, {
+        currency: billing.currency,
+        minMinor: billing.topUpMinMinor,
+        maxMinor: billing.topUpMaxMinor,
+      });
       return reply.status(201).send({ ...started, stripePublishableKey: payments.publishableKey });
     },
   );

@@ -12,7 +12,6 @@ import { requestDeletion } from '../../core/privacy/erasure.ts';
 import { acknowledgePolicy, currentPolicy, pendingAcknowledgement } from '../../core/privacy/policy.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
-import { mapCoreErrors } from '../plugins/core-errors.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { clearSessionCookies } from '../plugins/session.ts';
 import { ExportBundleSchema } from '../schemas/export-bundle.ts';
@@ -47,7 +46,6 @@ export function rowsToCsv(rows: readonly ExportRow[]): string {
 export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, privacy, sessions } = deps;
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  mapCoreErrors(app);
 
   scope.get('/privacy/policy', { schema: { tags: ['privacy'], response: { 200: Policy } } }, async (request) => {
     const policy = await currentPolicy(db);

@@ -10,6 +10,7 @@ import { issueBrowserCredentials } from '../../core/accounts/sip-credentials.ts'
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
+import { problems } from '../schemas/problem.ts';
 
 const Credentials = Type.Object({
   username: Type.String(),
@@ -25,7 +26,7 @@ const Credentials = Type.Object({
 });
 
 export function sipRoutes(app: FastifyInstance, { sip, echoTestNumber }: ApiDeps): void {
-  app.post('/sip/credentials', { schema: { response: { 200: Credentials } } }, async (request, reply) => {
+  app.post('/sip/credentials', { schema: { response: { 200: Credentials, ...problems(401, 403, 503) } } }, async (request, reply) => {
     const caller = requireCaller(request);
     if (sip === undefined) throw new HttpProblem(503, 'SIP Not Configured', 'this deployment has no SIP_SECRET: calling is not set up');
     const credentials = issueBrowserCredentials(sip.secret, caller.accountId, new Date(), sip.browserCredentialTtlSeconds);

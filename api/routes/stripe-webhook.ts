@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { processPaymentEvent } from '../../core/billing/payment-events.ts';
 import type { ApiDeps } from '../app.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { problems } from '../problem-schema.ts';
-import { paymentsNotConfigured } from './billing-errors.ts';
+import { problems } from '../schemas/problem.ts';
+import { paymentsNotConfigured } from './billing.ts';
 
 export function stripeWebhookRoutes(deps: ApiDeps) {
   return async (scope: FastifyInstance) => {

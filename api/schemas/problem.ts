@@ -1,5 +1,5 @@
 /** Response schemas shared by every route: problem+json bodies, declared per status code. */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const ProblemSchema = Type.Object(
   {
@@ -7,13 +7,17 @@ export const ProblemSchema = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { description: 'per-field or per-line failures of a 400' })),
   },
   { description: 'RFC 9457 problem details' },
 );
 
+/** What api/plugins/errors.ts sends for every error. */
+export type Problem = Static<typeof ProblemSchema>;
+
 /**
- * The problem responses a route can give, for its `response` schema.
+ * The problem responses a route can give, for its `response` schema: each as `application/problem+json`, the
+ * content type the error handler sends.
  * @example
  * schema: { response: { 200: Me, ...problems(401, 403) } }
  */

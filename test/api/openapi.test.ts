@@ -20,6 +20,21 @@ describeEachDialect('OpenAPI document', (database) => {
     expect(doc.components.securitySchemes.session).toMatchObject({ in: 'cookie', name: 'dialo_session' });
   });
 
+  it('gives every error response of every route the same problem+json schema', async () => {
+    const doc = (await api().inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
+    const errors = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, operation]) =>
+        Object.entries(operation.responses)
+          .filter(([status]) => Number(status) >= 400)
+          .map(([status, response]) => ({ where: `${method.toUpperCase()} ${path} ${status}`, response })),
+      ),
+    );
+    expect(errors.length).toBeGreaterThan(150);
+    const [first] = errors;
+    expect(first?.response).toMatchObject({ content: { 'application/problem+json': { schema: { required: ['type', 'title', 'status'] } } } });
+    for (const { where, response } of errors) expect(response, where).toEqual(first?.response);
+  });
+
   it('serves the docs page', async () => {
     const page = await api().inject({ method: 'GET', url: '/docs/' });
     expect(page.statusCode).toBe(200);

@@ -1,0 +1,85 @@
+/**
+ * The one error handler (api/plugins/errors.ts): core's typed errors, thrown by a route as they come, leave as the
+ * problem its table gives them; the table's rows are pinned here as users see them.
+ */
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { PrefixAlreadyBlockedError } from '../../core/abuse/blocked-prefixes.ts';
+import { AccountError } from '../../core/accounts/errors.ts';
+import { AdjustmentError } from '../../core/billing/ledger.ts';
+import { RateConflictError, RateInputError } from '../../core/billing/rates.ts';
+import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
+import { CallAdminError } from '../../core/calls/call-admin-error.ts';
+import { MoneyError } from '../../core/money.ts';
+import { PolicyError } from '../../core/privacy/policy.ts';
+import { registerErrorHandling } from '../../api/plugins/errors.ts';
+import { problems } from '../../api/schemas/problem.ts';
+import { signIn, useTestApi } from '../harness/api.ts';
+import { describeEachDialect } from '../harness/databases.ts';
+
+const T = 'https://dialo.dev/problems/';
+
+/** Each core error, and the status, title and type it answers with. */
+const CASES: [Error, number, string, string][] = [
+  [new AccountError('invalid_credentials', 'wrong e-mail address or password'), 401, 'Unauthorized', `${T}invalid-credentials`],
+  [new AccountError('not_verified', 'confirm first'), 403, 'Forbidden', `${T}not-verified`],
+  [new AccountError('weak_password', 'too common'), 400, 'Bad Request', `${T}weak-password`],
+  [new AccountError('invalid_email', 'plain ASCII please'), 400, 'Bad Request', `${T}invalid-email`],
+  [new AccountError('invalid_token', 'expired'), 400, 'Bad Request', `${T}invalid-token`],
+  [new AccountError('email_taken', 'taken'), 409, 'Conflict', `${T}email-taken`],
+  [new AccountError('rate_limited', 'wait'), 429, 'Too Many Requests', `${T}rate-limited`],
+  [new PolicyError('version_exists', 'version 1 is already published'), 409, 'Conflict', `${T}version-exists`],
+  [new PolicyError('unknown_version', 'there is no policy version 9'), 404, 'Not Found', `${T}unknown-version`],
+  [new CallAdminError('invalid', 'a trunk name is 1-64 letters'), 400, 'Bad Request', `${T}bad-request`],
+  [new CallAdminError('conflict', 'a trunk named x already exists'), 409, 'Conflict', `${T}conflict`],
+  [new CallAdminError('not_found', 'no such trunk'), 404, 'Not Found', `${T}not-found`],
+  [new PrefixAlreadyBlockedError('1900'), 409, 'Conflict', `${T}conflict`],
+  [new RateInputError(['price is negative', 'no prefix']), 400, 'Bad Request', `${T}bad-request`],
+  [new MoneyError('1.5 is not a whole number of micro-units'), 400, 'Bad Request', `${T}bad-request`],
+  [new AdjustmentError('an adjustment needs a reason'), 400, 'Bad Request', `${T}bad-request`],
+  [new TopUpAmountError({ minMinor: 500, maxMinor: 50_000, currency: 'usd' }), 400, 'Bad Request', `${T}bad-request`],
+  [new RateConflictError('1', new Date('2000-01-01T00:00:00Z')), 409, 'Conflict', `${T}conflict`],
+  [new TopUpKeyReusedError(), 409, 'Conflict', `${T}conflict`],
+  [new TopUpNotRefundableError('t1'), 409, 'Conflict', `${T}conflict`],
+  [new TopUpNotFoundError('t1'), 404, 'Not Found', `${T}not-found`],
+  [new PaymentProviderError(), 502, 'Payment Provider Error', `${T}payment-provider-error`],
+];
+
+describe('core errors thrown by a route', () => {
+  it.each(CASES)('%s answers %i %s', async (error, status, title, type) => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    app.get('/throws', { schema: { response: { 200: {}, ...problems(status) } } }, async () => {
+      throw error;
+    });
+    const response = await app.inject({ method: 'GET', url: '/throws' });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toEqual({ type, title, status, detail: error.message });
+    await app.close();
+  });
+
+  it('leaves any other error a 500 that says nothing', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    app.get('/throws', async () => {
+      throw new Error('secret internals');
+    });
+    const response = await app.inject({ method: 'GET', url: '/throws' });
+    expect(response.json()).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+    await app.close();
+  });
+});
+
+describeEachDialect('core errors in the API', (database) => {
+  const api = useTestApi(database);
+
+  it('answers a route that throws one with the problem of the table', async () => {
+    const operator = await signIn(api(), database().db, { role: 'operator' });
+    const block = () => api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '88199', reason: 'twice' } });
+    expect((await block()).statusCode).toBe(201);
+    const again = await block();
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.json()).toEqual({ type: `${T}conflict`, title: 'Conflict', status: 409, detail: 'prefix 88199 is already blocked' });
+  });
+});
