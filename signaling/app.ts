@@ -13,7 +13,7 @@ import { RegisterParseError, registerRequestFrom } from './registrar/from-dracht
 import { NonceIssuer } from './auth/nonces.ts';
 import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
-import { refuse } from './sip-reply.ts';
+import { refuse, xReasonOf } from './sip-reply.ts';
 import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
@@ -75,7 +75,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       return sendReply(res, refuse(400, 'Bad Request', 'malformed-register'));
     }
     const reply = await handleRegister(registrar, request);
-    const reason = reply.headers['X-Reason'] ?? 'ok';
+    const reason = xReasonOf(reply) ?? 'ok';
     deps.metrics.sipRegister.inc({ status: reply.status, reason });
     logger.debug({ callId: request.callId, status: reply.status, reason }, 'register');
     sendReply(res, reply);
