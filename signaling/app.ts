@@ -6,6 +6,7 @@ import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
+import { recoverOrphans } from '../core/calls/orphans.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -20,7 +21,6 @@ import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from './media/media-path.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { readInvite } from './invite/read-invite.ts';
-import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -105,8 +105,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected
-    .then(() => recoverOrphanedCalls({ ...calls, endLeg: (dialogId) => byeByDialogId(connection.srf, dialogId) }, new Date()))
-    .then(() => undefined);
+    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), (dialogId) => byeByDialogId(connection.srf, dialogId)))
+    .then(({ closed, legs, failures }) => {
+      if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
+      if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
+    });
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
     // emits 'cancel' once, so the watch readInvite starts must already be there.

@@ -1,6 +1,6 @@
 /**
  * Phone numbers (DIDs) the operator holds from carriers, and which account each rings. An account's first number
- * is also its outbound caller ID (signaling/invite/outbound-call.ts).
+ * is also its outbound caller ID (firstDidOf).
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DidsTable } from '../../db/schema.ts';
