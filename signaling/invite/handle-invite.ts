@@ -106,23 +106,20 @@ async function route(invite: Invite, accountId: string): Promise<void> {
     const decided = await routeCall(ports, { dialled: facts.dialled, defaultCountry: deps.defaultCountry, echoTestNumber: deps.echoTest?.number });
     switch (decided.kind) {
       case 'echo':
-        return await echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest!.maxSeconds);
+        return await echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest?.maxSeconds ?? 0);
       case 'on-net': {
         const callerNumber = (await callerId()) ?? null;
         return await ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: decided.calleeAccountId, number: decided.number, callerNumber });
       }
       case 'refused':
         return await refuseCall(deps, res, facts, { direction: 'outbound', accountId, ...(holdings.cdrId === undefined ? {} : { cdrIds: [holdings.cdrId] }) }, decided.refusal);
-      case 'trunks':
-        return await trunkCall(deps, req, res, facts, {
-          accountId,
-          cdrId: holdings.cdrId!,
-          number: decided.number,
-          callerId: await callerId(),
-          trunks: decided.trunks,
-          held: decided.held!,
-          media: holdings.media!,
-        });
+      case 'trunks': {
+        // Every port above was given, so a call routed to the trunks has its record, media path and hold.
+        const { cdrId, media } = holdings;
+        if (cdrId === undefined || media === undefined || decided.held === undefined) throw new Error('routed to the trunks without a record, media path or hold');
+        const { number, trunks, held } = decided;
+        return await trunkCall(deps, req, res, facts, { accountId, cdrId, number, callerId: await callerId(), trunks, held, media });
+      }
     }
   } finally {
     holdings.media?.release();
