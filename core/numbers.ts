@@ -91,3 +91,12 @@ export function numberPrefixes(number: E164): string[] {
 export function isE164(value: string): value is E164 {
   return /^\+[1-9]\d{1,14}$/.test(value);
 }
+
+/** The number a carrier says is calling (its From user), in E.164 if it is one; null (anonymous) if not. */
+export function callingNumber(user: string | undefined, defaultCountry: string | undefined): E164 | null {
+  if (user === undefined || user === '') return null;
+  const national = toE164(user, defaultCountry);
+  if (national.ok) return national.e164;
+  const international = toE164(`+${user}`);
+  return international.ok ? international.e164 : null;
+}

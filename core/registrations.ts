@@ -123,3 +123,16 @@ export async function liveRegistrations(
     .orderBy('updated_at', 'desc')
     .execute();
 }
+
+/** Whether a live registration was made from this address and port: the device is ours, so it gets a challenge. */
+export async function isRegisteredSource(db: Kysely<Database>, address: string, port: number, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('registrations')
+    .select('id')
+    .where('source_address', '=', address)
+    .where('source_port', '=', port)
+    .where('expires_at', '>', now)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

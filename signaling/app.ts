@@ -6,6 +6,7 @@ import { BruteForceGuard } from '../core/abuse/brute-force.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
+import { recoverOrphans } from '../core/calls/orphans.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -13,14 +14,13 @@ import { RegisterParseError, registerRequestFrom } from './registrar/from-dracht
 import { NonceIssuer } from './auth/nonces.ts';
 import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
-import { refuse } from './sip-reply.ts';
+import { refuse, xReasonOf } from './sip-reply.ts';
 import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from '../core/media/media-relay.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { readInvite } from './invite/read-invite.ts';
-import { recoverOrphanedCalls } from './invite/recover-orphans.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -75,7 +75,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       return sendReply(res, refuse(400, 'Bad Request', 'malformed-register'));
     }
     const reply = await handleRegister(registrar, request);
-    const reason = reply.headers['X-Reason'] ?? 'ok';
+    const reason = xReasonOf(reply) ?? 'ok';
     deps.metrics.sipRegister.inc({ status: reply.status, reason });
     logger.debug({ callId: request.callId, status: reply.status, reason }, 'register');
     sendReply(res, reply);
@@ -105,8 +105,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected
-    .then(() => recoverOrphanedCalls({ ...calls, endLeg: (dialogId) => byeByDialogId(connection.srf, dialogId) }, new Date()))
-    .then(() => undefined);
+    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), (dialogId) => byeByDialogId(connection.srf, dialogId)))
+    .then(({ closed, legs, failures }) => {
+      if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
+      if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
+    });
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
     // emits 'cancel' once, so the watch readInvite starts must already be there.

@@ -1,6 +1,15 @@
-/** The one mapping from a call refusal (core) to what the caller hears (SIP status, reason phrase, X-Reason). */
+/**
+ * The one mapping from why a call did not connect to what the caller hears (SIP status, reason phrase, X-Reason):
+ * a refusal (core/calls/refusal.ts) before anything is dialled, or a failure of ours once it was. A far end's own
+ * final answer (busy, decline) is passed on as it came, with no X-Reason.
+ */
+import { nextState } from '../core/calls/call-state.ts';
+import { openCdr, recordCdrState } from '../core/calls/cdr.ts';
 import type { Refusal, RefusalReason } from '../core/calls/refusal.ts';
+import type { CallDirection } from '../db/schema.ts';
+import type { CallDeps, InviteFacts } from './invite/call-context.ts';
 import { refuse, type SipReply } from './sip-reply.ts';
+import { sendReply, type SrfResponse } from './srf.ts';
 
 const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'not-authenticated': [407, 'Proxy Authentication Required'],
@@ -25,4 +34,41 @@ const STATUS: Record<RefusalReason, readonly [number, string]> = {
 export function refusalReply(refusal: Refusal): SipReply {
   const [status, phrase] = STATUS[refusal.reason];
   return refuse(status, phrase, refusal.reason);
+}
+
+/**
+ * A dialled call that did not connect, where the reason is ours: every trunk failed (their last status, a timeout
+ * as 503), no device answered (480), or the media server could not join the answer to the offer (488).
+ */
+export function failureReply(failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' }): SipReply {
+  switch (failure.reason) {
+    case 'trunk-failure':
+      return refuse(failure.status === 408 ? 503 : failure.status, undefined, failure.reason);
+    case 'no-answer':
+      return refuse(480, 'Temporarily Unavailable', failure.reason);
+    case 'media-unavailable':
+      return refuse(488, undefined, failure.reason);
+  }
+}
+
+export interface RefusedCall {
+  readonly direction: CallDirection;
+  readonly accountId: string | null;
+  /** The call's records when already written (both parties' on an on-net call); else one is written now. */
+  readonly cdrIds?: readonly string[];
+}
+
+/** Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. */
+export async function refuseCall(deps: Pick<CallDeps, 'db' | 'metrics' | 'nodeId'>, res: SrfResponse, facts: Pick<InviteFacts, 'callId' | 'dialled'>, call: RefusedCall, why: Refusal): Promise<void> {
+  deps.metrics.callRefusals.inc({ reason: why.reason });
+  try {
+    // Recorded before the caller hears it, so the record never lags what the caller saw.
+    const cdrIds = call.cdrIds ?? [
+      await openCdr(deps.db, { sipCallId: facts.callId, direction: call.direction, accountId: call.accountId, fromNumber: null, toNumber: facts.dialled || null, nodeId: deps.nodeId }),
+    ];
+    const refused = nextState({ phase: 'setup' }, { type: 'refuse', refusal: why });
+    for (const cdrId of cdrIds) await recordCdrState(deps.db, cdrId, refused);
+  } finally {
+    sendReply(res, refusalReply(why));
+  }
 }

@@ -9,8 +9,13 @@ export interface SipReply {
  * A refusal: a status, the reason phrase, and the machine-readable `X-Reason` every refusal carries
  * (the one vocabulary of why a request was turned away, shared with logs and metrics).
  */
-export function refuse(status: number, reason: string, xReason: string, headers: Record<string, string> = {}): SipReply {
-  return { status, reason, headers: { 'X-Reason': xReason, ...headers } };
+export function refuse(status: number, reason: string | undefined, xReason: string, headers: Record<string, string> = {}): SipReply {
+  return { status, ...(reason === undefined ? {} : { reason }), headers: { 'X-Reason': xReason, ...headers } };
+}
+
+/** The machine-readable reason a reply carries, if it is a refusal. */
+export function xReasonOf(reply: SipReply): string | undefined {
+  return reply.headers['X-Reason'];
 }
 
 /**

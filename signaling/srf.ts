@@ -6,7 +6,7 @@
 import Srf from 'drachtio-srf';
 import type { DrachtioConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { SipReply } from './sip-reply.ts';
+import { refuse, type SipReply } from './sip-reply.ts';
 
 export type SrfRequest = Srf.SrfRequest & { server?: { address: string; hostport: string } };
 export type SrfResponse = Srf.SrfResponse;
@@ -88,11 +88,11 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
     connected,
     on(method, handler) {
       srf.use(method, (req, res) => {
-        if (closing) return res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '5', 'X-Reason': 'shutting-down' } });
+        if (closing) return sendReply(res, refuse(503, 'Service Unavailable', 'shutting-down', { 'Retry-After': '5' }));
         const handled = handler(req, res)
           .catch((error: unknown) => {
             logger.error({ err: error, method, callId: req.get('Call-ID') }, 'sip handler failed');
-            if (!res.finalResponseSent) res.send(500, 'Server Internal Error', { headers: { 'X-Reason': 'internal-error' } });
+            if (!res.finalResponseSent) sendReply(res, refuse(500, 'Server Internal Error', 'internal-error'));
           })
           .finally(() => inFlight.delete(handled));
         inFlight.add(handled);

@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { listDids } from '../../core/calls/dids.ts';
 import { callHistory, type CallRecord, type HistoryCursor } from '../../core/calls/history.ts';
-import { quoteCall } from '../../core/calls/quote.ts';
+import { tariffOf } from '../../core/billing/rating.ts';
+import { pricePorts, routeCall } from '../../core/calls/route.ts';
 import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
@@ -98,27 +99,29 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       requireCaller(request);
-      const quote = await quoteCall(deps.db, (request.query as { number: string }).number, deps.defaultCountry, new Date(), deps.echoTestNumber);
+      const dialled = (request.query as { number: string }).number;
+      const route = await routeCall(pricePorts(deps.db, new Date()), { dialled, defaultCountry: deps.defaultCountry, echoTestNumber: deps.echoTestNumber });
       const free = { currency: deps.billing.currency, pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1 };
-      switch (quote.kind) {
-        case 'bad-number':
-          throw new HttpProblem(400, 'Bad Request', `not a phone number: ${quote.error.reason}`);
-        case 'not-callable':
+      switch (route.kind) {
+        case 'refused':
+          if (route.numberError !== undefined) throw new HttpProblem(400, 'Bad Request', `not a phone number: ${route.numberError.reason}`);
           throw new HttpProblem(403, 'Forbidden', 'calls to this destination are not offered');
-        case 'echo-test':
-          return { number: quote.number, onNet: false, echoTest: true, ...free };
+        case 'echo':
+          return { number: route.number, onNet: false, echoTest: true, ...free };
         case 'on-net':
-          return { number: quote.number, onNet: true, ...free };
-        case 'rated':
+          return { number: route.number, onNet: true, ...free };
+        case 'trunks': {
+          const tariff = tariffOf(route.rate);
           return {
-            number: quote.number,
+            number: route.number,
             onNet: false,
             currency: deps.billing.currency,
-            pricePerMinute: formatDecimal(quote.tariff.pricePerMinute),
-            connectionFee: formatDecimal(quote.tariff.connectionFee),
-            firstIncrement: quote.tariff.firstIncrement,
-            nextIncrement: quote.tariff.nextIncrement,
+            pricePerMinute: formatDecimal(tariff.pricePerMinute),
+            connectionFee: formatDecimal(tariff.connectionFee),
+            firstIncrement: tariff.firstIncrement,
+            nextIncrement: tariff.nextIncrement,
           };
+        }
       }
     },
   );

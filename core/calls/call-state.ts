@@ -3,15 +3,16 @@
  * in a state its history allows (no "answered after ended"), and the CDR is written from these states alone.
  *
  * ```
- * setup ──refuse──────────────────────────────────────────▶ refused
- *   │ dial
+ * setup ──refuse──▶ refused
+ *   │ dial    (setup ──cancel──▶ cancelled: the caller gave up before anything was dialled)
  *   ▼
- * dialing ──progress──▶ ringing ──answer──▶ answered ──hangup / max-duration──▶ ended
- *   │  ▲ attempt-failed (more routes)   │                      
- *   │  └────────────────────────────────┤
- *   ├──attempt-failed (no routes left)──┴──▶ failed
- *   └──cancel (caller gave up) ─────────────▶ cancelled
+ * dialing ──answer──▶ answered ──hangup (by a party, max-duration, shutdown, ...)──▶ ended
+ *   │ ▲
+ *   │ └─ dial (the next trunk)
+ *   ├──attempt-failed (no route left)──▶ failed
+ *   └──cancel (the caller gave up)─────▶ cancelled
  * ```
+ * Refusals, failures and cancels are all reached through here: signaling writes no phase of its own.
  */
 import type { Refusal } from './refusal.ts';
 
@@ -21,7 +22,6 @@ export type CallState =
   | { readonly phase: 'setup' }
   | { readonly phase: 'refused'; readonly refusal: Refusal }
   | { readonly phase: 'dialing'; readonly attempt: number; readonly target: string }
-  | { readonly phase: 'ringing'; readonly attempt: number; readonly target: string }
   | { readonly phase: 'answered'; readonly target: string; readonly answeredAt: Date }
   | { readonly phase: 'ended'; readonly target: string; readonly answeredAt: Date; readonly endedAt: Date; readonly by: Party; readonly cause: string }
   | { readonly phase: 'failed'; readonly status: number; readonly cause: string }
@@ -30,9 +30,8 @@ export type CallState =
 export type CallEvent =
   | { readonly type: 'refuse'; readonly refusal: Refusal }
   | { readonly type: 'dial'; readonly target: string }
-  | { readonly type: 'progress' }
   | { readonly type: 'answer'; readonly at: Date }
-  | { readonly type: 'attempt-failed'; readonly status: number; readonly cause: string; readonly retry: boolean }
+  | { readonly type: 'attempt-failed'; readonly status: number; readonly cause: string }
   | { readonly type: 'cancel' }
   | { readonly type: 'hangup'; readonly by: Party; readonly at: Date; readonly cause: string };
 
@@ -66,13 +65,9 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'cancel') return { phase: 'cancelled' };
       break;
     case 'dialing':
-    case 'ringing':
-      if (event.type === 'progress') return { ...state, phase: 'ringing' };
       if (event.type === 'answer') return { phase: 'answered', target: state.target, answeredAt: event.at };
       if (event.type === 'cancel') return { phase: 'cancelled' };
-      if (event.type === 'attempt-failed') {
-        return event.retry ? { phase: 'dialing', attempt: state.attempt, target: state.target } : { phase: 'failed', status: event.status, cause: event.cause };
-      }
+      if (event.type === 'attempt-failed') return { phase: 'failed', status: event.status, cause: event.cause };
       if (event.type === 'dial') return { phase: 'dialing', attempt: state.attempt + 1, target: event.target };
       break;
     case 'answered':

@@ -55,13 +55,11 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
   }
 }
 
-/** Records a state change, plus whatever the caller knows besides the state (trunk, SIP status, charge). */
-export async function recordCdrState(
-  db: Kysely<Database>,
-  cdrId: string,
-  state: CallState,
-  extra: Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog' | 'media_server' | 'mos'> = {},
-): Promise<void> {
+/** What a call's record holds besides its state: the trunk, SIP status, charge, dialogs and media. */
+export type CdrExtra = Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog' | 'media_server' | 'mos'>;
+
+/** Records a state change, plus whatever the caller knows besides the state. */
+export async function recordCdrState(db: Kysely<Database>, cdrId: string, state: CallState, extra: CdrExtra = {}): Promise<void> {
   await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
 }
 
@@ -114,4 +112,16 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
     endedAt: row.ended_at ?? now,
     dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null),
   }));
+}
+
+/** The account's calls in this direction not yet over (an echo test counts itself once its record is written). */
+export async function openCallsOf(db: Kysely<Database>, accountId: string, direction: CallDirection): Promise<number> {
+  const row = await db
+    .selectFrom('cdrs')
+    .select((eb) => eb.fn.countAll<string>().as('open'))
+    .where('account_id', '=', accountId)
+    .where('direction', '=', direction)
+    .where('ended_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.open);
 }

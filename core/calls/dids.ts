@@ -1,11 +1,11 @@
 /**
  * Phone numbers (DIDs) the operator holds from carriers, and which account each rings. An account's first number
- * is also its outbound caller ID (signaling/invite/outbound-call.ts).
+ * is also its outbound caller ID (firstDidOf).
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DidsTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
-import { isE164 } from '../numbers.ts';
+import { isE164, type E164 } from '../numbers.ts';
 import { CallAdminError, isForeignKeyViolation, isUniqueViolation } from './call-admin-error.ts';
 
 export type Did = Selectable<DidsTable>;
@@ -59,4 +59,16 @@ export async function listDids(db: Kysely<Database>, filter: { accountId?: strin
   let query = db.selectFrom('dids').selectAll();
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   return query.orderBy('e164').execute();
+}
+
+/** The account a number we host rings; null when it is not listed or assigned to nobody. */
+export async function didOwner(db: Kysely<Database>, e164: E164): Promise<string | null> {
+  const row = await db.selectFrom('dids').select('account_id').where('e164', '=', e164).executeTakeFirst();
+  return row?.account_id ?? null;
+}
+
+/** An account's outbound caller ID: its first number, if it owns any. */
+export async function firstDidOf(db: Kysely<Database>, accountId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('dids').select('e164').where('account_id', '=', accountId).orderBy('e164').executeTakeFirst();
+  return row?.e164;
 }

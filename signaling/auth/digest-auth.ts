@@ -43,8 +43,8 @@ export type Step<T> = { readonly pass: T } | { readonly reply: SipReply };
 function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason: string): SipReply {
   const value = digestChallenge({ realm: deps.realm, nonce: deps.nonces.issue(deps.now().getTime()), algorithm: deps.challengeAlgorithm, stale });
   return method === 'REGISTER'
-    ? { status: 401, reason: 'Unauthorized', headers: { 'WWW-Authenticate': value, 'X-Reason': xReason } }
-    : { status: 407, reason: 'Proxy Authentication Required', headers: { 'Proxy-Authenticate': value, 'X-Reason': xReason } };
+    ? refuse(401, 'Unauthorized', xReason, { 'WWW-Authenticate': value })
+    : refuse(407, 'Proxy Authentication Required', xReason, { 'Proxy-Authenticate': value });
 }
 
 function failure(deps: DigestAuthDeps, attempt: DigestAttempt, reply: SipReply): { reply: SipReply } {

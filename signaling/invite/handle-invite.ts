@@ -1,70 +1,128 @@
 /**
- * A new INVITE, step by step. Where it came from decides the flow:
- *   a trunk's address        -> inbound-call.ts  (DID -> the owner's registered devices)
- *   a registered device      -> authenticate (407) -> outbound-call.ts (E.164 via a trunk) or on-net (a DID we host),
- *                               or echo-call.ts (the echo test number: the media server plays the caller back)
- *   anywhere else            -> 403 source-not-allowed, without a challenge (scanners get nothing to work with)
- * Every refusal is a SIP status + X-Reason (signaling/refusals.ts), a metric and a CDR.
+ * A new INVITE as a pipeline of named steps, each answering for itself: a step refuses with a SIP status +
+ * X-Reason (signaling/refusals.ts: a metric and a CDR too) or hands on to the next.
+ *   fromTrunk      a trunk's address (CIDR allow-list) -> the DID's owner rings (ring-devices.ts), or 404 unknown-did
+ *   fromDevice     a live registration's address and port, else 403 source-not-allowed without a challenge
+ *                  (scanners get nothing to work with)
+ *   authenticate   digest: 407 challenge, 403 bad-credentials
+ *   route          core/calls/route.ts, the one order of the rules: echo test -> echo-call.ts, a DID we host ->
+ *                  ring-devices.ts (on-net), else number, abuse, rate, media, credit, trunks -> trunk-call.ts
+ * Every flow ends in the same leg: call/answer-and-bridge.ts.
  */
-import { sql } from 'kysely';
-import type { CallDirection } from '../../db/schema.ts';
-import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { refusal, type Refusal } from '../../core/calls/refusal.ts';
-import { trunkForSource } from '../../core/calls/trunks.ts';
+import { openCdr } from '../../core/calls/cdr.ts';
+import { didOwner, firstDidOf } from '../../core/calls/dids.ts';
+import { refusal } from '../../core/calls/refusal.ts';
+import { accountPorts, routeCall, routeFromCarrier, type RoutePorts } from '../../core/calls/route.ts';
+import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
+import { callingNumber } from '../../core/numbers.ts';
+import { isRegisteredSource } from '../../core/registrations.ts';
 import { authenticateDigest } from '../auth/digest-auth.ts';
-import { refusalReply } from '../refusals.ts';
+import type { MediaPath } from '../../core/media/media-relay.ts';
+import { planMedia } from '../media/media-path.ts';
+import { refuseCall } from '../refusals.ts';
 import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
-import { inboundCall } from './inbound-call.ts';
-import { outboundCall } from './outbound-call.ts';
+import { echoCall } from './echo-call.ts';
+import { ringAccount } from './ring-devices.ts';
+import { trunkCall } from './trunk-call.ts';
 
-/** Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. */
-export async function refuseCall(
-  deps: CallDeps,
-  res: SrfResponse,
-  facts: InviteFacts,
-  call: { direction: CallDirection; accountId: string | null; cdrId?: string },
-  why: Refusal,
-): Promise<void> {
-  deps.metrics.callRefusals.inc({ reason: why.reason });
-  try {
-    // Recorded before the caller hears it, so the record never lags what the caller saw.
-    const cdrId =
-      call.cdrId ??
-      (await openCdr(deps.db, { sipCallId: facts.callId, direction: call.direction, accountId: call.accountId, fromNumber: null, toNumber: facts.dialled || null, nodeId: deps.nodeId }));
-    await recordCdrState(deps.db, cdrId, { phase: 'refused', refusal: why });
-  } finally {
-    sendReply(res, refusalReply(why));
-  }
-}
-
-/** Whether a live registration was made from this address and port: the device is ours, so it gets a challenge. */
-async function isRegisteredSource(deps: CallDeps, address: string, port: number): Promise<boolean> {
-  const row = await deps.db
-    .selectFrom('registrations')
-    .select(sql<number>`1`.as('one'))
-    .where('source_address', '=', address)
-    .where('source_port', '=', port)
-    .where('expires_at', '>', new Date())
-    .executeTakeFirst();
-  return row !== undefined;
+interface Invite {
+  readonly deps: CallDeps;
+  readonly req: SrfRequest;
+  readonly res: SrfResponse;
+  readonly facts: InviteFacts;
 }
 
 /** `facts` come from readInvite, called as the INVITE arrives (it starts watching for the CANCEL). */
 export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts): Promise<void> {
-  const log = deps.logger.child({ callId: facts.callId });
-
+  // One child logger per call: every line of it carries the Call-ID.
+  const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: facts.callId }) }, req, res, facts };
   const trunk = await trunkForSource(deps.db, facts.sourceAddress);
-  if (trunk !== undefined) return inboundCall({ ...deps, logger: log.child({ trunk: trunk.name }) }, req, res, facts, trunk);
+  if (trunk !== undefined) return fromTrunk(invite, trunk);
+  return fromDevice(invite);
+}
 
-  if (!(await isRegisteredSource(deps, facts.sourceAddress, facts.sourcePort))) {
+async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promise<void> {
+  const log = deps.logger.child({ trunk: trunk.name });
+  const route = await routeFromCarrier({ didOwner: (number) => didOwner(deps.db, number) }, facts.dialled);
+  if (route.kind === 'refused') {
+    return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal(route.refusal.reason, `via trunk ${trunk.name}`));
+  }
+  return ringAccount({ ...deps, logger: log }, req, res, facts, {
+    direction: 'inbound',
+    callerAccountId: null,
+    calleeAccountId: route.calleeAccountId,
+    number: route.number,
+    callerNumber: callingNumber(facts.callingUser, deps.defaultCountry),
+    trunkId: trunk.id,
+  });
+}
+
+async function fromDevice(invite: Invite): Promise<void> {
+  const { deps, res, facts } = invite;
+  if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('source-not-allowed'));
   }
+  return authenticate(invite);
+}
+
+async function authenticate(invite: Invite): Promise<void> {
+  const { deps, res, facts } = invite;
   const auth = await authenticateDigest(deps.auth, { method: 'INVITE', authorization: facts.proxyAuthorization, sourceAddress: facts.sourceAddress });
   if ('reply' in auth) {
     // A challenge is part of every call, not a refusal; failed credentials are.
     if (auth.reply.status === 403) return refuseCall(deps, res, facts, { direction: 'outbound', accountId: null }, refusal('bad-credentials'));
     return sendReply(res, auth.reply);
   }
-  return outboundCall({ ...deps, logger: log.child({ account: auth.pass.accountId }) }, req, res, facts, auth.pass.accountId);
+  const accountId = auth.pass.accountId;
+  return route({ ...invite, deps: { ...deps, logger: deps.logger.child({ account: accountId }) } }, accountId);
+}
+
+/** What the edge's ports took hold of, for the flow to use or, if a later rule refuses, to let go of. */
+interface Holdings {
+  cdrId?: string;
+  media?: MediaPath;
+}
+
+async function route(invite: Invite, accountId: string): Promise<void> {
+  const { deps, req, res, facts } = invite;
+  const holdings: Holdings = {};
+  // The account's first number, else CALLER_ID_DEFAULT: read once, when the route needs it.
+  let callerIdRead: Promise<string | undefined> | undefined;
+  const callerId = () => (callerIdRead ??= firstDidOf(deps.db, accountId).then((first) => first ?? deps.defaultCallerId));
+  const ports: RoutePorts = {
+    ...accountPorts(deps.db, accountId, deps, () => holdings.cdrId),
+    recordAttempt: async (number) => {
+      holdings.cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: (await callerId()) ?? null, toNumber: number, nodeId: deps.nodeId });
+    },
+    // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between.
+    media: async () => {
+      const plan = await planMedia(deps.media, facts.sdp, 'rtp');
+      if (!plan.ok) return refusal('media-unavailable', plan.detail);
+      holdings.media = plan.path;
+      return null;
+    },
+  };
+  try {
+    const decided = await routeCall(ports, { dialled: facts.dialled, defaultCountry: deps.defaultCountry, echoTestNumber: deps.echoTest?.number });
+    switch (decided.kind) {
+      case 'echo':
+        return await echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest?.maxSeconds ?? 0);
+      case 'on-net': {
+        const callerNumber = (await callerId()) ?? null;
+        return await ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: decided.calleeAccountId, number: decided.number, callerNumber });
+      }
+      case 'refused':
+        return await refuseCall(deps, res, facts, { direction: 'outbound', accountId, ...(holdings.cdrId === undefined ? {} : { cdrIds: [holdings.cdrId] }) }, decided.refusal);
+      case 'trunks': {
+        // Every port above was given, so a call routed to the trunks has its record, media path and hold.
+        const { cdrId, media } = holdings;
+        if (cdrId === undefined || media === undefined || decided.held === undefined) throw new Error('routed to the trunks without a record, media path or hold');
+        const { number, trunks, held } = decided;
+        return await trunkCall(deps, req, res, facts, { accountId, cdrId, number, callerId: await callerId(), trunks, held, media });
+      }
+    }
+  } finally {
+    holdings.media?.release();
+  }
 }

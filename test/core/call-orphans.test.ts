@@ -3,8 +3,7 @@ import { expect, it } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { reserve } from '../../core/billing/reservations.ts';
 import { markCallsAlive, openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { createLogger } from '../../logger.ts';
-import { recoverOrphanedCalls } from '../../signaling/invite/recover-orphans.ts';
+import { recoverOrphans } from '../../core/calls/orphans.ts';
 import { createAccount, createTestRate, credit } from '../harness/billing.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
@@ -44,7 +43,7 @@ describeEachDialect('orphaned calls', (database) => {
     expect(await markCallsAlive(db, node, at(30))).toBe(1);
     const hungUp: string[] = [];
     const endLeg = async (dialogId: string) => hungUp.push(dialogId);
-    expect(await recoverOrphanedCalls({ db, nodeId: node, logger: createLogger('silent'), endLeg }, at(630))).toBe(2);
+    expect(await recoverOrphans(db, node, at(630), endLeg)).toEqual({ closed: 2, legs: 2, failures: [] });
     // Both legs of the answered call, which drachtio-server may still be carrying, get a BYE.
     expect(hungUp.sort()).toEqual(['dlg-callee', 'dlg-caller']);
     // They served their purpose: not kept.
@@ -66,7 +65,7 @@ describeEachDialect('orphaned calls', (database) => {
     const node = `node-${Math.random()}`;
     const accountId = await createAccount(db);
     const cdrId = await answeredCall(node, accountId, at(0));
-    await recoverOrphanedCalls({ db, nodeId: node, logger: createLogger('silent') }, at(300));
+    await recoverOrphans(db, node, at(300));
     expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', cdrId).executeTakeFirstOrThrow()).toEqual({ phase: 'ended', ended_at: at(0) });
   });
 

@@ -1,25 +1,25 @@
 /**
  * A call for one of our numbers: from a trunk (inbound) or from another user (on-net). The number's owner's live
  * registrations are all rung at once (RFC 3261 §16.7 forking, done as a B2BUA): the first to answer wins and the
- * rest are cancelled. No registration -> 480; a number we do not host -> 404.
+ * rest are cancelled. No registration -> 480 offline; no device can take the media -> 488.
  */
 import { nextState, type CallState } from '../../core/calls/call-state.ts';
-import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
+import { openCdr, recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
 import { refusal, type Refusal } from '../../core/calls/refusal.ts';
-import type { Trunk } from '../../core/calls/trunks.ts';
-import { toE164, type E164 } from '../../core/numbers.ts';
+import type { E164 } from '../../core/numbers.ts';
 import { liveRegistrations } from '../../core/registrations.ts';
+import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../../core/media/media-kind.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf, planMedia } from '../media/media-path.ts';
-import { earlyMediaParts } from '../sip-reply.ts';
-import { dialogIdOf, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { failureReply, refuseCall } from '../refusals.ts';
+import { earlyMediaParts, type SipReply } from '../sip-reply.ts';
+import { dialogIdOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
-import { refuseCall } from './handle-invite.ts';
 
-interface Ringing {
+export interface Ringing {
   readonly direction: 'inbound' | 'onnet';
   /** Who placed the call, for on-net calls: they get a record of it too. */
   readonly callerAccountId: string | null;
@@ -48,7 +48,7 @@ async function openRecords(deps: CallDeps, facts: InviteFacts, call: Ringing) {
   return {
     calleeCdr,
     callerCdr,
-    record: async (state: CallState, extra: Parameters<typeof recordCdrState>[3] = {}) => {
+    record: async (state: CallState, extra: CdrExtra = {}) => {
       for (const id of [calleeCdr, callerCdr]) if (id !== null) await recordCdrState(deps.db, id, state, extra);
     },
   };
@@ -74,11 +74,8 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
     await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
     return;
   }
-  // The callee's record is refuseCall's to write; an on-net caller's is written here.
-  const refuse = async (why: Refusal) => {
-    if (callerCdr !== null) await recordCdrState(deps.db, callerCdr, { phase: 'refused', refusal: why });
-    return refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrId: calleeCdr }, why);
-  };
+  const refuse = (why: Refusal) =>
+    refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrIds: [calleeCdr, ...(callerCdr === null ? [] : [callerCdr])] }, why);
   if (devices.length === 0) return refuse(refusal('offline'));
 
   // Each kind of device (browser, SIP phone) gets the offer it can take: as sent, or through the media server.
@@ -109,7 +106,7 @@ async function connectDevices(
   call: Ringing,
   devices: readonly Awaited<ReturnType<typeof liveRegistrations>>[number][],
   paths: ReadonlyMap<MediaKind, MediaPath>,
-  record: (state: CallState, extra?: Parameters<typeof recordCdrState>[3]) => Promise<void>,
+  record: (state: CallState, extra?: CdrExtra) => Promise<void>,
 ): Promise<void> {
   let state: CallState = nextState({ phase: 'setup' }, { type: 'dial', target: `${devices.length} device(s)` });
   const rings: Ring[] = devices.map((device) => {
@@ -157,8 +154,8 @@ async function connectDevices(
     } else {
       const failures = error instanceof AggregateError ? error.errors.filter((failure): failure is DialFailed => failure instanceof DialFailed) : [];
       const final = callerFacingFailure(declined, failures);
-      state = nextState(state, { type: 'attempt-failed', status: final.status, cause: final.cause, retry: false });
-      if (!res.finalResponseSent) res.send(final.status, final.reason, { headers: final.xReason === undefined ? {} : { 'X-Reason': final.xReason } });
+      state = nextState(state, { type: 'attempt-failed', status: final.reply.status, cause: final.cause });
+      if (!res.finalResponseSent) sendReply(res, final.reply);
     }
     await record(state);
     return;
@@ -169,68 +166,25 @@ async function connectDevices(
     void attempt.answered.then((dialog) => dialog !== winner.dialog && hangUpDialog(dialog), (error: unknown) => void (error instanceof DialFailed));
   }
 
-  let callerAnswer: string;
-  try {
-    callerAnswer = await winner.ring.media.answerCaller(winner.dialog.remote.sdp);
-  } catch (error) {
-    // The media server could not join the device's answer to the caller's offer: nobody could hear anything.
-    hangUpDialog(winner.dialog);
-    if (!res.finalResponseSent) res.send(488, { headers: { 'X-Reason': 'media-unavailable' } });
-    await record(nextState(state, { type: 'attempt-failed', status: 488, cause: 'media-unavailable', retry: false }), { sip_status: 488 });
-    deps.logger.warn({ err: (error as Error).message, via: winner.ring.media.via }, 'media server could not answer the caller');
-    return;
-  }
-  let caller: Dialog;
-  try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
-  } catch {
-    hangUpDialog(winner.dialog);
-    await record(nextState(state, { type: 'cancel' }));
-    return;
-  }
-  state = nextState(state, { type: 'answer', at: new Date() });
-  // Bridged before any await: a BYE right after the ACK would otherwise find no listener and be lost.
-  const bridge = bridgeDialogs(caller, winner.dialog, { media: winner.ring.media });
-  deps.activeCalls.add(bridge);
-  await record(state, { sip_status: 200, caller_dialog: dialogIdOf(caller), callee_dialog: dialogIdOf(winner.dialog), media_server: mediaServerOf(winner.ring.media) });
-  deps.metrics.callsAnswered.inc({ direction: call.direction });
-  const end = await bridge.ended;
-  deps.metrics.callsEnded.inc({ cause: end.cause });
-  await record(nextState(state, { type: 'hangup', by: end.by, at: end.at, cause: end.cause }), { mos: await measuredQuality(winner.ring.media) });
+  const media = winner.ring.media;
+  const answered = await answerAndBridge(deps, req, res, {
+    direction: call.direction,
+    state,
+    callerAnswer: () => media.answerCaller(winner.dialog.remote.sdp),
+    join: (caller) => bridgeDialogs(caller, winner.dialog, { media }),
+    answered: { callee_dialog: dialogIdOf(winner.dialog), media_server: mediaServerOf(media) },
+    record,
+    abandon: () => hangUpDialog(winner.dialog),
+  });
+  if (answered !== undefined) await record(answered.state, { mos: await measuredQuality(media) });
 }
 
 /**
  * What the caller hears when no device answered (RFC 3261 §16.7 picks the best response): a device's decline (6xx)
  * or busy (486) as the device said it; otherwise 480, which is ours to explain (`X-Reason: no-answer`).
  */
-function callerFacingFailure(declined: DialFailed | undefined, failures: readonly DialFailed[]): { status: number; reason: string; cause: string; xReason?: string } {
+function callerFacingFailure(declined: DialFailed | undefined, failures: readonly DialFailed[]): { reply: SipReply; cause: string } {
   const told = declined ?? failures.find((failure) => failure.status === 486);
-  if (told !== undefined) return { status: told.status, reason: told.reason, cause: `device answered ${told.status}` };
-  return { status: 480, reason: 'Temporarily Unavailable', cause: 'no device answered', xReason: 'no-answer' };
-}
-
-/** The number a carrier says is calling, in E.164 if it is one; null (anonymous) if not. */
-function callingNumber(user: string | undefined, defaultCountry: string | undefined): string | null {
-  if (user === undefined || user === '') return null;
-  const national = toE164(user, defaultCountry);
-  if (national.ok) return national.e164;
-  const international = toE164(`+${user}`);
-  return international.ok ? international.e164 : null;
-}
-
-/** A carrier's INVITE: the dialled number must be a DID we host. */
-export async function inboundCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, trunk: Trunk): Promise<void> {
-  const parsed = toE164(facts.dialled.startsWith('+') ? facts.dialled : `+${facts.dialled}`);
-  const did = parsed.ok ? await deps.db.selectFrom('dids').select(['e164', 'account_id']).where('e164', '=', parsed.e164).executeTakeFirst() : undefined;
-  if (!parsed.ok || did?.account_id == null) {
-    return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('unknown-did', `via trunk ${trunk.name}`));
-  }
-  return ringAccount(deps, req, res, facts, {
-    direction: 'inbound',
-    callerAccountId: null,
-    calleeAccountId: did.account_id,
-    number: parsed.e164,
-    callerNumber: callingNumber(facts.callingUser, deps.defaultCountry),
-    trunkId: trunk.id,
-  });
+  if (told !== undefined) return { reply: { status: told.status, reason: told.reason, headers: {} }, cause: `device answered ${told.status}` };
+  return { reply: failureReply({ reason: 'no-answer' }), cause: 'no device answered' };
 }

@@ -1,0 +1,136 @@
+/**
+ * Where a call a user dials goes: the one ordered list of rules, shared by the INVITE flow
+ * (signaling/invite/handle-invite.ts) and the quote route (api/routes/calls.ts). It reads and holds through small
+ * ports, so the order is tested on both dialects without SIP (test/core/call-route.test.ts):
+ *   echo test number (as dialled, before parsing: `*43` is no phone number) -> echo
+ *   E.164                                      -> refused bad-number
+ *   a DID we host                              -> on-net (its owner's devices ring, free)
+ *   [the attempt is recorded: the abuse rules count it]
+ *   abuse rules                                -> refused (account-suspended, destination-*, calls-per-minute)
+ *   a rate                                     -> refused no-rate
+ *   media the carriers can take                -> refused media-unavailable
+ *   credit, within the concurrency and spend limits -> refused no-credit, too-many-calls, daily-spend-cap
+ *   trunks                                     -> refused no-trunk, else trunks
+ * A port left out skips its rule: the quote prices a call, it does not place one (no attempt, abuse, media, credit
+ * or trunk check).
+ */
+import type { Kysely } from 'kysely';
+import type { Database, Rate } from '../../db/schema.ts';
+import { checkCallRules, type CallRulesVerdict } from '../abuse/call-rules.ts';
+import type { AbusePolicy } from '../abuse/policy.ts';
+import { findRate } from '../billing/rating.ts';
+import { release, reserve, type ReservationLimits, type ReserveResult } from '../billing/reservations.ts';
+import { toE164, type E164, type NumberError } from '../numbers.ts';
+import { didOwner } from './dids.ts';
+import { refusal, type Refusal } from './refusal.ts';
+import { outboundTrunks, type Trunk } from './trunks.ts';
+
+export interface RouteFacts {
+  /** The Request-URI's user part, unescaped. */
+  readonly dialled: string;
+  readonly defaultCountry: string | undefined;
+  /** undefined: the echo test is turned off. */
+  readonly echoTestNumber: string | undefined;
+}
+
+export type HoldLimits = Pick<ReservationLimits, 'maxConcurrent' | 'dailySpendCap'>;
+export type Held = Extract<ReserveResult, { ok: true }>;
+
+export interface RoutePorts {
+  /** The account a hosted number rings; null: not ours, or listed but assigned to nobody. */
+  didOwner(number: E164): Promise<string | null>;
+  /** Records the attempt before the abuse rules count attempts (racing calls then see each other). */
+  recordAttempt?(number: E164): Promise<void>;
+  callRules?(number: E164): Promise<CallRulesVerdict>;
+  rate(number: E164): Promise<Rate | null>;
+  /** Opens the media path toward carriers (plain RTP); a refusal when none can carry the caller's offer. */
+  media?(): Promise<Refusal | null>;
+  /** Holds credit for the call at `rate`. */
+  reserve?(rate: Rate, limits: HoldLimits | undefined): Promise<ReserveResult>;
+  /** Lets go of the hold when a later rule refuses. */
+  release?(held: Held): Promise<void>;
+  trunks?(): Promise<readonly Trunk[]>;
+}
+
+export type Route =
+  | { readonly kind: 'echo'; readonly number: string }
+  | { readonly kind: 'on-net'; readonly number: E164; readonly calleeAccountId: string }
+  | {
+      readonly kind: 'trunks';
+      readonly number: E164;
+      readonly rate: Rate;
+      /** The account's own hold limits (abuse rules); undefined when they were not checked. */
+      readonly limits: HoldLimits | undefined;
+      /** The credit held; undefined when none was asked for. */
+      readonly held: Held | undefined;
+      readonly trunks: readonly Trunk[];
+    }
+  | { readonly kind: 'refused'; readonly refusal: Refusal; readonly number?: E164; readonly numberError?: NumberError };
+
+/**
+ * @example
+ * const route = await routeCall({ didOwner, rate }, { dialled: '+442079460958', defaultCountry: 'GB', echoTestNumber: '*43' });
+ * if (route.kind === 'trunks') tariffOf(route.rate);
+ */
+export async function routeCall(ports: RoutePorts, facts: RouteFacts): Promise<Route> {
+  if (facts.echoTestNumber !== undefined && facts.dialled === facts.echoTestNumber) return { kind: 'echo', number: facts.dialled };
+  const parsed = toE164(facts.dialled, facts.defaultCountry);
+  if (!parsed.ok) return { kind: 'refused', refusal: refusal('bad-number', parsed.error.reason), numberError: parsed.error };
+  const number = parsed.e164;
+  const refused = (why: Refusal): Route => ({ kind: 'refused', refusal: why, number });
+
+  const owner = await ports.didOwner(number);
+  if (owner !== null) return { kind: 'on-net', number, calleeAccountId: owner };
+
+  await ports.recordAttempt?.(number);
+  const rules = ports.callRules === undefined ? undefined : await ports.callRules(number);
+  if (rules !== undefined && !rules.ok) return refused(rules.refusal);
+  const limits = rules?.reservationLimits;
+
+  const rate = await ports.rate(number);
+  if (rate === null) return refused(refusal('no-rate'));
+  // Decided before any credit is held: a call that cannot carry audio never touches the ledger.
+  const media = ports.media === undefined ? null : await ports.media();
+  if (media !== null) return refused(media);
+  const held = ports.reserve === undefined ? undefined : await ports.reserve(rate, limits);
+  if (held !== undefined && !held.ok) return refused(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
+  const trunks = ports.trunks === undefined ? [] : await ports.trunks();
+  if (ports.trunks !== undefined && trunks.length === 0) {
+    if (held !== undefined) await ports.release?.(held);
+    return refused(refusal('no-trunk'));
+  }
+  return { kind: 'trunks', number, rate, limits, held, trunks };
+}
+
+/** A carrier's INVITE: the dialled number (carriers often leave out the `+`) must be a DID we host, assigned. */
+export async function routeFromCarrier(ports: Pick<RoutePorts, 'didOwner'>, dialled: string): Promise<Extract<Route, { kind: 'on-net' | 'refused' }>> {
+  const parsed = toE164(dialled.startsWith('+') ? dialled : `+${dialled}`);
+  const owner = parsed.ok ? await ports.didOwner(parsed.e164) : null;
+  if (!parsed.ok || owner === null) return { kind: 'refused', refusal: refusal('unknown-did') };
+  return { kind: 'on-net', number: parsed.e164, calleeAccountId: owner };
+}
+
+/** The ports that read the database: where a number goes and what it costs now (the quote's). */
+export function pricePorts(db: Kysely<Database>, now: Date): Pick<RoutePorts, 'didOwner' | 'rate'> {
+  return { didOwner: (number) => didOwner(db, number), rate: (number) => findRate(db, number, now) };
+}
+
+export interface CallerPolicy {
+  readonly abuse: AbusePolicy;
+  readonly reservationLimits: ReservationLimits;
+}
+
+/**
+ * The database's ports for a call `accountId` places now; the attempt's record and the media path are the caller's
+ * to add. The hold is linked to the attempt's record (`cdrId`), so a hold left by a crash is settled from it.
+ */
+export function accountPorts(db: Kysely<Database>, accountId: string, policy: CallerPolicy, cdrId: () => string | undefined): Omit<RoutePorts, 'recordAttempt' | 'media'> {
+  return {
+    didOwner: (number) => didOwner(db, number),
+    rate: (number) => findRate(db, number, new Date()),
+    callRules: (number) => checkCallRules(db, policy.abuse, accountId, number, new Date()),
+    reserve: (rate, limits) => reserve(db, accountId, rate, { ...policy.reservationLimits, ...limits }, { cdrId: cdrId() }),
+    release: (held) => release(db, held.reservationId),
+    trunks: () => outboundTrunks(db),
+  };
+}

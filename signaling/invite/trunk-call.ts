@@ -1,0 +1,162 @@
+/**
+ * An outbound call core/calls/route.ts sent to the trunks, with its media path and credit already held: trunks by
+ * priority (next on 408/5xx/timeout) -> answer and bridge with a timer at the credit's limit -> settle -> watch for
+ * abuse patterns.
+ */
+import { watchAfterCall } from '../../core/abuse/abuse-patterns.ts';
+import { release, settle } from '../../core/billing/reservations.ts';
+import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
+import { recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
+import type { Trunk } from '../../core/calls/trunks.ts';
+import type { E164 } from '../../core/numbers.ts';
+import { answerAndBridge } from '../call/answer-and-bridge.ts';
+import { bridgeDialogs } from '../call/bridge.ts';
+import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
+import type { MediaPath } from '../../core/media/media-relay.ts';
+import { calleeOfferOf, measuredQuality, mediaServerOf } from '../media/media-path.ts';
+import { failureReply } from '../refusals.ts';
+import { earlyMediaParts } from '../sip-reply.ts';
+import { dialogIdOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import type { CallDeps, InviteFacts } from './call-context.ts';
+
+/** 408, 5xx and our own timeout move on to the next trunk; any other failure is the callee's answer. */
+function worthFailover(status: number): boolean {
+  return status === 408 || (status >= 500 && status < 600);
+}
+
+function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): DialTarget {
+  const hop = new URL(trunk.outbound_uri!.replace(/^sip:/, 'sip://'));
+  return {
+    uri: `sip:${number}@${hop.host}`,
+    proxy: trunk.outbound_uri!,
+    ...(trunk.auth_username && trunk.auth_password ? { auth: { username: trunk.auth_username, password: trunk.auth_password } } : {}),
+    headers: callerId === undefined ? {} : ({ From: `<sip:${callerId}@${hop.hostname}>` } as Record<string, string>),
+  };
+}
+
+/** Tries each trunk in turn; resolves with the answered dialog and its trunk, or the last failure. */
+async function dialTrunks(
+  deps: CallDeps,
+  res: SrfResponse,
+  facts: InviteFacts,
+  number: E164,
+  callerId: string | undefined,
+  media: MediaPath,
+  trunks: readonly Trunk[],
+  onAttempt: (trunk: Trunk) => void,
+): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
+  let cancelled = false;
+  let current: { cancel(): void } | undefined;
+  facts.cancelled.addEventListener('abort', () => {
+    cancelled = true;
+    current?.cancel();
+  });
+  let failure = new DialFailed(503, 'no trunk answered');
+  for (const trunk of trunks) {
+    // Also true when the CANCEL came before any trunk was dialled: then none is.
+    if (facts.cancelled.aborted) {
+      cancelled = true;
+      failure = new DialFailed(487, 'caller cancelled');
+      break;
+    }
+    onAttempt(trunk);
+    deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) => relayProgress(deps, res, facts, media, status, sdp));
+    current = attempt;
+    const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
+    try {
+      return { dialog: await attempt.answered, trunk };
+    } catch (error) {
+      if (!(error instanceof DialFailed)) throw error;
+      // Our own CANCEL on timeout comes back as 487: for failover that is a 408.
+      failure = !cancelled && error.status === 487 ? new DialFailed(408, 'trunk timeout') : error;
+      deps.logger.info({ trunk: trunk.name, status: failure.status }, 'trunk attempt failed');
+      if (!worthFailover(failure.status)) break;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+  return { failure, cancelled };
+}
+
+/**
+ * A trunk's provisional response, passed to the caller: ringing as it is, early media (183 with SDP) as the carrier sent
+ * it on a direct path or through the media server's answer on a relayed one (without it the caller would hear nothing
+ * until the answer: no ringback, no "number not in service").
+ */
+function relayProgress(deps: CallDeps, res: SrfResponse, facts: InviteFacts, media: MediaPath, status: number, sdp: string | undefined): void {
+  if (res.finalResponseSent || status <= 100) return;
+  const sdpBody = (body: string) => earlyMediaParts(facts.localContact, body);
+  if (sdp === undefined || (media.via !== 'direct' && media.earlyMedia === undefined)) return void res.send(status, {});
+  if (media.earlyMedia === undefined) return void res.send(status, sdpBody(sdp));
+  media.earlyMedia(sdp).then(
+    (answer) => {
+      if (!res.finalResponseSent) res.send(status, sdpBody(answer));
+    },
+    (error: unknown) => {
+      deps.logger.warn({ err: (error as Error).message, via: media.via }, 'early media not connected');
+      if (!res.finalResponseSent) res.send(status, {});
+    },
+  );
+}
+
+export interface OutboundLeg {
+  readonly accountId: string;
+  readonly cdrId: string;
+  readonly number: E164;
+  readonly callerId: string | undefined;
+  readonly trunks: readonly Trunk[];
+  readonly held: { readonly reservationId: string; readonly maxSeconds: number };
+  readonly media: MediaPath;
+}
+
+/** Dials the trunks, bridges the answered call under its credit limit, and settles it when it ends. */
+export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, leg: OutboundLeg): Promise<void> {
+  const { accountId, cdrId, number, callerId, trunks, held, media } = leg;
+  let state: CallState = { phase: 'setup' };
+  const outcome = await dialTrunks(deps, res, facts, number, callerId, media, trunks, (trunk) => {
+    state = nextState(state, { type: 'dial', target: trunk.name });
+  });
+  if ('failure' in outcome) {
+    await release(deps.db, held.reservationId);
+    state = outcome.cancelled ? nextState(state, { type: 'cancel' }) : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason });
+    if (!res.finalResponseSent) {
+      if (outcome.cancelled) res.send(487);
+      else sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));
+    }
+    await recordCdrState(deps.db, cdrId, state, { sip_status: outcome.failure.status });
+    return;
+  }
+
+  const { dialog: callee, trunk } = outcome;
+  const record = (next: CallState, extra: CdrExtra = {}) => recordCdrState(deps.db, cdrId, next, { trunk_id: trunk.id, ...extra });
+  const answered = await answerAndBridge(deps, req, res, {
+    direction: 'outbound',
+    state,
+    callerAnswer: () => media.answerCaller(callee.remote.sdp),
+    join: (caller) => bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media }),
+    answered: { callee_dialog: dialogIdOf(callee), media_server: mediaServerOf(media) },
+    record,
+    abandon: async () => {
+      hangUpDialog(callee);
+      await release(deps.db, held.reservationId);
+    },
+    payingAccountId: accountId,
+  });
+  if (answered === undefined) return;
+  const { end } = answered;
+  const seconds = Math.min(talkSeconds(answered.state), held.maxSeconds);
+  // The media server's measurement is read while its channels are still up (released after this returns).
+  const [cost, mos] = await Promise.all([settle(deps.db, held.reservationId, seconds), measuredQuality(media)]);
+  await recordCdrState(deps.db, cdrId, answered.state, { billable_seconds: seconds, cost, mos });
+  deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
+  await watchForAbuse(deps, accountId);
+}
+
+/** After an outbound call is charged: pattern detection (core/abuse/abuse-patterns.ts), counted and logged. */
+async function watchForAbuse(deps: CallDeps, accountId: string): Promise<void> {
+  const tripped = await watchAfterCall(deps.db, deps.abuse, accountId, new Date());
+  if (tripped === null) return;
+  deps.metrics.abuseSuspensions.inc({ reason: tripped.reason });
+  deps.logger.warn({ pattern: tripped.reason, ...tripped.detail }, 'outbound calling suspended, operator alerted');
+}
