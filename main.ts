@@ -43,6 +43,14 @@ function withLocalServers(config: Config, local: LocalServers): Config {
   return { ...config, drachtio: local.drachtio, sip: local.sip, media: local.media, privacy: { ...config.privacy, hashKey: local.privacyHashKey } };
 }
 
+/**
+ * Whether the app offers the echo test: FreeSWITCH answers it, so a signaling role here without a media server would
+ * refuse it 488 (a phone with drachtio-server on PATH but no FreeSWITCH). Roles run apart cannot tell: offered.
+ */
+function echoTestOffered(config: Config): boolean {
+  return config.calls.echoTest !== undefined && (config.media !== undefined || !config.roles.has('signaling'));
+}
+
 /** The one start-up summary on stdout: where the app is, what serves calls and what is missing. */
 function printSummary(roles: readonly RunningRole[], local: LocalServers): void {
   const url = roles.find((role) => role.url !== undefined)?.url;
@@ -75,7 +83,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       abuse: config.abuse,
       defaultCountry: config.calls.defaultCountry,
       mailDelivery: config.smtp === undefined ? 'log' : 'smtp',
-      ...(config.calls.echoTest === undefined ? {} : { echoTestNumber: config.calls.echoTest.number }),
+      ...(echoTestOffered(config) ? { echoTestNumber: config.calls.echoTest!.number } : {}),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
