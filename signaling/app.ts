@@ -105,7 +105,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected
-    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), (dialogId) => byeByDialogId(connection.srf, dialogId)))
+    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), (leg) => byeByDialogId(connection.srf, leg)))
     .then(({ closed, legs, failures }) => {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
       if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');

@@ -5,6 +5,7 @@
  */
 import Srf from 'drachtio-srf';
 import type { DrachtioConfig } from '../config.ts';
+import { asDialogHandle, type DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Logger } from '../logger.ts';
 import { refuse, type SipReply } from './sip-reply.ts';
 
@@ -36,16 +37,19 @@ export function hangUpDialog(dialog: Srf.Dialog): void {
   if (!dialogEnded(dialog)) dialog.destroy(undefined, () => undefined);
 }
 
-/** drachtio-server's id for a dialog (untyped `id`): it keeps the dialog even when the app that made it is gone. */
-export function dialogIdOf(dialog: Srf.Dialog): string {
-  return (dialog as Srf.Dialog & { id: string }).id;
+/**
+ * A dialog's handle for core: drachtio-server's id for it (untyped `id`), which outlives the app that made the
+ * dialog. Core stores it opaquely; `byeByDialogId` reads it back.
+ */
+export function dialogIdOf(dialog: Srf.Dialog): DialogHandle {
+  return asDialogHandle((dialog as Srf.Dialog & { id: string }).id);
 }
 
 /**
- * Sends BYE in a dialog drachtio-server still holds, by its id: how a restarted process hangs up the legs of a
+ * Sends BYE in a dialog drachtio-server still holds, by its handle (drachtio's dialog id): how a restarted process hangs up the legs of a
  * call its crashed predecessor bridged (RFC 3261 §15.1.1). Resolves with the final status, or rejects.
  */
-export function byeByDialogId(srf: Srf, dialogId: string): Promise<number> {
+export function byeByDialogId(srf: Srf, dialogId: DialogHandle): Promise<number> {
   type RawRequest = { on(event: 'response', listener: (res: { status: number }) => void): void };
   const request = (srf as unknown as { request(opts: object, callback: (error: Error | null, req: RawRequest) => void): void }).request;
   return new Promise((resolve, reject) => {

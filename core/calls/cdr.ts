@@ -5,6 +5,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
 import type { CallState } from './call-state.ts';
+import { asDialogHandle, type DialogHandle } from './dialog-handle.ts';
 
 export interface NewCall {
   readonly sipCallId: string;
@@ -44,7 +45,7 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
     case 'answered':
       return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
-      // The dialog ids only serve to hang up a call left up: not kept past its end.
+      // The dialog handles only serve to hang up a call left up: not kept past its end.
       return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause, caller_dialog: null, callee_dialog: null };
     case 'failed':
       return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: new Date() };
@@ -55,8 +56,11 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
   }
 }
 
-/** What a call's record holds besides its state: the trunk, SIP status, charge, dialogs and media. */
-export type CdrExtra = Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'caller_dialog' | 'callee_dialog' | 'media_server' | 'mos'>;
+/** What a call's record holds besides its state: the trunk, SIP status, charge, dialog handles and media. */
+export type CdrExtra = Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | 'billable_seconds' | 'cost' | 'media_server' | 'mos'> & {
+  readonly caller_dialog?: DialogHandle | null;
+  readonly callee_dialog?: DialogHandle | null;
+};
 
 /** Records a state change, plus whatever the caller knows besides the state. */
 export async function recordCdrState(db: Kysely<Database>, cdrId: string, state: CallState, extra: CdrExtra = {}): Promise<void> {
@@ -83,8 +87,8 @@ export interface OrphanedCall {
   readonly accountId: string | null;
   readonly answeredAt: Date | null;
   readonly endedAt: Date;
-  /** drachtio-server's ids of its legs, when it was answered. */
-  readonly dialogs: readonly string[];
+  /** The handles of its legs' SIP dialogs, when it was answered. */
+  readonly dialogs: readonly DialogHandle[];
 }
 
 /**
@@ -110,7 +114,7 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
     accountId: row.account_id,
     answeredAt: row.answered_at,
     endedAt: row.ended_at ?? now,
-    dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null),
+    dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null).map(asDialogHandle),
   }));
 }
 

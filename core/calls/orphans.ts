@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { release, settle, ReservationClosedError } from '../billing/reservations.ts';
 import { closeOrphanedCdrs } from './cdr.ts';
+import type { HangUpLeg } from './dialog-handle.ts';
 
 export interface OrphanRecovery {
   readonly closed: number;
@@ -14,15 +15,15 @@ export interface OrphanRecovery {
   readonly failures: readonly string[];
 }
 
-/** @param endLeg sends BYE on a leg the SIP server still holds (the caller and callee of an answered orphan). */
-export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: Date, endLeg?: (dialogId: string) => Promise<unknown>): Promise<OrphanRecovery> {
+/** @param endLeg sends BYE on a leg the SIP server may still hold (the caller and callee of an answered orphan), by its handle. */
+export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: Date, endLeg?: HangUpLeg): Promise<OrphanRecovery> {
   const orphans = await closeOrphanedCdrs(db, nodeId, now);
   // The legs may still be up at the carrier and the phone (media flows without us): hang them up, or the carrier
   // would keep charging the operator for a call nobody bills.
   const legs = orphans.flatMap((orphan) => orphan.dialogs);
   let failures: string[] = [];
   if (endLeg !== undefined && legs.length > 0) {
-    const results = await Promise.allSettled(legs.map((dialogId) => endLeg(dialogId)));
+    const results = await Promise.allSettled(legs.map((leg) => endLeg(leg)));
     failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
     await db.updateTable('cdrs').set({ caller_dialog: null, callee_dialog: null }).where('id', 'in', orphans.map((orphan) => orphan.id)).execute();
   }
