@@ -30,6 +30,11 @@ export interface SippOptions {
   readonly transport?: 'u1' | 't1';
   /** Rows of the injection file (fields separated by `;`); sipp reads it SEQUENTIAL. */
   readonly fields?: readonly string[];
+  /**
+   * What a parametrised scenario expects, as sipp `-key name value` (used as `[name]` in the scenario): for
+   * uac-call-refused.xml and uac-carrier-refused.xml, `{ expect: '403', reason: 'no-rate' }`.
+   */
+  readonly keys?: Readonly<Record<string, string>>;
   readonly calls?: number;
   readonly localAddress?: string;
   /** Local port for a UAC that must send from a known port (a phone registering before it takes calls). */
@@ -77,6 +82,8 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
   const folder = await mkdtemp(join(tmpdir(), 'dialo-sipp-'));
   const args = [
       ...(options.target === '' ? [] : [options.target]),
+      // Before -sf: sipp substitutes -key values while it parses the scenario.
+      ...Object.entries(options.keys ?? {}).flatMap(([name, value]) => ['-key', name, value]),
       // A name in test/sipp/, or an absolute path (a scenario a benchmark derives at run time).
       '-sf', resolve(SCENARIOS, options.scenario),
       '-m', String(options.calls ?? 1),

@@ -13,7 +13,7 @@ import { drachtioProvision } from '../harness/drachtio.ts';
 import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
-const REFUSED = 'uac-call-refused-expect-403.xml';
+const REFUSED = 'uac-call-refused.xml';
 
 describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () => {
   let operator: string;
@@ -48,7 +48,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
   /** Places a call that must be refused with `reason`, and checks it was recorded and cost nothing. */
   async function expectRefused(who: { accountId: string; fields(dialled: string): string }, dialled: string, reason: string) {
     const before = await balanceOf(suite.database.db, who.accountId);
-    const call = await runSipp({ scenario: REFUSED, target: suite.stack.target, fields: [`${who.fields(dialled)};${reason}`] });
+    const call = await runSipp({ scenario: REFUSED, target: suite.stack.target, fields: [who.fields(dialled)], keys: { expect: '403', reason } });
     expect(call.code, call.log).toBe(0);
     const cdr = await lastCdr(who.accountId);
     expect(cdr).toMatchObject({ direction: 'outbound', phase: 'refused', refusal_reason: reason, to_number: dialled, cost: null });

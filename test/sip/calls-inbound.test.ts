@@ -25,6 +25,9 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
   const { caller } = callFixtures(() => database);
   const { did, inboundTrunk, phone, finishedCallTo } = inboundFixtures(() => database);
   const carrierCall = (scenario: string, fields: string, localAddress = CARRIER) => runSipp({ scenario, target: stack.target, localAddress, fields: [fields] });
+  /** A carrier call that must be refused with `expect` and X-Reason `reason` (uac-carrier-refused.xml). */
+  const refusedCarrierCall = (expect: string, reason: string, fields: string, localAddress = CARRIER) =>
+    runSipp({ scenario: 'uac-carrier-refused.xml', target: stack.target, localAddress, fields: [fields], keys: { expect, reason } });
 
   /** A new account owning `number`, with one registered phone per scenario (devices named device0, device1, ...). */
   async function numberWithPhones(username: string, number: string, scenarios: readonly string[], phoneTimeoutSeconds?: number) {
@@ -74,22 +77,22 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(await finishedCallTo('+14155550146')).toMatchObject({ direction: 'inbound', phase: 'ended', ended_by: 'callee', hangup_cause: 'normal', trunk_id: trunkId });
   });
 
-  it('uac-carrier-call-expect-480: the owner has no live registration', async () => {
+  it('uac-carrier-refused 480 offline: the owner has no live registration', async () => {
     const { owner } = await numberWithPhones('pat', '+14155550141', []);
-    const call = await carrierCall('uac-carrier-call-expect-480.xml', '+14155550141');
+    const call = await refusedCarrierCall('480', 'offline', '+14155550141');
     expect(call.code, call.log).toBe(0);
     expect(await finishedCallTo('+14155550141')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'offline' });
   });
 
-  it('uac-carrier-call-expect-404: a number we do not host', async () => {
-    const call = await carrierCall('uac-carrier-call-expect-404.xml', '+14155550142');
+  it('uac-carrier-refused 404 unknown-did: a number we do not host', async () => {
+    const call = await refusedCarrierCall('404', 'unknown-did', '+14155550142');
     expect(call.code, call.log).toBe(0);
     expect(await finishedCallTo('+14155550142')).toMatchObject({ direction: 'inbound', account_id: null, phase: 'refused', refusal_reason: 'unknown-did' });
   });
 
-  it('uac-carrier-call-expect-403: a call from an address on no trunk\'s list is refused before any lookup', async () => {
+  it('uac-carrier-refused 403 source-not-allowed: a call from an address on no trunk\'s list is refused before any lookup', async () => {
     await numberWithPhones('quentin', '+14155550143', []);
-    const call = await carrierCall('uac-carrier-call-expect-403.xml', '+14155550143', STRANGER);
+    const call = await refusedCarrierCall('403', 'source-not-allowed', '+14155550143', STRANGER);
     expect(call.code, call.log).toBe(0);
     // Refused as from nobody: the number's owner is not looked up (nor told) for an unknown source.
     expect(await finishedCallTo('+14155550143')).toMatchObject({ direction: 'inbound', account_id: null, trunk_id: null, phase: 'refused', refusal_reason: 'source-not-allowed' });
@@ -139,13 +142,13 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(holds).toEqual([]);
   });
 
-  it('uac-carrier-call-expect-488: an owner with only browser tabs cannot take a carrier\'s RTP without a media server', async () => {
+  it('uac-carrier-refused 488 media-unavailable: an owner with only browser tabs cannot take a carrier\'s RTP without a media server', async () => {
     const owner = await caller('wanda', 0);
     await did('+14155550147', owner.accountId);
     const client = await WsSipClient.connect(`ws://127.0.0.1:${stack.drachtio.wsPort}`);
     try {
       await registerBrowserTab(client, stack.config.sip!, owner.accountId);
-      const call = await carrierCall('uac-carrier-call-expect-488.xml', '+14155550147');
+      const call = await refusedCarrierCall('488', 'media-unavailable', '+14155550147');
       expect(call.code, call.log).toBe(0);
       expect(await finishedCallTo('+14155550147')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'media-unavailable' });
     } finally {

@@ -60,23 +60,30 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
   });
 
   it.each([
-    ['uac-call-no-credit-expect-402.xml', 'erin', 0, '+14155550103', 'no-credit'],
-    ['uac-call-bad-number-expect-484.xml', 'frank', UNIT, 'abc', 'bad-number'],
-    ['uac-call-no-rate-expect-403.xml', 'grace', UNIT, '+4915112345678', 'no-rate'],
-    ['uac-call-no-trunk-expect-503.xml', 'heidi', UNIT, '+14155550104', 'no-trunk'],
-  ])('%s: refused, recorded, nothing charged', async (scenario, name, balance, dialled, reason) => {
+    ['402', 'erin', 0, '+14155550103', 'no-credit'],
+    ['484', 'frank', UNIT, 'abc', 'bad-number'],
+    ['403', 'grace', UNIT, '+4915112345678', 'no-rate'],
+    ['503', 'heidi', UNIT, '+14155550104', 'no-trunk'],
+  ])('uac-call-refused -key expect %s: refused, recorded, nothing charged', async (code, name, balance, dialled, reason) => {
     const who = await caller(name, balance);
-    const call = await runSipp({ scenario, target: suite.stack.target, fields: [who.fields(dialled)] });
+    const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [who.fields(dialled)], keys: { expect: code, reason } });
     expect(call.code, call.log).toBe(0);
     expect(await lastCdr(who.accountId)).toMatchObject({ phase: 'refused', refusal_reason: reason });
     expect((await balanceOf(suite.database.db, who.accountId)).balance).toBe(balance);
     expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
   });
 
-  it('uac-call-trunk-failure-expect-503: the only trunk failing releases the hold', async () => {
+  it('uac-call-refused fails (sipp exits non-zero) when the status differs from the expected one', async () => {
+    const jack = await caller('jack', 0);
+    const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [jack.fields('+14155550106')], keys: { expect: '403', reason: 'no-credit' } });
+    expect(call.code, call.log).not.toBe(0);
+    expect(call.log).toContain('status 402, expected 403');
+  });
+
+  it('uac-call-refused -key expect 503 -key reason trunk-failure: the only trunk failing releases the hold', async () => {
     const ivan = await caller('ivan', UNIT);
     const peer = await carrier('carrier-down', 'uas-reject-503.xml');
-    const call = await runSipp({ scenario: 'uac-call-trunk-failure-expect-503.xml', target: suite.stack.target, fields: [ivan.fields('+14155550105')] });
+    const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [ivan.fields('+14155550105')], keys: { expect: '503', reason: 'trunk-failure' } });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
     expect(await finishedCdr(ivan.accountId)).toMatchObject({ phase: 'failed', sip_status: 503 });
