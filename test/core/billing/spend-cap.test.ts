@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { release, reserve, settle, type ReservationLimits } from '../../core/billing/reservations.ts';
-import { spendSince } from '../../core/billing/spend.ts';
-import { micros } from '../../core/money.ts';
-import { createAccount, createTestRate, credit } from '../harness/billing.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { release, reserve, settle, type ReservationLimits } from '../../../core/billing/reservations.ts';
+import { spendSince } from '../../../core/billing/spend.ts';
+import { micros } from '../../../core/money.ts';
+import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const DAY_MS = 86_400_000;
 // 0.60 a minute by the second: 10_000 micros a second.

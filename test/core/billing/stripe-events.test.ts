@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
-import { processPaymentEvent } from '../../core/billing/payment-events.ts';
-import type { PaymentEvent } from '../../core/billing/payment-provider.ts';
-import { refundTopUp, startTopUp, TopUpAmountError, TopUpKeyReusedError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { createAccount } from '../harness/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../harness/fake-stripe.ts';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { processPaymentEvent } from '../../../core/billing/payment-events.ts';
+import type { PaymentEvent } from '../../../core/billing/payment-provider.ts';
+import { refundTopUp, startTopUp, TopUpAmountError, TopUpKeyReusedError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
 
 const bounds = { currency: 'usd', minMinor: 500, maxMinor: 50_000 };
 let fake: FakeStripe;

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { adjust, AdjustmentError, appendEntry, balanceMismatches, balanceOf, ledgerHistory } from '../../core/billing/ledger.ts';
-import { micros } from '../../core/money.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { createAccount } from '../harness/billing.ts';
+import { adjust, AdjustmentError, appendEntry, balanceMismatches, balanceOf, ledgerHistory } from '../../../core/billing/ledger.ts';
+import { micros } from '../../../core/money.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { createAccount } from '../../harness/billing.ts';
 
 describeEachDialect('ledger', (database) => {
   it('keeps the cached balance equal to the sum of entries through any sequence of entries', async () => {

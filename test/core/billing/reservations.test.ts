@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
-import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
-import { expireStaleReservations, release, reserve, ReservationClosedError, settle, type ReservationLimits } from '../../core/billing/reservations.ts';
-import { openCdr } from '../../core/calls/cdr.ts';
-import { expireReservationsJob } from '../../jobs/expire-reservations.ts';
-import { startScheduler } from '../../jobs/scheduler.ts';
-import { createLogger } from '../../logger.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { createAccount, createTestRate, credit } from '../harness/billing.ts';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { expireStaleReservations, release, reserve, ReservationClosedError, settle, type ReservationLimits } from '../../../core/billing/reservations.ts';
+import { openCdr } from '../../../core/calls/cdr.ts';
+import { expireReservationsJob } from '../../../jobs/expire-reservations.ts';
+import { startScheduler } from '../../../jobs/scheduler.ts';
+import { createLogger } from '../../../logger.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
 
 const limits: ReservationLimits = { maxConcurrent: 100, maxCallSeconds: 3600, setupGraceSeconds: 60 };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { billedSeconds, chargeFor, maxSecondsFor, type Tariff } from '../../core/billing/rating.ts';
-import { micros } from '../../core/money.ts';
+import { billedSeconds, chargeFor, maxSecondsFor, type Tariff } from '../../../core/billing/rating.ts';
+import { micros } from '../../../core/money.ts';
 
 const tariffs = fc.record({
   pricePerMinute: fc.integer({ min: 0, max: 50_000_000 }).map(micros),

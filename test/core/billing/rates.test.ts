@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { findRate } from '../../core/billing/rating.ts';
-import { createRate, deleteRate, importRatesCsv, listRates, RateConflictError, toRateInput, updateRate } from '../../core/billing/rates.ts';
-import type { E164 } from '../../core/numbers.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { findRate } from '../../../core/billing/rating.ts';
+import { createRate, deleteRate, importRatesCsv, listRates, RateConflictError, toRateInput, updateRate } from '../../../core/billing/rates.ts';
+import type { E164 } from '../../../core/numbers.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';
 const at = (iso: string) => new Date(iso);
