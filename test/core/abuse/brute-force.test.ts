@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
+import { BruteForceGuard } from '../../../core/abuse/brute-force.ts';
 
 describe('brute-force guard', () => {
   const limits = { maxFailures: 3, windowMs: 10_000, blockMs: 60_000 };

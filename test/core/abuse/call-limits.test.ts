@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { effectiveLimits, isNewAccount, NO_OVERRIDES } from '../../core/abuse/call-limits.ts';
+import { loadConfig } from '../../../config.ts';
+import { effectiveLimits, isNewAccount, NO_OVERRIDES } from '../../../core/abuse/call-limits.ts';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { detectAbuse, watchAfterCall } from '../../core/abuse/abuse-patterns.ts';
-import { checkCallRules } from '../../core/abuse/call-rules.ts';
-import { liftSuspension } from '../../core/abuse/suspension.ts';
-import type { E164 } from '../../core/numbers.ts';
-import { createAccount } from '../harness/billing.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { loadConfig } from '../../../config.ts';
+import { detectAbuse, watchAfterCall } from '../../../core/abuse/abuse-patterns.ts';
+import { checkCallRules } from '../../../core/abuse/call-rules.ts';
+import { liftSuspension } from '../../../core/abuse/suspension.ts';
+import type { E164 } from '../../../core/numbers.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const HOUR_MS = 3_600_000;
 const policy = loadConfig({

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { blockPrefix, unblockPrefix } from '../../core/abuse/blocked-prefixes.ts';
-import { NO_OVERRIDES, setLimitOverrides } from '../../core/abuse/call-limits.ts';
-import { checkCallRules } from '../../core/abuse/call-rules.ts';
-import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
-import type { E164 } from '../../core/numbers.ts';
-import { createAccount } from '../harness/billing.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { loadConfig } from '../../../config.ts';
+import { blockPrefix, unblockPrefix } from '../../../core/abuse/blocked-prefixes.ts';
+import { NO_OVERRIDES, setLimitOverrides } from '../../../core/abuse/call-limits.ts';
+import { checkCallRules } from '../../../core/abuse/call-rules.ts';
+import { liftSuspension, suspendOutbound } from '../../../core/abuse/suspension.ts';
+import type { E164 } from '../../../core/numbers.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const policy = loadConfig({
   BILLING_MAX_CONCURRENT_CALLS: '4',

@@ -1,11 +1,11 @@
 // Calls a crashed process left open: closed at start from their last heartbeat, never billed for the outage.
 import { expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { reserve } from '../../core/billing/reservations.ts';
-import { markCallsAlive, openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { recoverOrphans } from '../../core/calls/orphans.ts';
-import { createAccount, createTestRate, credit } from '../harness/billing.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { reserve } from '../../../core/billing/reservations.ts';
+import { markCallsAlive, openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
+import { recoverOrphans } from '../../../core/calls/orphans.ts';
+import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const UNIT = 1_000_000;
 const LIMITS = { maxConcurrent: 10, maxCallSeconds: 3600, setupGraceSeconds: 60 };

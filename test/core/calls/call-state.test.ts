@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalTransition, isTerminal, nextState, talkSeconds, type CallEvent, type CallState } from '../../core/calls/call-state.ts';
-import { refusal } from '../../core/calls/refusal.ts';
+import { IllegalTransition, isTerminal, nextState, talkSeconds, type CallEvent, type CallState } from '../../../core/calls/call-state.ts';
+import { refusal } from '../../../core/calls/refusal.ts';
 
 const t0 = new Date('2026-11-29T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);

@@ -1,14 +1,14 @@
 // Where a dialled call goes (core/calls/route.ts): the order of the rules, on both dialects, without SIP.
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { suspendOutbound } from '../../core/abuse/suspension.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { openCdr } from '../../core/calls/cdr.ts';
-import { refusal, type Refusal } from '../../core/calls/refusal.ts';
-import { accountPorts, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../core/calls/route.ts';
-import { createAccount, credit } from '../harness/billing.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { loadConfig } from '../../../config.ts';
+import { suspendOutbound } from '../../../core/abuse/suspension.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { openCdr } from '../../../core/calls/cdr.ts';
+import { refusal, type Refusal } from '../../../core/calls/refusal.ts';
+import { accountPorts, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../../core/calls/route.ts';
+import { createAccount, credit } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const UNIT = 1_000_000;
 const config = loadConfig({ ABUSE_ALLOWED_COUNTRIES: 'US,GB', ABUSE_NEW_ACCOUNT_DAYS: '0', ABUSE_CALLS_PER_MINUTE: '0' });
