@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { deliverOutbox, MAX_ATTEMPTS } from '../../core/email/delivery.ts';
-import { enqueueEmail } from '../../core/email/outbox.ts';
-import { smtpTransport } from '../../jobs/email-delivery.ts';
-import { freePort } from '../harness/external.ts';
-import { TEST_PASSWORD, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { useSmtp } from '../harness/smtp.ts';
+import { deliverOutbox, MAX_ATTEMPTS } from '../../../core/email/delivery.ts';
+import { enqueueEmail } from '../../../core/email/outbox.ts';
+import { smtpTransport } from '../../../jobs/email-delivery.ts';
+import { freePort } from '../../harness/external.ts';
+import { TEST_PASSWORD, uniqueEmail, useTestApi, verificationRequest } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { useSmtp } from '../../harness/smtp.ts';
 
 const FROM = 'Dialo <no-reply@dialo.test>';
 

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import type { RetentionWindows } from '../../core/privacy/data-source.ts';
-import { runRetention } from '../../core/privacy/retention.ts';
-import { retentionJob } from '../../jobs/retention.ts';
-import { startScheduler } from '../../jobs/scheduler.ts';
-import { createLogger } from '../../logger.ts';
-import { TEST_PRIVACY } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import type { RetentionWindows } from '../../../core/privacy/data-source.ts';
+import { runRetention } from '../../../core/privacy/retention.ts';
+import { retentionJob } from '../../../jobs/retention.ts';
+import { startScheduler } from '../../../jobs/scheduler.ts';
+import { createLogger } from '../../../logger.ts';
+import { TEST_PRIVACY } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const WINDOWS: RetentionWindows = { usageDays: 30, callDetailDays: 90, deidentifiedYears: 7, sentMailDays: 7 };
 const tools = TEST_PRIVACY.tools;

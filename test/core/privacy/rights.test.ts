@@ -5,8 +5,8 @@
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { TEST_PASSWORD, TEST_PRIVACY, latestMail, logIn, signIn, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { TEST_PASSWORD, TEST_PRIVACY, latestMail, logIn, signIn, uniqueEmail, useTestApi, verificationRequest } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 describeEachDialect('privacy rights', (database) => {
   const api = useTestApi(database);

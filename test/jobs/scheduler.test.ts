@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startScheduler, type Job } from '../jobs/scheduler.ts';
-import { createLogger } from '../logger.ts';
+import { startScheduler, type Job } from '../../jobs/scheduler.ts';
+import { createLogger } from '../../logger.ts';
 
 const silent = createLogger('silent');
 

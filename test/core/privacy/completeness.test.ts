@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
-import { exportAccountData } from '../../core/privacy/export.ts';
-import { accountDataSources } from '../../core/privacy/registry.ts';
-import type { Database } from '../../db/schema.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { tablesReferencingAccounts } from '../harness/privacy.ts';
+import { exportAccountData } from '../../../core/privacy/export.ts';
+import { accountDataSources } from '../../../core/privacy/registry.ts';
+import type { Database } from '../../../db/schema.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { tablesReferencingAccounts } from '../../harness/privacy.ts';
 
 /** Seeds one row about `accountId` in a table; returns a value that must appear in that table's export. */
 type Seeder = (db: Kysely<Database>, accountId: string) => Promise<string>;

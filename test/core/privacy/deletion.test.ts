@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { TEST_PASSWORD, signIn, useTestApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { findEverywhere } from '../harness/privacy.ts';
+import { TEST_PASSWORD, signIn, useTestApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { findEverywhere } from '../../harness/privacy.ts';
 
 describeEachDialect('account deletion', (database) => {
   const api = useTestApi(database);
