@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { bridgeDialogs } from '../../signaling/call/bridge.ts';
-import type { Dialog } from '../../signaling/call/dial.ts';
+import { bridgeDialogs } from '../../../signaling/call/bridge.ts';
+import type { Dialog } from '../../../signaling/call/dial.ts';
 
 /**
  * A leg as drachtio-srf hands it over: an emitter with `connected` (false once a BYE was handled) and destroy(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonceIssuer } from '../../signaling/auth/nonces.ts';
+import { NonceIssuer } from '../../../signaling/auth/nonces.ts';
 
 describe('nonces', () => {
   const t0 = 1_800_000_000_000;

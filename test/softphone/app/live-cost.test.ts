@@ -2,10 +2,10 @@
 // charges. Each tariff goes through the API's formatting (GET /calls/quote) as it would reach the app.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chargeFor, type Tariff } from '../../core/billing/rating.ts';
-import { formatDecimal, micros } from '../../core/money.ts';
-import { ECHO_TEST_LABEL, partyName } from '../../softphone/src/app/echo-test.ts';
-import { costAt, costLine, formatAmount, microsOf, type CallQuote } from '../../softphone/src/app/live-cost.ts';
+import { chargeFor, type Tariff } from '../../../core/billing/rating.ts';
+import { formatDecimal, micros } from '../../../core/money.ts';
+import { ECHO_TEST_LABEL, partyName } from '../../../softphone/src/app/echo-test.ts';
+import { costAt, costLine, formatAmount, microsOf, type CallQuote } from '../../../softphone/src/app/live-cost.ts';
 
 const tariffs = fc.record({
   pricePerMinute: fc.integer({ min: 0, max: 50_000_000 }).map(micros),

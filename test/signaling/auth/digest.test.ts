@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ha1 } from '../../core/accounts/sip-credentials.ts';
-import { digestChallenge, digestResponseMatches, DigestParseError, parseDigestCredentials } from '../../signaling/auth/digest.ts';
+import { ha1 } from '../../../core/accounts/sip-credentials.ts';
+import { digestChallenge, digestResponseMatches, DigestParseError, parseDigestCredentials } from '../../../signaling/auth/digest.ts';
 
 // RFC 7616 §3.9.1: the same request answered with SHA-256 and with MD5.
 const rfc7616 = (algorithm: string, response: string) =>
