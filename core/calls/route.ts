@@ -1,7 +1,7 @@
 /**
  * Where a call a user dials goes: the one ordered list of rules, shared by the INVITE flow
  * (signaling/invite/handle-invite.ts) and the quote route (api/routes/calls.ts). It reads and holds through small
- * ports, so the order is tested on both dialects without SIP (test/core/call-route.test.ts):
+ * ports, so the order is tested on both dialects without SIP (test/core/calls/route.test.ts):
  *   echo test number (as dialled, before parsing: `*43` is no phone number) -> echo
  *   E.164                                      -> refused bad-number
  *   a DID we host                              -> on-net (its owner's devices ring, free)

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config.ts';
+
+describe('config', () => {
+  it('runs every role on embedded PGlite by default', () => {
+    const config = loadConfig({});
+    expect([...config.roles]).toEqual(['api', 'signaling', 'jobs']);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data/pglite' });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.drachtio).toBeUndefined();
+  });
+
+  it('uses Postgres when DATABASE_URL is set, and an empty value means unset', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ DATABASE_URL: '  ' }).database.kind).toBe('pglite');
+  });
+
+  it.each([
+    [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT: expected an integer from 0 to 65535, got "eighty"'],
+    [{ HTTP_PORT: '70000' }, 'HTTP_PORT: expected an integer from 0 to 65535, got "70000"'],
+    [{ DIALO_ROLES: 'api,web' }, 'DIALO_ROLES: expected a comma-separated list of api, signaling, jobs, got "api,web"'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ DRACHTIO_HOST: '127.0.0.1' }, 'DRACHTIO_SECRET: expected the drachtio-server admin secret when DRACHTIO_HOST is set, got nothing'],
+    [{ SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'http://stun.example.org' }, 'WEBRTC_ICE_URLS: expected a comma-separated list of stun:, turn: or turns: URLs, got "http://stun.example.org"'],
+    [{ SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'turn:turn.example.org' }, "WEBRTC_TURN_SECRET: expected the TURN server's shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL, got nothing"],
+    [{ MEDIA_SERVERS: '127.0.0.1' }, 'MEDIA_SERVERS: expected a comma-separated list of FreeSWITCH event sockets as host:port, got "127.0.0.1"'],
+    [{ MEDIA_SERVERS: '127.0.0.1:8021' }, 'MEDIA_SERVER_SECRET: expected the FreeSWITCH event-socket password when MEDIA_SERVERS is set, got nothing'],
+    [{ ABUSE_DAILY_SPEND_CAP: '-1' }, 'ABUSE_DAILY_SPEND_CAP: expected an amount in currency units such as 25 or 0.50 (at least 0), got "-1"'],
+    [{ ABUSE_SPIKE_MIN_SPEND: '1.1234567' }, 'ABUSE_SPIKE_MIN_SPEND: expected an amount'],
+    [{ ABUSE_ALLOWED_COUNTRIES: 'USA' }, 'ABUSE_ALLOWED_COUNTRIES: expected * or comma-separated ISO 3166 two-letter codes'],
+    [{ ABUSE_BLOCK_PREMIUM_RATE: 'yes' }, 'ABUSE_BLOCK_PREMIUM_RATE: expected true or false, got "yes"'],
+    [{ ABUSE_ALERT_EMAIL: 'nobody' }, 'ABUSE_ALERT_EMAIL: expected an e-mail address'],
+    [{ ECHO_TEST_NUMBER: '+14155550100' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "+14155550100"'],
+    [{ ECHO_TEST_NUMBER: '4300' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "4300"'],
+    [{ ECHO_TEST_MAX_SECONDS: '0' }, 'ECHO_TEST_MAX_SECONDS: expected an integer from 1 to 86400, got "0"'],
+  ])('rejects %o with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow('DATABASE_URL: expected a postgres:// URL, got "<redacted>"');
+  });
+
+  it('makes cookies Secure unless the public URL is localhost, and refuses plain http elsewhere', () => {
+    expect(loadConfig({})).toMatchObject({ publicUrl: 'http://127.0.0.1:8080', secureCookies: false, sessionTtlHours: 336 });
+    expect(loadConfig({ PUBLIC_URL: 'https://dialo.example.org/' })).toMatchObject({ publicUrl: 'https://dialo.example.org', secureCookies: true });
+    expect(() => loadConfig({ PUBLIC_URL: 'http://dialo.example.org' })).toThrow('PUBLIC_URL: expected an https:// URL');
+    expect(() => loadConfig({ PUBLIC_URL: 'https://dialo.example.org/app' })).toThrow('PUBLIC_URL: expected');
+  });
+
+  it('reads SMTP settings without ever echoing the URL', () => {
+    expect(loadConfig({}).smtp).toBeUndefined();
+    expect(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.org:587' }).smtp).toEqual({ url: 'smtp://u:p@mail.example.org:587', from: 'Dialo <no-reply@localhost>' });
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@x' })).toThrow('SMTP_URL: expected an smtp:// or smtps:// URL, got "<redacted>"');
+  });
+
+  it('reads the abuse defaults: concurrency from BILLING_MAX_CONCURRENT_CALLS, amounts in currency units, alerts to the operator contact', () => {
+    const config = loadConfig({ BILLING_MAX_CONCURRENT_CALLS: '5', ABUSE_DAILY_SPEND_CAP: '12.50', ABUSE_ALLOWED_COUNTRIES: 'us, gb', OPERATOR_CONTACT_EMAIL: 'noc@example.org' });
+    expect(config.abuse.defaults).toEqual({ maxConcurrentCalls: 5, callsPerMinute: 20, dailySpendCap: 12_500_000, allowedCountries: ['US', 'GB'] });
+    expect(config.abuse.alertEmail).toBe('noc@example.org');
+    expect(loadConfig({ ABUSE_ALERT_EMAIL: 'fraud@example.org' }).abuse.alertEmail).toBe('fraud@example.org');
+    expect(loadConfig({}).abuse.defaults.allowedCountries).toEqual(['*']);
+  });
+
+  it('offers the echo test on *43 for up to 10 minutes by default; off turns it off', () => {
+    expect(loadConfig({}).calls.echoTest).toEqual({ number: '*43', maxSeconds: 600 });
+    expect(loadConfig({ ECHO_TEST_NUMBER: '#9', ECHO_TEST_MAX_SECONDS: '30' }).calls.echoTest).toEqual({ number: '#9', maxSeconds: 30 });
+    expect(loadConfig({ ECHO_TEST_NUMBER: 'off' }).calls.echoTest).toBeUndefined();
+    expect(loadConfig({ ECHO_TEST_NUMBER: ' OFF ' }).calls.echoTest).toBeUndefined();
+  });
+});

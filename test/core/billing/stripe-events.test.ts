@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { processPaymentEvent } from '../../../core/billing/payment-events.ts';
+import type { PaymentEvent } from '../../../core/billing/payment-provider.ts';
+import { refundTopUp, startTopUp, TopUpAmountError, TopUpKeyReusedError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
+
+const bounds = { currency: 'usd', minMinor: 500, maxMinor: 50_000 };
+let fake: FakeStripe;
+beforeAll(async () => {
+  fake = await startFakeStripe();
+});
+afterAll(() => fake.close());
+
+/** The event Stripe would send: signed, then verified exactly as the webhook route does. */
+function event(type: string, object: Record<string, unknown>, id?: string): PaymentEvent {
+  const { payload, signature } = fake.signedEvent(type, object, id);
+  return fake.provider.verifyEvent(payload, signature);
+}
+
+describeEachDialect('stripe top-ups and events', (database) => {
+  async function paidTopUp(amountMinor = 1000) {
+    const { db } = database();
+    const accountId = await createAccount(db);
+    const started = await startTopUp(db, fake.provider, { accountId, amountMinor, requestKey: crypto.randomUUID() }, bounds);
+    const intent = fake.requests.at(-1)!;
+    const intentId = started.clientSecret.split('_secret_')[0]!;
+    const succeeded = { id: intentId, object: 'payment_intent', amount: amountMinor, amount_received: amountMinor, currency: 'usd', metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId } };
+    return { db, accountId, started, intent, intentId, succeeded };
+  }
+
+  it('starts a top-up with an idempotency key and the account in metadata; a retry gets the same intent', async () => {
+    const { db, accountId, started, intent } = await paidTopUp(2500);
+    expect(intent).toMatchObject({ method: 'POST', path: '/v1/payment_intents', authorization: 'Bearer sk_test_fake', idempotencyKey: `dialo-top-up-${started.topUpId}` });
+    expect(intent.form).toMatchObject({ amount: '2500', currency: 'usd', 'metadata[dialo_account_id]': accountId, 'metadata[dialo_top_up_id]': started.topUpId });
+    const requestKey = (await db.selectFrom('top_ups').select('request_key').where('id', '=', started.topUpId).executeTakeFirstOrThrow()).request_key;
+    const again = await startTopUp(db, fake.provider, { accountId, amountMinor: 2500, requestKey }, bounds);
+    expect(again).toEqual(started);
+    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 3000, requestKey }, bounds)).rejects.toBeInstanceOf(TopUpKeyReusedError);
+    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 499, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
+    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 50_001, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+  });
+
+  it('credits once when the same event arrives five times, two of them concurrently', async () => {
+    const { db, accountId, succeeded } = await paidTopUp(1000);
+    const once = event('payment_intent.succeeded', succeeded);
+    const outcomes = await Promise.all([processPaymentEvent(db, once), processPaymentEvent(db, once)]);
+    outcomes.push(await processPaymentEvent(db, once), await processPaymentEvent(db, once), await processPaymentEvent(db, once));
+    expect(outcomes.filter((outcome) => outcome === 'credited')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'duplicate')).toHaveLength(4);
+    // A different event about the same payment does not credit again either.
+    expect(await processPaymentEvent(db, event('payment_intent.succeeded', succeeded))).toBe('already credited');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    expect(await db.selectFrom('top_ups').select('status').where('account_id', '=', accountId).executeTakeFirst()).toEqual({ status: 'succeeded' });
+  });
+
+  it('gives the same ledger when a refund arrives before the payment it refunds', async () => {
+    const { db, accountId, intentId, succeeded } = await paidTopUp(2000);
+    const refund = { id: 're_early', object: 'refund', amount: 500, currency: 'usd', payment_intent: intentId, status: 'pending' };
+    expect(await processPaymentEvent(db, event('refund.created', refund))).toBe('refunded');
+    expect(await processPaymentEvent(db, event('refund.updated', { ...refund, status: 'succeeded' }))).toBe('already refunded');
+    expect(await processPaymentEvent(db, event('payment_intent.succeeded', succeeded))).toBe('credited');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+    // A refund that fails is reversed, whether its failure or its creation is delivered first.
+    const failed = { ...refund, id: 're_failed', status: 'failed' };
+    expect(await processPaymentEvent(db, event('refund.updated', failed))).toBe('refund failed: reversed');
+    expect(await processPaymentEvent(db, event('refund.created', { ...failed, status: 'pending' }))).toBe('already refunded');
+    const canceled = { ...refund, id: 're_canceled', status: 'pending' };
+    expect(await processPaymentEvent(db, event('refund.created', canceled))).toBe('refunded');
+    expect(await processPaymentEvent(db, event('refund.updated', { ...canceled, status: 'canceled' }))).toBe('refund canceled: reversed');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+  });
+
+  it('takes a dispute off the balance and puts a hold on the account', async () => {
+    const { db, accountId, intentId, succeeded } = await paidTopUp(1000);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const dispute = { id: 'dp_1', object: 'dispute', amount: 1000, currency: 'usd', payment_intent: intentId, reason: 'fraudulent', status: 'needs_response' };
+    expect(await processPaymentEvent(db, event('charge.dispute.created', dispute))).toBe('disputed');
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+    expect(await db.selectFrom('account_holds').select(['account_id', 'kind', 'reference']).where('account_id', '=', accountId).execute()).toEqual([
+      { account_id: accountId, kind: 'dispute', reference: 'dp_1' },
+    ]);
+  });
+
+  it('releases the hold when a dispute closes, gives the money back if won, in either order', async () => {
+    const { db, accountId, intentId, succeeded } = await paidTopUp(1000);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const dispute = { id: 'dp_won', object: 'dispute', amount: 1000, currency: 'usd', payment_intent: intentId, reason: 'general', status: 'won' };
+    // Closed arrives first, then the (older) created.
+    expect(await processPaymentEvent(db, event('charge.dispute.closed', dispute))).toBe('dispute won');
+    expect(await processPaymentEvent(db, event('charge.dispute.created', { ...dispute, status: 'needs_response' }))).toBe('disputed');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const lost = { ...dispute, id: 'dp_lost', status: 'lost' };
+    expect(await processPaymentEvent(db, event('charge.dispute.created', { ...lost, status: 'needs_response' }))).toBe('disputed');
+    expect(await processPaymentEvent(db, event('charge.dispute.closed', lost))).toBe('dispute closed: lost');
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+    const holds = await db.selectFrom('account_holds').select(['reference', 'released_at']).where('account_id', '=', accountId).orderBy('reference').execute();
+    expect(holds.map((hold) => [hold.reference, hold.released_at instanceof Date])).toEqual([
+      ['dp_lost', true],
+      ['dp_won', true],
+    ]);
+  });
+
+  it('ignores events about payments that are not top-ups, and event types it does not use', async () => {
+    const { db } = database();
+    expect(await processPaymentEvent(db, event('payment_intent.succeeded', { id: 'pi_other', object: 'payment_intent', amount: 1, amount_received: 1, currency: 'usd', metadata: { dialo_top_up_id: 'not-a-uuid' } }))).toBe('ignored: not a Dialo top-up');
+    expect(await processPaymentEvent(db, event('customer.created', { id: 'cus_1', object: 'customer' }))).toBe('ignored: customer.created is not used');
+    expect(await balanceMismatches(db)).toEqual([]);
+  });
+
+  it('asks Stripe for a refund of a paid top-up only', async () => {
+    const { db, started, intentId, succeeded } = await paidTopUp(1500);
+    await expect(refundTopUp(db, fake.provider, { topUpId: started.topUpId, requestKey: 'r1' })).rejects.toBeInstanceOf(TopUpNotRefundableError);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const refund = await refundTopUp(db, fake.provider, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
+    expect(refund).toMatchObject({ status: 'succeeded', amountMinor: 500 });
+    expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/refunds', idempotencyKey: `dialo-refund-${started.topUpId}-r1`, form: { payment_intent: intentId, amount: '500' } });
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { IllegalTransition, isTerminal, nextState, talkSeconds, type CallEvent, type CallState } from '../../../core/calls/call-state.ts';
+import { refusal } from '../../../core/calls/refusal.ts';
+
+const t0 = new Date('2026-11-29T12:00:00Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+
+function run(events: CallEvent[]): CallState {
+  return events.reduce<CallState>(nextState, { phase: 'setup' });
+}
+
+describe('call state machine', () => {
+  it('walks setup → dialing → answered → ended and counts started seconds', () => {
+    const ended = run([
+      { type: 'dial', target: 'trunk-a' },
+      { type: 'answer', at: at(0) },
+      { type: 'hangup', by: 'callee', at: at(12_001), cause: 'normal' },
+    ]);
+    expect(ended).toMatchObject({ phase: 'ended', by: 'callee', target: 'trunk-a' });
+    expect(talkSeconds(ended as Extract<CallState, { phase: 'ended' }>)).toBe(13);
+    expect(isTerminal(ended)).toBe(true);
+  });
+
+  it('fails over to the next route, counting attempts, and fails when no route is left', () => {
+    const second = run([
+      { type: 'dial', target: 'trunk-a' },
+      { type: 'dial', target: 'trunk-b' },
+    ]);
+    expect(second).toEqual({ phase: 'dialing', attempt: 2, target: 'trunk-b' });
+    expect(nextState(second, { type: 'attempt-failed', status: 503, cause: 'trunk busy', })).toEqual({ phase: 'failed', status: 503, cause: 'trunk busy' });
+  });
+
+  it('refuses only before dialing, and a cancel before answer ends the call', () => {
+    expect(run([{ type: 'refuse', refusal: refusal('no-credit') }])).toEqual({ phase: 'refused', refusal: { reason: 'no-credit' } });
+    expect(run([{ type: 'dial', target: 'x' }, { type: 'cancel' }])).toEqual({ phase: 'cancelled' });
+    expect(() => run([{ type: 'dial', target: 'x' }, { type: 'refuse', refusal: refusal('no-credit') }])).toThrow(IllegalTransition);
+  });
+
+  it.each<[string, CallEvent[]]>([
+    ['answer before dialing', [{ type: 'answer', at: t0 }]],
+    ['hangup of a call never answered', [{ type: 'dial', target: 'x' }, { type: 'hangup', by: 'caller', at: t0, cause: 'normal' }]],
+    ['cancel after answer', [{ type: 'dial', target: 'x' }, { type: 'answer', at: t0 }, { type: 'cancel' }]],
+    ['anything after the end', [{ type: 'dial', target: 'x' }, { type: 'answer', at: t0 }, { type: 'hangup', by: 'caller', at: t0, cause: 'normal' }, { type: 'answer', at: t0 }]],
+  ])('rejects %s', (_name, events) => {
+    expect(() => run(events)).toThrow(IllegalTransition);
+  });
+});

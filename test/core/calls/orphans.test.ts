@@ -1,0 +1,83 @@
+// Calls a crashed process left open: closed at start from their last heartbeat, never billed for the outage.
+import { expect, it } from 'vitest';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { reserve } from '../../../core/billing/reservations.ts';
+import { markCallsAlive, openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
+import { recoverOrphans } from '../../../core/calls/orphans.ts';
+import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+
+const UNIT = 1_000_000;
+const LIMITS = { maxConcurrent: 10, maxCallSeconds: 3600, setupGraceSeconds: 60 };
+
+describeEachDialect('orphaned calls', (database) => {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 10, 29, 12, 0, seconds));
+
+  async function answeredCall(nodeId: string, accountId: string, answeredAt: Date) {
+    const { db } = database();
+    const cdrId = await openCdr(db, { sipCallId: `orphan-${Math.random()}`, direction: 'outbound', accountId, fromNumber: null, toNumber: '+442079460958', nodeId });
+    await recordCdrState(db, cdrId, { phase: 'answered', target: 'trunk', answeredAt });
+    return cdrId;
+  }
+
+  it('bills an answered call to its last heartbeat, not to the restart, and releases a ringing one', async () => {
+    const { db } = database();
+    const node = `node-${Math.random()}`;
+    // 0.60 a minute by the second: 10,000 micros a second.
+    const rate = await createTestRate(db, { pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1 });
+    const talker = await createAccount(db);
+    const ringer = await createAccount(db);
+    await credit(db, talker, 10 * UNIT);
+    await credit(db, ringer, 10 * UNIT);
+
+    const talking = await answeredCall(node, talker, at(0));
+    await db.updateTable('cdrs').set({ caller_dialog: 'dlg-caller', callee_dialog: 'dlg-callee' }).where('id', '=', talking).execute();
+    await reserve(db, talker, rate, LIMITS, { cdrId: talking });
+    const ringing = await openCdr(db, { sipCallId: 'ringing', direction: 'outbound', accountId: ringer, fromNumber: null, toNumber: '+442079460959', nodeId: node });
+    await reserve(db, ringer, rate, LIMITS, { cdrId: ringing });
+    // Another node's call is none of this restart's business.
+    const elsewhere = await answeredCall(`${node}-other`, talker, at(0));
+
+    // Heartbeats at 15 s and 30 s; the process dies; it restarts ten minutes later.
+    expect(await markCallsAlive(db, node, at(15))).toBe(1);
+    expect(await markCallsAlive(db, node, at(30))).toBe(1);
+    const hungUp: string[] = [];
+    const endLeg = async (dialogId: string) => hungUp.push(dialogId);
+    expect(await recoverOrphans(db, node, at(630), endLeg)).toEqual({ closed: 2, legs: 2, failures: [] });
+    // Both legs of the answered call, which drachtio-server may still be carrying, get a BYE.
+    expect(hungUp.sort()).toEqual(['dlg-callee', 'dlg-caller']);
+    // They served their purpose: not kept.
+    expect(await db.selectFrom('cdrs').select(['caller_dialog', 'callee_dialog']).where('id', '=', talking).executeTakeFirstOrThrow()).toEqual({ caller_dialog: null, callee_dialog: null });
+
+    const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', talking).executeTakeFirstOrThrow();
+    expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart', ended_at: at(30), billable_seconds: 30, cost: 30 * 10_000 });
+    expect(await balanceOf(db, talker)).toEqual({ balance: 10 * UNIT - 300_000, reserved: 0, available: 10 * UNIT - 300_000 });
+
+    const rang = await db.selectFrom('cdrs').selectAll().where('id', '=', ringing).executeTakeFirstOrThrow();
+    expect(rang).toMatchObject({ phase: 'failed', ended_at: at(630), billable_seconds: null });
+    expect(await balanceOf(db, ringer)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
+
+    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', elsewhere).executeTakeFirstOrThrow()).toEqual({ phase: 'answered', ended_at: null });
+  });
+
+  it('bills nothing for a call that died before its first heartbeat', async () => {
+    const { db } = database();
+    const node = `node-${Math.random()}`;
+    const accountId = await createAccount(db);
+    const cdrId = await answeredCall(node, accountId, at(0));
+    await recoverOrphans(db, node, at(300));
+    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', cdrId).executeTakeFirstOrThrow()).toEqual({ phase: 'ended', ended_at: at(0) });
+  });
+
+  it('marks only answered calls that are still up', async () => {
+    const { db } = database();
+    const node = `node-${Math.random()}`;
+    const accountId = await createAccount(db);
+    const up = await answeredCall(node, accountId, at(0));
+    const over = await answeredCall(node, accountId, at(0));
+    await recordCdrState(db, over, { phase: 'ended', target: 'trunk', answeredAt: at(0), endedAt: at(5), by: 'caller', cause: 'normal' });
+    await openCdr(db, { sipCallId: 'setup', direction: 'outbound', accountId, fromNumber: null, toNumber: null, nodeId: node });
+    expect(await markCallsAlive(db, node, at(20))).toBe(1);
+    expect((await db.selectFrom('cdrs').select('alive_at').where('id', '=', up).executeTakeFirstOrThrow()).alive_at).toEqual(at(20));
+  });
+});
