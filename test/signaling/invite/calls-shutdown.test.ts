@@ -1,13 +1,13 @@
 // Stopping the signaling role (SIGTERM) with a call up: the call is hung up from our side on both legs, closed and
 // billed for the time used, before the process lets go of the database.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { sippBinary, startSipp } from '../harness/sipp.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { sippBinary, startSipp } from '../../harness/sipp.ts';
 
 describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)('shutdown with calls up', () => {
   let database: TestDatabase;

@@ -1,13 +1,13 @@
 // The registrar's decisions against a real database on every dialect; the wire (drachtio + sipp) is in registrar.test.ts.
 import { beforeAll, expect, it } from 'vitest';
-import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
-import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
-import { liveBindings, sweepExpiredRegistrations } from '../../core/registrations.ts';
-import { createLogger } from '../../logger.ts';
-import { NonceIssuer } from '../../signaling/auth/nonces.ts';
-import { handleRegister, type RegisterRequest, type RegistrarDeps } from '../../signaling/registrar/register.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { answerChallenge } from '../harness/digest-client.ts';
+import { BruteForceGuard } from '../../../core/abuse/brute-force.ts';
+import { issueBrowserCredentials, setStaticSipCredential } from '../../../core/accounts/sip-credentials.ts';
+import { liveBindings, sweepExpiredRegistrations } from '../../../core/registrations.ts';
+import { createLogger } from '../../../logger.ts';
+import { NonceIssuer } from '../../../signaling/auth/nonces.ts';
+import { handleRegister, type RegisterRequest, type RegistrarDeps } from '../../../signaling/registrar/register.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { answerChallenge } from '../../harness/digest-client.ts';
 
 const SECRET = 'x'.repeat(40);
 const REALM = 'dialo.test';

@@ -1,18 +1,18 @@
 // Calls at the edges, through real drachtio-server with sipp as caller and carrier: a carrier that challenges our
 // INVITE for its trunk credentials, and many calls at once against credit for only a few.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ha1 } from '../../core/accounts/sip-credentials.ts';
-import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import type { Database } from '../../db/schema.ts';
+import { ha1 } from '../../../core/accounts/sip-credentials.ts';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import type { Database } from '../../../db/schema.ts';
 import type { Kysely } from 'kysely';
-import { digestResponseMatches, parseDigestCredentials } from '../../signaling/auth/digest.ts';
-import { callFixtures, OPEN_ABUSE_LIMITS, UNIT } from '../harness/calls.ts';
-import { useCallStack } from '../harness/call-stack.ts';
-import { describeEachDialect, type TestDatabase } from '../harness/databases.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { digestResponseMatches, parseDigestCredentials } from '../../../signaling/auth/digest.ts';
+import { callFixtures, OPEN_ABUSE_LIMITS, UNIT } from '../../harness/calls.ts';
+import { useCallStack } from '../../harness/call-stack.ts';
+import { describeEachDialect, type TestDatabase } from '../../harness/databases.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { runSipp, sippBinary } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 const debugLog: Record<string, string> = process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {};

@@ -1,15 +1,15 @@
 // Calls to numbers we host, through real drachtio-server: sipp as the carrier (calling from a trunk's listed
 // address), as the DID owner's phones (registered through the registrar) and as an on-net caller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { registerBrowserTab } from '../harness/browser-tab.ts';
-import { inboundFixtures, type Phone } from '../harness/inbound-calls.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { receivedNoCall, runSipp, sippBinary } from '../harness/sipp.ts';
-import { WsSipClient } from '../harness/ws-sip-client.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { registerBrowserTab } from '../../harness/browser-tab.ts';
+import { inboundFixtures, type Phone } from '../../harness/inbound-calls.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { receivedNoCall, runSipp, sippBinary } from '../../harness/sipp.ts';
+import { WsSipClient } from '../../harness/ws-sip-client.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 

@@ -1,8 +1,8 @@
 // Which calls pass SDP straight through and which need a media server (signaling/media/).
 import { describe, expect, it } from 'vitest';
-import { mediaKindOf, mediaKindOfTransport } from '../../core/media/media-kind.ts';
-import type { MediaRelay } from '../../core/media/media-relay.ts';
-import { planMedia } from '../../signaling/media/media-path.ts';
+import { mediaKindOf, mediaKindOfTransport } from '../../../core/media/media-kind.ts';
+import type { MediaRelay } from '../../../core/media/media-relay.ts';
+import { planMedia } from '../../../signaling/media/media-path.ts';
 
 // Shapes as Chromium and sipp send them (trimmed to the lines that matter, with real-world ordering).
 const BROWSER_OFFER = [

@@ -3,13 +3,13 @@
 // drachtio-server drops the dead app's connection at once but keeps its dialogs: the restarted app hangs up both legs
 // of the answered call by their dialog ids.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { balanceMismatches, balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { startApp, type AppProcess } from '../harness/app-process.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { drachtioProvision, startDrachtio, type DrachtioServer } from '../harness/drachtio.ts';
-import { sippBinary, startSipp } from '../harness/sipp.ts';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { startApp, type AppProcess } from '../../harness/app-process.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { drachtioProvision, startDrachtio, type DrachtioServer } from '../../harness/drachtio.ts';
+import { sippBinary, startSipp } from '../../harness/sipp.ts';
 
 // The app runs in its own process, so the database must be a server both processes reach.
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined || preferredDialect() !== 'postgres';

@@ -1,15 +1,15 @@
 // A browser tab (SIP over WebSocket, WebRTC SDP) placing calls through real drachtio-server: with no media server
 // configured, a call to a carrier cannot carry audio, so it is refused up front instead of connecting silence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { createAccount, credit } from '../harness/billing.ts';
-import { registerBrowserTab } from '../harness/browser-tab.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { WsSipClient } from '../harness/ws-sip-client.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { createAccount, credit } from '../../harness/billing.ts';
+import { registerBrowserTab } from '../../harness/browser-tab.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { WsSipClient } from '../../harness/ws-sip-client.ts';
 
 describe.skipIf(drachtioProvision.via === 'missing')('browser calls over real drachtio-server (WebSocket)', () => {
   let database: TestDatabase;

@@ -1,14 +1,14 @@
 // The registrar over the wire: real drachtio-server, the signaling role, sipp over UDP/TCP and a WebSocket client.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueBrowserCredentials, setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
-import type { SipConfig } from '../../config.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { answerChallenge } from '../harness/digest-client.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { startSignalingStack, type SignalingStack } from '../harness/signaling.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
-import { WsSipClient } from '../harness/ws-sip-client.ts';
+import { issueBrowserCredentials, setStaticSipCredential } from '../../../core/accounts/sip-credentials.ts';
+import type { SipConfig } from '../../../config.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { answerChallenge } from '../../harness/digest-client.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { runSipp, sippBinary } from '../../harness/sipp.ts';
+import { WsSipClient } from '../../harness/ws-sip-client.ts';
 
 // The nonce lifetime is short enough that the stale-nonce scenario's pause outlives it; every other exchange
 // takes milliseconds.

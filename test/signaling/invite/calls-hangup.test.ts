@@ -2,12 +2,12 @@
 // caller gives up while the carrier rings, we give up on a trunk that rings too long. sipp is the registered caller
 // and the carrier.
 import { describe, expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { receivedNoCall, runSipp, sippBinary } from '../harness/sipp.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { useCallStack } from '../../harness/call-stack.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { receivedNoCall, runSipp, sippBinary } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 

@@ -1,11 +1,11 @@
 // Calls through real drachtio-server: sipp as the caller (a registered SIP phone) and as the carrier (a trunk).
 import { describe, expect, it } from 'vitest';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { runSipp, sippBinary } from '../harness/sipp.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { useCallStack } from '../../harness/call-stack.ts';
+import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { runSipp, sippBinary } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 

@@ -1,16 +1,16 @@
 // Abuse rules on calls through real drachtio-server: sipp as the caller (a registered SIP phone) and the carrier.
 // Each rule trips with 403 + its X-Reason (checked by sipp) + a refused CDR, and nothing is charged.
 import { describe, expect, it, vi } from 'vitest';
-import { blockPrefix } from '../../core/abuse/blocked-prefixes.ts';
-import { NO_OVERRIDES, setLimitOverrides } from '../../core/abuse/call-limits.ts';
-import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
-import { balanceOf } from '../../core/billing/ledger.ts';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { createAccount } from '../harness/billing.ts';
-import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, onceClosed, UNIT } from '../harness/calls.ts';
-import { drachtioProvision } from '../harness/drachtio.ts';
-import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
+import { blockPrefix } from '../../../core/abuse/blocked-prefixes.ts';
+import { NO_OVERRIDES, setLimitOverrides } from '../../../core/abuse/call-limits.ts';
+import { liftSuspension, suspendOutbound } from '../../../core/abuse/suspension.ts';
+import { balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { useCallStack } from '../../harness/call-stack.ts';
+import { callFixtures, onceClosed, UNIT } from '../../harness/calls.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { runSipp, sippBinary, startSipp } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
 const REFUSED = 'uac-call-refused.xml';
