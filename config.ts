@@ -273,10 +273,11 @@ function webSocketUrl(env: Env): string | undefined {
 function iceConfig(env: Env): IceConfig {
   const raw = read(env, 'WEBRTC_ICE_URLS');
   const urls = raw === undefined ? [] : raw.split(',').map((url) => url.trim());
-  if (urls.some((url) => !/^(stuns?|turns?):[^\s,]+$/i.test(url))) throw new ConfigError('WEBRTC_ICE_URLS', 'a comma-separated list of stun:, turn: or turns: URLs', raw);
+  if (urls.some((url) => !/^(stuns?|turns?):[^\s,]+$/i.test(url)))
+    throw new ConfigError('WEBRTC_ICE_URLS', 'a comma-separated list of stun:, turn: or turns: URLs', raw);
   const turnSecret = read(env, 'WEBRTC_TURN_SECRET');
   if (turnSecret === undefined && urls.some((url) => /^turns?:/i.test(url))) {
-    throw new ConfigError('WEBRTC_TURN_SECRET', 'the TURN server\'s shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL', undefined);
+    throw new ConfigError('WEBRTC_TURN_SECRET', "the TURN server's shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL", undefined);
   }
   return { urls, turnSecret };
 }
@@ -380,9 +381,11 @@ function localServers(env: Env): LocalServersConfig {
 
 function calls(env: Env): CallsConfig {
   const defaultCountry = read(env, 'CALL_DEFAULT_COUNTRY')?.toUpperCase();
-  if (defaultCountry !== undefined && !/^[A-Z]{2}$/.test(defaultCountry)) throw new ConfigError('CALL_DEFAULT_COUNTRY', 'an ISO 3166 two-letter country code', defaultCountry);
+  if (defaultCountry !== undefined && !/^[A-Z]{2}$/.test(defaultCountry))
+    throw new ConfigError('CALL_DEFAULT_COUNTRY', 'an ISO 3166 two-letter country code', defaultCountry);
   const defaultCallerId = read(env, 'CALLER_ID_DEFAULT');
-  if (defaultCallerId !== undefined && !/^\+[1-9]\d{6,14}$/.test(defaultCallerId)) throw new ConfigError('CALLER_ID_DEFAULT', 'an E.164 number such as +14155550100', defaultCallerId);
+  if (defaultCallerId !== undefined && !/^\+[1-9]\d{6,14}$/.test(defaultCallerId))
+    throw new ConfigError('CALLER_ID_DEFAULT', 'an E.164 number such as +14155550100', defaultCallerId);
   return {
     nodeId: read(env, 'SIGNALING_NODE_ID') ?? hostname(),
     defaultCountry,
@@ -398,7 +401,8 @@ function echoTest(env: Env): EchoTestConfig | undefined {
   const maxSeconds = integer(env, 'ECHO_TEST_MAX_SECONDS', 600, 1, 86_400);
   if (number.toLowerCase() === 'off') return undefined;
   // Dialable characters only, and never a phone number (that would shadow a real destination): must hold * or #.
-  if (!/^[0-9*#]{1,15}$/.test(number) || !/[*#]/.test(number)) throw new ConfigError('ECHO_TEST_NUMBER', 'a short code with * or # such as *43, or off', number);
+  if (!/^[0-9*#]{1,15}$/.test(number) || !/[*#]/.test(number))
+    throw new ConfigError('ECHO_TEST_NUMBER', 'a short code with * or # such as *43, or off', number);
   return { number, maxSeconds };
 }
 
@@ -462,7 +466,8 @@ function countries(env: Env, name: string): readonly string[] {
   const raw = read(env, name) ?? ANY_COUNTRY;
   if (raw === ANY_COUNTRY) return [ANY_COUNTRY];
   const codes = raw.split(',').map((code) => code.trim().toUpperCase());
-  if (codes.some((code) => !/^[A-Z]{2}$/.test(code))) throw new ConfigError(name, `${ANY_COUNTRY} or comma-separated ISO 3166 two-letter codes such as US,CA`, raw);
+  if (codes.some((code) => !/^[A-Z]{2}$/.test(code)))
+    throw new ConfigError(name, `${ANY_COUNTRY} or comma-separated ISO 3166 two-letter codes such as US,CA`, raw);
   return codes;
 }
 

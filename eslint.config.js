@@ -22,7 +22,11 @@ const ofRootFiles = (files) => `^(\\.\\./)+(${files.join('|')})\\.ts$`;
 const packages = (names) => names.flatMap((name) => (name.endsWith('/*') ? [name] : [name, `${name}/*`]));
 
 /** `import { env } from 'node:process'` is process.env by another name. */
-const ENV_IMPORT = ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: 'only config.ts reads the environment; take a setting as an argument' }));
+const ENV_IMPORT = ['process', 'node:process'].map((name) => ({
+  name,
+  importNames: ['env'],
+  message: 'only config.ts reads the environment; take a setting as an argument',
+}));
 
 /** One `no-restricted-imports` setting (a later one replaces an earlier one, so each folder gets all of its own). */
 function restrictedImports(patterns) {
@@ -35,14 +39,20 @@ const otherAdapters = (self) => ({
 });
 
 /** The stripe SDK lives in payments/ (main.ts builds its client); everyone else uses core's PaymentProvider port. */
-const ONLY_PAYMENTS_TALK_TO_STRIPE = { group: packages(['stripe']), message: 'only payments/ imports stripe: use the PaymentProvider port (core/billing/payment-provider.ts)' };
+const ONLY_PAYMENTS_TALK_TO_STRIPE = {
+  group: packages(['stripe']),
+  message: 'only payments/ imports stripe: use the PaymentProvider port (core/billing/payment-provider.ts)',
+};
 
 const boundaries = [
   {
     files: ['core/**'],
     rules: {
       'no-restricted-imports': restrictedImports([
-        { regex: intoFolders(ADAPTERS), message: 'core/ may import db/ and libraries, never an adapter: define a port in core/ and let the adapter implement it' },
+        {
+          regex: intoFolders(ADAPTERS),
+          message: 'core/ may import db/ and libraries, never an adapter: define a port in core/ and let the adapter implement it',
+        },
         { group: packages(PROTOCOL_LIBRARIES), message: 'core/ imports no protocol library: put it behind a port in core/ that an adapter implements' },
         { regex: ofRootFiles(ROOT_FILES), message: 'core/ may import db/ and libraries only: it gets config, the logger and metrics as arguments' },
       ]),
@@ -59,13 +69,18 @@ const boundaries = [
   },
   ...ADAPTERS.filter((adapter) => adapter !== 'softphone').map((adapter) => ({
     files: [`${adapter}/**`],
-    rules: { 'no-restricted-imports': restrictedImports(adapter === 'payments' ? [otherAdapters(adapter)] : [otherAdapters(adapter), ONLY_PAYMENTS_TALK_TO_STRIPE]) },
+    rules: {
+      'no-restricted-imports': restrictedImports(adapter === 'payments' ? [otherAdapters(adapter)] : [otherAdapters(adapter), ONLY_PAYMENTS_TALK_TO_STRIPE]),
+    },
   })),
   {
     files: ['softphone/**'],
     rules: {
       'no-restricted-imports': restrictedImports([
-        { regex: intoFolders(['core', 'db', ...ADAPTERS.filter((adapter) => adapter !== 'softphone')]), message: 'the softphone imports no server code (it talks to the api over HTTP, to signaling over WSS)' },
+        {
+          regex: intoFolders(['core', 'db', ...ADAPTERS.filter((adapter) => adapter !== 'softphone')]),
+          message: 'the softphone imports no server code (it talks to the api over HTTP, to signaling over WSS)',
+        },
         { regex: ofRootFiles(ROOT_FILES), message: 'the softphone imports no server code' },
       ]),
     },

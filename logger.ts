@@ -28,7 +28,10 @@ export const REDACTED_PATHS = [
 export function withoutQueryValues(url: string): string {
   const query = url.indexOf('?');
   if (query < 0) return url;
-  const names = url.slice(query + 1).split('&').map((pair) => `${pair.split('=')[0]}=[redacted]`);
+  const names = url
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => `${pair.split('=')[0]}=[redacted]`);
   return `${url.slice(0, query)}?${names.join('&')}`;
 }
 

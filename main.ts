@@ -135,7 +135,9 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
-  const database = connectDatabase(config.database, { onConnectionLost: (error) => logger.warn({ err: error.message }, 'database connection lost; the pool replaces it') });
+  const database = connectDatabase(config.database, {
+    onConnectionLost: (error) => logger.warn({ err: error.message }, 'database connection lost; the pool replaces it'),
+  });
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
 

@@ -32,9 +32,19 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       registers: [registry],
     }),
     callRefusals: new Counter({ name: 'dialo_call_refusals_total', help: 'Calls refused, by reason', labelNames: ['reason'] as const, registers: [registry] }),
-    callsAnswered: new Counter({ name: 'dialo_calls_answered_total', help: 'Calls answered, by direction', labelNames: ['direction'] as const, registers: [registry] }),
+    callsAnswered: new Counter({
+      name: 'dialo_calls_answered_total',
+      help: 'Calls answered, by direction',
+      labelNames: ['direction'] as const,
+      registers: [registry],
+    }),
     callsEnded: new Counter({ name: 'dialo_calls_ended_total', help: 'Answered calls ended, by cause', labelNames: ['cause'] as const, registers: [registry] }),
     callsActive: new Gauge({ name: 'dialo_calls_active', help: 'Calls bridged by this process now', registers: [registry] }),
-    abuseSuspensions: new Counter({ name: 'dialo_abuse_suspensions_total', help: 'Outbound calling suspended by pattern detection, by pattern', labelNames: ['reason'] as const, registers: [registry] }),
+    abuseSuspensions: new Counter({
+      name: 'dialo_abuse_suspensions_total',
+      help: 'Outbound calling suspended by pattern detection, by pattern',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
   };
 }

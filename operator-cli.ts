@@ -15,7 +15,11 @@ if (email === undefined || email === '--help') {
 const config = loadConfigOrExit();
 const { db, close } = connectDatabase(config.database);
 try {
-  const account = await db.selectFrom('accounts').select(['id', 'status']).where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
+  const account = await db
+    .selectFrom('accounts')
+    .select(['id', 'status'])
+    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
   if (account?.status !== 'active') {
     process.stderr.write(`dialo: no verified account with that e-mail address\n`);
     process.exitCode = 1;

@@ -57,7 +57,9 @@ rows.push(
 clearInterval(clearing);
 
 const baseline = rows[0]!.rps;
-console.log(`\nNode ${process.version}, ${dialect}, ${CONNECTIONS} connections, ${DURATION_S} s each; argon2id m=${ARGON2_OPTIONS.memoryCost} KiB t=${ARGON2_OPTIONS.timeCost} p=${ARGON2_OPTIONS.parallelism}\n`);
+console.log(
+  `\nNode ${process.version}, ${dialect}, ${CONNECTIONS} connections, ${DURATION_S} s each; argon2id m=${ARGON2_OPTIONS.memoryCost} KiB t=${ARGON2_OPTIONS.timeCost} p=${ARGON2_OPTIONS.parallelism}\n`,
+);
 console.log('| request | req/s | vs bare | p50 ms | p99 ms | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) {
   console.log(`| ${row.name} | ${Math.round(row.rps)} | ${(row.rps / baseline).toFixed(3)} | ${row.p50} | ${row.p99} | ${row.non2xx} |`);

@@ -50,21 +50,28 @@ const freeswitch = values.media ? await startFreeSwitch() : undefined;
 const database = await freshDatabase('postgres');
 const instrumented = instrumentedPostgres(database.url!, Number(values.pool));
 const { db } = instrumented;
-const stack = await startSignalingStack({ ...database, db }, {
-  SIP_REALM: REALM,
-  SIP_AUTH_MAX_FAILURES: '1000000',
-  LOG_LEVEL: 'warn',
-  BILLING_MAX_CONCURRENT_CALLS: '1000',
-  CALLER_ID_DEFAULT: '+14155550199',
-  TRUNK_TIMEOUT_SECONDS: '10',
-  ...OPEN_ABUSE_LIMITS,
-  ...(freeswitch === undefined ? {} : { MEDIA_SERVERS: `127.0.0.1:${freeswitch.esl.port}`, MEDIA_SERVER_SECRET: freeswitch.esl.secret }),
-});
+const stack = await startSignalingStack(
+  { ...database, db },
+  {
+    SIP_REALM: REALM,
+    SIP_AUTH_MAX_FAILURES: '1000000',
+    LOG_LEVEL: 'warn',
+    BILLING_MAX_CONCURRENT_CALLS: '1000',
+    CALLER_ID_DEFAULT: '+14155550199',
+    TRUNK_TIMEOUT_SECONDS: '10',
+    ...OPEN_ABUSE_LIMITS,
+    ...(freeswitch === undefined ? {} : { MEDIA_SERVERS: `127.0.0.1:${freeswitch.esl.port}`, MEDIA_SERVER_SECRET: freeswitch.esl.secret }),
+  },
+);
 if (stack.media !== undefined && !(await stack.media.pool.ready(10_000))) throw new Error('FreeSWITCH not connected');
 await createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
 const accounts = await createSipUsers(db, users, REALM);
 for (const accountId of accounts) await appendEntry(db, { accountId, kind: 'top_up', amount: micros(1_000_000_000_000), reference: `bench-${accountId}` });
-const trunk = await db.insertInto('trunks').values({ name: 'bench-carrier', priority: 1, outbound_uri: 'sip:127.0.0.1:9' }).returning('id').executeTakeFirstOrThrow();
+const trunk = await db
+  .insertInto('trunks')
+  .values({ name: 'bench-carrier', priority: 1, outbound_uri: 'sip:127.0.0.1:9' })
+  .returning('id')
+  .executeTakeFirstOrThrow();
 
 // Every device registers once from the port the calls then come from (only registered devices may call).
 const devicePort = await freeUdpPort();
@@ -91,7 +98,13 @@ interface Result {
 
 function summarise(run: SippRun, wallSeconds: number): Result {
   const ok = statCounter(run, 'SuccessfulCall(C)');
-  return { ok, failed: statCounter(run, 'FailedCall(C)'), perSecond: Math.round(ok / wallSeconds), invite: responseTimes(run, 'invite'), challenge: responseTimes(run, 'challenge') };
+  return {
+    ok,
+    failed: statCounter(run, 'FailedCall(C)'),
+    perSecond: Math.round(ok / wallSeconds),
+    invite: responseTimes(run, 'invite'),
+    challenge: responseTimes(run, 'challenge'),
+  };
 }
 
 /** Runs `calls` calls at `rate` from a caller scenario against a fresh carrier sipp; the carrier is stopped after. */
@@ -108,7 +121,13 @@ async function measure(rate: number, caller: (carrierPort: number) => Promise<Si
 
 /** The registered caller's scenario with a browser's WebRTC offer in place of its plain-RTP one. */
 const webrtcOffer = (xml: string) =>
-  xml.replace(/^ *v=0\n(?: *[a-z]=.*\n)*? *a=rtpmap:0 PCMU\/8000\n/gm, `${WEBRTC_OFFER.trimEnd().split('\r\n').map((line) => `      ${line}`).join('\n')}\n`);
+  xml.replace(
+    /^ *v=0\n(?: *[a-z]=.*\n)*? *a=rtpmap:0 PCMU\/8000\n/gm,
+    `${WEBRTC_OFFER.trimEnd()
+      .split('\r\n')
+      .map((line) => `      ${line}`)
+      .join('\n')}\n`,
+  );
 const webrtcCaller = freeswitch === undefined ? undefined : await derivedScenario('uac-call-registered-expect-200.xml', webrtcOffer);
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
@@ -120,9 +139,16 @@ for (const rate of rates) {
   const direct = await measure(rate, (port) =>
     runSipp({ scenario: 'uac-call-direct-expect-200.xml', target: `127.0.0.1:${port}`, calls, timeoutSeconds: seconds * 3 + 60, extraArgs: loadArgs(rate) }),
   );
-  const cdrsBefore = await db.selectFrom('cdrs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const cdrsBefore = await db
+    .selectFrom('cdrs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const through = await measure(rate, async (port) => {
-    await db.updateTable('trunks').set({ outbound_uri: `sip:127.0.0.1:${port}` }).where('id', '=', trunk.id).execute();
+    await db
+      .updateTable('trunks')
+      .set({ outbound_uri: `sip:127.0.0.1:${port}` })
+      .where('id', '=', trunk.id)
+      .execute();
     instrumented.take();
     const run = await startSipp({
       scenario: 'uac-call-registered-expect-200.xml',
@@ -138,8 +164,20 @@ for (const rate of rates) {
   const pool = instrumented.take();
   if (webrtcCaller !== undefined) {
     const viaMedia = await measure(rate, async (port) => {
-      await db.updateTable('trunks').set({ outbound_uri: `sip:127.0.0.1:${port}` }).where('id', '=', trunk.id).execute();
-      const run = await startSipp({ scenario: webrtcCaller, target: stack.target, listenPort: devicePort, fields: callFields, calls, timeoutSeconds: seconds * 3 + 60, extraArgs: loadArgs(rate) });
+      await db
+        .updateTable('trunks')
+        .set({ outbound_uri: `sip:127.0.0.1:${port}` })
+        .where('id', '=', trunk.id)
+        .execute();
+      const run = await startSipp({
+        scenario: webrtcCaller,
+        target: stack.target,
+        listenPort: devicePort,
+        fields: callFields,
+        calls,
+        timeoutSeconds: seconds * 3 + 60,
+        extraArgs: loadArgs(rate),
+      });
       return run.done;
     });
     instrumented.take();
@@ -154,7 +192,11 @@ for (const rate of rates) {
   const settling = performance.now();
   let active: number;
   for (;;) {
-    const row = await db.selectFrom('reservations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('reservations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
     active = Number(row.n);
     if (active === 0 || performance.now() - settling > 60_000) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -177,12 +219,16 @@ for (const rate of rates) {
   if (through.failed > through.ok * 0.01) break;
 }
 
-console.log('\n| offered/s | app ok/s | failed | INVITE→200 p50 ms | p99 ms | INVITE→407 p50 ms | direct ok/s | failed | direct p50 ms | p99 ms | added p50 ms | added p99 ms | CDRs | holds left (wait) | statements/call | statement p50 / p99 ms | pool waiting mean / max | load 1m before / after |');
+console.log(
+  '\n| offered/s | app ok/s | failed | INVITE→200 p50 ms | p99 ms | INVITE→407 p50 ms | direct ok/s | failed | direct p50 ms | p99 ms | added p50 ms | added p99 ms | CDRs | holds left (wait) | statements/call | statement p50 / p99 ms | pool waiting mean / max | load 1m before / after |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
 if (mediaRows.length > 0) {
-  console.log('\n| offered/s | via FreeSWITCH ok/s | failed | INVITE→200 p50 ms | p99 ms | plain RTP p50 ms | p99 ms | media server adds p50 ms | p99 ms | load 1m after |');
+  console.log(
+    '\n| offered/s | via FreeSWITCH ok/s | failed | INVITE→200 p50 ms | p99 ms | plain RTP p50 ms | p99 ms | media server adds p50 ms | p99 ms | load 1m after |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of mediaRows) console.log(row);
 }

@@ -67,10 +67,17 @@ try {
         yield* await db.selectFrom('cdrs').select(CDR_EXPORT_COLUMNS).orderBy('started_at').orderBy('id').execute();
       })(),
     );
-    for (const [path, run] of [['export (batches)', streamed], ['one SELECT', held]] as const) {
-      console.log(`${String(size).padEnd(8)} ${path.padEnd(17)} ${run.seconds.toFixed(2).padStart(7)}  ${(size / run.seconds).toFixed(0).padStart(7)}  ${run.peakHeapMb.toFixed(1).padStart(8)}`);
+    for (const [path, run] of [
+      ['export (batches)', streamed],
+      ['one SELECT', held],
+    ] as const) {
+      console.log(
+        `${String(size).padEnd(8)} ${path.padEnd(17)} ${run.seconds.toFixed(2).padStart(7)}  ${(size / run.seconds).toFixed(0).padStart(7)}  ${run.peakHeapMb.toFixed(1).padStart(8)}`,
+      );
     }
-    console.log(`${String(size).padEnd(8)} export/baseline throughput ratio ${(held.seconds / streamed.seconds).toFixed(2)}; same bytes: ${streamed.bytes === held.bytes}`);
+    console.log(
+      `${String(size).padEnd(8)} export/baseline throughput ratio ${(held.seconds / streamed.seconds).toFixed(2)}; same bytes: ${streamed.bytes === held.bytes}`,
+    );
   }
 } finally {
   await database.close();

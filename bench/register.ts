@@ -15,7 +15,13 @@ import { startSignalingStack } from '../test/harness/signaling.ts';
 import { runSipp, type SippRun } from '../test/harness/sipp.ts';
 import { createSipUsers, instrumentedPostgres, load, loadArgs, quantile, responseTimes, statCounter } from './sip-load.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '100,200,400,800,1200,1600,2000' }, users: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rates: { type: 'string', default: '100,200,400,800,1200,1600,2000' },
+    users: { type: 'string', default: '2000' },
+  },
+});
 const seconds = Number(values.seconds);
 const rates = values.rates.split(',').map(Number);
 const users = Number(values.users);
@@ -73,7 +79,9 @@ for (const rate of rates) {
   if (register.failed > register.ok * 0.01) break;
 }
 
-console.log('\n| offered/s | REGISTER ok/s | failed | p50 ms | p99 ms | OPTIONS ok/s | failed | p99 ms | ratio | statements/REGISTER | statement p50 / p99 ms | pool waiting mean / max | load 1m before / after |');
+console.log(
+  '\n| offered/s | REGISTER ok/s | failed | p50 ms | p99 ms | OPTIONS ok/s | failed | p99 ms | ratio | statements/REGISTER | statement p50 / p99 ms | pool waiting mean / max | load 1m before / after |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 

@@ -19,9 +19,11 @@ const OPERATIONS = 2000;
 async function timed(label: string, workers: number, perWorker: (worker: number, index: number) => Promise<void>): Promise<number> {
   const per = Math.ceil(OPERATIONS / workers);
   const started = performance.now();
-  await Promise.all(Array.from({ length: workers }, async (_, worker) => {
-    for (let index = 0; index < per; index += 1) await perWorker(worker, index);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let index = 0; index < per; index += 1) await perWorker(worker, index);
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const rate = (per * workers) / seconds;
   console.log(`${label.padEnd(40)} ${String(per * workers).padStart(6)} ops  ${rate.toFixed(0).padStart(6)} ops/s`);
@@ -31,7 +33,10 @@ async function timed(label: string, workers: number, perWorker: (worker: number,
 const database = await freshDatabase('postgres');
 try {
   const { db } = database;
-  const rate = await createRate(db, toRateInput({ prefix: '44', pricePerMinute: '0.012', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+  const rate = await createRate(
+    db,
+    toRateInput({ prefix: '44', pricePerMinute: '0.012', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }),
+  );
   const accounts = await db
     .insertInto('accounts')
     .values(Array.from({ length: WORKERS * ACCOUNTS_PER_WORKER }, (_, index) => ({ email: `bench-${index}@example.org`, status: 'active' as const })))
@@ -50,7 +55,9 @@ try {
     if (held.ok) await settle(db, held.reservationId, 30);
   });
   const baseline = await timed('baseline: 1-row update transaction', WORKERS, async (worker, index) => {
-    await db.transaction().execute((trx) => sql`update bench_counter set n = n + 1 where id = ${worker * ACCOUNTS_PER_WORKER + (index % ACCOUNTS_PER_WORKER)}`.execute(trx));
+    await db
+      .transaction()
+      .execute((trx) => sql`update bench_counter set n = n + 1 where id = ${worker * ACCOUNTS_PER_WORKER + (index % ACCOUNTS_PER_WORKER)}`.execute(trx));
   });
   const pairs = await timed('reserve + settle (2 transactions)', WORKERS, async (worker, index) => {
     const held = await reserve(db, accountOf(worker, index), rate, limits);

@@ -23,7 +23,15 @@ export async function createSipUsers(db: Kysely<Database>, count: number, realm:
     .execute();
   await db
     .insertInto('sip_credentials')
-    .values(accounts.map(({ id }, i) => ({ account_id: id, username: `u${i}`, realm, ha1_md5: ha1('MD5', `u${i}`, realm, 'secret'), ha1_sha256: ha1('SHA-256', `u${i}`, realm, 'secret') })))
+    .values(
+      accounts.map(({ id }, i) => ({
+        account_id: id,
+        username: `u${i}`,
+        realm,
+        ha1_md5: ha1('MD5', `u${i}`, realm, 'secret'),
+        ha1_sha256: ha1('SHA-256', `u${i}`, realm, 'secret'),
+      })),
+    )
     .execute();
   return accounts.map(({ id }) => id);
 }
@@ -64,7 +72,14 @@ export function load(): string {
  * wait for a connection).
  */
 export function instrumentedPostgres(url: string, max: number) {
-  const pool = new pg.Pool({ connectionString: url, max, types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser } });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
   let statements: number[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.queryDurationMillis) });
   let waiting: number[] = [];

@@ -32,9 +32,17 @@ export async function freeswitchChild(binary: string, options: { dataDir: string
   await writeFile(
     join(dirs.conf, 'vars.xml'),
     varsXml({
-      esl_listen_ip: '127.0.0.1', esl_port: esl, esl_password: options.eslPassword, sip_allowed_cidr: '127.0.0.1/32',
-      mrf_sip_ip: '127.0.0.1', mrf_sip_port: sip, rtp_ip: '127.0.0.1', ext_rtp_ip: '127.0.0.1',
-      rtp_start_port: rtp.start, rtp_end_port: rtp.end, max_sessions: 200,
+      esl_listen_ip: '127.0.0.1',
+      esl_port: esl,
+      esl_password: options.eslPassword,
+      sip_allowed_cidr: '127.0.0.1/32',
+      mrf_sip_ip: '127.0.0.1',
+      mrf_sip_port: sip,
+      rtp_ip: '127.0.0.1',
+      ext_rtp_ip: '127.0.0.1',
+      rtp_start_port: rtp.start,
+      rtp_end_port: rtp.end,
+      max_sessions: 200,
     }),
     { mode: 0o600 },
   );

@@ -36,12 +36,22 @@ function asGiven(config: Config, summary: string[]): LocalServers {
 function externalSummary(config: Config): string[] {
   const lines = [];
   if (config.drachtio !== undefined) lines.push(`drachtio-server: ${config.drachtio.host}:${config.drachtio.port} (DRACHTIO_HOST)`);
-  lines.push(config.media === undefined ? 'FreeSWITCH: none (MEDIA_SERVERS unset) — calls between browsers and phones/carriers are refused' : `FreeSWITCH: ${config.media.servers.map((server) => `${server.host}:${server.port}`).join(', ')} (MEDIA_SERVERS)`);
+  lines.push(
+    config.media === undefined
+      ? 'FreeSWITCH: none (MEDIA_SERVERS unset) — calls between browsers and phones/carriers are refused'
+      : `FreeSWITCH: ${config.media.servers.map((server) => `${server.host}:${server.port}`).join(', ')} (MEDIA_SERVERS)`,
+  );
   return lines;
 }
 
 /** Starts a child and waits for it to serve; undefined (and stopped) when it does not, with the reason in `summary`. */
-async function startReady(spec: ChildSpec, logger: Logger, label: string, summary: string[], shutdown: AbortSignal | undefined): Promise<Supervised | undefined> {
+async function startReady(
+  spec: ChildSpec,
+  logger: Logger,
+  label: string,
+  summary: string[],
+  shutdown: AbortSignal | undefined,
+): Promise<Supervised | undefined> {
   const child = supervise(spec, logger, { shutdown });
   try {
     await child.firstReady;
@@ -65,7 +75,9 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   const secrets = await loadOrCreateSecrets(dataDir);
   await mkdir(join(dataDir, 'logs'), { recursive: true });
   const privacyHashKey = config.privacy.hashKey ?? secrets.privacyHashKey;
-  const [drachtioBinary, freeswitchBinary, turnBinary] = await Promise.all(['drachtio', 'freeswitch', 'turnserver'].map((binary) => findOnPath(binary, local.searchPath)));
+  const [drachtioBinary, freeswitchBinary, turnBinary] = await Promise.all(
+    ['drachtio', 'freeswitch', 'turnserver'].map((binary) => findOnPath(binary, local.searchPath)),
+  );
   if (drachtioBinary === undefined) {
     return { ...asGiven(config, [`Calls: off — drachtio-server: not found on PATH (\`drachtio\`); ${SEE}`]), privacyHashKey };
   }
@@ -75,15 +87,21 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   const wantTurn = local.sip.ice.urls.length === 0 && turnBinary !== undefined;
   // Started together: FreeSWITCH alone takes seconds, and none of them needs another to come up.
   const [drachtio, freeswitch, turn] = await Promise.all([
-    drachtioChild(drachtioBinary, { dataDir, ports: { sip: ports.sip, sipWs: ports.sipWs, admin: ports.drachtioAdmin }, secret: secrets.drachtioSecret }).then((spec) =>
-      startReady(spec, logger, 'drachtio-server', summary, shutdown),
+    drachtioChild(drachtioBinary, { dataDir, ports: { sip: ports.sip, sipWs: ports.sipWs, admin: ports.drachtioAdmin }, secret: secrets.drachtioSecret }).then(
+      (spec) => startReady(spec, logger, 'drachtio-server', summary, shutdown),
     ),
     config.media === undefined && freeswitchBinary !== undefined
-      ? freeswitchChild(freeswitchBinary, { dataDir, ports: { sip: ports.mediaSip, esl: ports.mediaEsl, rtp: ports.rtp }, eslPassword: secrets.eslPassword }).then((spec) =>
-          startReady(spec, logger, 'FreeSWITCH', summary, shutdown),
+      ? freeswitchChild(freeswitchBinary, {
+          dataDir,
+          ports: { sip: ports.mediaSip, esl: ports.mediaEsl, rtp: ports.rtp },
+          eslPassword: secrets.eslPassword,
+        }).then((spec) => startReady(spec, logger, 'FreeSWITCH', summary, shutdown))
+      : undefined,
+    wantTurn
+      ? turnChild(turnBinary, { dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then(
+          (spec) => startReady(spec, logger, 'TURN', summary, shutdown),
         )
       : undefined,
-    wantTurn ? turnChild(turnBinary, { dataDir, ports: { listen: ports.turn, relay: ports.turnRelay }, secret: secrets.turnSecret, realm: local.sip.realm }).then((spec) => startReady(spec, logger, 'TURN', summary, shutdown)) : undefined,
   ]);
   const running = [drachtio, freeswitch, turn].filter((child): child is Supervised => child !== undefined);
   const stop = async () => void (await Promise.all(running.map((child) => child.stop())));
@@ -100,14 +118,16 @@ export async function startLocalServers(config: Config, logger: Logger, shutdown
   else if (freeswitch !== undefined) {
     media = { servers: [{ host: '127.0.0.1', port: ports.mediaEsl }], secret: secrets.eslPassword, ...local.media };
     summary.push(`FreeSWITCH: running (SIP 127.0.0.1:${ports.mediaSip}, event socket ${ports.mediaEsl}, RTP ${ports.rtp.start}-${ports.rtp.end})`);
-  } else if (freeswitchBinary === undefined) summary.push(`FreeSWITCH: not found on PATH (\`freeswitch\`) — the echo test and calls between browsers and phones/carriers are off; ${SEE}`);
+  } else if (freeswitchBinary === undefined)
+    summary.push(`FreeSWITCH: not found on PATH (\`freeswitch\`) — the echo test and calls between browsers and phones/carriers are off; ${SEE}`);
 
   let ice = local.sip.ice;
   if (ice.urls.length > 0) summary.push(`TURN: ${ice.urls.join(', ')} (WEBRTC_ICE_URLS)`);
   else if (turn !== undefined) {
     ice = { urls: [`turn:127.0.0.1:${ports.turn}?transport=udp`], turnSecret: secrets.turnSecret };
     summary.push(`TURN: running (127.0.0.1:${ports.turn} udp/tcp, relay ${ports.turnRelay.start}-${ports.turnRelay.end})`);
-  } else if (turnBinary === undefined) summary.push(`TURN: not found on PATH (\`turnserver\`, Debian coturn) — browsers on different networks may not reach each other; ${SEE}`);
+  } else if (turnBinary === undefined)
+    summary.push(`TURN: not found on PATH (\`turnserver\`, Debian coturn) — browsers on different networks may not reach each other; ${SEE}`);
 
   return {
     drachtio: { host: '127.0.0.1', port: ports.drachtioAdmin, secret: secrets.drachtioSecret },

@@ -87,7 +87,10 @@ export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOpt
 
   // From the first start, whatever happens meanwhile: a child that keeps crashing at once is never ready either.
   const readyTimer = setTimeout(() => failFirstReady?.(new Error(`${spec.name} not ready within ${spec.readyTimeoutMs} ms`)), spec.readyTimeoutMs);
-  void firstReady.then(() => clearTimeout(readyTimer), () => clearTimeout(readyTimer));
+  void firstReady.then(
+    () => clearTimeout(readyTimer),
+    () => clearTimeout(readyTimer),
+  );
 
   const watchReadiness = async (started: ChildProcess, startedAt: number) => {
     while (child === started && !stopping) {

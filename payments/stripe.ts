@@ -27,7 +27,12 @@ export function paymentEventOf(event: Stripe.Event): PaymentEvent {
   switch (event.type) {
     case 'payment_intent.succeeded': {
       const intent = event.data.object;
-      return { id, type, kind: 'payment-succeeded', payment: { intentId: intent.id, amountReceivedMinor: intent.amount_received, currency: intent.currency, metadata: intent.metadata } };
+      return {
+        id,
+        type,
+        kind: 'payment-succeeded',
+        payment: { intentId: intent.id, amountReceivedMinor: intent.amount_received, currency: intent.currency, metadata: intent.metadata },
+      };
     }
     case 'refund.created':
     case 'refund.updated': {
@@ -36,7 +41,14 @@ export function paymentEventOf(event: Stripe.Event): PaymentEvent {
         id,
         type,
         kind: 'refund',
-        refund: { id: refund.id, paymentIntentId: intentIdOf(refund.payment_intent), amountMinor: refund.amount, currency: refund.currency, status: refund.status, metadata: refund.metadata },
+        refund: {
+          id: refund.id,
+          paymentIntentId: intentIdOf(refund.payment_intent),
+          amountMinor: refund.amount,
+          currency: refund.currency,
+          status: refund.status,
+          metadata: refund.metadata,
+        },
       };
     }
     case 'charge.dispute.created':

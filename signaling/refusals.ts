@@ -40,7 +40,9 @@ export function refusalReply(refusal: Refusal): SipReply {
  * A dialled call that did not connect, where the reason is ours: every trunk failed (their last status, a timeout
  * as 503), no device answered (480), or the media server could not join the answer to the offer (488).
  */
-export function failureReply(failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' }): SipReply {
+export function failureReply(
+  failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' },
+): SipReply {
   switch (failure.reason) {
     case 'trunk-failure':
       return refuse(failure.status === 408 ? 503 : failure.status, undefined, failure.reason);
@@ -59,12 +61,25 @@ export interface RefusedCall {
 }
 
 /** Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. */
-export async function refuseCall(deps: Pick<CallDeps, 'db' | 'metrics' | 'nodeId'>, res: SrfResponse, facts: Pick<InviteFacts, 'callId' | 'dialled'>, call: RefusedCall, why: Refusal): Promise<void> {
+export async function refuseCall(
+  deps: Pick<CallDeps, 'db' | 'metrics' | 'nodeId'>,
+  res: SrfResponse,
+  facts: Pick<InviteFacts, 'callId' | 'dialled'>,
+  call: RefusedCall,
+  why: Refusal,
+): Promise<void> {
   deps.metrics.callRefusals.inc({ reason: why.reason });
   try {
     // Recorded before the caller hears it, so the record never lags what the caller saw.
     const cdrIds = call.cdrIds ?? [
-      await openCdr(deps.db, { sipCallId: facts.callId, direction: call.direction, accountId: call.accountId, fromNumber: null, toNumber: facts.dialled || null, nodeId: deps.nodeId }),
+      await openCdr(deps.db, {
+        sipCallId: facts.callId,
+        direction: call.direction,
+        accountId: call.accountId,
+        fromNumber: null,
+        toNumber: facts.dialled || null,
+        nodeId: deps.nodeId,
+      }),
     ];
     const refused = nextState({ phase: 'setup' }, { type: 'refuse', refusal: why });
     for (const cdrId of cdrIds) await recordCdrState(deps.db, cdrId, refused);

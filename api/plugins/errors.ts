@@ -43,11 +43,13 @@ type CoreErrorRow = (error: unknown) => ProblemKind | undefined;
 
 const of =
   <E extends Error>(type: ErrorClass<E>, kind: ProblemKind): CoreErrorRow =>
-  (error) => (error instanceof type ? kind : undefined);
+  (error) =>
+    error instanceof type ? kind : undefined;
 
 const byCode =
   <E extends Error & { readonly code: string }>(type: ErrorClass<E>, kinds: Record<E['code'], ProblemKind>): CoreErrorRow =>
-  (error) => (error instanceof type ? kinds[error.code as E['code']] : undefined);
+  (error) =>
+    error instanceof type ? kinds[error.code as E['code']] : undefined;
 
 /** Every core error a route may throw, as the problem it answers with; the detail is the error's message. */
 const CORE_ERRORS: readonly CoreErrorRow[] = [

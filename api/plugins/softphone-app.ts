@@ -38,7 +38,12 @@ export async function registerSoftphoneApp(app: FastifyInstance, root: string): 
       },
     });
     for (const page of APP_PAGES) {
-      scope.get(page, { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).send(indexHtml));
+      scope.get(page, { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .type('text/html; charset=utf-8')
+          .headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' })
+          .send(indexHtml),
+      );
     }
   });
 }

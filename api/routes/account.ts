@@ -11,7 +11,9 @@ import { EmailSchema } from './auth.ts';
 
 const ProfileChange = Type.Object(
   {
-    displayName: Type.Optional(Type.Union([Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$' }), Type.Null()])),
+    displayName: Type.Optional(
+      Type.Union([Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$' }), Type.Null()]),
+    ),
     email: Type.Optional(EmailSchema),
   },
   { additionalProperties: false, minProperties: 1 },

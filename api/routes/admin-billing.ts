@@ -45,10 +45,7 @@ const RateSchema = Type.Object({
 const RateId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const AccountId = Type.Object({ accountId: Type.String({ format: 'uuid' }) });
 
-const AdjustmentBody = Type.Object(
-  { amount: Decimal, reason: Type.String({ minLength: 1, maxLength: 500 }) },
-  { additionalProperties: false },
-);
+const AdjustmentBody = Type.Object({ amount: Decimal, reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 
 const RefundBody = Type.Object(
   {
@@ -175,7 +172,10 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         body: RefundBody,
-        response: { 202: Type.Object({ refundId: Type.String(), status: Type.String(), amountMinor: Type.Integer() }), ...problems(400, 401, 403, 404, 409, 502, 503) },
+        response: {
+          202: Type.Object({ refundId: Type.String(), status: Type.String(), amountMinor: Type.Integer() }),
+          ...problems(400, 401, 403, 404, 409, 502, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -187,7 +187,11 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const refund = await refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason });
       await db
         .insertInto('audit_events')
-        .values({ actor_account_id: operator.accountId, action: 'billing.refund_requested', detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor } })
+        .values({
+          actor_account_id: operator.accountId,
+          action: 'billing.refund_requested',
+          detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor },
+        })
         .execute();
       // Accepted: the negative ledger entry lands with Stripe's refund webhook.
       return reply.status(202).send(refund);

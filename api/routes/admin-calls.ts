@@ -15,7 +15,10 @@ import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
 
-const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+const Credentials = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
 
 const TrunkBody = Type.Object(
   {
@@ -44,7 +47,10 @@ const TrunkSchema = Type.Object({
 
 const DidSchema = Type.Object({ e164: Type.String(), accountId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]) });
 const DidAssignment = Type.Object({ accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })]) }, { additionalProperties: false });
-const DidBody = Type.Object({ e164: Type.String({ maxLength: 16 }), accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })], { default: null }) }, { additionalProperties: false });
+const DidBody = Type.Object(
+  { e164: Type.String({ maxLength: 16 }), accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })], { default: null }) },
+  { additionalProperties: false },
+);
 const CdrExportQuery = Type.Object({
   format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' }),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'calls started at or after' })),
@@ -54,7 +60,9 @@ const CdrExportQuery = Type.Object({
 
 /** One record as an export line: times in ISO 8601, cost in currency units as a decimal string (like the rest of the API). */
 function exportable(cdr: ExportedCdr): Record<string, string | number | null> {
-  const line = Object.fromEntries(Object.entries(cdr).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : (value as string | number | null)]));
+  const line = Object.fromEntries(
+    Object.entries(cdr).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : (value as string | number | null)]),
+  );
   return { ...line, cost: cdr.cost === null ? null : formatDecimal(micros(cdr.cost)) };
 }
 
@@ -129,7 +137,12 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...(query.to === undefined ? {} : { to: new Date(query.to) }),
         ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
       };
-      await recordAudit(db, { action: 'admin.cdr_export', actorAccountId: operator.accountId, subjectAccountId: query.accountId ?? null, detail: { format: query.format, from: query.from ?? null, to: query.to ?? null } });
+      await recordAudit(db, {
+        action: 'admin.cdr_export',
+        actorAccountId: operator.accountId,
+        subjectAccountId: query.accountId ?? null,
+        detail: { format: query.format, from: query.from ?? null, to: query.to ?? null },
+      });
       const rows = Readable.from(exportCdrs(db, filter), { objectMode: true }).map(exportable);
       const stamp = new Date().toISOString().slice(0, 10);
       reply.header('content-disposition', `attachment; filename="dialo-cdrs-${stamp}.${query.format}"`);

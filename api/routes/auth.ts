@@ -85,15 +85,11 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     },
   );
 
-  scope.post(
-    '/auth/logout',
-    { schema: { tags: ['auth'], response: { 204: Type.Null(), ...problems(401, 403) } } },
-    async (request, reply) => {
-      await endSession(db, requireCaller(request).sessionId);
-      clearSessionCookies(reply, sessions);
-      return reply.code(204).send(null);
-    },
-  );
+  scope.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: Type.Null(), ...problems(401, 403) } } }, async (request, reply) => {
+    await endSession(db, requireCaller(request).sessionId);
+    clearSessionCookies(reply, sessions);
+    return reply.code(204).send(null);
+  });
 
   scope.post(
     '/auth/logout-everywhere',

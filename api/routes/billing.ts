@@ -108,7 +108,10 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/billing/ledger',
     {
       schema: {
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })) }),
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+        }),
         response: { 200: Type.Object({ entries: Type.Array(LedgerEntrySchema), next: Type.Union([Type.Integer(), Type.Null()]) }), ...problems(400, 401) },
       },
     },
@@ -141,20 +144,23 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { accountId } = requireCaller(request);
       if (payments === undefined) throw paymentsNotConfigured();
       const { amountMinor, idempotencyKey } = request.body as Static<typeof TopUpBody>;
-      const started = await startTopUp(db, payments.provider, { accountId, amountMinor, requestKey: idempotencyKey }, {
-        currency: billing.currency,
-        minMinor: billing.topUpMinMinor,
-        maxMinor: billing.topUpMaxMinor,
-      });
+      const started = await startTopUp(
+        db,
+        payments.provider,
+        { accountId, amountMinor, requestKey: idempotencyKey },
+        {
+          currency: billing.currency,
+          minMinor: billing.topUpMinMinor,
+          maxMinor: billing.topUpMaxMinor,
+        },
+      );
       return reply.status(201).send({ ...started, stripePublishableKey: payments.publishableKey });
     },
   );
 
-  app.get(
-    '/billing/top-ups',
-    { schema: { response: { 200: Type.Object({ topUps: Type.Array(ReceiptSchema) }), ...problems(401) } } },
-    async (request) => ({ topUps: (await listTopUps(db, requireCaller(request).accountId, 100)).map(receiptDto) }),
-  );
+  app.get('/billing/top-ups', { schema: { response: { 200: Type.Object({ topUps: Type.Array(ReceiptSchema) }), ...problems(401) } } }, async (request) => ({
+    topUps: (await listTopUps(db, requireCaller(request).accountId, 100)).map(receiptDto),
+  }));
 
   app.get(
     '/billing/top-ups/:id',

@@ -126,9 +126,7 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get(
-    '/numbers',
-    { schema: { response: { 200: Type.Object({ numbers: Type.Array(Type.String()) }), ...problems(401) } } },
-    async (request) => ({ numbers: (await listDids(deps.db, { accountId: requireCaller(request).accountId })).map((did) => did.e164) }),
-  );
+  app.get('/numbers', { schema: { response: { 200: Type.Object({ numbers: Type.Array(Type.String()) }), ...problems(401) } } }, async (request) => ({
+    numbers: (await listDids(deps.db, { accountId: requireCaller(request).accountId })).map((did) => did.e164),
+  }));
 }

@@ -40,7 +40,10 @@ function cell(value: unknown): string {
 /** CSV with a header of every column any row has. */
 export function rowsToCsv(rows: readonly ExportRow[]): string {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  return stringify(rows.map((row) => columns.map((column) => cell(row[column]))), { header: true, columns });
+  return stringify(
+    rows.map((row) => columns.map((column) => cell(row[column]))),
+    { header: true, columns },
+  );
 }
 
 export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {

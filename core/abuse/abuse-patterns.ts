@@ -45,7 +45,9 @@ async function spikeOf(db: Kysely<Database>, policy: AbusePolicy, accountId: str
   const baselineHours = baselineDays * 24;
   const before = await chargedBetween(db, accountId, new Date(hourAgo.getTime() - baselineHours * HOUR_MS), hourAgo);
   const usualHourly = before / baselineHours;
-  return lastHour > factor * usualHourly ? { reason: 'spend-spike', detail: { lastHourMicros: lastHour, usualHourlyMicros: Math.round(usualHourly), factor } } : null;
+  return lastHour > factor * usualHourly
+    ? { reason: 'spend-spike', detail: { lastHourMicros: lastHour, usualHourlyMicros: Math.round(usualHourly), factor } }
+    : null;
 }
 
 /** The first pattern the account's recent calls show, or null. */
@@ -62,6 +64,12 @@ export async function detectAbuse(db: Kysely<Database>, policy: AbusePolicy, acc
 export async function watchAfterCall(db: Kysely<Database>, policy: AbusePolicy, accountId: string, now: Date): Promise<AbusePattern | null> {
   const pattern = await detectAbuse(db, policy, accountId, now);
   if (pattern === null) return null;
-  const suspended = await suspendOutbound(db, { accountId, reason: pattern.reason, detail: pattern.detail, alertTo: policy.alertEmail, contact: policy.alertEmail });
+  const suspended = await suspendOutbound(db, {
+    accountId,
+    reason: pattern.reason,
+    detail: pattern.detail,
+    alertTo: policy.alertEmail,
+    contact: policy.alertEmail,
+  });
   return suspended ? pattern : null;
 }

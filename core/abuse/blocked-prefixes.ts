@@ -44,7 +44,12 @@ export async function listBlockedPrefixes(db: Kysely<Database>): Promise<Blocked
  */
 export async function blockPrefix(db: Kysely<Database>, entry: { prefix: string; reason: string }, operatorId: string): Promise<BlockedPrefix> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.insertInto('blocked_prefixes').values(entry).onConflict((conflict) => conflict.doNothing()).returningAll().executeTakeFirst();
+    const row = await trx
+      .insertInto('blocked_prefixes')
+      .values(entry)
+      .onConflict((conflict) => conflict.doNothing())
+      .returningAll()
+      .executeTakeFirst();
     if (row === undefined) throw new PrefixAlreadyBlockedError(entry.prefix);
     await recordAudit(trx, { action: 'abuse.prefix_blocked', actorAccountId: operatorId, detail: { prefix: entry.prefix, reason: entry.reason } });
     return { prefix: row.prefix, reason: row.reason, createdAt: row.created_at };

@@ -71,7 +71,17 @@ export async function accountLimits(db: Kysely<Database>, policy: AbusePolicy, a
   const row = await db
     .selectFrom('accounts')
     .leftJoin('account_call_limits', 'account_call_limits.account_id', 'accounts.id')
-    .select(['accounts.status', 'accounts.created_at', 'max_concurrent_calls', 'calls_per_minute', 'daily_spend_cap', 'allowed_countries', 'suspended_at', 'suspension_reason', 'suspended_by'])
+    .select([
+      'accounts.status',
+      'accounts.created_at',
+      'max_concurrent_calls',
+      'calls_per_minute',
+      'daily_spend_cap',
+      'allowed_countries',
+      'suspended_at',
+      'suspension_reason',
+      'suspended_by',
+    ])
     .where('accounts.id', '=', accountId)
     .executeTakeFirst();
   if (row === undefined) return undefined;

@@ -59,7 +59,12 @@ export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequ
     const changed = await trx
       .insertInto('account_call_limits')
       .values({ account_id: request.accountId, ...state })
-      .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ ...state, updated_at: sql`now()` }).where('account_call_limits.suspended_at', 'is', null))
+      .onConflict((conflict) =>
+        conflict
+          .column('account_id')
+          .doUpdateSet({ ...state, updated_at: sql`now()` })
+          .where('account_call_limits.suspended_at', 'is', null),
+      )
       .returning('account_id')
       .executeTakeFirst();
     if (changed === undefined) return false;

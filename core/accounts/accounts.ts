@@ -66,7 +66,13 @@ export async function signUp(db: Kysely<Database>, credentials: Credentials, lin
 }
 
 /** Issues a verification token for `address` (the account's own, or a new one it is moving to) and mails it. */
-export async function sendVerification(db: Kysely<Database>, accountId: string, address: string, links: EmailLinks, newEmail: string | null = null): Promise<void> {
+export async function sendVerification(
+  db: Kysely<Database>,
+  accountId: string,
+  address: string,
+  links: EmailLinks,
+  newEmail: string | null = null,
+): Promise<void> {
   const token = await issueEmailToken(db, accountId, 'verify_email', newEmail);
   await enqueueEmail(db, { accountId, kind: 'verify_email', to: address, ...messages.verifyEmail(links.verifyEmail(token)) });
 }
@@ -80,12 +86,21 @@ export async function verifyEmail(db: Kysely<Database>, token: string): Promise<
   return db.transaction().execute(async (trx) => {
     const row = await consumeEmailToken(trx, token, 'verify_email');
     if (row.new_email === null) {
-      await trx.updateTable('accounts').set({ status: 'active', updated_at: sql`now()` }).where('id', '=', row.account_id).where('status', '=', 'pending').execute();
+      await trx
+        .updateTable('accounts')
+        .set({ status: 'active', updated_at: sql`now()` })
+        .where('id', '=', row.account_id)
+        .where('status', '=', 'pending')
+        .execute();
       await recordAudit(trx, { action: 'account.verified', actorAccountId: row.account_id, subjectAccountId: row.account_id });
       return row.account_id;
     }
     if ((await accountByEmail(trx, row.new_email)) !== undefined) throw new AccountError('email_taken', 'that address is now used by another account');
-    await trx.updateTable('accounts').set({ email: row.new_email, updated_at: sql`now()` }).where('id', '=', row.account_id).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ email: row.new_email, updated_at: sql`now()` })
+      .where('id', '=', row.account_id)
+      .execute();
     await recordAudit(trx, { action: 'account.email_changed', actorAccountId: row.account_id, subjectAccountId: row.account_id });
     return row.account_id;
   });
@@ -141,7 +156,11 @@ export async function getAccountSummary(db: Kysely<Database>, accountId: string)
 /** Makes an account an operator (CLI and test set-up: no route grants this role). */
 export async function setAccountRole(db: Kysely<Database>, accountId: string, role: AccountRole, actorAccountId: string | null): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('accounts').set({ role, updated_at: sql`now()` }).where('id', '=', accountId).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ role, updated_at: sql`now()` })
+      .where('id', '=', accountId)
+      .execute();
     await recordAudit(trx, { action: 'admin.role_set', actorAccountId, subjectAccountId: accountId, detail: { role } });
   });
 }

@@ -7,7 +7,8 @@ import { AccountError } from './errors.ts';
 export const EMAIL_MAX_LENGTH = 254;
 
 /** A pragmatic ASCII address: dot-atom local part, dotted domain with a 2+ letter top level. */
-export const EMAIL_PATTERN = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$";
+export const EMAIL_PATTERN =
+  "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$";
 const emailRegex = new RegExp(EMAIL_PATTERN);
 
 /**

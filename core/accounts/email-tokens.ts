@@ -11,12 +11,7 @@ export const TOKEN_LIFETIME_HOURS: Record<EmailTokenPurpose, number> = { verify_
  * @example
  * const token = await issueEmailToken(trx, accountId, 'reset_password');
  */
-export async function issueEmailToken(
-  db: Kysely<Database>,
-  accountId: string,
-  purpose: EmailTokenPurpose,
-  newEmail: string | null = null,
-): Promise<string> {
+export async function issueEmailToken(db: Kysely<Database>, accountId: string, purpose: EmailTokenPurpose, newEmail: string | null = null): Promise<string> {
   await db.deleteFrom('email_tokens').where('account_id', '=', accountId).where('purpose', '=', purpose).execute();
   const { token, hash } = newSecretToken();
   await db

@@ -56,7 +56,12 @@ export async function changePassword(
   const { email } = await reauthenticate(db, caller.accountId, passwords.currentPassword);
   await db.transaction().execute(async (trx) => {
     const ended = await setPassword(trx, caller.accountId, email, passwords.newPassword, caller.sessionId);
-    await recordAudit(trx, { action: 'auth.password_changed', actorAccountId: caller.accountId, subjectAccountId: caller.accountId, detail: { sessionsEnded: ended } });
+    await recordAudit(trx, {
+      action: 'auth.password_changed',
+      actorAccountId: caller.accountId,
+      subjectAccountId: caller.accountId,
+      detail: { sessionsEnded: ended },
+    });
   });
 }
 
@@ -90,6 +95,11 @@ export async function resetPassword(db: Kysely<Database>, token: string, newPass
     const account = await trx.selectFrom('accounts').select('email').where('id', '=', row.account_id).executeTakeFirst();
     if (account?.email == null) throw new AccountError('invalid_token', 'this link is invalid or has expired: ask for a new one');
     const ended = await setPassword(trx, row.account_id, account.email, newPassword);
-    await recordAudit(trx, { action: 'auth.password_reset', actorAccountId: row.account_id, subjectAccountId: row.account_id, detail: { sessionsEnded: ended } });
+    await recordAudit(trx, {
+      action: 'auth.password_reset',
+      actorAccountId: row.account_id,
+      subjectAccountId: row.account_id,
+      detail: { sessionsEnded: ended },
+    });
   });
 }

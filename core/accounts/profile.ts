@@ -23,7 +23,11 @@ export async function updateProfile(db: Kysely<Database>, accountId: string, cha
     const fields: string[] = [];
     if (change.displayName !== undefined) {
       const name = change.displayName === null ? null : change.displayName.normalize('NFC').trim() || null;
-      await trx.updateTable('accounts').set({ display_name: name, updated_at: sql`now()` }).where('id', '=', accountId).execute();
+      await trx
+        .updateTable('accounts')
+        .set({ display_name: name, updated_at: sql`now()` })
+        .where('id', '=', accountId)
+        .execute();
       fields.push('display_name');
     }
     let emailPending = false;
@@ -35,7 +39,11 @@ export async function updateProfile(db: Kysely<Database>, accountId: string, cha
         fields.push('email');
         if ((await accountByEmail(trx, email)) === undefined) await sendVerification(trx, accountId, email, links, email);
       } else if (current.email !== email) {
-        await trx.updateTable('accounts').set({ email, updated_at: sql`now()` }).where('id', '=', accountId).execute();
+        await trx
+          .updateTable('accounts')
+          .set({ email, updated_at: sql`now()` })
+          .where('id', '=', accountId)
+          .execute();
         fields.push('email_case');
       }
     }

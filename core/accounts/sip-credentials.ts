@@ -58,11 +58,7 @@ export type SipCredential =
  * Finds the HA1s to check a digest response against: computed for a browser username, stored for a static one.
  * Only active accounts have credentials.
  */
-export async function findSipCredential(
-  db: Kysely<Database>,
-  options: { secret: string; realm: string; now: Date },
-  username: string,
-): Promise<SipCredential> {
+export async function findSipCredential(db: Kysely<Database>, options: { secret: string; realm: string; now: Date }, username: string): Promise<SipCredential> {
   const browser = BROWSER_USERNAME.exec(username);
   if (browser) {
     const [, accountId, expiry] = browser as unknown as [string, string, string];

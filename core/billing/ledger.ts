@@ -26,13 +26,12 @@ export interface NewEntry {
  */
 export async function lockBalance(trx: Kysely<Database>, accountId: string): Promise<Micros> {
   if (!trx.isTransaction) throw new Error('lockBalance needs a transaction');
-  await trx.insertInto('account_balances').values({ account_id: accountId }).onConflict((conflict) => conflict.doNothing()).execute();
-  const row = await trx
-    .selectFrom('account_balances')
-    .select('balance')
-    .where('account_id', '=', accountId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('account_balances')
+    .values({ account_id: accountId })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+  const row = await trx.selectFrom('account_balances').select('balance').where('account_id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
   return micros(row.balance);
 }
 

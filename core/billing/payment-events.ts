@@ -27,7 +27,9 @@ async function topUpFor(trx: Kysely<Database>, paymentIntentId: string | null, m
   return trx
     .selectFrom('top_ups')
     .selectAll()
-    .where((eb) => eb.or([...(paymentIntentId === null ? [] : [eb('payment_intent_id', '=', paymentIntentId)]), ...(byId === undefined ? [] : [eb('id', '=', byId)])]))
+    .where((eb) =>
+      eb.or([...(paymentIntentId === null ? [] : [eb('payment_intent_id', '=', paymentIntentId)]), ...(byId === undefined ? [] : [eb('id', '=', byId)])]),
+    )
     .executeTakeFirst();
 }
 

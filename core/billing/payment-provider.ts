@@ -66,7 +66,12 @@ export interface DisputeFacts {
 export type PaymentEvent = { readonly id: string; readonly type: string } & (
   | {
       readonly kind: 'payment-succeeded';
-      readonly payment: { readonly intentId: string; readonly amountReceivedMinor: number; readonly currency: string; readonly metadata: PaymentMetadata | null };
+      readonly payment: {
+        readonly intentId: string;
+        readonly amountReceivedMinor: number;
+        readonly currency: string;
+        readonly metadata: PaymentMetadata | null;
+      };
     }
   | { readonly kind: 'refund'; readonly refund: RefundFacts }
   | { readonly kind: 'dispute-opened' | 'dispute-closed'; readonly dispute: DisputeFacts }

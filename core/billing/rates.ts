@@ -93,7 +93,10 @@ function row(input: RateInput) {
 }
 
 export class RateConflictError extends Error {
-  constructor(readonly prefix: string, readonly effectiveFrom: Date) {
+  constructor(
+    readonly prefix: string,
+    readonly effectiveFrom: Date,
+  ) {
     super(`a rate for prefix ${prefix} effective ${effectiveFrom.toISOString()} already exists`);
     this.name = 'RateConflictError';
   }

@@ -112,12 +112,7 @@ async function lockActive(trx: Kysely<Database>, reservationId: string): Promise
 }
 
 /** Charges (at most the hold) and closes; the caller holds the account lock (see lockActive). */
-async function close(
-  trx: Kysely<Database>,
-  reservation: Reservation,
-  status: 'settled' | 'released' | 'expired',
-  billableSeconds: number,
-): Promise<Micros> {
+async function close(trx: Kysely<Database>, reservation: Reservation, status: 'settled' | 'released' | 'expired', billableSeconds: number): Promise<Micros> {
   // Never more than was held: a call that ran past its maximum (a late BYE) costs at most the hold.
   const charged = micros(Math.min(chargeFor(tariffOf(reservation), billableSeconds), reservation.hold));
   if (charged > 0) {
@@ -162,11 +157,7 @@ export type BillableSecondsLookup = (trx: Kysely<Database>, reservation: Reserva
  * billable seconds when `lookup` finds one, else closed without a charge. Status `expired` either way.
  * @example await expireStaleReservations(db, new Date(), billableSecondsFromCdr(new Date()));
  */
-export async function expireStaleReservations(
-  db: Kysely<Database>,
-  now: Date,
-  lookup: BillableSecondsLookup,
-): Promise<{ expired: number; charged: number }> {
+export async function expireStaleReservations(db: Kysely<Database>, now: Date, lookup: BillableSecondsLookup): Promise<{ expired: number; charged: number }> {
   const stale = await db
     .selectFrom('reservations')
     .select('id')
@@ -204,11 +195,7 @@ export async function expireStaleReservations(
 export function billableSecondsFromCdr(now: Date): BillableSecondsLookup {
   return async (db, reservation) => {
     if (reservation.cdr_id === null) return null;
-    const cdr = await db
-      .selectFrom('cdrs')
-      .select(['billable_seconds', 'answered_at', 'ended_at'])
-      .where('id', '=', reservation.cdr_id)
-      .executeTakeFirst();
+    const cdr = await db.selectFrom('cdrs').select(['billable_seconds', 'answered_at', 'ended_at']).where('id', '=', reservation.cdr_id).executeTakeFirst();
     if (cdr === undefined) return null;
     if (cdr.billable_seconds !== null) return cdr.billable_seconds;
     if (cdr.answered_at === null) return 0;

@@ -6,8 +6,26 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
 
 export const CDR_EXPORT_COLUMNS = [
-  'id', 'sip_call_id', 'direction', 'account_id', 'from_number', 'to_number', 'trunk_id', 'phase', 'refusal_reason', 'sip_status',
-  'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost', 'node_id', 'media_server', 'mos',
+  'id',
+  'sip_call_id',
+  'direction',
+  'account_id',
+  'from_number',
+  'to_number',
+  'trunk_id',
+  'phase',
+  'refusal_reason',
+  'sip_status',
+  'hangup_cause',
+  'ended_by',
+  'started_at',
+  'answered_at',
+  'ended_at',
+  'billable_seconds',
+  'cost',
+  'node_id',
+  'media_server',
+  'mos',
 ] as const satisfies readonly (keyof CdrsTable)[];
 
 export type ExportedCdr = Pick<Selectable<CdrsTable>, (typeof CDR_EXPORT_COLUMNS)[number]>;
@@ -28,7 +46,10 @@ export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batch
   // The start time as the database holds it (microseconds): a JS Date would cut it to milliseconds and repeat rows.
   let after: { startedAt: string; id: string } | undefined;
   for (;;) {
-    let query = db.selectFrom('cdrs').select(CDR_EXPORT_COLUMNS).select(sql<string>`started_at::text`.as('started_key'));
+    let query = db
+      .selectFrom('cdrs')
+      .select(CDR_EXPORT_COLUMNS)
+      .select(sql<string>`started_at::text`.as('started_key'));
     if (filter.from !== undefined) query = query.where('started_at', '>=', filter.from);
     if (filter.to !== undefined) query = query.where('started_at', '<', filter.to);
     if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);

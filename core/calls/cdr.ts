@@ -46,7 +46,15 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
       return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
       // The dialog handles only serve to hang up a call left up: not kept past its end.
-      return { phase: state.phase, answered_at: state.answeredAt, ended_at: state.endedAt, ended_by: state.by, hangup_cause: state.cause, caller_dialog: null, callee_dialog: null };
+      return {
+        phase: state.phase,
+        answered_at: state.answeredAt,
+        ended_at: state.endedAt,
+        ended_by: state.by,
+        hangup_cause: state.cause,
+        caller_dialog: null,
+        callee_dialog: null,
+      };
     case 'failed':
       return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: new Date() };
     case 'cancelled':
@@ -64,7 +72,11 @@ export type CdrExtra = Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | '
 
 /** Records a state change, plus whatever the caller knows besides the state. */
 export async function recordCdrState(db: Kysely<Database>, cdrId: string, state: CallState, extra: CdrExtra = {}): Promise<void> {
-  await db.updateTable('cdrs').set({ ...columnsOf(state), ...extra }).where('id', '=', cdrId).execute();
+  await db
+    .updateTable('cdrs')
+    .set({ ...columnsOf(state), ...extra })
+    .where('id', '=', cdrId)
+    .execute();
 }
 
 /**

@@ -4,7 +4,20 @@ import type { CdrsTable, Database } from '../../db/schema.ts';
 
 export type CallRecord = Pick<
   Selectable<CdrsTable>,
-  'id' | 'direction' | 'from_number' | 'to_number' | 'phase' | 'refusal_reason' | 'sip_status' | 'hangup_cause' | 'ended_by' | 'started_at' | 'answered_at' | 'ended_at' | 'billable_seconds' | 'cost'
+  | 'id'
+  | 'direction'
+  | 'from_number'
+  | 'to_number'
+  | 'phase'
+  | 'refusal_reason'
+  | 'sip_status'
+  | 'hangup_cause'
+  | 'ended_by'
+  | 'started_at'
+  | 'answered_at'
+  | 'ended_at'
+  | 'billable_seconds'
+  | 'cost'
 >;
 
 /** Where a page ended: the last call's start time as the database holds it (microseconds, which a Date would cut) and id. */
@@ -18,10 +31,29 @@ export interface HistoryCursor {
  * const first = await callHistory(db, accountId, { limit: 50 });
  * const more = first.next && (await callHistory(db, accountId, { limit: 50, before: first.next }));
  */
-export async function callHistory(db: Kysely<Database>, accountId: string, page: { limit: number; before?: HistoryCursor }): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
+export async function callHistory(
+  db: Kysely<Database>,
+  accountId: string,
+  page: { limit: number; before?: HistoryCursor },
+): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
   let query = db
     .selectFrom('cdrs')
-    .select(['id', 'direction', 'from_number', 'to_number', 'phase', 'refusal_reason', 'sip_status', 'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost'])
+    .select([
+      'id',
+      'direction',
+      'from_number',
+      'to_number',
+      'phase',
+      'refusal_reason',
+      'sip_status',
+      'hangup_cause',
+      'ended_by',
+      'started_at',
+      'answered_at',
+      'ended_at',
+      'billable_seconds',
+      'cost',
+    ])
     .select(sql<string>`started_at::text`.as('started_key'))
     .where('account_id', '=', accountId);
   const before = page.before;

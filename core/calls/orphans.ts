@@ -25,10 +25,23 @@ export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: 
   if (endLeg !== undefined && legs.length > 0) {
     const results = await Promise.allSettled(legs.map((leg) => endLeg(leg)));
     failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
-    await db.updateTable('cdrs').set({ caller_dialog: null, callee_dialog: null }).where('id', 'in', orphans.map((orphan) => orphan.id)).execute();
+    await db
+      .updateTable('cdrs')
+      .set({ caller_dialog: null, callee_dialog: null })
+      .where(
+        'id',
+        'in',
+        orphans.map((orphan) => orphan.id),
+      )
+      .execute();
   }
   for (const orphan of orphans) {
-    const held = await db.selectFrom('reservations').select(['id', 'max_seconds']).where('cdr_id', '=', orphan.id).where('status', '=', 'active').executeTakeFirst();
+    const held = await db
+      .selectFrom('reservations')
+      .select(['id', 'max_seconds'])
+      .where('cdr_id', '=', orphan.id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
     if (held === undefined) continue;
     try {
       if (orphan.answeredAt === null) {

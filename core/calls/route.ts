@@ -124,7 +124,12 @@ export interface CallerPolicy {
  * The database's ports for a call `accountId` places now; the attempt's record and the media path are the caller's
  * to add. The hold is linked to the attempt's record (`cdrId`), so a hold left by a crash is settled from it.
  */
-export function accountPorts(db: Kysely<Database>, accountId: string, policy: CallerPolicy, cdrId: () => string | undefined): Omit<RoutePorts, 'recordAttempt' | 'media'> {
+export function accountPorts(
+  db: Kysely<Database>,
+  accountId: string,
+  policy: CallerPolicy,
+  cdrId: () => string | undefined,
+): Omit<RoutePorts, 'recordAttempt' | 'media'> {
   return {
     didOwner: (number) => didOwner(db, number),
     rate: (number) => findRate(db, number, new Date()),

@@ -27,11 +27,13 @@ const TRUNK_URI = /^sips?:[A-Za-z0-9.-]+(?::\d{1,5})?(?:;transport=(?:udp|tcp|tl
 
 function validate(input: TrunkInput): void {
   if (!/^[\w .-]{1,64}$/.test(input.name)) throw new CallAdminError('invalid', 'a trunk name is 1-64 letters, digits, spaces, dots, dashes or underscores');
-  if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > 10_000) throw new CallAdminError('invalid', 'priority is a whole number from 0 to 10000');
+  if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > 10_000)
+    throw new CallAdminError('invalid', 'priority is a whole number from 0 to 10000');
   if (input.outboundUri !== null && !TRUNK_URI.test(input.outboundUri)) {
     throw new CallAdminError('invalid', `outbound URI must look like sip:carrier.example.net:5060;transport=udp, not ${input.outboundUri}`);
   }
-  if (input.auth !== null && (input.auth.username === '' || input.auth.password === '')) throw new CallAdminError('invalid', 'digest credentials need both a username and a password');
+  if (input.auth !== null && (input.auth.username === '' || input.auth.password === ''))
+    throw new CallAdminError('invalid', 'digest credentials need both a username and a password');
   for (const cidr of input.inboundSources) {
     try {
       parseCidr(cidr);
@@ -40,7 +42,8 @@ function validate(input: TrunkInput): void {
       throw error;
     }
   }
-  if (input.outboundUri === null && input.inboundSources.length === 0) throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, or both');
+  if (input.outboundUri === null && input.inboundSources.length === 0)
+    throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, or both');
 }
 
 function view(row: Selectable<TrunksTable>): TrunkView {
@@ -82,10 +85,20 @@ export async function createTrunk(db: Kysely<Database>, actorAccountId: string, 
 }
 
 /** Replaces a trunk's settings; `auth: 'keep'` leaves stored credentials as they are (the password is never shown). */
-export async function updateTrunk(db: Kysely<Database>, actorAccountId: string, id: number, input: Omit<TrunkInput, 'auth'> & { auth: TrunkInput['auth'] | 'keep' }): Promise<TrunkView> {
+export async function updateTrunk(
+  db: Kysely<Database>,
+  actorAccountId: string,
+  id: number,
+  input: Omit<TrunkInput, 'auth'> & { auth: TrunkInput['auth'] | 'keep' },
+): Promise<TrunkView> {
   const current = await db.selectFrom('trunks').selectAll().where('id', '=', id).executeTakeFirst();
   if (current === undefined) throw new CallAdminError('not_found', 'no such trunk');
-  const auth = input.auth === 'keep' ? (current.auth_username && current.auth_password ? { username: current.auth_username, password: current.auth_password } : null) : input.auth;
+  const auth =
+    input.auth === 'keep'
+      ? current.auth_username && current.auth_password
+        ? { username: current.auth_username, password: current.auth_password }
+        : null
+      : input.auth;
   const full: TrunkInput = { ...input, auth };
   validate(full);
   const row = await writing(input.name, () => db.updateTable('trunks').set(columns(full)).where('id', '=', id).returningAll().executeTakeFirstOrThrow());

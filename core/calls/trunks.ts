@@ -42,12 +42,5 @@ export async function trunkForSource(db: Kysely<Database>, address: string): Pro
 
 /** Enabled trunks that take outbound calls, first choice first (ties by id, so the order is stable). */
 export async function outboundTrunks(db: Kysely<Database>): Promise<Trunk[]> {
-  return db
-    .selectFrom('trunks')
-    .selectAll()
-    .where('enabled', '=', true)
-    .where('outbound_uri', 'is not', null)
-    .orderBy('priority')
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('trunks').selectAll().where('enabled', '=', true).where('outbound_uri', 'is not', null).orderBy('priority').orderBy('id').execute();
 }

@@ -55,7 +55,11 @@ export async function deliverOutbox(db: Kysely<Database>, transport: MailTranspo
   for (const mail of due.sort((a, b) => a.id - b.id)) {
     try {
       await transport.send({ to: mail.to_address, subject: mail.subject, text: mail.body_text });
-      await db.updateTable('email_outbox').set({ sent_at: sql`now()`, last_error: null }).where('id', '=', mail.id).execute();
+      await db
+        .updateTable('email_outbox')
+        .set({ sent_at: sql`now()`, last_error: null })
+        .where('id', '=', mail.id)
+        .execute();
       sent++;
     } catch (error) {
       await db

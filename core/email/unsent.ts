@@ -30,7 +30,11 @@ export async function showUnsentMail(db: Kysely<Database>, show: (mail: MailMess
     await trx
       .updateTable('email_outbox')
       .set({ logged_at: sql`now()` })
-      .where('id', 'in', mails.map((mail) => mail.id))
+      .where(
+        'id',
+        'in',
+        mails.map((mail) => mail.id),
+      )
       .execute();
     return { shown: mails.length };
   });

@@ -20,9 +20,18 @@ export type ErasureOutcome = { readonly status: 'erased'; readonly rows: Record<
 export async function requestDeletion(db: Kysely<Database>, accountId: string, password: string, tools: PrivacyTools): Promise<ErasureOutcome> {
   await reauthenticate(db, accountId, password);
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('accounts').set({ status: 'disabled', erasure_requested_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', accountId).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ status: 'disabled', erasure_requested_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', accountId)
+      .execute();
     const sessions = await endAccountSessions(trx, accountId);
-    await recordAudit(trx, { action: 'privacy.deletion_requested', actorAccountId: accountId, subjectAccountId: accountId, detail: { sessionsEnded: sessions } });
+    await recordAudit(trx, {
+      action: 'privacy.deletion_requested',
+      actorAccountId: accountId,
+      subjectAccountId: accountId,
+      detail: { sessionsEnded: sessions },
+    });
   });
   return eraseAccount(db, accountId, tools);
 }

@@ -57,6 +57,11 @@ export async function exportSourceRows(db: Kysely<Database>, accountId: string, 
   const source = accountDataSources.find((candidate) => candidate.table === table && candidate.withheldFromSubject === undefined);
   if (source === undefined) return undefined;
   const rows = await source.export(db, accountId);
-  await recordAudit(db, { action: 'privacy.export', actorAccountId: accountId, subjectAccountId: accountId, detail: { rows: { [table]: rows.length }, format: 'csv' } });
+  await recordAudit(db, {
+    action: 'privacy.export',
+    actorAccountId: accountId,
+    subjectAccountId: accountId,
+    detail: { rows: { [table]: rows.length }, format: 'csv' },
+  });
   return rows;
 }

@@ -72,7 +72,11 @@ export async function publishPolicy(
         .executeTakeFirst();
       notified = Number(result.numInsertedOrUpdatedRows ?? 0);
     }
-    await recordAudit(trx, { action: 'admin.policy_published', actorAccountId: operatorId, detail: { version: policy.version, material: policy.material, notified } });
+    await recordAudit(trx, {
+      action: 'admin.policy_published',
+      actorAccountId: operatorId,
+      detail: { version: policy.version, material: policy.material, notified },
+    });
     return { version: policy.version, notified };
   });
 }

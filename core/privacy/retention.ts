@@ -26,7 +26,10 @@ export async function runRetention(
   for (const source of sources) {
     if (source.sweep !== undefined) counts[source.table] = await source.sweep(db, windows, tools);
   }
-  const spent = await db.deleteFrom('rate_limit_counters').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  const spent = await db
+    .deleteFrom('rate_limit_counters')
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .executeTakeFirst();
   counts.rate_limit_counters = Number(spent.numDeletedRows);
   await recordAudit(db, { action: 'privacy.retention_run', actorAccountId: triggeredBy, detail: { counts, windows: { ...windows } } });
   return counts;

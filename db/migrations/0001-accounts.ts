@@ -8,14 +8,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('email', 'text')
     .addColumn('password_hash', 'text')
     .addColumn('status', 'text', (col) =>
-      col.notNull().defaultTo('pending').check(sql`status in ('pending', 'active', 'disabled', 'deleted')`),
+      col
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'active', 'disabled', 'deleted')`),
     )
-    .addColumn('role', 'text', (col) => col.notNull().defaultTo('user').check(sql`role in ('user', 'operator')`))
+    .addColumn('role', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('user')
+        .check(sql`role in ('user', 'operator')`),
+    )
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
   // E-mail addresses are compared case-insensitively: Bob@x.org and bob@x.org are one person.
-  await db.schema.createIndex('accounts_email_lower_key').on('accounts').unique().expression(sql`lower(email)`).execute();
+  await db.schema
+    .createIndex('accounts_email_lower_key')
+    .on('accounts')
+    .unique()
+    .expression(sql`lower(email)`)
+    .execute();
 
   await db.schema
     .createTable('audit_events')

@@ -17,7 +17,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sent_at', 'timestamptz')
     .addColumn('last_error', 'text')
     .execute();
-  await db.schema.createIndex('email_outbox_pending_idx').on('email_outbox').column('next_attempt_at').where(sql<boolean>`sent_at is null`).execute();
+  await db.schema
+    .createIndex('email_outbox_pending_idx')
+    .on('email_outbox')
+    .column('next_attempt_at')
+    .where(sql<boolean>`sent_at is null`)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -3,11 +3,7 @@ import { sql, type Kysely } from 'kysely';
 // Privacy rights: profile name and pending erasure on accounts, policy versions and their
 // acknowledgements, legal holds. The first policy version is the text Dialo shipped with.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .alterTable('accounts')
-    .addColumn('display_name', 'text')
-    .addColumn('erasure_requested_at', 'timestamptz')
-    .execute();
+  await db.schema.alterTable('accounts').addColumn('display_name', 'text').addColumn('erasure_requested_at', 'timestamptz').execute();
 
   await db.schema
     .createTable('policy_versions')

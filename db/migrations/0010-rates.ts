@@ -12,7 +12,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('price_per_minute', 'bigint', (col) => col.notNull().check(sql`price_per_minute >= 0`))
     .addColumn('first_increment', 'integer', (col) => col.notNull().check(sql`first_increment between 1 and 3600`))
     .addColumn('next_increment', 'integer', (col) => col.notNull().check(sql`next_increment between 1 and 3600`))
-    .addColumn('connection_fee', 'bigint', (col) => col.notNull().defaultTo(0).check(sql`connection_fee >= 0`))
+    .addColumn('connection_fee', 'bigint', (col) =>
+      col
+        .notNull()
+        .defaultTo(0)
+        .check(sql`connection_fee >= 0`),
+    )
     .addColumn('effective_from', 'timestamptz', (col) => col.notNull())
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('rates_prefix_effective_key', ['prefix', 'effective_from'])

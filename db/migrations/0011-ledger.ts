@@ -20,9 +20,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('ledger_entries')
     .addColumn('id', 'bigint', (col) => col.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('account_id', 'uuid', (col) => col.notNull().references('accounts.id').onDelete('restrict'))
-    .addColumn('kind', 'text', (col) =>
-      col.notNull().check(sql`kind in ('top_up', 'call_charge', 'refund', 'dispute', 'adjustment')`),
-    )
+    .addColumn('kind', 'text', (col) => col.notNull().check(sql`kind in ('top_up', 'call_charge', 'refund', 'dispute', 'adjustment')`))
     .addColumn('amount', 'bigint', (col) => col.notNull())
     // What the entry is for (a payment intent, refund, dispute or reservation id): at most one entry each.
     .addColumn('reference', 'text')
@@ -56,7 +54,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     begin
       raise exception 'ledger_entries is append-only' using errcode = 'check_violation';
     end $$`.execute(db);
-  await sql`create trigger ledger_entries_append_only before update or delete on ledger_entries for each row execute function ledger_entries_append_only()`.execute(db);
+  await sql`create trigger ledger_entries_append_only before update or delete on ledger_entries for each row execute function ledger_entries_append_only()`.execute(
+    db,
+  );
 
   // Only the insert trigger above (depth 2) may move a balance; a direct UPDATE (depth 1) is refused.
   await sql`

@@ -6,7 +6,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'uuid', (col) => col.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('account_id', 'uuid', (col) => col.notNull().references('accounts.id').onDelete('restrict'))
     .addColumn('status', 'text', (col) =>
-      col.notNull().defaultTo('active').check(sql`status in ('active', 'settled', 'released', 'expired')`),
+      col
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'settled', 'released', 'expired')`),
     )
     // The rate as it was when the call started: a later rate change does not re-price a call in progress.
     .addColumn('rate_id', 'bigint', (col) => col.references('rates.id').onDelete('set null'))
@@ -22,18 +25,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('billable_seconds', 'integer')
     .addColumn('charged', 'bigint', (col) => col.check(sql`charged <= hold`))
     .execute();
-  await db.schema
-    .createIndex('reservations_active_idx')
-    .on('reservations')
-    .columns(['account_id'])
-    .where(sql.ref('status'), '=', 'active')
-    .execute();
-  await db.schema
-    .createIndex('reservations_expiry_idx')
-    .on('reservations')
-    .columns(['expires_at'])
-    .where(sql.ref('status'), '=', 'active')
-    .execute();
+  await db.schema.createIndex('reservations_active_idx').on('reservations').columns(['account_id']).where(sql.ref('status'), '=', 'active').execute();
+  await db.schema.createIndex('reservations_expiry_idx').on('reservations').columns(['expires_at']).where(sql.ref('status'), '=', 'active').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

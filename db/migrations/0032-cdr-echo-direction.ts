@@ -5,11 +5,20 @@ import { sql, type Kysely } from 'kysely';
 // the short code as dialled (`*43`).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('cdrs').dropConstraint('cdrs_direction_check').execute();
-  await db.schema.alterTable('cdrs').addCheckConstraint('cdrs_direction_check', sql`direction in ('outbound', 'inbound', 'onnet', 'echo')`).execute();
+  await db.schema
+    .alterTable('cdrs')
+    .addCheckConstraint('cdrs_direction_check', sql`direction in ('outbound', 'inbound', 'onnet', 'echo')`)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.deleteFrom('cdrs' as never).where(sql.ref('direction'), '=', 'echo').execute();
+  await db
+    .deleteFrom('cdrs' as never)
+    .where(sql.ref('direction'), '=', 'echo')
+    .execute();
   await db.schema.alterTable('cdrs').dropConstraint('cdrs_direction_check').execute();
-  await db.schema.alterTable('cdrs').addCheckConstraint('cdrs_direction_check', sql`direction in ('outbound', 'inbound', 'onnet')`).execute();
+  await db.schema
+    .alterTable('cdrs')
+    .addCheckConstraint('cdrs_direction_check', sql`direction in ('outbound', 'inbound', 'onnet')`)
+    .execute();
 }

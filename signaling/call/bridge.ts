@@ -58,7 +58,10 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   const reoffer = options.media?.reoffer;
   relayModify(caller, callee, reoffer && ((sdp) => reoffer('caller', sdp)));
   relayModify(callee, caller, reoffer && ((sdp) => reoffer('callee', sdp)));
-  options.media?.lost?.then(() => end('system', 'media-failure'), () => undefined);
+  options.media?.lost?.then(
+    () => end('system', 'media-failure'),
+    () => undefined,
+  );
 
   const timer = options.maxSeconds === undefined ? undefined : setTimeout(() => end('system', 'max-duration'), options.maxSeconds * 1000);
   // A leg whose BYE was handled before these listeners existed (it can come in the same read as the ACK that

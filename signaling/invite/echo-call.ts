@@ -20,7 +20,15 @@ import { refuseCall } from '../refusals.ts';
 import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 
-export async function echoCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, accountId: string, number: string, maxSeconds: number): Promise<void> {
+export async function echoCall(
+  deps: CallDeps,
+  req: SrfRequest,
+  res: SrfResponse,
+  facts: InviteFacts,
+  accountId: string,
+  number: string,
+  maxSeconds: number,
+): Promise<void> {
   const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'echo', accountId, fromNumber: null, toNumber: number, nodeId: deps.nodeId });
   const refuse = (why: Refusal) => refuseCall(deps, res, facts, { direction: 'echo', accountId, cdrIds: [cdrId] }, why);
 
@@ -85,7 +93,10 @@ function holdEcho(caller: Dialog, path: EchoPath, maxSeconds: number): Bridge {
   caller.on('destroy', () => end('caller', 'normal'));
   // Hold, resume, codec changes: nothing to renegotiate against on an echo; the call goes on as it was.
   caller.on('modify', (_req: SrfRequest, res: SrfResponse) => res.send(488, 'Not Acceptable Here', {}));
-  path.lost.then(() => end('system', 'media-failure'), () => undefined);
+  path.lost.then(
+    () => end('system', 'media-failure'),
+    () => undefined,
+  );
   const timer = setTimeout(() => end('system', 'max-duration'), maxSeconds * 1000);
   if (dialogEnded(caller)) end('caller', 'normal');
   return { ended, hangUp: (cause) => end('system', cause) };

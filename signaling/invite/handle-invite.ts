@@ -93,7 +93,14 @@ async function route(invite: Invite, accountId: string): Promise<void> {
   const ports: RoutePorts = {
     ...accountPorts(deps.db, accountId, deps, () => holdings.cdrId),
     recordAttempt: async (number) => {
-      holdings.cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'outbound', accountId, fromNumber: (await callerId()) ?? null, toNumber: number, nodeId: deps.nodeId });
+      holdings.cdrId = await openCdr(deps.db, {
+        sipCallId: facts.callId,
+        direction: 'outbound',
+        accountId,
+        fromNumber: (await callerId()) ?? null,
+        toNumber: number,
+        nodeId: deps.nodeId,
+      });
     },
     // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between.
     media: async () => {
@@ -110,14 +117,27 @@ async function route(invite: Invite, accountId: string): Promise<void> {
         return await echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest?.maxSeconds ?? 0);
       case 'on-net': {
         const callerNumber = (await callerId()) ?? null;
-        return await ringAccount(deps, req, res, facts, { direction: 'onnet', callerAccountId: accountId, calleeAccountId: decided.calleeAccountId, number: decided.number, callerNumber });
+        return await ringAccount(deps, req, res, facts, {
+          direction: 'onnet',
+          callerAccountId: accountId,
+          calleeAccountId: decided.calleeAccountId,
+          number: decided.number,
+          callerNumber,
+        });
       }
       case 'refused':
-        return await refuseCall(deps, res, facts, { direction: 'outbound', accountId, ...(holdings.cdrId === undefined ? {} : { cdrIds: [holdings.cdrId] }) }, decided.refusal);
+        return await refuseCall(
+          deps,
+          res,
+          facts,
+          { direction: 'outbound', accountId, ...(holdings.cdrId === undefined ? {} : { cdrIds: [holdings.cdrId] }) },
+          decided.refusal,
+        );
       case 'trunks': {
         // Every port above was given, so a call routed to the trunks has its record, media path and hold.
         const { cdrId, media } = holdings;
-        if (cdrId === undefined || media === undefined || decided.held === undefined) throw new Error('routed to the trunks without a record, media path or hold');
+        if (cdrId === undefined || media === undefined || decided.held === undefined)
+          throw new Error('routed to the trunks without a record, media path or hold');
         const { number, trunks, held } = decided;
         return await trunkCall(deps, req, res, facts, { accountId, cdrId, number, callerId: await callerId(), trunks, held, media });
       }

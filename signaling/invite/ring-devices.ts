@@ -75,7 +75,13 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
     return;
   }
   const refuse = (why: Refusal) =>
-    refuseCall(deps, res, facts, { direction: call.direction, accountId: call.calleeAccountId, cdrIds: [calleeCdr, ...(callerCdr === null ? [] : [callerCdr])] }, why);
+    refuseCall(
+      deps,
+      res,
+      facts,
+      { direction: call.direction, accountId: call.calleeAccountId, cdrIds: [calleeCdr, ...(callerCdr === null ? [] : [callerCdr])] },
+      why,
+    );
   if (devices.length === 0) return refuse(refusal('offline'));
 
   // Each kind of device (browser, SIP phone) gets the offer it can take: as sent, or through the media server.
@@ -89,7 +95,7 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   const reachable = devices.filter((device) => paths.has(mediaKindOfTransport(device.transport)));
   const releaseAll = () => paths.forEach((path) => path.release());
   if (reachable.length === 0) return refuse(refusal('media-unavailable', unreachable.join('; ')));
-  if (unreachable.length > 0) deps.logger.info({ skipped: devices.length - reachable.length, why: unreachable }, 'some devices cannot take this call\'s media');
+  if (unreachable.length > 0) deps.logger.info({ skipped: devices.length - reachable.length, why: unreachable }, "some devices cannot take this call's media");
 
   try {
     await connectDevices(deps, req, res, facts, call, reachable, paths, record);
@@ -121,7 +127,8 @@ async function connectDevices(
       },
       calleeOfferOf(media),
       (status, sdp) => {
-        if (!res.finalResponseSent && status > 100 && status < 200) res.send(status, sdp && media.via === 'direct' ? earlyMediaParts(facts.localContact, sdp) : {});
+        if (!res.finalResponseSent && status > 100 && status < 200)
+          res.send(status, sdp && media.via === 'direct' ? earlyMediaParts(facts.localContact, sdp) : {});
       },
     );
     return { attempt, media };
@@ -163,7 +170,10 @@ async function connectDevices(
   // First answer wins: cancel the others, and hang up any that answered in the same instant.
   for (const { attempt } of rings) {
     attempt.cancel();
-    void attempt.answered.then((dialog) => dialog !== winner.dialog && hangUpDialog(dialog), (error: unknown) => void (error instanceof DialFailed));
+    void attempt.answered.then(
+      (dialog) => dialog !== winner.dialog && hangUpDialog(dialog),
+      (error: unknown) => void (error instanceof DialFailed),
+    );
   }
 
   const media = winner.ring.media;

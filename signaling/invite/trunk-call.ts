@@ -61,7 +61,9 @@ async function dialTrunks(
     }
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) => relayProgress(deps, res, facts, media, status, sdp));
+    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
+      relayProgress(deps, res, facts, media, status, sdp),
+    );
     current = attempt;
     const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
     try {
@@ -119,7 +121,9 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
   });
   if ('failure' in outcome) {
     await release(deps.db, held.reservationId);
-    state = outcome.cancelled ? nextState(state, { type: 'cancel' }) : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason });
+    state = outcome.cancelled
+      ? nextState(state, { type: 'cancel' })
+      : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason });
     if (!res.finalResponseSent) {
       if (outcome.cancelled) res.send(487);
       else sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));

@@ -40,7 +40,11 @@ export function registerRequestFrom(req: SrfRequest): RegisterRequest {
           ? []
           : req.getParsedHeader('Contact').map((contact) => {
               const instance = instanceOf(contact.params?.['+sip.instance'] as string | undefined);
-              return { uri: contact.uri, expires: seconds(contact.params?.expires as string | undefined, 'Contact expires'), ...(instance === undefined ? {} : { instance }) };
+              return {
+                uri: contact.uri,
+                expires: seconds(contact.params?.expires as string | undefined, 'Contact expires'),
+                ...(instance === undefined ? {} : { instance }),
+              };
             });
     const cseq = /^(\d+)\s+REGISTER$/i.exec(req.get('CSeq').trim());
     if (!cseq?.[1]) throw new RegisterParseError('CSeq is not "<number> REGISTER"');

@@ -50,7 +50,11 @@ function readBindings(deps: RegistrarDeps, request: RegisterRequest): Step<reado
     if (requested !== 0 && requested < minExpires) {
       return { reply: refuse(423, 'Interval Too Brief', 'interval-too-brief', { 'Min-Expires': String(minExpires) }) };
     }
-    bindings.push({ contact: contact.uri, expiresSeconds: Math.min(requested, maxExpires), ...(contact.instance === undefined ? {} : { instance: contact.instance }) });
+    bindings.push({
+      contact: contact.uri,
+      expiresSeconds: Math.min(requested, maxExpires),
+      ...(contact.instance === undefined ? {} : { instance: contact.instance }),
+    });
   }
   return { pass: bindings };
 }

@@ -83,7 +83,10 @@ window.dialo = {
   unhold: (id) => tracked(id).call.unhold(),
   async sendDtmf(id, digits) {
     const { call } = tracked(id);
-    const dtmf = call.peerConnection()?.getSenders().find((sender) => sender.track?.kind === 'audio')?.dtmf;
+    const dtmf = call
+      .peerConnection()
+      ?.getSenders()
+      .find((sender) => sender.track?.kind === 'audio')?.dtmf;
     if (!dtmf) return '';
     const played: string[] = [];
     const finished = new Promise<void>((resolve) => {
@@ -120,19 +123,32 @@ window.dialo = {
     let totalAudioEnergy = 0;
     let mediaPath: string | null = null;
     const candidate = (id: string | undefined) => {
-      const found = id === undefined ? undefined : (stats.get(id) as { candidateType?: string; address?: string; port?: number; protocol?: string } | undefined);
+      const found =
+        id === undefined ? undefined : (stats.get(id) as { candidateType?: string; address?: string; port?: number; protocol?: string } | undefined);
       return found === undefined ? '?' : `${found.candidateType} ${found.address}:${found.port}`;
     };
-    stats.forEach((report: { type: string; kind?: string; packetsReceived?: number; bytesReceived?: number; totalAudioEnergy?: number; nominated?: boolean; state?: string; localCandidateId?: string; remoteCandidateId?: string }) => {
-      if (report.type === 'inbound-rtp' && report.kind === 'audio') {
-        packetsReceived += report.packetsReceived ?? 0;
-        bytesReceived += report.bytesReceived ?? 0;
-        totalAudioEnergy += report.totalAudioEnergy ?? 0;
-      }
-      if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') {
-        mediaPath = `${candidate(report.localCandidateId)} -> ${candidate(report.remoteCandidateId)}`;
-      }
-    });
+    stats.forEach(
+      (report: {
+        type: string;
+        kind?: string;
+        packetsReceived?: number;
+        bytesReceived?: number;
+        totalAudioEnergy?: number;
+        nominated?: boolean;
+        state?: string;
+        localCandidateId?: string;
+        remoteCandidateId?: string;
+      }) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+          packetsReceived += report.packetsReceived ?? 0;
+          bytesReceived += report.bytesReceived ?? 0;
+          totalAudioEnergy += report.totalAudioEnergy ?? 0;
+        }
+        if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') {
+          mediaPath = `${candidate(report.localCandidateId)} -> ${candidate(report.remoteCandidateId)}`;
+        }
+      },
+    );
     const transceiver = connection.getTransceivers().find((candidate) => candidate.receiver.track.kind === 'audio');
     return { packetsReceived, bytesReceived, totalAudioEnergy, direction: transceiver?.currentDirection ?? null, mediaPath };
   },

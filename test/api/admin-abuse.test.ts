@@ -6,7 +6,14 @@ import type { E164 } from '../../core/numbers.ts';
 import { signIn, useTestApi } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
-const abuse = loadConfig({ BILLING_MAX_CONCURRENT_CALLS: '3', ABUSE_CALLS_PER_MINUTE: '20', ABUSE_DAILY_SPEND_CAP: '100', ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE: '5', ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1', ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '10' }).abuse;
+const abuse = loadConfig({
+  BILLING_MAX_CONCURRENT_CALLS: '3',
+  ABUSE_CALLS_PER_MINUTE: '20',
+  ABUSE_DAILY_SPEND_CAP: '100',
+  ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE: '5',
+  ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1',
+  ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '10',
+}).abuse;
 
 describeEachDialect('operator abuse API', (database) => {
   const api = useTestApi(database, { abuse });
@@ -31,12 +38,20 @@ describeEachDialect('operator abuse API', (database) => {
       suspension: null,
     });
 
-    const set = await api().inject({ method: 'PUT', url, headers: operator.headers, payload: { maxConcurrentCalls: 10, callsPerMinute: null, dailySpendCap: '250.5', allowedCountries: ['US', 'CA'] } });
+    const set = await api().inject({
+      method: 'PUT',
+      url,
+      headers: operator.headers,
+      payload: { maxConcurrentCalls: 10, callsPerMinute: null, dailySpendCap: '250.5', allowedCountries: ['US', 'CA'] },
+    });
     expect(set.statusCode, set.body).toBe(200);
     expect(set.json().effective).toEqual({ maxConcurrentCalls: 10, callsPerMinute: 5, dailySpendCap: '250.50', allowedCountries: ['US', 'CA'] });
     expect(set.json().overrides).toEqual({ maxConcurrentCalls: 10, callsPerMinute: null, dailySpendCap: '250.50', allowedCountries: ['US', 'CA'] });
     expect(await auditOf('abuse.limits_set', user.accountId)).toEqual([
-      { actor_account_id: operator.accountId, detail: { maxConcurrentCalls: 10, callsPerMinute: null, dailySpendCap: 250_500_000, allowedCountries: ['US', 'CA'] } },
+      {
+        actor_account_id: operator.accountId,
+        detail: { maxConcurrentCalls: 10, callsPerMinute: null, dailySpendCap: 250_500_000, allowedCountries: ['US', 'CA'] },
+      },
     ]);
     // The calls see them.
     const verdict = await checkCallRules(db(), abuse, user.accountId, '+442079460958' as E164, new Date());
@@ -48,7 +63,13 @@ describeEachDialect('operator abuse API', (database) => {
     const user = await signIn(api(), db());
     const url = `/admin/accounts/${user.accountId}/call-limits`;
     const good = { maxConcurrentCalls: null, callsPerMinute: null, dailySpendCap: null, allowedCountries: null };
-    for (const bad of [{ ...good, maxConcurrentCalls: 0 }, { ...good, dailySpendCap: '-1' }, { ...good, allowedCountries: ['usa'] }, { ...good, allowedCountries: ['US', 'US'] }, { maxConcurrentCalls: 2 }]) {
+    for (const bad of [
+      { ...good, maxConcurrentCalls: 0 },
+      { ...good, dailySpendCap: '-1' },
+      { ...good, allowedCountries: ['usa'] },
+      { ...good, allowedCountries: ['US', 'US'] },
+      { maxConcurrentCalls: 2 },
+    ]) {
       const response = await api().inject({ method: 'PUT', url, headers: operator.headers, payload: bad });
       expect(response.statusCode, JSON.stringify(bad)).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -66,28 +87,47 @@ describeEachDialect('operator abuse API', (database) => {
     expect(suspended.statusCode, suspended.body).toBe(201);
     expect(suspended.json().suspension).toMatchObject({ reason: 'card dispute, calls to JM', by: operator.accountId });
     expect((await api().inject({ method: 'POST', url: base, headers: operator.headers, payload: { reason: 'again' } })).statusCode).toBe(409);
-    expect(await checkCallRules(db(), abuse, user.accountId, '+14155550100' as E164, new Date())).toMatchObject({ ok: false, refusal: { reason: 'account-suspended' } });
+    expect(await checkCallRules(db(), abuse, user.accountId, '+14155550100' as E164, new Date())).toMatchObject({
+      ok: false,
+      refusal: { reason: 'account-suspended' },
+    });
 
     const lifted = await api().inject({ method: 'POST', url: `${base}/lift`, headers: operator.headers, payload: { reason: 'customer verified by phone' } });
     expect(lifted.statusCode, lifted.body).toBe(200);
     expect(lifted.json().suspension).toBeNull();
     expect((await api().inject({ method: 'POST', url: `${base}/lift`, headers: operator.headers, payload: { reason: 'again' } })).statusCode).toBe(409);
     expect((await checkCallRules(db(), abuse, user.accountId, '+14155550100' as E164, new Date())).ok).toBe(true);
-    expect(await auditOf('abuse.suspension_lifted', user.accountId)).toEqual([{ actor_account_id: operator.accountId, detail: { reason: 'customer verified by phone' } }]);
+    expect(await auditOf('abuse.suspension_lifted', user.accountId)).toEqual([
+      { actor_account_id: operator.accountId, detail: { reason: 'customer verified by phone' } },
+    ]);
   });
 
   it('manages blocked prefixes: add (conflict when present), list, remove (404 when absent), audited', async () => {
     const operator = await signIn(api(), db(), { role: 'operator' });
     const user = await signIn(api(), db());
-    const added = await api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '881', reason: 'satellite, fraud range' } });
+    const added = await api().inject({
+      method: 'POST',
+      url: '/admin/blocked-prefixes',
+      headers: operator.headers,
+      payload: { prefix: '881', reason: 'satellite, fraud range' },
+    });
     expect(added.statusCode, added.body).toBe(201);
     expect(added.json()).toMatchObject({ prefix: '881', reason: 'satellite, fraud range' });
-    expect((await api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '881', reason: 'twice' } })).statusCode).toBe(409);
-    expect((await api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '+881', reason: 'plus' } })).statusCode).toBe(400);
+    expect(
+      (await api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '881', reason: 'twice' } }))
+        .statusCode,
+    ).toBe(409);
+    expect(
+      (await api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '+881', reason: 'plus' } }))
+        .statusCode,
+    ).toBe(400);
     const listed = await api().inject({ method: 'GET', url: '/admin/blocked-prefixes', headers: operator.headers });
     expect(listed.json().prefixes).toEqual([expect.objectContaining({ prefix: '881' })]);
     const unrestricted = { ...abuse, defaults: { ...abuse.defaults, allowedCountries: ['*'] } };
-    expect(await checkCallRules(db(), unrestricted, user.accountId, '+881612345678' as E164, new Date())).toMatchObject({ ok: false, refusal: { reason: 'destination-blocked', detail: 'prefix 881' } });
+    expect(await checkCallRules(db(), unrestricted, user.accountId, '+881612345678' as E164, new Date())).toMatchObject({
+      ok: false,
+      refusal: { reason: 'destination-blocked', detail: 'prefix 881' },
+    });
 
     expect((await api().inject({ method: 'DELETE', url: '/admin/blocked-prefixes/881', headers: operator.headers })).statusCode).toBe(204);
     expect((await api().inject({ method: 'DELETE', url: '/admin/blocked-prefixes/881', headers: operator.headers })).statusCode).toBe(404);

@@ -76,7 +76,7 @@ describeEachDialect('auth routes', (database) => {
     await secureApp.close();
   });
 
-  it('refuses a cookie-authenticated write without the CSRF header, or with another session\'s', async () => {
+  it("refuses a cookie-authenticated write without the CSRF header, or with another session's", async () => {
     const ana = await signIn(app, database().db);
     const bob = await signIn(app, database().db);
     const bare = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: ana.headers.cookie } });
@@ -107,7 +107,11 @@ describeEachDialect('auth routes', (database) => {
 
   it('does not accept an expired session, nor one of a disabled account', async () => {
     const ana = await signIn(app, database().db);
-    await database().db.updateTable('sessions').set({ expires_at: sql`now() - interval '1 second'` }).where('account_id', '=', ana.accountId).execute();
+    await database()
+      .db.updateTable('sessions')
+      .set({ expires_at: sql`now() - interval '1 second'` })
+      .where('account_id', '=', ana.accountId)
+      .execute();
     expect((await me(ana.headers)).statusCode).toBe(401);
     const again = await logIn(app, ana.email);
     await database().db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', ana.accountId).execute();
@@ -204,7 +208,10 @@ describeEachDialect('auth routes', (database) => {
       body: JSON.stringify({ email, password: TEST_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     const who = await fetch(`${address}/auth/me`, { headers: { cookie } });
     expect(((await who.json()) as { email: string }).email).toBe(email);
@@ -213,4 +220,3 @@ describeEachDialect('auth routes', (database) => {
     expect((await fetch(`${address}/auth/me`, { headers: { cookie } })).status).toBe(401);
   });
 });
-

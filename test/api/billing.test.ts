@@ -39,11 +39,23 @@ describeEachDialect('billing API', (database) => {
 
   async function startTopUp(payer: SignedIn, amountMinor: number) {
     const accountId = payer.accountId;
-    const response = await app.inject({ method: 'POST', url: '/billing/top-ups', headers: payer.headers, payload: { amountMinor, idempotencyKey: crypto.randomUUID() } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/billing/top-ups',
+      headers: payer.headers,
+      payload: { amountMinor, idempotencyKey: crypto.randomUUID() },
+    });
     expect(response.statusCode).toBe(201);
     const started = response.json<{ topUpId: string; clientSecret: string }>();
     const intentId = started.clientSecret.split('_secret_')[0]!;
-    const succeeded = { id: intentId, object: 'payment_intent', amount: amountMinor, amount_received: amountMinor, currency: 'usd', metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId } };
+    const succeeded = {
+      id: intentId,
+      object: 'payment_intent',
+      amount: amountMinor,
+      amount_received: amountMinor,
+      currency: 'usd',
+      metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
+    };
     return { ...started, intentId, succeeded };
   }
 
@@ -56,13 +68,27 @@ describeEachDialect('billing API', (database) => {
     const forbidden = await app.inject({ url: '/admin/rates', headers: user.headers });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect((await app.inject({ url: '/billing/balance', headers: user.headers })).json()).toEqual({ currency: 'usd', balance: '0.00', reserved: '0.00', available: '0.00' });
+    expect((await app.inject({ url: '/billing/balance', headers: user.headers })).json()).toEqual({
+      currency: 'usd',
+      balance: '0.00',
+      reserved: '0.00',
+      available: '0.00',
+    });
   });
 
   it('serves the publishable key, or none when payments are not configured', async () => {
-    expect((await app.inject({ url: '/billing/config' })).json()).toEqual({ currency: 'usd', topUp: { minMinor: 500, maxMinor: 50_000 }, stripePublishableKey: 'pk_test_fake' });
+    expect((await app.inject({ url: '/billing/config' })).json()).toEqual({
+      currency: 'usd',
+      topUp: { minMinor: 500, maxMinor: 50_000 },
+      stripePublishableKey: 'pk_test_fake',
+    });
     expect((await unpaid.inject({ url: '/billing/config' })).json()).toMatchObject({ stripePublishableKey: null });
-    const refused = await unpaid.inject({ method: 'POST', url: '/billing/top-ups', headers: user.headers, payload: { amountMinor: 1000, idempotencyKey: 'key-12345678' } });
+    const refused = await unpaid.inject({
+      method: 'POST',
+      url: '/billing/top-ups',
+      headers: user.headers,
+      payload: { amountMinor: 1000, idempotencyKey: 'key-12345678' },
+    });
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toMatchObject({ title: 'Payments Not Configured' });
   });
@@ -70,17 +96,32 @@ describeEachDialect('billing API', (database) => {
   it('lets an operator grant credit by an audited adjustment, with a reason', async () => {
     const { db } = database();
     const target = await createAccount(db);
-    const granted = await unpaid.inject({ method: 'POST', url: `/admin/accounts/${target}/adjustments`, headers: operator.headers, payload: { amount: '2.5', reason: 'welcome credit' } });
+    const granted = await unpaid.inject({
+      method: 'POST',
+      url: `/admin/accounts/${target}/adjustments`,
+      headers: operator.headers,
+      payload: { amount: '2.5', reason: 'welcome credit' },
+    });
     expect(granted.statusCode).toBe(201);
     expect(granted.json()).toMatchObject({ kind: 'adjustment', amount: '2.50', reason: 'welcome credit' });
     expect(await balance(target)).toBe('2.50');
     const audit = await db.selectFrom('audit_events').select(['action', 'actor_account_id']).where('subject_account_id', '=', target).execute();
     expect(audit).toEqual([{ action: 'billing.adjustment', actor_account_id: operator.accountId }]);
-    for (const payload of [{ amount: '2.5', reason: '' }, { amount: '1.2345678', reason: 'x' }, { amount: '0', reason: 'x' }, { amount: 'lots', reason: 'x' }]) {
+    for (const payload of [
+      { amount: '2.5', reason: '' },
+      { amount: '1.2345678', reason: 'x' },
+      { amount: '0', reason: 'x' },
+      { amount: 'lots', reason: 'x' },
+    ]) {
       const bad = await app.inject({ method: 'POST', url: `/admin/accounts/${target}/adjustments`, headers: operator.headers, payload });
       expect(bad.statusCode, JSON.stringify(payload)).toBe(400);
     }
-    const missing = await app.inject({ method: 'POST', url: `/admin/accounts/${crypto.randomUUID()}/adjustments`, headers: operator.headers, payload: { amount: '1', reason: 'x' } });
+    const missing = await app.inject({
+      method: 'POST',
+      url: `/admin/accounts/${crypto.randomUUID()}/adjustments`,
+      headers: operator.headers,
+      payload: { amount: '1', reason: 'x' },
+    });
     expect(missing.statusCode).toBe(404);
     expect(await balance(target)).toBe('2.50');
     expect((await app.inject({ url: `/admin/accounts/${target}/balance`, headers: operator.headers })).json()).toMatchObject({ balance: '2.50' });
@@ -89,7 +130,12 @@ describeEachDialect('billing API', (database) => {
   it('starts a top-up within bounds and credits it once however often Stripe delivers the event', async () => {
     const payer = await signIn(app, database().db);
     for (const amountMinor of [499, 50_001]) {
-      const bad = await app.inject({ method: 'POST', url: '/billing/top-ups', headers: payer.headers, payload: { amountMinor, idempotencyKey: crypto.randomUUID() } });
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/billing/top-ups',
+        headers: payer.headers,
+        payload: { amountMinor, idempotencyKey: crypto.randomUUID() },
+      });
       expect(bad.statusCode).toBe(400);
     }
     const started = await startTopUp(payer, 1234);
@@ -132,7 +178,11 @@ describeEachDialect('billing API', (database) => {
     const started = await startTopUp(payer, 700);
     const { payload, signature } = fake.signedEvent('payment_intent.succeeded', started.succeeded);
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    const response = await fetch(`${address}/billing/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature }, body: payload });
+    const response = await fetch(`${address}/billing/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+      body: payload,
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true, outcome: 'credited' });
     expect(await balance(payer.accountId)).toBe('7.00');
@@ -143,38 +193,76 @@ describeEachDialect('billing API', (database) => {
     const started = await startTopUp(payer, 2000);
     const paid = fake.signedEvent('payment_intent.succeeded', started.succeeded);
     await webhook(app, paid.payload, paid.signature);
-    const refund = await app.inject({ method: 'POST', url: `/admin/top-ups/${started.topUpId}/refund`, headers: operator.headers, payload: { amountMinor: 500, idempotencyKey: crypto.randomUUID(), reason: 'customer asked' } });
+    const refund = await app.inject({
+      method: 'POST',
+      url: `/admin/top-ups/${started.topUpId}/refund`,
+      headers: operator.headers,
+      payload: { amountMinor: 500, idempotencyKey: crypto.randomUUID(), reason: 'customer asked' },
+    });
     expect(refund.statusCode).toBe(202);
     const { refundId } = refund.json<{ refundId: string }>();
     expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/refunds', form: { payment_intent: started.intentId, amount: '500' } });
-    const refunded = fake.signedEvent('refund.created', { id: refundId, object: 'refund', amount: 500, currency: 'usd', payment_intent: started.intentId, status: 'succeeded' });
+    const refunded = fake.signedEvent('refund.created', {
+      id: refundId,
+      object: 'refund',
+      amount: 500,
+      currency: 'usd',
+      payment_intent: started.intentId,
+      status: 'succeeded',
+    });
     expect((await webhook(app, refunded.payload, refunded.signature)).json()).toMatchObject({ outcome: 'refunded' });
     expect(await balance(payer.accountId)).toBe('15.00');
-    expect((await app.inject({ method: 'POST', url: `/admin/top-ups/${crypto.randomUUID()}/refund`, headers: operator.headers, payload: { idempotencyKey: 'key-12345678' } })).statusCode).toBe(404);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/admin/top-ups/${crypto.randomUUID()}/refund`,
+          headers: operator.headers,
+          payload: { idempotencyKey: 'key-12345678' },
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 
   it('pages the ledger history newest first', async () => {
     const owner = await signIn(app, database().db);
     const target = owner.accountId;
     for (const amount of ['1', '2', '3']) {
-      await app.inject({ method: 'POST', url: `/admin/accounts/${target}/adjustments`, headers: operator.headers, payload: { amount, reason: `step ${amount}` } });
+      await app.inject({
+        method: 'POST',
+        url: `/admin/accounts/${target}/adjustments`,
+        headers: operator.headers,
+        payload: { amount, reason: `step ${amount}` },
+      });
     }
     const first = (await app.inject({ url: '/billing/ledger?limit=2', headers: owner.headers })).json<{ entries: { amount: string }[]; next: number }>();
     expect(first.entries.map((entry) => entry.amount)).toEqual(['3.00', '2.00']);
-    const second = (await app.inject({ url: `/billing/ledger?limit=2&before=${first.next}`, headers: owner.headers })).json<{ entries: { amount: string }[]; next: number | null }>();
+    const second = (await app.inject({ url: `/billing/ledger?limit=2&before=${first.next}`, headers: owner.headers })).json<{
+      entries: { amount: string }[];
+      next: number | null;
+    }>();
     expect(second).toMatchObject({ entries: [{ amount: '1.00', kind: 'adjustment', reason: 'step 1' }], next: null });
     expect((await app.inject({ url: '/billing/ledger?limit=0', headers: owner.headers })).statusCode).toBe(400);
     expect((await app.inject({ url: '/billing/ledger?before=100000000000000000000', headers: owner.headers })).statusCode).toBe(400);
   });
 
   it('manages rates: create, conflict, list, update, delete', async () => {
-    const rate = { prefix: '+3531', description: 'Dublin', pricePerMinute: '0.0123', firstIncrement: 30, nextIncrement: 6, effectiveFrom: '2026-01-01T00:00:00Z' };
+    const rate = {
+      prefix: '+3531',
+      description: 'Dublin',
+      pricePerMinute: '0.0123',
+      firstIncrement: 30,
+      nextIncrement: 6,
+      effectiveFrom: '2026-01-01T00:00:00Z',
+    };
     const created = await app.inject({ method: 'POST', url: '/admin/rates', headers: operator.headers, payload: rate });
     expect(created.statusCode).toBe(201);
     const { id } = created.json<{ id: number }>();
     expect(created.json()).toMatchObject({ prefix: '3531', pricePerMinute: '0.0123', connectionFee: '0.00', effectiveFrom: '2026-01-01T00:00:00.000Z' });
     expect((await app.inject({ method: 'POST', url: '/admin/rates', headers: operator.headers, payload: rate })).statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url: '/admin/rates', headers: operator.headers, payload: { ...rate, pricePerMinute: '-1' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/admin/rates', headers: operator.headers, payload: { ...rate, pricePerMinute: '-1' } })).statusCode).toBe(
+      400,
+    );
     const updated = await app.inject({ method: 'PUT', url: `/admin/rates/${id}`, headers: operator.headers, payload: { ...rate, connectionFee: '0.05' } });
     expect(updated.json()).toMatchObject({ id, connectionFee: '0.05' });
     expect((await app.inject({ url: '/admin/rates?prefix=353', headers: operator.headers })).json<{ rates: unknown[] }>().rates).toHaveLength(1);
@@ -185,10 +273,17 @@ describeEachDialect('billing API', (database) => {
   });
 
   it('imports a rates CSV, or reports each bad line and imports nothing', async () => {
-    const csv = (lines: string[]) => ({ method: 'POST' as const, url: '/admin/rates/import', headers: { ...operator.headers, 'content-type': 'text/csv' }, payload: [HEADER, ...lines].join('\n') });
+    const csv = (lines: string[]) => ({
+      method: 'POST' as const,
+      url: '/admin/rates/import',
+      headers: { ...operator.headers, 'content-type': 'text/csv' },
+      payload: [HEADER, ...lines].join('\n'),
+    });
     const good = await app.inject(csv(['61,Australia,0.03,60,60,0,2026-01-01T00:00:00Z', '612,Sydney,0.02,60,60,0,2026-01-01T00:00:00Z']));
     expect(good.json()).toEqual({ imported: 2 });
-    const bad = await app.inject(csv(['64,NZ,0.03,60,60,0,2026-01-01T00:00:00Z', '65,SG,cheap,60,60,0,2026-01-01T00:00:00Z', 'x,bad,0.03,60,60,0,2026-01-01T00:00:00Z']));
+    const bad = await app.inject(
+      csv(['64,NZ,0.03,60,60,0,2026-01-01T00:00:00Z', '65,SG,cheap,60,60,0,2026-01-01T00:00:00Z', 'x,bad,0.03,60,60,0,2026-01-01T00:00:00Z']),
+    );
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ status: 400, errors: [{ path: 'line 3' }, { path: 'line 4' }] });
     expect((await app.inject({ url: '/admin/rates?prefix=64', headers: operator.headers })).json()).toEqual({ rates: [] });

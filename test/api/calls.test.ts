@@ -29,7 +29,12 @@ describeEachDialect('calls API', (database) => {
     app.inject({ method, url, headers: who.headers, ...(payload === undefined ? {} : { payload }) });
 
   it('keeps trunk admin to operators', async () => {
-    for (const [method, url] of [['GET', '/admin/trunks'], ['POST', '/admin/trunks'], ['GET', '/admin/dids'], ['DELETE', '/admin/dids/+14155550100']] as const) {
+    for (const [method, url] of [
+      ['GET', '/admin/trunks'],
+      ['POST', '/admin/trunks'],
+      ['GET', '/admin/dids'],
+      ['DELETE', '/admin/dids/+14155550100'],
+    ] as const) {
       const response = await as(user, method, url, method === 'POST' ? { name: 'x', outboundUri: 'sip:a.example' } : undefined);
       expect(response.statusCode, `${method} ${url}`).toBe(403);
     }
@@ -56,12 +61,22 @@ describeEachDialect('calls API', (database) => {
     expect(await trunkForSource(database().db, '203.0.113.99')).toBeUndefined();
 
     // Changing other settings keeps the credentials; null removes them.
-    const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-one', priority: 9, outboundUri: 'sip:sbc2.carrier.example', inboundSources: [] });
+    const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, {
+      name: 'carrier-one',
+      priority: 9,
+      outboundUri: 'sip:sbc2.carrier.example',
+      inboundSources: [],
+    });
     expect(kept.json()).toMatchObject({ priority: 9, authUsername: 'acct-77', hasPassword: true, inboundSources: [] });
     const cleared = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-one', outboundUri: 'sip:sbc2.carrier.example', auth: null });
     expect(cleared.json()).toMatchObject({ authUsername: null, hasPassword: false });
 
-    const audit = await database().db.selectFrom('audit_events').select(['action', 'detail']).where('actor_account_id', '=', operator.accountId).where('action', 'like', 'calls.trunk%').execute();
+    const audit = await database()
+      .db.selectFrom('audit_events')
+      .select(['action', 'detail'])
+      .where('actor_account_id', '=', operator.accountId)
+      .where('action', 'like', 'calls.trunk%')
+      .execute();
     expect(audit.map((row) => row.action)).toEqual(['calls.trunk_created', 'calls.trunk_updated', 'calls.trunk_updated']);
     expect(JSON.stringify(audit)).not.toContain('carrier-secret');
 
@@ -101,17 +116,35 @@ describeEachDialect('calls API', (database) => {
     const moved = await as(operator, 'PUT', `/admin/dids/${encodeURIComponent('+14155550123')}`, { accountId: other.accountId });
     expect(moved.json()).toEqual({ e164: '+14155550123', accountId: other.accountId });
     expect((await as(user, 'GET', '/numbers')).json()).toEqual({ numbers: [] });
-    expect((await as(operator, 'GET', `/admin/dids?accountId=${other.accountId}`)).json()).toEqual({ dids: [{ e164: '+14155550123', accountId: other.accountId }] });
+    expect((await as(operator, 'GET', `/admin/dids?accountId=${other.accountId}`)).json()).toEqual({
+      dids: [{ e164: '+14155550123', accountId: other.accountId }],
+    });
 
     expect((await as(operator, 'DELETE', `/admin/dids/${encodeURIComponent('+14155550124')}`)).statusCode).toBe(204);
     expect((await as(operator, 'PUT', `/admin/dids/${encodeURIComponent('+14155550124')}`, { accountId: null })).statusCode).toBe(404);
   });
 
   it('quotes a call before it is placed: the rate in force, free on-net, 400 for a non-number, 403 where calls are not offered', async () => {
-    await createRate(database().db, toRateInput({ prefix: '4420', pricePerMinute: '0.0123', firstIncrement: 30, nextIncrement: 6, connectionFee: '0.05', effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await createRate(
+      database().db,
+      toRateInput({
+        prefix: '4420',
+        pricePerMinute: '0.0123',
+        firstIncrement: 30,
+        nextIncrement: 6,
+        connectionFee: '0.05',
+        effectiveFrom: '2000-01-01T00:00:00Z',
+      }),
+    );
     await database().db.insertInto('dids').values({ e164: '+442079460999', account_id: other.accountId }).execute();
     expect((await as(user, 'GET', '/calls/quote?number=%2B442079460958')).json()).toEqual({
-      number: '+442079460958', onNet: false, currency: 'usd', pricePerMinute: '0.0123', connectionFee: '0.05', firstIncrement: 30, nextIncrement: 6,
+      number: '+442079460958',
+      onNet: false,
+      currency: 'usd',
+      pricePerMinute: '0.0123',
+      connectionFee: '0.05',
+      firstIncrement: 30,
+      nextIncrement: 6,
     });
     expect((await as(user, 'GET', '/calls/quote?number=%2B442079460999')).json()).toMatchObject({ onNet: true, pricePerMinute: '0' });
     const bad = await as(user, 'GET', '/calls/quote?number=pizza');
@@ -122,7 +155,14 @@ describeEachDialect('calls API', (database) => {
 
   it('quotes the echo test number free, as dialled (no rate needed); a lookalike is not a number', async () => {
     expect((await as(user, 'GET', '/calls/quote?number=*43')).json()).toEqual({
-      number: '*43', onNet: false, echoTest: true, currency: 'usd', pricePerMinute: '0', connectionFee: '0', firstIncrement: 1, nextIncrement: 1,
+      number: '*43',
+      onNet: false,
+      echoTest: true,
+      currency: 'usd',
+      pricePerMinute: '0',
+      connectionFee: '0',
+      firstIncrement: 1,
+      nextIncrement: 1,
     });
     expect((await as(user, 'GET', '/calls/quote?number=%2A43')).json()).toMatchObject({ echoTest: true });
     expect((await as(user, 'GET', '/calls/quote?number=*44')).statusCode).toBe(400);
@@ -132,7 +172,14 @@ describeEachDialect('calls API', (database) => {
     const { db } = database();
     const base = Date.now() - 60_000;
     for (let i = 0; i < 5; i++) {
-      const id = await openCdr(db, { sipCallId: `hist-${i}`, direction: 'outbound', accountId: user.accountId, fromNumber: '+14155550199', toNumber: `+4420794609${50 + i}`, nodeId: 'test' });
+      const id = await openCdr(db, {
+        sipCallId: `hist-${i}`,
+        direction: 'outbound',
+        accountId: user.accountId,
+        fromNumber: '+14155550199',
+        toNumber: `+4420794609${50 + i}`,
+        nodeId: 'test',
+      });
       // Spread out in time (started_at is the database's own clock, not writable through the schema).
       await sql`update cdrs set started_at = ${new Date(base + i * 1000)} where id = ${id}`.execute(db);
       if (i === 4) await recordCdrState(db, id, { phase: 'refused', refusal: { reason: 'no-credit' } });
@@ -152,7 +199,14 @@ describeEachDialect('calls API', (database) => {
     const { db } = database();
     const solo = await signIn(app, db);
     for (const micro of ['000001', '000002', '000003']) {
-      const id = await openCdr(db, { sipCallId: `same-ms-${micro}`, direction: 'outbound', accountId: solo.accountId, fromNumber: null, toNumber: `+1415555${micro.slice(2)}`, nodeId: 'test' });
+      const id = await openCdr(db, {
+        sipCallId: `same-ms-${micro}`,
+        direction: 'outbound',
+        accountId: solo.accountId,
+        fromNumber: null,
+        toNumber: `+1415555${micro.slice(2)}`,
+        nodeId: 'test',
+      });
       await sql`update cdrs set started_at = ${`2026-01-01 00:00:00.${micro}+00`}::timestamptz where id = ${id}`.execute(db);
     }
     const seen: string[] = [];
@@ -175,7 +229,14 @@ describeEachDialect('calls API', (database) => {
     const owner = await signIn(app, db);
     const day = (n: number) => `2025-03-${String(n).padStart(2, '0')} 12:00:00+00`;
     for (let i = 0; i < 30; i++) {
-      const id = await openCdr(db, { sipCallId: `export-${i}`, direction: 'inbound', accountId: i % 3 === 0 ? other.accountId : owner.accountId, fromNumber: '+33142685300', toNumber: '+14155550123', nodeId: 'test' });
+      const id = await openCdr(db, {
+        sipCallId: `export-${i}`,
+        direction: 'inbound',
+        accountId: i % 3 === 0 ? other.accountId : owner.accountId,
+        fromNumber: '+33142685300',
+        toNumber: '+14155550123',
+        nodeId: 'test',
+      });
       await sql`update cdrs set started_at = ${day(1 + (i % 10))}::timestamptz, cost = ${i * 1000} where id = ${id}`.execute(db);
     }
     const expected = await db
@@ -195,17 +256,30 @@ describeEachDialect('calls API', (database) => {
     expect(rows.map((row) => row.id).sort()).toEqual(expected.map((row) => row.id).sort());
     expect(rows.map((row) => row.started_at)).toEqual([...rows.map((row) => row.started_at)].sort());
     // export-4 is the owner's, from 5 March, cost 4000 micros: 0.004 in currency units.
-    expect(rows.find((row) => row.sip_call_id === 'export-4')).toMatchObject({ direction: 'inbound', cost: '0.004', from_number: '+33142685300', started_at: '2025-03-05T12:00:00.000Z' });
+    expect(rows.find((row) => row.sip_call_id === 'export-4')).toMatchObject({
+      direction: 'inbound',
+      cost: '0.004',
+      from_number: '+33142685300',
+      started_at: '2025-03-05T12:00:00.000Z',
+    });
 
     const ndjson = await as(operator, 'GET', `/admin/cdrs/export?format=ndjson&${query}`);
     expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
-    const lines = ndjson.body.trim().split('\n').map((line) => JSON.parse(line) as { id: string; account_id: string });
+    const lines = ndjson.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; account_id: string });
     expect(lines.map((line) => line.id)).toEqual(rows.map((row) => row.id));
     expect(new Set(lines.map((line) => line.account_id))).toEqual(new Set([owner.accountId]));
 
     expect((await as(user, 'GET', '/admin/cdrs/export')).statusCode).toBe(403);
     expect((await as(operator, 'GET', '/admin/cdrs/export?from=yesterday')).statusCode).toBe(400);
-    const audit = await db.selectFrom('audit_events').select(['action', 'subject_account_id']).where('action', '=', 'admin.cdr_export').where('actor_account_id', '=', operator.accountId).execute();
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'subject_account_id'])
+      .where('action', '=', 'admin.cdr_export')
+      .where('actor_account_id', '=', operator.accountId)
+      .execute();
     expect(audit).toContainEqual({ action: 'admin.cdr_export', subject_account_id: owner.accountId });
   });
 });

@@ -76,7 +76,8 @@ describeEachDialect('core errors in the API', (database) => {
 
   it('answers a route that throws one with the problem of the table', async () => {
     const operator = await signIn(api(), database().db, { role: 'operator' });
-    const block = () => api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '88199', reason: 'twice' } });
+    const block = () =>
+      api().inject({ method: 'POST', url: '/admin/blocked-prefixes', headers: operator.headers, payload: { prefix: '88199', reason: 'twice' } });
     expect((await block()).statusCode).toBe(201);
     const again = await block();
     expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -10,7 +10,15 @@ describeEachDialect('OpenAPI document', (database) => {
     expect(response.statusCode).toBe(200);
     const doc = response.json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/auth/signup', '/auth/login', '/auth/me', '/privacy/export', '/privacy/deletion', '/admin/accounts/{accountId}/legal-holds', '/healthz']) {
+    for (const path of [
+      '/auth/signup',
+      '/auth/login',
+      '/auth/me',
+      '/privacy/export',
+      '/privacy/deletion',
+      '/admin/accounts/{accountId}/legal-holds',
+      '/healthz',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     const login = doc.paths['/auth/login'].post;
@@ -21,7 +29,9 @@ describeEachDialect('OpenAPI document', (database) => {
   });
 
   it('gives every error response of every route the same problem+json schema', async () => {
-    const doc = (await api().inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
+    const doc = (await api().inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
     const errors = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).flatMap(([method, operation]) =>
         Object.entries(operation.responses)

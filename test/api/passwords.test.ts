@@ -32,7 +32,9 @@ describeEachDialect('passwords and attempt limits', (database) => {
     expect((await me(ana.headers)).statusCode).toBe(401);
     expect((await login(ana.email, TEST_PASSWORD)).statusCode).toBe(401);
     expect((await login(ana.email, NEW_PASSWORD)).statusCode).toBe(200);
-    expect((await api().inject({ method: 'POST', url: '/auth/password-reset/confirm', payload: { token, password: 'yet another passphrase' } })).statusCode).toBe(400);
+    expect(
+      (await api().inject({ method: 'POST', url: '/auth/password-reset/confirm', payload: { token, password: 'yet another passphrase' } })).statusCode,
+    ).toBe(400);
     await deliver();
     await mailbox().waitFor(ana.email, /password was changed/);
   });
@@ -64,13 +66,28 @@ describeEachDialect('passwords and attempt limits', (database) => {
   it('changes the password with the current one, keeping this session and ending the others', async () => {
     const ana = await signIn(api(), database().db);
     const other = await logIn(api(), ana.email);
-    const wrong = await api().inject({ method: 'POST', url: '/auth/password', headers: ana.headers, payload: { currentPassword: 'not my password', newPassword: NEW_PASSWORD } });
+    const wrong = await api().inject({
+      method: 'POST',
+      url: '/auth/password',
+      headers: ana.headers,
+      payload: { currentPassword: 'not my password', newPassword: NEW_PASSWORD },
+    });
     expect(wrong.statusCode).toBe(401);
     expect((await me(ana.headers)).statusCode).toBe(200);
-    const audited = await database().db.selectFrom('audit_events').select('action').where('subject_account_id', '=', ana.accountId).where('action', '=', 'auth.reauth_failed').execute();
+    const audited = await database()
+      .db.selectFrom('audit_events')
+      .select('action')
+      .where('subject_account_id', '=', ana.accountId)
+      .where('action', '=', 'auth.reauth_failed')
+      .execute();
     expect(audited).toHaveLength(1);
 
-    const right = await api().inject({ method: 'POST', url: '/auth/password', headers: ana.headers, payload: { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD } });
+    const right = await api().inject({
+      method: 'POST',
+      url: '/auth/password',
+      headers: ana.headers,
+      payload: { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD },
+    });
     expect(right.statusCode).toBe(204);
     expect((await me(ana.headers)).statusCode).toBe(200);
     expect((await me(other.headers)).statusCode).toBe(401);
@@ -110,12 +127,19 @@ describeEachDialect('passwords and attempt limits', (database) => {
   it('limits reset requests per address', async () => {
     const ana = await signIn(api(), database().db);
     for (let attempt = 0; attempt < LIMITS.resetPerAddress.max; attempt++) {
-      expect((await api().inject({ method: 'POST', url: '/auth/password-reset', payload: { email: ana.email }, remoteAddress: freshIp() })).statusCode).toBe(202);
+      expect((await api().inject({ method: 'POST', url: '/auth/password-reset', payload: { email: ana.email }, remoteAddress: freshIp() })).statusCode).toBe(
+        202,
+      );
     }
     const blocked = await api().inject({ method: 'POST', url: '/auth/password-reset', payload: { email: ana.email }, remoteAddress: freshIp() });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json()).toMatchObject({ status: 429, type: 'https://dialo.dev/problems/rate-limited' });
-    const mails = await database().db.selectFrom('email_outbox').select('id').where('to_address', '=', ana.email).where('kind', '=', 'password_reset').execute();
+    const mails = await database()
+      .db.selectFrom('email_outbox')
+      .select('id')
+      .where('to_address', '=', ana.email)
+      .where('kind', '=', 'password_reset')
+      .execute();
     expect(mails).toHaveLength(LIMITS.resetPerAddress.max);
   });
 });

@@ -46,20 +46,35 @@ describeEachDialect('POST /sip/credentials', (database) => {
       now: () => new Date(),
     };
     const request = {
-      uri: 'sip:dialo.test', callId: 'c1', cseq: 1, authorization: undefined, toUser: body.username,
-      contacts: [{ uri: 'sip:tab@x.invalid;transport=ws', expires: 600 }], expires: undefined, transport: 'wss' as const,
-      sourceAddress: '192.0.2.1', sourcePort: 5000, drachtioServer: 'wss/127.0.0.1:8443', userAgent: 'SIP.js',
+      uri: 'sip:dialo.test',
+      callId: 'c1',
+      cseq: 1,
+      authorization: undefined,
+      toUser: body.username,
+      contacts: [{ uri: 'sip:tab@x.invalid;transport=ws', expires: 600 }],
+      expires: undefined,
+      transport: 'wss' as const,
+      sourceAddress: '192.0.2.1',
+      sourcePort: 5000,
+      drachtioServer: 'wss/127.0.0.1:8443',
+      userAgent: 'SIP.js',
     };
     const deps = { auth, options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600 } };
     const challenge = await handleRegister(deps, request);
-    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: request.uri, username: body.username, password: body.password });
+    const authorization = answerChallenge({
+      challenge: challenge.headers['WWW-Authenticate'] ?? '',
+      method: 'REGISTER',
+      uri: request.uri,
+      username: body.username,
+      password: body.password,
+    });
     const registered = await handleRegister(deps, { ...request, cseq: 2, authorization });
     expect(registered.status).toBe(200);
     const row = await database().db.selectFrom('registrations').select('account_id').where('username', '=', body.username).executeTakeFirstOrThrow();
     expect(row.account_id).toBe(user.accountId);
   });
 
-  it('hands out the operator\'s STUN servers, and TURN with credentials that expire with the SIP ones (TURN REST scheme)', async () => {
+  it("hands out the operator's STUN servers, and TURN with credentials that expire with the SIP ones (TURN REST scheme)", async () => {
     const withIce = loadConfig({
       SIP_SECRET: 'k'.repeat(40),
       WEBRTC_ICE_URLS: 'stun:stun.example.org:3478, turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349',
@@ -68,7 +83,10 @@ describeEachDialect('POST /sip/credentials', (database) => {
     const iceApp = await testApi(database(), { sip: withIce });
     try {
       const user = await signIn(iceApp, database().db);
-      const body = (await iceApp.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json<{ expiresAt: string; iceServers: { urls: string[]; username?: string; credential?: string }[] }>();
+      const body = (await iceApp.inject({ method: 'POST', url: '/sip/credentials', headers: user.headers })).json<{
+        expiresAt: string;
+        iceServers: { urls: string[]; username?: string; credential?: string }[];
+      }>();
       const expiry = Math.floor(new Date(body.expiresAt).getTime() / 1000);
       const username = `${expiry}:${user.accountId}`;
       // What coturn computes to check it: base64(HMAC-SHA1(static-auth-secret, username)).

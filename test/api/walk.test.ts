@@ -55,8 +55,12 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /billing/top-ups/{id}': { params: { id: randomUUID() } },
   'POST /billing/stripe/webhook': { needsPayments: true },
   'GET /admin/rates': {},
-  'POST /admin/rates': { body: () => ({ prefix: '1999', pricePerMinute: '0.10', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }) },
-  'PUT /admin/rates/{id}': { body: () => ({ prefix: '1999', pricePerMinute: '0.20', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }) },
+  'POST /admin/rates': {
+    body: () => ({ prefix: '1999', pricePerMinute: '0.10', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }),
+  },
+  'PUT /admin/rates/{id}': {
+    body: () => ({ prefix: '1999', pricePerMinute: '0.20', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }),
+  },
   'DELETE /admin/rates/{id}': {},
   'POST /admin/rates/import': {},
   'GET /admin/accounts/{accountId}/balance': {},
@@ -91,7 +95,12 @@ describeEachDialect('every route', (database) => {
   async function routes(): Promise<{ method: string; path: string; key: string; hasBody: boolean }[]> {
     const doc = (await api().inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { requestBody?: unknown }>> }>();
     return Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, key: `${method.toUpperCase()} ${path}`, hasBody: operation.requestBody !== undefined })),
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        key: `${method.toUpperCase()} ${path}`,
+        hasBody: operation.requestBody !== undefined,
+      })),
     );
   }
 
@@ -103,7 +112,12 @@ describeEachDialect('every route', (database) => {
   /** Everything B can see of B, through B's own export (minus what changes by itself, like timestamps of reads). */
   async function snapshotOf(b: SignedIn) {
     const bundle = (await api().inject({ method: 'GET', url: '/privacy/export', headers: b.headers })).json();
-    return { account: bundle.data.accounts, sessions: bundle.data.sessions, acks: bundle.data.policy_acknowledgements, holds: await db().selectFrom('legal_holds').select('id').where('account_id', '=', b.accountId).execute() };
+    return {
+      account: bundle.data.accounts,
+      sessions: bundle.data.sessions,
+      acks: bundle.data.policy_acknowledgements,
+      holds: await db().selectFrom('legal_holds').select('id').where('account_id', '=', b.accountId).execute(),
+    };
   }
 
   it('lists every route in the walk', async () => {
@@ -120,7 +134,12 @@ describeEachDialect('every route', (database) => {
     for (const route of ordered) {
       const sample = ROUTES[route.key] ?? {};
       const params = { accountId: b.accountId, holdId: randomUUID(), table: 'accounts', id: '1' };
-      const response = await api().inject({ method: route.method as 'GET', url: url(route.path, { ...params, ...sample.params }, sample.query), headers: a.headers, payload: sample.body?.(a) });
+      const response = await api().inject({
+        method: route.method as 'GET',
+        url: url(route.path, { ...params, ...sample.params }, sample.query),
+        headers: a.headers,
+        payload: sample.body?.(a),
+      });
       if (sample.needsPayments) expect([response.statusCode, response.json().title], route.key).toEqual([503, 'Payments Not Configured']);
       else expect(response.statusCode, route.key).toBeLessThan(500);
       expect(response.body, `${route.key} leaks B's address`).not.toContain(b.email);
@@ -161,7 +180,15 @@ describeEachDialect('every route', (database) => {
         { label: 'huge body', payload: { ...good, padding: 'x'.repeat(1_100_000) } },
       ];
       if ('email' in good) {
-        for (const trick of ['аdmin@example.org', 'admin\u200b@example.org', 'admin@exаmple.org', 'ＡＤＭＩＮ@example.org', 'admin@example.org\u202e', 'a@b', 'x'.repeat(250) + '@example.org']) {
+        for (const trick of [
+          'аdmin@example.org',
+          'admin\u200b@example.org',
+          'admin@exаmple.org',
+          'ＡＤＭＩＮ@example.org',
+          'admin@example.org\u202e',
+          'a@b',
+          'x'.repeat(250) + '@example.org',
+        ]) {
           attempts.push({ label: `e-mail ${JSON.stringify(trick)}`, payload: { ...good, email: trick } });
         }
       }

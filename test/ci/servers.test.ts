@@ -42,7 +42,11 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('.ci/servers', () => {
   /** Runs the script with only `bin` on PATH, a stand-in install script (which records that it ran) and a stand-in browser. */

@@ -24,7 +24,10 @@ describe('billing config', () => {
     [{ BILLING_CURRENCY: 'euro' }, 'BILLING_CURRENCY: expected an ISO 4217 currency code such as usd, got "euro"'],
     [{ TOPUP_MIN_MINOR: '1000', TOPUP_MAX_MINOR: '999' }, 'TOPUP_MAX_MINOR: expected at least TOPUP_MIN_MINOR (1000), got "999"'],
     [{ STRIPE_SECRET_KEY: 'sk_test_1' }, 'STRIPE_PUBLISHABLE_KEY: expected set when any STRIPE_* key is set (all three or none), got nothing'],
-    [{ STRIPE_SECRET_KEY: 'oops', STRIPE_PUBLISHABLE_KEY: 'pk_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'STRIPE_SECRET_KEY: expected a Stripe secret key (sk_...), got "<redacted>"'],
+    [
+      { STRIPE_SECRET_KEY: 'oops', STRIPE_PUBLISHABLE_KEY: 'pk_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' },
+      'STRIPE_SECRET_KEY: expected a Stripe secret key (sk_...), got "<redacted>"',
+    ],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

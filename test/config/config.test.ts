@@ -21,8 +21,14 @@ describe('config', () => {
     [{ DIALO_ROLES: 'api,web' }, 'DIALO_ROLES: expected a comma-separated list of api, signaling, jobs, got "api,web"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     [{ DRACHTIO_HOST: '127.0.0.1' }, 'DRACHTIO_SECRET: expected the drachtio-server admin secret when DRACHTIO_HOST is set, got nothing'],
-    [{ SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'http://stun.example.org' }, 'WEBRTC_ICE_URLS: expected a comma-separated list of stun:, turn: or turns: URLs, got "http://stun.example.org"'],
-    [{ SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'turn:turn.example.org' }, "WEBRTC_TURN_SECRET: expected the TURN server's shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL, got nothing"],
+    [
+      { SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'http://stun.example.org' },
+      'WEBRTC_ICE_URLS: expected a comma-separated list of stun:, turn: or turns: URLs, got "http://stun.example.org"',
+    ],
+    [
+      { SIP_SECRET: 's'.repeat(32), WEBRTC_ICE_URLS: 'turn:turn.example.org' },
+      "WEBRTC_TURN_SECRET: expected the TURN server's shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL, got nothing",
+    ],
     [{ MEDIA_SERVERS: '127.0.0.1' }, 'MEDIA_SERVERS: expected a comma-separated list of FreeSWITCH event sockets as host:port, got "127.0.0.1"'],
     [{ MEDIA_SERVERS: '127.0.0.1:8021' }, 'MEDIA_SERVER_SECRET: expected the FreeSWITCH event-socket password when MEDIA_SERVERS is set, got nothing'],
     [{ ABUSE_DAILY_SPEND_CAP: '-1' }, 'ABUSE_DAILY_SPEND_CAP: expected an amount in currency units such as 25 or 0.50 (at least 0), got "-1"'],
@@ -51,12 +57,20 @@ describe('config', () => {
 
   it('reads SMTP settings without ever echoing the URL', () => {
     expect(loadConfig({}).smtp).toBeUndefined();
-    expect(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.org:587' }).smtp).toEqual({ url: 'smtp://u:p@mail.example.org:587', from: 'Dialo <no-reply@localhost>' });
+    expect(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.org:587' }).smtp).toEqual({
+      url: 'smtp://u:p@mail.example.org:587',
+      from: 'Dialo <no-reply@localhost>',
+    });
     expect(() => loadConfig({ SMTP_URL: 'http://u:secret@x' })).toThrow('SMTP_URL: expected an smtp:// or smtps:// URL, got "<redacted>"');
   });
 
   it('reads the abuse defaults: concurrency from BILLING_MAX_CONCURRENT_CALLS, amounts in currency units, alerts to the operator contact', () => {
-    const config = loadConfig({ BILLING_MAX_CONCURRENT_CALLS: '5', ABUSE_DAILY_SPEND_CAP: '12.50', ABUSE_ALLOWED_COUNTRIES: 'us, gb', OPERATOR_CONTACT_EMAIL: 'noc@example.org' });
+    const config = loadConfig({
+      BILLING_MAX_CONCURRENT_CALLS: '5',
+      ABUSE_DAILY_SPEND_CAP: '12.50',
+      ABUSE_ALLOWED_COUNTRIES: 'us, gb',
+      OPERATOR_CONTACT_EMAIL: 'noc@example.org',
+    });
     expect(config.abuse.defaults).toEqual({ maxConcurrentCalls: 5, callsPerMinute: 20, dailySpendCap: 12_500_000, allowedCountries: ['US', 'GB'] });
     expect(config.abuse.alertEmail).toBe('noc@example.org');
     expect(loadConfig({ ABUSE_ALERT_EMAIL: 'fraud@example.org' }).abuse.alertEmail).toBe('fraud@example.org');

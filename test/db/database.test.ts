@@ -24,20 +24,30 @@ describeEachDialect('database', (database) => {
     await db.insertInto('accounts').values({ email: 'Bob@Example.org' }).execute();
     const duplicate = db.insertInto('accounts').values({ email: 'bob@example.ORG' }).execute();
     await expect(duplicate).rejects.toMatchObject({ code: '23505' });
-    const rows = await db.selectFrom('accounts').select('email').where(sql`lower(email)`, '=', 'bob@example.org').execute();
+    const rows = await db
+      .selectFrom('accounts')
+      .select('email')
+      .where(sql`lower(email)`, '=', 'bob@example.org')
+      .execute();
     expect(rows).toEqual([{ email: 'Bob@Example.org' }]);
   });
 
   it('allows any number of erased accounts (null e-mail)', async () => {
     const { db } = database();
-    await db.insertInto('accounts').values([{ email: null }, { email: null }]).execute();
+    await db
+      .insertInto('accounts')
+      .values([{ email: null }, { email: null }])
+      .execute();
     const erased = await db.selectFrom('accounts').select(db.fn.countAll<number>().as('n')).where('email', 'is', null).executeTakeFirstOrThrow();
     expect(Number(erased.n)).toBe(2);
   });
 
   it('rejects a status outside the allowed set', async () => {
     const { db } = database();
-    const bad = db.insertInto('accounts').values({ email: 'odd@example.org', status: 'zombie' as never }).execute();
+    const bad = db
+      .insertInto('accounts')
+      .values({ email: 'odd@example.org', status: 'zombie' as never })
+      .execute();
     await expect(bad).rejects.toMatchObject({ code: '23514' });
   });
 

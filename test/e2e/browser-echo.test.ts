@@ -28,14 +28,25 @@ describe.skipIf(missing)('the echo test from a tab in Chromium (real FreeSWITCH)
       const callId = await tab.run('dial', '*43');
       const connected = await tab.run('untilState', callId, 'connected');
       const heard = await heardSpeech(tab, callId);
-      console.log(`[measure] browser echo test: INVITE->connected ${connected.connectedAfterMs} ms; echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`);
+      console.log(
+        `[measure] browser echo test: INVITE->connected ${connected.connectedAfterMs} ms; echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`,
+      );
       await tab.run('hangup', callId);
       await tab.run('untilState', callId, 'ended');
     } finally {
       await tab.close();
     }
     const cdr = await finishedCdr(user.accountId);
-    expect(cdr).toMatchObject({ direction: 'echo', to_number: '*43', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1' });
+    expect(cdr).toMatchObject({
+      direction: 'echo',
+      to_number: '*43',
+      phase: 'ended',
+      ended_by: 'caller',
+      sip_status: 200,
+      cost: 0,
+      billable_seconds: 0,
+      media_server: 'freeswitch 127.0.0.1',
+    });
     console.log(`[measure] browser echo test MOS ${cdr.mos}`);
     expect(cdr.mos).toBeGreaterThanOrEqual(1);
     expect(await balanceOf(suite.database.db, user.accountId)).toMatchObject({ balance: 0, available: 0 });
@@ -62,30 +73,44 @@ describe.skipIf(missing)('the echo test in the softphone app, on screen (real Fr
 
   const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
 
-  it('a new user with no credit presses "Echo test": the call view says Echo test, free, plays audio; the history says Echo test', { timeout: 60_000 }, async () => {
-    const user = await signIn(app.api, suite.database.db);
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
-    });
-    await page.goto(app.url);
-    await page.getByLabel('E-mail').fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(text(page, '#registration-status'), UI_WAIT).toBe('Registered');
+  it(
+    'a new user with no credit presses "Echo test": the call view says Echo test, free, plays audio; the history says Echo test',
+    { timeout: 60_000 },
+    async () => {
+      const user = await signIn(app.api, suite.database.db);
+      const page = await (await browser.newContext()).newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
+      });
+      await page.goto(app.url);
+      await page.getByLabel('E-mail').fill(user.email);
+      await page.getByLabel('Password', { exact: true }).fill(user.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(text(page, '#registration-status'), UI_WAIT).toBe('Registered');
 
-    await page.getByRole('button', { name: 'Echo test' }).click();
-    await expect.poll(text(page, '#call-state'), UI_WAIT).toBe('Connected');
-    expect(await page.locator('#call-party').textContent()).toBe('Echo test');
-    await expect.poll(text(page, '#call-cost'), UI_WAIT).toBe('Free (echo test)');
-    const playing = () => page.locator('#remote-audio').evaluate((audio) => (audio as unknown as { srcObject: { getAudioTracks(): { readyState: string }[] } | null }).srcObject?.getAudioTracks().map((track) => track.readyState) ?? []);
-    await expect.poll(playing, UI_WAIT).toEqual(['live']);
-    await page.getByRole('button', { name: 'Hang up' }).click();
-    await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended \(\d+:\d\d\)$/);
+      await page.getByRole('button', { name: 'Echo test' }).click();
+      await expect.poll(text(page, '#call-state'), UI_WAIT).toBe('Connected');
+      expect(await page.locator('#call-party').textContent()).toBe('Echo test');
+      await expect.poll(text(page, '#call-cost'), UI_WAIT).toBe('Free (echo test)');
+      const playing = () =>
+        page
+          .locator('#remote-audio')
+          .evaluate(
+            (audio) =>
+              (audio as unknown as { srcObject: { getAudioTracks(): { readyState: string }[] } | null }).srcObject
+                ?.getAudioTracks()
+                .map((track) => track.readyState) ?? [],
+          );
+      await expect.poll(playing, UI_WAIT).toEqual(['live']);
+      await page.getByRole('button', { name: 'Hang up' }).click();
+      await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended \(\d+:\d\d\)$/);
 
-    const historyRow = () => page.locator('#history-rows tr').first().locator('td').allTextContents();
-    await expect.poll(historyRow, UI_WAIT).toEqual([expect.any(String), 'Echo test', '', 'Echo test', 'ended (normal)', '0:00', expect.stringMatching(/^0(\.0+)?$/)]);
-    expect(pageErrors).toEqual([]);
-  });
+      const historyRow = () => page.locator('#history-rows tr').first().locator('td').allTextContents();
+      await expect
+        .poll(historyRow, UI_WAIT)
+        .toEqual([expect.any(String), 'Echo test', '', 'Echo test', 'ended (normal)', '0:00', expect.stringMatching(/^0(\.0+)?$/)]);
+      expect(pageErrors).toEqual([]);
+    },
+  );
 });

@@ -53,35 +53,48 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     return { user, peer, tab: await user.openTab() };
   }
 
-  it('a tab calls a carrier: the carrier is offered G.711, the tab hears its own voice back, hold and resume work, the call is billed', { timeout: TEST_MS }, async () => {
-    const { user, peer, tab } = await callingACarrier('uas-answer-expect-rtp-offer.xml');
-    try {
-      const callId = await tab.run('dial', '+14155550100');
-      const connected = await tab.run('untilState', callId, 'connected');
-      const heard = await heardSpeech(tab, callId);
-      console.log(`[measure] browser->carrier via FreeSWITCH: INVITE->connected ${connected.connectedAfterMs} ms; echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`);
+  it(
+    'a tab calls a carrier: the carrier is offered G.711, the tab hears its own voice back, hold and resume work, the call is billed',
+    { timeout: TEST_MS },
+    async () => {
+      const { user, peer, tab } = await callingACarrier('uas-answer-expect-rtp-offer.xml');
+      try {
+        const callId = await tab.run('dial', '+14155550100');
+        const connected = await tab.run('untilState', callId, 'connected');
+        const heard = await heardSpeech(tab, callId);
+        console.log(
+          `[measure] browser->carrier via FreeSWITCH: INVITE->connected ${connected.connectedAfterMs} ms; echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`,
+        );
 
-      // Hold is the browser's re-INVITE, answered by its own FreeSWITCH channel: the carrier's leg is not disturbed.
-      await tab.run('hold', callId);
-      expect((await tab.run('inboundAudio', callId)).direction).toBe('sendonly');
-      await tab.run('unhold', callId);
-      expect((await tab.run('inboundAudio', callId)).direction).toBe('sendrecv');
-      await audioArrives(tab, callId, (await tab.run('inboundAudio', callId)).packetsReceived);
-      await hangUp(tab, callId);
-    } finally {
-      await tab.close();
-    }
-    const cdr = await carrierSawItAll(peer, user.accountId);
-    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: user.number, cost: 0.6 * UNIT });
-    // FreeSWITCH scored the audio it carried both ways (a clean loopback: near the E-model's top); the record keeps it.
-    console.log(`[measure] browser->carrier MOS ${cdr.mos}`);
-    // A valid E-model score was recorded; how high depends on the box's load (jitter), so it is measured, not asserted
-    // (4.4 on a quiet box, 2.6 with the CPU shared by other suites).
-    expect(cdr.mos).toBeGreaterThanOrEqual(1);
-    expect(cdr.mos).toBeLessThanOrEqual(5);
-  });
+        // Hold is the browser's re-INVITE, answered by its own FreeSWITCH channel: the carrier's leg is not disturbed.
+        await tab.run('hold', callId);
+        expect((await tab.run('inboundAudio', callId)).direction).toBe('sendonly');
+        await tab.run('unhold', callId);
+        expect((await tab.run('inboundAudio', callId)).direction).toBe('sendrecv');
+        await audioArrives(tab, callId, (await tab.run('inboundAudio', callId)).packetsReceived);
+        await hangUp(tab, callId);
+      } finally {
+        await tab.close();
+      }
+      const cdr = await carrierSawItAll(peer, user.accountId);
+      expect(cdr).toMatchObject({
+        direction: 'outbound',
+        phase: 'ended',
+        ended_by: 'caller',
+        to_number: '+14155550100',
+        from_number: user.number,
+        cost: 0.6 * UNIT,
+      });
+      // FreeSWITCH scored the audio it carried both ways (a clean loopback: near the E-model's top); the record keeps it.
+      console.log(`[measure] browser->carrier MOS ${cdr.mos}`);
+      // A valid E-model score was recorded; how high depends on the box's load (jitter), so it is measured, not asserted
+      // (4.4 on a quiet box, 2.6 with the CPU shared by other suites).
+      expect(cdr.mos).toBeGreaterThanOrEqual(1);
+      expect(cdr.mos).toBeLessThanOrEqual(5);
+    },
+  );
 
-  it('a carrier\'s early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer', { timeout: TEST_MS }, async () => {
+  it("a carrier's early media (183 with SDP) is heard in the tab before the answer; billing starts at the answer", { timeout: TEST_MS }, async () => {
     const { user, peer, tab } = await callingACarrier('uas-early-media-then-answer.xml');
     try {
       const callId = await tab.run('dial', '+14155550101');
@@ -98,24 +111,43 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     expect(cdr.answered_at!.getTime() - cdr.started_at.getTime()).toBeGreaterThanOrEqual(5000);
   });
 
-  it('a carrier calls the tab\'s number: the tab rings with no offer, offers WebRTC in its answer (FreeSWITCH answers in the ACK), hears the carrier, and the carrier hangs up', { timeout: TEST_MS }, async () => {
-    const user = await users.userWithNumber();
-    await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
-    const tab = await user.openTab();
-    try {
-      const call = runSipp({ scenario: 'uac-carrier-call-expect-200.xml', target: suite.stack.target, localAddress: CARRIER, fields: [`${user.number};5000`], extraArgs: await echoAudio() });
-      const incoming = await tab.run('nextIncoming');
-      expect(incoming).toMatchObject({ state: 'ringing', remoteUser: '+14155550123' });
-      await tab.run('answer', incoming.id);
-      await tab.run('untilState', incoming.id, 'connected');
-      const heard = await heardSpeech(tab, incoming.id);
-      console.log(`[measure] carrier->browser via FreeSWITCH: echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`);
-      const carrierRun = await call;
-      expect(carrierRun.code, carrierRun.log).toBe(0);
-      await tab.run('untilState', incoming.id, 'ended');
-    } finally {
-      await tab.close();
-    }
-    expect(await finishedCallTo(user.number)).toMatchObject({ direction: 'inbound', account_id: user.accountId, phase: 'ended', ended_by: 'caller', sip_status: 200, media_server: 'freeswitch 127.0.0.1' });
-  });
+  it(
+    "a carrier calls the tab's number: the tab rings with no offer, offers WebRTC in its answer (FreeSWITCH answers in the ACK), hears the carrier, and the carrier hangs up",
+    { timeout: TEST_MS },
+    async () => {
+      const user = await users.userWithNumber();
+      await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
+      const tab = await user.openTab();
+      try {
+        const call = runSipp({
+          scenario: 'uac-carrier-call-expect-200.xml',
+          target: suite.stack.target,
+          localAddress: CARRIER,
+          fields: [`${user.number};5000`],
+          extraArgs: await echoAudio(),
+        });
+        const incoming = await tab.run('nextIncoming');
+        expect(incoming).toMatchObject({ state: 'ringing', remoteUser: '+14155550123' });
+        await tab.run('answer', incoming.id);
+        await tab.run('untilState', incoming.id, 'connected');
+        const heard = await heardSpeech(tab, incoming.id);
+        console.log(
+          `[measure] carrier->browser via FreeSWITCH: echoed audio ${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)}; ${heard.mediaPath}`,
+        );
+        const carrierRun = await call;
+        expect(carrierRun.code, carrierRun.log).toBe(0);
+        await tab.run('untilState', incoming.id, 'ended');
+      } finally {
+        await tab.close();
+      }
+      expect(await finishedCallTo(user.number)).toMatchObject({
+        direction: 'inbound',
+        account_id: user.accountId,
+        phase: 'ended',
+        ended_by: 'caller',
+        sip_status: 200,
+        media_server: 'freeswitch 127.0.0.1',
+      });
+    },
+  );
 });

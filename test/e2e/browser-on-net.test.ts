@@ -48,7 +48,8 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
   it('registers over WebSocket with API-issued credentials and unregisters on stop; a wrong password is refused 403', { timeout: TEST_MS }, async () => {
     const user = await users.userWithNumber();
     const settings = await user.settings();
-    const bindings = () => suite.database.db.selectFrom('registrations').select(['transport', 'user_agent']).where('username', '=', settings.username).execute();
+    const bindings = () =>
+      suite.database.db.selectFrom('registrations').select(['transport', 'user_agent']).where('username', '=', settings.username).execute();
 
     const tab = await users.openTab(settings);
     try {
@@ -75,12 +76,23 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
       // Chromium's fake microphone plays a beep: each side decodes real sound from the other over DTLS-SRTP.
       const [aliceHeard, bobHeard] = await Promise.all([heardSpeech(alice.tab, callId), heardSpeech(bob.tab, incoming.id)]);
       console.log(`[measure] on-net INVITE->connected ${connected.connectedAfterMs} ms (caller's tab, incl. answer); media ${aliceHeard.mediaPath}`);
-      console.log(`[measure] heard: caller ${aliceHeard.packetsReceived} packets / ${aliceHeard.bytesReceived} bytes / energy ${aliceHeard.totalAudioEnergy.toFixed(3)}, callee ${bobHeard.packetsReceived} / ${bobHeard.bytesReceived} / ${bobHeard.totalAudioEnergy.toFixed(3)}`);
+      console.log(
+        `[measure] heard: caller ${aliceHeard.packetsReceived} packets / ${aliceHeard.bytesReceived} bytes / energy ${aliceHeard.totalAudioEnergy.toFixed(3)}, callee ${bobHeard.packetsReceived} / ${bobHeard.bytesReceived} / ${bobHeard.totalAudioEnergy.toFixed(3)}`,
+      );
       await alice.tab.run('hangup', callId);
       await Promise.all([alice.tab.run('untilState', callId, 'ended'), bob.tab.run('untilState', incoming.id, 'ended')]);
 
       const callerRecord = await finishedCdr(alice.accountId);
-      expect(callerRecord).toMatchObject({ direction: 'onnet', phase: 'ended', sip_status: 200, ended_by: 'caller', hangup_cause: 'normal', to_number: bob.number, from_number: alice.number, cost: null });
+      expect(callerRecord).toMatchObject({
+        direction: 'onnet',
+        phase: 'ended',
+        sip_status: 200,
+        ended_by: 'caller',
+        hangup_cause: 'normal',
+        to_number: bob.number,
+        from_number: alice.number,
+        cost: null,
+      });
       expect(callerRecord.answered_at).not.toBeNull();
       const calleeRecord = await finishedCdr(bob.accountId);
       expect(calleeRecord).toMatchObject({ direction: 'onnet', phase: 'ended', sip_status: 200, ended_by: 'caller', sip_call_id: callerRecord.sip_call_id });
@@ -110,7 +122,7 @@ describe.skipIf(missing)('softphone in Chromium: on-net calls between two browse
     });
   });
 
-  it('sends keypad tones as RFC 4733 events in the media: telephone-event survives the B2BUA\'s offer/answer', { timeout: TEST_MS }, async () => {
+  it("sends keypad tones as RFC 4733 events in the media: telephone-event survives the B2BUA's offer/answer", { timeout: TEST_MS }, async () => {
     await withTwoTabs(async (alice, bob) => {
       const { callId, incoming } = await connect(alice, bob);
       // Chromium sends tones only when the answer it got (through both legs) accepted telephone-event.

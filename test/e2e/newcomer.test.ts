@@ -193,90 +193,106 @@ describe.skipIf(missing)('a newcomer: npm start on a fresh folder, then a first 
     // npm passes the signal on and ends itself by it, without waiting for the app under it.
     expect([0, 'SIGTERM', 'SIGINT']).toContain(how === 'ctrl-c' ? await app.interrupt() : await app.stop());
     running = undefined;
-    await expect.poll(async () => {
-      const left: string[] = [];
-      for (const [pid, name] of tree) if (await alive(pid)) left.push(`${name} (${pid})`);
-      return left;
-    }, UI_WAIT).toEqual([]);
+    await expect
+      .poll(async () => {
+        const left: string[] = [];
+        for (const [pid, name] of tree) if (await alive(pid)) left.push(`${name} (${pid})`);
+        return left;
+      }, UI_WAIT)
+      .toEqual([]);
     // The app shut down cleanly (roles, database, then its servers) and said so last: one Ctrl-C reaches it twice (from
     // the terminal and from npm), and that is not the "second Ctrl-C" that exits without waiting.
     expect(app.output()).toMatch(/"msg":"stopped"/);
     expect(app.output()).not.toMatch(/exiting without waiting/);
   }
 
-  it('signs up from the log\'s link, registers, hears its own voice from the echo test, free; then two users call each other', { timeout: TEST_MS }, async () => {
-    const started = Date.now();
-    const first = (running = npmStart(env));
-    const url = await first.url;
-    const listeningAfter = Date.now() - started;
-    // One summary says what runs.
-    await expect.poll(() => first.output(), UI_WAIT).toMatch(/drachtio-server/);
-    expect(first.output()).toMatch(/FreeSWITCH/);
+  it(
+    "signs up from the log's link, registers, hears its own voice from the echo test, free; then two users call each other",
+    { timeout: TEST_MS },
+    async () => {
+      const started = Date.now();
+      const first = (running = npmStart(env));
+      const url = await first.url;
+      const listeningAfter = Date.now() - started;
+      // One summary says what runs.
+      await expect.poll(() => first.output(), UI_WAIT).toMatch(/drachtio-server/);
+      expect(first.output()).toMatch(/FreeSWITCH/);
 
-    const alice = await signUpOnScreen(first, url, users.alice);
-    await signInOnScreen(alice, users.alice);
-    const registeredAfter = Date.now() - started;
-    const balanceBefore = await apiGet<{ balance: string }>(alice, '/billing/balance');
-    expect(balanceBefore.status).toBe(200);
+      const alice = await signUpOnScreen(first, url, users.alice);
+      await signInOnScreen(alice, users.alice);
+      const registeredAfter = Date.now() - started;
+      const balanceBefore = await apiGet<{ balance: string }>(alice, '/billing/balance');
+      expect(balanceBefore.status).toBe(200);
 
-    await alice.getByRole('button', { name: 'Echo test' }).click();
-    await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
-    expect(await alice.locator('#call-party').textContent()).toMatch(/Echo test/);
-    const heard = await hearsAudio(alice);
-    const echoAfter = Date.now() - started;
-    console.log(`[measure] npm start -> listening ${listeningAfter} ms (the app's build included); -> registered ${registeredAfter} ms (after signing up on screen); -> first echo audio ${echoAfter} ms (${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)})`);
-    await hangUp(alice);
-
-    // The call has a record, shown as the echo test, and nothing was charged.
-    const lastCall = async () => (await apiGet<{ calls: { outcome: string; cost: string | null; billableSeconds: number | null }[] }>(alice, '/calls')).body.calls[0];
-    await expect.poll(async () => (await lastCall())?.outcome, UI_WAIT).toBe('ended');
-    const echoCall = await lastCall();
-    expect(Number(echoCall!.cost)).toBe(0);
-    expect((await apiGet<{ balance: string }>(alice, '/billing/balance')).body).toEqual(balanceBefore.body);
-    await expect.poll(() => alice.locator('#history-rows tr').first().textContent(), UI_WAIT).toMatch(/Echo test/);
-
-    const bob = await signUpOnScreen(first, url, users.bob);
-    await stopLeavingNothing(first, 'ctrl-c');
-
-    // The operator's path on the embedded database: the command runs while the app is stopped.
-    const promoted = await runScript('operator-cli.ts', [users.alice], { DIALO_DATA_DIR: dataDir });
-    expect(promoted.code, promoted.stderr).toBe(0);
-
-    const second = (running = npmStart(env));
-    expect(await second.url).toBe(url);
-    // Sessions live in the database: both tabs are still signed in once the page loads again, and register.
-    await alice.goto(url);
-    await expect.poll(text(alice, '#registration-status'), UI_WAIT).toBe('Registered');
-    await signInOnScreen(bob, users.bob);
-    const me = async (page: Page) => (await apiGet<{ id: string }>(page, '/auth/me')).body.id;
-    const numbers = { alice: '+14155550161', bob: '+14155550162' };
-    for (const [page, number] of [[alice, numbers.alice], [bob, numbers.bob]] as const) {
-      const accountId = await me(page);
-      const added = await alice.evaluate(
-        async ({ e164, accountId: owner }) => {
-          const cookies = (globalThis as unknown as { document: { cookie: string } }).document.cookie;
-          const csrf = /(?:^|; )dialo_csrf=([^;]+)/.exec(cookies)?.[1] ?? '';
-          const response = await fetch('/admin/dids', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) }, body: JSON.stringify({ e164, accountId: owner }) });
-          return response.status;
-        },
-        { e164: number, accountId },
+      await alice.getByRole('button', { name: 'Echo test' }).click();
+      await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
+      expect(await alice.locator('#call-party').textContent()).toMatch(/Echo test/);
+      const heard = await hearsAudio(alice);
+      const echoAfter = Date.now() - started;
+      console.log(
+        `[measure] npm start -> listening ${listeningAfter} ms (the app's build included); -> registered ${registeredAfter} ms (after signing up on screen); -> first echo audio ${echoAfter} ms (${heard.packetsReceived} packets, energy ${heard.totalAudioEnergy.toFixed(3)})`,
       );
-      expect(added).toBe(201);
-    }
-    await bob.reload();
-    await expect.poll(text(bob, '#registration-status'), UI_WAIT).toBe('Registered');
-    await expect.poll(text(bob, '#own-number'), UI_WAIT).toBe(numbers.bob);
+      await hangUp(alice);
 
-    await alice.getByLabel('Number to call').fill(numbers.bob);
-    await alice.getByRole('button', { name: 'Call', exact: true }).click();
-    await expect.poll(text(bob, '#call-state'), UI_WAIT).toBe('Incoming call');
-    await bob.getByRole('button', { name: 'Answer' }).click();
-    await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
-    await hearsAudio(alice);
-    await hearsAudio(bob);
-    await hangUp(alice);
-    await expect.poll(() => alice.locator('#history-rows tr').first().textContent(), UI_WAIT).toMatch(/Dialo to Dialo/);
-    expect(pageErrors).toEqual([]);
-    await stopLeavingNothing(second, 'sigterm');
-  });
+      // The call has a record, shown as the echo test, and nothing was charged.
+      const lastCall = async () =>
+        (await apiGet<{ calls: { outcome: string; cost: string | null; billableSeconds: number | null }[] }>(alice, '/calls')).body.calls[0];
+      await expect.poll(async () => (await lastCall())?.outcome, UI_WAIT).toBe('ended');
+      const echoCall = await lastCall();
+      expect(Number(echoCall!.cost)).toBe(0);
+      expect((await apiGet<{ balance: string }>(alice, '/billing/balance')).body).toEqual(balanceBefore.body);
+      await expect.poll(() => alice.locator('#history-rows tr').first().textContent(), UI_WAIT).toMatch(/Echo test/);
+
+      const bob = await signUpOnScreen(first, url, users.bob);
+      await stopLeavingNothing(first, 'ctrl-c');
+
+      // The operator's path on the embedded database: the command runs while the app is stopped.
+      const promoted = await runScript('operator-cli.ts', [users.alice], { DIALO_DATA_DIR: dataDir });
+      expect(promoted.code, promoted.stderr).toBe(0);
+
+      const second = (running = npmStart(env));
+      expect(await second.url).toBe(url);
+      // Sessions live in the database: both tabs are still signed in once the page loads again, and register.
+      await alice.goto(url);
+      await expect.poll(text(alice, '#registration-status'), UI_WAIT).toBe('Registered');
+      await signInOnScreen(bob, users.bob);
+      const me = async (page: Page) => (await apiGet<{ id: string }>(page, '/auth/me')).body.id;
+      const numbers = { alice: '+14155550161', bob: '+14155550162' };
+      for (const [page, number] of [
+        [alice, numbers.alice],
+        [bob, numbers.bob],
+      ] as const) {
+        const accountId = await me(page);
+        const added = await alice.evaluate(
+          async ({ e164, accountId: owner }) => {
+            const cookies = (globalThis as unknown as { document: { cookie: string } }).document.cookie;
+            const csrf = /(?:^|; )dialo_csrf=([^;]+)/.exec(cookies)?.[1] ?? '';
+            const response = await fetch('/admin/dids', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
+              body: JSON.stringify({ e164, accountId: owner }),
+            });
+            return response.status;
+          },
+          { e164: number, accountId },
+        );
+        expect(added).toBe(201);
+      }
+      await bob.reload();
+      await expect.poll(text(bob, '#registration-status'), UI_WAIT).toBe('Registered');
+      await expect.poll(text(bob, '#own-number'), UI_WAIT).toBe(numbers.bob);
+
+      await alice.getByLabel('Number to call').fill(numbers.bob);
+      await alice.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect.poll(text(bob, '#call-state'), UI_WAIT).toBe('Incoming call');
+      await bob.getByRole('button', { name: 'Answer' }).click();
+      await expect.poll(text(alice, '#call-state'), UI_WAIT).toBe('Connected');
+      await hearsAudio(alice);
+      await hearsAudio(bob);
+      await hangUp(alice);
+      await expect.poll(() => alice.locator('#history-rows tr').first().textContent(), UI_WAIT).toMatch(/Dialo to Dialo/);
+      expect(pageErrors).toEqual([]);
+      await stopLeavingNothing(second, 'sigterm');
+    },
+  );
 });

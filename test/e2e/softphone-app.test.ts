@@ -11,7 +11,7 @@ import { inboundFixtures } from '../harness/inbound-calls.ts';
 import { serveSoftphoneApp, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
 import { startTcpProxy } from '../harness/tcp-proxy.ts';
 
-const missing =drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
+const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
 const TEST_MS = 90_000;
 const UI_WAIT = { timeout: 15_000, interval: 100 };
 
@@ -147,18 +147,12 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     // Back to the dialer, and the call is in both histories once the server has closed its record.
     await alice.getByLabel('Number to call').waitFor();
     const historyRow = (page: Page) => page.locator('#history-rows tr').first().locator('td');
-    await expect.poll(() => historyRow(alice).allTextContents(), UI_WAIT).toEqual([
-      expect.any(String),
-      'Dialo to Dialo',
-      aliceNumber,
-      bob.number,
-      expect.stringMatching(/^ended/),
-      expect.stringMatching(/^\d+:\d\d$/),
-      '',
-    ]);
-    await expect.poll(() => historyRow(bob.page).allTextContents(), UI_WAIT).toEqual(
-      expect.arrayContaining([aliceNumber, bob.number, expect.stringMatching(/^ended/)]),
-    );
+    await expect
+      .poll(() => historyRow(alice).allTextContents(), UI_WAIT)
+      .toEqual([expect.any(String), 'Dialo to Dialo', aliceNumber, bob.number, expect.stringMatching(/^ended/), expect.stringMatching(/^\d+:\d\d$/), '']);
+    await expect
+      .poll(() => historyRow(bob.page).allTextContents(), UI_WAIT)
+      .toEqual(expect.arrayContaining([aliceNumber, bob.number, expect.stringMatching(/^ended/)]));
     await expect.poll(text(alice, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
 
     // Signing out takes the phone off the registrar at once (REGISTER Expires: 0), not when the binding lapses.
@@ -246,13 +240,17 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     try {
       const erin = await userOnScreen(viaRelay);
       const sourcePorts = async () =>
-        (await suite.database.db.selectFrom('registrations').select('source_port').where('account_id', '=', erin.accountId).execute()).map((binding) => binding.source_port);
+        (await suite.database.db.selectFrom('registrations').select('source_port').where('account_id', '=', erin.accountId).execute()).map(
+          (binding) => binding.source_port,
+        );
       const [before] = await sourcePorts();
 
       relay.dropConnections();
       // The tab registers its new connection with the same +sip.instance: the dead connection's binding is replaced at
       // once (not left to ring until it expires), so exactly one binding remains, the new one.
-      await expect.poll(async () => (await sourcePorts()).map((port) => (port === before ? 'old connection' : 'new connection')), UI_WAIT).toEqual(['new connection']);
+      await expect
+        .poll(async () => (await sourcePorts()).map((port) => (port === before ? 'old connection' : 'new connection')), UI_WAIT)
+        .toEqual(['new connection']);
       await expect.poll(text(erin.page, '#registration-status'), UI_WAIT).toBe('Registered');
 
       // Reachable on the new connection.

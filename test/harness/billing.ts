@@ -24,7 +24,10 @@ export async function credit(db: Kysely<Database>, accountId: string, amount: nu
 }
 
 /** A rate under a prefix unique to this call, effective since 2000. */
-export async function createTestRate(db: Kysely<Database>, fields: { pricePerMinute: string; firstIncrement: number; nextIncrement: number; connectionFee?: string }): Promise<Rate> {
+export async function createTestRate(
+  db: Kysely<Database>,
+  fields: { pricePerMinute: string; firstIncrement: number; nextIncrement: number; connectionFee?: string },
+): Promise<Rate> {
   counter += 1;
   return createRate(db, toRateInput({ prefix: `99${counter}${Date.now() % 100000}`.slice(0, 15), effectiveFrom: '2000-01-01T00:00:00Z', ...fields }));
 }

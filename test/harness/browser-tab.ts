@@ -9,10 +9,23 @@ import { answerChallenge } from './digest-client.ts';
 import type { SipResponse, WsSipClient } from './ws-sip-client.ts';
 
 export const WEBRTC_OFFER = [
-  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0', 'c=IN IP4 0.0.0.0', 'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', 'a=ice-ufrag:k2Ze', 'a=ice-pwd:u1bVqX2vQyRk1tYkQ3J1wqzd',
+  'v=0',
+  'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0',
+  'c=IN IP4 0.0.0.0',
+  'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+  'a=ice-ufrag:k2Ze',
+  'a=ice-pwd:u1bVqX2vQyRk1tYkQ3J1wqzd',
   'a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08',
-  'a=setup:actpass', 'a=mid:0', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000', '',
+  'a=setup:actpass',
+  'a=mid:0',
+  'a=rtcp-mux',
+  'a=rtpmap:111 opus/48000/2',
+  'a=rtpmap:0 PCMU/8000',
+  '',
 ].join('\r\n');
 
 export interface BrowserTab {
@@ -30,7 +43,13 @@ export async function registerBrowserTab(client: WsSipClient, sip: SipConfig, ac
   const headers = { From: `${aor};tag=${randomUUID().slice(0, 8)}`, To: aor, Contact: contact };
   const challenged = await client.request({ method: 'REGISTER', uri: registrar, callId: registerId, cseq: 1, headers });
   const authorization = answerChallenge({ challenge: challenged.header('WWW-Authenticate') ?? '', method: 'REGISTER', uri: registrar, ...creds });
-  const registered = await client.request({ method: 'REGISTER', uri: registrar, callId: registerId, cseq: 2, headers: { ...headers, Authorization: authorization } });
+  const registered = await client.request({
+    method: 'REGISTER',
+    uri: registrar,
+    callId: registerId,
+    cseq: 2,
+    headers: { ...headers, Authorization: authorization },
+  });
   if (registered.status !== 200) throw new Error(`browser tab not registered: ${registered.status} ${registered.reason}`);
 
   return {

@@ -54,11 +54,21 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
       const accountId = await createAccount(db);
       await setStaticSipCredential(db, { accountId, username, realm, password: `${username}-secret` });
       if (balance > 0) await credit(db, accountId, balance);
-      return { accountId, fields: (dialled, talkMs = 0) => `${username};[authentication username=${username} password=${username}-secret];${dialled};${talkMs}` };
+      return {
+        accountId,
+        fields: (dialled, talkMs = 0) => `${username};[authentication username=${username} password=${username}-secret];${dialled};${talkMs}`,
+      };
     },
     async carrier(name, scenario, options = {}) {
       const port = await freeUdpPort();
-      const peer = await startSipp({ scenario, target: '', listenPort: port, calls: options.calls, timeoutSeconds: options.timeoutSeconds ?? 20, extraArgs: ['-trace_logs', ...(options.extraArgs ?? [])] });
+      const peer = await startSipp({
+        scenario,
+        target: '',
+        listenPort: port,
+        calls: options.calls,
+        timeoutSeconds: options.timeoutSeconds ?? 20,
+        extraArgs: ['-trace_logs', ...(options.extraArgs ?? [])],
+      });
       const trunk = await database()
         .db.insertInto('trunks')
         .values({

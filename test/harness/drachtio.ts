@@ -40,11 +40,16 @@ export async function startDrachtio(): Promise<DrachtioServer> {
   const [adminPort, sipPort, wsPort] = [await freePort(), await freePort(), await freePort()];
   const secret = randomBytes(12).toString('hex');
   const args = [
-    '--contact', `sip:127.0.0.1:${sipPort};transport=udp,tcp`,
-    '--contact', `sip:127.0.0.1:${wsPort};transport=ws`,
-    '--address', '127.0.0.1',
-    '--port', String(adminPort),
-    '--secret', secret,
+    '--contact',
+    `sip:127.0.0.1:${sipPort};transport=udp,tcp`,
+    '--contact',
+    `sip:127.0.0.1:${wsPort};transport=ws`,
+    '--address',
+    '127.0.0.1',
+    '--port',
+    String(adminPort),
+    '--secret',
+    secret,
   ];
   const admin = { host: '127.0.0.1', port: adminPort, secret };
   if (drachtioProvision.via === 'container') {

@@ -36,6 +36,8 @@ describe('external server harness', () => {
 
   it('reports the output of a server that dies before listening', async () => {
     const port = await freePort();
-    await expect(spawnServer(process.execPath, ['-e', 'console.error("bad flag"); process.exit(3)'], { readyPort: port })).rejects.toThrow(/exited \(3\)[\s\S]*bad flag/);
+    await expect(spawnServer(process.execPath, ['-e', 'console.error("bad flag"); process.exit(3)'], { readyPort: port })).rejects.toThrow(
+      /exited \(3\)[\s\S]*bad flag/,
+    );
   });
 });

@@ -89,8 +89,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         response.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
         response.end(JSON.stringify(json));
       };
-      const create = request.method === 'POST' && path === '/v1/payment_intents' ? paymentIntent : request.method === 'POST' && path === '/v1/refunds' ? refund : undefined;
-      if (create === undefined) return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
+      const create =
+        request.method === 'POST' && path === '/v1/payment_intents' ? paymentIntent : request.method === 'POST' && path === '/v1/refunds' ? refund : undefined;
+      if (create === undefined)
+        return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
       const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
       const result = (key !== undefined && byKey.get(key)) || create(form);
       if (key !== undefined) byKey.set(key, result);

@@ -42,7 +42,8 @@ function varsXml(values: Record<string, string | number>): string {
 }
 
 export async function startFreeSwitch(): Promise<FreeSwitchServer> {
-  if (freeswitchProvision.via !== 'path') throw new Error(freeswitchProvision.via === 'missing' ? freeswitchProvision.reason : 'FreeSWITCH runs from PATH only');
+  if (freeswitchProvision.via !== 'path')
+    throw new Error(freeswitchProvision.via === 'missing' ? freeswitchProvision.reason : 'FreeSWITCH runs from PATH only');
   const [eslPort, sipPort] = [await freePort(), await freePort()];
   const secret = randomBytes(12).toString('hex');
   const rtp = rtpRange();
@@ -53,14 +54,25 @@ export async function startFreeSwitch(): Promise<FreeSwitchServer> {
   await writeFile(
     join(dirs.conf!, 'vars.xml'),
     varsXml({
-      esl_listen_ip: '127.0.0.1', esl_port: eslPort, esl_password: secret, sip_allowed_cidr: '127.0.0.1/32',
-      mrf_sip_ip: '127.0.0.1', mrf_sip_port: sipPort, rtp_ip: '127.0.0.1', ext_rtp_ip: '127.0.0.1',
-      rtp_start_port: rtp.start, rtp_end_port: rtp.end, max_sessions: 200,
+      esl_listen_ip: '127.0.0.1',
+      esl_port: eslPort,
+      esl_password: secret,
+      sip_allowed_cidr: '127.0.0.1/32',
+      mrf_sip_ip: '127.0.0.1',
+      mrf_sip_port: sipPort,
+      rtp_ip: '127.0.0.1',
+      ext_rtp_ip: '127.0.0.1',
+      rtp_start_port: rtp.start,
+      rtp_end_port: rtp.end,
+      max_sessions: 200,
     }),
   );
   const locations = Object.entries(dirs).flatMap(([name, dir]) => [`-${name}`, dir]);
   const launch = async () => {
-    const server = await spawnServer(freeswitchProvision.binary, ['-nf', '-nc', '-nonat', '-nonatmap', '-nocal', ...locations], { readyPort: eslPort, timeoutMs: 30_000 });
+    const server = await spawnServer(freeswitchProvision.binary, ['-nf', '-nc', '-nonat', '-nonatmap', '-nocal', ...locations], {
+      readyPort: eslPort,
+      timeoutMs: 30_000,
+    });
     // The event socket can answer before the SIP profile is up, and drachtio-fsmrf reads the profile's address at connect.
     for (let i = 0; !(await udpBound(sipPort)); i++) {
       if (i === 300) throw new Error(`FreeSWITCH did not bind SIP port ${sipPort}:\n${server.output()}`);

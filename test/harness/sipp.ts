@@ -81,21 +81,29 @@ export async function startSipp(options: SippOptions & { listenPort?: number }):
   if (sippBinary === undefined) throw new Error('sipp not on PATH');
   const folder = await mkdtemp(join(tmpdir(), 'dialo-sipp-'));
   const args = [
-      ...(options.target === '' ? [] : [options.target]),
-      // Before -sf: sipp substitutes -key values while it parses the scenario.
-      ...Object.entries(options.keys ?? {}).flatMap(([name, value]) => ['-key', name, value]),
-      // A name in test/sipp/, or an absolute path (a scenario a benchmark derives at run time).
-      '-sf', resolve(SCENARIOS, options.scenario),
-      '-m', String(options.calls ?? 1),
-      '-t', options.transport ?? 'u1',
-      '-i', options.localAddress ?? '127.0.0.1',
-      '-p', String(options.listenPort ?? options.localPort ?? 0),
-      '-timeout', `${options.timeoutSeconds ?? 15}s`,
-      '-timeout_error',
-      '-nostdin',
-      '-trace_err', '-error_file', join(folder, 'errors.log'),
-      ...(options.extraArgs ?? []),
-    ];
+    ...(options.target === '' ? [] : [options.target]),
+    // Before -sf: sipp substitutes -key values while it parses the scenario.
+    ...Object.entries(options.keys ?? {}).flatMap(([name, value]) => ['-key', name, value]),
+    // A name in test/sipp/, or an absolute path (a scenario a benchmark derives at run time).
+    '-sf',
+    resolve(SCENARIOS, options.scenario),
+    '-m',
+    String(options.calls ?? 1),
+    '-t',
+    options.transport ?? 'u1',
+    '-i',
+    options.localAddress ?? '127.0.0.1',
+    '-p',
+    String(options.listenPort ?? options.localPort ?? 0),
+    '-timeout',
+    `${options.timeoutSeconds ?? 15}s`,
+    '-timeout_error',
+    '-nostdin',
+    '-trace_err',
+    '-error_file',
+    join(folder, 'errors.log'),
+    ...(options.extraArgs ?? []),
+  ];
   if (options.fields !== undefined) {
     const injection = join(folder, 'fields.csv');
     await writeFile(injection, `SEQUENTIAL\n${options.fields.join('\n')}\n`);

@@ -25,10 +25,22 @@ export async function startTurnServer(realm: string): Promise<TurnServer> {
   const relayFrom = 32_400 + block * 90;
   const secret = randomBytes(16).toString('hex');
   const args = [
-    '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${relayFrom}`, `--max-port=${relayFrom + 89}`,
-    '--use-auth-secret', `--static-auth-secret=${secret}`, `--realm=${realm}`,
+    '--listening-ip=127.0.0.1',
+    `--listening-port=${port}`,
+    '--relay-ip=127.0.0.1',
+    `--min-port=${relayFrom}`,
+    `--max-port=${relayFrom + 89}`,
+    '--use-auth-secret',
+    `--static-auth-secret=${secret}`,
+    `--realm=${realm}`,
     // Everything here is on loopback, which coturn refuses to relay to unless told.
-    '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls', '--no-software-attribute', '--log-file=stdout', '--simple-log',
+    '--allow-loopback-peers',
+    '--no-cli',
+    '--no-tls',
+    '--no-dtls',
+    '--no-software-attribute',
+    '--log-file=stdout',
+    '--simple-log',
   ];
   // coturn listens on TCP and UDP; the TCP listener says it is up.
   const server = await spawnServer(turnBinary, args, { readyPort: port });

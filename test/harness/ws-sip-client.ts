@@ -58,7 +58,14 @@ export class WsSipClient {
    * Sends a request and resolves with its final response. An INVITE's non-2xx final response is ACKed on the same
    * branch, as its client transaction must (RFC 3261 §17.1.1.3).
    */
-  request(message: { method: string; uri: string; callId: string; cseq: number; headers: Record<string, string>; body?: { type: string; content: string } }): Promise<SipResponse> {
+  request(message: {
+    method: string;
+    uri: string;
+    callId: string;
+    cseq: number;
+    headers: Record<string, string>;
+    body?: { type: string; content: string };
+  }): Promise<SipResponse> {
     const via = `SIP/2.0/WS ${this.host};branch=z9hG4bK${randomBytes(8).toString('hex')}`;
     const content = message.body?.content ?? '';
     const lines = [

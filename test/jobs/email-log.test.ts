@@ -42,7 +42,14 @@ describeEachDialect('mail without SMTP: the log', (database) => {
     const link = (line?.links as string[] | undefined)?.[0] ?? '';
     expect(link).toMatch(new RegExp(`^${TEST_PUBLIC_URL}/verify-email\\?token=[A-Za-z0-9_-]{16,}$`));
     const subject = 'Confirm your e-mail address for Dialo';
-    expect(line).toMatchObject({ level: 30, role: 'jobs', to: email, subject, links: [link], msg: `mail not sent (SMTP_URL unset): "${subject}" to ${email}: ${link}` });
+    expect(line).toMatchObject({
+      level: 30,
+      role: 'jobs',
+      to: email,
+      subject,
+      links: [link],
+      msg: `mail not sent (SMTP_URL unset): "${subject}" to ${email}: ${link}`,
+    });
     // Only the links leave the mail: no body in the log.
     expect(Object.keys(line!).sort()).toEqual(['app', 'level', 'links', 'msg', 'role', 'subject', 'time', 'to']);
     expect(JSON.stringify(line)).not.toContain('[redacted]');
@@ -63,9 +70,7 @@ describeEachDialect('mail without SMTP: the log', (database) => {
   it('writes a mail without links as the line without a link list; a logged mail is still sent once SMTP is set', async () => {
     const to = uniqueEmail('nolink');
     await enqueueEmail(database().db, { accountId: null, kind: 'test', to, subject: 'No links here', text: 'just words\n' });
-    expect(mailLines(await runLogJob(), to)).toEqual([
-      expect.objectContaining({ msg: `mail not sent (SMTP_URL unset): "No links here" to ${to}`, links: [] }),
-    ]);
+    expect(mailLines(await runLogJob(), to)).toEqual([expect.objectContaining({ msg: `mail not sent (SMTP_URL unset): "No links here" to ${to}`, links: [] })]);
 
     const sent: MailMessage[] = [];
     await deliverOutbox(database().db, { send: async (message) => void sent.push(message) });

@@ -5,7 +5,13 @@ import { startSmtp } from '../harness/smtp.ts';
 describe('the jobs role', () => {
   it('delivers the outbox over SMTP_URL: a sign-up on the real process yields a mail', async () => {
     const smtp = await startSmtp();
-    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs', SMTP_URL: smtp.url, MAIL_FROM: 'Dialo <no-reply@dialo.test>' });
+    const app = startApp({
+      PGLITE_DATA_DIR: 'memory://',
+      HTTP_PORT: '0',
+      DIALO_ROLES: 'api,jobs',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'Dialo <no-reply@dialo.test>',
+    });
     try {
       const url = await app.url;
       const signup = await fetch(`${url}/auth/signup`, {
@@ -45,11 +51,23 @@ describe('the jobs role', () => {
           .map((line) => JSON.parse(line) as { msg: string; to: string; links: string[] });
       await vi.waitFor(() => expect(mailLines()).toHaveLength(1), { timeout: 30_000, interval: 200 });
       const [line] = mailLines();
-      expect(line?.msg).toMatch(/^mail not sent \(SMTP_URL unset\): "Confirm your e-mail address for Dialo" to nosmtp@example\.org: http:\/\/127\.0\.0\.1:8080\/verify-email\?token=\S+$/);
+      expect(line?.msg).toMatch(
+        /^mail not sent \(SMTP_URL unset\): "Confirm your e-mail address for Dialo" to nosmtp@example\.org: http:\/\/127\.0\.0\.1:8080\/verify-email\?token=\S+$/,
+      );
       const token = new URL(line!.links[0]!).searchParams.get('token');
       expect((await fetch(`${url}/auth/verify?token=${token}`)).status).toBe(200);
       // The job's next run logs nothing: still one line.
-      const quietRun = () => app.stdout().split('\n').slice(app.stdout().split('\n').findIndex((text) => text.includes('"msg":"mail not sent'))).some((text) => /"job":"email-log".*"logged":0/.test(text));
+      const quietRun = () =>
+        app
+          .stdout()
+          .split('\n')
+          .slice(
+            app
+              .stdout()
+              .split('\n')
+              .findIndex((text) => text.includes('"msg":"mail not sent')),
+          )
+          .some((text) => /"job":"email-log".*"logged":0/.test(text));
       await vi.waitFor(() => expect(quietRun()).toBe(true), { timeout: 30_000, interval: 200 });
       expect(mailLines()).toHaveLength(1);
     } finally {

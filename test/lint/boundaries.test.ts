@@ -21,12 +21,22 @@ async function boundaryErrors(code: string, filePath: string): Promise<string[]>
 describe('dependency rules, checked by eslint', { timeout: 60_000 }, () => {
   it.each([
     ['an adapter importing another adapter', 'api/x.ts', "import '../signaling/app.ts';\n", /never another adapter/],
-    ['an adapter importing another adapter, from a subfolder', 'api/routes/x.ts', "import type { FreeSwitchRelay } from '../../media-control/relay.ts';\nexport type X = FreeSwitchRelay;\n", /never another adapter/],
+    [
+      'an adapter importing another adapter, from a subfolder',
+      'api/routes/x.ts',
+      "import type { FreeSwitchRelay } from '../../media-control/relay.ts';\nexport type X = FreeSwitchRelay;\n",
+      /never another adapter/,
+    ],
     ['signaling importing media-control', 'signaling/media/x.ts', "import '../../media-control/media-control.ts';\n", /never another adapter/],
     ['jobs importing the api', 'jobs/x.ts', "export { buildApi } from '../api/app.ts';\n", /never another adapter/],
     ['the payments adapter importing the api', 'payments/x.ts', "import '../api/app.ts';\n", /never another adapter/],
     ['core importing stripe', 'core/x.ts', "import 'stripe';\n", /no protocol library/],
-    ['an adapter other than payments importing stripe', 'api/routes/x.ts', "import type Stripe from 'stripe';\nexport type X = Stripe;\n", /only payments\/ imports stripe/],
+    [
+      'an adapter other than payments importing stripe',
+      'api/routes/x.ts',
+      "import type Stripe from 'stripe';\nexport type X = Stripe;\n",
+      /only payments\/ imports stripe/,
+    ],
     ['core importing a type from stripe', 'core/billing/x.ts', "import type { Stripe } from 'stripe';\nexport type X = Stripe;\n", /no protocol library/],
     ['core importing drachtio-srf', 'core/calls/x.ts', "import 'drachtio-srf';\n", /no protocol library/],
     ['core importing a fastify plugin', 'core/x.ts', "import '@fastify/cookie';\n", /no protocol library/],
@@ -52,7 +62,11 @@ describe('dependency rules, checked by eslint', { timeout: 60_000 }, () => {
     ['db importing within itself', 'db/migrations/x.ts', "import '../schema.ts';\nimport 'kysely';\n"],
     ['config.ts reading process.env', 'config.ts', 'export const x = process.env.X;\n'],
     ['the composition root importing every adapter', 'main.ts', "import './api/app.ts';\nimport './signaling/app.ts';\nimport './payments/stripe.ts';\n"],
-    ['a test importing anything and reading the environment', 'test/x.test.ts', "import '../signaling/app.ts';\nimport 'stripe';\nexport const x = process.env.X;\n"],
+    [
+      'a test importing anything and reading the environment',
+      'test/x.test.ts',
+      "import '../signaling/app.ts';\nimport 'stripe';\nexport const x = process.env.X;\n",
+    ],
     ['a bench reading the environment', 'bench/x.ts', 'export const x = process.env.X;\n'],
   ])('allows %s', async (_what, filePath, code) => {
     expect(await boundaryErrors(code, filePath)).toEqual([]);

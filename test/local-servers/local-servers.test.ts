@@ -28,7 +28,16 @@ describe('single-machine mode', () => {
     expect(config.localServers).toMatchObject({
       mode: 'auto',
       dataDir: './data',
-      ports: { sip: 5060, sipWs: 8088, drachtioAdmin: 9022, mediaSip: 5080, mediaEsl: 8021, rtp: { start: 16384, end: 16983 }, turn: 3478, turnRelay: { start: 49152, end: 49251 } },
+      ports: {
+        sip: 5060,
+        sipWs: 8088,
+        drachtioAdmin: 9022,
+        mediaSip: 5080,
+        mediaEsl: 8021,
+        rtp: { start: 16384, end: 16983 },
+        turn: 3478,
+        turnRelay: { start: 49152, end: 49251 },
+      },
     });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './data/pglite' });
     expect(loadConfig({ DIALO_DATA_DIR: '/srv/dialo' }).database).toEqual({ kind: 'pglite', dataDir: '/srv/dialo/pglite' });
@@ -58,7 +67,10 @@ describe('single-machine mode', () => {
   });
 
   it('starts nothing when DRACHTIO_HOST is set, nor when the signaling role runs elsewhere', async () => {
-    const external = await startLocalServers(loadConfig({ DIALO_DATA_DIR: dataDir, DRACHTIO_HOST: '10.0.0.5', DRACHTIO_SECRET: 'x', SIP_SECRET: 's'.repeat(32) }), logger);
+    const external = await startLocalServers(
+      loadConfig({ DIALO_DATA_DIR: dataDir, DRACHTIO_HOST: '10.0.0.5', DRACHTIO_SECRET: 'x', SIP_SECRET: 's'.repeat(32) }),
+      logger,
+    );
     expect(external.drachtio).toEqual({ host: '10.0.0.5', port: 9022, secret: 'x' });
     expect(external.summary[0]).toBe('drachtio-server: 10.0.0.5:9022 (DRACHTIO_HOST)');
     const apiOnly = await startLocalServers(loadConfig({ DIALO_DATA_DIR: dataDir, DIALO_ROLES: 'api,jobs' }), logger);
@@ -66,32 +78,35 @@ describe('single-machine mode', () => {
     expect(apiOnly.summary).toEqual(['Calls: the signaling role does not run in this process (DIALO_ROLES)']);
   });
 
-  it.skipIf(drachtioBinary === undefined)('uses what the environment sets (MEDIA_SERVERS, WEBRTC_ICE_URLS, SIP_SECRET, SIP_WS_URL win), from a relative data dir', async () => {
-    const config = loadConfig({
-      // Relative, as the default ./data is: each server runs in its own folder, so the paths it gets must not be.
-      DIALO_DATA_DIR: relative(process.cwd(), dataDir),
-      PATH: process.env.PATH,
-      LOCAL_SIP_PORT: String(await freePort()),
-      LOCAL_SIP_WS_PORT: String(await freePort()),
-      LOCAL_DRACHTIO_ADMIN_PORT: String(await freePort()),
-      MEDIA_SERVERS: '10.0.0.7:8021',
-      MEDIA_SERVER_SECRET: 'operator-esl',
-      WEBRTC_ICE_URLS: 'stun:stun.example.org',
-      SIP_SECRET: 'o'.repeat(40),
-      SIP_WS_URL: 'wss://sip.example.org:8443',
-    });
-    const local = await startLocalServers(config, logger);
-    try {
-      expect(local.drachtio).toMatchObject({ host: '127.0.0.1', port: config.localServers.ports.drachtioAdmin });
-      expect(local.sip).toMatchObject({ secret: 'o'.repeat(40), webSocketUrl: 'wss://sip.example.org:8443', ice: { urls: ['stun:stun.example.org'] } });
-      expect(local.media).toEqual(config.media);
-      expect(local.summary).toEqual([
-        expect.stringMatching(/^drachtio-server: running \(SIP 127\.0\.0\.1:\d+ udp\/tcp, WebSocket wss:\/\/sip\.example\.org:8443, admin \d+\)$/),
-        'FreeSWITCH: 10.0.0.7:8021 (MEDIA_SERVERS)',
-        'TURN: stun:stun.example.org (WEBRTC_ICE_URLS)',
-      ]);
-    } finally {
-      await local.stop();
-    }
-  });
+  it.skipIf(drachtioBinary === undefined)(
+    'uses what the environment sets (MEDIA_SERVERS, WEBRTC_ICE_URLS, SIP_SECRET, SIP_WS_URL win), from a relative data dir',
+    async () => {
+      const config = loadConfig({
+        // Relative, as the default ./data is: each server runs in its own folder, so the paths it gets must not be.
+        DIALO_DATA_DIR: relative(process.cwd(), dataDir),
+        PATH: process.env.PATH,
+        LOCAL_SIP_PORT: String(await freePort()),
+        LOCAL_SIP_WS_PORT: String(await freePort()),
+        LOCAL_DRACHTIO_ADMIN_PORT: String(await freePort()),
+        MEDIA_SERVERS: '10.0.0.7:8021',
+        MEDIA_SERVER_SECRET: 'operator-esl',
+        WEBRTC_ICE_URLS: 'stun:stun.example.org',
+        SIP_SECRET: 'o'.repeat(40),
+        SIP_WS_URL: 'wss://sip.example.org:8443',
+      });
+      const local = await startLocalServers(config, logger);
+      try {
+        expect(local.drachtio).toMatchObject({ host: '127.0.0.1', port: config.localServers.ports.drachtioAdmin });
+        expect(local.sip).toMatchObject({ secret: 'o'.repeat(40), webSocketUrl: 'wss://sip.example.org:8443', ice: { urls: ['stun:stun.example.org'] } });
+        expect(local.media).toEqual(config.media);
+        expect(local.summary).toEqual([
+          expect.stringMatching(/^drachtio-server: running \(SIP 127\.0\.0\.1:\d+ udp\/tcp, WebSocket wss:\/\/sip\.example\.org:8443, admin \d+\)$/),
+          'FreeSWITCH: 10.0.0.7:8021 (MEDIA_SERVERS)',
+          'TURN: stun:stun.example.org (WEBRTC_ICE_URLS)',
+        ]);
+      } finally {
+        await local.stop();
+      }
+    },
+  );
 });

@@ -37,8 +37,12 @@ describe('supervise', () => {
   it('restarts a crashing child with doubling delays up to the cap, and stops restarting once stopped', async () => {
     const lines: { restartInMs?: number; msg: string }[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-    const crashing = supervise(child('crashing', "console.log('up'); process.exit(3)"), logger, { backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 } });
-    await vi.waitFor(() => expect(lines.filter((line) => line.msg === 'local server exited; restarting').length).toBeGreaterThanOrEqual(5), { timeout: 20_000 });
+    const crashing = supervise(child('crashing', "console.log('up'); process.exit(3)"), logger, {
+      backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 },
+    });
+    await vi.waitFor(() => expect(lines.filter((line) => line.msg === 'local server exited; restarting').length).toBeGreaterThanOrEqual(5), {
+      timeout: 20_000,
+    });
     await crashing.stop();
     const delays = lines.filter((line) => line.msg === 'local server exited; restarting').map((line) => line.restartInMs);
     expect(delays.slice(0, 5)).toEqual([20, 40, 80, 80, 80]);
@@ -53,15 +57,20 @@ describe('supervise', () => {
 
   it('brings a killed child back with a new PID; stop() SIGKILLs one that ignores SIGTERM', async () => {
     const logger = createLogger('silent');
-    const stubborn = supervise(child('stubborn', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => undefined, 1000)"), logger, { backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 } });
+    const stubborn = supervise(child('stubborn', "process.on('SIGTERM', () => console.log('ignored')); setInterval(() => undefined, 1000)"), logger, {
+      backoff: { initialMs: 20, maxMs: 80, resetAfterMs: 60_000 },
+    });
     await stubborn.firstReady;
     const first = stubborn.pid()!;
     process.kill(first, 'SIGKILL');
-    const second = await vi.waitFor(() => {
-      const pid = stubborn.pid();
-      if (pid === undefined || pid === first) throw new Error('not restarted yet');
-      return pid;
-    }, { timeout: 10_000 });
+    const second = await vi.waitFor(
+      () => {
+        const pid = stubborn.pid();
+        if (pid === undefined || pid === first) throw new Error('not restarted yet');
+        return pid;
+      },
+      { timeout: 10_000 },
+    );
     expect(pidAlive(first)).toBe(false);
     await stubborn.stop(300);
     expect(pidAlive(second)).toBe(false);
@@ -75,7 +84,9 @@ describe('supervise', () => {
     await never.stop();
     expect(pidAlive(pid)).toBe(false);
     // One that dies at once, again and again, is not ready either (each start alone is short of the limit).
-    const crashing = supervise({ ...child('crash-loop', 'process.exit(1)', async () => false), readyTimeoutMs: 300 }, createLogger('silent'), { backoff: { initialMs: 20, maxMs: 20, resetAfterMs: 60_000 } });
+    const crashing = supervise({ ...child('crash-loop', 'process.exit(1)', async () => false), readyTimeoutMs: 300 }, createLogger('silent'), {
+      backoff: { initialMs: 20, maxMs: 20, resetAfterMs: 60_000 },
+    });
     await expect(crashing.firstReady).rejects.toThrow(/crash-loop not ready within 300 ms/);
     await crashing.stop();
   });

@@ -13,28 +13,32 @@ const missing = drachtioProvision.via === 'missing' || freeswitchProvision.via =
 
 describe.skipIf(missing)('calls through a media server (real FreeSWITCH)', () => {
   const media = useFreeSwitch();
-  const suite = useCallStack(
-    media.env,
-    (db) => createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  const suite = useCallStack(media.env, (db) =>
+    createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
   const { caller, carrier, finishedCdr } = callFixtures(() => suite.database);
 
-  it('a WebRTC caller gets the media server\'s WebRTC answer and the carrier a plain G.711 offer; the call is billed', async () => {
+  it("a WebRTC caller gets the media server's WebRTC answer and the carrier a plain G.711 offer; the call is billed", async () => {
     const alice = await caller('alice', 10 * UNIT);
     const peer = await carrier('carrier-rtp', 'uas-answer-expect-rtp-offer.xml');
     const call = await runSipp({ scenario: 'uac-webrtc-call-expect-200.xml', target: suite.stack.target, fields: [alice.fields('+14155550100', 1500)] });
     expect(call.code, call.log).toBe(0);
     const carrierRun = await peer.done;
     expect(carrierRun.code, carrierRun.log).toBe(0);
-    expect(await finishedCdr(alice.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', sip_status: 200, cost: 0.6 * UNIT, media_server: 'freeswitch 127.0.0.1' });
+    expect(await finishedCdr(alice.accountId)).toMatchObject({
+      phase: 'ended',
+      ended_by: 'caller',
+      sip_status: 200,
+      cost: 0.6 * UNIT,
+      media_server: 'freeswitch 127.0.0.1',
+    });
   });
 });
 
 describe.skipIf(missing)('when the media server fails (real FreeSWITCH, killed and restarted)', () => {
   const media = useFreeSwitch({ MEDIA_SERVER_RETRY_SECONDS: '1' });
-  const suite = useCallStack(
-    media.env,
-    (db) => createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  const suite = useCallStack(media.env, (db) =>
+    createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
   const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
 
@@ -67,7 +71,7 @@ describe.skipIf(missing)('when the media server fails (real FreeSWITCH, killed a
   });
 });
 
-describe.skipIf(missing)('when the media server refuses the caller\'s offer (real FreeSWITCH)', () => {
+describe.skipIf(missing)("when the media server refuses the caller's offer (real FreeSWITCH)", () => {
   const media = useFreeSwitch();
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),

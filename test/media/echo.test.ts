@@ -71,7 +71,11 @@ async function rtpPhone(count: number) {
 
 /** sipp's INVITE -> 200 time (the `invite` response-time measure), in ms. */
 function inviteToAnswerMs(run: SippRun): number | undefined {
-  const row = (run.csv.rtt ?? '').split('\n').slice(1).map((line) => line.split(';')).find((fields) => fields[2]?.trim() === 'invite');
+  const row = (run.csv.rtt ?? '')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(';'))
+    .find((fields) => fields[2]?.trim() === 'invite');
   return row === undefined ? undefined : Number(row[1]);
 }
 
@@ -87,7 +91,10 @@ async function noChannelLeft(suite: ReturnType<typeof useCallStack>): Promise<vo
 }
 
 /** A counter's value for one label set on this stack's metrics (prom-client), 0 when never counted. */
-async function counted(counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>): Promise<number> {
+async function counted(
+  counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> },
+  labels: Record<string, string>,
+): Promise<number> {
   const { values } = await counter.get();
   return values.find((value) => Object.entries(labels).every(([name, label]) => value.labels[name] === label))?.value ?? 0;
 }
@@ -128,8 +135,17 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
     }
 
     expect(await finishedCdr(dora.accountId)).toMatchObject({
-      direction: 'echo', to_number: '*43', phase: 'ended', ended_by: 'caller', hangup_cause: 'normal', sip_status: 200,
-      cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1', trunk_id: null, mos: expect.any(Number),
+      direction: 'echo',
+      to_number: '*43',
+      phase: 'ended',
+      ended_by: 'caller',
+      hangup_cause: 'normal',
+      sip_status: 200,
+      cost: 0,
+      billable_seconds: 0,
+      media_server: 'freeswitch 127.0.0.1',
+      trunk_id: null,
+      mos: expect.any(Number),
     });
     expect(await balanceOf(suite.database.db, dora.accountId)).toMatchObject({ balance: 0, available: 0 });
     expect(await ledgerEntries(suite, dora.accountId)).toBe(0);
@@ -143,19 +159,32 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
     const erin = await caller('erin', 0);
     const run = await runSipp({ scenario: 'uac-webrtc-call-expect-200.xml', target: suite.stack.target, fields: [erin.fields('%2A43', 500)] });
     expect(run.code, run.log).toBe(0);
-    expect(await finishedCdr(erin.accountId)).toMatchObject({ direction: 'echo', to_number: '*43', phase: 'ended', ended_by: 'caller', cost: 0, billable_seconds: 0, media_server: 'freeswitch 127.0.0.1' });
+    expect(await finishedCdr(erin.accountId)).toMatchObject({
+      direction: 'echo',
+      to_number: '*43',
+      phase: 'ended',
+      ended_by: 'caller',
+      cost: 0,
+      billable_seconds: 0,
+      media_server: 'freeswitch 127.0.0.1',
+    });
     await noChannelLeft(suite);
   });
 });
 
-describe.skipIf(missing)('the echo test\'s time cap (real FreeSWITCH)', () => {
+describe.skipIf(missing)("the echo test's time cap (real FreeSWITCH)", () => {
   const media = useFreeSwitch({ ECHO_TEST_MAX_SECONDS: '2' });
   const suite = useCallStack(media.env);
   const { caller, finishedCdr } = callFixtures(() => suite.database);
 
   it('a caller who never hangs up gets BYE at ECHO_TEST_MAX_SECONDS', async () => {
     const finn = await caller('finn', 0);
-    const run = await runSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [finn.fields('*43')], timeoutSeconds: 10 });
+    const run = await runSipp({
+      scenario: 'uac-call-max-duration-expect-bye.xml',
+      target: suite.stack.target,
+      fields: [finn.fields('*43')],
+      timeoutSeconds: 10,
+    });
     expect(run.code, run.log).toBe(0);
     const cdr = await finishedCdr(finn.accountId);
     expect(cdr).toMatchObject({ direction: 'echo', phase: 'ended', ended_by: 'system', hangup_cause: 'max-duration', cost: 0, billable_seconds: 0 });
@@ -174,7 +203,13 @@ describe.skipIf(missing)('the echo test without a media server', () => {
     const gail = await caller('gail', 0);
     const run = await runSipp({ scenario: 'uac-webrtc-call-expect-488.xml', target: suite.stack.target, fields: [gail.fields('*43')] });
     expect(run.code, run.log).toBe(0);
-    expect(await finishedCdr(gail.accountId)).toMatchObject({ direction: 'echo', to_number: '*43', phase: 'refused', refusal_reason: 'media-unavailable', cost: null });
+    expect(await finishedCdr(gail.accountId)).toMatchObject({
+      direction: 'echo',
+      to_number: '*43',
+      phase: 'refused',
+      refusal_reason: 'media-unavailable',
+      cost: null,
+    });
   });
 });
 
@@ -185,7 +220,12 @@ describe.skipIf(missing)('with ECHO_TEST_NUMBER=off', () => {
 
   it('*43 is an ordinary number, and not one: 484 bad-number', async () => {
     const hank = await caller('hank', 0);
-    const run = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [hank.fields('*43')], keys: { expect: '484', reason: 'bad-number' } });
+    const run = await runSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [hank.fields('*43')],
+      keys: { expect: '484', reason: 'bad-number' },
+    });
     expect(run.code, run.log).toBe(0);
     expect(await finishedCdr(hank.accountId)).toMatchObject({ direction: 'outbound', to_number: '*43', phase: 'refused', refusal_reason: 'bad-number' });
   });
@@ -208,7 +248,12 @@ describe.skipIf(missing)('when the media server crashes during an echo test (rea
       { timeout: 10_000 },
     );
     // One echo test at a time per account: a second one while this is up would hold a second channel.
-    const second = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [ivan.fields('*43')], keys: { expect: '403', reason: 'too-many-calls' } });
+    const second = await runSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [ivan.fields('*43')],
+      keys: { expect: '403', reason: 'too-many-calls' },
+    });
     expect(second.code, second.log).toBe(0);
     expect(await lastCdr(ivan.accountId)).toMatchObject({ direction: 'echo', phase: 'refused', refusal_reason: 'too-many-calls' });
     await media.server.crash();

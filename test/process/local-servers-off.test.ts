@@ -22,7 +22,9 @@ describe('LOCAL_SERVERS=off', { timeout: 60_000 }, () => {
     const app = startApp({ PGLITE_DATA_DIR: 'memory://', DIALO_DATA_DIR: dataDir, HTTP_PORT: '0', LOCAL_SERVERS: 'off' });
     await app.url;
     await vi.waitFor(() => expect(app.stdout()).toMatch(/Calls: off/), { timeout: 20_000 });
-    expect(app.stdout().match(/^ {2}Calls: off .*$/gm)).toEqual(["  Calls: off — LOCAL_SERVERS=off and DRACHTIO_HOST is not set; set DRACHTIO_* and SIP_SECRET, see README.md, 'Getting the servers'"]);
+    expect(app.stdout().match(/^ {2}Calls: off .*$/gm)).toEqual([
+      "  Calls: off — LOCAL_SERVERS=off and DRACHTIO_HOST is not set; set DRACHTIO_* and SIP_SECRET, see README.md, 'Getting the servers'",
+    ]);
     expect((await childNames(app.child.pid!)).filter((name) => ['drachtio', 'freeswitch', 'turnserver'].includes(name))).toEqual([]);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);

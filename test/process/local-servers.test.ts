@@ -162,11 +162,14 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     const before = (await childrenOf(app.child.pid!)).get('drachtio')!;
     expect(before).toBeGreaterThan(0);
     process.kill(before, 'SIGKILL');
-    const after = await vi.waitFor(async () => {
-      const pid = (await childrenOf(app.child.pid!)).get('drachtio');
-      if (pid === undefined || pid === before) throw new Error('drachtio not restarted yet');
-      return pid;
-    }, { timeout: 20_000 });
+    const after = await vi.waitFor(
+      async () => {
+        const pid = (await childrenOf(app.child.pid!)).get('drachtio');
+        if (pid === undefined || pid === before) throw new Error('drachtio not restarted yet');
+        return pid;
+      },
+      { timeout: 20_000 },
+    );
     expect(after).not.toBe(before);
     await registersAgain(credentials.webSocketUrl!, credentials);
   });
@@ -175,17 +178,22 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     const before = (await childrenOf(app.child.pid!)).get('freeswitch')!;
     expect(before).toBeGreaterThan(0);
     process.kill(before, 'SIGKILL');
-    await vi.waitFor(async () => {
-      const pid = (await childrenOf(app.child.pid!)).get('freeswitch');
-      if (pid === undefined || pid === before) throw new Error('FreeSWITCH not restarted yet');
-    }, { timeout: 20_000 });
+    await vi.waitFor(
+      async () => {
+        const pid = (await childrenOf(app.child.pid!)).get('freeswitch');
+        if (pid === undefined || pid === before) throw new Error('FreeSWITCH not restarted yet');
+      },
+      { timeout: 20_000 },
+    );
     await waitForTcp(ports.esl, 30_000);
     await printed(app, /media server connected/, 2);
   });
 
   it('stops every child on SIGTERM and exits 0', async () => {
     const children = [...(await childrenOf(app.child.pid!)).entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
-    expect(children.map(([name]) => name).sort()).toEqual(['drachtio', ...(withFreeSwitch ? ['freeswitch'] : []), ...(turnBinary !== undefined ? ['turnserver'] : [])].sort());
+    expect(children.map(([name]) => name).sort()).toEqual(
+      ['drachtio', ...(withFreeSwitch ? ['freeswitch'] : []), ...(turnBinary !== undefined ? ['turnserver'] : [])].sort(),
+    );
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
     for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);
@@ -206,10 +214,13 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     expect(children.map(([name]) => name)).toContain('drachtio');
     app.child.kill('SIGKILL');
     await app.exited;
-    await vi.waitFor(() => {
-      const left = children.filter(([, pid]) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
-      if (left.length > 0) throw new Error(`left behind: ${left.map(([name, pid]) => `${name} (${pid})`).join(', ')}`);
-    }, { timeout: 20_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        const left = children.filter(([, pid]) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+        if (left.length > 0) throw new Error(`left behind: ${left.map(([name, pid]) => `${name} (${pid})`).join(', ')}`);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   it('Ctrl-C during start-up (SIGINT to the whole process group) restarts no child and leaves none behind', async () => {
@@ -224,11 +235,14 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     const starts = async () => (await readFile(join(dataDir, 'logs', 'drachtio.log'), 'utf8')).match(/\] started \//g)?.length ?? 0;
     const startsBefore = await starts();
     // Signalled once drachtio-server runs: FreeSWITCH (when there) is still coming up, TURN may be.
-    const children = await vi.waitFor(async () => {
-      const found = await childrenOf(child.pid!);
-      if (!found.has('drachtio')) throw new Error('drachtio not started yet');
-      return [...found.entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
-    }, { timeout: 30_000, interval: 50 });
+    const children = await vi.waitFor(
+      async () => {
+        const found = await childrenOf(child.pid!);
+        if (!found.has('drachtio')) throw new Error('drachtio not started yet');
+        return [...found.entries()].filter(([name]) => ['drachtio', 'freeswitch', 'turnserver'].includes(name));
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
     for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);

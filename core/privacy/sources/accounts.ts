@@ -6,7 +6,11 @@ export const accountsSource: AccountDataSource = {
   table: 'accounts',
   holds: 'your e-mail address, name, role, status and dates (the password is kept only as an argon2id hash and is not exported)',
   export: (db, accountId) =>
-    db.selectFrom('accounts').select(['id', 'email', 'display_name', 'role', 'status', 'created_at', 'updated_at', 'erasure_requested_at']).where('id', '=', accountId).execute(),
+    db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'display_name', 'role', 'status', 'created_at', 'updated_at', 'erasure_requested_at'])
+      .where('id', '=', accountId)
+      .execute(),
   // The row stays, emptied, so de-identified records that billing must keep still point somewhere.
   async erase(db, accountId) {
     const result = await db
@@ -26,7 +30,14 @@ export const sessionsSource: AccountDataSource = {
     return Number((await db.deleteFrom('sessions').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
   },
   async sweep(db) {
-    return Number((await db.deleteFrom('sessions').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst()).numDeletedRows);
+    return Number(
+      (
+        await db
+          .deleteFrom('sessions')
+          .where('expires_at', '<=', sql<Date>`now()`)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    );
   },
 };
 
@@ -39,6 +50,13 @@ export const emailTokensSource: AccountDataSource = {
     return Number((await db.deleteFrom('email_tokens').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
   },
   async sweep(db) {
-    return Number((await db.deleteFrom('email_tokens').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst()).numDeletedRows);
+    return Number(
+      (
+        await db
+          .deleteFrom('email_tokens')
+          .where('expires_at', '<=', sql<Date>`now()`)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    );
   },
 };

@@ -16,11 +16,18 @@ export const auditEventsSource: AccountDataSource = {
   holds: 'security and privacy events about you: logins, failed logins, changes, requests',
   export: (db, accountId) => aboutAccount(db, accountId).select(['action', 'occurred_at', 'detail']).orderBy('id').execute(),
   async erase(db, accountId, tools) {
-    const withIp = await aboutAccount(db, accountId).select(['id', 'detail']).where(sql<boolean>`detail ? 'ip'`).execute();
+    const withIp = await aboutAccount(db, accountId)
+      .select(['id', 'detail'])
+      .where(sql<boolean>`detail ? 'ip'`)
+      .execute();
     for (const row of withIp) {
       const ip = String(row.detail.ip);
       if (ip.startsWith('anon:')) continue;
-      await db.updateTable('audit_events').set({ detail: { ...row.detail, ip: tools.deidentify(ip) } }).where('id', '=', row.id).execute();
+      await db
+        .updateTable('audit_events')
+        .set({ detail: { ...row.detail, ip: tools.deidentify(ip) } })
+        .where('id', '=', row.id)
+        .execute();
     }
     return withIp.length;
   },

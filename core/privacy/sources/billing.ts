@@ -11,7 +11,12 @@ export const ledgerEntriesSource: AccountDataSource = {
   table: 'ledger_entries',
   holds: 'every change to your credit: top-ups, call charges, refunds, disputes and adjustments',
   export: (db, accountId) =>
-    db.selectFrom('ledger_entries').select(['id', 'kind', 'amount', 'reference', 'reason', 'created_at']).where('account_id', '=', accountId).orderBy('id').execute(),
+    db
+      .selectFrom('ledger_entries')
+      .select(['id', 'kind', 'amount', 'reference', 'reason', 'created_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute(),
   erase: kept,
 };
 
@@ -38,14 +43,19 @@ export const topUpsSource: AccountDataSource = {
   table: 'top_ups',
   holds: 'card top-ups you started: amount, currency, status and the payment reference (no card data)',
   export: (db, accountId) =>
-    db.selectFrom('top_ups').select(['id', 'amount_minor', 'currency', 'payment_intent_id', 'status', 'created_at', 'succeeded_at']).where('account_id', '=', accountId).execute(),
+    db
+      .selectFrom('top_ups')
+      .select(['id', 'amount_minor', 'currency', 'payment_intent_id', 'status', 'created_at', 'succeeded_at'])
+      .where('account_id', '=', accountId)
+      .execute(),
   erase: kept,
 };
 
 export const accountHoldsSource: AccountDataSource = {
   table: 'account_holds',
   holds: 'card disputes opened on your payments',
-  export: (db, accountId) => db.selectFrom('account_holds').select(['id', 'kind', 'reference', 'created_at', 'released_at']).where('account_id', '=', accountId).execute(),
+  export: (db, accountId) =>
+    db.selectFrom('account_holds').select(['id', 'kind', 'reference', 'created_at', 'released_at']).where('account_id', '=', accountId).execute(),
   erase: kept,
   async blocksErasure(db, accountId) {
     const open = await db.selectFrom('account_holds').select('id').where('account_id', '=', accountId).where('released_at', 'is', null).executeTakeFirst();

@@ -10,7 +10,8 @@ import type { AccountDataSource, PrivacyTools } from '../data-source.ts';
 export const sipCredentialsSource: AccountDataSource = {
   table: 'sip_credentials',
   holds: 'SIP usernames for your desk phones (the password is kept only as digests and is not exported)',
-  export: (db, accountId) => db.selectFrom('sip_credentials').select(['username', 'realm', 'created_at', 'updated_at']).where('account_id', '=', accountId).execute(),
+  export: (db, accountId) =>
+    db.selectFrom('sip_credentials').select(['username', 'realm', 'created_at', 'updated_at']).where('account_id', '=', accountId).execute(),
   async erase(db, accountId) {
     return Number((await db.deleteFrom('sip_credentials').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
   },
@@ -29,7 +30,14 @@ export const registrationsSource: AccountDataSource = {
     return Number((await db.deleteFrom('registrations').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
   },
   async sweep(db) {
-    return Number((await db.deleteFrom('registrations').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst()).numDeletedRows);
+    return Number(
+      (
+        await db
+          .deleteFrom('registrations')
+          .where('expires_at', '<=', sql<Date>`now()`)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    );
   },
 };
 
@@ -48,11 +56,20 @@ function hashed(value: string | null, tools: PrivacyTools): string | null {
   return value === null || value.startsWith(DEIDENTIFIED) ? value : DEIDENTIFIED + tools.deidentify(value);
 }
 
-async function deidentifyNumbers(db: Kysely<Database>, rows: readonly { id: string; from_number: string | null; to_number: string | null }[], tools: PrivacyTools, alsoCallId: boolean) {
+async function deidentifyNumbers(
+  db: Kysely<Database>,
+  rows: readonly { id: string; from_number: string | null; to_number: string | null }[],
+  tools: PrivacyTools,
+  alsoCallId: boolean,
+) {
   for (const row of rows) {
     await db
       .updateTable('cdrs')
-      .set({ from_number: hashed(row.from_number, tools), to_number: hashed(row.to_number, tools), ...(alsoCallId ? { sip_call_id: DEIDENTIFIED + tools.deidentify(row.id), caller_dialog: null, callee_dialog: null } : {}) })
+      .set({
+        from_number: hashed(row.from_number, tools),
+        to_number: hashed(row.to_number, tools),
+        ...(alsoCallId ? { sip_call_id: DEIDENTIFIED + tools.deidentify(row.id), caller_dialog: null, callee_dialog: null } : {}),
+      })
       .where('id', '=', row.id)
       .execute();
   }
@@ -64,7 +81,22 @@ export const cdrsSource: AccountDataSource = {
   export: (db, accountId) =>
     db
       .selectFrom('cdrs')
-      .select(['id', 'direction', 'from_number', 'to_number', 'phase', 'refusal_reason', 'sip_status', 'hangup_cause', 'ended_by', 'started_at', 'answered_at', 'ended_at', 'billable_seconds', 'cost'])
+      .select([
+        'id',
+        'direction',
+        'from_number',
+        'to_number',
+        'phase',
+        'refusal_reason',
+        'sip_status',
+        'hangup_cause',
+        'ended_by',
+        'started_at',
+        'answered_at',
+        'ended_at',
+        'billable_seconds',
+        'cost',
+      ])
       .where('account_id', '=', accountId)
       .orderBy('started_at')
       .execute(),

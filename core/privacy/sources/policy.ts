@@ -17,7 +17,6 @@ export const policyAcknowledgementsSource: AccountDataSource = {
 export const policyVersionsSource: AccountDataSource = {
   table: 'policy_versions',
   holds: 'policy versions you published (operators only)',
-  export: (db, accountId) =>
-    db.selectFrom('policy_versions').select(['version', 'material', 'published_at']).where('published_by', '=', accountId).execute(),
+  export: (db, accountId) => db.selectFrom('policy_versions').select(['version', 'material', 'published_at']).where('published_by', '=', accountId).execute(),
   erase: async () => 0,
 };

@@ -35,7 +35,10 @@ export function costAt(quote: CallQuote, seconds: number): number {
 /** @example formatAmount(600000) // "0.60"; formatAmount(12300) // "0.0123" */
 export function formatAmount(amount: number): string {
   const whole = Math.floor(amount / MICROS);
-  const fraction = String(amount % MICROS).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  const fraction = String(amount % MICROS)
+    .padStart(6, '0')
+    .replace(/0+$/, '')
+    .padEnd(2, '0');
   return `${whole}.${fraction}`;
 }
 

@@ -41,22 +41,25 @@ const balance = createBalanceView(api, { amount: element('balance'), topUp: elem
 const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
 /** The echo test's number, as POST /sip/credentials last told it (null: off or not known yet). */
 let echoTestNumber: string | null = null;
-const callView = createCallView({
-  section: element('call-view'),
-  party: element('call-party'),
-  state: element('call-state'),
-  timer: element('call-timer'),
-  incomingActions: element('incoming-actions'),
-  answer: element('answer'),
-  decline: element('decline'),
-  connectedActions: element('connected-actions'),
-  mute: element('mute'),
-  hold: element('hold'),
-  hangup: element('hangup'),
-  keypad: element('call-keypad'),
-  cost: element('call-cost'),
-  outcome: element('call-outcome'),
-}, (user) => partyName(user, echoTestNumber));
+const callView = createCallView(
+  {
+    section: element('call-view'),
+    party: element('call-party'),
+    state: element('call-state'),
+    timer: element('call-timer'),
+    incomingActions: element('incoming-actions'),
+    answer: element('answer'),
+    decline: element('decline'),
+    connectedActions: element('connected-actions'),
+    mute: element('mute'),
+    hold: element('hold'),
+    hangup: element('hangup'),
+    keypad: element('call-keypad'),
+    cost: element('call-cost'),
+    outcome: element('call-outcome'),
+  },
+  (user) => partyName(user, echoTestNumber),
+);
 const dialForm = element<HTMLFormElement>('dial-form');
 const privacy = createPrivacyView(
   api,
@@ -124,21 +127,24 @@ function showCall(call: Call): void {
   callView.show(call, callOver);
 }
 
-const dialer = createDialer({ form: dialForm, number: element('dial-number'), keypad: element('dial-keypad'), echoTest: element<HTMLButtonElement>('echo-test') }, (number) => {
-  const phone = line?.phone;
-  if (phone === undefined || callView.busy) return;
-  try {
-    const call = phone.call(number);
-    showCall(call);
-    // The price is shown when it comes; a number the API cannot quote is refused by the call itself, with its reason.
-    api.get<CallQuote>(`/calls/quote?number=${encodeURIComponent(number)}`).then(
-      (quote) => callView.price(call, quote),
-      () => undefined,
-    );
-  } catch (error) {
-    element('call-outcome').textContent = messageOf(error);
-  }
-});
+const dialer = createDialer(
+  { form: dialForm, number: element('dial-number'), keypad: element('dial-keypad'), echoTest: element<HTMLButtonElement>('echo-test') },
+  (number) => {
+    const phone = line?.phone;
+    if (phone === undefined || callView.busy) return;
+    try {
+      const call = phone.call(number);
+      showCall(call);
+      // The price is shown when it comes; a number the API cannot quote is refused by the call itself, with its reason.
+      api.get<CallQuote>(`/calls/quote?number=${encodeURIComponent(number)}`).then(
+        (quote) => callView.price(call, quote),
+        () => undefined,
+      );
+    } catch (error) {
+      element('call-outcome').textContent = messageOf(error);
+    }
+  },
+);
 
 function signedIn(signedInAccount: Account): void {
   account = signedInAccount;

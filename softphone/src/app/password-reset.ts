@@ -21,7 +21,13 @@ export function resetTokenOf(location: Location): string | undefined {
 }
 
 /** Wires both halves; `onDone` runs once a new password is set (the app goes back to sign-in). */
-export function createPasswordReset(api: ApiClient, elements: PasswordResetElements, token: string | undefined, afterLinkSent: AfterLinkSent, onDone: () => void): void {
+export function createPasswordReset(
+  api: ApiClient,
+  elements: PasswordResetElements,
+  token: string | undefined,
+  afterLinkSent: AfterLinkSent,
+  onDone: () => void,
+): void {
   elements.forgot.addEventListener('click', () => {
     if (!elements.email.reportValidity()) return;
     api.post<{ message: string }>('/auth/password-reset', { email: elements.email.value.trim() }).then(

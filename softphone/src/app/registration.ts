@@ -81,7 +81,13 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     }
     let created: Phone | undefined;
     try {
-      created = await createPhone({ ...credentials, webSocketUrl: credentials.webSocketUrl, remoteAudio: options.remoteAudio, instanceId: tabInstanceId(), iceServers: credentials.iceServers });
+      created = await createPhone({
+        ...credentials,
+        webSocketUrl: credentials.webSocketUrl,
+        remoteAudio: options.remoteAudio,
+        instanceId: tabInstanceId(),
+        iceServers: credentials.iceServers,
+      });
       if (!quiet) options.showStatus('Registering…');
       await created.register();
       created.onIncoming(options.onIncoming);

@@ -54,7 +54,10 @@ function setTracksEnabled(session: Session, which: 'senders' | 'receivers', enab
 }
 
 /** Wraps a session; `remoteAudio` plays the far end once connected. */
-export function wrapSession(session: Inviter | Invitation, remoteAudio: HTMLAudioElement | undefined): Call & { readonly rejected: (status: number, reason: string) => void; readonly progressed: () => void } {
+export function wrapSession(
+  session: Inviter | Invitation,
+  remoteAudio: HTMLAudioElement | undefined,
+): Call & { readonly rejected: (status: number, reason: string) => void; readonly progressed: () => void } {
   const incoming = session instanceof Invitation;
   let state: CallState = incoming ? 'ringing' : 'calling';
   let end: CallEnd | undefined;

@@ -99,7 +99,9 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       if (registerer.state !== RegistererState.Registered) return;
       await new Promise<void>((resolve, reject) => {
         registerer
-          .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: (response) => reject(new Error(`unregister refused: ${response.message.statusCode}`)) } })
+          .unregister({
+            requestDelegate: { onAccept: () => resolve(), onReject: (response) => reject(new Error(`unregister refused: ${response.message.statusCode}`)) },
+          })
           .catch(reject);
       });
     },
@@ -111,7 +113,12 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
       const call = wrapSession(inviter, options.remoteAudio);
       inviter
-        .invite({ requestDelegate: { onProgress: () => call.progressed(), onReject: (response) => call.rejected(response.message.statusCode ?? 0, response.message.reasonPhrase ?? '') } })
+        .invite({
+          requestDelegate: {
+            onProgress: () => call.progressed(),
+            onReject: (response) => call.rejected(response.message.statusCode ?? 0, response.message.reasonPhrase ?? ''),
+          },
+        })
         // A call that cannot even be sent (no microphone, transport down) ends as failed through its session state.
         .catch(() => undefined);
       return call;
@@ -128,9 +135,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       if (registerer.state === RegistererState.Registered) {
         await withTimeout(
           new Promise<void>((resolve) => {
-            registerer
-              .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } })
-              .catch(() => resolve());
+            registerer.unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } }).catch(() => resolve());
           }),
           STOP_STEP_MS,
         );

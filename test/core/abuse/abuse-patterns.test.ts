@@ -25,7 +25,17 @@ describeEachDialect('abuse pattern detection', (database) => {
     const ended = new Date(Date.now() - agoMs);
     await database()
       .db.insertInto('cdrs')
-      .values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: accountId, to_number: to, phase: 'ended', node_id: 'n', answered_at: new Date(ended.getTime() - seconds * 1000), ended_at: ended, billable_seconds: seconds })
+      .values({
+        sip_call_id: randomUUID(),
+        direction: 'outbound',
+        account_id: accountId,
+        to_number: to,
+        phase: 'ended',
+        node_id: 'n',
+        answered_at: new Date(ended.getTime() - seconds * 1000),
+        ended_at: ended,
+        billable_seconds: seconds,
+      })
       .execute();
   }
 
@@ -33,7 +43,19 @@ describeEachDialect('abuse pattern detection', (database) => {
   async function charge(accountId: string, charged: number, agoMs: number) {
     await database()
       .db.insertInto('reservations')
-      .values({ account_id: accountId, status: 'settled', price_per_minute: 60_000, first_increment: 1, next_increment: 1, connection_fee: 0, max_seconds: 60, hold: charged, charged, expires_at: new Date(), closed_at: new Date(Date.now() - agoMs) })
+      .values({
+        account_id: accountId,
+        status: 'settled',
+        price_per_minute: 60_000,
+        first_increment: 1,
+        next_increment: 1,
+        connection_fee: 0,
+        max_seconds: 60,
+        hold: charged,
+        charged,
+        expires_at: new Date(),
+        closed_at: new Date(Date.now() - agoMs),
+      })
       .execute();
   }
 
@@ -43,14 +65,26 @@ describeEachDialect('abuse pattern detection', (database) => {
     for (const n of [1, 2, 3]) await call(accountId, `+4420794609${50 + n}`, 3);
     expect(await watchAfterCall(db, policy, accountId, new Date())).toBeNull();
     await call(accountId, '+442079460954', 5);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toEqual({ reason: 'burst-of-short-calls', detail: { destinations: 4, windowSeconds: 300, shortCallSeconds: 10 } });
+    expect(await watchAfterCall(db, policy, accountId, new Date())).toEqual({
+      reason: 'burst-of-short-calls',
+      detail: { destinations: 4, windowSeconds: 300, shortCallSeconds: 10 },
+    });
     // A call that was still up when it tripped ends later: no second alert.
     await call(accountId, '+442079460955', 2);
     expect(await watchAfterCall(db, policy, accountId, new Date())).toBeNull();
 
-    expect(await checkCallRules(db, policy, accountId, '+442079460958' as E164, new Date())).toMatchObject({ ok: false, refusal: { reason: 'account-suspended', detail: 'burst-of-short-calls' } });
+    expect(await checkCallRules(db, policy, accountId, '+442079460958' as E164, new Date())).toMatchObject({
+      ok: false,
+      refusal: { reason: 'account-suspended', detail: 'burst-of-short-calls' },
+    });
     const audit = await db.selectFrom('audit_events').select(['action', 'actor_account_id', 'detail']).where('subject_account_id', '=', accountId).execute();
-    expect(audit).toEqual([{ action: 'abuse.outbound_suspended', actor_account_id: null, detail: { reason: 'burst-of-short-calls', destinations: 4, windowSeconds: 300, shortCallSeconds: 10 } }]);
+    expect(audit).toEqual([
+      {
+        action: 'abuse.outbound_suspended',
+        actor_account_id: null,
+        detail: { reason: 'burst-of-short-calls', destinations: 4, windowSeconds: 300, shortCallSeconds: 10 },
+      },
+    ]);
     const mail = await db.selectFrom('email_outbox').selectAll().where('account_id', '=', accountId).orderBy('kind').execute();
     expect(mail.map((sent) => sent.kind)).toEqual(['abuse_alert', 'outbound_suspended']);
     const [alert, notice] = mail;
@@ -85,13 +119,16 @@ describeEachDialect('abuse pattern detection', (database) => {
     expect(await watchAfterCall(db, policy, accountId, new Date())).toMatchObject({ reason: 'burst-of-short-calls' });
   });
 
-  it('suspends on a spend spike against the account\'s usual hourly spend, above the floor', async () => {
+  it("suspends on a spend spike against the account's usual hourly spend, above the floor", async () => {
     const { db } = database();
     // Usually 0.10 an hour (16.80 over the week before): 2.50 in the last hour is over 5x and over 2.00.
     const regular = await createAccount(db);
     await charge(regular, 16_800_000, 2 * HOUR_MS);
     await charge(regular, 2_500_000, 60_000);
-    expect(await detectAbuse(db, policy, regular, new Date())).toEqual({ reason: 'spend-spike', detail: { lastHourMicros: 2_500_000, usualHourlyMicros: 100_000, factor: 5 } });
+    expect(await detectAbuse(db, policy, regular, new Date())).toEqual({
+      reason: 'spend-spike',
+      detail: { lastHourMicros: 2_500_000, usualHourlyMicros: 100_000, factor: 5 },
+    });
 
     // A heavy user: 1.00 an hour usually, 2.50 now is not 5x.
     const heavy = await createAccount(db);

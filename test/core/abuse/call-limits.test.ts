@@ -34,7 +34,12 @@ describe('effective call limits', () => {
   });
 
   it('never lets the new-account limits be looser than the defaults; 0 (no limit) yields to any limit', () => {
-    const loose = loadConfig({ ABUSE_CALLS_PER_MINUTE: '0', ABUSE_DAILY_SPEND_CAP: '3', ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE: '6', ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '0' }).abuse;
+    const loose = loadConfig({
+      ABUSE_CALLS_PER_MINUTE: '0',
+      ABUSE_DAILY_SPEND_CAP: '3',
+      ABUSE_NEW_ACCOUNT_CALLS_PER_MINUTE: '6',
+      ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '0',
+    }).abuse;
     const limits = effectiveLimits(loose, { status: 'pending', created_at: now }, NO_OVERRIDES, now);
     expect([limits.callsPerMinute, limits.dailySpendCap]).toEqual([6, 3_000_000]);
   });

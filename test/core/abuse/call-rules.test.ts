@@ -24,7 +24,10 @@ describeEachDialect('abuse rules before credit is held', (database) => {
   /** The attempt rows the signaling step writes before it checks. */
   async function attempts(accountId: string, count: number) {
     for (let i = 0; i < count; i++) {
-      await database().db.insertInto('cdrs').values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: accountId, to_number: UK, phase: 'refused', node_id: 'n' }).execute();
+      await database()
+        .db.insertInto('cdrs')
+        .values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: accountId, to_number: UK, phase: 'refused', node_id: 'n' })
+        .execute();
     }
   }
 
@@ -89,7 +92,12 @@ describeEachDialect('abuse rules before credit is held', (database) => {
     expect(await liftSuspension(db, accountId, operator, 'customer verified')).toBe(true);
     expect(await liftSuspension(db, accountId, operator, 'twice')).toBe(false);
     expect((await check(accountId)).ok).toBe(true);
-    const audit = await db.selectFrom('audit_events').select(['action', 'actor_account_id', 'detail']).where('subject_account_id', '=', accountId).orderBy('id').execute();
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_account_id', 'detail'])
+      .where('subject_account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(audit).toEqual([
       { action: 'abuse.outbound_suspended', actor_account_id: operator, detail: { reason: 'chargeback fraud' } },
       { action: 'abuse.suspension_lifted', actor_account_id: operator, detail: { reason: 'customer verified' } },
@@ -102,6 +110,9 @@ describeEachDialect('abuse rules before credit is held', (database) => {
     const { db } = database();
     const accountId = await createAccount(db);
     const strict = loadConfig({ ABUSE_NEW_ACCOUNT_DAYS: '7', ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1', ABUSE_NEW_ACCOUNT_DAILY_SPEND_CAP: '2' }).abuse;
-    expect(await checkCallRules(db, strict, accountId, UK, new Date())).toEqual({ ok: true, reservationLimits: { maxConcurrent: 1, dailySpendCap: 2_000_000 } });
+    expect(await checkCallRules(db, strict, accountId, UK, new Date())).toEqual({
+      ok: true,
+      reservationLimits: { maxConcurrent: 1, dailySpendCap: 2_000_000 },
+    });
   });
 });

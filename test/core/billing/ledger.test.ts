@@ -11,16 +11,23 @@ describeEachDialect('ledger', (database) => {
     const { db } = database();
     const accounts = [await createAccount(db), await createAccount(db)];
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: -5_000_000, max: 5_000_000 })), { maxLength: 15 }), async (steps) => {
-        for (const [which, amount] of steps) {
-          await appendEntry(db, { accountId: accounts[which]!, kind: amount >= 0 ? 'top_up' : 'call_charge', amount: micros(amount) });
-        }
-        for (const accountId of accounts) {
-          const summed = await db.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('sum')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
-          expect((await balanceOf(db, accountId)).balance).toBe(Number(summed.sum ?? 0));
-        }
-        expect(await balanceMismatches(db)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: -5_000_000, max: 5_000_000 })), { maxLength: 15 }),
+        async (steps) => {
+          for (const [which, amount] of steps) {
+            await appendEntry(db, { accountId: accounts[which]!, kind: amount >= 0 ? 'top_up' : 'call_charge', amount: micros(amount) });
+          }
+          for (const accountId of accounts) {
+            const summed = await db
+              .selectFrom('ledger_entries')
+              .select((eb) => eb.fn.sum<number>('amount').as('sum'))
+              .where('account_id', '=', accountId)
+              .executeTakeFirstOrThrow();
+            expect((await balanceOf(db, accountId)).balance).toBe(Number(summed.sum ?? 0));
+          }
+          expect(await balanceMismatches(db)).toEqual([]);
+        },
+      ),
       { numRuns: 15 },
     );
   });

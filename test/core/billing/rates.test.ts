@@ -23,15 +23,35 @@ describeEachDialect('rates', (database) => {
     const now = at('2026-02-01T12:00:00Z');
     expect((await findRate(db, '+442079460958' as E164, now))?.description).toBe('UK');
     expect((await findRate(db, '+447700900123' as E164, now))?.description).toBe('UK mobile');
-    expect((await findRate(db, '+447500900123' as E164, now))).toMatchObject({ description: 'UK mobile special', price_per_minute: 500_000 });
+    expect(await findRate(db, '+447500900123' as E164, now)).toMatchObject({ description: 'UK mobile special', price_per_minute: 500_000 });
     expect(await findRate(db, '+33142685300' as E164, now)).toBeNull();
     expect(await findRate(db, '+442079460958' as E164, at('2025-12-31T23:59:59Z'))).toBeNull();
   });
 
   it('applies a rate change mid-day from its effective time', async () => {
     const { db } = database();
-    await createRate(db, toRateInput({ prefix: '49', description: 'DE old', pricePerMinute: '0.03', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2026-03-01T00:00:00Z' }));
-    await createRate(db, toRateInput({ prefix: '+49', description: 'DE new', pricePerMinute: '0.025', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2026-03-10T13:30:00+01:00' }));
+    await createRate(
+      db,
+      toRateInput({
+        prefix: '49',
+        description: 'DE old',
+        pricePerMinute: '0.03',
+        firstIncrement: 60,
+        nextIncrement: 60,
+        effectiveFrom: '2026-03-01T00:00:00Z',
+      }),
+    );
+    await createRate(
+      db,
+      toRateInput({
+        prefix: '+49',
+        description: 'DE new',
+        pricePerMinute: '0.025',
+        firstIncrement: 1,
+        nextIncrement: 1,
+        effectiveFrom: '2026-03-10T13:30:00+01:00',
+      }),
+    );
     const number = '+4930901820' as E164;
     expect((await findRate(db, number, at('2026-03-10T12:29:59Z')))?.description).toBe('DE old');
     expect((await findRate(db, number, at('2026-03-10T12:30:00Z')))?.description).toBe('DE new');

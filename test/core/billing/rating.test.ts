@@ -29,12 +29,17 @@ describe('billed seconds', () => {
 
   it('never bills less than the call, and by less than one increment more', () => {
     fc.assert(
-      fc.property(seconds.filter((s) => s > 0), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 120 }), (s, first, next) => {
-        const billed = billedSeconds(s, first, next);
-        expect(billed).toBeGreaterThanOrEqual(Math.max(s, first));
-        expect(billed).toBeLessThan(Math.max(s, first) + next);
-        expect(billed <= first || (billed - first) % next === 0).toBe(true);
-      }),
+      fc.property(
+        seconds.filter((s) => s > 0),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 120 }),
+        (s, first, next) => {
+          const billed = billedSeconds(s, first, next);
+          expect(billed).toBeGreaterThanOrEqual(Math.max(s, first));
+          expect(billed).toBeLessThan(Math.max(s, first) + next);
+          expect(billed <= first || (billed - first) % next === 0).toBe(true);
+        },
+      ),
     );
   });
 

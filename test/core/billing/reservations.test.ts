@@ -137,9 +137,20 @@ describeEachDialect('reservation expiry', (database) => {
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
     const base = Date.now(); // one clock reading, so answer-to-end is exactly the seconds given
     const call = (answeredAgoS: number | null, endedAgoS: number | null) =>
-      openCdr(db, { sipCallId: crypto.randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: '+442079460958', nodeId: 'crashed-node' }).then(async (cdrId) => {
+      openCdr(db, {
+        sipCallId: crypto.randomUUID(),
+        direction: 'outbound',
+        accountId,
+        fromNumber: null,
+        toNumber: '+442079460958',
+        nodeId: 'crashed-node',
+      }).then(async (cdrId) => {
         const at = (ago: number | null) => (ago === null ? null : new Date(base - ago * 1000));
-        await db.updateTable('cdrs').set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS) }).where('id', '=', cdrId).execute();
+        await db
+          .updateTable('cdrs')
+          .set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS) })
+          .where('id', '=', cdrId)
+          .execute();
         return cdrId;
       });
     const tight = { maxConcurrent: 5, maxCallSeconds: 60, setupGraceSeconds: 10 };
@@ -149,7 +160,11 @@ describeEachDialect('reservation expiry', (database) => {
       expect((await reserve(db, accountId, rate, tight, cdrId === undefined ? {} : { cdrId })).ok).toBe(true);
     }
     // Backdate the holds as if their process had died long ago.
-    await db.updateTable('reservations').set({ expires_at: new Date(Date.now() - 1000) }).where('account_id', '=', accountId).execute();
+    await db
+      .updateTable('reservations')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('account_id', '=', accountId)
+      .execute();
     const scheduler = startScheduler([expireReservationsJob(db, 3_600_000)], createLogger('silent'));
     try {
       expect(await scheduler.runNow('expire-reservations')).toEqual({ expired: 4, charged: 42_000 + 60_000 });

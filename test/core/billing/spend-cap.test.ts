@@ -47,7 +47,19 @@ describeEachDialect('daily spend cap on reservations', (database) => {
     const rate = await createTestRate(db, rateFields);
     await db
       .insertInto('reservations')
-      .values({ account_id: accountId, status: 'settled', price_per_minute: 600_000, first_increment: 1, next_increment: 1, connection_fee: 0, max_seconds: 100, hold: 1_000_000, charged: 1_000_000, expires_at: new Date(), closed_at: new Date(Date.now() - DAY_MS - 60_000) })
+      .values({
+        account_id: accountId,
+        status: 'settled',
+        price_per_minute: 600_000,
+        first_increment: 1,
+        next_increment: 1,
+        connection_fee: 0,
+        max_seconds: 100,
+        hold: 1_000_000,
+        charged: 1_000_000,
+        expires_at: new Date(),
+        closed_at: new Date(Date.now() - DAY_MS - 60_000),
+      })
       .execute();
     expect(await reserve(db, accountId, rate, capped(1_000_000))).toMatchObject({ ok: true, maxSeconds: 100 });
   });

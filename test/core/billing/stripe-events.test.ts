@@ -27,14 +27,31 @@ describeEachDialect('stripe top-ups and events', (database) => {
     const started = await startTopUp(db, fake.provider, { accountId, amountMinor, requestKey: crypto.randomUUID() }, bounds);
     const intent = fake.requests.at(-1)!;
     const intentId = started.clientSecret.split('_secret_')[0]!;
-    const succeeded = { id: intentId, object: 'payment_intent', amount: amountMinor, amount_received: amountMinor, currency: 'usd', metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId } };
+    const succeeded = {
+      id: intentId,
+      object: 'payment_intent',
+      amount: amountMinor,
+      amount_received: amountMinor,
+      currency: 'usd',
+      metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
+    };
     return { db, accountId, started, intent, intentId, succeeded };
   }
 
   it('starts a top-up with an idempotency key and the account in metadata; a retry gets the same intent', async () => {
     const { db, accountId, started, intent } = await paidTopUp(2500);
-    expect(intent).toMatchObject({ method: 'POST', path: '/v1/payment_intents', authorization: 'Bearer sk_test_fake', idempotencyKey: `dialo-top-up-${started.topUpId}` });
-    expect(intent.form).toMatchObject({ amount: '2500', currency: 'usd', 'metadata[dialo_account_id]': accountId, 'metadata[dialo_top_up_id]': started.topUpId });
+    expect(intent).toMatchObject({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      authorization: 'Bearer sk_test_fake',
+      idempotencyKey: `dialo-top-up-${started.topUpId}`,
+    });
+    expect(intent.form).toMatchObject({
+      amount: '2500',
+      currency: 'usd',
+      'metadata[dialo_account_id]': accountId,
+      'metadata[dialo_top_up_id]': started.topUpId,
+    });
     const requestKey = (await db.selectFrom('top_ups').select('request_key').where('id', '=', started.topUpId).executeTakeFirstOrThrow()).request_key;
     const again = await startTopUp(db, fake.provider, { accountId, amountMinor: 2500, requestKey }, bounds);
     expect(again).toEqual(started);
@@ -106,7 +123,19 @@ describeEachDialect('stripe top-ups and events', (database) => {
 
   it('ignores events about payments that are not top-ups, and event types it does not use', async () => {
     const { db } = database();
-    expect(await processPaymentEvent(db, event('payment_intent.succeeded', { id: 'pi_other', object: 'payment_intent', amount: 1, amount_received: 1, currency: 'usd', metadata: { dialo_top_up_id: 'not-a-uuid' } }))).toBe('ignored: not a Dialo top-up');
+    expect(
+      await processPaymentEvent(
+        db,
+        event('payment_intent.succeeded', {
+          id: 'pi_other',
+          object: 'payment_intent',
+          amount: 1,
+          amount_received: 1,
+          currency: 'usd',
+          metadata: { dialo_top_up_id: 'not-a-uuid' },
+        }),
+      ),
+    ).toBe('ignored: not a Dialo top-up');
     expect(await processPaymentEvent(db, event('customer.created', { id: 'cus_1', object: 'customer' }))).toBe('ignored: customer.created is not used');
     expect(await balanceMismatches(db)).toEqual([]);
   });
@@ -117,6 +146,10 @@ describeEachDialect('stripe top-ups and events', (database) => {
     await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
     const refund = await refundTopUp(db, fake.provider, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
     expect(refund).toMatchObject({ status: 'succeeded', amountMinor: 500 });
-    expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/refunds', idempotencyKey: `dialo-refund-${started.topUpId}-r1`, form: { payment_intent: intentId, amount: '500' } });
+    expect(fake.requests.at(-1)).toMatchObject({
+      path: '/v1/refunds',
+      idempotencyKey: `dialo-refund-${started.topUpId}-r1`,
+      form: { payment_intent: intentId, amount: '500' },
+    });
   });
 });

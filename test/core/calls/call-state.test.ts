@@ -27,20 +27,39 @@ describe('call state machine', () => {
       { type: 'dial', target: 'trunk-b' },
     ]);
     expect(second).toEqual({ phase: 'dialing', attempt: 2, target: 'trunk-b' });
-    expect(nextState(second, { type: 'attempt-failed', status: 503, cause: 'trunk busy', })).toEqual({ phase: 'failed', status: 503, cause: 'trunk busy' });
+    expect(nextState(second, { type: 'attempt-failed', status: 503, cause: 'trunk busy' })).toEqual({ phase: 'failed', status: 503, cause: 'trunk busy' });
   });
 
   it('refuses only before dialing, and a cancel before answer ends the call', () => {
     expect(run([{ type: 'refuse', refusal: refusal('no-credit') }])).toEqual({ phase: 'refused', refusal: { reason: 'no-credit' } });
     expect(run([{ type: 'dial', target: 'x' }, { type: 'cancel' }])).toEqual({ phase: 'cancelled' });
-    expect(() => run([{ type: 'dial', target: 'x' }, { type: 'refuse', refusal: refusal('no-credit') }])).toThrow(IllegalTransition);
+    expect(() =>
+      run([
+        { type: 'dial', target: 'x' },
+        { type: 'refuse', refusal: refusal('no-credit') },
+      ]),
+    ).toThrow(IllegalTransition);
   });
 
   it.each<[string, CallEvent[]]>([
     ['answer before dialing', [{ type: 'answer', at: t0 }]],
-    ['hangup of a call never answered', [{ type: 'dial', target: 'x' }, { type: 'hangup', by: 'caller', at: t0, cause: 'normal' }]],
+    [
+      'hangup of a call never answered',
+      [
+        { type: 'dial', target: 'x' },
+        { type: 'hangup', by: 'caller', at: t0, cause: 'normal' },
+      ],
+    ],
     ['cancel after answer', [{ type: 'dial', target: 'x' }, { type: 'answer', at: t0 }, { type: 'cancel' }]],
-    ['anything after the end', [{ type: 'dial', target: 'x' }, { type: 'answer', at: t0 }, { type: 'hangup', by: 'caller', at: t0, cause: 'normal' }, { type: 'answer', at: t0 }]],
+    [
+      'anything after the end',
+      [
+        { type: 'dial', target: 'x' },
+        { type: 'answer', at: t0 },
+        { type: 'hangup', by: 'caller', at: t0, cause: 'normal' },
+        { type: 'answer', at: t0 },
+      ],
+    ],
   ])('rejects %s', (_name, events) => {
     expect(() => run(events)).toThrow(IllegalTransition);
   });

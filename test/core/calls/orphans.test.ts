@@ -15,7 +15,14 @@ describeEachDialect('orphaned calls', (database) => {
 
   async function answeredCall(nodeId: string, accountId: string, answeredAt: Date) {
     const { db } = database();
-    const cdrId = await openCdr(db, { sipCallId: `orphan-${Math.random()}`, direction: 'outbound', accountId, fromNumber: null, toNumber: '+442079460958', nodeId });
+    const cdrId = await openCdr(db, {
+      sipCallId: `orphan-${Math.random()}`,
+      direction: 'outbound',
+      accountId,
+      fromNumber: null,
+      toNumber: '+442079460958',
+      nodeId,
+    });
     await recordCdrState(db, cdrId, { phase: 'answered', target: 'trunk', answeredAt });
     return cdrId;
   }
@@ -33,7 +40,14 @@ describeEachDialect('orphaned calls', (database) => {
     const talking = await answeredCall(node, talker, at(0));
     await db.updateTable('cdrs').set({ caller_dialog: 'dlg-caller', callee_dialog: 'dlg-callee' }).where('id', '=', talking).execute();
     await reserve(db, talker, rate, LIMITS, { cdrId: talking });
-    const ringing = await openCdr(db, { sipCallId: 'ringing', direction: 'outbound', accountId: ringer, fromNumber: null, toNumber: '+442079460959', nodeId: node });
+    const ringing = await openCdr(db, {
+      sipCallId: 'ringing',
+      direction: 'outbound',
+      accountId: ringer,
+      fromNumber: null,
+      toNumber: '+442079460959',
+      nodeId: node,
+    });
     await reserve(db, ringer, rate, LIMITS, { cdrId: ringing });
     // Another node's call is none of this restart's business.
     const elsewhere = await answeredCall(`${node}-other`, talker, at(0));
@@ -47,17 +61,30 @@ describeEachDialect('orphaned calls', (database) => {
     // Both legs of the answered call, which drachtio-server may still be carrying, get a BYE.
     expect(hungUp.sort()).toEqual(['dlg-callee', 'dlg-caller']);
     // They served their purpose: not kept.
-    expect(await db.selectFrom('cdrs').select(['caller_dialog', 'callee_dialog']).where('id', '=', talking).executeTakeFirstOrThrow()).toEqual({ caller_dialog: null, callee_dialog: null });
+    expect(await db.selectFrom('cdrs').select(['caller_dialog', 'callee_dialog']).where('id', '=', talking).executeTakeFirstOrThrow()).toEqual({
+      caller_dialog: null,
+      callee_dialog: null,
+    });
 
     const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', talking).executeTakeFirstOrThrow();
-    expect(talked).toMatchObject({ phase: 'ended', ended_by: 'system', hangup_cause: 'orphaned-by-restart', ended_at: at(30), billable_seconds: 30, cost: 30 * 10_000 });
+    expect(talked).toMatchObject({
+      phase: 'ended',
+      ended_by: 'system',
+      hangup_cause: 'orphaned-by-restart',
+      ended_at: at(30),
+      billable_seconds: 30,
+      cost: 30 * 10_000,
+    });
     expect(await balanceOf(db, talker)).toEqual({ balance: 10 * UNIT - 300_000, reserved: 0, available: 10 * UNIT - 300_000 });
 
     const rang = await db.selectFrom('cdrs').selectAll().where('id', '=', ringing).executeTakeFirstOrThrow();
     expect(rang).toMatchObject({ phase: 'failed', ended_at: at(630), billable_seconds: null });
     expect(await balanceOf(db, ringer)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
 
-    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', elsewhere).executeTakeFirstOrThrow()).toEqual({ phase: 'answered', ended_at: null });
+    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', elsewhere).executeTakeFirstOrThrow()).toEqual({
+      phase: 'answered',
+      ended_at: null,
+    });
   });
 
   it('bills nothing for a call that died before its first heartbeat', async () => {
@@ -66,7 +93,10 @@ describeEachDialect('orphaned calls', (database) => {
     const accountId = await createAccount(db);
     const cdrId = await answeredCall(node, accountId, at(0));
     await recoverOrphans(db, node, at(300));
-    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', cdrId).executeTakeFirstOrThrow()).toEqual({ phase: 'ended', ended_at: at(0) });
+    expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', cdrId).executeTakeFirstOrThrow()).toEqual({
+      phase: 'ended',
+      ended_at: at(0),
+    });
   });
 
   it('marks only answered calls that are still up', async () => {

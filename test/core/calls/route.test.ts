@@ -23,7 +23,10 @@ describeEachDialect('routing a dialled call', (database) => {
   async function ukRate() {
     if (rated) return;
     rated = true;
-    await createRate(database().db, toRateInput({ prefix: '44', effectiveFrom: '2000-01-01T00:00:00Z', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1 }));
+    await createRate(
+      database().db,
+      toRateInput({ prefix: '44', effectiveFrom: '2000-01-01T00:00:00Z', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1 }),
+    );
   }
 
   /** The ports the INVITE flow uses, with a media port answering `media`, and the order they were asked in. */
@@ -51,7 +54,10 @@ describeEachDialect('routing a dialled call', (database) => {
   it('takes the echo test number as dialled, before any number parsing, and asks no port', async () => {
     const { ports, asked } = tracedPorts(await createAccount(database().db));
     expect(await route(ports, '*43')).toEqual({ kind: 'echo', number: '*43' });
-    expect(await routeCall(ports, { dialled: '*43', defaultCountry: 'US', echoTestNumber: undefined })).toMatchObject({ kind: 'refused', refusal: { reason: 'bad-number' } });
+    expect(await routeCall(ports, { dialled: '*43', defaultCountry: 'US', echoTestNumber: undefined })).toMatchObject({
+      kind: 'refused',
+      refusal: { reason: 'bad-number' },
+    });
     expect(await route(ports, 'pizza')).toMatchObject({ kind: 'refused', refusal: { reason: 'bad-number' }, numberError: { reason: 'not-a-number' } });
     expect(asked).toEqual([]);
   });
@@ -129,7 +135,14 @@ describeEachDialect('routing a dialled call', (database) => {
       expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'media', 'reserve', 'trunks']);
       expect(await activeHolds(paying)).toBe(1);
     } finally {
-      await db.deleteFrom('trunks').where('id', 'in', trunks.map((trunk) => trunk.id)).execute();
+      await db
+        .deleteFrom('trunks')
+        .where(
+          'id',
+          'in',
+          trunks.map((trunk) => trunk.id),
+        )
+        .execute();
     }
   });
 

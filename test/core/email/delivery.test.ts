@@ -14,9 +14,15 @@ describeEachDialect('e-mail outbox delivery', (database) => {
   const api = useTestApi(database);
   const mailbox = useSmtp();
 
-  const outboxRow = (to: string) => database().db.selectFrom('email_outbox').selectAll().where('to_address', '=', to).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const outboxRow = (to: string) =>
+    database().db.selectFrom('email_outbox').selectAll().where('to_address', '=', to).orderBy('id', 'desc').executeTakeFirstOrThrow();
   /** Makes every waiting mail due now, as if its retry time had come. */
-  const makeDue = () => database().db.updateTable('email_outbox').set({ next_attempt_at: sql`now()` }).where('sent_at', 'is', null).execute();
+  const makeDue = () =>
+    database()
+      .db.updateTable('email_outbox')
+      .set({ next_attempt_at: sql`now()` })
+      .where('sent_at', 'is', null)
+      .execute();
 
   it('sends the verification mail over SMTP once, and its link verifies the account', async () => {
     const email = uniqueEmail();
@@ -63,7 +69,11 @@ describeEachDialect('e-mail outbox delivery', (database) => {
       await makeDue();
       await deliverOutbox(database().db, transport);
       expect((await outboxRow(to)).last_error).toMatch(/mailbox busy/);
-      await database().db.updateTable('email_outbox').set({ attempts: MAX_ATTEMPTS - 1, next_attempt_at: sql`now()` }).where('to_address', '=', to).execute();
+      await database()
+        .db.updateTable('email_outbox')
+        .set({ attempts: MAX_ATTEMPTS - 1, next_attempt_at: sql`now()` })
+        .where('to_address', '=', to)
+        .execute();
       await deliverOutbox(database().db, transport);
       expect(await outboxRow(to)).toMatchObject({ attempts: MAX_ATTEMPTS, sent_at: null });
     } finally {

@@ -18,10 +18,19 @@ type Seeder = (db: Kysely<Database>, accountId: string) => Promise<string>;
 const SEEDERS: Record<string, Seeder> = {
   accounts: async (db, id) => (await db.selectFrom('accounts').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email ?? '',
   sessions: async (db, id) =>
-    (await db.insertInto('sessions').values({ account_id: id, token_hash: randomUUID(), expires_at: new Date(Date.now() + 60_000) }).returning('id').executeTakeFirstOrThrow()).id,
+    (
+      await db
+        .insertInto('sessions')
+        .values({ account_id: id, token_hash: randomUUID(), expires_at: new Date(Date.now() + 60_000) })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id,
   email_tokens: async (db, id) => {
     const marker = `new-${randomUUID().slice(0, 8)}@example.org`;
-    await db.insertInto('email_tokens').values({ account_id: id, purpose: 'verify_email', token_hash: randomUUID(), new_email: marker, expires_at: new Date(Date.now() + 60_000) }).execute();
+    await db
+      .insertInto('email_tokens')
+      .values({ account_id: id, purpose: 'verify_email', token_hash: randomUUID(), new_email: marker, expires_at: new Date(Date.now() + 60_000) })
+      .execute();
     return marker;
   },
   email_outbox: async (db, id) => {
@@ -41,7 +50,11 @@ const SEEDERS: Record<string, Seeder> = {
   },
   policy_acknowledgements: async (db, id) => {
     const marker = `ack-${randomUUID().slice(0, 8)}`;
-    const version = await db.insertInto('policy_versions').values({ version: marker, body_text: 't', material: true }).returning('id').executeTakeFirstOrThrow();
+    const version = await db
+      .insertInto('policy_versions')
+      .values({ version: marker, body_text: 't', material: true })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db.insertInto('policy_acknowledgements').values({ account_id: id, policy_version_id: version.id }).execute();
     return marker;
   },
@@ -56,13 +69,25 @@ const SEEDERS: Record<string, Seeder> = {
     (
       await db
         .insertInto('reservations')
-        .values({ account_id: id, price_per_minute: 1, first_increment: 1, next_increment: 1, connection_fee: 0, max_seconds: 1, hold: 1, expires_at: new Date(Date.now() + 60_000) })
+        .values({
+          account_id: id,
+          price_per_minute: 1,
+          first_increment: 1,
+          next_increment: 1,
+          connection_fee: 0,
+          max_seconds: 1,
+          hold: 1,
+          expires_at: new Date(Date.now() + 60_000),
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id,
   top_ups: async (db, id) => {
     const marker = `pi_${randomUUID().slice(0, 8)}`;
-    await db.insertInto('top_ups').values({ account_id: id, request_key: randomUUID(), amount_minor: 500, currency: 'usd', payment_intent_id: marker }).execute();
+    await db
+      .insertInto('top_ups')
+      .values({ account_id: id, request_key: randomUUID(), amount_minor: 500, currency: 'usd', payment_intent_id: marker })
+      .execute();
     return marker;
   },
   account_holds: async (db, id) => {
@@ -79,7 +104,18 @@ const SEEDERS: Record<string, Seeder> = {
     const marker = `sip:${randomUUID().slice(0, 8)}@192.0.2.1`;
     await db
       .insertInto('registrations')
-      .values({ account_id: id, username: 'u', contact: marker, expires_at: new Date(Date.now() + 60_000), transport: 'udp', source_address: '192.0.2.1', source_port: 5060, drachtio_server: 'd', call_id: 'c', cseq: 1 })
+      .values({
+        account_id: id,
+        username: 'u',
+        contact: marker,
+        expires_at: new Date(Date.now() + 60_000),
+        transport: 'udp',
+        source_address: '192.0.2.1',
+        source_port: 5060,
+        drachtio_server: 'd',
+        call_id: 'c',
+        cseq: 1,
+      })
       .execute();
     return marker;
   },
@@ -90,7 +126,10 @@ const SEEDERS: Record<string, Seeder> = {
   },
   cdrs: async (db, id) => {
     const marker = '+442079460958';
-    await db.insertInto('cdrs').values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: id, to_number: marker, phase: 'ended', node_id: 'n' }).execute();
+    await db
+      .insertInto('cdrs')
+      .values({ sip_call_id: randomUUID(), direction: 'outbound', account_id: id, to_number: marker, phase: 'ended', node_id: 'n' })
+      .execute();
     return marker;
   },
   account_call_limits: async (db, id) => {
@@ -117,8 +156,16 @@ describeEachDialect('privacy registry completeness', (database) => {
 
   it('exports a row seeded in every such table (operator export: all; subject: all but withheld)', async () => {
     const { db } = database();
-    const account = await db.insertInto('accounts').values({ email: `seeded-${randomUUID().slice(0, 8)}@example.org`, status: 'active' }).returning('id').executeTakeFirstOrThrow();
-    const operator = await db.insertInto('accounts').values({ email: `op-${randomUUID().slice(0, 8)}@example.org`, role: 'operator' }).returning('id').executeTakeFirstOrThrow();
+    const account = await db
+      .insertInto('accounts')
+      .values({ email: `seeded-${randomUUID().slice(0, 8)}@example.org`, status: 'active' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const operator = await db
+      .insertInto('accounts')
+      .values({ email: `op-${randomUUID().slice(0, 8)}@example.org`, role: 'operator' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const referencing = await tablesReferencingAccounts(db);
     const withoutSeeder = referencing.filter((table) => SEEDERS[table] === undefined);
     expect(withoutSeeder, 'add a seeder for these tables in this test').toEqual([]);
@@ -129,7 +176,8 @@ describeEachDialect('privacy registry completeness', (database) => {
     const subject = await exportAccountData(db, account.id, { kind: 'subject' });
     for (const table of referencing) {
       expect(JSON.stringify(full.data[table] ?? null), `${table} in the operator export`).toContain(markers[table]);
-      if (subject.withheld[table] === undefined) expect(JSON.stringify(subject.data[table] ?? null), `${table} in the subject export`).toContain(markers[table]);
+      if (subject.withheld[table] === undefined)
+        expect(JSON.stringify(subject.data[table] ?? null), `${table} in the subject export`).toContain(markers[table]);
       else expect(subject.data[table]).toBeUndefined();
     }
   });

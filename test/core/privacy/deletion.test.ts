@@ -22,10 +22,34 @@ describeEachDialect('account deletion', (database) => {
   /** Telephony history: a number the user owns, a call to another number, a registered phone. */
   async function withPhoneHistory(accountId: string, own: string, dialled: string) {
     await db().insertInto('dids').values({ e164: own, account_id: accountId }).execute();
-    await db().insertInto('cdrs').values({ sip_call_id: `call-${own}`, direction: 'outbound', account_id: accountId, from_number: own, to_number: dialled, phase: 'ended', node_id: 'n', billable_seconds: 60, cost: 600_000 }).execute();
+    await db()
+      .insertInto('cdrs')
+      .values({
+        sip_call_id: `call-${own}`,
+        direction: 'outbound',
+        account_id: accountId,
+        from_number: own,
+        to_number: dialled,
+        phase: 'ended',
+        node_id: 'n',
+        billable_seconds: 60,
+        cost: 600_000,
+      })
+      .execute();
     await db()
       .insertInto('registrations')
-      .values({ account_id: accountId, username: `phone${own}`, contact: `sip:${own}@198.51.100.7`, expires_at: new Date(Date.now() + 600_000), transport: 'udp', source_address: '198.51.100.7', source_port: 5060, drachtio_server: 'd', call_id: 'c', cseq: 1 })
+      .values({
+        account_id: accountId,
+        username: `phone${own}`,
+        contact: `sip:${own}@198.51.100.7`,
+        expires_at: new Date(Date.now() + 600_000),
+        transport: 'udp',
+        source_address: '198.51.100.7',
+        source_port: 5060,
+        drachtio_server: 'd',
+        call_id: 'c',
+        cseq: 1,
+      })
       .execute();
   }
 
@@ -57,7 +81,12 @@ describeEachDialect('account deletion', (database) => {
     const wrong = await deleteAccount(user.headers, 'not my password!');
     expect(wrong.statusCode).toBe(401);
     expect((await api().inject({ method: 'GET', url: '/auth/me', headers: user.headers })).statusCode).toBe(200);
-    const noCsrf = await api().inject({ method: 'POST', url: '/privacy/deletion', headers: { cookie: user.headers.cookie }, payload: { password: TEST_PASSWORD } });
+    const noCsrf = await api().inject({
+      method: 'POST',
+      url: '/privacy/deletion',
+      headers: { cookie: user.headers.cookie },
+      payload: { password: TEST_PASSWORD },
+    });
     expect(noCsrf.statusCode).toBe(403);
     expect((await db().selectFrom('accounts').select('status').where('id', '=', user.accountId).executeTakeFirstOrThrow()).status).toBe('active');
   });
@@ -81,7 +110,12 @@ describeEachDialect('account deletion', (database) => {
     const account = await db().selectFrom('accounts').selectAll().where('id', '=', user.accountId).executeTakeFirstOrThrow();
     expect(account).toMatchObject({ email: null, password_hash: null, display_name: null, status: 'deleted' });
     // The audit trail stays, de-identified: the failed login keeps a keyed hash of the address instead.
-    const failed = await db().selectFrom('audit_events').select('detail').where('subject_account_id', '=', user.accountId).where('action', '=', 'auth.login_failed').executeTakeFirstOrThrow();
+    const failed = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_account_id', '=', user.accountId)
+      .where('action', '=', 'auth.login_failed')
+      .executeTakeFirstOrThrow();
     expect(failed.detail.ip).toMatch(/^anon:[0-9a-f]{24}$/);
     expect(await auditActions(user.accountId)).toEqual(expect.arrayContaining(['privacy.deletion_requested', 'privacy.erased']));
     // The address is free again for a new account.
@@ -109,7 +143,11 @@ describeEachDialect('account deletion', (database) => {
     expect(await findEverywhere(db(), user.email)).toContain('accounts.email'); // held, not erased
 
     // The operator can still produce the held data for the legal request; that export is audited.
-    const exported = await api().inject({ method: 'GET', url: `/admin/accounts/${user.accountId}/export?reason=court%20order%202026%2F118`, headers: operator.headers });
+    const exported = await api().inject({
+      method: 'GET',
+      url: `/admin/accounts/${user.accountId}/export?reason=court%20order%202026%2F118`,
+      headers: operator.headers,
+    });
     expect(exported.statusCode).toBe(200);
     expect(exported.json().data.accounts[0].email).toBe(user.email);
     expect(exported.json().data.legal_holds[0].reason).toBe('court order 2026/118');
@@ -139,7 +177,12 @@ describeEachDialect('account deletion', (database) => {
     ];
     for (const response of await Promise.all(attempts)) expect(response.statusCode).toBe(403);
     const operator = await signIn(api(), db(), { role: 'operator' });
-    const missing = await api().inject({ method: 'POST', url: `/admin/accounts/00000000-0000-4000-8000-000000000000/legal-holds`, headers: operator.headers, payload: { reason: 'case 1' } });
+    const missing = await api().inject({
+      method: 'POST',
+      url: `/admin/accounts/00000000-0000-4000-8000-000000000000/legal-holds`,
+      headers: operator.headers,
+      payload: { reason: 'case 1' },
+    });
     expect(missing.statusCode).toBe(404);
   });
 });

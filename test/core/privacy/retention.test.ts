@@ -16,10 +16,22 @@ describeEachDialect('retention', (database) => {
   const ago = (interval: string) => sql<Date>`now() - ${sql.raw(`interval '${interval}'`)}`;
 
   async function account(status: 'active' | 'deleted' = 'active') {
-    return (await db().insertInto('accounts').values({ email: status === 'deleted' ? null : `r-${Math.random()}@example.org`, status }).returning('id').executeTakeFirstOrThrow()).id;
+    return (
+      await db()
+        .insertInto('accounts')
+        .values({ email: status === 'deleted' ? null : `r-${Math.random()}@example.org`, status })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   }
   async function audit(action: string, subject: string, when: string) {
-    return (await db().insertInto('audit_events').values({ action, subject_account_id: subject, occurred_at: ago(when) }).returning('id').executeTakeFirstOrThrow()).id;
+    return (
+      await db()
+        .insertInto('audit_events')
+        .values({ action, subject_account_id: subject, occurred_at: ago(when) })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   }
   async function mail(accountId: string, when: string, state: 'sent' | 'given_up' | 'queued') {
     const row = await db()
@@ -44,12 +56,21 @@ describeEachDialect('retention', (database) => {
   it('removes what is past its window, keeps the rest, and a second run finds nothing', async () => {
     const user = await account();
     const erased = await account('deleted');
-    await db().insertInto('sessions').values([
-      { account_id: user, token_hash: `expired-${Math.random()}`, expires_at: ago('1 second') },
-      { account_id: user, token_hash: `live-${Math.random()}`, expires_at: sql<Date>`now() + interval '1 hour'` },
-    ]).execute();
-    await db().insertInto('email_tokens').values({ account_id: user, purpose: 'reset_password', token_hash: `t-${Math.random()}`, expires_at: ago('1 second') }).execute();
-    await db().insertInto('rate_limit_counters').values({ key: `k-${Math.random()}`, window_start: ago('2 hours'), expires_at: ago('1 hour') }).execute();
+    await db()
+      .insertInto('sessions')
+      .values([
+        { account_id: user, token_hash: `expired-${Math.random()}`, expires_at: ago('1 second') },
+        { account_id: user, token_hash: `live-${Math.random()}`, expires_at: sql<Date>`now() + interval '1 hour'` },
+      ])
+      .execute();
+    await db()
+      .insertInto('email_tokens')
+      .values({ account_id: user, purpose: 'reset_password', token_hash: `t-${Math.random()}`, expires_at: ago('1 second') })
+      .execute();
+    await db()
+      .insertInto('rate_limit_counters')
+      .values({ key: `k-${Math.random()}`, window_start: ago('2 hours'), expires_at: ago('1 hour') })
+      .execute();
     const oldLogin = await audit('auth.login', user, '31 days');
     const recentLogin = await audit('auth.login', user, '29 days');
     const oldExport = await audit('privacy.export', user, '31 days');
@@ -88,7 +109,7 @@ describeEachDialect('retention', (database) => {
     expect(await exists('audit_events', login)).toBe(false);
   });
 
-  it('runs as the jobs role\'s retention job', async () => {
+  it("runs as the jobs role's retention job", async () => {
     const user = await account();
     const login = await audit('auth.login_failed', user, '90 days');
     const scheduler = startScheduler([retentionJob(db(), WINDOWS, tools)], createLogger('silent'));

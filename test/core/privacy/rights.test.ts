@@ -24,10 +24,17 @@ describeEachDialect('privacy rights', (database) => {
     expect(bundle.data.accounts[0]).not.toHaveProperty('password_hash');
     expect(bundle.data.sessions).toHaveLength(1);
     expect(bundle.data.email_outbox).toEqual([expect.objectContaining({ kind: 'verify_email', to_address: user.email })]);
-    expect(bundle.data.audit_events.map((event: { action: string }) => event.action)).toEqual(expect.arrayContaining(['account.created', 'account.verified', 'auth.login']));
+    expect(bundle.data.audit_events.map((event: { action: string }) => event.action)).toEqual(
+      expect.arrayContaining(['account.created', 'account.verified', 'auth.login']),
+    );
     expect(bundle.withheld).toHaveProperty('legal_holds');
     expect(Object.keys(bundle.contents)).toContain('accounts');
-    const audited = await db().selectFrom('audit_events').select('detail').where('subject_account_id', '=', user.accountId).where('action', '=', 'privacy.export').executeTakeFirstOrThrow();
+    const audited = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_account_id', '=', user.accountId)
+      .where('action', '=', 'privacy.export')
+      .executeTakeFirstOrThrow();
     expect(audited.detail).toMatchObject({ rows: { accounts: 1, sessions: 1 } });
   });
 
@@ -90,7 +97,7 @@ describeEachDialect('privacy rights', (database) => {
     const policy = response.json();
     expect(policy).toMatchObject({ version: '2025-10', material: false, contact: { email: TEST_PRIVACY.operatorContact }, acknowledgementRequired: null });
     expect(policy.text).toMatch(/^Privacy Policy\nEffective date: October 2025/);
-    expect(policy.text).toContain('We don\'t sell your personal information.');
+    expect(policy.text).toContain("We don't sell your personal information.");
   });
 
   it('§7 updates: a material version mails every active user and asks them to acknowledge it', async () => {
@@ -99,11 +106,19 @@ describeEachDialect('privacy rights', (database) => {
     const pending = uniqueEmail('pending');
     await api().inject({ method: 'POST', url: '/auth/signup', payload: { email: pending, password: TEST_PASSWORD } });
     // Accounts that exist before the version is published; a later sign-up accepts the version in force.
-    await db().updateTable('accounts').set({ created_at: sql`now() - interval '1 minute'` }).execute();
+    await db()
+      .updateTable('accounts')
+      .set({ created_at: sql`now() - interval '1 minute'` })
+      .execute();
     const active = await db().selectFrom('accounts').select(db().fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
 
     const version = `2026-${Date.now()}`;
-    const publish = await api().inject({ method: 'POST', url: '/admin/policy', headers: operator.headers, payload: { version, text: 'New text.', material: true } });
+    const publish = await api().inject({
+      method: 'POST',
+      url: '/admin/policy',
+      headers: operator.headers,
+      payload: { version, text: 'New text.', material: true },
+    });
     expect(publish.statusCode).toBe(201);
     expect(publish.json()).toEqual({ version, notified: Number(active.n) });
     expect((await latestMail(db(), user.email, 'policy_notice')).body_text).toContain(version);
@@ -118,7 +133,12 @@ describeEachDialect('privacy rights', (database) => {
 
     const newcomer = await signIn(api(), db());
     expect((await get('/privacy/policy', newcomer.headers)).json().acknowledgementRequired).toBeNull();
-    const again = await api().inject({ method: 'POST', url: '/admin/policy', headers: operator.headers, payload: { version, text: 'Other.', material: false } });
+    const again = await api().inject({
+      method: 'POST',
+      url: '/admin/policy',
+      headers: operator.headers,
+      payload: { version, text: 'Other.', material: false },
+    });
     expect(again.statusCode).toBe(409);
     const unknown = await api().inject({ method: 'POST', url: '/privacy/policy/acknowledge', headers: user.headers, payload: { version: 'nope' } });
     expect(unknown.statusCode).toBe(404);
@@ -128,11 +148,21 @@ describeEachDialect('privacy rights', (database) => {
     const operator = await signIn(api(), db(), { role: 'operator' });
     const user = await signIn(api(), db());
     const before = await db().selectFrom('email_outbox').select('id').where('kind', '=', 'policy_notice').execute();
-    const publish = await api().inject({ method: 'POST', url: '/admin/policy', headers: operator.headers, payload: { version: `typo-${Date.now()}`, text: 'Fixed a typo.', material: false } });
+    const publish = await api().inject({
+      method: 'POST',
+      url: '/admin/policy',
+      headers: operator.headers,
+      payload: { version: `typo-${Date.now()}`, text: 'Fixed a typo.', material: false },
+    });
     expect(publish.json()).toMatchObject({ notified: 0 });
     const after = await db().selectFrom('email_outbox').select('id').where('kind', '=', 'policy_notice').execute();
     expect(after).toHaveLength(before.length);
-    const forbidden = await api().inject({ method: 'POST', url: '/admin/policy', headers: user.headers, payload: { version: 'mine', text: 'x', material: true } });
+    const forbidden = await api().inject({
+      method: 'POST',
+      url: '/admin/policy',
+      headers: user.headers,
+      payload: { version: 'mine', text: 'x', material: true },
+    });
     expect(forbidden.statusCode).toBe(403);
   });
 });

@@ -17,31 +17,34 @@ const REFUSED = 'uac-call-refused.xml';
 
 describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () => {
   let operator: string;
-  const suite = useCallStack({
-    BILLING_MAX_CONCURRENT_CALLS: '4',
-    // A hold covers at most 2 minutes (1.20 at 0.60), so one call leaves credit for the next.
-    BILLING_MAX_CALL_SECONDS: '120',
-    ABUSE_CALLS_PER_MINUTE: '3',
-    ABUSE_DAILY_SPEND_CAP: '50',
-    ABUSE_ALLOWED_COUNTRIES: 'US,GB,JM',
-    ABUSE_NEW_ACCOUNT_DAYS: '7',
-    ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1',
-    ABUSE_BURST_DESTINATIONS: '3',
-    ABUSE_BURST_SHORT_CALL_SECONDS: '5',
-    ABUSE_SPIKE_FACTOR: '10',
-    ABUSE_SPIKE_MIN_SPEND: '3',
-    ABUSE_ALERT_EMAIL: 'fraud-desk@dialo.test',
-    CALL_HEARTBEAT_SECONDS: '1',
-  }, async (db) => {
-    const rate = (prefix: string, pricePerMinute: string, increment: number) =>
-      createRate(db, toRateInput({ prefix, pricePerMinute, firstIncrement: increment, nextIncrement: increment, effectiveFrom: '2000-01-01T00:00:00Z' }));
-    // Every destination below has a rate: a refusal is the rule's, not a missing price.
-    await rate('1', '0.60', 60);
-    await rate('44', '6.00', 1);
-    await rate('49', '0.60', 60);
-    await rate('1876', '60.00', 1);
-    operator = await createAccount(db, 'operator');
-  });
+  const suite = useCallStack(
+    {
+      BILLING_MAX_CONCURRENT_CALLS: '4',
+      // A hold covers at most 2 minutes (1.20 at 0.60), so one call leaves credit for the next.
+      BILLING_MAX_CALL_SECONDS: '120',
+      ABUSE_CALLS_PER_MINUTE: '3',
+      ABUSE_DAILY_SPEND_CAP: '50',
+      ABUSE_ALLOWED_COUNTRIES: 'US,GB,JM',
+      ABUSE_NEW_ACCOUNT_DAYS: '7',
+      ABUSE_NEW_ACCOUNT_MAX_CONCURRENT_CALLS: '1',
+      ABUSE_BURST_DESTINATIONS: '3',
+      ABUSE_BURST_SHORT_CALL_SECONDS: '5',
+      ABUSE_SPIKE_FACTOR: '10',
+      ABUSE_SPIKE_MIN_SPEND: '3',
+      ABUSE_ALERT_EMAIL: 'fraud-desk@dialo.test',
+      CALL_HEARTBEAT_SECONDS: '1',
+    },
+    async (db) => {
+      const rate = (prefix: string, pricePerMinute: string, increment: number) =>
+        createRate(db, toRateInput({ prefix, pricePerMinute, firstIncrement: increment, nextIncrement: increment, effectiveFrom: '2000-01-01T00:00:00Z' }));
+      // Every destination below has a rate: a refusal is the rule's, not a missing price.
+      await rate('1', '0.60', 60);
+      await rate('44', '6.00', 1);
+      await rate('49', '0.60', 60);
+      await rate('1876', '60.00', 1);
+      operator = await createAccount(db, 'operator');
+    },
+  );
 
   const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
 
@@ -113,7 +116,11 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     expect((await first).code).toBe(0);
 
     // The same account a month old: the default of 4 applies.
-    await suite.database.db.updateTable('accounts').set({ created_at: new Date(Date.now() - 30 * 86_400_000) } as never).where('id', '=', olga.accountId).execute();
+    await suite.database.db
+      .updateTable('accounts')
+      .set({ created_at: new Date(Date.now() - 30 * 86_400_000) } as never)
+      .where('id', '=', olga.accountId)
+      .execute();
     const long = runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [olga.fields('+14155550112', 3000)] });
     await inProgress(olga.accountId);
     expect(await answeredCall(olga, '+14155550112')).toMatchObject({ phase: 'ended' });
@@ -126,12 +133,24 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     await setLimitOverrides(suite.database.db, pat.accountId, { ...NO_OVERRIDES, callsPerMinute: 0 }, operator);
     const peer = await carrier('carrier-a', 'uas-answer.xml', { calls: 4 });
     for (const n of [21, 22, 23]) await answeredCall(pat, `+141555501${n}`);
-    const outbox = () => suite.database.db.selectFrom('email_outbox').selectAll().where('account_id', '=', pat.accountId).where('kind', '=', 'abuse_alert').execute();
+    const outbox = () =>
+      suite.database.db.selectFrom('email_outbox').selectAll().where('account_id', '=', pat.accountId).where('kind', '=', 'abuse_alert').execute();
     // Detection runs once the last call is charged.
     await vi.waitFor(async () => expect(await outbox()).toHaveLength(1), { timeout: 5000 });
     expect((await outbox())[0]).toMatchObject({ to_address: 'fraud-desk@dialo.test' });
-    const audit = await suite.database.db.selectFrom('audit_events').select(['action', 'actor_account_id', 'detail']).where('subject_account_id', '=', pat.accountId).where('action', '=', 'abuse.outbound_suspended').execute();
-    expect(audit).toEqual([{ action: 'abuse.outbound_suspended', actor_account_id: null, detail: { reason: 'burst-of-short-calls', destinations: 3, windowSeconds: 600, shortCallSeconds: 5 } }]);
+    const audit = await suite.database.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_account_id', 'detail'])
+      .where('subject_account_id', '=', pat.accountId)
+      .where('action', '=', 'abuse.outbound_suspended')
+      .execute();
+    expect(audit).toEqual([
+      {
+        action: 'abuse.outbound_suspended',
+        actor_account_id: null,
+        detail: { reason: 'burst-of-short-calls', destinations: 3, windowSeconds: 600, shortCallSeconds: 5 },
+      },
+    ]);
     expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_abuse_suspensions_total')).toContain('reason="burst-of-short-calls"');
 
     await expectRefused(pat, '+14155550124', 'account-suspended');
@@ -149,7 +168,11 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     expect((await peer.done).code).toBe(0);
     await vi.waitFor(
       async () => {
-        const row = await suite.database.db.selectFrom('account_call_limits').select('suspension_reason').where('account_id', '=', quinn.accountId).executeTakeFirst();
+        const row = await suite.database.db
+          .selectFrom('account_call_limits')
+          .select('suspension_reason')
+          .where('account_id', '=', quinn.accountId)
+          .executeTakeFirst();
         expect(row?.suspension_reason).toBe('spend-spike');
       },
       { timeout: 5000 },
@@ -161,8 +184,16 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     const vera = await caller('vera', 10 * UNIT);
     const peer = await carrier('carrier-a', 'uas-answer.xml');
     // This caller stays on the line until our side sends BYE (UK: 6.00 a minute by the second).
-    const call = await startSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: suite.stack.target, fields: [vera.fields('+442081234567')], timeoutSeconds: 30 });
-    await vi.waitFor(async () => expect(await lastCdr(vera.accountId)).toMatchObject({ phase: 'answered', refusal_reason: null }), { timeout: 10_000, interval: 100 });
+    const call = await startSipp({
+      scenario: 'uac-call-max-duration-expect-bye.xml',
+      target: suite.stack.target,
+      fields: [vera.fields('+442081234567')],
+      timeoutSeconds: 30,
+    });
+    await vi.waitFor(async () => expect(await lastCdr(vera.accountId)).toMatchObject({ phase: 'answered', refusal_reason: null }), {
+      timeout: 10_000,
+      interval: 100,
+    });
 
     await suspendOutbound(suite.database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator, contact: 'support@dialo.test' });
 

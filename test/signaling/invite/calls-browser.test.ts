@@ -20,7 +20,10 @@ describe.skipIf(drachtioProvision.via === 'missing')('browser calls over real dr
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
     stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199' });
-    await createRate(database.db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await createRate(
+      database.db,
+      toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }),
+    );
     client = await WsSipClient.connect(`ws://127.0.0.1:${stack.drachtio.wsPort}`);
   });
   afterAll(async () => {

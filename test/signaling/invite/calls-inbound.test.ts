@@ -64,7 +64,15 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     await expectEachPassed(phones);
 
     const cdr = await finishedCallTo('+14155550140');
-    expect(cdr).toMatchObject({ direction: 'inbound', account_id: owner.accountId, from_number: '+14155550123', phase: 'ended', ended_by: 'caller', sip_status: 200, trunk_id: trunkId });
+    expect(cdr).toMatchObject({
+      direction: 'inbound',
+      account_id: owner.accountId,
+      from_number: '+14155550123',
+      phase: 'ended',
+      ended_by: 'caller',
+      sip_status: 200,
+      trunk_id: trunkId,
+    });
     expect(cdr.answered_at).not.toBeNull();
     expect(cdr.cost).toBeNull();
   });
@@ -74,14 +82,25 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     const call = await carrierCall('uac-carrier-call-expect-bye.xml', '+14155550146');
     expect(call.code, call.log).toBe(0);
     await expectEachPassed(phones);
-    expect(await finishedCallTo('+14155550146')).toMatchObject({ direction: 'inbound', phase: 'ended', ended_by: 'callee', hangup_cause: 'normal', trunk_id: trunkId });
+    expect(await finishedCallTo('+14155550146')).toMatchObject({
+      direction: 'inbound',
+      phase: 'ended',
+      ended_by: 'callee',
+      hangup_cause: 'normal',
+      trunk_id: trunkId,
+    });
   });
 
   it('uac-carrier-refused 480 offline: the owner has no live registration', async () => {
     const { owner } = await numberWithPhones('pat', '+14155550141', []);
     const call = await refusedCarrierCall('480', 'offline', '+14155550141');
     expect(call.code, call.log).toBe(0);
-    expect(await finishedCallTo('+14155550141')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'offline' });
+    expect(await finishedCallTo('+14155550141')).toMatchObject({
+      direction: 'inbound',
+      account_id: owner.accountId,
+      phase: 'refused',
+      refusal_reason: 'offline',
+    });
   });
 
   it('uac-carrier-refused 404 unknown-did: a number we do not host', async () => {
@@ -90,12 +109,18 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(await finishedCallTo('+14155550142')).toMatchObject({ direction: 'inbound', account_id: null, phase: 'refused', refusal_reason: 'unknown-did' });
   });
 
-  it('uac-carrier-refused 403 source-not-allowed: a call from an address on no trunk\'s list is refused before any lookup', async () => {
+  it("uac-carrier-refused 403 source-not-allowed: a call from an address on no trunk's list is refused before any lookup", async () => {
     await numberWithPhones('quentin', '+14155550143', []);
     const call = await refusedCarrierCall('403', 'source-not-allowed', '+14155550143', STRANGER);
     expect(call.code, call.log).toBe(0);
     // Refused as from nobody: the number's owner is not looked up (nor told) for an unknown source.
-    expect(await finishedCallTo('+14155550143')).toMatchObject({ direction: 'inbound', account_id: null, trunk_id: null, phase: 'refused', refusal_reason: 'source-not-allowed' });
+    expect(await finishedCallTo('+14155550143')).toMatchObject({
+      direction: 'inbound',
+      account_id: null,
+      trunk_id: null,
+      phase: 'refused',
+      refusal_reason: 'source-not-allowed',
+    });
   });
 
   it('cancels every ringing phone when the carrier gives up (CANCEL before answer)', async () => {
@@ -117,7 +142,7 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(await finishedCallTo('+14155550148')).toMatchObject({ direction: 'inbound', phase: 'cancelled', ended_by: 'caller', answered_at: null });
   });
 
-  it('connects a registered user to another account\'s number on-net, free of charge', async () => {
+  it("connects a registered user to another account's number on-net, free of charge", async () => {
     const alice = await caller('sally', UNIT);
     await did('+14155550149', alice.accountId);
     const { owner, phones } = await numberWithPhones('tom', '+14155550145', ['uas-answer.xml']);
@@ -128,7 +153,11 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     const cdr = await finishedCallTo('+14155550145');
     expect(cdr).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: null });
     // Each party has the call in its own records, showing the caller's number.
-    const records = await database.db.selectFrom('cdrs').select(['account_id', 'direction', 'from_number', 'phase']).where('sip_call_id', '=', cdr.sip_call_id).execute();
+    const records = await database.db
+      .selectFrom('cdrs')
+      .select(['account_id', 'direction', 'from_number', 'phase'])
+      .where('sip_call_id', '=', cdr.sip_call_id)
+      .execute();
     expect(records).toHaveLength(2);
     expect(records).toEqual(
       expect.arrayContaining([
@@ -142,7 +171,7 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(holds).toEqual([]);
   });
 
-  it('uac-carrier-refused 488 media-unavailable: an owner with only browser tabs cannot take a carrier\'s RTP without a media server', async () => {
+  it("uac-carrier-refused 488 media-unavailable: an owner with only browser tabs cannot take a carrier's RTP without a media server", async () => {
     const owner = await caller('wanda', 0);
     await did('+14155550147', owner.accountId);
     const client = await WsSipClient.connect(`ws://127.0.0.1:${stack.drachtio.wsPort}`);
@@ -150,7 +179,12 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
       await registerBrowserTab(client, stack.config.sip!, owner.accountId);
       const call = await refusedCarrierCall('488', 'media-unavailable', '+14155550147');
       expect(call.code, call.log).toBe(0);
-      expect(await finishedCallTo('+14155550147')).toMatchObject({ direction: 'inbound', account_id: owner.accountId, phase: 'refused', refusal_reason: 'media-unavailable' });
+      expect(await finishedCallTo('+14155550147')).toMatchObject({
+        direction: 'inbound',
+        account_id: owner.accountId,
+        phase: 'refused',
+        refusal_reason: 'media-unavailable',
+      });
     } finally {
       client.close();
     }

@@ -68,7 +68,12 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
     const sent = new RegExp(`${header}: (Digest .*)`).exec(carrierRun.trace)?.[1];
     expect(sent, carrierRun.trace).toBeDefined();
     const credentials = parseDigestCredentials(sent!);
-    expect(credentials).toMatchObject({ username: 'trunkuser', realm: 'carrier.test', nonce: '3bada1a0c0ffee', uri: 'sip:+14155550102@127.0.0.1:' + peer.port });
+    expect(credentials).toMatchObject({
+      username: 'trunkuser',
+      realm: 'carrier.test',
+      nonce: '3bada1a0c0ffee',
+      uri: 'sip:+14155550102@127.0.0.1:' + peer.port,
+    });
     expect(digestResponseMatches(credentials, 'INVITE', ha1('MD5', 'trunkuser', 'carrier.test', 'trunkpass'))).toBe(true);
     expect(digestResponseMatches(credentials, 'INVITE', ha1('MD5', 'trunkuser', 'carrier.test', 'wrong'))).toBe(false);
 
@@ -85,7 +90,13 @@ describe.skipIf(missing)('a caller hanging up at once, over real drachtio-server
   it('uac-call-expect-200 with no talk time: the BYE right after the ACK ends both legs and settles', async () => {
     const quick = await caller('quinn', 10 * UNIT);
     const peer = await carrier('carrier-a', 'uas-answer.xml', { calls: 5 });
-    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: stack().target, fields: Array.from({ length: 5 }, () => quick.fields('+14155550120', 0)), calls: 5, extraArgs: ['-r', '1'] });
+    const call = await runSipp({
+      scenario: 'uac-call-expect-200.xml',
+      target: stack().target,
+      fields: Array.from({ length: 5 }, () => quick.fields('+14155550120', 0)),
+      calls: 5,
+      extraArgs: ['-r', '1'],
+    });
     expect(call.code, call.log).toBe(0);
     const carrierRun = await peer.done;
     expect(carrierRun.code, carrierRun.log).toBe(0);

@@ -54,7 +54,10 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     database = await freshDatabase('postgres');
     drachtio = await startDrachtio();
     // 6.00 a minute by the second to the UK: 0.10 per started second.
-    await createRate(database.db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await createRate(
+      database.db,
+      toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }),
+    );
   });
   afterAll(async () => {
     for (const app of running) app.child.kill('SIGKILL');
@@ -138,7 +141,10 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
 
     const rang = await db.selectFrom('cdrs').selectAll().where('account_id', '=', ringer.accountId).executeTakeFirstOrThrow();
     expect(rang).toMatchObject({ phase: 'failed', ended_by: 'system', hangup_cause: 'orphaned-by-restart', answered_at: null, billable_seconds: null });
-    expect(await db.selectFrom('reservations').select(['status', 'charged']).where('cdr_id', '=', rang.id).executeTakeFirstOrThrow()).toEqual({ status: 'released', charged: 0 });
+    expect(await db.selectFrom('reservations').select(['status', 'charged']).where('cdr_id', '=', rang.id).executeTakeFirstOrThrow()).toEqual({
+      status: 'released',
+      charged: 0,
+    });
     expect(await balanceOf(db, ringer.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
     expect(await balanceMismatches(db)).toEqual([]);
   });

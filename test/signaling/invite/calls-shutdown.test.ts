@@ -18,7 +18,10 @@ describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)
     database = await freshDatabase(preferredDialect());
     stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199' });
     // By the second, so the charge follows the talk time exactly.
-    await createRate(database.db, toRateInput({ prefix: '44', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+    await createRate(
+      database.db,
+      toRateInput({ prefix: '44', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }),
+    );
   });
   afterAll(async () => {
     await stack?.drachtio.stop();
@@ -29,7 +32,12 @@ describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)
     const kim = await caller('kim', 10 * UNIT);
     const peer = await carrier('carrier-a', 'uas-answer.xml');
     // This caller stays on the line until our side sends BYE.
-    const call = await startSipp({ scenario: 'uac-call-max-duration-expect-bye.xml', target: stack.target, fields: [kim.fields('+442079460958')], timeoutSeconds: 20 });
+    const call = await startSipp({
+      scenario: 'uac-call-max-duration-expect-bye.xml',
+      target: stack.target,
+      fields: [kim.fields('+442079460958')],
+      timeoutSeconds: 20,
+    });
     await vi.waitFor(async () => expect((await lastCdr(kim.accountId)).phase).toBe('answered'), { timeout: 10_000, interval: 100 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await stack.metrics.registry.getSingleMetricAsString('dialo_calls_active')).toMatch(/^dialo_calls_active 1$/m);

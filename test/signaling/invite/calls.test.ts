@@ -26,7 +26,17 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     expect((await peer.done).code).toBe(0);
 
     const cdr = await finishedCdr(alice.accountId);
-    expect(cdr).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', to_number: '+14155550100', from_number: '+14155550199', trunk_id: peer.trunkId, sip_status: 200, media_server: null, mos: null });
+    expect(cdr).toMatchObject({
+      direction: 'outbound',
+      phase: 'ended',
+      ended_by: 'caller',
+      to_number: '+14155550100',
+      from_number: '+14155550199',
+      trunk_id: peer.trunkId,
+      sip_status: 200,
+      media_server: null,
+      mos: null,
+    });
     // drachtio's dialog ids were kept while the call was up (to hang it up after a crash), not past its end.
     expect([cdr.caller_dialog, cdr.callee_dialog]).toEqual([null, null]);
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
@@ -75,7 +85,12 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
 
   it('uac-call-refused fails (sipp exits non-zero) when the status differs from the expected one', async () => {
     const jack = await caller('jack', 0);
-    const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [jack.fields('+14155550106')], keys: { expect: '403', reason: 'no-credit' } });
+    const call = await runSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [jack.fields('+14155550106')],
+      keys: { expect: '403', reason: 'no-credit' },
+    });
     expect(call.code, call.log).not.toBe(0);
     expect(call.log).toContain('status 402, expected 403');
   });
@@ -83,7 +98,12 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
   it('uac-call-refused -key expect 503 -key reason trunk-failure: the only trunk failing releases the hold', async () => {
     const ivan = await caller('ivan', UNIT);
     const peer = await carrier('carrier-down', 'uas-reject-503.xml');
-    const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [ivan.fields('+14155550105')], keys: { expect: '503', reason: 'trunk-failure' } });
+    const call = await runSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [ivan.fields('+14155550105')],
+      keys: { expect: '503', reason: 'trunk-failure' },
+    });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
     expect(await finishedCdr(ivan.accountId)).toMatchObject({ phase: 'failed', sip_status: 503 });

@@ -6,12 +6,33 @@ import { planMedia } from '../../../signaling/media/media-path.ts';
 
 // Shapes as Chromium and sipp send them (trimmed to the lines that matter, with real-world ordering).
 const BROWSER_OFFER = [
-  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8', 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:k2Ze', 'a=ice-pwd:u1bVqX2vQyRk1tYkQ3J1wqzd',
+  'v=0',
+  'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0',
+  'a=msid-semantic: WMS',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8',
+  'c=IN IP4 0.0.0.0',
+  'a=ice-ufrag:k2Ze',
+  'a=ice-pwd:u1bVqX2vQyRk1tYkQ3J1wqzd',
   'a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08',
-  'a=setup:actpass', 'a=mid:0', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', '',
+  'a=setup:actpass',
+  'a=mid:0',
+  'a=rtcp-mux',
+  'a=rtpmap:111 opus/48000/2',
+  '',
 ].join('\r\n');
-const PHONE_OFFER = ['v=0', 'o=user1 53655765 2353687637 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 6000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const PHONE_OFFER = [
+  'v=0',
+  'o=user1 53655765 2353687637 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 6000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 const SRTP_SDES_OFFER = PHONE_OFFER.replace('RTP/AVP', 'RTP/SAVP');
 
 describe('media kind', () => {
@@ -32,7 +53,10 @@ describe('media kind', () => {
 
 describe('media plan', () => {
   it('passes SDP straight through between parties of one kind', async () => {
-    for (const [offer, kind] of [[PHONE_OFFER, 'rtp'], [BROWSER_OFFER, 'webrtc']] as const) {
+    for (const [offer, kind] of [
+      [PHONE_OFFER, 'rtp'],
+      [BROWSER_OFFER, 'webrtc'],
+    ] as const) {
       const plan = await planMedia(undefined, offer, kind);
       expect(plan.ok).toBe(true);
       if (!plan.ok) continue;

@@ -82,7 +82,11 @@ describeEachDialect('registrar decisions', (database) => {
   });
 
   it('re-challenges a replayed authorization with stale=true and changes nothing', async () => {
-    const { reply, authorization, request: first } = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:replay@192.0.2.10', expires: 300 }] });
+    const {
+      reply,
+      authorization,
+      request: first,
+    } = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:replay@192.0.2.10', expires: 300 }] });
     expect(reply.status).toBe(200);
     await database().db.deleteFrom('registrations').where('contact', '=', 'sip:replay@192.0.2.10').execute();
     const replay = await handleRegister(deps, { ...first, cseq: 5, authorization });
@@ -96,7 +100,13 @@ describeEachDialect('registrar decisions', (database) => {
     const first = request();
     const challenge = await handleRegister(deps, first);
     clock = new Date(clock.getTime() + 301_000);
-    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: first.uri, username: 'deskphone', password: 'correct horse' });
+    const authorization = answerChallenge({
+      challenge: challenge.headers['WWW-Authenticate'] ?? '',
+      method: 'REGISTER',
+      uri: first.uri,
+      username: 'deskphone',
+      password: 'correct horse',
+    });
     const reply = await handleRegister(deps, { ...first, cseq: 2, authorization });
     expect([reply.status, reply.headers['X-Reason']]).toEqual([401, 'nonce-stale']);
     expect(reply.headers['WWW-Authenticate']).toMatch(/stale=true/);
@@ -119,7 +129,13 @@ describeEachDialect('registrar decisions', (database) => {
   it('refuses registering an address-of-record other than the authenticated user', async () => {
     const first = request({ toUser: 'someone-else' });
     const challenge = await handleRegister(deps, first);
-    const authorization = answerChallenge({ challenge: challenge.headers['WWW-Authenticate'] ?? '', method: 'REGISTER', uri: first.uri, username: 'deskphone', password: 'correct horse' });
+    const authorization = answerChallenge({
+      challenge: challenge.headers['WWW-Authenticate'] ?? '',
+      method: 'REGISTER',
+      uri: first.uri,
+      username: 'deskphone',
+      password: 'correct horse',
+    });
     const reply = await handleRegister(deps, { ...first, cseq: 2, authorization });
     expect([reply.status, reply.headers['X-Reason']]).toEqual([403, 'aor-mismatch']);
   });
@@ -138,7 +154,7 @@ describeEachDialect('registrar decisions', (database) => {
     expect(await liveBindings(db, accountId, clock)).toEqual([]);
   });
 
-  it('replaces a device\'s old contact when it registers a new one with the same +sip.instance (RFC 5626), and only that', async () => {
+  it("replaces a device's old contact when it registers a new one with the same +sip.instance (RFC 5626), and only that", async () => {
     const { db } = database();
     await db.deleteFrom('registrations').execute();
     const tab = 'urn:uuid:7d2f1c0e-4b1a-4d8e-9b44-0c2f8e1a6b55';
@@ -152,7 +168,11 @@ describeEachDialect('registrar decisions', (database) => {
     expect(again.reply.status).toBe(200);
     const contacts = (await liveBindings(db, accountId, clock)).map((binding) => binding.contact).sort();
     expect(contacts).toEqual(['sip:deskphone@192.0.2.10:5060', 'sip:first-again@c.invalid;transport=ws', 'sip:second@b.invalid;transport=ws']);
-    const stored = await db.selectFrom('registrations').select(['contact', 'instance_id']).where('contact', '=', 'sip:first-again@c.invalid;transport=ws').executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('registrations')
+      .select(['contact', 'instance_id'])
+      .where('contact', '=', 'sip:first-again@c.invalid;transport=ws')
+      .executeTakeFirstOrThrow();
     expect(stored.instance_id).toBe(tab);
   });
 

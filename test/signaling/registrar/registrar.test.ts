@@ -45,29 +45,44 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
   }
 
   it.each(['u1', 't1'] as const)('uac-register-expect-200 over %s with a static credential', async (transport) => {
-    const run = await runSipp({ scenario: 'uac-register-expect-200.xml', target, transport, fields: [`alice;[authentication username=alice password=alice-secret];${transport}`] });
+    const run = await runSipp({
+      scenario: 'uac-register-expect-200.xml',
+      target,
+      transport,
+      fields: [`alice;[authentication username=alice password=alice-secret];${transport}`],
+    });
     expect(run.code, run.log).toBe(0);
     expect(await bindings()).toContainEqual({ contact: expect.stringContaining(`dev=${transport}`), transport: transport === 'u1' ? 'udp' : 'tcp' });
   });
 
   it('uac-register-expect-200 with short-lived browser credentials', async () => {
     const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
-    const run = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [`${creds.username};[authentication username=${creds.username} password=${creds.password}];browser`] });
+    const run = await runSipp({
+      scenario: 'uac-register-expect-200.xml',
+      target,
+      fields: [`${creds.username};[authentication username=${creds.username} password=${creds.password}];browser`],
+    });
     expect(run.code, run.log).toBe(0);
   });
 
   it.each([
     ['a wrong password', () => auth('alice', 'not-her-password')],
     ['an unknown user', () => auth('mallory', 'whatever')],
-    ['expired browser credentials', () => {
-      const old = issueBrowserCredentials(SIP.secret, accountId, new Date(Date.now() - 3_600_000), 600);
-      return auth(old.username, old.password);
-    }],
-    ['a tampered browser username', () => {
-      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
-      const longer = creds.username.replace(/\.(\d+)$/, (_, expiry: string) => `.${Number(expiry) + 86_400}`);
-      return auth(longer, creds.password);
-    }],
+    [
+      'expired browser credentials',
+      () => {
+        const old = issueBrowserCredentials(SIP.secret, accountId, new Date(Date.now() - 3_600_000), 600);
+        return auth(old.username, old.password);
+      },
+    ],
+    [
+      'a tampered browser username',
+      () => {
+        const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+        const longer = creds.username.replace(/\.(\d+)$/, (_, expiry: string) => `.${Number(expiry) + 86_400}`);
+        return auth(longer, creds.password);
+      },
+    ],
   ])('uac-register-expect-403 for %s', async (_case, fields) => {
     // From its own loopback address, so these failures do not block the other tests' source.
     const run = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [fields()], localAddress: '127.0.0.3' });
@@ -75,13 +90,21 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
   });
 
   it('uac-unregister-expect-200: Expires 0 removes the binding', async () => {
-    const run = await runSipp({ scenario: 'uac-unregister-expect-200.xml', target, fields: ['alice;[authentication username=alice password=alice-secret];gone'] });
+    const run = await runSipp({
+      scenario: 'uac-unregister-expect-200.xml',
+      target,
+      fields: ['alice;[authentication username=alice password=alice-secret];gone'],
+    });
     expect(run.code, run.log).toBe(0);
     expect((await bindings()).some((row) => row.contact.includes('dev=gone'))).toBe(false);
   });
 
   it('uac-register-stale-nonce-expect-401: an expired nonce is re-challenged with stale=true', async () => {
-    const run = await runSipp({ scenario: 'uac-register-stale-nonce-expect-401.xml', target, fields: ['alice;[authentication username=alice password=alice-secret];stale'] });
+    const run = await runSipp({
+      scenario: 'uac-register-stale-nonce-expect-401.xml',
+      target,
+      fields: ['alice;[authentication username=alice password=alice-secret];stale'],
+    });
     expect(run.code, run.log).toBe(0);
   });
 
@@ -102,7 +125,12 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
       const failed = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [auth('alice', `guess-${i}`)], localAddress: source });
       expect(failed.code, failed.log).toBe(0);
     }
-    const blocked = await runSipp({ scenario: 'uac-register-source-blocked-expect-403.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
+    const blocked = await runSipp({
+      scenario: 'uac-register-source-blocked-expect-403.xml',
+      target,
+      fields: [auth('alice', 'alice-secret')],
+      localAddress: source,
+    });
     expect(blocked.code, blocked.log).toBe(0);
     expect(await stack.metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
     // Other sources are unaffected.
@@ -129,7 +157,13 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
       };
       const challenge = await client.request({ method: 'REGISTER', uri, callId, cseq: 1, headers });
       expect(challenge.status).toBe(401);
-      const authorization = answerChallenge({ challenge: challenge.header('WWW-Authenticate') ?? '', method: 'REGISTER', uri, username: options.username, password: options.password });
+      const authorization = answerChallenge({
+        challenge: challenge.header('WWW-Authenticate') ?? '',
+        method: 'REGISTER',
+        uri,
+        username: options.username,
+        password: options.password,
+      });
       const response = await client.request({ method: 'REGISTER', uri, callId, cseq: 2, headers: { ...headers, Authorization: authorization } });
       return { response, replay: () => client.request({ method: 'REGISTER', uri, callId, cseq: 3, headers: { ...headers, Authorization: authorization } }) };
     }

@@ -34,7 +34,7 @@ describe('live cost in the softphone', () => {
     );
   });
 
-  it('reads and writes the API\'s decimal amounts exactly', () => {
+  it("reads and writes the API's decimal amounts exactly", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), (amount) => {
         expect(microsOf(formatDecimal(micros(amount)))).toBe(amount);
