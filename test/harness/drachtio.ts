@@ -3,9 +3,10 @@
  * answers, else `drachtio` on PATH, else the suite is skipped with one line saying so (fails under CI=true).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { drachtioChild } from '../../local-servers/drachtio.ts';
 import { freePort, locate, missingServer, spawnServer, waitForTcp, type Provision } from './external.ts';
 
 export interface DrachtioServer {
@@ -26,19 +27,10 @@ export const drachtioProvision: Provision = await locate({
 });
 if (drachtioProvision.via === 'missing') missingServer('SIP suites', drachtioProvision.reason);
 
-function configXml(): string {
-  // Contacts and the admin port come from the command line; this holds what has no flag.
-  return `<drachtio>
-  <admin port="9022" secret="unused">127.0.0.1</admin>
-  <cdrs>false</cdrs>
-  <logging><console/><loglevel>info</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
-</drachtio>
-`;
-}
-
 export async function startDrachtio(): Promise<DrachtioServer> {
   const [adminPort, sipPort, wsPort] = [await freePort(), await freePort(), await freePort()];
   const secret = randomBytes(12).toString('hex');
+  // A container brings its own config file; only the flags go on its command line.
   const args = [
     '--contact',
     `sip:127.0.0.1:${sipPort};transport=udp,tcp`,
@@ -63,10 +55,10 @@ export async function startDrachtio(): Promise<DrachtioServer> {
     return { admin, sipPort, wsPort, output: () => '', stop: async () => void (await container.stop()) };
   }
   if (drachtioProvision.via === 'missing') throw new Error(drachtioProvision.reason);
+  // From PATH, run exactly as `npm start` runs it (local-servers/drachtio.ts), on this run's ports.
   const folder = await mkdtemp(join(tmpdir(), 'dialo-drachtio-'));
-  const config = join(folder, 'drachtio.conf.xml');
-  await writeFile(config, configXml());
-  const server = await spawnServer(drachtioProvision.binary, ['-f', config, ...args], { readyPort: adminPort });
+  const spec = await drachtioChild(drachtioProvision.binary, { dataDir: folder, ports: { sip: sipPort, sipWs: wsPort, admin: adminPort }, secret });
+  const server = await spawnServer(spec.command, spec.args, { readyPort: adminPort, cwd: spec.cwd });
   await waitForTcp(sipPort, 10_000);
   await waitForTcp(wsPort, 10_000);
   return {

@@ -4,11 +4,11 @@
  * carries this config; an operator's compose file mounts it.)
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
+import { freeswitchChild } from '../../local-servers/freeswitch.ts';
 import { freePort, locate, missingServer, spawnServer, udpBound, type Provision } from './external.ts';
 
 export interface FreeSwitchServer {
@@ -27,18 +27,11 @@ export interface FreeSwitchServer {
 export const freeswitchProvision: Provision = await locate({ name: 'FreeSWITCH', binary: 'freeswitch' });
 if (freeswitchProvision.via === 'missing') missingServer('media suites', freeswitchProvision.reason);
 
-const CONFIG = fileURLToPath(new URL('../../infra/freeswitch/', import.meta.url));
-
 /** Each test worker's RTP ports: below the kernel's ephemeral range and above the blocks freePort() hands out. */
 function rtpRange(): { start: number; end: number } {
   const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
   const start = 30_000 + block * 600;
   return { start, end: start + 599 };
-}
-
-function varsXml(values: Record<string, string | number>): string {
-  const lines = Object.entries(values).map(([name, value]) => `  <X-PRE-PROCESS cmd="set" data="${name}=${value}"/>`);
-  return `<include>\n${lines.join('\n')}\n</include>\n`;
 }
 
 export async function startFreeSwitch(): Promise<FreeSwitchServer> {
@@ -48,28 +41,11 @@ export async function startFreeSwitch(): Promise<FreeSwitchServer> {
   const secret = randomBytes(12).toString('hex');
   const rtp = rtpRange();
   const folder = await mkdtemp(join(tmpdir(), 'dialo-freeswitch-'));
-  const dirs = Object.fromEntries(['conf', 'log', 'db', 'run', 'temp', 'certs', 'storage', 'cache', 'recordings'].map((name) => [name, join(folder, name)]));
-  await Promise.all(Object.values(dirs).map((dir) => mkdir(dir)));
-  await copyFile(join(CONFIG, 'freeswitch.xml'), join(dirs.conf!, 'freeswitch.xml'));
-  await writeFile(
-    join(dirs.conf!, 'vars.xml'),
-    varsXml({
-      esl_listen_ip: '127.0.0.1',
-      esl_port: eslPort,
-      esl_password: secret,
-      sip_allowed_cidr: '127.0.0.1/32',
-      mrf_sip_ip: '127.0.0.1',
-      mrf_sip_port: sipPort,
-      rtp_ip: '127.0.0.1',
-      ext_rtp_ip: '127.0.0.1',
-      rtp_start_port: rtp.start,
-      rtp_end_port: rtp.end,
-      max_sessions: 200,
-    }),
-  );
-  const locations = Object.entries(dirs).flatMap(([name, dir]) => [`-${name}`, dir]);
+  // Run exactly as `npm start` runs it (local-servers/freeswitch.ts: infra/freeswitch with a generated vars.xml).
+  const spec = await freeswitchChild(freeswitchProvision.binary, { dataDir: folder, ports: { sip: sipPort, esl: eslPort, rtp }, eslPassword: secret });
   const launch = async () => {
-    const server = await spawnServer(freeswitchProvision.binary, ['-nf', '-nc', '-nonat', '-nonatmap', '-nocal', ...locations], {
+    const server = await spawnServer(spec.command, spec.args, {
+      cwd: spec.cwd,
       readyPort: eslPort,
       timeoutMs: 30_000,
     });

@@ -4,6 +4,10 @@
  * under CI=true).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { turnChild } from '../../local-servers/turn.ts';
 import { findOnPath, freePort, missingServer, spawnServer, udpBound } from './external.ts';
 
 export const turnBinary = await findOnPath('turnserver');
@@ -24,29 +28,20 @@ export async function startTurnServer(realm: string): Promise<TurnServer> {
   const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
   const relayFrom = 32_400 + block * 90;
   const secret = randomBytes(16).toString('hex');
-  const args = [
-    '--listening-ip=127.0.0.1',
-    `--listening-port=${port}`,
-    '--relay-ip=127.0.0.1',
-    `--min-port=${relayFrom}`,
-    `--max-port=${relayFrom + 89}`,
-    '--use-auth-secret',
-    `--static-auth-secret=${secret}`,
-    `--realm=${realm}`,
-    // Everything here is on loopback, which coturn refuses to relay to unless told.
-    '--allow-loopback-peers',
-    '--no-cli',
-    '--no-tls',
-    '--no-dtls',
-    '--no-software-attribute',
-    '--log-file=stdout',
-    '--simple-log',
-  ];
-  // coturn listens on TCP and UDP; the TCP listener says it is up.
-  const server = await spawnServer(turnBinary, args, { readyPort: port });
+  const folder = await mkdtemp(join(tmpdir(), 'dialo-turn-'));
+  // Run exactly as `npm start` runs it (local-servers/turn.ts), on this run's ports.
+  const spec = await turnChild(turnBinary, { dataDir: folder, ports: { listen: port, relay: { start: relayFrom, end: relayFrom + 89 } }, secret, realm });
+  const server = await spawnServer(spec.command, spec.args, { readyPort: port, cwd: spec.cwd });
   for (let i = 0; !(await udpBound(port)); i++) {
     if (i === 100) throw new Error(`turnserver did not bind UDP port ${port}:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `turn:127.0.0.1:${port}?transport=udp`, secret, stop: () => server.stop() };
+  return {
+    url: `turn:127.0.0.1:${port}?transport=udp`,
+    secret,
+    async stop() {
+      await server.stop();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
 }
