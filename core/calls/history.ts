@@ -2,23 +2,25 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
 
-export type CallRecord = Pick<
-  Selectable<CdrsTable>,
-  | 'id'
-  | 'direction'
-  | 'from_number'
-  | 'to_number'
-  | 'phase'
-  | 'refusal_reason'
-  | 'sip_status'
-  | 'hangup_cause'
-  | 'ended_by'
-  | 'started_at'
-  | 'answered_at'
-  | 'ended_at'
-  | 'billable_seconds'
-  | 'cost'
->;
+/** What a user sees of each call: in the history and in the privacy export alike. */
+export const CALL_RECORD_COLUMNS = [
+  'id',
+  'direction',
+  'from_number',
+  'to_number',
+  'phase',
+  'refusal_reason',
+  'sip_status',
+  'hangup_cause',
+  'ended_by',
+  'started_at',
+  'answered_at',
+  'ended_at',
+  'billable_seconds',
+  'cost',
+] as const;
+
+export type CallRecord = Pick<Selectable<CdrsTable>, (typeof CALL_RECORD_COLUMNS)[number]>;
 
 /** Where a page ended: the last call's start time as the database holds it (microseconds, which a Date would cut) and id. */
 export interface HistoryCursor {
@@ -38,22 +40,7 @@ export async function callHistory(
 ): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
   let query = db
     .selectFrom('cdrs')
-    .select([
-      'id',
-      'direction',
-      'from_number',
-      'to_number',
-      'phase',
-      'refusal_reason',
-      'sip_status',
-      'hangup_cause',
-      'ended_by',
-      'started_at',
-      'answered_at',
-      'ended_at',
-      'billable_seconds',
-      'cost',
-    ])
+    .select(CALL_RECORD_COLUMNS)
     .select(sql<string>`started_at::text`.as('started_key'))
     .where('account_id', '=', accountId);
   const before = page.before;

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.ts';
 import type { AccountDataSource, PrivacyTools } from '../data-source.ts';
+import { CALL_RECORD_COLUMNS } from '../../calls/history.ts';
 
 export const sipCredentialsSource: AccountDataSource = {
   table: 'sip_credentials',
@@ -78,28 +79,7 @@ async function deidentifyNumbers(
 export const cdrsSource: AccountDataSource = {
   table: 'cdrs',
   holds: 'your call records: numbers, times, duration, outcome and cost',
-  export: (db, accountId) =>
-    db
-      .selectFrom('cdrs')
-      .select([
-        'id',
-        'direction',
-        'from_number',
-        'to_number',
-        'phase',
-        'refusal_reason',
-        'sip_status',
-        'hangup_cause',
-        'ended_by',
-        'started_at',
-        'answered_at',
-        'ended_at',
-        'billable_seconds',
-        'cost',
-      ])
-      .where('account_id', '=', accountId)
-      .orderBy('started_at')
-      .execute(),
+  export: (db, accountId) => db.selectFrom('cdrs').select(CALL_RECORD_COLUMNS).where('account_id', '=', accountId).orderBy('started_at').execute(),
   // Billing keeps the record; the numbers in it become keyed hashes (still countable, no longer readable).
   async erase(db, accountId, tools) {
     const rows = await db.selectFrom('cdrs').select(['id', 'from_number', 'to_number']).where('account_id', '=', accountId).execute();
