@@ -14,7 +14,8 @@ import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freePort } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
-import { alive, npmStart, type NpmStart } from '../harness/npm-start.ts';
+import { npmStart, type NpmStart } from '../harness/npm-start.ts';
+import { alive } from '../harness/processes.ts';
 
 const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing');
 const TEST_MS = 240_000;

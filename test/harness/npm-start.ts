@@ -3,8 +3,8 @@
  * environment with a data folder of its own, and the process tree it grows, to check that nothing outlives it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { descendantsOf } from './processes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -74,41 +74,4 @@ export function npmStart(env: Record<string, string>): NpmStart {
     },
     kill,
   };
-}
-
-/** The process table as parent -> children, read from /proc (what `ps` reads). */
-async function processTree(): Promise<Map<number, { parent: number; name: string }>> {
-  const table = new Map<number, { parent: number; name: string }>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after its last ')'.
-    const close = stat?.lastIndexOf(')') ?? -1;
-    if (stat === undefined || close < 0) continue;
-    const parent = Number(stat.slice(close + 2).split(' ')[1]);
-    table.set(Number(entry), { parent, name: stat.slice(stat.indexOf('(') + 1, close) });
-  }
-  return table;
-}
-
-export async function descendantsOf(pid: number): Promise<Map<number, string>> {
-  const table = await processTree();
-  const found = new Map<number, string>();
-  const walk = (parent: number) => {
-    for (const [child, info] of table) {
-      if (info.parent === parent && !found.has(child)) {
-        found.set(child, info.name);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-/** Whether `pid` still names a live (not zombie) process. */
-export async function alive(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return false;
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }

@@ -1,20 +1,11 @@
 // LOCAL_SERVERS=off: the real app process runs no server of its own, serves the app, and says in one line why calls
 // are off. (Apart from local-servers.test.ts to keep each file short on a 2-core box.)
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { startApp } from '../harness/app-process.ts';
-
-/** Names of the app's child processes, read from /proc. */
-async function childNames(pid: number): Promise<string[]> {
-  const names: string[] = [];
-  for (const task of await readdir(`/proc/${pid}/task`).catch(() => [])) {
-    const list = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-    for (const child of list.trim().split(/\s+/).filter(Boolean)) names.push((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim());
-  }
-  return names;
-}
+import { childrenOf } from '../harness/processes.ts';
 
 describe('LOCAL_SERVERS=off', { timeout: 60_000 }, () => {
   it('starts no server and says in one line why calls are off', async () => {
@@ -25,7 +16,7 @@ describe('LOCAL_SERVERS=off', { timeout: 60_000 }, () => {
     expect(app.stdout().match(/^ {2}Calls: off .*$/gm)).toEqual([
       "  Calls: off — LOCAL_SERVERS=off and DRACHTIO_HOST is not set; set DRACHTIO_* and SIP_SECRET, see README.md, 'Getting the servers'",
     ]);
-    expect((await childNames(app.child.pid!)).filter((name) => ['drachtio', 'freeswitch', 'turnserver'].includes(name))).toEqual([]);
+    expect([...(await childrenOf(app.child.pid!)).keys()].filter((name) => ['drachtio', 'freeswitch', 'turnserver'].includes(name))).toEqual([]);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
     await rm(dataDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { answerChallenge } from '../harness/digest-client.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { findOnPath, freePort, waitForTcp } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
+import { childrenOf } from '../harness/processes.ts';
 import { turnBinary } from '../harness/turn.ts';
 import { WsSipClient } from '../harness/ws-sip-client.ts';
 
@@ -31,20 +32,6 @@ interface Credentials {
   password: string;
   realm: string;
   webSocketUrl: string | null;
-}
-
-/** PIDs of the app's children by command name (drachtio, freeswitch, turnserver), read from /proc. */
-async function childrenOf(pid: number): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
-  for (const task of tasks) {
-    const list = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-    for (const child of list.trim().split(/\s+/).filter(Boolean).map(Number)) {
-      const name = (await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim();
-      found.set(name, child);
-    }
-  }
-  return found;
 }
 
 function printed(app: AppProcess, pattern: RegExp, count = 1): Promise<void> {
