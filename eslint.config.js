@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 /*
  * The dependency rules of docs/architecture.md ("Folders and what they may depend on"), checked here.
@@ -107,5 +108,15 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  {
+    // No import cycles (docs/architecture.md): a cycle is two modules that can only be understood together.
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
   { files: ['test/**', 'bench/**'], rules: { 'no-console': 'off', 'no-restricted-imports': 'off' } },
 );

@@ -1,18 +1,19 @@
 /**
  * Where a call a user dials goes: the one ordered list of rules, shared by the INVITE flow
- * (signaling/invite/handle-invite.ts) and the quote route (api/routes/calls.ts). It reads and holds through small
- * ports, so the order is tested on both dialects without SIP (test/core/calls/route.test.ts):
+ * (signaling/invite/handle-invite.ts) and the quote route (api/routes/calls.ts). A decision over small read ports,
+ * so the order is tested on both dialects without SIP (test/core/calls/route.test.ts):
  *   echo test number (as dialled, before parsing: `*43` is no phone number) -> echo
  *   E.164                                      -> refused bad-number
  *   a DID we host                              -> on-net (its owner's devices ring, free)
  *   [the attempt is recorded: the abuse rules count it]
  *   abuse rules                                -> refused (account-suspended, destination-*, calls-per-minute)
  *   a rate                                     -> refused no-rate
- *   media the carriers can take                -> refused media-unavailable
+ *                                              -> trunks (rate, hold limits, the trunks by priority)
+ * It holds nothing. The INVITE flow then opens the media path (488 media-unavailable: a call that cannot carry audio
+ * never touches the ledger) and asks `holdCredit`:
  *   credit, within the concurrency and spend limits -> refused no-credit, too-many-calls, daily-spend-cap
- *   trunks                                     -> refused no-trunk, else trunks
- * A port left out skips its rule: the quote prices a call, it does not place one (no attempt, abuse, media, credit
- * or trunk check).
+ *   a trunk to take it                         -> refused no-trunk (the hold let go)
+ * A port left out skips its rule: the quote prices a call, it does not place one (no attempt, abuse or trunk check).
  */
 import type { Kysely } from 'kysely';
 import type { Database, Rate } from '../../db/schema.ts';
@@ -39,16 +40,14 @@ export type Held = Extract<ReserveResult, { ok: true }>;
 export interface RoutePorts {
   /** The account a hosted number rings; null: not ours, or listed but assigned to nobody. */
   didOwner(number: E164): Promise<string | null>;
-  /** Records the attempt before the abuse rules count attempts (racing calls then see each other). */
+  /**
+   * Records the attempt before the abuse rules count attempts (racing calls then see each other): the one write, as
+   * the attempt's record must exist before the rule that counts it.
+   */
   recordAttempt?(number: E164): Promise<void>;
   callRules?(number: E164): Promise<CallRulesVerdict>;
   rate(number: E164): Promise<Rate | null>;
-  /** Opens the media path toward carriers (plain RTP); a refusal when none can carry the caller's offer. */
-  media?(): Promise<Refusal | null>;
-  /** Holds credit for the call at `rate`. */
-  reserve?(rate: Rate, limits: HoldLimits | undefined): Promise<ReserveResult>;
-  /** Lets go of the hold when a later rule refuses. */
-  release?(held: Held): Promise<void>;
+  /** The trunks that take outbound calls, first choice first. */
   trunks?(): Promise<readonly Trunk[]>;
 }
 
@@ -61,8 +60,7 @@ export type Route =
       readonly rate: Rate;
       /** The account's own hold limits (abuse rules); undefined when they were not checked. */
       readonly limits: HoldLimits | undefined;
-      /** The credit held; undefined when none was asked for. */
-      readonly held: Held | undefined;
+      /** Empty when the trunks were not asked for (the quote), or none takes outbound calls (`holdCredit` refuses). */
       readonly trunks: readonly Trunk[];
     }
   | { readonly kind: 'refused'; readonly refusal: Refusal; readonly number?: E164; readonly numberError?: NumberError };
@@ -89,17 +87,32 @@ export async function routeCall(ports: RoutePorts, facts: RouteFacts): Promise<R
 
   const rate = await ports.rate(number);
   if (rate === null) return refused(refusal('no-rate'));
-  // Decided before any credit is held: a call that cannot carry audio never touches the ledger.
-  const media = ports.media === undefined ? null : await ports.media();
-  if (media !== null) return refused(media);
-  const held = ports.reserve === undefined ? undefined : await ports.reserve(rate, limits);
-  if (held !== undefined && !held.ok) return refused(refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason));
   const trunks = ports.trunks === undefined ? [] : await ports.trunks();
-  if (ports.trunks !== undefined && trunks.length === 0) {
-    if (held !== undefined) await ports.release?.(held);
-    return refused(refusal('no-trunk'));
-  }
-  return { kind: 'trunks', number, rate, limits, held, trunks };
+  return { kind: 'trunks', number, rate, limits, trunks };
+}
+
+export type TrunkRoute = Extract<Route, { kind: 'trunks' }>;
+
+/**
+ * Holds credit for a call `routeCall` sent to the trunks, within the account's limits and the abuse rules' own, for
+ * its record `cdrId` (a hold left by a crash is settled from it); then refuses, letting go of the hold, when no trunk
+ * takes outbound calls. Credit is checked first: a caller without any is told so, whatever the operator's trunks.
+ * @example
+ * const hold = await holdCredit(db, accountId, policy, route, cdrId);
+ * if (!hold.ok) return refuse(hold.refusal); // no-credit, too-many-calls, daily-spend-cap, no-trunk
+ */
+export async function holdCredit(
+  db: Kysely<Database>,
+  accountId: string,
+  policy: CallerPolicy,
+  route: TrunkRoute,
+  cdrId: string,
+): Promise<{ readonly ok: true; readonly held: Held } | { readonly ok: false; readonly refusal: Refusal }> {
+  const held = await reserve(db, accountId, route.rate, { ...policy.reservationLimits, ...route.limits }, { cdrId });
+  if (!held.ok) return { ok: false, refusal: refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason) };
+  if (route.trunks.length > 0) return { ok: true, held };
+  await release(db, held.reservationId);
+  return { ok: false, refusal: refusal('no-trunk') };
 }
 
 /** A carrier's INVITE: the dialled number (carriers often leave out the `+`) must be a DID we host, assigned. */
@@ -120,22 +133,12 @@ export interface CallerPolicy {
   readonly reservationLimits: ReservationLimits;
 }
 
-/**
- * The database's ports for a call `accountId` places now; the attempt's record and the media path are the caller's
- * to add. The hold is linked to the attempt's record (`cdrId`), so a hold left by a crash is settled from it.
- */
-export function accountPorts(
-  db: Kysely<Database>,
-  accountId: string,
-  policy: CallerPolicy,
-  cdrId: () => string | undefined,
-): Omit<RoutePorts, 'recordAttempt' | 'media'> {
+/** The database's read ports for a call `accountId` places now; the attempt's record is the caller's to add. */
+export function accountPorts(db: Kysely<Database>, accountId: string, policy: CallerPolicy): Omit<RoutePorts, 'recordAttempt'> {
   return {
     didOwner: (number) => didOwner(db, number),
     rate: (number) => findRate(db, number, new Date()),
     callRules: (number) => checkCallRules(db, policy.abuse, accountId, number, new Date()),
-    reserve: (rate, limits) => reserve(db, accountId, rate, { ...policy.reservationLimits, ...limits }, { cdrId: cdrId() }),
-    release: (held) => release(db, held.reservationId),
     trunks: () => outboundTrunks(db),
   };
 }

@@ -6,13 +6,15 @@
  *                  (scanners get nothing to work with)
  *   authenticate   digest: 407 challenge, 403 bad-credentials
  *   route          core/calls/route.ts, the one order of the rules: echo test -> echo-call.ts, a DID we host ->
- *                  ring-devices.ts (on-net), else number, abuse, rate, media, credit, trunks -> trunk-call.ts
+ *                  ring-devices.ts (on-net), else number, abuse, rate, trunks
+ *   media          a media path toward the carriers, else 488 media-unavailable
+ *   hold           credit for the call (core/calls/route.ts holdCredit), else 402/403 -> trunk-call.ts
  * Every flow ends in the same leg: call/answer-and-bridge.ts.
  */
 import { openCdr } from '../../core/calls/cdr.ts';
 import { didOwner, firstDidOf } from '../../core/calls/dids.ts';
 import { refusal } from '../../core/calls/refusal.ts';
-import { accountPorts, routeCall, routeFromCarrier, type RoutePorts } from '../../core/calls/route.ts';
+import { accountPorts, holdCredit, routeCall, routeFromCarrier, type RoutePorts, type TrunkRoute } from '../../core/calls/route.ts';
 import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
 import { callingNumber } from '../../core/numbers.ts';
 import { isRegisteredSource } from '../../core/registrations.ts';
@@ -78,22 +80,16 @@ async function authenticate(invite: Invite): Promise<void> {
   return route({ ...invite, deps: { ...deps, logger: deps.logger.child({ account: accountId }) } }, accountId);
 }
 
-/** What the edge's ports took hold of, for the flow to use or, if a later rule refuses, to let go of. */
-interface Holdings {
-  cdrId?: string;
-  media?: MediaPath;
-}
-
 async function route(invite: Invite, accountId: string): Promise<void> {
   const { deps, req, res, facts } = invite;
-  const holdings: Holdings = {};
+  let cdrId: string | undefined;
   // The account's first number, else CALLER_ID_DEFAULT: read once, when the route needs it.
   let callerIdRead: Promise<string | undefined> | undefined;
   const callerId = () => (callerIdRead ??= firstDidOf(deps.db, accountId).then((first) => first ?? deps.defaultCallerId));
   const ports: RoutePorts = {
-    ...accountPorts(deps.db, accountId, deps, () => holdings.cdrId),
+    ...accountPorts(deps.db, accountId, deps),
     recordAttempt: async (number) => {
-      holdings.cdrId = await openCdr(deps.db, {
+      cdrId = await openCdr(deps.db, {
         sipCallId: facts.callId,
         direction: 'outbound',
         accountId,
@@ -102,47 +98,61 @@ async function route(invite: Invite, accountId: string): Promise<void> {
         nodeId: deps.nodeId,
       });
     },
-    // Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between.
-    media: async () => {
-      const plan = await planMedia(deps.media, facts.sdp, 'rtp');
-      if (!plan.ok) return refusal('media-unavailable', plan.detail);
-      holdings.media = plan.path;
-      return null;
-    },
   };
-  try {
-    const decided = await routeCall(ports, { dialled: facts.dialled, defaultCountry: deps.defaultCountry, echoTestNumber: deps.echoTest?.number });
-    switch (decided.kind) {
-      case 'echo':
-        return await echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest?.maxSeconds ?? 0);
-      case 'on-net': {
-        const callerNumber = (await callerId()) ?? null;
-        return await ringAccount(deps, req, res, facts, {
-          direction: 'onnet',
-          callerAccountId: accountId,
-          calleeAccountId: decided.calleeAccountId,
-          number: decided.number,
-          callerNumber,
-        });
-      }
-      case 'refused':
-        return await refuseCall(
-          deps,
-          res,
-          facts,
-          { direction: 'outbound', accountId, ...(holdings.cdrId === undefined ? {} : { cdrIds: [holdings.cdrId] }) },
-          decided.refusal,
-        );
-      case 'trunks': {
-        // Every port above was given, so a call routed to the trunks has its record, media path and hold.
-        const { cdrId, media } = holdings;
-        if (cdrId === undefined || media === undefined || decided.held === undefined)
-          throw new Error('routed to the trunks without a record, media path or hold');
-        const { number, trunks, held } = decided;
-        return await trunkCall(deps, req, res, facts, { accountId, cdrId, number, callerId: await callerId(), trunks, held, media });
-      }
-    }
-  } finally {
-    holdings.media?.release();
+  const decided = await routeCall(ports, { dialled: facts.dialled, defaultCountry: deps.defaultCountry, echoTestNumber: deps.echoTest?.number });
+  switch (decided.kind) {
+    case 'echo':
+      return echoCall(deps, req, res, facts, accountId, decided.number, deps.echoTest?.maxSeconds ?? 0);
+    case 'on-net':
+      return ringAccount(deps, req, res, facts, {
+        direction: 'onnet',
+        callerAccountId: accountId,
+        calleeAccountId: decided.calleeAccountId,
+        number: decided.number,
+        callerNumber: (await callerId()) ?? null,
+      });
+    case 'refused':
+      return refuseCall(deps, res, facts, { direction: 'outbound', accountId, ...(cdrId === undefined ? {} : { cdrIds: [cdrId] }) }, decided.refusal);
+    case 'trunks':
+      // The route asked every port, so a call routed to the trunks has its record.
+      if (cdrId === undefined) throw new Error('routed to the trunks without a record');
+      return media({ ...invite, accountId, cdrId, route: decided, callerId: await callerId() });
   }
 }
+
+interface ToTrunks extends Invite {
+  readonly accountId: string;
+  readonly cdrId: string;
+  readonly route: TrunkRoute;
+  readonly callerId: string | undefined;
+}
+
+/** Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between. Decided before any credit is held. */
+async function media(call: ToTrunks): Promise<void> {
+  const { deps, res, facts } = call;
+  const plan = await planMedia(deps.media, facts.sdp, 'rtp');
+  if (!plan.ok) return refuseCall(deps, res, facts, refusedFor(call), refusal('media-unavailable', plan.detail));
+  try {
+    return await hold(call, plan.path);
+  } finally {
+    plan.path.release();
+  }
+}
+
+async function hold(call: ToTrunks, path: MediaPath): Promise<void> {
+  const { deps, res, facts, route } = call;
+  const held = await holdCredit(deps.db, call.accountId, deps, route, call.cdrId);
+  if (!held.ok) return refuseCall(deps, res, facts, refusedFor(call), held.refusal);
+  const leg = {
+    accountId: call.accountId,
+    cdrId: call.cdrId,
+    number: route.number,
+    callerId: call.callerId,
+    trunks: route.trunks,
+    held: held.held,
+    media: path,
+  };
+  return trunkCall(deps, call.req, res, facts, leg);
+}
+
+const refusedFor = (call: ToTrunks) => ({ direction: 'outbound' as const, accountId: call.accountId, cdrIds: [call.cdrId] });

@@ -5,7 +5,7 @@
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-properties']);
+const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-properties', 'import-x/no-cycle']);
 
 let eslint: ESLint;
 beforeAll(() => {
@@ -48,6 +48,9 @@ describe('dependency rules, checked by eslint', { timeout: 60_000 }, () => {
     ['process.env outside config.ts', 'api/x.ts', 'export const x = process.env.X;\n', /only config\.ts reads process\.env/],
     ['process.env destructured', 'signaling/x.ts', 'export const { X } = process.env;\n', /only config\.ts reads process\.env/],
     ['env imported from node:process', 'core/x.ts', "import { env } from 'node:process';\nexport const x = env.X;\n", /only config\.ts reads the environment/],
+    // handle-invite.ts imports trunk-call.ts: trunk-call.ts importing it back closes a cycle.
+    ['an import cycle', 'signaling/invite/trunk-call.ts', "import './handle-invite.ts';\n", /Dependency cycle/],
+    ['an import cycle through several files', 'core/money.ts', "import '../signaling/invite/handle-invite.ts';\n", /Dependency cycle/],
   ])('refuses %s', async (_what, filePath, code, message) => {
     const errors = await boundaryErrors(code, filePath);
     expect(errors.length).toBeGreaterThan(0);

@@ -5,8 +5,7 @@ import { loadConfig } from '../../../config.ts';
 import { suspendOutbound } from '../../../core/abuse/suspension.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr } from '../../../core/calls/cdr.ts';
-import { refusal, type Refusal } from '../../../core/calls/refusal.ts';
-import { accountPorts, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../../core/calls/route.ts';
+import { accountPorts, holdCredit, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../../core/calls/route.ts';
 import { createAccount, credit } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
@@ -29,22 +28,29 @@ describeEachDialect('routing a dialled call', (database) => {
     );
   }
 
-  /** The ports the INVITE flow uses, with a media port answering `media`, and the order they were asked in. */
-  function tracedPorts(accountId: string, media: Refusal | null = null): { ports: RoutePorts; asked: string[] } {
+  const POLICY = { abuse: config.abuse, reservationLimits: LIMITS };
+  /** The ports the INVITE flow uses, the order they were asked in, and the attempt's record. */
+  function tracedPorts(accountId: string): { ports: RoutePorts; asked: string[]; cdrId: () => string } {
     const { db } = database();
     let cdrId: string | undefined;
     const ports: RoutePorts = {
-      ...accountPorts(db, accountId, { abuse: config.abuse, reservationLimits: LIMITS }, () => cdrId),
+      ...accountPorts(db, accountId, POLICY),
       recordAttempt: async (number) => {
         cdrId = await openCdr(db, { sipCallId: randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: number, nodeId: 'route-test' });
       },
-      media: async () => media,
     };
     const asked: string[] = [];
     const traced = Object.fromEntries(
       Object.entries(ports).map(([name, port]) => [name, (...args: unknown[]) => (asked.push(name), (port as (...a: unknown[]) => unknown)(...args))]),
     ) as unknown as RoutePorts;
-    return { ports: traced, asked };
+    return {
+      ports: traced,
+      asked,
+      cdrId: () => {
+        if (cdrId === undefined) throw new Error('no attempt recorded');
+        return cdrId;
+      },
+    };
   }
 
   const route = (ports: RoutePorts, dialled: string) => routeCall(ports, { dialled, defaultCountry: 'US', echoTestNumber: '*43' });
@@ -82,36 +88,33 @@ describeEachDialect('routing a dialled call', (database) => {
     expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules']);
   });
 
-  it('refuses an unrated destination before the media and the credit are looked at', async () => {
-    const { ports, asked } = tracedPorts(await createAccount(database().db), refusal('media-unavailable'));
+  it('refuses an unrated destination before looking for a trunk', async () => {
+    const { ports, asked } = tracedPorts(await createAccount(database().db));
     expect(await route(ports, US_UNRATED)).toMatchObject({ kind: 'refused', refusal: { reason: 'no-rate' } });
     expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate']);
   });
 
-  it('refuses media the carriers cannot take before any credit is held', async () => {
-    await ukRate();
-    const { ports, asked } = tracedPorts(await createAccount(database().db), refusal('media-unavailable', 'no media server'));
-    expect(await route(ports, UK)).toMatchObject({ kind: 'refused', refusal: { reason: 'media-unavailable', detail: 'no media server' } });
-    expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'media']);
-  });
-
-  it('refuses for credit before looking for a trunk, and lets go of the hold when there is no trunk', async () => {
+  it('refuses for credit before looking at the trunks, and lets go of the hold when no trunk takes the call', async () => {
     await ukRate();
     const { db } = database();
     const broke = await createAccount(db);
-    const traced = tracedPorts(broke);
-    expect(await route(traced.ports, UK)).toMatchObject({ kind: 'refused', refusal: { reason: 'no-credit' } });
-    expect(traced.asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'media', 'reserve']);
+    const unpaid = tracedPorts(broke);
+    const brokeRoute = await route(unpaid.ports, UK);
+    expect(brokeRoute).toMatchObject({ kind: 'trunks', trunks: [] });
+    if (brokeRoute.kind !== 'trunks') throw new Error('not routed to the trunks');
+    expect(await holdCredit(db, broke, POLICY, brokeRoute, unpaid.cdrId())).toEqual({ ok: false, refusal: { reason: 'no-credit' } });
 
     const paying = await createAccount(db);
     await credit(db, paying, 10 * UNIT);
     const noTrunk = tracedPorts(paying);
-    expect(await route(noTrunk.ports, UK)).toMatchObject({ kind: 'refused', refusal: { reason: 'no-trunk' } });
-    expect(noTrunk.asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'media', 'reserve', 'trunks', 'release']);
+    const decided = await route(noTrunk.ports, UK);
+    expect(noTrunk.asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'trunks']);
+    if (decided.kind !== 'trunks') throw new Error('not routed to the trunks');
+    expect(await holdCredit(db, paying, POLICY, decided, noTrunk.cdrId())).toEqual({ ok: false, refusal: { reason: 'no-trunk' } });
     expect(await activeHolds(paying)).toBe(0);
   });
 
-  it('sends a call that passes every rule to the trunks, first choice first, with its rate, limits and hold', async () => {
+  it('sends a call that passes every rule to the trunks, first choice first, with its rate and limits; the hold comes after', async () => {
     await ukRate();
     const { db } = database();
     const paying = await createAccount(db);
@@ -126,14 +129,23 @@ describeEachDialect('routing a dialled call', (database) => {
       .returning('id')
       .execute();
     try {
-      const { ports, asked } = tracedPorts(paying);
+      const { ports, asked, cdrId } = tracedPorts(paying);
       const decided = await route(ports, UK);
-      expect(decided).toMatchObject({ kind: 'trunks', number: UK, rate: { prefix: '44' }, held: { ok: true, maxSeconds: 1000 } });
+      expect(decided).toMatchObject({ kind: 'trunks', number: UK, rate: { prefix: '44' } });
       if (decided.kind !== 'trunks') throw new Error('not routed to the trunks');
       expect(decided.trunks.map((trunk) => trunk.name)).toEqual(['first', 'second']);
       expect(decided.limits).toMatchObject({ maxConcurrent: config.abuse.defaults.maxConcurrentCalls });
-      expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'media', 'reserve', 'trunks']);
+      expect(asked).toEqual(['didOwner', 'recordAttempt', 'callRules', 'rate', 'trunks']);
+      expect(await activeHolds(paying)).toBe(0);
+
+      expect(await holdCredit(db, paying, POLICY, decided, cdrId())).toMatchObject({ ok: true, held: { maxSeconds: 1000 } });
       expect(await activeHolds(paying)).toBe(1);
+
+      // The abuse rules' own limit on concurrent calls is the hold's: with one call up and a limit of one, a second is refused.
+      const second = await route(tracedPorts(paying).ports, UK);
+      if (second.kind !== 'trunks') throw new Error('not routed to the trunks');
+      const limitedToOne = { ...second, limits: { maxConcurrent: 1, dailySpendCap: null } };
+      expect(await holdCredit(db, paying, POLICY, limitedToOne, cdrId())).toEqual({ ok: false, refusal: { reason: 'too-many-calls' } });
     } finally {
       await db
         .deleteFrom('trunks')
@@ -146,10 +158,10 @@ describeEachDialect('routing a dialled call', (database) => {
     }
   });
 
-  it('prices a call for the quote with the same order, skipping what only placing it checks (abuse, media, credit, trunks)', async () => {
+  it('prices a call for the quote with the same order, skipping what only placing it checks (abuse, trunks; nothing is held)', async () => {
     await ukRate();
     const ports = pricePorts(database().db, new Date());
-    expect(await route(ports, UK)).toMatchObject({ kind: 'trunks', number: UK, rate: { prefix: '44' }, held: undefined, limits: undefined, trunks: [] });
+    expect(await route(ports, UK)).toMatchObject({ kind: 'trunks', number: UK, rate: { prefix: '44' }, limits: undefined, trunks: [] });
     expect(await route(ports, DE)).toMatchObject({ kind: 'refused', refusal: { reason: 'no-rate' } });
     expect(await route(ports, '*43')).toEqual({ kind: 'echo', number: '*43' });
   });
