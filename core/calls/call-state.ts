@@ -11,6 +11,9 @@
  *   │ └─ dial (the next trunk)
  *   ├──attempt-failed (no route left)──▶ failed
  *   └──cancel (the caller gave up)─────▶ cancelled
+ *
+ * orphaned (the process carrying the call died; its next start closes the call):
+ *   answered ──▶ ended at the last heartbeat, by the system;  setup, dialing ──▶ failed, with no SIP status
  * ```
  * Refusals, failures and cancels are all reached through here: signaling writes no phase of its own.
  */
@@ -24,7 +27,8 @@ export type CallState =
   | { readonly phase: 'dialing'; readonly attempt: number; readonly target: string }
   | { readonly phase: 'answered'; readonly target: string; readonly answeredAt: Date }
   | { readonly phase: 'ended'; readonly target: string; readonly answeredAt: Date; readonly endedAt: Date; readonly by: Party; readonly cause: string }
-  | { readonly phase: 'failed'; readonly status: number; readonly cause: string }
+  /** status null: no final answer is known (the process died before one was sent). */
+  | { readonly phase: 'failed'; readonly status: number | null; readonly cause: string }
   | { readonly phase: 'cancelled' };
 
 export type CallEvent =
@@ -33,7 +37,12 @@ export type CallEvent =
   | { readonly type: 'answer'; readonly at: Date }
   | { readonly type: 'attempt-failed'; readonly status: number; readonly cause: string }
   | { readonly type: 'cancel' }
-  | { readonly type: 'hangup'; readonly by: Party; readonly at: Date; readonly cause: string };
+  | { readonly type: 'hangup'; readonly by: Party; readonly at: Date; readonly cause: string }
+  /** `at`: the last moment the call is known to have been up (its last heartbeat, else its answer). */
+  | { readonly type: 'orphaned'; readonly at: Date };
+
+/** The cause an orphaned call is closed with. */
+export const ORPHANED_CAUSE = 'orphaned-by-restart';
 
 export class IllegalTransition extends Error {
   constructor(
@@ -51,16 +60,32 @@ export function isTerminal(state: CallState): boolean {
   return (TERMINAL_PHASES as readonly string[]).includes(state.phase);
 }
 
+/** The one phase each event can lead to (from the phases that take it; any other throws {@link IllegalTransition}). */
+interface PhaseAfter {
+  refuse: 'refused';
+  dial: 'dialing';
+  answer: 'answered';
+  'attempt-failed': 'failed';
+  cancel: 'cancelled';
+  hangup: 'ended';
+  orphaned: 'ended' | 'failed';
+}
+
+export type InPhase<P extends CallState['phase']> = Extract<CallState, { phase: P }>;
+
 /**
+ * Typed by the event: a hangup's result is an ended state, with its times, without a cast.
  * @example
  * let call: CallState = { phase: 'setup' };
  * call = nextState(call, { type: 'dial', target: 'trunk-a' });
- * call = nextState(call, { type: 'answer', at: new Date() });
+ * const answered = nextState(call, { type: 'answer', at: new Date() }); // InPhase<'answered'>
  */
+export function nextState<E extends CallEvent>(state: CallState, event: E): InPhase<PhaseAfter[E['type']]>;
 export function nextState(state: CallState, event: CallEvent): CallState {
   switch (state.phase) {
     case 'setup':
       if (event.type === 'refuse') return { phase: 'refused', refusal: event.refusal };
+      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE };
       if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
       if (event.type === 'cancel') return { phase: 'cancelled' };
       break;
@@ -69,10 +94,14 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'cancel') return { phase: 'cancelled' };
       if (event.type === 'attempt-failed') return { phase: 'failed', status: event.status, cause: event.cause };
       if (event.type === 'dial') return { phase: 'dialing', attempt: state.attempt + 1, target: event.target };
+      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE };
       break;
     case 'answered':
       if (event.type === 'hangup') {
         return { phase: 'ended', target: state.target, answeredAt: state.answeredAt, endedAt: event.at, by: event.by, cause: event.cause };
+      }
+      if (event.type === 'orphaned') {
+        return { phase: 'ended', target: state.target, answeredAt: state.answeredAt, endedAt: event.at, by: 'system', cause: ORPHANED_CAUSE };
       }
       break;
   }
@@ -80,6 +109,6 @@ export function nextState(state: CallState, event: CallEvent): CallState {
 }
 
 /** Whole seconds between answer and end, rounded up: a started second is a billed second. */
-export function talkSeconds(state: Extract<CallState, { phase: 'ended' }>): number {
+export function talkSeconds(state: InPhase<'ended'>): number {
   return Math.max(0, Math.ceil((state.endedAt.getTime() - state.answeredAt.getTime()) / 1000));
 }

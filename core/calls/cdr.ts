@@ -4,7 +4,8 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
-import type { CallState } from './call-state.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { nextState, type CallState } from './call-state.ts';
 import { asDialogHandle, type DialogHandle } from './dialog-handle.ts';
 
 export interface NewCall {
@@ -37,11 +38,11 @@ export async function openCdr(db: Kysely<Database>, call: NewCall): Promise<stri
   return row.id;
 }
 
-/** The columns a state determines. */
-function columnsOf(state: CallState): Updateable<CdrsTable> {
+/** The columns a state determines; `now` ends a call that never had a time of its own (refused, failed, cancelled). */
+function columnsOf(state: CallState, now: Date): Updateable<CdrsTable> {
   switch (state.phase) {
     case 'refused':
-      return { phase: state.phase, refusal_reason: state.refusal.reason, ended_at: new Date() };
+      return { phase: state.phase, refusal_reason: state.refusal.reason, ended_at: now };
     case 'answered':
       return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
@@ -56,9 +57,9 @@ function columnsOf(state: CallState): Updateable<CdrsTable> {
         callee_dialog: null,
       };
     case 'failed':
-      return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: new Date() };
+      return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: now };
     case 'cancelled':
-      return { phase: state.phase, hangup_cause: 'caller-cancelled', ended_by: 'caller', ended_at: new Date() };
+      return { phase: state.phase, hangup_cause: 'caller-cancelled', ended_by: 'caller', ended_at: now };
     default:
       return { phase: state.phase };
   }
@@ -71,10 +72,10 @@ export type CdrExtra = Pick<Updateable<CdrsTable>, 'trunk_id' | 'sip_status' | '
 };
 
 /** Records a state change, plus whatever the caller knows besides the state. */
-export async function recordCdrState(db: Kysely<Database>, cdrId: string, state: CallState, extra: CdrExtra = {}): Promise<void> {
+export async function recordCdrState(db: Kysely<Database>, cdrId: string, state: CallState, extra: CdrExtra = {}, now = new Date()): Promise<void> {
   await db
     .updateTable('cdrs')
-    .set({ ...columnsOf(state), ...extra })
+    .set({ ...columnsOf(state, now), ...extra })
     .where('id', '=', cdrId)
     .execute();
 }
@@ -104,30 +105,35 @@ export interface OrphanedCall {
 }
 
 /**
- * Closes the calls a crashed or killed process left open. Answered ones end at their last heartbeat: the last
- * moment the call is known to have been up (billing the time to the restart would charge for an outage). Unanswered
- * ones fail now. Returns them so billing can settle each.
+ * Closes the calls a crashed or killed process left open, each through the state machine's `orphaned` event.
+ * Answered ones end at their last heartbeat: the last moment the call is known to have been up (billing the time to
+ * the restart would charge for an outage). Unanswered ones fail now. Returns them so billing can settle each.
  */
 export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, now: Date): Promise<OrphanedCall[]> {
-  const open = await db
-    .updateTable('cdrs')
-    .set((eb) => ({
-      phase: eb.case().when('answered_at', 'is not', null).then('ended').else('failed').end(),
-      ended_at: eb.fn.coalesce('alive_at', 'answered_at', eb.val(now)),
-      ended_by: 'system',
-      hangup_cause: 'orphaned-by-restart',
-    }))
-    .where('node_id', '=', nodeId)
-    .where('ended_at', 'is', null)
-    .returning(['id', 'account_id', 'answered_at', 'ended_at', 'caller_dialog', 'callee_dialog'])
-    .execute();
-  return open.map((row) => ({
-    id: row.id,
-    accountId: row.account_id,
-    answeredAt: row.answered_at,
-    endedAt: row.ended_at ?? now,
-    dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null).map(asDialogHandle),
-  }));
+  return inTransaction(db, async (trx) => {
+    const open = await trx
+      .selectFrom('cdrs')
+      .select(['id', 'account_id', 'phase', 'answered_at', 'alive_at', 'caller_dialog', 'callee_dialog'])
+      .where('node_id', '=', nodeId)
+      .where('ended_at', 'is', null)
+      .forUpdate()
+      .execute();
+    const closed: OrphanedCall[] = [];
+    for (const row of open) {
+      // What the row says of the call's state: answered (its target is not kept), or not yet.
+      const last: CallState = row.answered_at === null ? { phase: 'setup' } : { phase: 'answered', target: 'unknown', answeredAt: row.answered_at };
+      const ended = nextState(last, { type: 'orphaned', at: row.alive_at ?? row.answered_at ?? now });
+      await recordCdrState(trx, row.id, ended, {}, now);
+      closed.push({
+        id: row.id,
+        accountId: row.account_id,
+        answeredAt: row.answered_at,
+        endedAt: ended.phase === 'ended' ? ended.endedAt : now,
+        dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null).map(asDialogHandle),
+      });
+    }
+    return closed;
+  });
 }
 
 /** The account's calls in this direction not yet over (an echo test counts itself once its record is written). */

@@ -3,7 +3,7 @@
  * side gives (through the media server's answer on a relayed path), join the two, record the answer, and wait for
  * the end. What comes after (settling, the MOS) is the caller's.
  */
-import { nextState, type CallState } from '../../core/calls/call-state.ts';
+import { nextState, type CallState, type InPhase } from '../../core/calls/call-state.ts';
 import type { CdrExtra } from '../../core/calls/cdr.ts';
 import type { CallDirection } from '../../db/schema.ts';
 import type { CallDeps } from '../invite/call-context.ts';
@@ -30,7 +30,7 @@ export interface AnsweringCall {
   readonly payingAccountId?: string;
 }
 
-export type AnsweredCall = { readonly state: Extract<CallState, { phase: 'ended' }>; readonly end: CallEnd };
+export type AnsweredCall = { readonly state: InPhase<'ended'>; readonly end: CallEnd };
 
 /** Resolves with the ended state once the call is over; undefined when it was never answered (recorded here). */
 export async function answerAndBridge(deps: CallDeps, req: SrfRequest, res: SrfResponse, call: AnsweringCall): Promise<AnsweredCall | undefined> {
@@ -63,5 +63,5 @@ export async function answerAndBridge(deps: CallDeps, req: SrfRequest, res: SrfR
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });
   const ended = nextState(answered, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
-  return { state: ended as Extract<CallState, { phase: 'ended' }>, end };
+  return { state: ended, end };
 }

@@ -7,7 +7,7 @@
  *   as free (0 billable seconds, cost 0).
  * Nothing is rated, reserved or settled: the ledger never sees it.
  */
-import { nextState } from '../../core/calls/call-state.ts';
+import { nextState, type CallState } from '../../core/calls/call-state.ts';
 import { openCallsOf, openCdr, recordCdrState } from '../../core/calls/cdr.ts';
 import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
@@ -40,7 +40,7 @@ export async function echoCall(
   const path = media.path;
   try {
     const state = nextState({ phase: 'setup' }, { type: 'dial', target: path.via });
-    const record = (next: typeof state, extra = {}) => recordCdrState(deps.db, cdrId, next, extra);
+    const record = (next: CallState, extra = {}) => recordCdrState(deps.db, cdrId, next, extra);
     // The caller gave up while the media server answered: nothing to connect.
     if (facts.cancelled.aborted) {
       if (!res.finalResponseSent) res.send(487);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { IllegalTransition, isTerminal, nextState, talkSeconds, type CallEvent, type CallState } from '../../../core/calls/call-state.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { IllegalTransition, isTerminal, nextState, talkSeconds, type CallEvent, type CallState, type InPhase } from '../../../core/calls/call-state.ts';
 import { refusal } from '../../../core/calls/refusal.ts';
 
 const t0 = new Date('2026-11-29T12:00:00Z');
@@ -17,8 +17,32 @@ describe('call state machine', () => {
       { type: 'hangup', by: 'callee', at: at(12_001), cause: 'normal' },
     ]);
     expect(ended).toMatchObject({ phase: 'ended', by: 'callee', target: 'trunk-a' });
-    expect(talkSeconds(ended as Extract<CallState, { phase: 'ended' }>)).toBe(13);
     expect(isTerminal(ended)).toBe(true);
+  });
+
+  it('closes an orphaned call: an answered one ends at its last sign of life, by the system; an unanswered one fails', () => {
+    const answered = nextState(nextState({ phase: 'setup' }, { type: 'dial', target: 'trunk-a' }), { type: 'answer', at: at(0) });
+    expect(nextState(answered, { type: 'orphaned', at: at(30_000) })).toEqual({
+      phase: 'ended',
+      target: 'trunk-a',
+      answeredAt: at(0),
+      endedAt: at(30_000),
+      by: 'system',
+      cause: 'orphaned-by-restart',
+    });
+    expect(nextState({ phase: 'setup' }, { type: 'orphaned', at: at(0) })).toEqual({ phase: 'failed', status: null, cause: 'orphaned-by-restart' });
+    expect(nextState({ phase: 'dialing', attempt: 1, target: 'trunk-a' }, { type: 'orphaned', at: at(0) })).toMatchObject({ phase: 'failed' });
+    expect(() => nextState({ phase: 'cancelled' }, { type: 'orphaned', at: at(0) })).toThrow(IllegalTransition);
+  });
+
+  it("types a transition's result by its event: a hangup gives an ended state, with no cast", () => {
+    const answered = nextState(nextState({ phase: 'setup' }, { type: 'dial', target: 'trunk-a' }), { type: 'answer', at: at(0) });
+    expectTypeOf(answered).toEqualTypeOf<InPhase<'answered'>>();
+    const ended = nextState(answered, { type: 'hangup', by: 'callee', at: at(12_001), cause: 'normal' });
+    expectTypeOf(ended).toEqualTypeOf<InPhase<'ended'>>();
+    expect(talkSeconds(ended)).toBe(13);
+    // The type says where an event leads; the machine still refuses it from a phase that does not take it.
+    expect(() => nextState(ended, { type: 'answer', at: at(13_000) })).toThrow(IllegalTransition);
   });
 
   it('fails over to the next route, counting attempts, and fails when no route is left', () => {
