@@ -111,7 +111,8 @@ export function problemOf(error: Error): Problem {
   const { statusCode, validation } = error as Partial<FastifyError>;
   const status = statusCode !== undefined && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
   const title = TITLES[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error');
-  const problem: Problem = { type: 'about:blank', title, status };
+  // Fastify's own errors (validation, body limits, bad media types) are typed by status, as an HttpProblem is by title.
+  const problem: Problem = { type: `${PROBLEM_TYPES}${validation ? 'validation' : slug(title)}`, title, status };
   if (status < 500) problem.detail = error.message;
   if (validation) {
     problem.errors = validation.map((issue) => ({
@@ -133,6 +134,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) => {
-    sendProblem(reply, { type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}` });
+    sendProblem(reply, {
+      type: `${PROBLEM_TYPES}no-route`,
+      title: 'Not Found',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+    });
   });
 }

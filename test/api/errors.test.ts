@@ -66,7 +66,21 @@ describe('core errors thrown by a route', () => {
       throw new Error('secret internals');
     });
     const response = await app.inject({ method: 'GET', url: '/throws' });
-    expect(response.json()).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+    expect(response.json()).toEqual({ type: `${T}internal-server-error`, title: 'Internal Server Error', status: 500 });
+    await app.close();
+  });
+
+  it("types Fastify's own errors and an unknown route under the same base as every other problem", async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    app.post('/echo', { schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } }, async () => ({}));
+    const invalid = await app.inject({ method: 'POST', url: '/echo', payload: {} });
+    expect(invalid.json()).toMatchObject({ type: `${T}validation`, title: 'Bad Request', status: 400, errors: [{ path: 'name' }] });
+    const badType = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'text/x-nonsense' }, payload: 'x' });
+    expect(badType.json()).toMatchObject({ type: `${T}unsupported-media-type`, status: 415 });
+    const nowhere = await app.inject({ method: 'GET', url: '/nowhere?x=1' });
+    expect(nowhere.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(nowhere.json()).toEqual({ type: `${T}no-route`, title: 'Not Found', status: 404, detail: 'no route GET /nowhere' });
     await app.close();
   });
 });
