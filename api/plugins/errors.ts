@@ -61,6 +61,7 @@ const CORE_ERRORS: readonly CoreErrorRow[] = [
     invalid_token: [400, 'Bad Request', 'invalid-token'],
     email_taken: [409, 'Conflict', 'email-taken'],
     rate_limited: [429, 'Too Many Requests', 'rate-limited'],
+    no_such_account: [404, 'Not Found', 'no-such-account'],
   }),
   byCode(PolicyError, { version_exists: [409, 'Conflict', 'version-exists'], unknown_version: [404, 'Not Found', 'unknown-version'] }),
   byCode(CallAdminError, { invalid: [400, 'Bad Request'], conflict: [409, 'Conflict'], not_found: [404, 'Not Found'] }),

@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { blockPrefix, listBlockedPrefixes, unblockPrefix, type BlockedPrefix } from '../../core/abuse/blocked-prefixes.ts';
 import { accountLimits, setLimitOverrides } from '../../core/abuse/call-limits.ts';
 import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
+import { AccountError } from '../../core/accounts/errors.ts';
+import { requireAccount } from '../../core/accounts/accounts.ts';
 import { formatDecimal, micros, parseDecimal } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
@@ -70,7 +72,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   async function callLimitsDto(accountId: string): Promise<Static<typeof CallLimitsSchema>> {
     const account = await accountLimits(db, deps.abuse, accountId, new Date());
-    if (account === undefined) throw new HttpProblem(404, 'Not Found', 'no such account');
+    if (account === undefined) throw new AccountError('no_such_account', 'no such account');
     const { limits, overrides, suspension } = account;
     return {
       effective: { ...limits, dailySpendCap: formatDecimal(limits.dailySpendCap), allowedCountries: [...limits.allowedCountries] },
@@ -133,7 +135,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const operator = requireOperator(request);
       const { accountId } = request.params;
-      await callLimitsDto(accountId);
+      await requireAccount(db, accountId);
       if (!(await suspendOutbound(db, { accountId, reason: request.body.reason, operatorId: operator.accountId, contact: deps.abuse.alertEmail }))) {
         throw new HttpProblem(409, 'Conflict', 'outbound calling is already suspended');
       }
@@ -155,7 +157,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const operator = requireOperator(request);
       const { accountId } = request.params;
-      await callLimitsDto(accountId);
+      await requireAccount(db, accountId);
       if (!(await liftSuspension(db, accountId, operator.accountId, request.body.reason))) {
         throw new HttpProblem(409, 'Conflict', 'outbound calling is not suspended');
       }

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { requireAccount } from '../../core/accounts/accounts.ts';
 import { adjust } from '../../core/billing/ledger.ts';
 import { createRate, deleteRate, importRatesCsv, listRates, toRateInput, updateRate } from '../../core/billing/rates.ts';
 import { refundTopUp } from '../../core/billing/top-ups.ts';
@@ -67,11 +68,6 @@ function rateDto(rate: Rate): Static<typeof RateSchema> {
     connectionFee: formatDecimal(micros(rate.connection_fee)),
     effectiveFrom: rate.effective_from.toISOString(),
   };
-}
-
-async function requireAccount(deps: ApiDeps, accountId: string): Promise<void> {
-  const account = await deps.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
-  if (account === undefined) throw new HttpProblem(404, 'Not Found', 'no such account');
 }
 
 export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -148,7 +144,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       requireOperator(request);
       const { accountId } = request.params as Static<typeof AccountId>;
-      await requireAccount(deps, accountId);
+      await requireAccount(deps.db, accountId);
       return balanceDto(deps, accountId);
     },
   );
@@ -160,7 +156,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const { accountId } = request.params as Static<typeof AccountId>;
       const body = request.body as Static<typeof AdjustmentBody>;
-      await requireAccount(deps, accountId);
+      await requireAccount(deps.db, accountId);
       const entry = await adjust(db, { accountId, amount: parseDecimal(body.amount), reason: body.reason, actorAccountId: operator.accountId });
       return reply.status(201).send(entryDto(entry));
     },

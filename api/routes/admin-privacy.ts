@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { requireAccount } from '../../core/accounts/accounts.ts';
 import { exportAccountData } from '../../core/privacy/export.ts';
 import { liftLegalHold, placeLegalHold } from '../../core/privacy/legal-holds.ts';
 import { publishPolicy } from '../../core/privacy/policy.ts';
@@ -18,7 +19,6 @@ const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'the leg
 export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, privacy } = deps;
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
-  const noAccount = () => new HttpProblem(404, 'Not Found', 'no such account');
 
   scope.post(
     '/admin/accounts/:accountId/legal-holds',
@@ -34,7 +34,6 @@ export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): P
     async (request, reply) => {
       const operator = requireOperator(request);
       const id = await placeLegalHold(db, operator.accountId, request.params.accountId, request.body.reason);
-      if (id === undefined) throw noAccount();
       return reply.code(201).send({ id });
     },
   );
@@ -70,8 +69,7 @@ export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): P
     },
     async (request) => {
       const operator = requireOperator(request);
-      const exists = await db.selectFrom('accounts').select('id').where('id', '=', request.params.accountId).executeTakeFirst();
-      if (exists === undefined) throw noAccount();
+      await requireAccount(db, request.params.accountId);
       return exportAccountData(db, request.params.accountId, { kind: 'operator', operatorId: operator.accountId, reason: request.query.reason });
     },
   );

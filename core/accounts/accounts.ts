@@ -147,6 +147,16 @@ export async function logIn(db: Kysely<Database>, credentials: Credentials, cont
   return { id: account.id, role: account.role };
 }
 
+/**
+ * For an operator's action on an account: throws AccountError `no_such_account` (404) when there is none.
+ * @example
+ * await requireAccount(db, request.params.accountId);
+ */
+export async function requireAccount(db: Kysely<Database>, accountId: string): Promise<void> {
+  const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+  if (account === undefined) throw new AccountError('no_such_account', 'no such account');
+}
+
 export async function getAccountSummary(db: Kysely<Database>, accountId: string): Promise<AccountSummary | undefined> {
   const row = await db.selectFrom('accounts').select(['id', 'email', 'role', 'status', 'created_at']).where('id', '=', accountId).executeTakeFirst();
   if (row === undefined || row.email === null) return undefined;

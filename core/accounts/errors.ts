@@ -1,5 +1,6 @@
 /** Why an account operation was refused; the API maps each code to an HTTP problem in one place. */
-export type AccountErrorCode = 'invalid_credentials' | 'not_verified' | 'weak_password' | 'invalid_email' | 'invalid_token' | 'email_taken' | 'rate_limited';
+export type AccountErrorCode =
+  'invalid_credentials' | 'not_verified' | 'weak_password' | 'invalid_email' | 'invalid_token' | 'email_taken' | 'rate_limited' | 'no_such_account';
 
 export class AccountError extends Error {
   constructor(

@@ -1,16 +1,17 @@
 /** Legal holds placed and lifted by operators: while one is active, erasure of the account waits. */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import { requireAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit.ts';
 
 /**
+ * Throws AccountError `no_such_account` when there is no such account.
  * @example
  * const holdId = await placeLegalHold(db, operatorId, accountId, 'court order 2026/118');
  */
-export async function placeLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, reason: string): Promise<string | undefined> {
+export async function placeLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, reason: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const account = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
-    if (account === undefined) return undefined;
+    await requireAccount(trx, accountId);
     const hold = await trx.insertInto('legal_holds').values({ account_id: accountId, reason, placed_by: operatorId }).returning('id').executeTakeFirstOrThrow();
     await recordAudit(trx, { action: 'admin.legal_hold_placed', actorAccountId: operatorId, subjectAccountId: accountId, detail: { holdId: hold.id } });
     return hold.id;

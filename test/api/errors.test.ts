@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The one error handler (api/plugins/errors.ts): core's typed errors, thrown by a route as they come, leave as the
  * problem its table gives them; the table's rows are pinned here as users see them.
@@ -28,6 +29,7 @@ const CASES: [Error, number, string, string][] = [
   [new AccountError('invalid_token', 'expired'), 400, 'Bad Request', `${T}invalid-token`],
   [new AccountError('email_taken', 'taken'), 409, 'Conflict', `${T}email-taken`],
   [new AccountError('rate_limited', 'wait'), 429, 'Too Many Requests', `${T}rate-limited`],
+  [new AccountError('no_such_account', 'no such account'), 404, 'Not Found', `${T}no-such-account`],
   [new PolicyError('version_exists', 'version 1 is already published'), 409, 'Conflict', `${T}version-exists`],
   [new PolicyError('unknown_version', 'there is no policy version 9'), 404, 'Not Found', `${T}unknown-version`],
   [new CallAdminError('invalid', 'a trunk name is 1-64 letters'), 400, 'Bad Request', `${T}bad-request`],
@@ -96,5 +98,36 @@ describeEachDialect('core errors in the API', (database) => {
     const again = await block();
     expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(again.json()).toEqual({ type: `${T}conflict`, title: 'Conflict', status: 409, detail: 'prefix 88199 is already blocked' });
+  });
+
+  it('answers every operator action on an account that does not exist with the same 404, changing nothing', async () => {
+    const operator = await signIn(api(), database().db, { role: 'operator' });
+    const nobody = randomUUID();
+    const actions: [string, string, object?][] = [
+      ['GET', 'call-limits'],
+      ['PUT', 'call-limits', { maxConcurrentCalls: 2, callsPerMinute: null, dailySpendCap: null, allowedCountries: null }],
+      ['POST', 'outbound-suspension', { reason: 'fraud suspected' }],
+      ['POST', 'outbound-suspension/lift', { reason: 'cleared' }],
+      ['GET', 'balance'],
+      ['POST', 'adjustments', { amount: '1.00', reason: 'goodwill credit' }],
+      ['POST', 'legal-holds', { reason: 'court order 1' }],
+      ['GET', 'export?reason=court%20order%201'],
+    ];
+    const before = await database()
+      .db.selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    for (const [method, path, payload] of actions) {
+      const response = await api().inject({ method: method as 'GET', url: `/admin/accounts/${nobody}/${path}`, headers: operator.headers, payload });
+      expect([response.statusCode, response.json()], `${method} ${path}`).toEqual([
+        404,
+        { type: `${T}no-such-account`, title: 'Not Found', status: 404, detail: 'no such account' },
+      ]);
+    }
+    const after = await database()
+      .db.selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
   });
 });
