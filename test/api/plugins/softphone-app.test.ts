@@ -2,9 +2,9 @@
 // while paths that are neither routes nor files of the build still answer problem+json.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApi } from '../harness/api.ts';
-import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { buildSoftphoneApp, type BuiltSoftphoneApp } from '../harness/softphone-app.ts';
+import { testApi } from '../../harness/api.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
+import { buildSoftphoneApp, type BuiltSoftphoneApp } from '../../harness/softphone-app.ts';
 
 describe('softphone app served by the API', () => {
   let database: TestDatabase;

@@ -5,18 +5,18 @@ import { randomUUID } from 'node:crypto';
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { PrefixAlreadyBlockedError } from '../../core/abuse/blocked-prefixes.ts';
-import { AccountError } from '../../core/accounts/errors.ts';
-import { AdjustmentError } from '../../core/billing/ledger.ts';
-import { RateConflictError, RateInputError } from '../../core/billing/rates.ts';
-import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
-import { CallAdminError } from '../../core/calls/call-admin-error.ts';
-import { MoneyError } from '../../core/money.ts';
-import { PolicyError } from '../../core/privacy/policy.ts';
-import { registerErrorHandling } from '../../api/plugins/errors.ts';
-import { problems } from '../../api/schemas/problem.ts';
-import { signIn, useTestApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { PrefixAlreadyBlockedError } from '../../../core/abuse/blocked-prefixes.ts';
+import { AccountError } from '../../../core/accounts/errors.ts';
+import { AdjustmentError } from '../../../core/billing/ledger.ts';
+import { RateConflictError, RateInputError } from '../../../core/billing/rates.ts';
+import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
+import { CallAdminError } from '../../../core/calls/call-admin-error.ts';
+import { MoneyError } from '../../../core/money.ts';
+import { PolicyError } from '../../../core/privacy/policy.ts';
+import { registerErrorHandling } from '../../../api/plugins/errors.ts';
+import { problems } from '../../../api/schemas/problem.ts';
+import { signIn, useTestApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const T = 'https://dialo.dev/problems/';
 

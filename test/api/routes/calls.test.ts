@@ -3,12 +3,12 @@ import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { createRate, toRateInput } from '../../core/billing/rates.ts';
-import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
-import { exportCdrs } from '../../core/calls/cdr-export.ts';
-import { outboundTrunks, trunkForSource } from '../../core/calls/trunks.ts';
-import { signIn, testApi, type SignedIn } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
+import { exportCdrs } from '../../../core/calls/cdr-export.ts';
+import { outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
+import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { checkCallRules } from '../../core/abuse/call-rules.ts';
-import type { E164 } from '../../core/numbers.ts';
-import { signIn, useTestApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { loadConfig } from '../../../config.ts';
+import { checkCallRules } from '../../../core/abuse/call-rules.ts';
+import type { E164 } from '../../../core/numbers.ts';
+import { signIn, useTestApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 const abuse = loadConfig({
   BILLING_MAX_CONCURRENT_CALLS: '3',

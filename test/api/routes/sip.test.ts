@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BruteForceGuard } from '../../core/abuse/brute-force.ts';
-import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../logger.ts';
-import { NonceIssuer } from '../../signaling/auth/nonces.ts';
-import { handleRegister } from '../../signaling/registrar/register.ts';
-import { signIn, testApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { answerChallenge } from '../harness/digest-client.ts';
+import { BruteForceGuard } from '../../../core/abuse/brute-force.ts';
+import { loadConfig } from '../../../config.ts';
+import { createLogger } from '../../../logger.ts';
+import { NonceIssuer } from '../../../signaling/auth/nonces.ts';
+import { handleRegister } from '../../../signaling/registrar/register.ts';
+import { signIn, testApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { answerChallenge } from '../../harness/digest-client.ts';
 
 const sip = loadConfig({ SIP_SECRET: 'k'.repeat(40), SIP_REALM: 'dialo.test', SIP_WS_URL: 'wss://sip.example.org:8443' }).sip;
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { useTestApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
+import { useTestApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
 
 describeEachDialect('OpenAPI document', (database) => {
   const api = useTestApi(database);

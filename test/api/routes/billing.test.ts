@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { signIn, testApi, type SignedIn } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { createAccount } from '../harness/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../harness/fake-stripe.ts';
+import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { createAccount } from '../../harness/billing.ts';
+import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
 
 const billing = { currency: 'usd', maxConcurrentCalls: 3, maxCallSeconds: 3600, reservationGraceSeconds: 60, topUpMinMinor: 500, topUpMaxMinor: 50_000 };
 const HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';

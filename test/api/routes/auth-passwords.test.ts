@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { deliverOutbox } from '../../core/email/delivery.ts';
-import { LIMITS } from '../../core/accounts/throttle.ts';
-import { smtpTransport } from '../../jobs/email-delivery.ts';
-import { TEST_PASSWORD, logIn, signIn, uniqueEmail, useTestApi } from '../harness/api.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { useSmtp } from '../harness/smtp.ts';
+import { deliverOutbox } from '../../../core/email/delivery.ts';
+import { LIMITS } from '../../../core/accounts/throttle.ts';
+import { smtpTransport } from '../../../jobs/email-delivery.ts';
+import { TEST_PASSWORD, logIn, signIn, uniqueEmail, useTestApi } from '../../harness/api.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { useSmtp } from '../../harness/smtp.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 let ipCounter = 0;

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { CSRF_HEADER } from '../../api/plugins/session.ts';
-import { createLogger } from '../../logger.ts';
-import { describeEachDialect } from '../harness/databases.ts';
-import { TEST_PASSWORD, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../harness/api.ts';
+import { CSRF_HEADER } from '../../../api/plugins/session.ts';
+import { createLogger } from '../../../logger.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { TEST_PASSWORD, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../../harness/api.ts';
 
 describeEachDialect('auth routes', (database) => {
   let app: FastifyInstance;
