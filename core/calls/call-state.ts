@@ -27,8 +27,8 @@ export type CallState =
   | { readonly phase: 'dialing'; readonly attempt: number; readonly target: string }
   | { readonly phase: 'answered'; readonly target: string; readonly answeredAt: Date }
   | { readonly phase: 'ended'; readonly target: string; readonly answeredAt: Date; readonly endedAt: Date; readonly by: Party; readonly cause: string }
-  /** status null: no final answer is known (the process died before one was sent). */
-  | { readonly phase: 'failed'; readonly status: number | null; readonly cause: string }
+  /** status null: no final answer is known (the process died before one was sent); `by` set when the system ended it. */
+  | { readonly phase: 'failed'; readonly status: number | null; readonly cause: string; readonly by?: 'system' }
   | { readonly phase: 'cancelled' };
 
 export type CallEvent =
@@ -85,7 +85,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
   switch (state.phase) {
     case 'setup':
       if (event.type === 'refuse') return { phase: 'refused', refusal: event.refusal };
-      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE };
+      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
       if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
       if (event.type === 'cancel') return { phase: 'cancelled' };
       break;
@@ -94,7 +94,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'cancel') return { phase: 'cancelled' };
       if (event.type === 'attempt-failed') return { phase: 'failed', status: event.status, cause: event.cause };
       if (event.type === 'dial') return { phase: 'dialing', attempt: state.attempt + 1, target: event.target };
-      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE };
+      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
       break;
     case 'answered':
       if (event.type === 'hangup') {

@@ -57,7 +57,13 @@ function columnsOf(state: CallState, now: Date): Updateable<CdrsTable> {
         callee_dialog: null,
       };
     case 'failed':
-      return { phase: state.phase, sip_status: state.status, hangup_cause: state.cause, ended_at: now };
+      return {
+        phase: state.phase,
+        sip_status: state.status,
+        hangup_cause: state.cause,
+        ended_at: now,
+        ...(state.by === undefined ? {} : { ended_by: state.by }),
+      };
     case 'cancelled':
       return { phase: state.phase, hangup_cause: 'caller-cancelled', ended_by: 'caller', ended_at: now };
     default:

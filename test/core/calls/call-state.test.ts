@@ -30,7 +30,12 @@ describe('call state machine', () => {
       by: 'system',
       cause: 'orphaned-by-restart',
     });
-    expect(nextState({ phase: 'setup' }, { type: 'orphaned', at: at(0) })).toEqual({ phase: 'failed', status: null, cause: 'orphaned-by-restart' });
+    expect(nextState({ phase: 'setup' }, { type: 'orphaned', at: at(0) })).toEqual({
+      phase: 'failed',
+      status: null,
+      cause: 'orphaned-by-restart',
+      by: 'system',
+    });
     expect(nextState({ phase: 'dialing', attempt: 1, target: 'trunk-a' }, { type: 'orphaned', at: at(0) })).toMatchObject({ phase: 'failed' });
     expect(() => nextState({ phase: 'cancelled' }, { type: 'orphaned', at: at(0) })).toThrow(IllegalTransition);
   });

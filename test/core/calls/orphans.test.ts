@@ -78,7 +78,14 @@ describeEachDialect('orphaned calls', (database) => {
     expect(await balanceOf(db, talker)).toEqual({ balance: 10 * UNIT - 300_000, reserved: 0, available: 10 * UNIT - 300_000 });
 
     const rang = await db.selectFrom('cdrs').selectAll().where('id', '=', ringing).executeTakeFirstOrThrow();
-    expect(rang).toMatchObject({ phase: 'failed', ended_at: at(630), hangup_cause: 'orphaned-by-restart', sip_status: null, billable_seconds: null });
+    expect(rang).toMatchObject({
+      phase: 'failed',
+      ended_at: at(630),
+      ended_by: 'system',
+      hangup_cause: 'orphaned-by-restart',
+      sip_status: null,
+      billable_seconds: null,
+    });
     expect(await balanceOf(db, ringer)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
 
     expect(await db.selectFrom('cdrs').select(['phase', 'ended_at']).where('id', '=', elsewhere).executeTakeFirstOrThrow()).toEqual({
