@@ -7,6 +7,7 @@ import type { Database, TrunksTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { CallAdminError, isUniqueViolation } from './call-admin-error.ts';
 import { InvalidCidr, parseCidr } from './trunks.ts';
+import { parseTrunkUri } from './trunk-uri.ts';
 
 /** A trunk as shown to operators: everything but the password, and whether one is set. */
 export type TrunkView = Omit<Selectable<TrunksTable>, 'auth_password'> & { readonly has_password: boolean };
@@ -22,15 +23,13 @@ export interface TrunkInput {
   readonly enabled: boolean;
 }
 
-// RFC 3261 §19.1.1: a SIP URI with no user part (the trunk's host is the next hop; the number goes in the user).
-const TRUNK_URI = /^sips?:[A-Za-z0-9.-]+(?::\d{1,5})?(?:;transport=(?:udp|tcp|tls|ws|wss))?$/i;
-
 function validate(input: TrunkInput): void {
   if (!/^[\w .-]{1,64}$/.test(input.name)) throw new CallAdminError('invalid', 'a trunk name is 1-64 letters, digits, spaces, dots, dashes or underscores');
   if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > 10_000)
     throw new CallAdminError('invalid', 'priority is a whole number from 0 to 10000');
-  if (input.outboundUri !== null && !TRUNK_URI.test(input.outboundUri)) {
-    throw new CallAdminError('invalid', `outbound URI must look like sip:carrier.example.net:5060;transport=udp, not ${input.outboundUri}`);
+  const uri = input.outboundUri === null ? undefined : parseTrunkUri(input.outboundUri);
+  if (uri !== undefined && !uri.ok) {
+    throw new CallAdminError('invalid', `outbound URI ${input.outboundUri}: ${uri.problem}, e.g. sip:carrier.example.net:5060;transport=udp`);
   }
   if (input.auth !== null && (input.auth.username === '' || input.auth.password === ''))
     throw new CallAdminError('invalid', 'digest credentials need both a username and a password');

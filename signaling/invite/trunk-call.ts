@@ -8,6 +8,7 @@ import { release, settle } from '../../core/billing/reservations.ts';
 import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
 import { recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
 import type { Trunk } from '../../core/calls/trunks.ts';
+import { formatTrunkUri, parseTrunkUri } from '../../core/calls/trunk-uri.ts';
 import type { E164 } from '../../core/numbers.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
@@ -24,13 +25,16 @@ function worthFailover(status: number): boolean {
   return status === 408 || (status >= 500 && status < 600);
 }
 
+/** The attempt's Request-URI (the number at the trunk's host) and next hop; throws for a URI no call can use. */
 function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): DialTarget {
-  const hop = new URL(trunk.outbound_uri!.replace(/^sip:/, 'sip://'));
+  const parsed = parseTrunkUri(trunk.outbound_uri ?? '');
+  if (!parsed.ok) throw new Error(`trunk ${trunk.name}: outbound URI ${parsed.problem}`);
+  const { uri } = parsed;
   return {
-    uri: `sip:${number}@${hop.host}`,
-    proxy: trunk.outbound_uri!,
+    uri: formatTrunkUri(uri, number),
+    proxy: formatTrunkUri(uri),
     ...(trunk.auth_username && trunk.auth_password ? { auth: { username: trunk.auth_username, password: trunk.auth_password } } : {}),
-    headers: callerId === undefined ? {} : ({ From: `<sip:${callerId}@${hop.hostname}>` } as Record<string, string>),
+    headers: callerId === undefined ? {} : ({ From: `<${uri.scheme}:${callerId}@${uri.host}>` } as Record<string, string>),
   };
 }
 
@@ -61,17 +65,27 @@ async function dialTrunks(
     }
     onAttempt(trunk);
     deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    const attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
-      relayProgress(deps, res, facts, media, status, sdp),
-    );
+    let attempt: ReturnType<typeof dial>;
+    try {
+      attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
+        relayProgress(deps, res, facts, media, status, sdp),
+      );
+    } catch (error) {
+      // Our own fault with this trunk (a URI no call can use, a SIP stack error): the next trunk may still carry it;
+      // if none does, the caller hears 503, as when no trunk answers.
+      deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt could not be sent');
+      failure = new DialFailed(503, 'internal-error');
+      continue;
+    }
     current = attempt;
     const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
     try {
       return { dialog: await attempt.answered, trunk };
     } catch (error) {
-      if (!(error instanceof DialFailed)) throw error;
+      if (!(error instanceof DialFailed)) deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt failed inside the app');
+      const failed = error instanceof DialFailed ? error : new DialFailed(503, 'internal-error');
       // Our own CANCEL on timeout comes back as 487: for failover that is a 408.
-      failure = !cancelled && error.status === 487 ? new DialFailed(408, 'trunk timeout') : error;
+      failure = !cancelled && failed.status === 487 ? new DialFailed(408, 'trunk timeout') : failed;
       deps.logger.info({ trunk: trunk.name, status: failure.status }, 'trunk attempt failed');
       if (!worthFailover(failure.status)) break;
     } finally {
