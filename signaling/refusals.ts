@@ -14,6 +14,9 @@ import { sendReply, type SrfResponse } from './srf.ts';
 const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'not-authenticated': [407, 'Proxy Authentication Required'],
   'bad-credentials': [403, 'Forbidden'],
+  'credentials-expired': [403, 'Credentials Expired'],
+  // Too many failed attempts from this address (core/abuse/brute-force.ts): refused before any work is done.
+  'source-blocked': [403, 'Forbidden'],
   'source-not-allowed': [403, 'Forbidden'],
   'bad-number': [484, 'Address Incomplete'],
   'destination-not-allowed': [403, 'Destination Not Allowed'],
@@ -69,6 +72,7 @@ export async function refuseCall(
   why: Refusal,
 ): Promise<void> {
   deps.metrics.callRefusals.inc({ reason: why.reason });
+  const reply = refusalReply(why);
   try {
     // Recorded before the caller hears it, so the record never lags what the caller saw.
     const cdrIds = call.cdrIds ?? [
@@ -82,8 +86,8 @@ export async function refuseCall(
       }),
     ];
     const refused = nextState({ phase: 'setup' }, { type: 'refuse', refusal: why });
-    for (const cdrId of cdrIds) await recordCdrState(deps.db, cdrId, refused);
+    for (const cdrId of cdrIds) await recordCdrState(deps.db, cdrId, refused, { sip_status: reply.status });
   } finally {
-    sendReply(res, refusalReply(why));
+    sendReply(res, reply);
   }
 }

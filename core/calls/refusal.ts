@@ -5,6 +5,8 @@
 export const REFUSALS = [
   'not-authenticated',
   'bad-credentials',
+  'credentials-expired',
+  'source-blocked',
   'source-not-allowed',
   'bad-number',
   'destination-not-allowed',
@@ -27,6 +29,10 @@ export interface Refusal {
   readonly reason: RefusalReason;
   /** For logs and operators; never shown to the caller beyond the reason code. */
   readonly detail?: string;
+}
+
+export function isRefusalReason(text: string | undefined): text is RefusalReason {
+  return (REFUSALS as readonly (string | undefined)[]).includes(text);
 }
 
 export function refusal(reason: RefusalReason, detail?: string): Refusal {

@@ -13,7 +13,7 @@
  */
 import { openCdr } from '../../core/calls/cdr.ts';
 import { didOwner, firstDidOf } from '../../core/calls/dids.ts';
-import { refusal } from '../../core/calls/refusal.ts';
+import { isRefusalReason, refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, routeCall, routeFromCarrier, type RoutePorts, type TrunkRoute } from '../../core/calls/route.ts';
 import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
 import { callingNumber } from '../../core/numbers.ts';
@@ -22,6 +22,7 @@ import { authenticateDigest } from '../auth/digest-auth.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { planMedia } from '../media/media-path.ts';
 import { refuseCall } from '../refusals.ts';
+import { xReasonOf } from '../sip-reply.ts';
 import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
@@ -73,7 +74,9 @@ async function authenticate(invite: Invite): Promise<void> {
   const auth = await authenticateDigest(deps.auth, { method: 'INVITE', authorization: facts.proxyAuthorization, sourceAddress: facts.sourceAddress });
   if ('reply' in auth) {
     // A challenge is part of every call, not a refusal; failed credentials are.
-    if (auth.reply.status === 403) return refuseCall(deps, res, facts, { direction: 'outbound', accountId: null }, refusal('bad-credentials'));
+    // Each 403 says why (bad or expired credentials, a blocked address), and the record keeps that reason.
+    const reason = xReasonOf(auth.reply);
+    if (auth.reply.status === 403 && isRefusalReason(reason)) return refuseCall(deps, res, facts, { direction: 'outbound', accountId: null }, refusal(reason));
     return sendReply(res, auth.reply);
   }
   const accountId = auth.pass.accountId;
