@@ -56,6 +56,8 @@ function failure(deps: DigestAuthDeps, attempt: DigestAttempt, reply: SipReply):
 
 function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<DigestCredentials> {
   if (attempt.authorization === undefined) return { reply: challenge(deps, attempt.method, false, 'auth-required') };
+  // Credentials in a scheme we do not offer are no credentials of ours: challenged for Digest (RFC 4475 §3.3.7).
+  if (!/^\s*Digest(\s|$)/i.test(attempt.authorization)) return { reply: challenge(deps, attempt.method, false, 'unknown-auth-scheme') };
   try {
     const credentials = parseDigestCredentials(attempt.authorization);
     if (credentials.realm !== deps.realm) return { reply: challenge(deps, attempt.method, false, 'wrong-realm') };

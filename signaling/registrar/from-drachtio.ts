@@ -33,6 +33,8 @@ function instanceOf(value: string | undefined): string | undefined {
 export function registerRequestFrom(req: SrfRequest): RegisterRequest {
   try {
     const rawContact = req.has('Contact') ? req.get('Contact').trim() : '';
+    // RFC 3261 §10.3 step 6: `*` stands alone; beside other contacts the request is a 400.
+    if (rawContact !== '*' && /(^|,)\s*\*\s*(,|$)/.test(rawContact)) throw new RegisterParseError('Contact: * cannot be combined with other contacts');
     const contacts =
       rawContact === '*'
         ? ('*' as const)

@@ -188,6 +188,14 @@ describeEachDialect('registrar decisions', (database) => {
     expect([reply.status, reply.headers['X-Reason']]).toEqual([400, 'malformed-authorization']);
   });
 
+  it('challenges credentials in a scheme it does not offer, as if there were none (RFC 4475 §3.3.7)', async () => {
+    for (const authorization of ['NoOneKnowsThisScheme opaque-data=here', 'Basic dXNlcjpwYXNz', 'Digestive username="u"']) {
+      const reply = await handleRegister(deps, request({ authorization }));
+      expect([reply.status, reply.headers['X-Reason']], authorization).toEqual([401, 'unknown-auth-scheme']);
+      expect(reply.headers['WWW-Authenticate'], authorization).toMatch(/^Digest /);
+    }
+  });
+
   it('blocks a source after repeated failures without checking anything, until the block expires', async () => {
     const source = '203.0.113.7';
     for (let i = 0; i < 3; i++) await register('deskphone', `guess-${i}`, { sourceAddress: source });

@@ -191,6 +191,26 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
       expect(replayed.header('X-Reason')).toBe('nonce-replayed');
     });
 
+    it('refuses Contact: * beside another contact with 400 (RFC 3261 §10.3), keeping the bindings', async () => {
+      const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
+      await register({ ...creds, contactUser: 'tab-star' });
+      const before = await bindings();
+      const response = await client.request({
+        method: 'REGISTER',
+        uri: `sip:${SIP.realm}`,
+        callId: randomUUID(),
+        cseq: 1,
+        headers: {
+          From: `<sip:${creds.username}@${SIP.realm}>;tag=${randomUUID().slice(0, 8)}`,
+          To: `<sip:${creds.username}@${SIP.realm}>`,
+          Contact: `*, <sip:tab-other@${client.host};transport=ws>`,
+          Expires: '0',
+        },
+      });
+      expect([response.status, response.header('X-Reason')]).toEqual([400, 'malformed-register']);
+      expect(await bindings()).toEqual(before);
+    });
+
     it('keeps two contacts (two tabs) for one user, both listed in the 200', async () => {
       const creds = issueBrowserCredentials(SIP.secret, accountId, new Date(), 600);
       await register({ ...creds, contactUser: 'tab-a' });
