@@ -57,6 +57,47 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     expect(await finishedCdr(bob.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', trunk_id: up.trunkId });
   });
 
+  it('dials a trunk whose URI names its transport (sip:host:port;transport=udp), as the README writes it', async () => {
+    const kim = await caller('kim', 10 * UNIT);
+    const peer = await carrier('carrier-udp', 'uas-answer.xml');
+    await suite.database.db
+      .updateTable('trunks')
+      .set({ outbound_uri: `sip:127.0.0.1:${peer.port};transport=udp` })
+      .where('id', '=', peer.trunkId)
+      .execute();
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [kim.fields('+14155550107', 500)] });
+    expect(call.code, call.log).toBe(0);
+    expect((await peer.done).code).toBe(0);
+    expect(await finishedCdr(kim.accountId)).toMatchObject({ phase: 'ended', trunk_id: peer.trunkId, sip_status: 200, cost: 0.6 * UNIT });
+  });
+
+  it('moves on to the next trunk when one cannot be dialled from our side (a stored URI no call can use), holding nothing back', async () => {
+    const lena = await caller('lena', 10 * UNIT);
+    // Trunks are cleared after each test (call-stack.ts).
+    await suite.database.db.insertInto('trunks').values({ name: 'carrier-broken', priority: 0, outbound_uri: 'sip:127.0.0.1:99999;maddr=x' }).execute();
+    const up = await carrier('carrier-up', 'uas-answer.xml', { priority: 2 });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [lena.fields('+14155550108', 500)] });
+    expect(call.code, call.log).toBe(0);
+    expect((await up.done).code).toBe(0);
+    expect(await finishedCdr(lena.accountId)).toMatchObject({ phase: 'ended', trunk_id: up.trunkId, cost: 0.6 * UNIT });
+    expect((await balanceOf(suite.database.db, lena.accountId)).reserved).toBe(0);
+  });
+
+  it('with only a trunk that cannot be dialled, refuses the caller, closes the record with the cause and releases the hold', async () => {
+    const mia = await caller('mia', 10 * UNIT);
+    // Trunks are cleared after each test (call-stack.ts).
+    await suite.database.db.insertInto('trunks').values({ name: 'carrier-broken', priority: 0, outbound_uri: 'sip:127.0.0.1:99999' }).execute();
+    const call = await runSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [mia.fields('+14155550109')],
+      keys: { expect: '503', reason: 'trunk-failure' },
+    });
+    expect(call.code, call.log).toBe(0);
+    expect(await lastCdr(mia.accountId)).toMatchObject({ phase: 'failed', sip_status: 503, hangup_cause: 'internal-error' });
+    expect(await balanceOf(suite.database.db, mia.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
+  });
+
   it('uac-call-max-duration-expect-bye: credit for 3 s ends the call at 3 s, billed 3 s', async () => {
     const dave = await caller('dave', 0.3 * UNIT); // 3 s at 6.00 a minute
     const peer = await carrier('carrier-a', 'uas-answer.xml');
@@ -78,7 +119,7 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     const who = await caller(name, balance);
     const call = await runSipp({ scenario: 'uac-call-refused.xml', target: suite.stack.target, fields: [who.fields(dialled)], keys: { expect: code, reason } });
     expect(call.code, call.log).toBe(0);
-    expect(await lastCdr(who.accountId)).toMatchObject({ phase: 'refused', refusal_reason: reason });
+    expect(await lastCdr(who.accountId)).toMatchObject({ phase: 'refused', refusal_reason: reason, sip_status: Number(code) });
     expect((await balanceOf(suite.database.db, who.accountId)).balance).toBe(balance);
     expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toContain(`reason="${reason}"`);
   });
