@@ -35,6 +35,8 @@ export interface SipConfig {
   /** STUN/TURN servers handed to browsers with their SIP credentials (TURN ones with short-lived credentials). */
   readonly ice: IceConfig;
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
+  /** Per address-of-record (SIP username): live bindings, and the length of one Contact URI. */
+  readonly registerLimits: { readonly maxBindings: number; readonly maxContactLength: number };
   readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
 }
 
@@ -304,6 +306,10 @@ function sipSettings(env: Env): SipSettings {
     webSocketUrl: webSocketUrl(env),
     ice: iceConfig(env),
     registerExpires: { min, max, default: integer(env, 'SIP_REGISTER_DEFAULT_EXPIRES', 3600, min, max) },
+    registerLimits: {
+      maxBindings: integer(env, 'SIP_REGISTER_MAX_BINDINGS', 10, 1, 100),
+      maxContactLength: integer(env, 'SIP_REGISTER_MAX_CONTACT_LENGTH', 512, 64, 4096),
+    },
     bruteForce: {
       maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
       windowMs: integer(env, 'SIP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400) * 1000,

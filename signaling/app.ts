@@ -62,6 +62,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       minExpires: deps.sip.registerExpires.min,
       maxExpires: deps.sip.registerExpires.max,
       defaultExpires: deps.sip.registerExpires.default,
+      ...deps.sip.registerLimits,
     },
   };
 

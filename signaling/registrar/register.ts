@@ -2,7 +2,7 @@
  * REGISTER handling (RFC 3261 §10.3) as named steps; each step either passes or answers with a status and an
  * X-Reason. Works on a small {@link RegisterRequest}, not on drachtio types, so the adapter stays thin.
  */
-import { applyRegister, type ContactBinding } from '../../core/registrations.ts';
+import { applyRegister, contactList, type ContactBinding } from '../../core/registrations.ts';
 import type { SipTransport } from '../../db/schema.ts';
 import { authenticateDigest, type DigestAuthDeps, type Step } from '../auth/digest-auth.ts';
 import { refuse, type SipReply } from '../sip-reply.ts';
@@ -29,7 +29,17 @@ export interface RegistrarOptions {
   readonly minExpires: number;
   readonly maxExpires: number;
   readonly defaultExpires: number;
+  /** Live bindings per SIP username. */
+  readonly maxBindings: number;
+  /** Characters in one Contact URI. */
+  readonly maxContactLength: number;
 }
+
+/**
+ * The 200's Contact list over UDP: what is left of one datagram under the path MTU less RFC 3261 §18.1.1's 200
+ * bytes, after the rest of the response (Via, From, To, Call-ID, CSeq and our headers: ~300 bytes).
+ */
+const UDP_CONTACT_LIST_BYTES = 1000;
 
 export interface RegistrarDeps {
   readonly auth: DigestAuthDeps;
@@ -46,6 +56,9 @@ function readBindings(deps: RegistrarDeps, request: RegisterRequest): Step<reado
   if (request.contacts.length === 0) return { pass: 'fetch' };
   const bindings: ContactBinding[] = [];
   for (const contact of request.contacts) {
+    if (contact.uri.length > deps.options.maxContactLength) {
+      return { reply: refuse(400, 'Contact Too Long', 'contact-too-long') };
+    }
     const requested = contact.expires ?? request.expires ?? defaultExpires;
     if (requested !== 0 && requested < minExpires) {
       return { reply: refuse(423, 'Interval Too Brief', 'interval-too-brief', { 'Min-Expires': String(minExpires) }) };
@@ -82,13 +95,16 @@ export async function handleRegister(deps: RegistrarDeps, request: RegisterReque
       userAgent: request.userAgent ?? null,
       // A REGISTER without Contact only asks for the current bindings (§10.2.3).
       bindings: bindings.pass === 'fetch' ? [] : bindings.pass,
+      limits: {
+        maxBindings: deps.options.maxBindings,
+        ...(request.transport === 'udp' ? { maxContactListBytes: UDP_CONTACT_LIST_BYTES } : {}),
+      },
     },
     now,
   );
   if (outcome.kind === 'out-of-order') return refuse(500, 'Out Of Order', 'register-out-of-order', { 'Retry-After': '1' });
+  if (outcome.kind === 'too-many-bindings') return refuse(403, 'Too Many Bindings', 'too-many-bindings');
   // The 200 lists every live binding with its remaining time: SIP.js drops a 200 without its Contact.
-  const contact = outcome.bindings
-    .map((binding) => `<${binding.contact}>;expires=${Math.max(0, Math.round((binding.expires_at.getTime() - now.getTime()) / 1000))}`)
-    .join(', ');
+  const contact = contactList(outcome.bindings, now);
   return { status: 200, reason: 'OK', headers: contact === '' ? {} : { Contact: contact } };
 }

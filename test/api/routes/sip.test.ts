@@ -59,7 +59,7 @@ describeEachDialect('POST /sip/credentials', (database) => {
       drachtioServer: 'wss/127.0.0.1:8443',
       userAgent: 'SIP.js',
     };
-    const deps = { auth, options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600 } };
+    const deps = { auth, options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600, maxBindings: 10, maxContactLength: 512 } };
     const challenge = await handleRegister(deps, request);
     const authorization = answerChallenge({
       challenge: challenge.headers['WWW-Authenticate'] ?? '',

@@ -34,7 +34,7 @@ describeEachDialect('registrar decisions', (database) => {
         logger: createLogger('silent'),
         now: () => clock,
       },
-      options: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
+      options: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxBindings: 4, maxContactLength: 300 },
     };
   });
 
@@ -93,7 +93,7 @@ describeEachDialect('registrar decisions', (database) => {
     expect(replay.status).toBe(401);
     expect(replay.headers['WWW-Authenticate']).toMatch(/stale=true/);
     expect(replay.headers['X-Reason']).toBe('nonce-replayed');
-    expect((await liveBindings(database().db, accountId, clock)).map((b) => b.contact)).not.toContain('sip:replay@192.0.2.10');
+    expect((await liveBindings(database().db, accountId, 'deskphone', clock)).map((b) => b.contact)).not.toContain('sip:replay@192.0.2.10');
   });
 
   it('re-challenges an expired nonce with stale=true', async () => {
@@ -151,7 +151,7 @@ describeEachDialect('registrar decisions', (database) => {
     const none = await register('deskphone', 'correct horse', { contacts: '*', expires: 0 });
     expect(none.reply.status).toBe(200);
     expect(none.reply.headers.Contact).toBeUndefined();
-    expect(await liveBindings(db, accountId, clock)).toEqual([]);
+    expect(await liveBindings(db, accountId, 'deskphone', clock)).toEqual([]);
   });
 
   it("replaces a device's old contact when it registers a new one with the same +sip.instance (RFC 5626), and only that", async () => {
@@ -166,7 +166,7 @@ describeEachDialect('registrar decisions', (database) => {
     // The first tab reconnects: new WebSocket, new contact, same instance. Its dead binding goes; the others stay.
     const again = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:first-again@c.invalid;transport=ws', expires: 600, instance: tab }] });
     expect(again.reply.status).toBe(200);
-    const contacts = (await liveBindings(db, accountId, clock)).map((binding) => binding.contact).sort();
+    const contacts = (await liveBindings(db, accountId, 'deskphone', clock)).map((binding) => binding.contact).sort();
     expect(contacts).toEqual(['sip:deskphone@192.0.2.10:5060', 'sip:first-again@c.invalid;transport=ws', 'sip:second@b.invalid;transport=ws']);
     const stored = await db
       .selectFrom('registrations')
@@ -174,6 +174,61 @@ describeEachDialect('registrar decisions', (database) => {
       .where('contact', '=', 'sip:first-again@c.invalid;transport=ws')
       .executeTakeFirstOrThrow();
     expect(stored.instance_id).toBe(tab);
+  });
+
+  it("keeps each SIP username's bindings its own: another phone of the account neither sees nor removes them", async () => {
+    const { db } = database();
+    await db.deleteFrom('registrations').execute();
+    await setStaticSipCredential(db, { accountId, username: 'kitchen', realm: REALM, password: 'battery staple' });
+    await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:desk@192.0.2.1', expires: 600 }] });
+    const kitchen = await register('kitchen', 'battery staple', { toUser: 'kitchen', contacts: [{ uri: 'sip:kitchen@192.0.2.2', expires: 600 }] });
+    expect(kitchen.reply.headers.Contact).toBe('<sip:kitchen@192.0.2.2>;expires=600');
+    const gone = await register('kitchen', 'battery staple', { toUser: 'kitchen', contacts: '*', expires: 0 });
+    expect(gone.reply.status).toBe(200);
+    expect((await liveBindings(db, accountId, 'deskphone', clock)).map((binding) => binding.contact)).toEqual(['sip:desk@192.0.2.1']);
+    expect(await liveBindings(db, accountId, 'kitchen', clock)).toEqual([]);
+  });
+
+  it('refuses a binding past SIP_REGISTER_MAX_BINDINGS with 403, changing nothing, while the bindings it has still refresh', async () => {
+    const { db } = database();
+    await db.deleteFrom('registrations').execute();
+    for (let i = 1; i <= 4; i++) {
+      expect((await register('deskphone', 'correct horse', { contacts: [{ uri: `sip:phone${i}@192.0.2.${i}`, expires: 600 }] })).reply.status).toBe(200);
+    }
+    const fifth = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:phone5@192.0.2.5', expires: 600 }] });
+    expect([fifth.reply.status, fifth.reply.headers['X-Reason']]).toEqual([403, 'too-many-bindings']);
+    expect(await liveBindings(db, accountId, 'deskphone', clock)).toHaveLength(4);
+    const refresh = await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:phone1@192.0.2.1', expires: 900 }] });
+    expect(refresh.reply.status).toBe(200);
+    // One REGISTER carrying too many contacts at once is refused whole.
+    await db.deleteFrom('registrations').execute();
+    const many = await register('deskphone', 'correct horse', {
+      contacts: Array.from({ length: 5 }, (_, i) => ({ uri: `sip:many${i}@192.0.2.${i + 1}`, expires: 600 })),
+    });
+    expect(many.reply.status).toBe(403);
+    expect(await liveBindings(db, accountId, 'deskphone', clock)).toEqual([]);
+  });
+
+  it('refuses a Contact longer than SIP_REGISTER_MAX_CONTACT_LENGTH with 400', async () => {
+    const long = `sip:${'x'.repeat(300)}@192.0.2.1`;
+    const reply = await register('deskphone', 'correct horse', { contacts: [{ uri: long, expires: 600 }] });
+    expect([reply.reply.status, reply.reply.headers['X-Reason']]).toEqual([400, 'contact-too-long']);
+    expect((await liveBindings(database().db, accountId, 'deskphone', clock)).map((binding) => binding.contact)).not.toContain(long);
+  });
+
+  it('over UDP, refuses a binding whose 200 would not fit one datagram; over TCP the same bindings are kept', async () => {
+    const { db } = database();
+    const contact = (i: number) => ({ uri: `sip:${String(i).repeat(240)}@192.0.2.${i}`, expires: 600 });
+    for (const transport of ['udp', 'tcp'] as const) {
+      await db.deleteFrom('registrations').execute();
+      const statuses: number[] = [];
+      for (let i = 1; i <= 4; i++) statuses.push((await register('deskphone', 'correct horse', { transport, contacts: [contact(i)] })).reply.status);
+      // Four contacts of ~250 bytes make a Contact list past 1,000 bytes.
+      expect(statuses, transport).toEqual(transport === 'udp' ? [200, 200, 200, 403] : [200, 200, 200, 200]);
+      const reply = await register('deskphone', 'correct horse', { transport, contacts: [] });
+      expect(Buffer.byteLength(reply.reply.headers.Contact ?? ''), transport).toBeLessThanOrEqual(transport === 'udp' ? 1000 : 4000);
+    }
+    await db.deleteFrom('registrations').execute();
   });
 
   it('answers 423 with Min-Expires to a too-short interval, and caps a long one', async () => {
@@ -209,7 +264,7 @@ describeEachDialect('registrar decisions', (database) => {
     const { db } = database();
     await register('deskphone', 'correct horse', { contacts: [{ uri: 'sip:short@192.0.2.9', expires: 60 }] });
     clock = new Date(clock.getTime() + 3_601_000);
-    expect(await liveBindings(db, accountId, clock)).toEqual([]);
+    expect(await liveBindings(db, accountId, 'deskphone', clock)).toEqual([]);
     expect(await sweepExpiredRegistrations(db, clock)).toBeGreaterThan(0);
     expect(await db.selectFrom('registrations').selectAll().where('expires_at', '<=', clock).execute()).toEqual([]);
   });
