@@ -63,7 +63,10 @@ export interface RefusedCall {
   readonly cdrIds?: readonly string[];
 }
 
-/** Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. */
+/**
+ * Answers a refusal and records it: the CDR row is the operator's view of every turned-away call. Refusals of an
+ * unknown source are the exception (`refuseUnknownSource`): a flood of them would be a row per packet.
+ */
 export async function refuseCall(
   deps: Pick<CallDeps, 'db' | 'metrics' | 'nodeId'>,
   res: SrfResponse,
@@ -90,4 +93,14 @@ export async function refuseCall(
   } finally {
     sendReply(res, reply);
   }
+}
+
+/**
+ * Refuses a request from a source we do not know (no trunk, no live registration): counted in
+ * `dialo_call_refusals_total` and logged at debug, with no database write, so a scan or flood costs no rows.
+ */
+export function refuseUnknownSource(deps: Pick<CallDeps, 'metrics' | 'logger'>, res: SrfResponse, sourceAddress: string, why: Refusal): void {
+  deps.metrics.callRefusals.inc({ reason: why.reason });
+  deps.logger.debug({ source: sourceAddress, reason: why.reason }, 'request from an unknown source refused');
+  sendReply(res, refusalReply(why));
 }

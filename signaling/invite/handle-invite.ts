@@ -3,7 +3,7 @@
  * X-Reason (signaling/refusals.ts: a metric and a CDR too) or hands on to the next.
  *   fromTrunk      a trunk's address (CIDR allow-list) -> the DID's owner rings (ring-devices.ts), or 404 unknown-did
  *   fromDevice     a live registration's address and port, else 403 source-not-allowed without a challenge
- *                  (scanners get nothing to work with)
+ *                  (scanners get nothing to work with), counted but not recorded (no row per packet)
  *   authenticate   digest: 407 challenge, 403 bad-credentials
  *   route          core/calls/route.ts, the one order of the rules: echo test -> echo-call.ts, a DID we host ->
  *                  ring-devices.ts (on-net), else number, abuse, rate, trunks
@@ -21,7 +21,7 @@ import { isRegisteredSource } from '../../core/registrations.ts';
 import { authenticateDigest } from '../auth/digest-auth.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { planMedia } from '../media/media-path.ts';
-import { refuseCall } from '../refusals.ts';
+import { refuseCall, refuseUnknownSource } from '../refusals.ts';
 import { xReasonOf } from '../sip-reply.ts';
 import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
@@ -64,7 +64,7 @@ async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promi
 async function fromDevice(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
-    return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal('source-not-allowed'));
+    return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-not-allowed'));
   }
   return authenticate(invite);
 }
