@@ -119,6 +119,13 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     await handleInvite(calls, req, res, facts);
   });
 
+  // Without the connection no BYE, re-INVITE or timer of ours reaches the calls it carried: end them now, billed to
+  // the moment of loss, rather than let them run to their maximum length on a heartbeat that no longer means much.
+  connection.onLost(() => {
+    const ended = calls.activeCalls.endAll('signaling-lost');
+    if (ended > 0) logger.warn({ calls: ended }, 'drachtio connection lost: the calls it carried are ended and billed to now');
+  });
+
   // RFC 3261 §11.2: OPTIONS is answered as an INVITE would be, minus the session; used as a keep-alive ping.
   connection.on('options', async (_req, res) => {
     sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });

@@ -3,6 +3,7 @@
  * with gaps (no per-method registration helpers, `connect()` resolves before the handshake is done), so the
  * casts live here and nowhere else.
  */
+import type { EventEmitter } from 'node:events';
 import Srf from 'drachtio-srf';
 import type { DrachtioConfig } from '../config.ts';
 import { asDialogHandle, type DialogHandle } from '../core/calls/dialog-handle.ts';
@@ -19,6 +20,8 @@ export interface SrfConnection {
   readonly connected: Promise<string>;
   /** Routes one SIP method to a handler; an exception in it becomes a 500, never an unanswered request. */
   on(method: 'register' | 'options' | 'invite', handler: SipHandler): void;
+  /** Called each time the connection to drachtio-server closes (drachtio-srf then reconnects by itself). */
+  onLost(listener: () => void): void;
   /** Stops taking requests, waits for handlers in flight, then disconnects. */
   close(): Promise<void>;
 }
@@ -34,7 +37,12 @@ export function dialogEnded(dialog: Srf.Dialog): boolean {
  * the process.
  */
 export function hangUpDialog(dialog: Srf.Dialog): void {
-  if (!dialogEnded(dialog)) dialog.destroy(undefined, () => undefined);
+  if (dialogEnded(dialog)) return;
+  try {
+    dialog.destroy(undefined, () => undefined);
+  } catch {
+    // No connection to drachtio-server to send the BYE on: the call is ended on our side all the same.
+  }
 }
 
 /**
@@ -80,7 +88,9 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
     });
   });
   srf.on('error', (error: Error) => logger.warn({ err: error.message }, 'drachtio: connection error (retrying)'));
-  srf.on('disconnect', () => logger.warn('drachtio: disconnected (retrying)'));
+  // drachtio-srf passes on its socket's 'close'; its typings know only a 'disconnect' that it never emits.
+  const socketEvents = srf as unknown as EventEmitter;
+  socketEvents.on('close', () => logger.warn('drachtio: connection closed (retrying)'));
   // drachtio-srf's retry delay grows 1.7x per attempt without bound unless capped: after a drachtio-server that kept
   // crashing (single-machine mode restarts it) the app would wait minutes to reconnect.
   const reconnect = { retryMaxDelay: 5000 };
@@ -102,10 +112,18 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
         inFlight.add(handled);
       });
     },
+    onLost(listener) {
+      socketEvents.on('close', listener);
+    },
     async close() {
       closing = true;
       await Promise.allSettled([...inFlight]);
-      srf.disconnect();
+      // With drachtio-server gone there is no socket to close: drachtio-srf asserts one, and stopping must not throw.
+      try {
+        srf.disconnect();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'drachtio: nothing to disconnect');
+      }
     },
   };
 }

@@ -45,6 +45,15 @@ export class ActiveCalls {
     return count;
   }
 
+  /**
+   * Ends every call up now (they are billed to this moment), leaving later ones be: the drachtio connection that
+   * carried them dropped, so neither leg can be reached through it. Returns how many.
+   */
+  endAll(cause: 'signaling-lost'): number {
+    for (const bridge of this.#bridges.keys()) bridge.hangUp(cause);
+    return this.#bridges.size;
+  }
+
   /** Hangs up every call, and any bridged from now on. */
   hangUpAll(): void {
     this.#closing = true;

@@ -11,7 +11,8 @@ import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '..
 export interface CallEnd {
   readonly by: Party;
   readonly at: Date;
-  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure';
+  /** signaling-lost: the drachtio connection carrying both legs dropped (signaling/app.ts). */
+  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure' | 'signaling-lost';
 }
 
 export interface Bridge {

@@ -98,3 +98,15 @@ export function onceClosed<Cdr extends { ended_at: Date | null }>(read: () => Pr
     { timeout: 5000 },
   );
 }
+
+/** Waits until the account's call is answered; its record then. */
+export function onceAnswered(database: TestDatabase, accountId: string) {
+  return vi.waitFor(
+    async () => {
+      const cdr = await database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+      if (cdr?.phase !== 'answered') throw new Error('call not answered yet');
+      return cdr;
+    },
+    { timeout: 10_000 },
+  );
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { startApp, type AppProcess } from '../../harness/app-process.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, onceAnswered, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision, startDrachtio, type DrachtioServer } from '../../harness/drachtio.ts';
 import { sippBinary, startSipp } from '../../harness/sipp.ts';
@@ -78,14 +78,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     const answering = await carrier('carrier-answer', 'uas-answer.xml', { priority: 1, timeoutSeconds: 60 });
     const talking = await startSipp({ scenario: 'uac-call-expect-200.xml', target, fields: [talker.fields('+442079460958', 60_000)], timeoutSeconds: 90 });
     peers.push(answering, talking);
-    const answered = await vi.waitFor(
-      async () => {
-        const cdr = await db.selectFrom('cdrs').selectAll().where('account_id', '=', talker.accountId).executeTakeFirst();
-        if (cdr?.phase !== 'answered') throw new Error('call not answered yet');
-        return cdr;
-      },
-      { timeout: 10_000 },
-    );
+    const answered = await onceAnswered(database, talker.accountId);
     await db.deleteFrom('trunks').where('id', '=', answering.trunkId).execute();
 
     // ... and one ringing at a carrier that never answers.

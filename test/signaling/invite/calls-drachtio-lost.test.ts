@@ -1,0 +1,62 @@
+// drachtio-server dies mid-call: the app must notice that the call is gone, end it billed to about the moment of loss
+// and settle its hold, instead of billing it until its maximum length on heartbeats.
+import { describe, expect, it, vi } from 'vitest';
+import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
+import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { useCallStack } from '../../harness/call-stack.ts';
+import { callFixtures, onceAnswered, UNIT } from '../../harness/calls.ts';
+import { drachtioProvision } from '../../harness/drachtio.ts';
+import { sippBinary, startSipp } from '../../harness/sipp.ts';
+
+const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
+
+describe.skipIf(missing)('drachtio-server lost mid-call', () => {
+  const suite = useCallStack({ CALL_HEARTBEAT_SECONDS: '1' }, (db) =>
+    // 6.00 a minute by the second to the UK: 0.10 per started second.
+    createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
+  const { caller, carrier } = callFixtures(() => suite.database);
+
+  it('ends the answered call when the connection drops, billed to the loss, its hold settled', async () => {
+    const { db } = suite.database;
+    const talker = await caller('tom', 10 * UNIT);
+    const answering = await carrier('carrier-answer', 'uas-answer.xml', { timeoutSeconds: 60 });
+    // The caller would talk for a minute; its credit would cover 100.
+    const talking = await startSipp({
+      scenario: 'uac-call-expect-200.xml',
+      target: suite.stack.target,
+      fields: [talker.fields('+442079460958', 60_000)],
+      timeoutSeconds: 90,
+    });
+    try {
+      const answered = await onceAnswered(suite.database, talker.accountId);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const lostAt = Date.now();
+      await suite.stack.drachtio.stop();
+
+      const ended = await vi.waitFor(
+        async () => {
+          const cdr = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
+          if (cdr.phase !== 'ended' || cdr.cost === null) throw new Error('call not closed yet');
+          return cdr;
+        },
+        { timeout: 15_000 },
+      );
+      expect(ended).toMatchObject({ ended_by: 'system', hangup_cause: 'signaling-lost' });
+      // Billed from answer to the moment the app saw the connection go: seconds, not the minute asked for nor the hold.
+      const seconds = Math.ceil((ended.ended_at!.getTime() - ended.answered_at!.getTime()) / 1000);
+      expect(ended.billable_seconds).toBe(seconds);
+      expect(ended.ended_at!.getTime()).toBeGreaterThanOrEqual(lostAt);
+      expect(seconds).toBeLessThan(30);
+      expect(ended.cost).toBe(seconds * (UNIT / 10));
+      const hold = await db.selectFrom('reservations').selectAll().where('cdr_id', '=', ended.id).executeTakeFirstOrThrow();
+      expect(hold).toMatchObject({ status: 'settled', billable_seconds: seconds, charged: ended.cost });
+      expect(await balanceOf(db, talker.accountId)).toEqual({ balance: 10 * UNIT - ended.cost!, reserved: 0, available: 10 * UNIT - ended.cost! });
+      expect(await balanceMismatches(db)).toEqual([]);
+      expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_calls_ended_total')).toContain('cause="signaling-lost"');
+    } finally {
+      talking.stop();
+      answering.stop();
+    }
+  });
+});
