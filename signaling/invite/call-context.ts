@@ -27,6 +27,8 @@ export interface CallDeps {
   readonly abuse: AbusePolicy;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
+  /** Calls `listener` when the drachtio connection closes (no request in flight will be answered); returns the unsubscribe. */
+  readonly onSignalingLost: (listener: () => void) => () => void;
   /** Bridged calls, hung up on shutdown. */
   readonly activeCalls: ActiveCalls;
   /** The media server for calls whose two ends speak different media (browser <-> RTP); none: such calls get 488. */

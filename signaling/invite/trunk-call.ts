@@ -56,43 +56,56 @@ async function dialTrunks(
     current?.cancel();
   });
   let failure = new DialFailed(503, 'no trunk answered');
-  for (const trunk of trunks) {
-    // Also true when the CANCEL came before any trunk was dialled: then none is.
-    if (facts.cancelled.aborted) {
-      cancelled = true;
-      failure = new DialFailed(487, 'caller cancelled');
-      break;
-    }
-    onAttempt(trunk);
-    deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
-    let attempt: ReturnType<typeof dial>;
-    try {
-      attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
-        relayProgress(deps, res, facts, media, status, sdp),
-      );
-    } catch (error) {
-      // Our own fault with this trunk (a URI no call can use, a SIP stack error): the next trunk may still carry it;
-      // if none does, the caller hears 503, as when no trunk answers.
-      deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt could not be sent');
-      failure = new DialFailed(503, 'internal-error');
-      continue;
-    }
-    current = attempt;
-    const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
-    try {
-      return { dialog: await attempt.answered, trunk };
-    } catch (error) {
-      if (!(error instanceof DialFailed)) deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt failed inside the app');
-      const failed = error instanceof DialFailed ? error : new DialFailed(503, 'internal-error');
-      // Our own CANCEL on timeout comes back as 487: for failover that is a 408.
-      failure = !cancelled && failed.status === 487 ? new DialFailed(408, 'trunk timeout') : failed;
-      deps.logger.info({ trunk: trunk.name, status: failure.status }, 'trunk attempt failed');
-      if (!worthFailover(failure.status)) break;
-    } finally {
-      clearTimeout(timeout);
-    }
+  // With the drachtio connection gone no answer can come: the attempt fails at once rather than at the trunk timeout.
+  let lostSignaling!: (failure: DialFailed) => void;
+  const lost = new Promise<never>((_, reject) => (lostSignaling = reject));
+  lost.catch(() => undefined);
+  const unsubscribe = deps.onSignalingLost(() => lostSignaling(new DialFailed(503, 'signaling-lost')));
+  try {
+    return await tryTrunks();
+  } finally {
+    unsubscribe();
   }
-  return { failure, cancelled };
+
+  async function tryTrunks(): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
+    for (const trunk of trunks) {
+      // Also true when the CANCEL came before any trunk was dialled: then none is.
+      if (facts.cancelled.aborted) {
+        cancelled = true;
+        failure = new DialFailed(487, 'caller cancelled');
+        break;
+      }
+      onAttempt(trunk);
+      deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
+      let attempt: ReturnType<typeof dial>;
+      try {
+        attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
+          relayProgress(deps, res, facts, media, status, sdp),
+        );
+      } catch (error) {
+        // Our own fault with this trunk (a URI no call can use, a SIP stack error): the next trunk may still carry it;
+        // if none does, the caller hears 503, as when no trunk answers.
+        deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt could not be sent');
+        failure = new DialFailed(503, 'internal-error');
+        continue;
+      }
+      current = attempt;
+      const timeout = setTimeout(() => attempt.cancel(), deps.trunkTimeoutMs);
+      try {
+        return { dialog: await Promise.race([attempt.answered, lost]), trunk };
+      } catch (error) {
+        if (!(error instanceof DialFailed)) deps.logger.error({ trunk: trunk.name, err: (error as Error).message }, 'trunk attempt failed inside the app');
+        const failed = error instanceof DialFailed ? error : new DialFailed(503, 'internal-error');
+        // Our own CANCEL on timeout comes back as 487: for failover that is a 408.
+        failure = !cancelled && failed.status === 487 ? new DialFailed(408, 'trunk timeout') : failed;
+        deps.logger.info({ trunk: trunk.name, status: failure.status }, 'trunk attempt failed');
+        if (!worthFailover(failure.status) || failure.reason === 'signaling-lost') break;
+      } finally {
+        clearTimeout(timeout);
+      }
+    }
+    return { failure, cancelled };
+  }
 }
 
 /**
@@ -138,11 +151,12 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
     state = outcome.cancelled
       ? nextState(state, { type: 'cancel' })
       : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason });
+    // Recorded before the caller is told: with the drachtio connection gone, telling fails.
+    await recordCdrState(deps.db, cdrId, state, { sip_status: outcome.failure.status });
     if (!res.finalResponseSent) {
       if (outcome.cancelled) res.send(487);
       else sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));
     }
-    await recordCdrState(deps.db, cdrId, state, { sip_status: outcome.failure.status });
     return;
   }
 

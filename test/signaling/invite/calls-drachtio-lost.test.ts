@@ -60,3 +60,51 @@ describe.skipIf(missing)('drachtio-server lost mid-call', () => {
     }
   });
 });
+
+// Each test stops its drachtio-server: each has a stack of its own.
+describe.skipIf(missing)('drachtio-server lost while a call rings', () => {
+  const suite = useCallStack({ TRUNK_TIMEOUT_SECONDS: '30' }, (db) =>
+    createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
+  const { caller, carrier } = callFixtures(() => suite.database);
+
+  it('fails a call still ringing when the connection drops, its hold released and nothing charged', async () => {
+    const { db } = suite.database;
+    const ringer = await caller('rhea', 10 * UNIT);
+    const ringing = await carrier('carrier-ring', 'uas-ring-no-answer.xml', { timeoutSeconds: 60 });
+    const waiting = await startSipp({
+      scenario: 'uac-call-expect-200.xml',
+      target: suite.stack.target,
+      fields: [ringer.fields('+442079460959', 0)],
+      timeoutSeconds: 90,
+    });
+    try {
+      await vi.waitFor(
+        async () => {
+          const hold = await db.selectFrom('reservations').select('status').where('account_id', '=', ringer.accountId).executeTakeFirst();
+          if (hold?.status !== 'active') throw new Error('ringing call holds no credit yet');
+        },
+        { timeout: 10_000 },
+      );
+      await suite.stack.drachtio.stop();
+      const failed = await vi.waitFor(
+        async () => {
+          const cdr = await db.selectFrom('cdrs').selectAll().where('account_id', '=', ringer.accountId).executeTakeFirstOrThrow();
+          if (cdr.ended_at === null) throw new Error('call not closed yet');
+          return cdr;
+        },
+        // Well before the trunk timeout (30 s here) would have failed it.
+        { timeout: 10_000 },
+      );
+      expect(failed).toMatchObject({ phase: 'failed', hangup_cause: 'signaling-lost', answered_at: null, billable_seconds: null });
+      expect(await db.selectFrom('reservations').select(['status', 'charged']).where('cdr_id', '=', failed.id).executeTakeFirstOrThrow()).toEqual({
+        status: 'released',
+        charged: 0,
+      });
+      expect(await balanceOf(db, ringer.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
+    } finally {
+      waiting.stop();
+      ringing.stop();
+    }
+  });
+});
