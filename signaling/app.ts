@@ -83,8 +83,6 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   });
 
   const media = deps.media?.(connection.srf);
-  /** The calls still ringing, each waiting to hear that its trunk attempt can no longer be answered. */
-  const lostListeners = new Set<() => void>();
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
@@ -100,10 +98,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       setupGraceSeconds: deps.billing.reservationGraceSeconds,
     },
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
-    onSignalingLost: (listener) => {
-      lostListeners.add(listener);
-      return () => lostListeners.delete(listener);
-    },
+    onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
     ...(media === undefined ? {} : { media: media.relay }),
@@ -128,7 +123,6 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // Without the connection no BYE, re-INVITE or timer of ours reaches the calls it carried: end them now, billed to
   // the moment of loss, rather than let them run to their maximum length on a heartbeat that no longer means much.
   connection.onLost(() => {
-    for (const listener of [...lostListeners]) listener();
     const ended = calls.activeCalls.endAll('signaling-lost');
     if (ended > 0) logger.warn({ calls: ended }, 'drachtio connection lost: the calls it carried are ended and billed to now');
   });

@@ -20,8 +20,8 @@ export interface SrfConnection {
   readonly connected: Promise<string>;
   /** Routes one SIP method to a handler; an exception in it becomes a 500, never an unanswered request. */
   on(method: 'register' | 'options' | 'invite', handler: SipHandler): void;
-  /** Called each time the connection to drachtio-server closes (drachtio-srf then reconnects by itself). */
-  onLost(listener: () => void): void;
+  /** Calls `listener` each time the connection to drachtio-server closes (drachtio-srf then reconnects by itself); returns the unsubscribe. */
+  onLost(listener: () => void): () => void;
   /** Stops taking requests, waits for handlers in flight, then disconnects. */
   close(): Promise<void>;
 }
@@ -114,6 +114,7 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
     },
     onLost(listener) {
       socketEvents.on('close', listener);
+      return () => void socketEvents.off('close', listener);
     },
     async close() {
       closing = true;

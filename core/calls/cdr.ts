@@ -119,7 +119,7 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
   return inTransaction(db, async (trx) => {
     const open = await trx
       .selectFrom('cdrs')
-      .select(['id', 'account_id', 'phase', 'answered_at', 'alive_at', 'caller_dialog', 'callee_dialog'])
+      .select(['id', 'account_id', 'answered_at', 'alive_at', 'caller_dialog', 'callee_dialog'])
       .where('node_id', '=', nodeId)
       .where('ended_at', 'is', null)
       .forUpdate()

@@ -57,17 +57,12 @@ async function dialTrunks(
   });
   let failure = new DialFailed(503, 'no trunk answered');
   // With the drachtio connection gone no answer can come: the attempt fails at once rather than at the trunk timeout.
-  let lostSignaling!: (failure: DialFailed) => void;
-  const lost = new Promise<never>((_, reject) => (lostSignaling = reject));
+  let unsubscribe = () => {};
+  const lost = new Promise<never>((_, reject) => {
+    unsubscribe = deps.onSignalingLost(() => reject(new DialFailed(503, 'signaling-lost')));
+  });
   lost.catch(() => undefined);
-  const unsubscribe = deps.onSignalingLost(() => lostSignaling(new DialFailed(503, 'signaling-lost')));
   try {
-    return await tryTrunks();
-  } finally {
-    unsubscribe();
-  }
-
-  async function tryTrunks(): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
     for (const trunk of trunks) {
       // Also true when the CANCEL came before any trunk was dialled: then none is.
       if (facts.cancelled.aborted) {
@@ -105,6 +100,8 @@ async function dialTrunks(
       }
     }
     return { failure, cancelled };
+  } finally {
+    unsubscribe();
   }
 }
 
