@@ -14,6 +14,7 @@ import { RegisterParseError, registerRequestFrom } from './registrar/from-dracht
 import { NonceIssuer } from './auth/nonces.ts';
 import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
+import { ALLOW, methodNotAllowed } from './request-checks.ts';
 import { refuse, xReasonOf } from './sip-reply.ts';
 import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
@@ -40,8 +41,6 @@ export interface Signaling {
   readonly connected: Promise<string>;
   stop(): Promise<void>;
 }
-
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER';
 
 export function startSignaling(deps: SignalingDeps): Signaling {
   const logger = deps.logger.child({ role: 'signaling' });
@@ -131,6 +130,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   connection.on('options', async (_req, res) => {
     sendReply(res, { status: 200, reason: 'OK', headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
+
+  // Known methods we do not serve outside a dialog: drachtio-server would answer them 503, which tells the client
+  // to try again later (RFC 3261 §21.5.4); in-dialog ones go to their dialog and never reach here.
+  for (const method of ['message', 'info', 'subscribe', 'notify', 'publish', 'refer'] as const) {
+    connection.on(method, async (_req, res) => sendReply(res, methodNotAllowed()));
+  }
 
   // The heartbeat also carries suspensions (set by pattern detection or by an operator on any node) to the calls
   // this process bridges: a suspended account's outbound calls end within one interval.

@@ -8,18 +8,23 @@ import Srf from 'drachtio-srf';
 import type { DrachtioConfig } from '../config.ts';
 import { asDialogHandle, type DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Logger } from '../logger.ts';
+import { checkRequest } from './request-checks.ts';
 import { refuse, type SipReply } from './sip-reply.ts';
 
 export type SrfRequest = Srf.SrfRequest & { server?: { address: string; hostport: string } };
 export type SrfResponse = Srf.SrfResponse;
+export type SipMethod = 'register' | 'options' | 'invite' | 'message' | 'info' | 'subscribe' | 'notify' | 'publish' | 'refer';
 export type SipHandler = (req: SrfRequest, res: SrfResponse) => Promise<void>;
 
 export interface SrfConnection {
   readonly srf: Srf;
   /** Resolves with the SIP endpoints drachtio-server offers, once the admin handshake succeeded. */
   readonly connected: Promise<string>;
-  /** Routes one SIP method to a handler; an exception in it becomes a 500, never an unanswered request. */
-  on(method: 'register' | 'options' | 'invite', handler: SipHandler): void;
+  /**
+   * Routes one SIP method to a handler, for requests that pass {@link checkRequest}; an exception in it becomes a
+   * 500, never an unanswered request.
+   */
+  on(method: SipMethod, handler: SipHandler): void;
   /** Calls `listener` each time the connection to drachtio-server closes (drachtio-srf then reconnects by itself); returns the unsubscribe. */
   onLost(listener: () => void): () => void;
   /** Stops taking requests, waits for handlers in flight, then disconnects. */
@@ -69,6 +74,38 @@ export function byeByDialogId(srf: Srf, dialogId: DialogHandle): Promise<number>
   });
 }
 
+/** RFC 3261 §25.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF, with exactly one SP between them. */
+const REQUEST_LINE = /^[A-Za-z0-9.!%*_+`'~-]+ \S+ SIP\/\d+\.\d+$/;
+
+/**
+ * drachtio-server passes on requests whose start line sofia-sip reads liberally (RFC 4475 §3.1.2.9: several SP
+ * between its parts); drachtio-srf's parser then fails and drops them, after drachtio-server already sent 100 Trying,
+ * so the caller waits forever. These get 400 here, before drachtio-srf sees them; everything else goes on to it.
+ */
+function refuseMalformedRequestLines(srf: Srf, logger: Logger): void {
+  type Message = object;
+  type Agent = { wp: EventEmitter; sendMessage(socket: unknown, msg: Message, opts: { stackTxnId: string }): void };
+  // drachtio-srf exports its message class at runtime (Srf.SipMessage); its typings leave it out.
+  const { SipMessage } = Srf as unknown as { SipMessage: new (fields: { status: number; reason: string; headers: Record<string, string> }) => Message };
+  const agent = (srf as unknown as { _app: { client: Agent } })._app.client;
+  const deliver = agent.wp.listeners('msg') as ((socket: unknown, msg: string) => void)[];
+  agent.wp.removeAllListeners('msg');
+  agent.wp.on('msg', (socket: unknown, msg: string) => {
+    const leaderEnd = msg.indexOf('\r\n');
+    // The wire protocol's leader: <id>|sip|network|<length>|<transport>|<address>|<port>|<time>|<transaction id>|…
+    const leader = msg.slice(0, leaderEnd).split('|');
+    if (leader[1] === 'sip' && leader[2] === 'network' && leader[8] !== undefined) {
+      const startLine = msg.slice(leaderEnd + 2, msg.indexOf('\r\n', leaderEnd + 2));
+      if (!startLine.startsWith('SIP/') && !REQUEST_LINE.test(startLine)) {
+        logger.debug({ address: leader[5] }, 'malformed request line: 400');
+        const reply = new SipMessage({ status: 400, reason: 'Bad Request-Line', headers: { 'X-Reason': 'malformed-request' } });
+        return agent.sendMessage(socket, reply, { stackTxnId: leader[8] });
+      }
+    }
+    for (const listener of deliver) listener(socket, msg);
+  });
+}
+
 export function sendReply(res: SrfResponse, reply: SipReply): void {
   if (reply.reason === undefined) res.send(reply.status, { headers: reply.headers });
   else res.send(reply.status, reply.reason, { headers: reply.headers });
@@ -95,6 +132,7 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
   // crashing (single-machine mode restarts it) the app would wait minutes to reconnect.
   const reconnect = { retryMaxDelay: 5000 };
   void srf.connect({ host: config.host, port: config.port, secret: config.secret, reconnect } as Srf.SrfConfig);
+  refuseMalformedRequestLines(srf, logger);
   const inFlight = new Set<Promise<void>>();
   let closing = false;
   return {
@@ -103,6 +141,8 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
     on(method, handler) {
       srf.use(method, (req, res) => {
         if (closing) return sendReply(res, refuse(503, 'Service Unavailable', 'shutting-down', { 'Retry-After': '5' }));
+        const refused = checkRequest({ method: req.method, uri: req.uri, require: req.has('Require') ? req.get('Require') : undefined });
+        if (refused !== undefined) return sendReply(res, refused);
         const handled = handler(req, res)
           .catch((error: unknown) => {
             logger.error({ err: error, method, callId: req.get('Call-ID') }, 'sip handler failed');

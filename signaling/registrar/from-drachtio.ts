@@ -51,6 +51,8 @@ export function registerRequestFrom(req: SrfRequest): RegisterRequest {
     const cseq = /^(\d+)\s+REGISTER$/i.exec(req.get('CSeq').trim());
     if (!cseq?.[1]) throw new RegisterParseError('CSeq is not "<number> REGISTER"');
     const toUri = req.getParsedHeader('To').uri;
+    // RFC 3261 §10.2: the address-of-record in To is a SIP or SIPS URI (RFC 4475 §3.3.4 expects 400 otherwise).
+    if (!/^sips?:/i.test(toUri ?? '')) throw new RegisterParseError('To is not a SIP or SIPS URI');
     const toUser = /^sips?:([^@;]+)@/i.exec(toUri)?.[1];
     return {
       uri: req.uri,
