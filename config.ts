@@ -5,6 +5,8 @@
  */
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
+import type { BruteForceLimits } from './core/abuse/brute-force.ts';
+import type { FloodLimits } from './core/abuse/flood.ts';
 import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
 import type { IceConfig } from './core/accounts/ice-servers.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
@@ -37,7 +39,9 @@ export interface SipConfig {
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
   /** Per address-of-record (SIP username): live bindings, and the length of one Contact URI. */
   readonly registerLimits: { readonly maxBindings: number; readonly maxContactLength: number };
-  readonly bruteForce: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number };
+  readonly bruteForce: BruteForceLimits;
+  /** Unknown sources refused from memory once they pass these (core/abuse/flood.ts). */
+  readonly flood: FloodLimits;
 }
 
 export interface CallsConfig {
@@ -296,6 +300,8 @@ function sipSettings(env: Env): SipSettings {
   const secret = read(env, 'SIP_SECRET');
   if (secret !== undefined && secret.length < 32) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters', '<redacted>');
   const min = integer(env, 'SIP_REGISTER_MIN_EXPIRES', 60, 1, 86_400);
+  const maxFailures = integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000);
+  const maxRefusals = integer(env, 'SIP_FLOOD_MAX_REFUSALS', 20, 1, 1_000_000);
   const max = integer(env, 'SIP_REGISTER_MAX_EXPIRES', 3600, min, 86_400);
   return {
     realm: read(env, 'SIP_REALM') ?? 'dialo',
@@ -311,9 +317,16 @@ function sipSettings(env: Env): SipSettings {
       maxContactLength: integer(env, 'SIP_REGISTER_MAX_CONTACT_LENGTH', 512, 64, 4096),
     },
     bruteForce: {
-      maxFailures: integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
+      maxFailures,
+      maxFailuresPerAddress: integer(env, 'SIP_AUTH_MAX_FAILURES_PER_ADDRESS', Math.max(50, maxFailures), maxFailures, 1_000_000),
       windowMs: integer(env, 'SIP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
       blockMs: integer(env, 'SIP_AUTH_BLOCK_SECONDS', 300, 1, 86_400) * 1000,
+    },
+    flood: {
+      maxRefusals,
+      maxRefusalsPerAddress: integer(env, 'SIP_FLOOD_MAX_REFUSALS_PER_ADDRESS', Math.max(200, maxRefusals), maxRefusals, 1_000_000),
+      windowMs: integer(env, 'SIP_FLOOD_WINDOW_SECONDS', 10, 1, 3600) * 1000,
+      blockMs: integer(env, 'SIP_FLOOD_BLOCK_SECONDS', 60, 1, 86_400) * 1000,
     },
   };
 }

@@ -3,6 +3,7 @@ import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { BruteForceGuard } from '../core/abuse/brute-force.ts';
+import { FloodGuard } from '../core/abuse/flood.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
@@ -100,6 +101,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
+    floods: new FloodGuard(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };
@@ -156,6 +158,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     const now = Date.now();
     auth.nonces.sweep(now);
     auth.bruteForce.sweep(now);
+    calls.floods.sweep(now);
   }, 30_000);
   sweeper.unref();
 

@@ -1,8 +1,8 @@
 /**
  * Digest authentication of a SIP request (RFC 3261 §22): the one place that decides whether a request proves
  * an account's credentials. REGISTER is challenged with 401/WWW-Authenticate, every other method with
- * 407/Proxy-Authenticate (§22.3). Failures count against the source address (brute-force guard); a blocked
- * source is refused before any work.
+ * 407/Proxy-Authenticate (§22.3). Failures count against the source address and the username they name
+ * (brute-force guard); a blocked address is refused before any work, a blocked username before its lookup.
  */
 import type { Kysely } from 'kysely';
 import type { BruteForceGuard } from '../../core/abuse/brute-force.ts';
@@ -47,10 +47,9 @@ function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason
     : refuse(407, 'Proxy Authentication Required', xReason, { 'Proxy-Authenticate': value });
 }
 
-function failure(deps: DigestAuthDeps, attempt: DigestAttempt, reply: SipReply): { reply: SipReply } {
-  if (deps.bruteForce.recordFailure(attempt.sourceAddress, deps.now().getTime())) {
-    deps.logger.warn({ source: attempt.sourceAddress }, 'source blocked after repeated auth failures');
-  }
+function failure(deps: DigestAuthDeps, attempt: DigestAttempt, username: string | undefined, reply: SipReply): { reply: SipReply } {
+  const blocked = deps.bruteForce.recordFailure(attempt.sourceAddress, username, deps.now().getTime());
+  if (blocked !== undefined) deps.logger.warn({ source: attempt.sourceAddress, blocked }, 'source blocked after repeated auth failures');
   return { reply };
 }
 
@@ -61,13 +60,13 @@ function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<Dig
   try {
     const credentials = parseDigestCredentials(attempt.authorization);
     if (credentials.realm !== deps.realm) return { reply: challenge(deps, attempt.method, false, 'wrong-realm') };
-    if (!deps.nonces.isOurs(credentials.nonce)) return failure(deps, attempt, challenge(deps, attempt.method, false, 'unknown-nonce'));
+    if (!deps.nonces.isOurs(credentials.nonce)) return failure(deps, attempt, credentials.username, challenge(deps, attempt.method, false, 'unknown-nonce'));
     // The digest `uri` is not compared with the Request-URI: UAs differ (sipp sends the next hop, phones the
     // R-URI), and the response already covers the uri it names under a nonce that cannot be reused.
     return { pass: credentials };
   } catch (error) {
     if (!(error instanceof DigestParseError)) throw error;
-    return failure(deps, attempt, refuse(400, 'Malformed Authorization', 'malformed-authorization'));
+    return failure(deps, attempt, undefined, refuse(400, 'Malformed Authorization', 'malformed-authorization'));
   }
 }
 
@@ -78,16 +77,19 @@ function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<Dig
  */
 export async function authenticateDigest(deps: DigestAuthDeps, attempt: DigestAttempt): Promise<Step<Authenticated>> {
   const now = deps.now();
-  if (deps.bruteForce.isBlocked(attempt.sourceAddress, now.getTime())) return { reply: refuse(403, 'Forbidden', 'source-blocked') };
+  const blocked = { reply: refuse(403, 'Forbidden', 'source-blocked') };
+  if (deps.bruteForce.isAddressBlocked(attempt.sourceAddress, now.getTime())) return blocked;
   const read = readCredentials(deps, attempt);
   if ('reply' in read) return read;
   const credentials = read.pass;
+  // Blocked for this username only: the address's other users still get through.
+  if (deps.bruteForce.isBlocked(attempt.sourceAddress, credentials.username, now.getTime())) return blocked;
   const credential = await findSipCredential(deps.db, { secret: deps.credentialSecret, realm: deps.realm, now }, credentials.username);
   if (credential.kind === 'expired') return { reply: refuse(403, 'Credentials Expired', 'credentials-expired') };
   const ha1 = credential.kind === 'known' ? credential.ha1[credentials.algorithm] : undefined;
   if (credential.kind === 'unknown' || ha1 === undefined || !digestResponseMatches(credentials, attempt.method, ha1)) {
     // Unknown user and wrong password look the same from outside.
-    return failure(deps, attempt, refuse(403, 'Forbidden', 'bad-credentials'));
+    return failure(deps, attempt, credentials.username, refuse(403, 'Forbidden', 'bad-credentials'));
   }
   // Only now, with the password proven, does a stale or replayed nonce mean "ask again" (RFC 7616 stale=true).
   const verdict = deps.nonces.check(credentials.nonce, credentials.nc, now.getTime());

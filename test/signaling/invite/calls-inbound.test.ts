@@ -5,6 +5,7 @@ import { balanceOf } from '../../../core/billing/ledger.ts';
 import { callFixtures, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
+import { freePort } from '../../harness/external.ts';
 import { registerBrowserTab } from '../../harness/browser-tab.ts';
 import { inboundFixtures, type Phone } from '../../harness/inbound-calls.ts';
 import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
@@ -117,6 +118,39 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     // these would be a row per packet); the metric counts it.
     expect(await database.db.selectFrom('cdrs').select('id').where('to_number', '=', '+14155550143').execute()).toEqual([]);
     expect(await stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total')).toMatch(/reason="source-not-allowed"} [1-9]/);
+  });
+
+  it('a flood of INVITEs from an unknown source: refused after lookups SIP_FLOOD_MAX_REFUSALS times, then from memory (source-blocked), with no rows', async () => {
+    const refusals = async (reason: string) => {
+      const text = await stack.metrics.registry.getSingleMetricAsString('dialo_call_refusals_total');
+      return Number(new RegExp(`reason="${reason}"} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const before = { looked: await refusals('source-not-allowed'), blocked: await refusals('source-blocked') };
+    const { maxRefusals } = stack.config.sip!.flood;
+    // One scanner socket: the first maxRefusals INVITEs are looked up and refused, the rest answered from memory.
+    const socket = { localAddress: '127.0.0.5', localPort: await freePort() };
+    const flood = (calls: number, reason: string) =>
+      runSipp({
+        scenario: 'uac-carrier-refused.xml',
+        target: stack.target,
+        ...socket,
+        fields: ['+14155550149'],
+        calls,
+        extraArgs: ['-r', '50'],
+        keys: { expect: '403', reason },
+      });
+    const looked = await flood(maxRefusals, 'source-not-allowed');
+    expect(looked.code, looked.log).toBe(0);
+    const blocked = await flood(10, 'source-blocked');
+    expect(blocked.code, blocked.log).toBe(0);
+    expect(await refusals('source-not-allowed')).toBe(before.looked + maxRefusals);
+    expect(await refusals('source-blocked')).toBe(before.blocked + 10);
+    expect(await database.db.selectFrom('cdrs').select('id').where('to_number', '=', '+14155550149').execute()).toEqual([]);
+    // A carrier on its trunk's address is never limited by it.
+    const { phones } = await numberWithPhones('flora', '+14155550150', ['uas-answer.xml']);
+    const call = await carrierCall('uac-carrier-call-expect-200.xml', '+14155550150');
+    expect(call.code, call.log).toBe(0);
+    await expectEachPassed(phones);
   });
 
   it('cancels every ringing phone when the carrier gives up (CANCEL before answer)', async () => {

@@ -27,7 +27,7 @@ describeEachDialect('registrar decisions', (database) => {
       auth: {
         db,
         nonces: new NonceIssuer(SECRET, 300_000),
-        bruteForce: new BruteForceGuard({ maxFailures: 3, windowMs: 60_000, blockMs: 120_000 }),
+        bruteForce: new BruteForceGuard({ maxFailures: 3, maxFailuresPerAddress: 6, windowMs: 60_000, blockMs: 120_000 }),
         realm: REALM,
         credentialSecret: SECRET,
         challengeAlgorithm: 'MD5',
@@ -251,9 +251,22 @@ describeEachDialect('registrar decisions', (database) => {
     }
   });
 
-  it('blocks a source after repeated failures without checking anything, until the block expires', async () => {
+  it('blocks a username at an address after repeated failures, even with the right password, until the block expires', async () => {
+    const { db } = database();
+    await setStaticSipCredential(db, { accountId, username: 'frontdesk', realm: REALM, password: 'battery staple' });
     const source = '203.0.113.7';
     for (let i = 0; i < 3; i++) await register('deskphone', `guess-${i}`, { sourceAddress: source });
+    const blocked = (await register('deskphone', 'correct horse', { sourceAddress: source })).reply;
+    expect([blocked.status, blocked.headers['X-Reason']]).toEqual([403, 'source-blocked']);
+    // Another phone behind the same address is not shut out.
+    expect((await register('frontdesk', 'battery staple', { sourceAddress: source, contacts: [{ uri: 'sip:frontdesk@203.0.113.7', expires: undefined }] })).reply.status).toBe(200);
+    clock = new Date(clock.getTime() + 121_000);
+    expect((await register('deskphone', 'correct horse', { sourceAddress: source })).reply.status).toBe(200);
+  });
+
+  it('blocks a whole address once failures across usernames reach its limit: even a challenge is refused', async () => {
+    const source = '203.0.113.8';
+    for (let i = 0; i < 6; i++) await register(`guess-user-${i}`, 'whatever', { sourceAddress: source });
     const blocked = await handleRegister(deps, request({ sourceAddress: source }));
     expect([blocked.status, blocked.headers['X-Reason']]).toEqual([403, 'source-blocked']);
     clock = new Date(clock.getTime() + 121_000);

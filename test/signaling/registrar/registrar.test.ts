@@ -32,6 +32,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     const account = await database.db.insertInto('accounts').values({ email: 'sip@example.org', status: 'active' }).returning('id').executeTakeFirstOrThrow();
     accountId = account.id;
     await setStaticSipCredential(database.db, { accountId, username: 'alice', realm: SIP.realm, password: 'alice-secret' });
+    await setStaticSipCredential(database.db, { accountId, username: 'bob', realm: SIP.realm, password: 'bob-secret' });
     target = stack.target;
   });
 
@@ -119,7 +120,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     expect((await runSipp({ scenario: 'uac-options-expect-200.xml', target, transport: 't1' })).code).toBe(0);
   });
 
-  it('uac-register-source-blocked-expect-403 after repeated failures, until the block expires', async () => {
+  it('uac-register-source-blocked-expect-403 for the guessed username after repeated failures, until the block expires; other phones at that address still register', async () => {
     const source = '127.0.0.2';
     for (let i = 0; i < SIP.bruteForce.maxFailures; i++) {
       const failed = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [auth('alice', `guess-${i}`)], localAddress: source });
@@ -133,8 +134,10 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     });
     expect(blocked.code, blocked.log).toBe(0);
     expect(await stack.metrics.registry.getSingleMetricAsString('dialo_sip_register_total')).toMatch(/status="403",reason="source-blocked"} 1/);
-    // Other sources are unaffected.
+    // Other sources are unaffected, and so is another phone behind the same address.
     expect((await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')] })).code).toBe(0);
+    const neighbour = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('bob', 'bob-secret')], localAddress: source });
+    expect(neighbour.code, neighbour.log).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, SIP.bruteForce.blockMs + 500));
     const after = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('alice', 'alice-secret')], localAddress: source });
     expect(after.code, after.log).toBe(0);
