@@ -5,8 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
-import type { BruteForceLimits } from './core/abuse/brute-force.ts';
-import type { FloodLimits } from './core/abuse/flood.ts';
+import type { AddressBlockLimits } from './core/abuse/address-blocks.ts';
 import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
 import type { IceConfig } from './core/accounts/ice-servers.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
@@ -39,9 +38,10 @@ export interface SipConfig {
   readonly registerExpires: { readonly min: number; readonly max: number; readonly default: number };
   /** Per address-of-record (SIP username): live bindings, and the length of one Contact URI. */
   readonly registerLimits: { readonly maxBindings: number; readonly maxContactLength: number };
-  readonly bruteForce: BruteForceLimits;
-  /** Unknown sources refused from memory once they pass these (core/abuse/flood.ts). */
-  readonly flood: FloodLimits;
+  /** Failed authentications: per address + username, then per address (core/abuse/address-blocks.ts). */
+  readonly bruteForce: AddressBlockLimits;
+  /** INVITEs refused as from unknown sources: per address + port, then per address; past them, refused from memory. */
+  readonly flood: AddressBlockLimits;
 }
 
 export interface CallsConfig {
@@ -317,14 +317,14 @@ function sipSettings(env: Env): SipSettings {
       maxContactLength: integer(env, 'SIP_REGISTER_MAX_CONTACT_LENGTH', 512, 64, 4096),
     },
     bruteForce: {
-      maxFailures,
-      maxFailuresPerAddress: integer(env, 'SIP_AUTH_MAX_FAILURES_PER_ADDRESS', Math.max(50, maxFailures), maxFailures, 1_000_000),
+      maxStrikes: maxFailures,
+      maxStrikesPerAddress: integer(env, 'SIP_AUTH_MAX_FAILURES_PER_ADDRESS', Math.max(50, maxFailures), maxFailures, 1_000_000),
       windowMs: integer(env, 'SIP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
       blockMs: integer(env, 'SIP_AUTH_BLOCK_SECONDS', 300, 1, 86_400) * 1000,
     },
     flood: {
-      maxRefusals,
-      maxRefusalsPerAddress: integer(env, 'SIP_FLOOD_MAX_REFUSALS_PER_ADDRESS', Math.max(200, maxRefusals), maxRefusals, 1_000_000),
+      maxStrikes: maxRefusals,
+      maxStrikesPerAddress: integer(env, 'SIP_FLOOD_MAX_REFUSALS_PER_ADDRESS', Math.max(200, maxRefusals), maxRefusals, 1_000_000),
       windowMs: integer(env, 'SIP_FLOOD_WINDOW_SECONDS', 10, 1, 3600) * 1000,
       blockMs: integer(env, 'SIP_FLOOD_BLOCK_SECONDS', 60, 1, 86_400) * 1000,
     },

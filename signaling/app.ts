@@ -2,8 +2,7 @@
 import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
-import { BruteForceGuard } from '../core/abuse/brute-force.ts';
-import { FloodGuard } from '../core/abuse/flood.ts';
+import { AddressBlocks } from '../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
@@ -49,7 +48,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const auth: DigestAuthDeps = {
     db: deps.db,
     nonces: new NonceIssuer(deps.sip.secret, deps.sip.nonceTtlSeconds * 1000),
-    bruteForce: new BruteForceGuard(deps.sip.bruteForce),
+    bruteForce: new AddressBlocks(deps.sip.bruteForce),
     realm: deps.sip.realm,
     credentialSecret: deps.sip.secret,
     challengeAlgorithm: deps.sip.challengeAlgorithm,
@@ -101,7 +100,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
-    floods: new FloodGuard(deps.sip.flood),
+    floods: new AddressBlocks(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };

@@ -15,7 +15,7 @@ const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'not-authenticated': [407, 'Proxy Authentication Required'],
   'bad-credentials': [403, 'Forbidden'],
   'credentials-expired': [403, 'Credentials Expired'],
-  // Too many failed attempts from this address (core/abuse/brute-force.ts): refused before any work is done.
+  // Too many failed attempts, or a flood of refused INVITEs, from this source (core/abuse/address-blocks.ts): refused before any work.
   'source-blocked': [403, 'Forbidden'],
   'source-not-allowed': [403, 'Forbidden'],
   'bad-number': [484, 'Address Incomplete'],

@@ -5,7 +5,7 @@
  * (brute-force guard); a blocked address is refused before any work, a blocked username before its lookup.
  */
 import type { Kysely } from 'kysely';
-import type { BruteForceGuard } from '../../core/abuse/brute-force.ts';
+import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import { findSipCredential, type DigestAlgorithm } from '../../core/accounts/sip-credentials.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
@@ -16,7 +16,8 @@ import type { NonceIssuer } from './nonces.ts';
 export interface DigestAuthDeps {
   readonly db: Kysely<Database>;
   readonly nonces: NonceIssuer;
-  readonly bruteForce: BruteForceGuard;
+  /** Failed authentications per address and username (core/abuse/address-blocks.ts). */
+  readonly bruteForce: AddressBlocks;
   readonly realm: string;
   /** Secret that browser credentials are derived from (shared with the api). */
   readonly credentialSecret: string;
@@ -48,7 +49,7 @@ function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason
 }
 
 function failure(deps: DigestAuthDeps, attempt: DigestAttempt, username: string | undefined, reply: SipReply): { reply: SipReply } {
-  const blocked = deps.bruteForce.recordFailure(attempt.sourceAddress, username, deps.now().getTime());
+  const blocked = deps.bruteForce.strike(attempt.sourceAddress, username, deps.now().getTime());
   if (blocked !== undefined) deps.logger.warn({ source: attempt.sourceAddress, blocked }, 'source blocked after repeated auth failures');
   return { reply };
 }

@@ -1,7 +1,7 @@
 /** What every INVITE step may use: dependencies passed in once, and the facts read off one request. */
 import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
-import type { FloodGuard } from '../../core/abuse/flood.ts';
+import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Database } from '../../db/schema.ts';
@@ -24,8 +24,8 @@ export interface CallDeps {
   /** Caller ID for outbound calls from accounts that own no number. */
   readonly defaultCallerId: string | undefined;
   readonly reservationLimits: ReservationLimits;
-  /** Unknown sources refused too often: refused from memory (core/abuse/flood.ts). */
-  readonly floods: FloodGuard;
+  /** INVITEs refused as from unknown sources, per address and port (core/abuse/address-blocks.ts): past the limit, refused from memory. */
+  readonly floods: AddressBlocks;
   /** Toll-fraud rules and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
   /** How long a trunk may take to answer finally before the next one is tried. */

@@ -9,7 +9,7 @@
  *                  ring-devices.ts (on-net), else number, abuse, rate, trunks
  *   media          a media path toward the carriers, else 488 media-unavailable
  *   hold           credit for the call (core/calls/route.ts holdCredit), else 402/403 -> trunk-call.ts
- *   (before all)   a source flooding us with refused INVITEs (core/abuse/flood.ts): 403 source-blocked from memory
+ *   (before all)   a source flooding us with refused INVITEs (core/abuse/address-blocks.ts): 403 source-blocked from memory
  * Every flow ends in the same leg: call/answer-and-bridge.ts.
  */
 import { openCdr } from '../../core/calls/cdr.ts';
@@ -42,7 +42,7 @@ export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResp
   // One child logger per call: every line of it carries the Call-ID.
   const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: facts.callId }) }, req, res, facts };
   // A flooding source costs no lookup: its answer comes from memory.
-  if (deps.floods.isBlocked(facts.sourceAddress, facts.sourcePort, Date.now())) {
+  if (deps.floods.isBlocked(facts.sourceAddress, String(facts.sourcePort), Date.now())) {
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-blocked', 'flood'));
   }
   const trunk = await trunkForSource(deps.db, facts.sourceAddress);
@@ -69,7 +69,7 @@ async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promi
 async function fromDevice(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
-    const blocked = deps.floods.refused(facts.sourceAddress, facts.sourcePort, Date.now());
+    const blocked = deps.floods.strike(facts.sourceAddress, String(facts.sourcePort), Date.now());
     if (blocked !== undefined) deps.logger.warn({ source: facts.sourceAddress, blocked }, 'unknown source flooding: refused from memory for a while');
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-not-allowed'));
   }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BruteForceGuard } from '../../../core/abuse/brute-force.ts';
+import { AddressBlocks } from '../../../core/abuse/address-blocks.ts';
 import { loadConfig } from '../../../config.ts';
 import { createLogger } from '../../../logger.ts';
 import { NonceIssuer } from '../../../signaling/auth/nonces.ts';
@@ -38,7 +38,7 @@ describeEachDialect('POST /sip/credentials', (database) => {
     const auth = {
       db: database().db,
       nonces: new NonceIssuer(sip!.secret, 60_000),
-      bruteForce: new BruteForceGuard(sip!.bruteForce),
+      bruteForce: new AddressBlocks(sip!.bruteForce),
       realm: sip!.realm,
       credentialSecret: sip!.secret,
       challengeAlgorithm: 'MD5' as const,

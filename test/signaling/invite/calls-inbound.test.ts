@@ -126,7 +126,7 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
       return Number(new RegExp(`reason="${reason}"} (\\d+)`).exec(text)?.[1] ?? 0);
     };
     const before = { looked: await refusals('source-not-allowed'), blocked: await refusals('source-blocked') };
-    const { maxRefusals } = stack.config.sip!.flood;
+    const { maxStrikes: maxRefusals } = stack.config.sip!.flood;
     // One scanner socket: the first maxRefusals INVITEs are looked up and refused, the rest answered from memory.
     const socket = { localAddress: '127.0.0.5', localPort: await freePort() };
     const flood = (calls: number, reason: string) =>

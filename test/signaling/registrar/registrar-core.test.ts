@@ -1,6 +1,6 @@
 // The registrar's decisions against a real database on every dialect; the wire (drachtio + sipp) is in registrar.test.ts.
 import { beforeAll, expect, it } from 'vitest';
-import { BruteForceGuard } from '../../../core/abuse/brute-force.ts';
+import { AddressBlocks } from '../../../core/abuse/address-blocks.ts';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../../core/accounts/sip-credentials.ts';
 import { liveBindings, sweepExpiredRegistrations } from '../../../core/registrations.ts';
 import { createLogger } from '../../../logger.ts';
@@ -27,7 +27,7 @@ describeEachDialect('registrar decisions', (database) => {
       auth: {
         db,
         nonces: new NonceIssuer(SECRET, 300_000),
-        bruteForce: new BruteForceGuard({ maxFailures: 3, maxFailuresPerAddress: 6, windowMs: 60_000, blockMs: 120_000 }),
+        bruteForce: new AddressBlocks({ maxStrikes: 3, maxStrikesPerAddress: 6, windowMs: 60_000, blockMs: 120_000 }),
         realm: REALM,
         credentialSecret: SECRET,
         challengeAlgorithm: 'MD5',
@@ -259,7 +259,10 @@ describeEachDialect('registrar decisions', (database) => {
     const blocked = (await register('deskphone', 'correct horse', { sourceAddress: source })).reply;
     expect([blocked.status, blocked.headers['X-Reason']]).toEqual([403, 'source-blocked']);
     // Another phone behind the same address is not shut out.
-    expect((await register('frontdesk', 'battery staple', { sourceAddress: source, contacts: [{ uri: 'sip:frontdesk@203.0.113.7', expires: undefined }] })).reply.status).toBe(200);
+    expect(
+      (await register('frontdesk', 'battery staple', { sourceAddress: source, contacts: [{ uri: 'sip:frontdesk@203.0.113.7', expires: undefined }] })).reply
+        .status,
+    ).toBe(200);
     clock = new Date(clock.getTime() + 121_000);
     expect((await register('deskphone', 'correct horse', { sourceAddress: source })).reply.status).toBe(200);
   });

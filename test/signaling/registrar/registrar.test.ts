@@ -122,7 +122,7 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
 
   it('uac-register-source-blocked-expect-403 for the guessed username after repeated failures, until the block expires; other phones at that address still register', async () => {
     const source = '127.0.0.2';
-    for (let i = 0; i < SIP.bruteForce.maxFailures; i++) {
+    for (let i = 0; i < SIP.bruteForce.maxStrikes; i++) {
       const failed = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [auth('alice', `guess-${i}`)], localAddress: source });
       expect(failed.code, failed.log).toBe(0);
     }
