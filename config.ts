@@ -55,6 +55,8 @@ export interface CallsConfig {
   readonly trunkTimeoutMs: number;
   /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
   readonly heartbeatMs: number;
+  /** How often signaling sends itself an OPTIONS through drachtio-server (signaling/sip-probe.ts), for /readyz. */
+  readonly sipProbeMs: number;
   /**
    * The echo test: a number a registered device dials to hear its own audio back from the media server (free, never
    * billed); undefined when ECHO_TEST_NUMBER=off.
@@ -411,6 +413,7 @@ function calls(env: Env): CallsConfig {
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     heartbeatMs: integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300) * 1000,
+    sipProbeMs: integer(env, 'SIP_PROBE_SECONDS', 5, 1, 300) * 1000,
     echoTest: echoTest(env),
   };
 }

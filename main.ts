@@ -10,7 +10,8 @@ import { loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
 import { stripePayments } from './payments/stripe.ts';
-import { buildApi, type Payments } from './api/app.ts';
+import { buildApi, buildHealthServer, type Payments } from './api/app.ts';
+import { Readiness } from './core/readiness.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { emailDeliveryJob, smtpTransport } from './jobs/email-delivery.ts';
@@ -60,6 +61,8 @@ function printSummary(roles: readonly RunningRole[], local: LocalServers): void 
 
 async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
+  // Filled by the roles below; /readyz (on the api, or on the health server of a process without it) asks them all.
+  const readiness = new Readiness();
   if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
   const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'));
   if (config.roles.has('api')) {
@@ -85,6 +88,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       mailDelivery: config.smtp === undefined ? 'log' : 'smtp',
       ...(echoTestOffered(config) ? { echoTestNumber: config.calls.echoTest!.number } : {}),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
+      readiness,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -107,6 +111,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         abuse: config.abuse,
         ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
       });
+      readiness.add('signaling', () => signaling.notReadyBecause());
       roles.push({ name: 'signaling', stop: () => signaling.stop() });
     }
   }
@@ -128,6 +133,14 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     jobs.push(retentionJob(database.db, config.privacy.retention, tools));
     const scheduler = startScheduler(jobs, jobsLogger);
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
+  }
+  if (!config.roles.has('api')) {
+    // A process without the api still answers /healthz, /readyz and /metrics, for its orchestrator and Prometheus.
+    const health = await buildHealthServer({ db: database.db, dialect: database.dialect, metrics, readiness }, logger);
+    const address = await health.listen({ host: config.http.host, port: config.http.port });
+    logger.info({ url: address }, 'health endpoints listening');
+    process.stdout.write(`Dialo listening at ${address} (health endpoints only: no api role here)\n`);
+    roles.push({ name: 'health', stop: () => health.close() });
   }
   return roles;
 }

@@ -27,7 +27,8 @@ import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
-import { healthRoutes } from './routes/health.ts';
+import type { Readiness } from '../core/readiness.ts';
+import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 
@@ -62,6 +63,8 @@ export interface ApiDeps {
   readonly echoTestNumber?: string;
   /** The built softphone app (a Vite output folder), served at `/`; without it only the API is served. */
   readonly softphoneRoot?: string;
+  /** What the other roles in this process add to `/readyz` (signaling's SIP probe). */
+  readonly readiness?: Readiness;
 }
 
 export type MailDelivery = 'smtp' | 'log';
@@ -71,6 +74,18 @@ export interface PrivacySettings {
   /** Where privacy questions go; shown next to the policy. */
   readonly operatorContact: string;
   readonly retention: RetentionWindows;
+}
+
+/**
+ * `/healthz`, `/readyz` and `/metrics` alone, for a process that runs no api role (signaling or jobs on their own),
+ * so its orchestrator can probe it the same way.
+ */
+export async function buildHealthServer(deps: HealthDeps, logger: Logger): Promise<FastifyInstance> {
+  // Probes every few seconds: their request lines would drown the log, so only warnings and errors are written.
+  const app = Fastify({ loggerInstance: logger.child({ role: 'health' }, { level: 'warn' }) as FastifyBaseLogger, forceCloseConnections: 'idle' });
+  registerErrorHandling(app);
+  healthRoutes(app, deps);
+  return app;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {

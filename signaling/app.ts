@@ -21,6 +21,7 @@ import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from '../core/media/media-relay.ts';
 import { handleInvite } from './invite/handle-invite.ts';
+import { probeSip, probeTarget } from './sip-probe.ts';
 import { readInvite } from './invite/read-invite.ts';
 
 export interface SignalingDeps {
@@ -39,6 +40,8 @@ export interface SignalingDeps {
 export interface Signaling {
   /** Resolves with drachtio-server's SIP endpoints once connected. */
   readonly connected: Promise<string>;
+  /** Why this role is not serving SIP right now (for /readyz), or undefined when its last probe was answered. */
+  notReadyBecause(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -152,6 +155,24 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   }, deps.calls.heartbeatMs);
   heartbeat.unref();
 
+  // Readiness: an OPTIONS to drachtio-server's SIP address (sip-probe.ts), answered by our OPTIONS handler, every interval.
+  let probe: { ok: boolean; at: number; why: string } = { ok: false, at: 0, why: 'not connected to drachtio-server yet' };
+  const runProbe = () =>
+    void connection.connected.then(async (hostports) => {
+      const target = probeTarget(hostports);
+      if (target === undefined) return void (probe = { ok: false, at: Date.now(), why: `drachtio-server offers no UDP endpoint (${hostports})` });
+      const outcome = await probeSip(target, Math.min(2000, deps.calls.sipProbeMs)).then(
+        (status) => (status === 200 ? { ok: true, why: '' } : { ok: false, why: `OPTIONS answered ${status}` }),
+        (error: Error) => ({ ok: false, why: `OPTIONS to drachtio-server: ${error.message}` }),
+      );
+      if (probe.ok && !outcome.ok) logger.warn({ why: outcome.why }, 'SIP probe failed: not ready');
+      if (!probe.ok && outcome.ok && probe.at !== 0) logger.info('SIP probe answered again: ready');
+      probe = { ...outcome, at: Date.now() };
+    });
+  void recovered.then(runProbe, runProbe);
+  const prober = setInterval(runProbe, deps.calls.sipProbeMs);
+  prober.unref();
+
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -163,7 +184,14 @@ export function startSignaling(deps: SignalingDeps): Signaling {
 
   return {
     connected: Promise.all([connection.connected, recovered]).then(([hostport]) => hostport),
+    notReadyBecause() {
+      if (!probe.ok) return probe.why;
+      // A probe that never comes back (its timer stuck behind a wedged connection) must not read as a success.
+      if (Date.now() - probe.at > 3 * deps.calls.sipProbeMs) return 'no SIP probe answered lately';
+      return undefined;
+    },
     async stop() {
+      clearInterval(prober);
       clearInterval(sweeper);
       clearInterval(heartbeat);
       // Calls end now and are billed for what was used; the handlers then finish, and close() waits for them.

@@ -24,6 +24,7 @@ interface RouteSample {
 
 const ROUTES: Record<string, RouteSample> = {
   'GET /healthz': {},
+  'GET /readyz': {},
   'POST /auth/signup': { body: () => ({ email: uniqueEmail('walk'), password: TEST_PASSWORD }) },
   'GET /auth/verify': { query: 'token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
   'POST /auth/login': { body: (self) => ({ email: self.email, password: TEST_PASSWORD }) },

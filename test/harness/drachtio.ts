@@ -17,6 +17,8 @@ export interface DrachtioServer {
   /** SIP over WebSocket (subprotocol `sip`). */
   readonly wsPort: number;
   output(): string;
+  /** Sends the process a signal: SIGSTOP and SIGCONT make a server that is up but answers nothing, then again. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,10 @@ export async function startDrachtio(): Promise<DrachtioServer> {
       .withCommand(['drachtio', ...args])
       .start();
     await waitForTcp(adminPort, 15_000);
-    return { admin, sipPort, wsPort, output: () => '', stop: async () => void (await container.stop()) };
+    const signal = () => {
+      throw new Error('signalling a drachtio-server container is not supported: run it from PATH');
+    };
+    return { admin, sipPort, wsPort, output: () => '', signal, stop: async () => void (await container.stop()) };
   }
   if (drachtioProvision.via === 'missing') throw new Error(drachtioProvision.reason);
   // From PATH, run exactly as `npm start` runs it (local-servers/drachtio.ts), on this run's ports.
@@ -66,6 +71,7 @@ export async function startDrachtio(): Promise<DrachtioServer> {
     sipPort,
     wsPort,
     output: server.output,
+    signal: (signal) => void server.child.kill(signal),
     async stop() {
       await server.stop();
       await rm(folder, { recursive: true, force: true });

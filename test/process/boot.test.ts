@@ -22,6 +22,9 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
 
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok' } }]);
+
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^dialo_process_cpu_user_seconds_total \d/m);
@@ -34,5 +37,18 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     expect(await app.exited).toBe(0);
     expect(app.stdout()).toMatch(/"msg":"stopped"/);
     // PGlite's first start alone took 24 s on a loaded 2-core machine: leave room beyond the 30 s default.
+  }, 90_000);
+
+  it('a process without the api role still answers /healthz and /readyz for its orchestrator', async () => {
+    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'jobs' });
+    const url = await app.url;
+    expect(app.stdout()).toContain('health endpoints only');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok' } }]);
+    // Nothing else is served here.
+    expect((await fetch(`${url}/auth/config`)).status).toBe(404);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
   }, 90_000);
 });
