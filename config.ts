@@ -55,6 +55,8 @@ export interface CallsConfig {
   readonly trunkTimeoutMs: number;
   /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
   readonly heartbeatMs: number;
+  /** How long a signaling node may be silent before another node or the jobs role closes its calls. */
+  readonly nodeDeadMs: number;
   /** How often signaling sends itself an OPTIONS through drachtio-server (signaling/sip-probe.ts), for /readyz. */
   readonly sipProbeMs: number;
   /**
@@ -407,12 +409,14 @@ function calls(env: Env): CallsConfig {
   const defaultCallerId = read(env, 'CALLER_ID_DEFAULT');
   if (defaultCallerId !== undefined && !/^\+[1-9]\d{6,14}$/.test(defaultCallerId))
     throw new ConfigError('CALLER_ID_DEFAULT', 'an E.164 number such as +14155550100', defaultCallerId);
+  const heartbeatSeconds = integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300);
   return {
     nodeId: read(env, 'SIGNALING_NODE_ID') ?? hostname(),
     defaultCountry,
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
-    heartbeatMs: integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300) * 1000,
+    heartbeatMs: heartbeatSeconds * 1000,
+    nodeDeadMs: integer(env, 'CALL_NODE_DEAD_SECONDS', Math.max(60, 4 * heartbeatSeconds), 2 * heartbeatSeconds, 86_400) * 1000,
     sipProbeMs: integer(env, 'SIP_PROBE_SECONDS', 5, 1, 300) * 1000,
     echoTest: echoTest(env),
   };

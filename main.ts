@@ -19,6 +19,7 @@ import { emailLogJob } from './jobs/email-log.ts';
 import { retentionJob } from './jobs/retention.ts';
 import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { expireReservationsJob } from './jobs/expire-reservations.ts';
+import { closeSilentNodesJob } from './jobs/close-silent-nodes.ts';
 import { privacyTools } from './core/privacy/deidentify.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -123,6 +124,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         run: async () => ({ deleted: await sweepExpiredRegistrations(database.db, new Date()) }),
       },
       expireReservationsJob(database.db),
+      closeSilentNodesJob(database.db, config.calls.nodeDeadMs),
     ];
     const jobsLogger = logger.child({ role: 'jobs' });
     if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));

@@ -264,6 +264,7 @@ export interface Database {
   legal_holds: LegalHoldsTable;
   account_call_limits: AccountCallLimitsTable;
   blocked_prefixes: BlockedPrefixesTable;
+  signaling_nodes: SignalingNodesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -368,3 +369,9 @@ export type Rate = Selectable<RatesTable>;
 export type LedgerEntry = Selectable<LedgerEntriesTable>;
 export type Reservation = Selectable<ReservationsTable>;
 export type TopUp = Selectable<TopUpsTable>;
+
+/** A signaling process's last heartbeat (core/calls/nodes.ts). */
+export interface SignalingNodesTable {
+  node_id: string;
+  alive_at: Date;
+}

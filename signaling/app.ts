@@ -6,7 +6,9 @@ import { AddressBlocks } from '../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
-import { recoverOrphans } from '../core/calls/orphans.ts';
+import { markNodeAlive } from '../core/calls/nodes.ts';
+import { closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
+import type { DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -107,10 +109,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };
+  const endLeg = (leg: DialogHandle) => byeByDialogId(connection.srf, leg);
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected
-    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), (leg) => byeByDialogId(connection.srf, leg)))
+    .then(() => markNodeAlive(deps.db, deps.calls.nodeId, new Date()))
+    .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), endLeg))
     .then(({ closed, legs, failures }) => {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
       if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
@@ -141,16 +145,39 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     connection.on(method, async (_req, res) => sendReply(res, methodNotAllowed()));
   }
 
-  // The heartbeat also carries suspensions (set by pattern detection or by an operator on any node) to the calls
-  // this process bridges: a suspended account's outbound calls end within one interval.
+  // Every interval, busy or idle: this node's sign of life (core/calls/nodes.ts), its answered calls marked alive, and
+  // suspensions (set by pattern detection or an operator on any node) carried to the calls it bridges, so a suspended
+  // account's outbound calls end within one interval. Then what others left: calls of nodes silent past
+  // CALL_NODE_DEAD_SECONDS closed, and BYEs owed (after a lost connection or a crash) sent while a connection is up.
+  // A node acts on others only after two heartbeats in a row got through: after a database outage every node gets
+  // one interval to show it is alive before its calls are taken for dead.
+  let previousBeatOk = false;
   const heartbeat = setInterval(() => {
-    // An idle node has nothing to mark or end: no database write every interval.
-    if (calls.activeCalls.size === 0) return;
     void (async () => {
-      await markCallsAlive(deps.db, deps.calls.nodeId, new Date());
-      const suspended = await suspendedAmong(deps.db, calls.activeCalls.payingAccounts());
-      const ended = calls.activeCalls.hangUpPaidBy(suspended, 'suspended');
-      if (ended > 0) logger.warn({ calls: ended }, 'hung up the calls of suspended accounts');
+      const now = new Date();
+      try {
+        await markNodeAlive(deps.db, deps.calls.nodeId, now);
+      } catch (error) {
+        previousBeatOk = false;
+        throw error;
+      }
+      if (calls.activeCalls.size > 0) {
+        await markCallsAlive(deps.db, deps.calls.nodeId, now);
+        const suspended = await suspendedAmong(deps.db, calls.activeCalls.payingAccounts());
+        const ended = calls.activeCalls.hangUpPaidBy(suspended, 'suspended');
+        if (ended > 0) logger.warn({ calls: ended }, 'hung up the calls of suspended accounts');
+      }
+      const actOnOthers = previousBeatOk;
+      previousBeatOk = true;
+      const up = connection.isUp();
+      if (actOnOthers) {
+        const silent = await closeSilentNodes(deps.db, now, deps.calls.nodeDeadMs, { self: deps.calls.nodeId, ...(up ? { endLeg } : {}) });
+        if (silent.nodes.length > 0) logger.warn(silent, 'closed the calls of silent signaling nodes');
+      }
+      if (up) {
+        const owed = await hangUpOwedLegs(deps.db, [deps.calls.nodeId], endLeg);
+        if (owed.legs > 0) logger.warn(owed, 'sent the BYEs owed on legs of calls ended while they could not be reached');
+      }
     })().catch((error: unknown) => logger.warn({ err: error }, 'call heartbeat failed'));
   }, deps.calls.heartbeatMs);
   heartbeat.unref();

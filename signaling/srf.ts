@@ -25,6 +25,8 @@ export interface SrfConnection {
    * 500, never an unanswered request.
    */
   on(method: SipMethod, handler: SipHandler): void;
+  /** Whether the admin connection is up now (handshake done, not closed since). */
+  isUp(): boolean;
   /** Calls `listener` each time the connection to drachtio-server closes (drachtio-srf then reconnects by itself); returns the unsubscribe. */
   onLost(listener: () => void): () => void;
   /** Stops taking requests, waits for handlers in flight, then disconnects. */
@@ -117,17 +119,22 @@ export function sendReply(res: SrfResponse, reply: SipReply): void {
  */
 export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnection {
   const srf = new Srf();
+  let up = false;
   const connected = new Promise<string>((resolve) => {
     srf.on('connect', (error: Error | null, hostport: string) => {
       if (error) return logger.error({ err: error }, 'drachtio: handshake failed');
       logger.info({ hostport }, 'drachtio: connected');
+      up = true;
       resolve(hostport);
     });
   });
   srf.on('error', (error: Error) => logger.warn({ err: error.message }, 'drachtio: connection error (retrying)'));
   // drachtio-srf passes on its socket's 'close'; its typings know only a 'disconnect' that it never emits.
   const socketEvents = srf as unknown as EventEmitter;
-  socketEvents.on('close', () => logger.warn('drachtio: connection closed (retrying)'));
+  socketEvents.on('close', () => {
+    up = false;
+    logger.warn('drachtio: connection closed (retrying)');
+  });
   // drachtio-srf's retry delay grows 1.7x per attempt without bound unless capped: after a drachtio-server that kept
   // crashing (single-machine mode restarts it) the app would wait minutes to reconnect.
   const reconnect = { retryMaxDelay: 5000 };
@@ -152,6 +159,7 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
         inFlight.add(handled);
       });
     },
+    isUp: () => up,
     onLost(listener) {
       socketEvents.on('close', listener);
       return () => void socketEvents.off('close', listener);

@@ -5,8 +5,8 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import { nextState, type CallState } from './call-state.ts';
-import { asDialogHandle, type DialogHandle } from './dialog-handle.ts';
+import { nextState, ORPHANED_CAUSE, type CallState } from './call-state.ts';
+import type { DialogHandle } from './dialog-handle.ts';
 
 export interface NewCall {
   readonly sipCallId: string;
@@ -38,6 +38,12 @@ export async function openCdr(db: Kysely<Database>, call: NewCall): Promise<stri
   return row.id;
 }
 
+/**
+ * Causes that end a call on record while its legs may still be up, with no BYE of ours able to reach them then: the
+ * process died (orphaned), or its drachtio connection dropped. The BYE is sent once a connection can carry it.
+ */
+const LEGS_OWED_BYE: readonly string[] = [ORPHANED_CAUSE, 'signaling-lost'];
+
 /** The columns a state determines; `now` ends a call that never had a time of its own (refused, failed, cancelled). */
 function columnsOf(state: CallState, now: Date): Updateable<CdrsTable> {
   switch (state.phase) {
@@ -46,15 +52,15 @@ function columnsOf(state: CallState, now: Date): Updateable<CdrsTable> {
     case 'answered':
       return { phase: state.phase, answered_at: state.answeredAt, alive_at: state.answeredAt };
     case 'ended':
-      // The dialog handles only serve to hang up a call left up: not kept past its end.
+      // The dialog handles only serve to hang up a call left up: not kept past its end, unless its legs are still
+      // owed a BYE (core/calls/orphans.ts hangUpOwedLegs sends it and clears them).
       return {
         phase: state.phase,
         answered_at: state.answeredAt,
         ended_at: state.endedAt,
         ended_by: state.by,
         hangup_cause: state.cause,
-        caller_dialog: null,
-        callee_dialog: null,
+        ...(LEGS_OWED_BYE.includes(state.cause) ? {} : { caller_dialog: null, callee_dialog: null }),
       };
     case 'failed':
       return {
@@ -106,8 +112,6 @@ export interface OrphanedCall {
   readonly accountId: string | null;
   readonly answeredAt: Date | null;
   readonly endedAt: Date;
-  /** The handles of its legs' SIP dialogs, when it was answered. */
-  readonly dialogs: readonly DialogHandle[];
 }
 
 /**
@@ -119,7 +123,7 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
   return inTransaction(db, async (trx) => {
     const open = await trx
       .selectFrom('cdrs')
-      .select(['id', 'account_id', 'answered_at', 'alive_at', 'caller_dialog', 'callee_dialog'])
+      .select(['id', 'account_id', 'answered_at', 'alive_at'])
       .where('node_id', '=', nodeId)
       .where('ended_at', 'is', null)
       .forUpdate()
@@ -135,7 +139,6 @@ export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, no
         accountId: row.account_id,
         answeredAt: row.answered_at,
         endedAt: ended.phase === 'ended' ? ended.endedAt : now,
-        dialogs: [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null).map(asDialogHandle),
       });
     }
     return closed;

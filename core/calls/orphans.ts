@@ -1,12 +1,15 @@
 /**
- * At start: calls that this node's previous process left open (it crashed or was killed mid-call) are closed from
- * their last known state, and their credit holds settled for the talk time up to the last heartbeat or released.
+ * Calls a process could not close itself: at its start, those its previous process left open (crashed or killed
+ * mid-call); on any live node or the jobs role, those of a node silent past CALL_NODE_DEAD_SECONDS. Each is closed
+ * from its last known state, its credit hold settled for the talk time up to the last heartbeat or released, and its
+ * legs, which the carrier and the phone may still hold (media flows without us), owed a BYE until one is sent.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { release, settle, ReservationClosedError } from '../billing/reservations.ts';
-import { closeOrphanedCdrs } from './cdr.ts';
-import type { HangUpLeg } from './dialog-handle.ts';
+import { closeOrphanedCdrs, type OrphanedCall } from './cdr.ts';
+import { asDialogHandle, type HangUpLeg } from './dialog-handle.ts';
+import { silentNodes } from './nodes.ts';
 
 export interface OrphanRecovery {
   readonly closed: number;
@@ -15,26 +18,72 @@ export interface OrphanRecovery {
   readonly failures: readonly string[];
 }
 
-/** @param endLeg sends BYE on a leg the SIP server may still hold (the caller and callee of an answered orphan), by its handle. */
+/**
+ * Closes `nodeId`'s open calls and, with `endLeg` (a process with a drachtio connection), hangs up their legs.
+ * @param endLeg sends BYE on a leg the SIP server may still hold, by its handle.
+ */
 export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: Date, endLeg?: HangUpLeg): Promise<OrphanRecovery> {
   const orphans = await closeOrphanedCdrs(db, nodeId, now);
-  // The legs may still be up at the carrier and the phone (media flows without us): hang them up, or the carrier
-  // would keep charging the operator for a call nobody bills.
-  const legs = orphans.flatMap((orphan) => orphan.dialogs);
-  let failures: string[] = [];
-  if (endLeg !== undefined && legs.length > 0) {
-    const results = await Promise.allSettled(legs.map((leg) => endLeg(leg)));
-    failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
-    await db
-      .updateTable('cdrs')
-      .set({ caller_dialog: null, callee_dialog: null })
-      .where(
-        'id',
-        'in',
-        orphans.map((orphan) => orphan.id),
-      )
-      .execute();
+  await settleOrphans(db, orphans);
+  const hungUp = endLeg === undefined ? { legs: 0, failures: [] } : await hangUpOwedLegs(db, [nodeId], endLeg);
+  return { closed: orphans.length, ...hungUp };
+}
+
+/**
+ * What a live node (or the jobs role, without `endLeg`) does for the nodes silent longer than `deadAfterMs`: closes
+ * and bills their calls as their own restart would, and sends the BYEs they owe.
+ * @example await closeSilentNodes(db, new Date(), 60_000, { self: 'sig-2', endLeg: (leg) => byeByDialogId(srf, leg) });
+ */
+export async function closeSilentNodes(
+  db: Kysely<Database>,
+  now: Date,
+  deadAfterMs: number,
+  options: { readonly self?: string; readonly endLeg?: HangUpLeg } = {},
+): Promise<OrphanRecovery & { readonly nodes: readonly string[] }> {
+  const nodes = await silentNodes(db, now, deadAfterMs, options.self);
+  let closed = 0;
+  let legs = 0;
+  const failures: string[] = [];
+  for (const node of nodes) {
+    const recovery = await recoverOrphans(db, node, now, options.endLeg);
+    closed += recovery.closed;
+    legs += recovery.legs;
+    failures.push(...recovery.failures);
   }
+  return { nodes, closed, legs, failures };
+}
+
+/**
+ * Sends BYE on every leg these nodes' ended calls still owe one (their handles kept: core/calls/cdr.ts), then
+ * forgets the handles whatever the outcome: a dialog drachtio-server no longer knows cannot be reached later either.
+ * Call it only with a connection up, so a BYE is not lost for want of one.
+ */
+export async function hangUpOwedLegs(db: Kysely<Database>, nodeIds: readonly string[], endLeg: HangUpLeg): Promise<Omit<OrphanRecovery, 'closed'>> {
+  if (nodeIds.length === 0) return { legs: 0, failures: [] };
+  const owing = await db
+    .selectFrom('cdrs')
+    .select(['id', 'caller_dialog', 'callee_dialog'])
+    .where('node_id', 'in', nodeIds)
+    .where('ended_at', 'is not', null)
+    .where((eb) => eb.or([eb('caller_dialog', 'is not', null), eb('callee_dialog', 'is not', null)]))
+    .execute();
+  if (owing.length === 0) return { legs: 0, failures: [] };
+  const legs = owing.flatMap((row) => [row.caller_dialog, row.callee_dialog].filter((dialog): dialog is string => dialog !== null).map(asDialogHandle));
+  const results = await Promise.allSettled(legs.map((leg) => endLeg(leg)));
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message ?? result.reason)] : []));
+  await db
+    .updateTable('cdrs')
+    .set({ caller_dialog: null, callee_dialog: null })
+    .where(
+      'id',
+      'in',
+      owing.map((row) => row.id),
+    )
+    .execute();
+  return { legs: legs.length, failures };
+}
+
+async function settleOrphans(db: Kysely<Database>, orphans: readonly OrphanedCall[]): Promise<void> {
   for (const orphan of orphans) {
     const held = await db
       .selectFrom('reservations')
@@ -56,5 +105,4 @@ export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: 
       if (!(error instanceof ReservationClosedError)) throw error;
     }
   }
-  return { closed: orphans.length, legs: endLeg === undefined ? 0 : legs.length, failures };
 }

@@ -25,6 +25,7 @@ import * as registrationInstance from './0029-registration-instance.ts';
 import * as cdrMediaServer from './0030-cdr-media-server.ts';
 import * as cdrMos from './0031-cdr-mos.ts';
 import * as cdrEchoDirection from './0032-cdr-echo-direction.ts';
+import * as signalingNodes from './0033-signaling-nodes.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '0030-cdr-media-server': cdrMediaServer,
   '0031-cdr-mos': cdrMos,
   '0032-cdr-echo-direction': cdrEchoDirection,
+  '0033-signaling-nodes': signalingNodes,
 };

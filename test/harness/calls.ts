@@ -110,3 +110,15 @@ export function onceAnswered(database: TestDatabase, accountId: string) {
     { timeout: 10_000 },
   );
 }
+
+/** Resolves with the call's record once it is ended and charged (its hold settled). */
+export function onceEndedAndCharged(database: TestDatabase, cdrId: string) {
+  return vi.waitFor(
+    async () => {
+      const cdr = await database.db.selectFrom('cdrs').selectAll().where('id', '=', cdrId).executeTakeFirstOrThrow();
+      if (cdr.phase !== 'ended' || cdr.cost === null) throw new Error('call not closed yet');
+      return cdr;
+    },
+    { timeout: 15_000 },
+  );
+}

@@ -22,13 +22,19 @@ export interface SignalingStack {
   stop(): Promise<void>;
 }
 
-export async function startSignalingStack(database: TestDatabase, env: Record<string, string> = {}): Promise<SignalingStack> {
+export interface StackOptions {
+  /** Where the role connects instead of drachtio-server's admin port itself (a relay a test can cut). */
+  readonly adminRoute?: (admin: { host: string; port: number }) => Promise<{ host: string; port: number }>;
+}
+
+export async function startSignalingStack(database: TestDatabase, env: Record<string, string> = {}, options: StackOptions = {}): Promise<SignalingStack> {
   const drachtio = await startDrachtio();
   // A bad env or a failed connect must not leave the drachtio-server running after the suite.
   try {
+    const admin = (await options.adminRoute?.(drachtio.admin)) ?? drachtio.admin;
     const config = loadConfig({
-      DRACHTIO_HOST: drachtio.admin.host,
-      DRACHTIO_PORT: String(drachtio.admin.port),
+      DRACHTIO_HOST: admin.host,
+      DRACHTIO_PORT: String(admin.port),
       DRACHTIO_SECRET: drachtio.admin.secret,
       SIP_SECRET: 's'.repeat(40),
       SIP_REALM: 'dialo.test',

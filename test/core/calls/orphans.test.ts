@@ -3,7 +3,8 @@ import { expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { reserve } from '../../../core/billing/reservations.ts';
 import { markCallsAlive, openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
-import { recoverOrphans } from '../../../core/calls/orphans.ts';
+import { markNodeAlive } from '../../../core/calls/nodes.ts';
+import { closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../../../core/calls/orphans.ts';
 import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
@@ -116,5 +117,71 @@ describeEachDialect('orphaned calls', (database) => {
     await openCdr(db, { sipCallId: 'setup', direction: 'outbound', accountId, fromNumber: null, toNumber: null, nodeId: node });
     expect(await markCallsAlive(db, node, at(20))).toBe(1);
     expect((await db.selectFrom('cdrs').select('alive_at').where('id', '=', up).executeTakeFirstOrThrow()).alive_at).toEqual(at(20));
+  });
+
+  it('closes the calls of a node silent past the bound (another node does, or the jobs role), leaving live nodes be', async () => {
+    const { db } = database();
+    const [silent, live, self] = [`silent-${Math.random()}`, `live-${Math.random()}`, `self-${Math.random()}`];
+    // Calls the tests above left open (on nodes with no heartbeat row) would count as silent too.
+    await db
+      .updateTable('cdrs')
+      .set({ ended_at: at(0), caller_dialog: null, callee_dialog: null })
+      .where('ended_at', 'is', null)
+      .execute();
+    const rate = await createTestRate(db, { pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1 });
+    const talker = await createAccount(db);
+    await credit(db, talker, 10 * UNIT);
+    const talking = await answeredCall(silent, talker, at(0));
+    await db.updateTable('cdrs').set({ caller_dialog: 'dlg-a', callee_dialog: 'dlg-b' }).where('id', '=', talking).execute();
+    await reserve(db, talker, rate, LIMITS, { cdrId: talking });
+    const living = await answeredCall(live, talker, at(0));
+    // The silent node's last heartbeat (of itself and its call) at 20 s; the live one keeps beating.
+    await markNodeAlive(db, silent, at(20));
+    await markCallsAlive(db, silent, at(20));
+    await markNodeAlive(db, live, at(75));
+
+    // 59 s of silence is within the 60 s bound: nothing happens.
+    expect(await closeSilentNodes(db, at(79), 60_000, { self })).toMatchObject({ nodes: [], closed: 0 });
+    // Past it, the jobs role (no drachtio connection) closes and bills; the legs stay owed their BYE.
+    expect(await closeSilentNodes(db, at(81), 60_000, { self })).toEqual({ nodes: [silent], closed: 1, legs: 0, failures: [] });
+    expect(await db.selectFrom('cdrs').selectAll().where('id', '=', talking).executeTakeFirstOrThrow()).toMatchObject({
+      phase: 'ended',
+      ended_at: at(20),
+      billable_seconds: 20,
+      cost: 20 * 10_000,
+      caller_dialog: 'dlg-a',
+      callee_dialog: 'dlg-b',
+    });
+    expect(await balanceOf(db, talker)).toEqual({ balance: 10 * UNIT - 200_000, reserved: 0, available: 10 * UNIT - 200_000 });
+    expect((await db.selectFrom('cdrs').select('phase').where('id', '=', living).executeTakeFirstOrThrow()).phase).toBe('answered');
+
+    // A signaling node then sends what is owed, once: the node counts as silent only while it still owes something.
+    const hungUp: string[] = [];
+    const endLeg = async (dialogId: string) => void hungUp.push(dialogId);
+    expect(await closeSilentNodes(db, at(85), 60_000, { self, endLeg })).toEqual({ nodes: [silent], closed: 0, legs: 2, failures: [] });
+    expect(hungUp.sort()).toEqual(['dlg-a', 'dlg-b']);
+    expect(await closeSilentNodes(db, at(90), 60_000, { self, endLeg })).toMatchObject({ nodes: [], legs: 0 });
+  });
+
+  it('keeps the handles of a call ended by a lost drachtio connection until the owed BYE is sent; a normal end keeps none', async () => {
+    const { db } = database();
+    const node = `node-${Math.random()}`;
+    const accountId = await createAccount(db);
+    const lost = await answeredCall(node, accountId, at(0));
+    const normal = await answeredCall(node, accountId, at(0));
+    for (const id of [lost, normal])
+      await db
+        .updateTable('cdrs')
+        .set({ caller_dialog: `${id}-a`, callee_dialog: `${id}-b` })
+        .where('id', '=', id)
+        .execute();
+    await recordCdrState(db, lost, { phase: 'ended', target: 'trunk', answeredAt: at(0), endedAt: at(9), by: 'system', cause: 'signaling-lost' });
+    await recordCdrState(db, normal, { phase: 'ended', target: 'trunk', answeredAt: at(0), endedAt: at(9), by: 'caller', cause: 'normal' });
+    const failing = async (dialogId: string) => {
+      if (dialogId.endsWith('-b')) throw new Error('481 no such dialog');
+    };
+    expect(await hangUpOwedLegs(db, [node], failing)).toEqual({ legs: 2, failures: ['481 no such dialog'] });
+    // Tried once either way: a dialog drachtio-server no longer knows will not come back.
+    expect(await hangUpOwedLegs(db, [node], failing)).toEqual({ legs: 0, failures: [] });
   });
 });

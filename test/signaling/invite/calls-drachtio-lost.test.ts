@@ -1,11 +1,15 @@
 // drachtio-server dies mid-call: the app must notice that the call is gone, end it billed to about the moment of loss
-// and settle its hold, instead of billing it until its maximum length on heartbeats.
-import { describe, expect, it, vi } from 'vitest';
+// and settle its hold, instead of billing it until its maximum length on heartbeats. When only the connection drops
+// and drachtio-server lives on, the legs it still carries get their BYE once the app is connected again.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, onceAnswered, UNIT } from '../../harness/calls.ts';
+import { callFixtures, onceAnswered, onceEndedAndCharged, UNIT } from '../../harness/calls.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
+import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
+import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.ts';
 import { sippBinary, startSipp } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
@@ -34,14 +38,7 @@ describe.skipIf(missing)('drachtio-server lost mid-call', () => {
       const lostAt = Date.now();
       await suite.stack.drachtio.stop();
 
-      const ended = await vi.waitFor(
-        async () => {
-          const cdr = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
-          if (cdr.phase !== 'ended' || cdr.cost === null) throw new Error('call not closed yet');
-          return cdr;
-        },
-        { timeout: 15_000 },
-      );
+      const ended = await onceEndedAndCharged(suite.database, answered.id);
       expect(ended).toMatchObject({ ended_by: 'system', hangup_cause: 'signaling-lost' });
       // Billed from answer to the moment the app saw the connection go: seconds, not the minute asked for nor the hold.
       const seconds = Math.ceil((ended.ended_at!.getTime() - ended.answered_at!.getTime()) / 1000);
@@ -105,6 +102,66 @@ describe.skipIf(missing)('drachtio-server lost while a call rings', () => {
     } finally {
       waiting.stop();
       ringing.stop();
+    }
+  });
+});
+
+describe.skipIf(missing)('the drachtio connection drops while drachtio-server lives on', () => {
+  let database: TestDatabase;
+  let stack: SignalingStack;
+  let relay: TcpProxy | undefined;
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    stack = await startSignalingStack(
+      database,
+      { CALLER_ID_DEFAULT: '+14155550199', CALL_HEARTBEAT_SECONDS: '1' },
+      { adminRoute: async (admin) => ({ host: '127.0.0.1', port: (relay = await startTcpProxy(admin)).port }) },
+    );
+    await createRate(
+      database.db,
+      toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }),
+    );
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await relay?.stop();
+    await database?.close();
+  });
+  const { caller, carrier } = callFixtures(() => database);
+
+  it('ends the call billed to the drop, then, reconnected, sends the BYE both legs are owed from their stored dialogs', async () => {
+    const { db } = database;
+    const talker = await caller('ted', 10 * UNIT);
+    // Both ends stay on the line until our side hangs up: each run passes only if a BYE reaches it.
+    const answering = await carrier('carrier-answer', 'uas-answer.xml', { timeoutSeconds: 60 });
+    const talking = await startSipp({
+      scenario: 'uac-call-max-duration-expect-bye.xml',
+      target: stack.target,
+      fields: [talker.fields('+442079460958')],
+      timeoutSeconds: 60,
+    });
+    try {
+      const answered = await onceAnswered(database, talker.accountId);
+      relay!.dropConnections();
+      const ended = await onceEndedAndCharged(database, answered.id);
+      expect(ended).toMatchObject({ ended_by: 'system', hangup_cause: 'signaling-lost' });
+      const callerRun = await talking.done;
+      expect(callerRun.code, callerRun.log).toBe(0);
+      const carrierRun = await answering.done;
+      expect(carrierRun.code, carrierRun.log).toBe(0);
+      // Sent, so no longer owed: the handles are cleared once the BYEs are answered.
+      await vi.waitFor(
+        async () =>
+          expect(await db.selectFrom('cdrs').select(['caller_dialog', 'callee_dialog']).where('id', '=', answered.id).executeTakeFirstOrThrow()).toEqual({
+            caller_dialog: null,
+            callee_dialog: null,
+          }),
+        { timeout: 5_000 },
+      );
+      expect(await balanceMismatches(db)).toEqual([]);
+    } finally {
+      talking.stop();
+      answering.stop();
     }
   });
 });

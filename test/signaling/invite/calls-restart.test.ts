@@ -1,7 +1,8 @@
 // A restart mid-call: the real app (main.ts, signaling role) is killed with SIGKILL while one call talks and another
 // rings, then started again with the same SIGNALING_NODE_ID; it must close both orphaned records and their holds.
 // drachtio-server drops the dead app's connection at once but keeps its dialogs: the restarted app hangs up both legs
-// of the answered call by their dialog ids.
+// of the answered call by their dialog ids. A node that never comes back has its calls closed the same way by
+// another node once it has been silent for CALL_NODE_DEAD_SECONDS.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
@@ -30,20 +31,23 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
   const running: AppProcess[] = [];
   const peers: { stop(): void }[] = [];
 
-  const startSignalingProcess = async (): Promise<AppProcess> => {
+  const startSignalingProcess = async (nodeId = 'node-restart-test', env: Record<string, string> = {}): Promise<AppProcess> => {
     const app = startApp({
       DIALO_ROLES: 'signaling',
+      // Each process serves /healthz and /readyz (no api role here): on a port of its own.
+      HTTP_PORT: '0',
       DATABASE_URL: database.url!,
       DRACHTIO_HOST: drachtio.admin.host,
       DRACHTIO_PORT: String(drachtio.admin.port),
       DRACHTIO_SECRET: drachtio.admin.secret,
       SIP_SECRET: 's'.repeat(40),
       SIP_REALM: 'dialo.test',
-      SIGNALING_NODE_ID: 'node-restart-test',
+      SIGNALING_NODE_ID: nodeId,
       CALLER_ID_DEFAULT: '+14155550199',
       TRUNK_TIMEOUT_SECONDS: '30',
       CALL_HEARTBEAT_SECONDS: '1',
       LOG_LEVEL: 'info',
+      ...env,
     });
     running.push(app);
     await printed(app, /drachtio: connected/);
@@ -139,6 +143,52 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
       charged: 0,
     });
     expect(await balanceOf(db, ringer.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
+    expect(await balanceMismatches(db)).toEqual([]);
+  });
+
+  it('a node that never comes back: another node closes its calls after CALL_NODE_DEAD_SECONDS, billed to the last heartbeat, and hangs up both legs', async () => {
+    const { db } = database;
+    const env = { CALL_NODE_DEAD_SECONDS: '3' };
+    await db.deleteFrom('trunks').execute();
+    // Only the two nodes of this story: any node still up would close the dying node's calls just as well.
+    for (const app of running.splice(0)) app.child.kill('SIGKILL');
+    const dying = await startSignalingProcess('node-dying', env);
+    const target = `127.0.0.1:${drachtio.sipPort}`;
+    const talker = await caller('ursula', 10 * UNIT);
+    const answering = await carrier('carrier-answer-2', 'uas-answer.xml', { priority: 1, timeoutSeconds: 60 });
+    const talking = await startSipp({ scenario: 'uac-call-expect-200.xml', target, fields: [talker.fields('+442079460960', 60_000)], timeoutSeconds: 90 });
+    peers.push(answering, talking);
+    const answered = await onceAnswered(database, talker.accountId);
+    await vi.waitFor(
+      async () => {
+        const cdr = await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow();
+        if (cdr.alive_at === null || cdr.alive_at.getTime() <= answered.answered_at!.getTime()) throw new Error('no heartbeat yet');
+      },
+      { timeout: 10_000 },
+    );
+    // The survivor joins while the call talks on the dying node; then the dying node is killed and never restarted.
+    const survivor = await startSignalingProcess('node-survivor', env);
+    dying.child.kill('SIGKILL');
+    expect(await dying.exited).toBe('SIGKILL');
+    const lastSeen = (await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow()).alive_at!;
+
+    await printed(survivor, /"nodes":\["node-dying"\].*closed the calls of silent signaling nodes/);
+    expect(survivor.stdout()).toMatch(/"legs":2,.*"failures":\[\].*closed the calls of silent signaling nodes/);
+    const carrierRun = await answering.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+
+    const talked = await db.selectFrom('cdrs').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow();
+    expect(talked).toMatchObject({
+      phase: 'ended',
+      ended_by: 'system',
+      hangup_cause: 'orphaned-by-restart',
+      ended_at: lastSeen,
+      caller_dialog: null,
+      callee_dialog: null,
+    });
+    const seconds = Math.ceil((talked.ended_at!.getTime() - talked.answered_at!.getTime()) / 1000);
+    expect(talked).toMatchObject({ billable_seconds: seconds, cost: seconds * (UNIT / 10) });
+    expect(await balanceOf(db, talker.accountId)).toEqual({ balance: 10 * UNIT - talked.cost!, reserved: 0, available: 10 * UNIT - talked.cost! });
     expect(await balanceMismatches(db)).toEqual([]);
   });
 });
