@@ -13,7 +13,7 @@ export function expireReservationsJob(db: Kysely<Database>, everyMs = 60_000): J
     everyMs,
     run: () => {
       const now = new Date();
-      return expireStaleReservations(db, now, billableSecondsFromCdr(now));
+      return expireStaleReservations(db, now, billableSecondsFromCdr());
     },
   };
 }

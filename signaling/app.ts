@@ -162,7 +162,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
         throw error;
       }
       if (calls.activeCalls.size > 0) {
-        await markCallsAlive(deps.db, deps.calls.nodeId, now);
+        await markCallsAlive(deps.db, deps.calls.nodeId, now, calls.activeCalls.callIds());
         const suspended = await suspendedAmong(deps.db, calls.activeCalls.payingAccounts());
         const ended = calls.activeCalls.hangUpPaidBy(suspended, 'suspended');
         if (ended > 0) logger.warn({ calls: ended }, 'hung up the calls of suspended accounts');

@@ -155,7 +155,7 @@ export type BillableSecondsLookup = (trx: Kysely<Database>, reservation: Reserva
 /**
  * Closes reservations past their expiry (their process died mid-call): charged from the call record's
  * billable seconds when `lookup` finds one, else closed without a charge. Status `expired` either way.
- * @example await expireStaleReservations(db, new Date(), billableSecondsFromCdr(new Date()));
+ * @example await expireStaleReservations(db, new Date(), billableSecondsFromCdr());
  */
 export async function expireStaleReservations(db: Kysely<Database>, now: Date, lookup: BillableSecondsLookup): Promise<{ expired: number; charged: number }> {
   const stale = await db
@@ -188,17 +188,23 @@ export async function expireStaleReservations(db: Kysely<Database>, now: Date, l
 
 /**
  * The lookup the expiry job uses: billable seconds from the reservation's call record — its
- * `billable_seconds` when the call was closed and rated, else answer to end (or to `now` for a call its
- * process never closed), 0 when never answered; null without a record.
- * @example expireStaleReservations(db, now, billableSecondsFromCdr(now));
+ * `billable_seconds` when the call was closed and rated, else answer to end (or to its last heartbeat for a call
+ * whose end was never recorded), 0 when never answered; null without a record.
+ * @example expireStaleReservations(db, now, billableSecondsFromCdr());
  */
-export function billableSecondsFromCdr(now: Date): BillableSecondsLookup {
+export function billableSecondsFromCdr(): BillableSecondsLookup {
   return async (db, reservation) => {
     if (reservation.cdr_id === null) return null;
-    const cdr = await db.selectFrom('cdrs').select(['billable_seconds', 'answered_at', 'ended_at']).where('id', '=', reservation.cdr_id).executeTakeFirst();
+    const cdr = await db
+      .selectFrom('cdrs')
+      .select(['billable_seconds', 'answered_at', 'ended_at', 'alive_at'])
+      .where('id', '=', reservation.cdr_id)
+      .executeTakeFirst();
     if (cdr === undefined) return null;
     if (cdr.billable_seconds !== null) return cdr.billable_seconds;
     if (cdr.answered_at === null) return 0;
-    return Math.max(0, Math.ceil(((cdr.ended_at ?? now).getTime() - cdr.answered_at.getTime()) / 1000));
+    // A call whose end was never recorded is billed to its last sign of life (a heartbeat), not to the expiry: the
+    // expiry comes at the hold's maximum, and charging to it would bill a call lost to a fault as talking all along.
+    return Math.max(0, Math.ceil(((cdr.ended_at ?? cdr.alive_at ?? cdr.answered_at).getTime() - cdr.answered_at.getTime()) / 1000));
   };
 }

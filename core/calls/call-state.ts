@@ -14,6 +14,7 @@
  *
  * orphaned (the process carrying the call died; its next start closes the call):
  *   answered ──▶ ended at the last heartbeat, by the system;  setup, dialing ──▶ failed, with no SIP status
+ * fault (an internal error of ours while the process lives): the same, cause internal-error, failed ones with 500
  * ```
  * Refusals, failures and cancels are all reached through here: signaling writes no phase of its own.
  */
@@ -39,7 +40,12 @@ export type CallEvent =
   | { readonly type: 'cancel' }
   | { readonly type: 'hangup'; readonly by: Party; readonly at: Date; readonly cause: string }
   /** `at`: the last moment the call is known to have been up (its last heartbeat, else its answer). */
-  | { readonly type: 'orphaned'; readonly at: Date };
+  | { readonly type: 'orphaned'; readonly at: Date }
+  /** An internal error of ours cut the call short (signaling/invite/handle-invite.ts's guard); `at` as for orphaned. */
+  | { readonly type: 'fault'; readonly at: Date };
+
+/** The cause a call cut short by an internal error of ours is closed with (its X-Reason too). */
+export const FAULT_CAUSE = 'internal-error';
 
 /** The cause an orphaned call is closed with. */
 export const ORPHANED_CAUSE = 'orphaned-by-restart';
@@ -69,6 +75,7 @@ interface PhaseAfter {
   cancel: 'cancelled';
   hangup: 'ended';
   orphaned: 'ended' | 'failed';
+  fault: 'ended' | 'failed';
 }
 
 export type InPhase<P extends CallState['phase']> = Extract<CallState, { phase: P }>;
@@ -86,6 +93,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
     case 'setup':
       if (event.type === 'refuse') return { phase: 'refused', refusal: event.refusal };
       if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
+      if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
       if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
       if (event.type === 'cancel') return { phase: 'cancelled' };
       break;
@@ -95,13 +103,15 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'attempt-failed') return { phase: 'failed', status: event.status, cause: event.cause };
       if (event.type === 'dial') return { phase: 'dialing', attempt: state.attempt + 1, target: event.target };
       if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
+      if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
       break;
     case 'answered':
       if (event.type === 'hangup') {
         return { phase: 'ended', target: state.target, answeredAt: state.answeredAt, endedAt: event.at, by: event.by, cause: event.cause };
       }
-      if (event.type === 'orphaned') {
-        return { phase: 'ended', target: state.target, answeredAt: state.answeredAt, endedAt: event.at, by: 'system', cause: ORPHANED_CAUSE };
+      if (event.type === 'orphaned' || event.type === 'fault') {
+        const cause = event.type === 'fault' ? FAULT_CAUSE : ORPHANED_CAUSE;
+        return { phase: 'ended', target: state.target, answeredAt: state.answeredAt, endedAt: event.at, by: 'system', cause };
       }
       break;
   }

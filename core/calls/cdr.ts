@@ -93,14 +93,17 @@ export async function recordCdrState(db: Kysely<Database>, cdrId: string, state:
 }
 
 /**
- * The heartbeat: marks every answered call this node still has up as seen alive now. One statement per interval,
- * however many calls are up.
+ * The heartbeat: marks the answered calls this node still has up (by their SIP Call-IDs) as seen alive now; a
+ * record left open by a failed write is not among them, so its last sign of life stays its last. One statement per
+ * interval, however many calls are up.
  */
-export async function markCallsAlive(db: Kysely<Database>, nodeId: string, now: Date): Promise<number> {
+export async function markCallsAlive(db: Kysely<Database>, nodeId: string, now: Date, sipCallIds: readonly string[]): Promise<number> {
+  if (sipCallIds.length === 0) return 0;
   const result = await db
     .updateTable('cdrs')
     .set({ alive_at: now })
     .where('node_id', '=', nodeId)
+    .where('sip_call_id', 'in', sipCallIds)
     .where('ended_at', 'is', null)
     .where('answered_at', 'is not', null)
     .executeTakeFirst();
@@ -119,20 +122,28 @@ export interface OrphanedCall {
  * Answered ones end at their last heartbeat: the last moment the call is known to have been up (billing the time to
  * the restart would charge for an outage). Unanswered ones fail now. Returns them so billing can settle each.
  */
-export async function closeOrphanedCdrs(db: Kysely<Database>, nodeId: string, now: Date): Promise<OrphanedCall[]> {
+export async function closeOrphanedCdrs(
+  db: Kysely<Database>,
+  nodeId: string,
+  now: Date,
+  /** Only one call's records (by SIP Call-ID), closed as cut short by a fault of ours rather than orphaned. */
+  fault?: { readonly sipCallId: string },
+): Promise<OrphanedCall[]> {
   return inTransaction(db, async (trx) => {
     const open = await trx
       .selectFrom('cdrs')
       .select(['id', 'account_id', 'answered_at', 'alive_at'])
       .where('node_id', '=', nodeId)
       .where('ended_at', 'is', null)
+      .$if(fault !== undefined, (query) => query.where('sip_call_id', '=', fault!.sipCallId))
       .forUpdate()
       .execute();
     const closed: OrphanedCall[] = [];
     for (const row of open) {
       // What the row says of the call's state: answered (its target is not kept), or not yet.
       const last: CallState = row.answered_at === null ? { phase: 'setup' } : { phase: 'answered', target: 'unknown', answeredAt: row.answered_at };
-      const ended = nextState(last, { type: 'orphaned', at: row.alive_at ?? row.answered_at ?? now });
+      const at = row.alive_at ?? row.answered_at ?? now;
+      const ended = nextState(last, fault === undefined ? { type: 'orphaned', at } : { type: 'fault', at });
       await recordCdrState(trx, row.id, ended, {}, now);
       closed.push({
         id: row.id,

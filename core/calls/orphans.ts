@@ -30,6 +30,17 @@ export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: 
 }
 
 /**
+ * After an internal error in one call's handling (the process lives on): its records still open are closed (cause
+ * internal-error; an answered one at its last sign of life) and its holds settled for that talk time or released.
+ * @example await closeFaultedCall(db, 'sig-1', callId, new Date());
+ */
+export async function closeFaultedCall(db: Kysely<Database>, nodeId: string, sipCallId: string, now: Date): Promise<number> {
+  const closed = await closeOrphanedCdrs(db, nodeId, now, { sipCallId });
+  await settleOrphans(db, closed);
+  return closed.length;
+}
+
+/**
  * What a live node (or the jobs role, without `endLeg`) does for the nodes silent longer than `deadAfterMs`: closes
  * and bills their calls as their own restart would, and sends the BYEs they owe.
  * @example await closeSilentNodes(db, new Date(), 60_000, { self: 'sig-2', endLeg: (leg) => byeByDialogId(srf, leg) });

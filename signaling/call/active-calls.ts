@@ -8,24 +8,33 @@ import type { Bridge } from './bridge.ts';
 export class ActiveCalls {
   /** Each bridge, with the account it bills (outbound calls only). */
   readonly #bridges = new Map<Bridge, string | null>();
+  /** Each bridge's SIP Call-ID: what the heartbeat marks alive, so a call whose end failed to be recorded is not. */
+  readonly #callIds = new Map<Bridge, string>();
   #closing = false;
 
   /** @param onChange told the number of calls up after each change (the `dialo_calls_active` gauge). */
   constructor(private readonly onChange: (size: number) => void = () => undefined) {}
 
   /** Tracks a bridged call until it ends; one bridged after shutdown began is hung up at once. */
-  add(bridge: Bridge, payingAccountId: string | null = null): void {
+  add(bridge: Bridge, callId: string, payingAccountId: string | null = null): void {
     if (this.#closing) return bridge.hangUp('shutdown');
     this.#bridges.set(bridge, payingAccountId);
+    this.#callIds.set(bridge, callId);
     this.onChange(this.#bridges.size);
     void bridge.ended.then(() => {
       this.#bridges.delete(bridge);
+      this.#callIds.delete(bridge);
       this.onChange(this.#bridges.size);
     });
   }
 
   get size(): number {
     return this.#bridges.size;
+  }
+
+  /** The SIP Call-IDs of the calls up now. */
+  callIds(): string[] {
+    return [...this.#callIds.values()];
   }
 
   /** The accounts paying for the outbound calls up now. */

@@ -57,8 +57,16 @@ export async function answerAndBridge(deps: CallDeps, req: SrfRequest, res: SrfR
   }
   const answered = nextState(call.state, { type: 'answer', at: new Date() });
   const bridge = call.join(caller);
-  deps.activeCalls.add(bridge, call.payingAccountId ?? null);
-  await call.record(answered, { sip_status: 200, caller_dialog: dialogIdOf(caller), ...call.answered });
+  deps.activeCalls.add(bridge, req.get('Call-ID'), call.payingAccountId ?? null);
+  try {
+    await call.record(answered, { sip_status: 200, caller_dialog: dialogIdOf(caller), ...call.answered });
+  } catch (error) {
+    // A call whose answer is not on record could be neither billed nor closed rightly: it ends now, and the error
+    // goes on to the INVITE's guard (handle-invite.ts), which fails the record and releases the hold.
+    bridge.hangUp('internal-error');
+    await bridge.ended;
+    throw error;
+  }
   deps.metrics.callsAnswered.inc({ direction: call.direction });
   const end = await bridge.ended;
   deps.metrics.callsEnded.inc({ cause: end.cause });

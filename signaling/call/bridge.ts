@@ -12,7 +12,7 @@ export interface CallEnd {
   readonly by: Party;
   readonly at: Date;
   /** signaling-lost: the drachtio connection carrying both legs dropped (signaling/app.ts). */
-  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure' | 'signaling-lost';
+  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure' | 'signaling-lost' | 'internal-error';
 }
 
 export interface Bridge {

@@ -176,8 +176,16 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
   const { end } = answered;
   const seconds = Math.min(talkSeconds(answered.state), held.maxSeconds);
   // The media server's measurement is read while its channels are still up (released after this returns).
-  const [cost, mos] = await Promise.all([settle(deps.db, held.reservationId, seconds), measuredQuality(media)]);
-  await recordCdrState(deps.db, cdrId, answered.state, { billable_seconds: seconds, cost, mos });
+  const quality = measuredQuality(media);
+  let cost: number;
+  try {
+    cost = await settle(deps.db, held.reservationId, seconds);
+  } catch (error) {
+    // The end goes on record all the same, with its seconds: the hold's expiry then charges exactly those.
+    await recordCdrState(deps.db, cdrId, answered.state, { billable_seconds: seconds, mos: await quality });
+    throw error;
+  }
+  await recordCdrState(deps.db, cdrId, answered.state, { billable_seconds: seconds, cost, mos: await quality });
   deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
   await watchForAbuse(deps, accountId);
 }

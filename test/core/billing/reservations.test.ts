@@ -136,7 +136,7 @@ describeEachDialect('reservation expiry', (database) => {
     await credit(db, accountId, 1_000_000);
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
     const base = Date.now(); // one clock reading, so answer-to-end is exactly the seconds given
-    const call = (answeredAgoS: number | null, endedAgoS: number | null) =>
+    const call = (answeredAgoS: number | null, endedAgoS: number | null, aliveAgoS: number | null = null) =>
       openCdr(db, {
         sipCallId: crypto.randomUUID(),
         direction: 'outbound',
@@ -148,15 +148,16 @@ describeEachDialect('reservation expiry', (database) => {
         const at = (ago: number | null) => (ago === null ? null : new Date(base - ago * 1000));
         await db
           .updateTable('cdrs')
-          .set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS) })
+          .set({ answered_at: at(answeredAgoS), ended_at: at(endedAgoS), alive_at: at(aliveAgoS) })
           .where('id', '=', cdrId)
           .execute();
         return cdrId;
       });
     const tight = { maxConcurrent: 5, maxCallSeconds: 60, setupGraceSeconds: 10 };
-    // Answered 100 s ago, ended 58 s ago: 42 s. Answered and never closed: runs to the hold (60 s).
+    // Answered 100 s ago, ended 58 s ago: 42 s. Answered and never closed: to its last heartbeat (30 s after the
+    // answer), never to the expiry (that would bill a call lost to a fault as talking until its hold ran out).
     // Never answered: nothing. No record at all: freed without a charge.
-    for (const cdrId of [await call(100, 58), await call(300, null), await call(null, null), undefined]) {
+    for (const cdrId of [await call(100, 58), await call(300, null, 270), await call(null, null), undefined]) {
       expect((await reserve(db, accountId, rate, tight, cdrId === undefined ? {} : { cdrId })).ok).toBe(true);
     }
     // Backdate the holds as if their process had died long ago.
@@ -167,10 +168,10 @@ describeEachDialect('reservation expiry', (database) => {
       .execute();
     const scheduler = startScheduler([expireReservationsJob(db, 3_600_000)], createLogger('silent'));
     try {
-      expect(await scheduler.runNow('expire-reservations')).toEqual({ expired: 4, charged: 42_000 + 60_000 });
+      expect(await scheduler.runNow('expire-reservations')).toEqual({ expired: 4, charged: 42_000 + 30_000 });
     } finally {
       await scheduler.stop();
     }
-    expect(await balanceOf(db, accountId)).toEqual({ balance: 898_000, reserved: 0, available: 898_000 });
+    expect(await balanceOf(db, accountId)).toEqual({ balance: 928_000, reserved: 0, available: 928_000 });
   });
 });

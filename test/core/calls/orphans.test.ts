@@ -14,6 +14,12 @@ const LIMITS = { maxConcurrent: 10, maxCallSeconds: 3600, setupGraceSeconds: 60 
 describeEachDialect('orphaned calls', (database) => {
   const at = (seconds: number) => new Date(Date.UTC(2026, 10, 29, 12, 0, seconds));
 
+  /** The SIP Call-IDs of a node's records: what its heartbeat names as up. */
+  async function callIdsOn(nodeId: string): Promise<string[]> {
+    const rows = await database().db.selectFrom('cdrs').select('sip_call_id').where('node_id', '=', nodeId).execute();
+    return rows.map((row) => row.sip_call_id);
+  }
+
   async function answeredCall(nodeId: string, accountId: string, answeredAt: Date) {
     const { db } = database();
     const cdrId = await openCdr(db, {
@@ -54,8 +60,8 @@ describeEachDialect('orphaned calls', (database) => {
     const elsewhere = await answeredCall(`${node}-other`, talker, at(0));
 
     // Heartbeats at 15 s and 30 s; the process dies; it restarts ten minutes later.
-    expect(await markCallsAlive(db, node, at(15))).toBe(1);
-    expect(await markCallsAlive(db, node, at(30))).toBe(1);
+    expect(await markCallsAlive(db, node, at(15), await callIdsOn(node))).toBe(1);
+    expect(await markCallsAlive(db, node, at(30), await callIdsOn(node))).toBe(1);
     const hungUp: string[] = [];
     const endLeg = async (dialogId: string) => hungUp.push(dialogId);
     expect(await recoverOrphans(db, node, at(630), endLeg)).toEqual({ closed: 2, legs: 2, failures: [] });
@@ -115,8 +121,13 @@ describeEachDialect('orphaned calls', (database) => {
     const over = await answeredCall(node, accountId, at(0));
     await recordCdrState(db, over, { phase: 'ended', target: 'trunk', answeredAt: at(0), endedAt: at(5), by: 'caller', cause: 'normal' });
     await openCdr(db, { sipCallId: 'setup', direction: 'outbound', accountId, fromNumber: null, toNumber: null, nodeId: node });
-    expect(await markCallsAlive(db, node, at(20))).toBe(1);
+    expect(await markCallsAlive(db, node, at(20), await callIdsOn(node))).toBe(1);
     expect((await db.selectFrom('cdrs').select('alive_at').where('id', '=', up).executeTakeFirstOrThrow()).alive_at).toEqual(at(20));
+    // Only the calls the node names: one whose end failed to be recorded is no longer among its bridges.
+    const [upCallId] = (await db.selectFrom('cdrs').select('sip_call_id').where('id', '=', up).execute()).map((row) => row.sip_call_id);
+    const stuck = await answeredCall(node, accountId, at(0));
+    expect(await markCallsAlive(db, node, at(25), [upCallId!])).toBe(1);
+    expect((await db.selectFrom('cdrs').select('alive_at').where('id', '=', stuck).executeTakeFirstOrThrow()).alive_at).toEqual(at(0));
   });
 
   it('closes the calls of a node silent past the bound (another node does, or the jobs role), leaving live nodes be', async () => {
@@ -137,7 +148,7 @@ describeEachDialect('orphaned calls', (database) => {
     const living = await answeredCall(live, talker, at(0));
     // The silent node's last heartbeat (of itself and its call) at 20 s; the live one keeps beating.
     await markNodeAlive(db, silent, at(20));
-    await markCallsAlive(db, silent, at(20));
+    await markCallsAlive(db, silent, at(20), await callIdsOn(silent));
     await markNodeAlive(db, live, at(75));
 
     // 59 s of silence is within the 60 s bound: nothing happens.
