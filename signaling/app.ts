@@ -7,7 +7,7 @@ import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
 import { markNodeAlive } from '../core/calls/nodes.ts';
-import { closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
+import { closeLostRecords, closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
 import type { DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -119,12 +119,19 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
       if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
     });
+  // The Call-IDs of the INVITEs being handled: with the bridges', what this process carries (closeLostRecords).
+  const handling = new Set<string>();
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
     // emits 'cancel' once, so the watch readInvite starts must already be there.
     const facts = readInvite(req);
-    await recovered;
-    await handleInvite(calls, req, res, facts);
+    handling.add(facts.callId);
+    try {
+      await recovered;
+      await handleInvite(calls, req, res, facts);
+    } finally {
+      handling.delete(facts.callId);
+    }
   });
 
   // Without the connection no BYE, re-INVITE or timer of ours reaches the calls it carried: end them now, billed to
@@ -169,6 +176,10 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       }
       const actOnOthers = previousBeatOk;
       previousBeatOk = true;
+      // Records of ours no handler or bridge carries any more (their last write failed): closed, not left to expire.
+      const carried = [...handling, ...calls.activeCalls.callIds()];
+      const lost = await closeLostRecords(deps.db, deps.calls.nodeId, carried, now, new Date(now.getTime() - deps.calls.heartbeatMs));
+      if (lost > 0) logger.warn({ closed: lost }, 'closed call records left open by a failed write');
       const up = connection.isUp();
       if (actOnOthers) {
         const silent = await closeSilentNodes(deps.db, now, deps.calls.nodeDeadMs, { self: deps.calls.nodeId, ...(up ? { endLeg } : {}) });

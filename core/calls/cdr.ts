@@ -126,8 +126,12 @@ export async function closeOrphanedCdrs(
   db: Kysely<Database>,
   nodeId: string,
   now: Date,
-  /** Only one call's records (by SIP Call-ID), closed as cut short by a fault of ours rather than orphaned. */
-  fault?: { readonly sipCallId: string },
+  /**
+   * Closed as cut short by a fault of ours rather than orphaned: one call's records (by SIP Call-ID), or those this
+   * live process no longer carries (no handler or bridge of it holds their Call-ID: a write that failed, the
+   * database gone at the time), opened before `startedBefore` so that one being opened right now is left be.
+   */
+  fault?: { readonly sipCallId: string } | { readonly notCarried: readonly string[]; readonly startedBefore: Date },
 ): Promise<OrphanedCall[]> {
   return inTransaction(db, async (trx) => {
     const open = await trx
@@ -135,7 +139,12 @@ export async function closeOrphanedCdrs(
       .select(['id', 'account_id', 'answered_at', 'alive_at'])
       .where('node_id', '=', nodeId)
       .where('ended_at', 'is', null)
-      .$if(fault !== undefined, (query) => query.where('sip_call_id', '=', fault!.sipCallId))
+      .$if(fault !== undefined && 'sipCallId' in fault, (query) => query.where('sip_call_id', '=', (fault as { sipCallId: string }).sipCallId))
+      .$if(fault !== undefined && 'notCarried' in fault, (query) => {
+        const { notCarried, startedBefore } = fault as { notCarried: readonly string[]; startedBefore: Date };
+        const older = query.where('started_at', '<', startedBefore);
+        return notCarried.length === 0 ? older : older.where('sip_call_id', 'not in', notCarried);
+      })
       .forUpdate()
       .execute();
     const closed: OrphanedCall[] = [];

@@ -41,6 +41,18 @@ export async function closeFaultedCall(db: Kysely<Database>, nodeId: string, sip
 }
 
 /**
+ * The records this live process holds open but no longer carries (`carried`: the Call-IDs its handlers and bridges
+ * hold): closed as faulted, their holds settled to the last heartbeat or released. What a failed write (the
+ * database down when a call ended) leaves behind is so closed within an interval of the database coming back,
+ * instead of waiting for the hold's expiry or a restart.
+ */
+export async function closeLostRecords(db: Kysely<Database>, nodeId: string, carried: readonly string[], now: Date, startedBefore: Date): Promise<number> {
+  const closed = await closeOrphanedCdrs(db, nodeId, now, { notCarried: carried, startedBefore });
+  await settleOrphans(db, closed);
+  return closed.length;
+}
+
+/**
  * What a live node (or the jobs role, without `endLeg`) does for the nodes silent longer than `deadAfterMs`: closes
  * and bills their calls as their own restart would, and sends the BYEs they owe.
  * @example await closeSilentNodes(db, new Date(), 60_000, { self: 'sig-2', endLeg: (leg) => byeByDialogId(srf, leg) });

@@ -122,3 +122,14 @@ export function onceEndedAndCharged(database: TestDatabase, cdrId: string) {
     { timeout: 15_000 },
   );
 }
+
+/** Resolves once a heartbeat has marked the answered call alive after its answer. */
+export function onceMarkedAlive(database: TestDatabase, cdrId: string) {
+  return vi.waitFor(
+    async () => {
+      const cdr = await database.db.selectFrom('cdrs').select(['alive_at', 'answered_at']).where('id', '=', cdrId).executeTakeFirstOrThrow();
+      if (cdr.alive_at === null || cdr.answered_at === null || cdr.alive_at.getTime() <= cdr.answered_at.getTime()) throw new Error('no heartbeat yet');
+    },
+    { timeout: 10_000 },
+  );
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { startApp, type AppProcess } from '../../harness/app-process.ts';
-import { callFixtures, onceAnswered, UNIT } from '../../harness/calls.ts';
+import { callFixtures, onceAnswered, onceMarkedAlive, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision, startDrachtio, type DrachtioServer } from '../../harness/drachtio.ts';
 import { sippBinary, startSipp } from '../../harness/sipp.ts';
@@ -99,13 +99,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     );
 
     // The talking call has been marked alive by a heartbeat since it was answered.
-    await vi.waitFor(
-      async () => {
-        const cdr = await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow();
-        if (cdr.alive_at === null || cdr.alive_at.getTime() <= answered.answered_at!.getTime()) throw new Error('no heartbeat yet');
-      },
-      { timeout: 10_000 },
-    );
+    await onceMarkedAlive(database, answered.id);
 
     // Killed, not stopped: no handler runs, nothing is closed or settled by the dying process.
     const killedAt = new Date();
@@ -159,13 +153,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     const talking = await startSipp({ scenario: 'uac-call-expect-200.xml', target, fields: [talker.fields('+442079460960', 60_000)], timeoutSeconds: 90 });
     peers.push(answering, talking);
     const answered = await onceAnswered(database, talker.accountId);
-    await vi.waitFor(
-      async () => {
-        const cdr = await db.selectFrom('cdrs').select('alive_at').where('id', '=', answered.id).executeTakeFirstOrThrow();
-        if (cdr.alive_at === null || cdr.alive_at.getTime() <= answered.answered_at!.getTime()) throw new Error('no heartbeat yet');
-      },
-      { timeout: 10_000 },
-    );
+    await onceMarkedAlive(database, answered.id);
     // The survivor joins while the call talks on the dying node; then the dying node is killed and never restarted.
     const survivor = await startSignalingProcess('node-survivor', env);
     dying.child.kill('SIGKILL');
