@@ -18,7 +18,7 @@ import type { DigestAuthDeps } from './auth/digest-auth.ts';
 import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { ALLOW, methodNotAllowed } from './request-checks.ts';
 import { refuse, xReasonOf } from './sip-reply.ts';
-import { byeByDialogId, connectSrf, sendReply } from './srf.ts';
+import { hangUpLeg, connectSrf, sendReply } from './srf.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from '../core/media/media-relay.ts';
@@ -109,7 +109,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };
-  const endLeg = (leg: DialogHandle) => byeByDialogId(connection.srf, leg);
+  const endLeg = (leg: DialogHandle) => hangUpLeg(connection.srf, leg);
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected

@@ -53,26 +53,92 @@ export function hangUpDialog(dialog: Srf.Dialog): void {
 }
 
 /**
- * A dialog's handle for core: drachtio-server's id for it (untyped `id`), which outlives the app that made the
- * dialog. Core stores it opaquely; `byeByDialogId` reads it back.
+ * What it takes to hang a leg up later, even from another process or after drachtio-server restarted: drachtio's
+ * dialog id (a BYE in the dialog it still holds), and the dialog's own identity (RFC 3261 §12: Call-ID, both tags
+ * in From and To, the remote target and the address the far end spoke from) to build that BYE anew when it no
+ * longer holds it.
  */
-export function dialogIdOf(dialog: Srf.Dialog): DialogHandle {
-  return asDialogHandle((dialog as Srf.Dialog & { id: string }).id);
+interface StoredDialog {
+  readonly id: string;
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly target: string;
+  readonly nextHop: string | undefined;
+}
+
+type DialogInternals = Srf.Dialog & {
+  id: string;
+  type: 'uas' | 'uac';
+  req: SrfRequest;
+  res: SrfResponse & { source_address?: string; source_port?: number | string; protocol?: string };
+  sip: { callId: string; localTag: string; remoteTag: string };
+  remote: { uri: string };
+};
+
+/**
+ * A dialog's handle for core, opaque to it: its {@link StoredDialog}, which `hangUpLeg` reads back.
+ * @example await recordCdrState(db, cdrId, answered, { caller_dialog: dialogHandleOf(caller) });
+ */
+export function dialogHandleOf(dialog: Srf.Dialog): DialogHandle {
+  const { id, type, req, res, sip, remote } = dialog as DialogInternals;
+  // Seen from our side: as UAS we answered (To is ours, with our tag), as UAC we called (From is ours).
+  const far = type === 'uas' ? req : res;
+  const address = far.source_address;
+  const stored: StoredDialog = {
+    id,
+    callId: sip.callId,
+    from: type === 'uas' ? `${req.get('To')};tag=${sip.localTag}` : req.get('From'),
+    to: type === 'uas' ? req.get('From') : res.get('To'),
+    target: remote.uri,
+    nextHop:
+      address === undefined ? undefined : `sip:${address.includes(':') ? `[${address}]` : address}:${far.source_port};transport=${far.protocol ?? 'udp'}`,
+  };
+  return asDialogHandle(JSON.stringify(stored));
 }
 
 /**
- * Sends BYE in a dialog drachtio-server still holds, by its handle (drachtio's dialog id): how a restarted process hangs up the legs of a
- * call its crashed predecessor bridged (RFC 3261 §15.1.1). Resolves with the final status, or rejects.
+ * Sends BYE on a leg by its handle (RFC 3261 §15.1.1): in the dialog drachtio-server still holds (how a restarted
+ * process hangs up what its crashed predecessor bridged), else, when drachtio-server no longer knows it (it
+ * restarted too), as a request built from the stored dialog. Resolves with the final status, or rejects.
  */
-export function byeByDialogId(srf: Srf, dialogId: DialogHandle): Promise<number> {
-  type RawRequest = { on(event: 'response', listener: (res: { status: number }) => void): void };
-  const request = (srf as unknown as { request(opts: object, callback: (error: Error | null, req: RawRequest) => void): void }).request;
+export async function hangUpLeg(srf: Srf, handle: DialogHandle): Promise<number> {
+  // Handles written before dialogs were stored whole are drachtio's dialog id alone.
+  const stored: StoredDialog | string = handle.startsWith('{') ? (JSON.parse(handle) as StoredDialog) : handle;
+  if (typeof stored === 'string') return byeInDialog(srf, stored);
+  try {
+    return await byeInDialog(srf, stored.id);
+  } catch {
+    return byeFromStoredDialog(srf, stored);
+  }
+}
+
+type RawRequest = { on(event: 'response', listener: (res: { status: number }) => void): void };
+type RawRequestApi = (opts: object, callback: (error: Error | null, req: RawRequest) => void) => void;
+
+function sendRaw(srf: Srf, opts: object): Promise<number> {
+  const request = (srf as unknown as { request: RawRequestApi }).request;
   return new Promise((resolve, reject) => {
-    // drachtio-server builds an in-dialog request from the dialog; the URI is a placeholder, as drachtio-srf's own.
-    request.call(srf, { uri: 'sip:placeholder', method: 'BYE', stackDialogId: dialogId, headers: {} }, (error, req) => {
+    request.call(srf, opts, (error, req) => {
       if (error) return reject(error);
       req.on('response', (res) => resolve(res.status));
     });
+  });
+}
+
+function byeInDialog(srf: Srf, dialogId: string): Promise<number> {
+  // drachtio-server builds an in-dialog request from the dialog; the URI is a placeholder, as drachtio-srf's own.
+  return sendRaw(srf, { uri: 'sip:placeholder', method: 'BYE', stackDialogId: dialogId, headers: {} });
+}
+
+function byeFromStoredDialog(srf: Srf, dialog: StoredDialog): Promise<number> {
+  // Any CSeq above the dialog's so far will do (§12.2.1.1): seconds since the epoch outgrow what a call has used.
+  const cseq = Math.floor(Date.now() / 1000) % 2 ** 31;
+  return sendRaw(srf, {
+    uri: dialog.target,
+    method: 'BYE',
+    ...(dialog.nextHop === undefined ? {} : { proxy: dialog.nextHop }),
+    headers: { 'Call-ID': dialog.callId, From: dialog.from, To: dialog.to, CSeq: `${cseq} BYE` },
   });
 }
 

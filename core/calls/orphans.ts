@@ -55,7 +55,7 @@ export async function closeLostRecords(db: Kysely<Database>, nodeId: string, car
 /**
  * What a live node (or the jobs role, without `endLeg`) does for the nodes silent longer than `deadAfterMs`: closes
  * and bills their calls as their own restart would, and sends the BYEs they owe.
- * @example await closeSilentNodes(db, new Date(), 60_000, { self: 'sig-2', endLeg: (leg) => byeByDialogId(srf, leg) });
+ * @example await closeSilentNodes(db, new Date(), 60_000, { self: 'sig-2', endLeg: (leg) => hangUpLeg(srf, leg) });
  */
 export async function closeSilentNodes(
   db: Kysely<Database>,

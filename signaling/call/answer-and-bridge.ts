@@ -8,7 +8,7 @@ import type { CdrExtra } from '../../core/calls/cdr.ts';
 import type { CallDirection } from '../../db/schema.ts';
 import type { CallDeps } from '../invite/call-context.ts';
 import { failureReply } from '../refusals.ts';
-import { dialogIdOf, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogHandleOf, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { Bridge, CallEnd } from './bridge.ts';
 import type { Dialog } from './dial.ts';
 
@@ -59,7 +59,7 @@ export async function answerAndBridge(deps: CallDeps, req: SrfRequest, res: SrfR
   const bridge = call.join(caller);
   deps.activeCalls.add(bridge, req.get('Call-ID'), call.payingAccountId ?? null);
   try {
-    await call.record(answered, { sip_status: 200, caller_dialog: dialogIdOf(caller), ...call.answered });
+    await call.record(answered, { sip_status: 200, caller_dialog: dialogHandleOf(caller), ...call.answered });
   } catch (error) {
     // A call whose answer is not on record could be neither billed nor closed rightly: it ends now, and the error
     // goes on to the INVITE's guard (handle-invite.ts), which fails the record and releases the hold.

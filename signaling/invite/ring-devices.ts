@@ -16,7 +16,7 @@ import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf, planMedia } from '../media/media-path.ts';
 import { failureReply, refuseCall } from '../refusals.ts';
 import { earlyMediaParts, type SipReply } from '../sip-reply.ts';
-import { dialogIdOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 
 export interface Ringing {
@@ -182,7 +182,7 @@ async function connectDevices(
     state,
     callerAnswer: () => media.answerCaller(winner.dialog.remote.sdp),
     join: (caller) => bridgeDialogs(caller, winner.dialog, { media }),
-    answered: { callee_dialog: dialogIdOf(winner.dialog), media_server: mediaServerOf(media) },
+    answered: { callee_dialog: dialogHandleOf(winner.dialog), media_server: mediaServerOf(media) },
     record,
     abandon: () => hangUpDialog(winner.dialog),
   });

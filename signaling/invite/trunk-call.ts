@@ -17,7 +17,7 @@ import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf } from '../media/media-path.ts';
 import { failureReply } from '../refusals.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
-import { dialogIdOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 
 /** 408, 5xx and our own timeout move on to the next trunk; any other failure is the callee's answer. */
@@ -164,7 +164,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
     state,
     callerAnswer: () => media.answerCaller(callee.remote.sdp),
     join: (caller) => bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media }),
-    answered: { callee_dialog: dialogIdOf(callee), media_server: mediaServerOf(media) },
+    answered: { callee_dialog: dialogHandleOf(callee), media_server: mediaServerOf(media) },
     record,
     abandon: async () => {
       hangUpDialog(callee);

@@ -19,6 +19,8 @@ export interface DrachtioServer {
   output(): string;
   /** Sends the process a signal: SIGSTOP and SIGCONT make a server that is up but answers nothing, then again. */
   signal(signal: NodeJS.Signals): void;
+  /** Stops it and starts it again on the same ports: every dialog it held is gone. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,24 +56,40 @@ export async function startDrachtio(): Promise<DrachtioServer> {
       .withCommand(['drachtio', ...args])
       .start();
     await waitForTcp(adminPort, 15_000);
-    const signal = () => {
-      throw new Error('signalling a drachtio-server container is not supported: run it from PATH');
+    const unsupported = () => {
+      throw new Error('signalling or restarting a drachtio-server container is not supported: run it from PATH');
     };
-    return { admin, sipPort, wsPort, output: () => '', signal, stop: async () => void (await container.stop()) };
+    return {
+      admin,
+      sipPort,
+      wsPort,
+      output: () => '',
+      signal: unsupported,
+      restart: async () => unsupported(),
+      stop: async () => void (await container.stop()),
+    };
   }
   if (drachtioProvision.via === 'missing') throw new Error(drachtioProvision.reason);
   // From PATH, run exactly as `npm start` runs it (local-servers/drachtio.ts), on this run's ports.
   const folder = await mkdtemp(join(tmpdir(), 'dialo-drachtio-'));
   const spec = await drachtioChild(drachtioProvision.binary, { dataDir: folder, ports: { sip: sipPort, sipWs: wsPort, admin: adminPort }, secret });
-  const server = await spawnServer(spec.command, spec.args, { readyPort: adminPort, cwd: spec.cwd });
-  await waitForTcp(sipPort, 10_000);
-  await waitForTcp(wsPort, 10_000);
+  const spawnIt = async () => {
+    const started = await spawnServer(spec.command, spec.args, { readyPort: adminPort, cwd: spec.cwd });
+    await waitForTcp(sipPort, 10_000);
+    await waitForTcp(wsPort, 10_000);
+    return started;
+  };
+  let server = await spawnIt();
   return {
     admin,
     sipPort,
     wsPort,
-    output: server.output,
+    output: () => server.output(),
     signal: (signal) => void server.child.kill(signal),
+    async restart() {
+      await server.stop();
+      server = await spawnIt();
+    },
     async stop() {
       await server.stop();
       await rm(folder, { recursive: true, force: true });

@@ -165,3 +165,35 @@ describe.skipIf(missing)('the drachtio connection drops while drachtio-server li
     }
   });
 });
+
+describe.skipIf(missing)('drachtio-server restarted mid-call', () => {
+  const suite = useCallStack({ CALL_HEARTBEAT_SECONDS: '1' }, (db) =>
+    createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
+  const { caller, carrier } = callFixtures(() => suite.database);
+
+  it('ends the call billed to the loss, then, reconnected to a drachtio-server that knows no dialog, hangs both legs up with BYEs built from the stored dialogs', async () => {
+    const talker = await caller('tara', 10 * UNIT);
+    // Both ends stay on the line until our side hangs up: each run passes only if a BYE reaches it.
+    const answering = await carrier('carrier-answer', 'uas-answer.xml', { timeoutSeconds: 60 });
+    const talking = await startSipp({
+      scenario: 'uac-call-max-duration-expect-bye.xml',
+      target: suite.stack.target,
+      fields: [talker.fields('+442079460958')],
+      timeoutSeconds: 60,
+    });
+    try {
+      const answered = await onceAnswered(suite.database, talker.accountId);
+      await suite.stack.drachtio.restart();
+      expect(await onceEndedAndCharged(suite.database, answered.id)).toMatchObject({ ended_by: 'system', hangup_cause: 'signaling-lost' });
+      const callerRun = await talking.done;
+      expect(callerRun.code, callerRun.log).toBe(0);
+      const carrierRun = await answering.done;
+      expect(carrierRun.code, carrierRun.log).toBe(0);
+      expect(await balanceMismatches(suite.database.db)).toEqual([]);
+    } finally {
+      talking.stop();
+      answering.stop();
+    }
+  });
+});
