@@ -72,3 +72,19 @@ export function connectDatabase(config: DatabaseConfig, options: ConnectOptions 
     close: () => (closing ??= db.destroy()),
   };
 }
+
+/** Connection-level SQLSTATEs (class 08) and the server going away or not yet up (57P01–57P03). */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123])$/;
+const UNAVAILABLE_SOCKET = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'];
+
+/**
+ * Whether an error means the database cannot be reached right now, rather than that a query was wrong: what a
+ * request handler answers as "try again later" (SIP 503 + Retry-After) instead of an internal error.
+ * @example isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) // true
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET.includes(code))) return true;
+  // pg's own wording when the server drops a connection in use; it carries no code.
+  return typeof message === 'string' && /^Connection terminated/.test(message);
+}

@@ -13,6 +13,11 @@ export function refuse(status: number, reason: string | undefined, xReason: stri
   return { status, ...(reason === undefined ? {} : { reason }), headers: { 'X-Reason': xReason, ...headers } };
 }
 
+/** A handler failed because the database cannot be reached: the client is told to retry (RFC 3261 §21.5.4). */
+export function databaseUnavailable(): SipReply {
+  return refuse(503, 'Service Unavailable', 'database-unavailable', { 'Retry-After': '5' });
+}
+
 /** The machine-readable reason a reply carries, if it is a refusal. */
 export function xReasonOf(reply: SipReply): string | undefined {
   return reply.headers['X-Reason'];

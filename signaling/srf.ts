@@ -9,7 +9,8 @@ import type { DrachtioConfig } from '../config.ts';
 import { asDialogHandle, type DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Logger } from '../logger.ts';
 import { checkRequest } from './request-checks.ts';
-import { refuse, type SipReply } from './sip-reply.ts';
+import { isDatabaseUnavailable } from '../db/connect.ts';
+import { databaseUnavailable, refuse, type SipReply } from './sip-reply.ts';
 
 export type SrfRequest = Srf.SrfRequest & { server?: { address: string; hostport: string } };
 export type SrfResponse = Srf.SrfResponse;
@@ -218,8 +219,10 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
         if (refused !== undefined) return sendReply(res, refused);
         const handled = handler(req, res)
           .catch((error: unknown) => {
-            logger.error({ err: error, method, callId: req.get('Call-ID') }, 'sip handler failed');
-            if (!res.finalResponseSent) sendReply(res, refuse(500, 'Server Internal Error', 'internal-error'));
+            const unavailable = isDatabaseUnavailable(error);
+            logger[unavailable ? 'warn' : 'error']({ err: error, method, callId: req.get('Call-ID') }, 'sip handler failed');
+            if (res.finalResponseSent) return;
+            sendReply(res, unavailable ? databaseUnavailable() : refuse(500, 'Server Internal Error', 'internal-error'));
           })
           .finally(() => inFlight.delete(handled));
         inFlight.add(handled);

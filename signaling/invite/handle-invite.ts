@@ -27,7 +27,8 @@ import { authenticateDigest } from '../auth/digest-auth.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { planMedia } from '../media/media-path.ts';
 import { refuseCall, refuseUnknownSource } from '../refusals.ts';
-import { refuse, xReasonOf } from '../sip-reply.ts';
+import { isDatabaseUnavailable } from '../../db/connect.ts';
+import { databaseUnavailable, refuse, xReasonOf } from '../sip-reply.ts';
 import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
@@ -66,7 +67,7 @@ async function afterFault({ deps, res, facts }: Invite, error: unknown): Promise
     // The database itself is what failed: the hold expires on its own (expire-reservations), billed to the record.
     deps.logger.error({ err: closing }, 'could not close the record of a failed call');
   } finally {
-    if (!res.finalResponseSent) sendReply(res, refuse(500, 'Server Internal Error', FAULT_CAUSE));
+    if (!res.finalResponseSent) sendReply(res, isDatabaseUnavailable(error) ? databaseUnavailable() : refuse(500, 'Server Internal Error', FAULT_CAUSE));
   }
 }
 

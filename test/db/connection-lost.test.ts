@@ -2,7 +2,7 @@
 // process: the loss is reported and the next query gets a fresh connection.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../db/connect.ts';
+import { connectDatabase, isDatabaseUnavailable, type DatabaseHandle } from '../../db/connect.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 
 describe.skipIf(preferredDialect() !== 'postgres')('a lost Postgres connection', () => {
@@ -26,6 +26,9 @@ describe.skipIf(preferredDialect() !== 'postgres')('a lost Postgres connection',
     await sql`select pg_terminate_backend(${pid})`.execute(database.db);
     await vi.waitFor(() => expect(lost).toHaveLength(1));
     expect((lost[0] as Error & { code?: string }).code).toBe('57P01');
+    // What handlers answer "try again later" for; a query that is wrong is not that.
+    expect(isDatabaseUnavailable(lost[0])).toBe(true);
+    expect(isDatabaseUnavailable(await sql`select * from no_such_table`.execute(handle.db).catch((error: unknown) => error))).toBe(false);
 
     const next = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
     expect(next.rows[0]!.pid).not.toBe(pid);

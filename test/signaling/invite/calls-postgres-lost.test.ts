@@ -38,7 +38,7 @@ describe.skipIf(missing)('Postgres lost mid-call', () => {
   });
   const { caller, carrier } = callFixtures(() => database);
 
-  it('keeps serving while it is gone, and afterwards closes the cut-off call billed to its last heartbeat', async () => {
+  it('keeps serving while it is gone (503 Retry-After where it is needed), and afterwards closes the cut-off call billed to its last heartbeat', async () => {
     const { db } = database;
     const talker = await caller('pia', 10 * UNIT);
     const answering = await carrier('carrier-answer', 'uas-answer.xml', { timeoutSeconds: 60 });
@@ -60,6 +60,9 @@ describe.skipIf(missing)('Postgres lost mid-call', () => {
       expect((await answering.done).code).toBe(0);
       // Still answering SIP: the process is up and nothing that needs no database is refused.
       expect((await runSipp({ scenario: 'uac-options-expect-200.xml', target: stack.target })).code).toBe(0);
+      // What needs it is told to come back later (503 + Retry-After), not that we failed for good (500).
+      const registering = await runSipp({ scenario: 'uac-register-unavailable-expect-503.xml', target: stack.target, fields: [talker.fields('outage')] });
+      expect(registering.code, registering.log).toBe(0);
 
       await postgres.start();
       const closed = await vi.waitFor(
