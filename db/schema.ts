@@ -374,4 +374,6 @@ export type TopUp = Selectable<TopUpsTable>;
 export interface SignalingNodesTable {
   node_id: string;
   alive_at: Date;
+  /** A random name per process: a write by another instance since ours means two processes share the node id. */
+  instance: string;
 }

@@ -1,4 +1,5 @@
 /** The signaling role: connects to drachtio-server and wires each SIP method to its handler. */
+import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
@@ -110,10 +111,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
   };
   const endLeg = (leg: DialogHandle) => hangUpLeg(connection.srf, leg);
+  // This process among any others that (wrongly) run under the same node id.
+  const self = { nodeId: deps.calls.nodeId, instance: randomUUID() };
   // Close what a previous process of this node left open before taking new calls.
   // After the handshake: BYEs for the legs of calls left up go out through drachtio-server.
   const recovered = connection.connected
-    .then(() => markNodeAlive(deps.db, deps.calls.nodeId, new Date()))
+    .then(() => markNodeAlive(deps.db, self, new Date()))
     .then(() => recoverOrphans(deps.db, deps.calls.nodeId, new Date(), endLeg))
     .then(({ closed, legs, failures }) => {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
@@ -159,14 +162,21 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // A node acts on others only after two heartbeats in a row got through: after a database outage every node gets
   // one interval to show it is alive before its calls are taken for dead.
   let previousBeatOk = false;
+  let lastMark: Date | undefined;
   const heartbeat = setInterval(() => {
     void (async () => {
       const now = new Date();
+      let shared: boolean;
       try {
-        await markNodeAlive(deps.db, deps.calls.nodeId, now);
+        ({ shared } = await markNodeAlive(deps.db, self, now, lastMark));
+        lastMark = now;
       } catch (error) {
         previousBeatOk = false;
         throw error;
+      }
+      if (shared) {
+        // Its records are as much the other process's: closing them as lost would end that one's calls.
+        logger.error({ nodeId: deps.calls.nodeId }, 'another running process uses this SIGNALING_NODE_ID: give each its own; records are left alone meanwhile');
       }
       if (calls.activeCalls.size > 0) {
         await markCallsAlive(deps.db, deps.calls.nodeId, now, calls.activeCalls.callIds());
@@ -177,9 +187,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       const actOnOthers = previousBeatOk;
       previousBeatOk = true;
       // Records of ours no handler or bridge carries any more (their last write failed): closed, not left to expire.
-      const carried = [...handling, ...calls.activeCalls.callIds()];
-      const lost = await closeLostRecords(deps.db, deps.calls.nodeId, carried, now, new Date(now.getTime() - deps.calls.heartbeatMs));
-      if (lost > 0) logger.warn({ closed: lost }, 'closed call records left open by a failed write');
+      if (!shared) {
+        const carried = [...handling, ...calls.activeCalls.callIds()];
+        const lost = await closeLostRecords(deps.db, deps.calls.nodeId, carried, now, new Date(now.getTime() - deps.calls.heartbeatMs));
+        if (lost > 0) logger.warn({ closed: lost }, 'closed call records left open by a failed write');
+      }
       const up = connection.isUp();
       if (actOnOthers) {
         const silent = await closeSilentNodes(deps.db, now, deps.calls.nodeDeadMs, { self: deps.calls.nodeId, ...(up ? { endLeg } : {}) });

@@ -6,13 +6,26 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 
-/** @example await markNodeAlive(db, 'sig-1', new Date()); */
-export async function markNodeAlive(db: Kysely<Database>, nodeId: string, now: Date): Promise<void> {
+/**
+ * Writes this process's heartbeat. With `lastMark` (its previous one), also tells whether another process wrote
+ * one under the same node id since: two live processes sharing SIGNALING_NODE_ID would take each other's calls for
+ * lost, so a caller that learns it is `shared` must not act on its records as its own.
+ * @example const { shared } = await markNodeAlive(db, { nodeId: 'sig-1', instance }, new Date(), previous);
+ */
+export async function markNodeAlive(
+  db: Kysely<Database>,
+  process: { readonly nodeId: string; readonly instance: string },
+  now: Date,
+  lastMark?: Date,
+): Promise<{ readonly shared: boolean }> {
+  const before = await db.selectFrom('signaling_nodes').select(['instance', 'alive_at']).where('node_id', '=', process.nodeId).executeTakeFirst();
   await db
     .insertInto('signaling_nodes')
-    .values({ node_id: nodeId, alive_at: now })
-    .onConflict((conflict) => conflict.column('node_id').doUpdateSet({ alive_at: now }))
+    .values({ node_id: process.nodeId, alive_at: now, instance: process.instance })
+    .onConflict((conflict) => conflict.column('node_id').doUpdateSet({ alive_at: now, instance: process.instance }))
     .execute();
+  const shared = lastMark !== undefined && before !== undefined && before.instance !== process.instance && before.alive_at > lastMark;
+  return { shared };
 }
 
 /**

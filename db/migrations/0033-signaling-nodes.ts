@@ -7,6 +7,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('signaling_nodes')
     .addColumn('node_id', 'text', (column) => column.primaryKey())
     .addColumn('alive_at', 'timestamptz', (column) => column.notNull())
+    // Which process wrote it: two live processes under one node name show up as each other's writes.
+    .addColumn('instance', 'text', (column) => column.notNull())
     .execute();
 }
 

@@ -147,9 +147,9 @@ describeEachDialect('orphaned calls', (database) => {
     await reserve(db, talker, rate, LIMITS, { cdrId: talking });
     const living = await answeredCall(live, talker, at(0));
     // The silent node's last heartbeat (of itself and its call) at 20 s; the live one keeps beating.
-    await markNodeAlive(db, silent, at(20));
+    await markNodeAlive(db, { nodeId: silent, instance: 'i-silent' }, at(20));
     await markCallsAlive(db, silent, at(20), await callIdsOn(silent));
-    await markNodeAlive(db, live, at(75));
+    await markNodeAlive(db, { nodeId: live, instance: 'i-live' }, at(75));
 
     // 59 s of silence is within the 60 s bound: nothing happens.
     expect(await closeSilentNodes(db, at(79), 60_000, { self })).toMatchObject({ nodes: [], closed: 0 });
@@ -194,5 +194,17 @@ describeEachDialect('orphaned calls', (database) => {
     expect(await hangUpOwedLegs(db, [node], failing)).toEqual({ legs: 2, failures: ['481 no such dialog'] });
     // Tried once either way: a dialog drachtio-server no longer knows will not come back.
     expect(await hangUpOwedLegs(db, [node], failing)).toEqual({ legs: 0, failures: [] });
+  });
+
+  it('tells a process when another one writes heartbeats under its node id', async () => {
+    const { db } = database();
+    const nodeId = `twin-${Math.random()}`;
+    expect(await markNodeAlive(db, { nodeId, instance: 'first' }, at(0))).toEqual({ shared: false });
+    // A restart after a crash takes over the name: the dead process writes no more.
+    expect(await markNodeAlive(db, { nodeId, instance: 'second' }, at(10))).toEqual({ shared: false });
+    expect(await markNodeAlive(db, { nodeId, instance: 'second' }, at(20), at(10))).toEqual({ shared: false });
+    // Two running at once: each finds the other's write since its own.
+    expect(await markNodeAlive(db, { nodeId, instance: 'third' }, at(25))).toEqual({ shared: false });
+    expect(await markNodeAlive(db, { nodeId, instance: 'second' }, at(30), at(20))).toEqual({ shared: true });
   });
 });
