@@ -47,7 +47,15 @@ function postgresDialect(url: string, options: ConnectOptions): Dialect {
       oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, types, max: 10 });
-  pool.on('error', options.onConnectionLost ?? (() => undefined));
+  const lost = options.onConnectionLost ?? (() => undefined);
+  pool.on('error', lost);
+  // The pool listens on idle connections only: one in use when the server dies (a query or transaction under way)
+  // emits 'error' with nobody listening, which would end the process. Its query fails on its own; the loss is told
+  // once, here for a connection in use and by the pool for an idle one.
+  const inUse = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => inUse.add(client));
+  pool.on('release', (_error, client) => inUse.delete(client));
+  pool.on('connect', (client) => client.on('error', (error) => inUse.has(client) && lost(error)));
   return new PostgresDialect({ pool });
 }
 

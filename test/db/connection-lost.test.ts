@@ -33,4 +33,18 @@ describe.skipIf(preferredDialect() !== 'postgres')('a lost Postgres connection',
     const next = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
     expect(next.rows[0]!.pid).not.toBe(pid);
   });
+
+  it('in use when the server drops it (a transaction between statements): the loss is told once, the transaction fails, the process lives on', async () => {
+    lost.length = 0;
+    const transaction = handle.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      // Checked out of the pool and between statements: nobody but our listener hears its 'error'.
+      await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(database.db);
+      await vi.waitFor(() => expect(lost).toHaveLength(1));
+      await sql`select 1`.execute(trx);
+    });
+    await expect(transaction).rejects.toThrow();
+    expect(isDatabaseUnavailable(lost[0])).toBe(true);
+    expect((await sql<{ one: number }>`select 1 as one`.execute(handle.db)).rows).toEqual([{ one: 1 }]);
+  });
 });
