@@ -8,7 +8,7 @@ import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
 import { markNodeAlive } from '../core/calls/nodes.ts';
-import { closeLostRecords, closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
+import { closeFaultedRecords, closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
 import type { DialogHandle } from '../core/calls/dialog-handle.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -122,7 +122,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
       if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
     });
-  // The Call-IDs of the INVITEs being handled: with the bridges', what this process carries (closeLostRecords).
+  // The Call-IDs of the INVITEs being handled: with the bridges', what this process carries (closeFaultedRecords).
   const handling = new Set<string>();
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
@@ -161,17 +161,18 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // CALL_NODE_DEAD_SECONDS closed, and BYEs owed (after a lost connection or a crash) sent while a connection is up.
   // A node acts on others only after two heartbeats in a row got through: after a database outage every node gets
   // one interval to show it is alive before its calls are taken for dead.
-  let previousBeatOk = false;
+  // This process's previous heartbeat that reached the database; undefined after one that did not.
   let lastMark: Date | undefined;
   const heartbeat = setInterval(() => {
     void (async () => {
       const now = new Date();
+      const actOnOthers = lastMark !== undefined;
       let shared: boolean;
       try {
         ({ shared } = await markNodeAlive(deps.db, self, now, lastMark));
         lastMark = now;
       } catch (error) {
-        previousBeatOk = false;
+        lastMark = undefined;
         throw error;
       }
       if (shared) {
@@ -184,12 +185,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
         const ended = calls.activeCalls.hangUpPaidBy(suspended, 'suspended');
         if (ended > 0) logger.warn({ calls: ended }, 'hung up the calls of suspended accounts');
       }
-      const actOnOthers = previousBeatOk;
-      previousBeatOk = true;
       // Records of ours no handler or bridge carries any more (their last write failed): closed, not left to expire.
       if (!shared) {
         const carried = [...handling, ...calls.activeCalls.callIds()];
-        const lost = await closeLostRecords(deps.db, deps.calls.nodeId, carried, now, new Date(now.getTime() - deps.calls.heartbeatMs));
+        const startedBefore = new Date(now.getTime() - deps.calls.heartbeatMs);
+        const lost = await closeFaultedRecords(deps.db, deps.calls.nodeId, { notCarried: carried, startedBefore }, now);
         if (lost > 0) logger.warn({ closed: lost }, 'closed call records left open by a failed write');
       }
       const up = connection.isUp();

@@ -110,6 +110,12 @@ export async function markCallsAlive(db: Kysely<Database>, nodeId: string, now: 
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * The records a fault closes: one call's (by SIP Call-ID), or those a live process no longer carries (no handler or
+ * bridge of it holds their Call-ID), opened before `startedBefore` so that one being opened right now is left be.
+ */
+export type FaultScope = { readonly sipCallId: string } | { readonly notCarried: readonly string[]; readonly startedBefore: Date };
+
 export interface OrphanedCall {
   readonly id: string;
   readonly accountId: string | null;
@@ -126,12 +132,8 @@ export async function closeOrphanedCdrs(
   db: Kysely<Database>,
   nodeId: string,
   now: Date,
-  /**
-   * Closed as cut short by a fault of ours rather than orphaned: one call's records (by SIP Call-ID), or those this
-   * live process no longer carries (no handler or bridge of it holds their Call-ID: a write that failed, the
-   * database gone at the time), opened before `startedBefore` so that one being opened right now is left be.
-   */
-  fault?: { readonly sipCallId: string } | { readonly notCarried: readonly string[]; readonly startedBefore: Date },
+  /** Closed as cut short by a fault of ours rather than orphaned, and only these records. */
+  fault?: FaultScope,
 ): Promise<OrphanedCall[]> {
   return inTransaction(db, async (trx) => {
     const open = await trx
@@ -139,11 +141,11 @@ export async function closeOrphanedCdrs(
       .select(['id', 'account_id', 'answered_at', 'alive_at'])
       .where('node_id', '=', nodeId)
       .where('ended_at', 'is', null)
-      .$if(fault !== undefined && 'sipCallId' in fault, (query) => query.where('sip_call_id', '=', (fault as { sipCallId: string }).sipCallId))
-      .$if(fault !== undefined && 'notCarried' in fault, (query) => {
-        const { notCarried, startedBefore } = fault as { notCarried: readonly string[]; startedBefore: Date };
-        const older = query.where('started_at', '<', startedBefore);
-        return notCarried.length === 0 ? older : older.where('sip_call_id', 'not in', notCarried);
+      .$call((query) => {
+        if (fault === undefined) return query;
+        if ('sipCallId' in fault) return query.where('sip_call_id', '=', fault.sipCallId);
+        const older = query.where('started_at', '<', fault.startedBefore);
+        return fault.notCarried.length === 0 ? older : older.where('sip_call_id', 'not in', fault.notCarried);
       })
       .forUpdate()
       .execute();

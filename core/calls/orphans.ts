@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { release, settle, ReservationClosedError } from '../billing/reservations.ts';
-import { closeOrphanedCdrs, type OrphanedCall } from './cdr.ts';
+import { closeOrphanedCdrs, type FaultScope, type OrphanedCall } from './cdr.ts';
 import { asDialogHandle, type HangUpLeg } from './dialog-handle.ts';
 import { silentNodes } from './nodes.ts';
 
@@ -30,24 +30,16 @@ export async function recoverOrphans(db: Kysely<Database>, nodeId: string, now: 
 }
 
 /**
- * After an internal error in one call's handling (the process lives on): its records still open are closed (cause
- * internal-error; an answered one at its last sign of life) and its holds settled for that talk time or released.
- * @example await closeFaultedCall(db, 'sig-1', callId, new Date());
+ * Records a live process closes after an internal error of its own (cause internal-error; an answered one at its
+ * last sign of life), their holds settled for that talk time or released: one call's, right after the error, or
+ * every one it holds open but no longer carries (no handler or bridge holds its Call-ID), which is what a write that
+ * failed with the database down leaves behind, closed by the heartbeat once it is back.
+ * @example
+ * await closeFaultedRecords(db, 'sig-1', { sipCallId }, new Date());
+ * await closeFaultedRecords(db, 'sig-1', { notCarried: callIds, startedBefore: anIntervalAgo }, new Date());
  */
-export async function closeFaultedCall(db: Kysely<Database>, nodeId: string, sipCallId: string, now: Date): Promise<number> {
-  const closed = await closeOrphanedCdrs(db, nodeId, now, { sipCallId });
-  await settleOrphans(db, closed);
-  return closed.length;
-}
-
-/**
- * The records this live process holds open but no longer carries (`carried`: the Call-IDs its handlers and bridges
- * hold): closed as faulted, their holds settled to the last heartbeat or released. What a failed write (the
- * database down when a call ended) leaves behind is so closed within an interval of the database coming back,
- * instead of waiting for the hold's expiry or a restart.
- */
-export async function closeLostRecords(db: Kysely<Database>, nodeId: string, carried: readonly string[], now: Date, startedBefore: Date): Promise<number> {
-  const closed = await closeOrphanedCdrs(db, nodeId, now, { notCarried: carried, startedBefore });
+export async function closeFaultedRecords(db: Kysely<Database>, nodeId: string, scope: FaultScope, now: Date): Promise<number> {
+  const closed = await closeOrphanedCdrs(db, nodeId, now, scope);
   await settleOrphans(db, closed);
   return closed.length;
 }

@@ -10,13 +10,13 @@
  *   media          a media path toward the carriers, else 488 media-unavailable
  *   hold           credit for the call (core/calls/route.ts holdCredit), else 402/403 -> trunk-call.ts
  *   (around all)   any internal error: the call's open records closed (internal-error), its holds settled or
- *                  released, 500 to the caller (afterFault)
+ *                  released (closeAfterFault); srf.ts then answers 500, or 503 while the database is unreachable
  *   (before all)   a source flooding us with refused INVITEs (core/abuse/address-blocks.ts): 403 source-blocked from memory
  * Every flow ends in the same leg: call/answer-and-bridge.ts.
  */
 import { FAULT_CAUSE } from '../../core/calls/call-state.ts';
 import { openCdr } from '../../core/calls/cdr.ts';
-import { closeFaultedCall } from '../../core/calls/orphans.ts';
+import { closeFaultedRecords } from '../../core/calls/orphans.ts';
 import { didOwner, firstDidOf } from '../../core/calls/dids.ts';
 import { isRefusalReason, refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, routeCall, routeFromCarrier, type RoutePorts, type TrunkRoute } from '../../core/calls/route.ts';
@@ -27,8 +27,7 @@ import { authenticateDigest } from '../auth/digest-auth.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { planMedia } from '../media/media-path.ts';
 import { refuseCall, refuseUnknownSource } from '../refusals.ts';
-import { isDatabaseUnavailable } from '../../db/connect.ts';
-import { databaseUnavailable, refuse, xReasonOf } from '../sip-reply.ts';
+import { xReasonOf } from '../sip-reply.ts';
 import { sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
@@ -49,25 +48,24 @@ export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResp
   try {
     await fromSource(invite);
   } catch (error) {
-    await afterFault(invite, error);
+    await closeAfterFault(invite);
+    // srf.ts answers it, as any handler's error: 500 internal-error, or 503 while the database is unreachable.
+    throw error;
   }
 }
 
 /**
  * Any internal error in any step (a failed write, a bug): the call's open records are closed with cause
- * internal-error and its holds settled or released, so no credit stays held and no record stays open for it; the
- * caller hears 500 if nothing final was sent. Failover to the next trunk happens inside trunk-call.ts.
+ * internal-error and its holds settled or released, so no credit stays held and no record stays open for it.
+ * Failover to the next trunk happens inside trunk-call.ts.
  */
-async function afterFault({ deps, res, facts }: Invite, error: unknown): Promise<void> {
-  deps.logger.error({ err: error }, 'call failed inside the app');
+async function closeAfterFault({ deps, facts }: Invite): Promise<void> {
   deps.metrics.callRefusals.inc({ reason: FAULT_CAUSE });
   try {
-    await closeFaultedCall(deps.db, deps.nodeId, facts.callId, new Date());
+    await closeFaultedRecords(deps.db, deps.nodeId, { sipCallId: facts.callId }, new Date());
   } catch (closing) {
-    // The database itself is what failed: the hold expires on its own (expire-reservations), billed to the record.
+    // The database itself is what failed: the heartbeat closes the record once it is back (closeFaultedRecords).
     deps.logger.error({ err: closing }, 'could not close the record of a failed call');
-  } finally {
-    if (!res.finalResponseSent) sendReply(res, isDatabaseUnavailable(error) ? databaseUnavailable() : refuse(500, 'Server Internal Error', FAULT_CAUSE));
   }
 }
 

@@ -8,7 +8,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, findOnPath, waitForTcp } from './external.ts';
+import { freePort, findOnPath, missingServer, waitForTcp } from './external.ts';
 
 export interface PrivatePostgres {
   readonly url: string;
@@ -23,6 +23,8 @@ const initdb = await findOnPath('initdb');
 const postgresBinary = await findOnPath('postgres');
 /** Why no private server can run here, if so. */
 export const privatePostgresMissing = initdb === undefined || postgresBinary === undefined ? 'no initdb/postgres on PATH' : undefined;
+// Under CI=true a suite that needs it and cannot have it fails the run rather than skip.
+if (privatePostgresMissing !== undefined) missingServer('Postgres fault suites', privatePostgresMissing);
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   if (initdb === undefined || postgresBinary === undefined) throw new Error(privatePostgresMissing);
