@@ -42,6 +42,8 @@ export interface SipConfig {
   readonly bruteForce: AddressBlockLimits;
   /** INVITEs refused as from unknown sources: per address + port, then per address; past them, refused from memory. */
   readonly flood: AddressBlockLimits;
+  /** How often cached credentials are checked against the database's change counter (core/versioned-cache.ts). */
+  readonly cachePollMs: number;
 }
 
 export interface CallsConfig {
@@ -332,6 +334,7 @@ function sipSettings(env: Env): SipSettings {
       windowMs: integer(env, 'SIP_FLOOD_WINDOW_SECONDS', 10, 1, 3600) * 1000,
       blockMs: integer(env, 'SIP_FLOOD_BLOCK_SECONDS', 60, 1, 86_400) * 1000,
     },
+    cachePollMs: integer(env, 'CACHE_POLL_MS', 1000, 50, 60_000),
   };
 }
 

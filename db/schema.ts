@@ -265,6 +265,7 @@ export interface Database {
   account_call_limits: AccountCallLimitsTable;
   blocked_prefixes: BlockedPrefixesTable;
   signaling_nodes: SignalingNodesTable;
+  cache_versions: CacheVersionsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -376,4 +377,11 @@ export interface SignalingNodesTable {
   alive_at: Date;
   /** A random name per process: a write by another instance since ours means two processes share the node id. */
   instance: string;
+}
+
+export interface CacheVersionsTable {
+  /** What a cache holds, e.g. `sip-credentials`. */
+  topic: string;
+  /** Bumped by triggers whenever the rows behind the topic change. */
+  version: Generated<number>;
 }

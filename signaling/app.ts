@@ -20,6 +20,8 @@ import { handleRegister, type RegistrarDeps } from './registrar/register.ts';
 import { ALLOW, methodNotAllowed } from './request-checks.ts';
 import { refuse, xReasonOf } from './sip-reply.ts';
 import { hangUpLeg, connectSrf, sendReply } from './srf.ts';
+import { BindingRefreshes } from '../core/binding-refreshes.ts';
+import { VersionedCache } from '../core/versioned-cache.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from '../core/media/media-relay.ts';
@@ -54,6 +56,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const auth: DigestAuthDeps = {
     db: deps.db,
     nonces: new NonceIssuer(deps.sip.secret, deps.sip.nonceTtlSeconds * 1000),
+    credentials: new VersionedCache({ topic: 'sip-credentials', pollMs: deps.sip.cachePollMs, maxEntries: 100_000 }),
     bruteForce: new AddressBlocks(deps.sip.bruteForce),
     realm: deps.sip.realm,
     credentialSecret: deps.sip.secret,
@@ -63,6 +66,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   };
   const registrar: RegistrarDeps = {
     auth,
+    // Two batches in flight keep the disk busy while the next one fills; the pool keeps connections for calls.
+    refreshes: new BindingRefreshes(deps.db, { concurrency: 2, maxBatch: 500 }),
     options: {
       minExpires: deps.sip.registerExpires.min,
       maxExpires: deps.sip.registerExpires.max,
@@ -223,6 +228,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const prober = setInterval(runProbe, deps.calls.sipProbeMs);
   prober.unref();
 
+  const pollCaches = () =>
+    auth.credentials
+      .poll(deps.db, Date.now())
+      .catch((error: unknown) => logger.debug({ err: error }, 'credential cache: version poll failed (reading through)'));
+  void pollCaches();
+  const cachePoller = setInterval(pollCaches, deps.sip.cachePollMs);
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -243,6 +254,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     async stop() {
       clearInterval(prober);
       clearInterval(sweeper);
+      clearInterval(cachePoller);
       clearInterval(heartbeat);
       // Calls end now and are billed for what was used; the handlers then finish, and close() waits for them.
       calls.activeCalls.hangUpAll();

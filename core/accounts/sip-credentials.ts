@@ -8,6 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { VersionedCache } from '../versioned-cache.ts';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
@@ -82,6 +83,28 @@ export async function findSipCredential(db: Kysely<Database>, options: { secret:
     .executeTakeFirst();
   if (row === undefined) return { kind: 'unknown' };
   return { kind: 'known', accountId: row.account_id, ha1: { MD5: row.ha1_md5, 'SHA-256': row.ha1_sha256 } };
+}
+
+/**
+ * {@link findSipCredential} through a cache that the `sip-credentials` version counter keeps honest (a suspended
+ * account or a changed password is seen within one poll). Only known credentials are kept, and a browser
+ * username's expiry, which is part of the username, is checked on every use.
+ */
+export async function cachedSipCredential(
+  cache: VersionedCache<string, SipCredential>,
+  db: Kysely<Database>,
+  options: { secret: string; realm: string; now: Date },
+  username: string,
+): Promise<SipCredential> {
+  const found = await cache.get(
+    username,
+    options.now.getTime(),
+    () => findSipCredential(db, options, username),
+    (credential) => credential.kind === 'known',
+  );
+  const browser = BROWSER_USERNAME.exec(username);
+  if (found.kind === 'known' && browser && Number(browser[2]) * 1000 <= options.now.getTime()) return { kind: 'expired', accountId: found.accountId };
+  return found;
 }
 
 /** Stores (or replaces) a static SIP credential as HA1s; the password itself is not kept. */

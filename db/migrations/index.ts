@@ -26,6 +26,7 @@ import * as cdrMediaServer from './0030-cdr-media-server.ts';
 import * as cdrMos from './0031-cdr-mos.ts';
 import * as cdrEchoDirection from './0032-cdr-echo-direction.ts';
 import * as signalingNodes from './0033-signaling-nodes.ts';
+import * as cacheVersions from './0034-cache-versions.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0031-cdr-mos': cdrMos,
   '0032-cdr-echo-direction': cdrEchoDirection,
   '0033-signaling-nodes': signalingNodes,
+  '0034-cache-versions': cacheVersions,
 };

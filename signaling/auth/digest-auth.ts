@@ -6,7 +6,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
-import { findSipCredential, type DigestAlgorithm } from '../../core/accounts/sip-credentials.ts';
+import { cachedSipCredential, type DigestAlgorithm, type SipCredential } from '../../core/accounts/sip-credentials.ts';
+import type { VersionedCache } from '../../core/versioned-cache.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
 import { refuse, type SipReply } from '../sip-reply.ts';
@@ -16,6 +17,8 @@ import type { NonceIssuer } from './nonces.ts';
 export interface DigestAuthDeps {
   readonly db: Kysely<Database>;
   readonly nonces: NonceIssuer;
+  /** Credentials by username, emptied when any changes (the owner polls it). */
+  readonly credentials: VersionedCache<string, SipCredential>;
   /** Failed authentications per address and username (core/abuse/address-blocks.ts). */
   readonly bruteForce: AddressBlocks;
   readonly realm: string;
@@ -85,7 +88,7 @@ export async function authenticateDigest(deps: DigestAuthDeps, attempt: DigestAt
   const credentials = read.pass;
   // Blocked for this username only: the address's other users still get through.
   if (deps.bruteForce.isBlocked(attempt.sourceAddress, credentials.username, now.getTime())) return blocked;
-  const credential = await findSipCredential(deps.db, { secret: deps.credentialSecret, realm: deps.realm, now }, credentials.username);
+  const credential = await cachedSipCredential(deps.credentials, deps.db, { secret: deps.credentialSecret, realm: deps.realm, now }, credentials.username);
   if (credential.kind === 'expired') return { reply: refuse(403, 'Credentials Expired', 'credentials-expired') };
   const ha1 = credential.kind === 'known' ? credential.ha1[credentials.algorithm] : undefined;
   if (credential.kind === 'unknown' || ha1 === undefined || !digestResponseMatches(credentials, attempt.method, ha1)) {

@@ -2,7 +2,8 @@
  * REGISTER handling (RFC 3261 §10.3) as named steps; each step either passes or answers with a status and an
  * X-Reason. Works on a small {@link RegisterRequest}, not on drachtio types, so the adapter stays thin.
  */
-import { applyRegister, contactList, type ContactBinding } from '../../core/registrations.ts';
+import type { BindingRefreshes } from '../../core/binding-refreshes.ts';
+import { applyRegister, contactList, type ContactBinding, type RegisterUpdate } from '../../core/registrations.ts';
 import type { SipTransport } from '../../db/schema.ts';
 import { authenticateDigest, type DigestAuthDeps, type Step } from '../auth/digest-auth.ts';
 import { refuse, type SipReply } from '../sip-reply.ts';
@@ -43,6 +44,8 @@ const UDP_CONTACT_LIST_BYTES = 1000;
 
 export interface RegistrarDeps {
   readonly auth: DigestAuthDeps;
+  /** Plain renewals of a contact, written in batches under load. */
+  readonly refreshes: BindingRefreshes;
   readonly options: RegistrarOptions;
 }
 
@@ -81,27 +84,25 @@ export async function handleRegister(deps: RegistrarDeps, request: RegisterReque
   if ('reply' in bindings) return bindings.reply;
 
   const now = deps.auth.now();
-  const outcome = await applyRegister(
-    deps.auth.db,
-    {
-      accountId: auth.pass.accountId,
-      username: auth.pass.username,
-      callId: request.callId,
-      cseq: request.cseq,
-      transport: request.transport,
-      sourceAddress: request.sourceAddress,
-      sourcePort: request.sourcePort,
-      drachtioServer: request.drachtioServer,
-      userAgent: request.userAgent ?? null,
-      // A REGISTER without Contact only asks for the current bindings (§10.2.3).
-      bindings: bindings.pass === 'fetch' ? [] : bindings.pass,
-      limits: {
-        maxBindings: deps.options.maxBindings,
-        ...(request.transport === 'udp' ? { maxContactListBytes: UDP_CONTACT_LIST_BYTES } : {}),
-      },
+  const update: RegisterUpdate = {
+    accountId: auth.pass.accountId,
+    username: auth.pass.username,
+    callId: request.callId,
+    cseq: request.cseq,
+    transport: request.transport,
+    sourceAddress: request.sourceAddress,
+    sourcePort: request.sourcePort,
+    drachtioServer: request.drachtioServer,
+    userAgent: request.userAgent ?? null,
+    // A REGISTER without Contact only asks for the current bindings (§10.2.3).
+    bindings: bindings.pass === 'fetch' ? [] : bindings.pass,
+    limits: {
+      maxBindings: deps.options.maxBindings,
+      ...(request.transport === 'udp' ? { maxContactListBytes: UDP_CONTACT_LIST_BYTES } : {}),
     },
-    now,
-  );
+  };
+  const refreshed = await deps.refreshes.refresh(update, now);
+  const outcome = refreshed === undefined ? await applyRegister(deps.auth.db, update, now) : { kind: 'updated' as const, bindings: refreshed };
   if (outcome.kind === 'out-of-order') return refuse(500, 'Out Of Order', 'register-out-of-order', { 'Retry-After': '1' });
   if (outcome.kind === 'too-many-bindings') return refuse(403, 'Too Many Bindings', 'too-many-bindings');
   // The 200 lists every live binding with its remaining time: SIP.js drops a 200 without its Contact.

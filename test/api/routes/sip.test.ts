@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { BindingRefreshes } from '../../../core/binding-refreshes.ts';
+import { VersionedCache } from '../../../core/versioned-cache.ts';
+import type { SipCredential } from '../../../core/accounts/sip-credentials.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AddressBlocks } from '../../../core/abuse/address-blocks.ts';
@@ -38,6 +41,7 @@ describeEachDialect('POST /sip/credentials', (database) => {
     const auth = {
       db: database().db,
       nonces: new NonceIssuer(sip!.secret, 60_000),
+      credentials: new VersionedCache<string, SipCredential>({ topic: 'sip-credentials', pollMs: 1000, maxEntries: 100 }),
       bruteForce: new AddressBlocks(sip!.bruteForce),
       realm: sip!.realm,
       credentialSecret: sip!.secret,
@@ -59,7 +63,11 @@ describeEachDialect('POST /sip/credentials', (database) => {
       drachtioServer: 'wss/127.0.0.1:8443',
       userAgent: 'SIP.js',
     };
-    const deps = { auth, options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600, maxBindings: 10, maxContactLength: 512 } };
+    const deps = {
+      auth,
+      refreshes: new BindingRefreshes(database().db, { concurrency: 2, maxBatch: 50 }),
+      options: { minExpires: 60, maxExpires: 3600, defaultExpires: 600, maxBindings: 10, maxContactLength: 512 },
+    };
     const challenge = await handleRegister(deps, request);
     const authorization = answerChallenge({
       challenge: challenge.headers['WWW-Authenticate'] ?? '',

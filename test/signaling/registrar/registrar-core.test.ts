@@ -1,4 +1,7 @@
 // The registrar's decisions against a real database on every dialect; the wire (drachtio + sipp) is in registrar.test.ts.
+import { BindingRefreshes } from '../../../core/binding-refreshes.ts';
+import { VersionedCache } from '../../../core/versioned-cache.ts';
+import type { SipCredential } from '../../../core/accounts/sip-credentials.ts';
 import { beforeAll, expect, it } from 'vitest';
 import { AddressBlocks } from '../../../core/abuse/address-blocks.ts';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../../core/accounts/sip-credentials.ts';
@@ -27,6 +30,7 @@ describeEachDialect('registrar decisions', (database) => {
       auth: {
         db,
         nonces: new NonceIssuer(SECRET, 300_000),
+        credentials: new VersionedCache<string, SipCredential>({ topic: 'sip-credentials', pollMs: 1000, maxEntries: 100 }),
         bruteForce: new AddressBlocks({ maxStrikes: 3, maxStrikesPerAddress: 6, windowMs: 60_000, blockMs: 120_000 }),
         realm: REALM,
         credentialSecret: SECRET,
@@ -34,6 +38,7 @@ describeEachDialect('registrar decisions', (database) => {
         logger: createLogger('silent'),
         now: () => clock,
       },
+      refreshes: new BindingRefreshes(db, { concurrency: 2, maxBatch: 50 }),
       options: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxBindings: 4, maxContactLength: 300 },
     };
   });
@@ -124,6 +129,43 @@ describeEachDialect('registrar decisions', (database) => {
     const old = issueBrowserCredentials(SECRET, accountId, new Date(clock.getTime() - 7200_000), 3600);
     const expired = await register(old.username, old.password);
     expect([expired.reply.status, expired.reply.headers['X-Reason']]).toEqual([403, 'credentials-expired']);
+  });
+
+  it('with its credential cache polled: a changed password, a disabled account and an expired browser credential are refused after the next poll', async () => {
+    const { db } = database();
+    const credentials = new VersionedCache<string, SipCredential>({ topic: 'sip-credentials', pollMs: 60_000, maxEntries: 100 });
+    const saved = deps;
+    deps = { ...saved, auth: { ...saved.auth, credentials } };
+    try {
+      const poll = () => credentials.poll(db, clock.getTime());
+      await poll();
+      expect((await register('deskphone', 'correct horse')).reply.status).toBe(200);
+      const browser = issueBrowserCredentials(SECRET, accountId, clock, 120);
+      const tab = { transport: 'ws' as const, contacts: [{ uri: 'sip:tab@x.invalid;transport=ws', expires: 60 }] };
+      expect((await register(browser.username, browser.password, tab)).reply.status).toBe(200);
+      expect(credentials.size).toBe(2);
+
+      await setStaticSipCredential(db, { accountId, username: 'deskphone', realm: REALM, password: 'battery staple' });
+      await poll();
+      const old = await register('deskphone', 'correct horse', { sourceAddress: '198.51.100.40' });
+      expect([old.reply.status, old.reply.headers['X-Reason']]).toEqual([403, 'bad-credentials']);
+      expect((await register('deskphone', 'battery staple')).reply.status).toBe(200);
+
+      await db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', accountId).execute();
+      await poll();
+      expect((await register('deskphone', 'battery staple')).reply.headers['X-Reason']).toBe('bad-credentials');
+      await db.updateTable('accounts').set({ status: 'active' }).where('id', '=', accountId).execute();
+      await poll();
+
+      // Cached while valid, refused once the expiry in its username has passed.
+      expect((await register(browser.username, browser.password, tab)).reply.status).toBe(200);
+      clock = new Date(clock.getTime() + 121_000);
+      await poll();
+      expect((await register(browser.username, browser.password, tab)).reply.headers['X-Reason']).toBe('credentials-expired');
+    } finally {
+      deps = saved;
+      await setStaticSipCredential(db, { accountId, username: 'deskphone', realm: REALM, password: 'correct horse' });
+    }
   });
 
   it('refuses registering an address-of-record other than the authenticated user', async () => {

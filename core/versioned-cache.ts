@@ -1,0 +1,78 @@
+/**
+ * A process-local cache of rows that every node may change, kept honest by a version counter in the database
+ * (`cache_versions`, bumped by triggers in the transaction that changes the rows). The owner polls the counter
+ * about once a second: a moved counter empties the cache, so a change anywhere is seen within one poll. A cache
+ * whose last poll is too old (the database is unreachable, or the poller stalled) serves nothing and reads through.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+export interface VersionedCacheOptions {
+  readonly topic: string;
+  /** How often the owner calls {@link VersionedCache.poll}; entries are trusted for twice this after a poll. */
+  readonly pollMs: number;
+  /** Entries kept; past it the oldest go first. */
+  readonly maxEntries: number;
+}
+
+/**
+ * @example
+ * const cache = new VersionedCache<string, Row>({ topic: 'sip-credentials', pollMs: 1000, maxEntries: 100_000 });
+ * setInterval(() => void cache.poll(db, Date.now()), 1000);
+ * const row = await cache.get(username, Date.now(), () => loadRow(db, username));
+ */
+export class VersionedCache<K, V> {
+  readonly #entries = new Map<K, V>();
+  #version: number | undefined;
+  #trustedUntil = -Infinity;
+  /** Moves on every clear: a load that began before a clear must not store what it read. */
+  #generation = 0;
+
+  constructor(private readonly options: VersionedCacheOptions) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The cached value, or `load()`'s; what `load` returns is kept only when `keep(value)` says so (e.g. not
+   * "unknown user", which an attacker could vary without end).
+   */
+  async get(key: K, now: number, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+    const trusted = now <= this.#trustedUntil;
+    if (trusted) {
+      const hit = this.#entries.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const generation = this.#generation;
+    const value = await load();
+    if (trusted && generation === this.#generation && keep(value)) {
+      if (this.#entries.size >= this.options.maxEntries) this.#entries.delete(this.#entries.keys().next().value as K);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  /** Reads the topic's counter; a change (or a failed read) empties the cache. */
+  async poll(db: Kysely<Database>, now: number): Promise<void> {
+    let version: number;
+    try {
+      const row = await db.selectFrom('cache_versions').select('version').where('topic', '=', this.options.topic).executeTakeFirst();
+      version = row?.version ?? 0;
+    } catch (error) {
+      this.#clear();
+      this.#trustedUntil = -Infinity;
+      throw error;
+    }
+    if (version !== this.#version) {
+      this.#clear();
+      this.#version = version;
+    }
+    this.#trustedUntil = now + 2 * this.options.pollMs;
+  }
+
+  #clear(): void {
+    this.#entries.clear();
+    this.#generation++;
+  }
+}
