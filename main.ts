@@ -75,6 +75,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
     if (!softphoneBuilt) logger.warn({ dir: SOFTPHONE_BUILD }, 'softphone app not built (npm run build:softphone): only the API is served');
     const api = await buildApi({
       db: database.db,
+      copyOut: database.copyOut,
       dialect: database.dialect,
       logger,
       metrics,

@@ -9,7 +9,7 @@ import type { BillingConfig, SipConfig } from '../config.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import type { PaymentProvider } from '../core/billing/payment-provider.ts';
 import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
-import type { DialectName } from '../db/connect.ts';
+import type { CopyOut, DialectName } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -41,6 +41,8 @@ export interface Payments {
 export interface ApiDeps {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** COPY TO STDOUT, where the database has it (Postgres): exports run at the server's speed. */
+  readonly copyOut: CopyOut | undefined;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Absent when SIP is not configured: SIP routes then answer 503. */

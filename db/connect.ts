@@ -5,9 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import type { Readable } from 'node:stream';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Database } from './schema.ts';
 
 /** Which database to open; config.ts builds it from DATABASE_URL / PGLITE_DATA_DIR. */
@@ -18,9 +20,18 @@ export type DatabaseConfig =
 
 export type DialectName = DatabaseConfig['kind'];
 
+/**
+ * Runs `COPY (...) TO STDOUT` on a connection of its own and streams what the server writes, at the server's own
+ * speed; the connection goes back to the pool when the stream ends or fails. COPY takes no parameters: the
+ * statement must carry its values as literals.
+ */
+export type CopyOut = (statement: string) => Promise<Readable>;
+
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** On Postgres only: PGlite has no COPY TO STDOUT protocol for a client. */
+  readonly copyOut: CopyOut | undefined;
   /** Closes the pool or the embedded database; safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,7 +52,7 @@ export interface ConnectOptions {
   readonly onConnectionLost?: (error: Error) => void;
 }
 
-function postgresDialect(url: string, options: ConnectOptions): Dialect {
+function postgresPool(url: string, options: ConnectOptions): pg.Pool {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -56,7 +67,25 @@ function postgresDialect(url: string, options: ConnectOptions): Dialect {
   pool.on('acquire', (client) => inUse.add(client));
   pool.on('release', (_error, client) => inUse.delete(client));
   pool.on('connect', (client) => client.on('error', (error) => inUse.has(client) && lost(error)));
-  return new PostgresDialect({ pool });
+  return pool;
+}
+
+function copyOutOf(pool: pg.Pool): CopyOut {
+  return async (statement) => {
+    const client = await pool.connect();
+    const stream = client.query(copyTo(statement));
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      // A connection whose COPY failed midway may hold an unfinished protocol exchange: it is not reused.
+      client.release(error);
+    };
+    stream.once('end', () => release());
+    stream.once('error', (error) => release(error));
+    stream.once('close', () => release(stream.readableEnded ? undefined : new Error('copy stream closed before its end')));
+    return stream;
+  };
 }
 
 function pgliteDialect(dataDir: string): Dialect {
@@ -71,12 +100,20 @@ function pgliteDialect(dataDir: string): Dialect {
  * await close();
  */
 export function connectDatabase(config: DatabaseConfig, options: ConnectOptions = {}): DatabaseHandle {
-  const dialect = config.kind === 'postgres' ? postgresDialect(config.url, options) : pgliteDialect(config.dataDir);
+  let pool: pg.Pool | undefined;
+  let dialect: Dialect;
+  if (config.kind === 'postgres') {
+    pool = postgresPool(config.url, options);
+    dialect = new PostgresDialect({ pool });
+  } else {
+    dialect = pgliteDialect(config.dataDir);
+  }
   const db = new Kysely<Database>({ dialect });
   let closing: Promise<void> | undefined;
   return {
     db,
     dialect: config.kind,
+    copyOut: pool === undefined ? undefined : copyOutOf(pool),
     close: () => (closing ??= db.destroy()),
   };
 }

@@ -7,10 +7,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from '../../core/audit.ts';
-import { CDR_EXPORT_COLUMNS, exportCdrs, type ExportedCdr } from '../../core/calls/cdr-export.ts';
+import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-export.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
-import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
@@ -57,14 +56,6 @@ const CdrExportQuery = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', description: 'calls started before' })),
   accountId: Type.Optional(Type.String({ format: 'uuid' })),
 });
-
-/** One record as an export line: times in ISO 8601, cost in currency units as a decimal string (like the rest of the API). */
-function exportable(cdr: ExportedCdr): Record<string, string | number | null> {
-  const line = Object.fromEntries(
-    Object.entries(cdr).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : (value as string | number | null)]),
-  );
-  return { ...line, cost: cdr.cost === null ? null : formatDecimal(micros(cdr.cost)) };
-}
 
 const TrunkId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const DidParam = Type.Object({ e164: Type.String({ maxLength: 16 }) });
@@ -143,11 +134,14 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
         subjectAccountId: query.accountId ?? null,
         detail: { format: query.format, from: query.from ?? null, to: query.to ?? null },
       });
-      const rows = Readable.from(exportCdrs(db, filter), { objectMode: true }).map(exportable);
       const stamp = new Date().toISOString().slice(0, 10);
       reply.header('content-disposition', `attachment; filename="dialo-cdrs-${stamp}.${query.format}"`);
-      if (query.format === 'ndjson') return reply.type('application/x-ndjson').send(rows.map((row) => `${JSON.stringify(row)}\n`));
-      return reply.type('text/csv; charset=utf-8').send(rows.pipe(stringify({ header: true, columns: [...CDR_EXPORT_COLUMNS] })));
+      reply.type(query.format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8');
+      // Postgres writes the whole export itself (COPY); PGlite is read in batches and written here, to the same text.
+      if (deps.copyOut !== undefined) return reply.send(await copyCdrs(deps.copyOut, db, filter, query.format));
+      const rows = Readable.from(exportCdrs(db, filter), { objectMode: true });
+      if (query.format === 'ndjson') return reply.send(rows.map((row) => `${JSON.stringify(row)}\n`));
+      return reply.send(rows.pipe(stringify({ header: true, columns: [...CDR_EXPORT_COLUMNS] })));
     },
   );
 

@@ -30,6 +30,7 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
   return buildApi({
     db: database.db,
     dialect: database.dialect,
+    copyOut: database.copyOut,
     logger: createLogger('silent'),
     metrics: createMetrics({ processMetrics: false }),
     sip: undefined,

@@ -220,7 +220,7 @@ describeEachDialect('calls API', (database) => {
     expect(seen).toEqual(['+14155550003', '+14155550002', '+14155550001']);
     // The export walks the same way, oldest first, in batches.
     const exported: string[] = [];
-    for await (const cdr of exportCdrs(db, { accountId: solo.accountId }, 1)) exported.push(cdr.to_number ?? '');
+    for await (const cdr of exportCdrs(db, { accountId: solo.accountId }, 1)) exported.push(String(cdr.to_number));
     expect(exported).toEqual(['+14155550001', '+14155550002', '+14155550003']);
   });
 
