@@ -198,6 +198,8 @@ export function connectSrf(config: DrachtioConfig, logger: Logger): SrfConnectio
   srf.on('error', (error: Error) => logger.warn({ err: error.message }, 'drachtio: connection error (retrying)'));
   // drachtio-srf passes on its socket's 'close'; its typings know only a 'disconnect' that it never emits.
   const socketEvents = srf as unknown as EventEmitter;
+  // Every call in progress listens for the loss (onLost): hundreds of listeners are expected, not a leak.
+  socketEvents.setMaxListeners(0);
   socketEvents.on('close', () => {
     up = false;
     logger.warn('drachtio: connection closed (retrying)');
