@@ -39,6 +39,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '500' },
     pool: { type: 'string', default: '10' },
     media: { type: 'boolean', default: false },
+    // After each rate, which statements a call ran and how often (per offered call).
+    statements: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -149,6 +151,8 @@ for (const rate of rates) {
       .set({ outbound_uri: `sip:127.0.0.1:${port}` })
       .where('id', '=', trunk.id)
       .execute();
+    // The node would see the new carrier port within a poll (CACHE_POLL_MS); the run starts with it seen.
+    await stack.signaling.refreshCaches();
     instrumented.take();
     const run = await startSipp({
       scenario: 'uac-call-registered-expect-200.xml',
@@ -162,6 +166,9 @@ for (const rate of rates) {
     return run.done;
   });
   const pool = instrumented.take();
+  if (values.statements) {
+    for (const [text, count] of pool.byText) console.log(`  ${(count / calls).toFixed(2).padStart(6)}  ${text}`);
+  }
   if (webrtcCaller !== undefined) {
     const viaMedia = await measure(rate, async (port) => {
       await db
@@ -169,6 +176,7 @@ for (const rate of rates) {
         .set({ outbound_uri: `sip:127.0.0.1:${port}` })
         .where('id', '=', trunk.id)
         .execute();
+      await stack.signaling.refreshCaches();
       const run = await startSipp({
         scenario: webrtcCaller,
         target: stack.target,

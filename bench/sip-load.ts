@@ -81,15 +81,33 @@ export function instrumentedPostgres(url: string, max: number) {
     },
   });
   let statements: number[] = [];
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.queryDurationMillis) });
+  let texts = new Map<string, number>();
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: (event) => {
+      statements.push(event.queryDurationMillis);
+      // Only the statement's first words: enough to tell which step ran it, and no values.
+      const text = event.query.sql.replace(/\s+/g, ' ').slice(0, 110);
+      texts.set(text, (texts.get(text) ?? 0) + 1);
+    },
+  });
   let waiting: number[] = [];
   const sampler = setInterval(() => waiting.push(pool.waitingCount), 5);
   return {
     db,
     /** Statements run, their p50/p99 ms, and the mean/max of requests waiting for a connection, since the last call. */
-    take(): { statements: number; statementP50: number; statementP99: number; waitingMean: number; waitingMax: number } {
+    take(): {
+      statements: number;
+      statementP50: number;
+      statementP99: number;
+      waitingMean: number;
+      waitingMax: number;
+      /** How often each statement ran (its first words), most run first. */
+      byText: [string, number][];
+    } {
       const sorted = statements.sort((a, b) => a - b);
       const result = {
+        byText: [...texts].sort((a, b) => b[1] - a[1]),
         statements: sorted.length,
         statementP50: quantile(sorted, 0.5),
         statementP99: quantile(sorted, 0.99),
@@ -97,6 +115,7 @@ export function instrumentedPostgres(url: string, max: number) {
         waitingMax: Math.max(0, ...waiting),
       };
       statements = [];
+      texts = new Map();
       waiting = [];
       return result;
     },

@@ -38,11 +38,12 @@ export class VersionedCache<K, V> {
    * The cached value, or `load()`'s; what `load` returns is kept only when `keep(value)` says so (e.g. not
    * "unknown user", which an attacker could vary without end).
    */
-  async get(key: K, now: number, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+  async get(key: K, now: number, load: () => Promise<V>, keep: (value: V) => boolean = () => true, fresh: (value: V) => boolean = () => true): Promise<V> {
     const trusted = now <= this.#trustedUntil;
     if (trusted) {
       const hit = this.#entries.get(key);
-      if (hit !== undefined) return hit;
+      // `fresh`: for a value that goes out of date by itself (a rate that a later one replaces at a set time).
+      if (hit !== undefined && fresh(hit)) return hit;
     }
     const generation = this.#generation;
     const value = await load();
@@ -60,15 +61,25 @@ export class VersionedCache<K, V> {
       const row = await db.selectFrom('cache_versions').select('version').where('topic', '=', this.options.topic).executeTakeFirst();
       version = row?.version ?? 0;
     } catch (error) {
-      this.#clear();
-      this.#trustedUntil = -Infinity;
+      this.distrust();
       throw error;
     }
+    this.observe(version, now);
+  }
+
+  /** The topic's counter as read at `now` (by {@link poll}, or by an owner reading it for several caches at once). */
+  observe(version: number, now: number): void {
     if (version !== this.#version) {
       this.#clear();
       this.#version = version;
     }
     this.#trustedUntil = now + 2 * this.options.pollMs;
+  }
+
+  /** The counter could not be read: serve nothing until it is. */
+  distrust(): void {
+    this.#clear();
+    this.#trustedUntil = -Infinity;
   }
 
   #clear(): void {

@@ -22,6 +22,7 @@ import { refuse, xReasonOf } from './sip-reply.ts';
 import { hangUpLeg, connectSrf, sendReply } from './srf.ts';
 import { BindingRefreshes } from '../core/binding-refreshes.ts';
 import { VersionedCache } from '../core/versioned-cache.ts';
+import { Directory } from '../core/calls/directory.ts';
 import { ActiveCalls } from './call/active-calls.ts';
 import type { CallDeps } from './invite/call-context.ts';
 import type { MediaRelay } from '../core/media/media-relay.ts';
@@ -47,6 +48,8 @@ export interface Signaling {
   readonly connected: Promise<string>;
   /** Why this role is not serving SIP right now (for /readyz), or undefined when its last probe was answered. */
   notReadyBecause(): string | undefined;
+  /** Reads the cache change counters now instead of at the next poll (a suite that has just changed a trunk). */
+  refreshCaches(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -93,10 +96,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   });
 
   const media = deps.media?.(connection.srf);
+  const directory = new Directory(deps.db, { pollMs: deps.sip.cachePollMs });
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
     auth,
+    directory,
     logger,
     metrics: deps.metrics,
     nodeId: deps.calls.nodeId,
@@ -228,11 +233,12 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const prober = setInterval(runProbe, deps.calls.sipProbeMs);
   prober.unref();
 
-  const pollCaches = () =>
-    auth.credentials
-      .poll(deps.db, Date.now())
-      .catch((error: unknown) => logger.debug({ err: error }, 'credential cache: version poll failed (reading through)'));
-  void pollCaches();
+  const refreshCaches = async () => {
+    const now = Date.now();
+    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now)]);
+  };
+  const pollCaches = () => void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));
+  pollCaches();
   const cachePoller = setInterval(pollCaches, deps.sip.cachePollMs);
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
@@ -251,6 +257,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       if (Date.now() - probe.at > 3 * deps.calls.sipProbeMs) return 'no SIP probe answered lately';
       return undefined;
     },
+    refreshCaches,
     async stop() {
       clearInterval(prober);
       clearInterval(sweeper);

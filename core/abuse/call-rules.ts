@@ -12,7 +12,7 @@ import type { Database } from '../../db/schema.ts';
 import type { ReservationLimits } from '../billing/reservations.ts';
 import { refusal, type Refusal } from '../calls/refusal.ts';
 import { numberFacts, type E164 } from '../numbers.ts';
-import { blockingPrefix } from './blocked-prefixes.ts';
+import { blockingPrefix, type BlockedPrefix } from './blocked-prefixes.ts';
 import { accountLimits } from './call-limits.ts';
 import { ANY_COUNTRY, type AbusePolicy, type CallLimits } from './policy.ts';
 
@@ -50,14 +50,22 @@ async function attemptsInLastMinute(db: Kysely<Database>, accountId: string): Pr
  * const verdict = await checkCallRules(db, policy, accountId, '+442079460958' as E164, new Date());
  * if (verdict.ok) await reserve(db, accountId, rate, { ...limits, ...verdict.reservationLimits });
  */
-export async function checkCallRules(db: Kysely<Database>, policy: AbusePolicy, accountId: string, number: E164, now: Date): Promise<CallRulesVerdict> {
+export async function checkCallRules(
+  db: Kysely<Database>,
+  policy: AbusePolicy,
+  accountId: string,
+  number: E164,
+  now: Date,
+  // A signaling node reads them through its cache (core/calls/directory.ts).
+  blockedBy: (number: E164) => Promise<BlockedPrefix | undefined> = (blocked) => blockingPrefix(db, blocked),
+): Promise<CallRulesVerdict> {
   const account = await accountLimits(db, policy, accountId, now);
   if (account === undefined) throw new Error(`no account ${accountId}`);
   if (account.suspension !== null) return { ok: false, refusal: refusal('account-suspended', account.suspension.reason) };
   const { limits } = account;
   const destination = destinationRefusal(limits, policy, number);
   if (destination !== null) return { ok: false, refusal: destination };
-  const blocked = await blockingPrefix(db, number);
+  const blocked = await blockedBy(number);
   if (blocked !== undefined) return { ok: false, refusal: refusal('destination-blocked', `prefix ${blocked.prefix}`) };
   if (limits.callsPerMinute > 0 && (await attemptsInLastMinute(db, accountId)) > limits.callsPerMinute) {
     return { ok: false, refusal: refusal('calls-per-minute') };

@@ -70,15 +70,40 @@ export function tariffOf(rate: Pick<Rate, 'price_per_minute' | 'first_increment'
  * @example const rate = await findRate(db, '+442079460958' as E164, new Date());
  */
 export async function findRate(db: Kysely<Database>, destination: E164, at: Date): Promise<Rate | null> {
-  const prefixes = numberPrefixes(destination);
-  const rate = await db
+  return (await currentRate(db, numberPrefixes(destination), at).executeTakeFirst()) ?? null;
+}
+
+/** Of the rates for these prefixes in effect at `at`: the longest prefix's latest. */
+function currentRate(db: Kysely<Database>, prefixes: readonly string[], at: Date) {
+  return db
     .selectFrom('rates')
     .selectAll()
     .where('prefix', 'in', prefixes)
     .where('effective_from', '<=', at)
     .orderBy(sql`length(prefix)`, 'desc')
     .orderBy('effective_from', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return rate ?? null;
+    .limit(1);
+}
+
+/**
+ * {@link findRate}, and until when its answer holds: the earliest later `effective_from` among the number's
+ * prefixes (null: until the rates change), so a cache of it knows when a scheduled rate takes over.
+ * @example const { rate, until } = await findRateUntil(db, '+442079460958' as E164, new Date());
+ */
+export async function findRateUntil(db: Kysely<Database>, destination: E164, at: Date): Promise<{ rate: Rate | null; until: Date | null }> {
+  const prefixes = numberPrefixes(destination);
+  const nextChange = () =>
+    db
+      .selectFrom('rates as later')
+      .select((eb) => eb.fn.min('later.effective_from').as('at'))
+      .where('later.prefix', 'in', prefixes)
+      .where('later.effective_from', '>', at);
+  const row = await currentRate(db, prefixes, at).select(nextChange().as('next_change')).executeTakeFirst();
+  if (row !== undefined) {
+    const { next_change: until, ...rate } = row;
+    return { rate, until: until ?? null };
+  }
+  // Not callable now: perhaps from a rate that starts later.
+  const later = await nextChange().executeTakeFirst();
+  return { rate: null, until: later?.at ?? null };
 }

@@ -24,6 +24,7 @@ import { release, reserve, type ReservationLimits, type ReserveResult } from '..
 import { toE164, type E164, type NumberError } from '../numbers.ts';
 import { didOwner } from './dids.ts';
 import { refusal, type Refusal } from './refusal.ts';
+import type { Directory } from './directory.ts';
 import { outboundTrunks, type Trunk } from './trunks.ts';
 
 export interface RouteFacts {
@@ -133,12 +134,15 @@ export interface CallerPolicy {
   readonly reservationLimits: ReservationLimits;
 }
 
-/** The database's read ports for a call `accountId` places now; the attempt's record is the caller's to add. */
-export function accountPorts(db: Kysely<Database>, accountId: string, policy: CallerPolicy): Omit<RoutePorts, 'recordAttempt'> {
+/**
+ * The read ports for a call `accountId` places now: what operators change rarely from the node's directory (cached),
+ * the account's own state from the database. The attempt's record is the caller's to add.
+ */
+export function accountPorts(directory: Directory, db: Kysely<Database>, accountId: string, policy: CallerPolicy): Omit<RoutePorts, 'recordAttempt'> {
   return {
-    didOwner: (number) => didOwner(db, number),
-    rate: (number) => findRate(db, number, new Date()),
-    callRules: (number) => checkCallRules(db, policy.abuse, accountId, number, new Date()),
-    trunks: () => outboundTrunks(db),
+    didOwner: (number) => directory.didOwner(number),
+    rate: (number) => directory.rate(number),
+    callRules: (number) => checkCallRules(db, policy.abuse, accountId, number, new Date(), (blocked) => directory.blockingPrefix(blocked)),
+    trunks: async () => outboundTrunks(await directory.enabledTrunks()),
   };
 }

@@ -33,14 +33,18 @@ function allows(trunk: Trunk, address: string): boolean {
   return list.check(address, family);
 }
 
-/** The enabled trunk whose allow-list holds `address`, if any. */
-export async function trunkForSource(db: Kysely<Database>, address: string): Promise<Trunk | undefined> {
+/** Every enabled trunk, first choice first (ties by id, so the order is stable). */
+export async function enabledTrunks(db: Kysely<Database>): Promise<Trunk[]> {
+  return db.selectFrom('trunks').selectAll().where('enabled', '=', true).orderBy('priority').orderBy('id').execute();
+}
+
+/** Of `trunks` (enabled ones), the first whose allow-list holds `address`, if any. */
+export function trunkForSource(trunks: readonly Trunk[], address: string): Trunk | undefined {
   if (isIP(address) === 0) return undefined;
-  const trunks = await db.selectFrom('trunks').selectAll().where('enabled', '=', true).orderBy('priority').execute();
   return trunks.find((trunk) => allows(trunk, address));
 }
 
-/** Enabled trunks that take outbound calls, first choice first (ties by id, so the order is stable). */
-export async function outboundTrunks(db: Kysely<Database>): Promise<Trunk[]> {
-  return db.selectFrom('trunks').selectAll().where('enabled', '=', true).where('outbound_uri', 'is not', null).orderBy('priority').orderBy('id').execute();
+/** Of `trunks` (enabled ones, in order), those that take outbound calls. */
+export function outboundTrunks(trunks: readonly Trunk[]): Trunk[] {
+  return trunks.filter((trunk) => trunk.outbound_uri !== null);
 }

@@ -27,6 +27,7 @@ import * as cdrMos from './0031-cdr-mos.ts';
 import * as cdrEchoDirection from './0032-cdr-echo-direction.ts';
 import * as signalingNodes from './0033-signaling-nodes.ts';
 import * as cacheVersions from './0034-cache-versions.ts';
+import * as routingVersion from './0035-routing-version.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '0032-cdr-echo-direction': cdrEchoDirection,
   '0033-signaling-nodes': signalingNodes,
   '0034-cache-versions': cacheVersions,
+  '0035-routing-version': routingVersion,
 };

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
+import type { Directory } from '../../core/calls/directory.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -15,6 +16,8 @@ export interface CallDeps {
   readonly db: Kysely<Database>;
   readonly srf: Srf;
   readonly auth: DigestAuthDeps;
+  /** Trunks, hosted numbers, rates and blocked prefixes, cached on this node (core/calls/directory.ts). */
+  readonly directory: Directory;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** This process's name in CDRs, so a restart closes its own orphaned calls. */

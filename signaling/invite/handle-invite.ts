@@ -17,7 +17,6 @@
 import { FAULT_CAUSE } from '../../core/calls/call-state.ts';
 import { openCdr } from '../../core/calls/cdr.ts';
 import { closeFaultedRecords } from '../../core/calls/orphans.ts';
-import { didOwner, firstDidOf } from '../../core/calls/dids.ts';
 import { isRefusalReason, refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, routeCall, routeFromCarrier, type RoutePorts, type TrunkRoute } from '../../core/calls/route.ts';
 import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
@@ -75,14 +74,14 @@ async function fromSource(invite: Invite): Promise<void> {
   if (deps.floods.isBlocked(facts.sourceAddress, String(facts.sourcePort), Date.now())) {
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-blocked', 'flood'));
   }
-  const trunk = await trunkForSource(deps.db, facts.sourceAddress);
+  const trunk = trunkForSource(await deps.directory.enabledTrunks(), facts.sourceAddress);
   if (trunk !== undefined) return fromTrunk(invite, trunk);
   return fromDevice(invite);
 }
 
 async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promise<void> {
   const log = deps.logger.child({ trunk: trunk.name });
-  const route = await routeFromCarrier({ didOwner: (number) => didOwner(deps.db, number) }, facts.dialled);
+  const route = await routeFromCarrier({ didOwner: (number) => deps.directory.didOwner(number) }, facts.dialled);
   if (route.kind === 'refused') {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal(route.refusal.reason, `via trunk ${trunk.name}`));
   }
@@ -125,9 +124,9 @@ async function route(invite: Invite, accountId: string): Promise<void> {
   let cdrId: string | undefined;
   // The account's first number, else CALLER_ID_DEFAULT: read once, when the route needs it.
   let callerIdRead: Promise<string | undefined> | undefined;
-  const callerId = () => (callerIdRead ??= firstDidOf(deps.db, accountId).then((first) => first ?? deps.defaultCallerId));
+  const callerId = () => (callerIdRead ??= deps.directory.firstDidOf(accountId).then((first) => first ?? deps.defaultCallerId));
   const ports: RoutePorts = {
-    ...accountPorts(deps.db, accountId, deps),
+    ...accountPorts(deps.directory, deps.db, accountId, deps),
     recordAttempt: async (number) => {
       cdrId = await openCdr(deps.db, {
         sipCallId: facts.callId,

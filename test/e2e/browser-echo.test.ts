@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { signIn } from '../harness/api.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures } from '../harness/calls.ts';
+import { callFixtures, refreshOf } from '../harness/calls.ts';
 import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
@@ -18,7 +18,10 @@ const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some
 describe.skipIf(missing)('the echo test from a tab in Chromium (real FreeSWITCH)', () => {
   const media = useFreeSwitch();
   const suite = useCallStack(media.env);
-  const { finishedCdr } = callFixtures(() => suite.database);
+  const { finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
   const users = useSoftphoneUsers(suite);
 
   it('a tab with no credit dials *43 and hears its own microphone back; the call is recorded free, with its MOS', { timeout: 60_000 }, async () => {

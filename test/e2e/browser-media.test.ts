@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { credit } from '../harness/billing.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeUdpPort } from '../harness/external.ts';
@@ -29,7 +29,10 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { carrier, finishedCdr } = callFixtures(() => suite.database);
+  const { carrier, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
   const { inboundTrunk, finishedCallTo } = inboundFixtures(() => suite.database);
   const users = useSoftphoneUsers(suite);
 

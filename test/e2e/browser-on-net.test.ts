@@ -4,7 +4,7 @@
 // microphone) flows tab to tab over DTLS-SRTP on loopback.
 import { describe, expect, it } from 'vitest';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures } from '../harness/calls.ts';
+import { callFixtures, refreshOf } from '../harness/calls.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import type { SoftphoneTab } from '../harness/softphone-tab.ts';
@@ -15,7 +15,10 @@ const TEST_MS = 90_000;
 
 describe.skipIf(missing)('softphone in Chromium: on-net calls between two browser tabs', () => {
   const suite = useCallStack({});
-  const { finishedCdr } = callFixtures(() => suite.database);
+  const { finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
   const users = useSoftphoneUsers(suite);
 
   type UserWithTab = SoftphoneUser & { readonly tab: SoftphoneTab };

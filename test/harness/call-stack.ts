@@ -33,6 +33,7 @@ export function useCallStack(
   });
   afterEach(async () => {
     await database?.db.deleteFrom('trunks').execute();
+    await stack?.signaling.refreshCaches();
   });
   afterAll(async () => {
     await stack?.stop();

@@ -47,7 +47,11 @@ function lastCdrOf(database: TestDatabase, accountId: string) {
   return database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
 }
 
-export function callFixtures(database: () => TestDatabase, realm = 'dialo.test'): CallFixtures {
+/**
+ * `refresh`: brings the signaling node's caches up to date after a trunk is added here (a node sees it within a poll,
+ * CACHE_POLL_MS; an in-process stack can be told at once: {@link refreshOf}).
+ */
+export function callFixtures(database: () => TestDatabase, refresh: () => Promise<void>, realm = 'dialo.test'): CallFixtures {
   return {
     async caller(username, balance) {
       const { db } = database();
@@ -80,12 +84,17 @@ export function callFixtures(database: () => TestDatabase, realm = 'dialo.test')
         })
         .returning('id')
         .executeTakeFirstOrThrow();
+      await refresh();
       return { trunkId: trunk.id, port, done: peer.done, stop: peer.stop };
     },
     lastCdr: (accountId) => lastCdrOf(database(), accountId),
     finishedCdr: (accountId) => onceClosed(() => lastCdrOf(database(), accountId)),
   };
 }
+
+/** The refresh of an in-process signaling stack, for {@link callFixtures}. */
+export const refreshOf = (stack: () => { readonly signaling: { refreshCaches(): Promise<void> } } | undefined) => () =>
+  stack()?.signaling.refreshCaches() ?? Promise.resolve();
 
 /** Waits until the record `read` returns is closed (the app writes the end after the last BYE is answered). */
 export function onceClosed<Cdr extends { ended_at: Date | null }>(read: () => Promise<Cdr>): Promise<Cdr> {

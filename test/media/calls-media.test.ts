@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { derivedScenario, runSipp, sippBinary } from '../harness/sipp.ts';
@@ -16,7 +16,10 @@ describe.skipIf(missing)('calls through a media server (real FreeSWITCH)', () =>
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it("a WebRTC caller gets the media server's WebRTC answer and the carrier a plain G.711 offer; the call is billed", async () => {
     const alice = await caller('alice', 10 * UNIT);
@@ -40,7 +43,10 @@ describe.skipIf(missing)('when the media server fails (real FreeSWITCH, killed a
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('a crash mid-call hangs up both legs with cause media-failure and bills the seconds used; calls are refused 488 until it is back', async () => {
     const bob = await caller('bob', 10 * UNIT);
@@ -76,7 +82,10 @@ describe.skipIf(missing)("when the media server refuses the caller's offer (real
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('a WebRTC offer without ICE candidates: the carrier that answered gets BYE, the caller 488 media-unavailable, nothing is charged', async () => {
     const carol = await caller('carol', 10 * UNIT);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, onceClosed } from '../harness/calls.ts';
+import { callFixtures, refreshOf, onceClosed } from '../harness/calls.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { runSipp, sippBinary, type SippRun } from '../harness/sipp.ts';
@@ -108,7 +108,10 @@ async function ledgerEntries(suite: ReturnType<typeof useCallStack>, accountId: 
 describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
   const media = useFreeSwitch();
   const suite = useCallStack(media.env);
-  const { caller, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('a desk phone with no credit dials *43: FreeSWITCH answers in plain RTP and sends its own audio back; the call is recorded, free', async () => {
     const dora = await caller('dora', 0);
@@ -175,7 +178,10 @@ describe.skipIf(missing)('the echo test number (real FreeSWITCH)', () => {
 describe.skipIf(missing)("the echo test's time cap (real FreeSWITCH)", () => {
   const media = useFreeSwitch({ ECHO_TEST_MAX_SECONDS: '2' });
   const suite = useCallStack(media.env);
-  const { caller, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('a caller who never hangs up gets BYE at ECHO_TEST_MAX_SECONDS', async () => {
     const finn = await caller('finn', 0);
@@ -197,7 +203,10 @@ describe.skipIf(missing)("the echo test's time cap (real FreeSWITCH)", () => {
 
 describe.skipIf(missing)('the echo test without a media server', () => {
   const suite = useCallStack({});
-  const { caller, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('is refused 488 media-unavailable, and recorded', async () => {
     const gail = await caller('gail', 0);
@@ -216,7 +225,10 @@ describe.skipIf(missing)('the echo test without a media server', () => {
 describe.skipIf(missing)('with ECHO_TEST_NUMBER=off', () => {
   const media = useFreeSwitch({ ECHO_TEST_NUMBER: 'off' });
   const suite = useCallStack(media.env);
-  const { caller, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('*43 is an ordinary number, and not one: 484 bad-number', async () => {
     const hank = await caller('hank', 0);
@@ -234,7 +246,10 @@ describe.skipIf(missing)('with ECHO_TEST_NUMBER=off', () => {
 describe.skipIf(missing)('when the media server crashes during an echo test (real FreeSWITCH, killed)', () => {
   const media = useFreeSwitch({ MEDIA_SERVER_RETRY_SECONDS: '1' });
   const suite = useCallStack(media.env);
-  const { caller, lastCdr } = callFixtures(() => suite.database);
+  const { caller, lastCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('a second echo test while one is up is refused 403; a crash BYEs the caller with cause media-failure; while it is down *43 is refused 488', async () => {
     const ivan = await caller('ivan', 0);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { exportCdrs } from '../../../core/calls/cdr-export.ts';
-import { outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
+import { enabledTrunks, outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
 import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
@@ -55,10 +55,11 @@ describeEachDialect('calls API', (database) => {
     expect((await as(operator, 'GET', '/admin/trunks')).body).not.toContain('carrier-secret');
 
     // What the call flows read: the stored credentials, and the inbound allow-list.
-    const outbound = (await outboundTrunks(database().db)).find((row) => row.name === 'carrier-one');
+    const enabled = await enabledTrunks(database().db);
+    const outbound = outboundTrunks(enabled).find((row) => row.name === 'carrier-one');
     expect(outbound).toMatchObject({ auth_username: 'acct-77', auth_password: 'carrier-secret' });
-    expect((await trunkForSource(database().db, '203.0.113.9'))?.name).toBe('carrier-one');
-    expect(await trunkForSource(database().db, '203.0.113.99')).toBeUndefined();
+    expect(trunkForSource(enabled, '203.0.113.9')?.name).toBe('carrier-one');
+    expect(trunkForSource(enabled, '203.0.113.99')).toBeUndefined();
 
     // Changing other settings keeps the credentials; null removes them.
     const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, {

@@ -1,4 +1,5 @@
 // Where a dialled call goes (core/calls/route.ts): the order of the rules, on both dialects, without SIP.
+import { Directory } from '../../../core/calls/directory.ts';
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../../config.ts';
@@ -34,7 +35,8 @@ describeEachDialect('routing a dialled call', (database) => {
     const { db } = database();
     let cdrId: string | undefined;
     const ports: RoutePorts = {
-      ...accountPorts(db, accountId, POLICY),
+      // A directory never polled reads through: the ports see every change the tests make.
+      ...accountPorts(new Directory(db, { pollMs: 1000 }), db, accountId, POLICY),
       recordAttempt: async (number) => {
         cdrId = await openCdr(db, { sipCallId: randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: number, nodeId: 'route-test' });
       },

@@ -8,7 +8,7 @@ import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { createAccount } from '../../harness/billing.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, onceClosed, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, onceClosed, UNIT } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { runSipp, sippBinary, startSipp } from '../../harness/sipp.ts';
 
@@ -46,7 +46,10 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     },
   );
 
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   /** Places a call that must be refused with `reason`, and checks it was recorded and cost nothing. */
   async function expectRefused(who: { accountId: string; fields(dialled: string): string }, dialled: string, reason: string) {
@@ -74,6 +77,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
   it('destination-blocked: a prefix the operator blocked, and a premium-rate number', async () => {
     const lou = await caller('lou', UNIT);
     await blockPrefix(suite.database.db, { prefix: '44207', reason: 'known fraud range' }, operator);
+    await suite.stack.signaling.refreshCaches();
     await expectRefused(lou, '+442079460958', 'destination-blocked');
     await expectRefused(lou, '+19002345678', 'destination-blocked');
   });

@@ -5,7 +5,7 @@ import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { createAccount, credit } from '../../harness/billing.ts';
 import { registerBrowserTab } from '../../harness/browser-tab.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
@@ -15,7 +15,10 @@ describe.skipIf(drachtioProvision.via === 'missing')('browser calls over real dr
   let database: TestDatabase;
   let stack: SignalingStack;
   let client: WsSipClient;
-  const { carrier, lastCdr } = callFixtures(() => database);
+  const { carrier, lastCdr } = callFixtures(
+    () => database,
+    refreshOf(() => stack),
+  );
 
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, onceAnswered, onceEndedAndCharged, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, onceAnswered, onceEndedAndCharged, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
@@ -19,7 +19,10 @@ describe.skipIf(missing)('drachtio-server lost mid-call', () => {
     // 6.00 a minute by the second to the UK: 0.10 per started second.
     createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier } = callFixtures(() => suite.database);
+  const { caller, carrier } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('ends the answered call when the connection drops, billed to the loss, its hold settled', async () => {
     const { db } = suite.database;
@@ -63,7 +66,10 @@ describe.skipIf(missing)('drachtio-server lost while a call rings', () => {
   const suite = useCallStack({ TRUNK_TIMEOUT_SECONDS: '30' }, (db) =>
     createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier } = callFixtures(() => suite.database);
+  const { caller, carrier } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('fails a call still ringing when the connection drops, its hold released and nothing charged', async () => {
     const { db } = suite.database;
@@ -127,7 +133,10 @@ describe.skipIf(missing)('the drachtio connection drops while drachtio-server li
     await relay?.stop();
     await database?.close();
   });
-  const { caller, carrier } = callFixtures(() => database);
+  const { caller, carrier } = callFixtures(
+    () => database,
+    refreshOf(() => stack),
+  );
 
   it('ends the call billed to the drop, then, reconnected, sends the BYE both legs are owed from their stored dialogs', async () => {
     const { db } = database;
@@ -170,7 +179,10 @@ describe.skipIf(missing)('drachtio-server restarted mid-call', () => {
   const suite = useCallStack({ CALL_HEARTBEAT_SECONDS: '1' }, (db) =>
     createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { caller, carrier } = callFixtures(() => suite.database);
+  const { caller, carrier } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('ends the call billed to the loss, then, reconnected to a drachtio-server that knows no dialog, hangs both legs up with BYEs built from the stored dialogs', async () => {
     const talker = await caller('tara', 10 * UNIT);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { receivedNoCall, runSipp, sippBinary } from '../../harness/sipp.ts';
 
@@ -17,7 +17,10 @@ describe.skipIf(missing)('calls ended by the callee or cancelled, over real drac
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
 
-  const { caller, carrier, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('uas-answer-then-bye: the carrier hangs up; the call is recorded as ended by the callee and billed', async () => {
     const ursula = await caller('ursula', 10 * UNIT);

@@ -2,7 +2,7 @@
 // address), as the DID owner's phones (registered through the registrar) and as an on-net caller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { freePort } from '../../harness/external.ts';
@@ -23,7 +23,10 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
   let stack: SignalingStack;
   let trunkId: number;
 
-  const { caller } = callFixtures(() => database);
+  const { caller } = callFixtures(
+    () => database,
+    refreshOf(() => stack),
+  );
   const { did, inboundTrunk, phone, finishedCallTo } = inboundFixtures(() => database);
   const carrierCall = (scenario: string, fields: string, localAddress = CARRIER) => runSipp({ scenario, target: stack.target, localAddress, fields: [fields] });
   /** A carrier call that must be refused with `expect` and X-Reason `reason` (uac-carrier-refused.xml). */

@@ -7,7 +7,7 @@ import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import type { Database } from '../../../db/schema.ts';
 import type { Kysely } from 'kysely';
 import { digestResponseMatches, parseDigestCredentials } from '../../../signaling/auth/digest.ts';
-import { callFixtures, OPEN_ABUSE_LIMITS, UNIT } from '../../harness/calls.ts';
+import { callFixtures, OPEN_ABUSE_LIMITS, refreshOf, UNIT } from '../../harness/calls.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
 import { describeEachDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
@@ -44,9 +44,10 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
   const { database, stack } = useStack({ TRUNK_TIMEOUT_SECONDS: '3' });
   afterEach(async () => {
     await database().db.deleteFrom('trunks').execute();
+    await stack().signaling.refreshCaches();
   });
 
-  const { caller, carrier, finishedCdr } = callFixtures(database);
+  const { caller, carrier, finishedCdr } = callFixtures(database, refreshOf(stack));
   const trunkCredentials = { username: 'trunkuser', password: 'trunkpass' };
 
   it.each([
@@ -84,7 +85,7 @@ describe.skipIf(missing)("the trunk's digest challenge, over real drachtio-serve
 describe.skipIf(missing)('a caller hanging up at once, over real drachtio-server', () => {
   // Holds of one minute (0.60), so five calls fit in the credit even if one leaked its hold.
   const { database, stack } = useStack({ BILLING_MAX_CALL_SECONDS: '60' });
-  const { caller, carrier } = callFixtures(database);
+  const { caller, carrier } = callFixtures(database, refreshOf(stack));
 
   // The BYE follows the ACK within a millisecond: it reaches the app while the answer is being recorded.
   it('uac-call-expect-200 with no talk time: the BYE right after the ACK ends both legs and settles', async () => {
@@ -126,7 +127,10 @@ describeEachDialect('20 calls at once against credit for 2, over real drachtio-s
     await stack?.stop();
   });
 
-  const { caller, carrier } = callFixtures(database);
+  const { caller, carrier } = callFixtures(
+    database,
+    refreshOf(() => stack),
+  );
 
   it.skipIf(missing)('exactly 2 are answered, 18 refused 402 no-credit with records, and the balance never goes negative', async () => {
     const { db } = database();

@@ -6,7 +6,7 @@ import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { connectDatabase } from '../../../db/connect.ts';
 import { migrateToLatest } from '../../../db/migrate.ts';
-import { callFixtures, onceAnswered, onceMarkedAlive, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, onceAnswered, onceMarkedAlive, UNIT } from '../../harness/calls.ts';
 import type { TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { privatePostgresMissing, startPrivatePostgres, type PrivatePostgres } from '../../harness/private-postgres.ts';
@@ -36,7 +36,10 @@ describe.skipIf(missing)('Postgres lost mid-call', () => {
     await database?.close();
     await postgres?.stop();
   });
-  const { caller, carrier } = callFixtures(() => database);
+  const { caller, carrier } = callFixtures(
+    () => database,
+    refreshOf(() => stack),
+  );
 
   it('keeps serving while it is gone (503 Retry-After where it is needed), and afterwards closes the cut-off call billed to its last heartbeat', async () => {
     const { db } = database;

@@ -25,6 +25,10 @@ function printed(app: AppProcess, pattern: RegExp): Promise<void> {
   );
 }
 
+// A separate process sees a trunk change at its next cache poll: the suite waits out three of them.
+const CACHE_POLL_MS = 100;
+const cachesSeeIt = () => new Promise<void>((resolve) => setTimeout(resolve, 3 * CACHE_POLL_MS));
+
 describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-server', () => {
   let database: TestDatabase;
   let drachtio: DrachtioServer;
@@ -46,6 +50,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
       CALLER_ID_DEFAULT: '+14155550199',
       TRUNK_TIMEOUT_SECONDS: '30',
       CALL_HEARTBEAT_SECONDS: '1',
+      CACHE_POLL_MS: String(CACHE_POLL_MS),
       LOG_LEVEL: 'info',
       ...env,
     });
@@ -70,7 +75,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     await database?.close();
   });
 
-  const { caller, carrier } = callFixtures(() => database);
+  const { caller, carrier } = callFixtures(() => database, cachesSeeIt);
 
   it('closes the answered call (billed to its last heartbeat) and the ringing one (hold released)', async () => {
     const { db } = database;
@@ -84,6 +89,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     peers.push(answering, talking);
     const answered = await onceAnswered(database, talker.accountId);
     await db.deleteFrom('trunks').where('id', '=', answering.trunkId).execute();
+    await cachesSeeIt();
 
     // ... and one ringing at a carrier that never answers.
     const ringer = await caller('rita', 10 * UNIT);
@@ -144,6 +150,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
     const { db } = database;
     const env = { CALL_NODE_DEAD_SECONDS: '3' };
     await db.deleteFrom('trunks').execute();
+    await cachesSeeIt();
     // Only the two nodes of this story: any node still up would close the dying node's calls just as well.
     for (const app of running.splice(0)) app.child.kill('SIGKILL');
     const dying = await startSignalingProcess('node-dying', env);

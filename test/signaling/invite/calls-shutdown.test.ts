@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { startSignalingStack, type SignalingStack } from '../../harness/signaling.ts';
@@ -12,7 +12,10 @@ import { sippBinary, startSipp } from '../../harness/sipp.ts';
 describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)('shutdown with calls up', () => {
   let database: TestDatabase;
   let stack: SignalingStack;
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => database);
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(
+    () => database,
+    refreshOf(() => stack),
+  );
 
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());

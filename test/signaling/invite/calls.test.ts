@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, UNIT } from '../../harness/calls.ts';
+import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { runSipp, sippBinary } from '../../harness/sipp.ts';
 
@@ -16,7 +16,10 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     await createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
   });
 
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(() => suite.database);
+  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
 
   it('uac-call-expect-200: a billed call is charged exactly one increment and recorded', async () => {
     const alice = await caller('alice', 10 * UNIT);
@@ -65,6 +68,7 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
       .set({ outbound_uri: `sip:127.0.0.1:${peer.port};transport=udp` })
       .where('id', '=', peer.trunkId)
       .execute();
+    await suite.stack.signaling.refreshCaches();
     const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [kim.fields('+14155550107', 500)] });
     expect(call.code, call.log).toBe(0);
     expect((await peer.done).code).toBe(0);
@@ -87,6 +91,7 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     const mia = await caller('mia', 10 * UNIT);
     // Trunks are cleared after each test (call-stack.ts).
     await suite.database.db.insertInto('trunks').values({ name: 'carrier-broken', priority: 0, outbound_uri: 'sip:127.0.0.1:99999' }).execute();
+    await suite.stack.signaling.refreshCaches();
     const call = await runSipp({
       scenario: 'uac-call-refused.xml',
       target: suite.stack.target,
