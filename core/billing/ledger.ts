@@ -26,13 +26,18 @@ export interface NewEntry {
  */
 export async function lockBalance(trx: Kysely<Database>, accountId: string): Promise<Micros> {
   if (!trx.isTransaction) throw new Error('lockBalance needs a transaction');
+  const lock = () => trx.selectFrom('account_balances').select('balance').where('account_id', '=', accountId).forUpdate().executeTakeFirst();
+  // One statement for an account that has its row (every one after its first money event).
+  const existing = await lock();
+  if (existing !== undefined) return micros(existing.balance);
   await trx
     .insertInto('account_balances')
     .values({ account_id: accountId })
     .onConflict((conflict) => conflict.doNothing())
     .execute();
-  const row = await trx.selectFrom('account_balances').select('balance').where('account_id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
-  return micros(row.balance);
+  const created = await lock();
+  if (created === undefined) throw new Error(`no balance row for ${accountId}`);
+  return micros(created.balance);
 }
 
 /**
