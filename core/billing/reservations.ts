@@ -4,12 +4,13 @@
  * billable seconds (never more than was held) and frees the hold; `release` frees it without a charge.
  * Every step locks the account's balance row first, then the reservation: one order, no deadlocks.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, Rate, Reservation } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { micros, negate, type Micros } from '../money.ts';
 import { insertLockedEntry, lockBalance } from './ledger.ts';
 import { chargeFor, maxSecondsFor, tariffOf } from './rating.ts';
+import { holdsAndSpend } from './spend.ts';
 
 export interface ReservationLimits {
   /** Calls one account may have in progress at once (a fraud limit). */
@@ -49,7 +50,7 @@ export async function reserve(
 ): Promise<ReserveResult> {
   return inTransaction(db, async (trx) => {
     const balance = await lockBalance(trx, accountId);
-    const holds = await holdsOf(trx, accountId, new Date(Date.now() - DAY_MS));
+    const holds = await holdsAndSpend(trx, accountId, new Date(Date.now() - DAY_MS));
     if (holds.active >= limits.maxConcurrent) return { ok: false, reason: 'too-many-calls' };
     const available = balance - holds.reserved;
     const allowance = limits.dailySpendCap ? limits.dailySpendCap - holds.spentSince : Infinity;
@@ -76,24 +77,6 @@ export async function reserve(
       .executeTakeFirstOrThrow();
     return { ok: true, reservationId: created.id, maxSeconds, hold };
   });
-}
-
-/**
- * In one read of the account's reservations: its calls in progress, what they hold, and what it spent since `since`
- * (core/billing/spend.ts's `spendSince`: closed holds by their charge, open ones by their hold).
- */
-async function holdsOf(trx: Kysely<Database>, accountId: string, since: Date): Promise<{ active: number; reserved: number; spentSince: number }> {
-  const row = await trx
-    .selectFrom('reservations')
-    .select([
-      sql<string | number>`count(*) filter (where status = 'active')`.as('active'),
-      sql<string | number>`coalesce(sum(hold) filter (where status = 'active'), 0)`.as('reserved'),
-      sql<string | number>`coalesce(sum(case when status = 'active' then hold else coalesce(charged, 0) end), 0)`.as('spent'),
-    ])
-    .where('account_id', '=', accountId)
-    .where((eb) => eb.or([eb('status', '=', 'active'), eb('closed_at', '>=', since)]))
-    .executeTakeFirstOrThrow();
-  return { active: Number(row.active), reserved: Number(row.reserved), spentSince: Number(row.spent) };
 }
 
 export class ReservationClosedError extends Error {

@@ -8,17 +8,26 @@ import type { Database } from '../../db/schema.ts';
 import { micros, type Micros } from '../money.ts';
 
 /**
- * Charges of holds closed at or after `since` plus every active hold.
- * @example const today = await spendSince(trx, accountId, new Date(Date.now() - 86_400_000));
+ * In one read of the account's reservations: its calls in progress, what they hold, and what it spent since `since`
+ * (the charges of holds closed since, plus every active hold). Under the balance lock, what a new hold may use.
+ * @example const { active, reserved, spentSince } = await holdsAndSpend(trx, accountId, new Date(Date.now() - 86_400_000));
  */
-export async function spendSince(db: Kysely<Database>, accountId: string, since: Date): Promise<Micros> {
+export async function holdsAndSpend(
+  db: Kysely<Database>,
+  accountId: string,
+  since: Date,
+): Promise<{ readonly active: number; readonly reserved: Micros; readonly spentSince: Micros }> {
   const row = await db
     .selectFrom('reservations')
-    .select(sql<string | number>`coalesce(sum(case when status = 'active' then hold else coalesce(charged, 0) end), 0)`.as('spent'))
+    .select([
+      sql<string | number>`count(*) filter (where status = 'active')`.as('active'),
+      sql<string | number>`coalesce(sum(hold) filter (where status = 'active'), 0)`.as('reserved'),
+      sql<string | number>`coalesce(sum(case when status = 'active' then hold else coalesce(charged, 0) end), 0)`.as('spent'),
+    ])
     .where('account_id', '=', accountId)
     .where((eb) => eb.or([eb('status', '=', 'active'), eb('closed_at', '>=', since)]))
     .executeTakeFirstOrThrow();
-  return micros(Number(row.spent));
+  return { active: Number(row.active), reserved: micros(Number(row.reserved)), spentSince: micros(Number(row.spent)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { release, reserve, settle, type ReservationLimits } from '../../../core/billing/reservations.ts';
-import { spendSince } from '../../../core/billing/spend.ts';
+import { holdsAndSpend } from '../../../core/billing/spend.ts';
 import { micros } from '../../../core/money.ts';
 import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
@@ -25,7 +25,7 @@ describeEachDialect('daily spend cap on reservations', (database) => {
     if (!first.ok) return;
     await settle(db, first.reservationId, 30);
     // 0.30 charged: 0.70 left, 70 s.
-    expect(await spendSince(db, accountId, new Date(Date.now() - DAY_MS))).toBe(300_000);
+    expect((await holdsAndSpend(db, accountId, new Date(Date.now() - DAY_MS))).spentSince).toBe(300_000);
     const second = await reserve(db, accountId, rate, capped(1_000_000));
     expect(second).toMatchObject({ ok: true, maxSeconds: 70 });
     if (second.ok) await release(db, second.reservationId);
