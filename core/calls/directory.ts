@@ -32,7 +32,8 @@ export class Directory {
     private readonly db: Kysely<Database>,
     options: { readonly pollMs: number; readonly maxEntries?: number },
   ) {
-    const shelf = { topic: TOPIC, pollMs: options.pollMs, maxEntries: options.maxEntries ?? 100_000 };
+    // Keyed by the numbers callers dial, so bounded: 20,000 entries each (oldest out first), a few MB.
+    const shelf = { topic: TOPIC, pollMs: options.pollMs, maxEntries: options.maxEntries ?? 20_000 };
     this.#trunks = new VersionedCache(shelf);
     this.#owners = new VersionedCache(shelf);
     this.#callerIds = new VersionedCache(shelf);
