@@ -1,6 +1,6 @@
 // The registrar over the wire: real drachtio-server, the signaling role, sipp over UDP/TCP and a WebSocket client.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueBrowserCredentials, setStaticSipCredential } from '../../../core/accounts/sip-credentials.ts';
 import type { SipConfig } from '../../../config.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
@@ -88,6 +88,20 @@ describe.skipIf(missing)('registrar over real drachtio-server', () => {
     // From its own loopback address, so these failures do not block the other tests' source.
     const run = await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [fields()], localAddress: '127.0.0.3' });
     expect(run.code, run.log).toBe(0);
+  });
+
+  it("a password changed in the database is, within the node's cache poll (CACHE_POLL_MS), the only one it accepts", async () => {
+    const from = { localAddress: '127.0.0.5' };
+    await setStaticSipCredential(database.db, { accountId, username: 'carol', realm: SIP.realm, password: 'carol-1' });
+    expect((await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('carol', 'carol-1')], ...from })).code).toBe(0);
+    await setStaticSipCredential(database.db, { accountId, username: 'carol', realm: SIP.realm, password: 'carol-2' });
+    // No refresh from the test: the node finds out by itself (the old password may work until then).
+    await vi.waitFor(
+      async () => expect((await runSipp({ scenario: 'uac-register-expect-403.xml', target, fields: [auth('carol', 'carol-1')], ...from })).code).toBe(0),
+      { timeout: 10_000, interval: 200 },
+    );
+    const renewed = await runSipp({ scenario: 'uac-register-expect-200.xml', target, fields: [auth('carol', 'carol-2')], ...from });
+    expect(renewed.code, renewed.log).toBe(0);
   });
 
   it('uac-unregister-expect-200: Expires 0 removes the binding', async () => {
