@@ -15,6 +15,29 @@ export interface VersionedCacheOptions {
   readonly maxEntries: number;
 }
 
+export interface CacheRules<V> {
+  readonly keep?: (value: V) => boolean;
+  readonly fresh?: (value: V) => boolean;
+}
+
+/** One read of `topic`'s counter for every cache of that topic; a failed read empties them all and rethrows. */
+export async function pollCaches(
+  db: Kysely<Database>,
+  topic: string,
+  caches: readonly Pick<VersionedCache<never, never>, 'observe' | 'distrust'>[],
+  now: number,
+): Promise<void> {
+  let version: number;
+  try {
+    const row = await db.selectFrom('cache_versions').select('version').where('topic', '=', topic).executeTakeFirst();
+    version = row?.version ?? 0;
+  } catch (error) {
+    for (const cache of caches) cache.distrust();
+    throw error;
+  }
+  for (const cache of caches) cache.observe(version, now);
+}
+
 /**
  * @example
  * const cache = new VersionedCache<string, Row>({ topic: 'sip-credentials', pollMs: 1000, maxEntries: 100_000 });
@@ -35,19 +58,19 @@ export class VersionedCache<K, V> {
   }
 
   /**
-   * The cached value, or `load()`'s; what `load` returns is kept only when `keep(value)` says so (e.g. not
-   * "unknown user", which an attacker could vary without end).
+   * The cached value, or `load()`'s. `keep`: whether to store what `load` returned (not "unknown user", which an
+   * attacker could vary without end). `fresh`: whether a stored value still holds, for one that goes out of date by
+   * itself (a rate a scheduled one replaces).
    */
-  async get(key: K, now: number, load: () => Promise<V>, keep: (value: V) => boolean = () => true, fresh: (value: V) => boolean = () => true): Promise<V> {
+  async get(key: K, now: number, load: () => Promise<V>, rules: CacheRules<V> = {}): Promise<V> {
     const trusted = now <= this.#trustedUntil;
     if (trusted) {
       const hit = this.#entries.get(key);
-      // `fresh`: for a value that goes out of date by itself (a rate that a later one replaces at a set time).
-      if (hit !== undefined && fresh(hit)) return hit;
+      if (hit !== undefined && (rules.fresh?.(hit) ?? true)) return hit;
     }
     const generation = this.#generation;
     const value = await load();
-    if (trusted && generation === this.#generation && keep(value)) {
+    if (trusted && generation === this.#generation && (rules.keep?.(value) ?? true)) {
       if (this.#entries.size >= this.options.maxEntries) this.#entries.delete(this.#entries.keys().next().value as K);
       this.#entries.set(key, value);
     }
@@ -55,19 +78,11 @@ export class VersionedCache<K, V> {
   }
 
   /** Reads the topic's counter; a change (or a failed read) empties the cache. */
-  async poll(db: Kysely<Database>, now: number): Promise<void> {
-    let version: number;
-    try {
-      const row = await db.selectFrom('cache_versions').select('version').where('topic', '=', this.options.topic).executeTakeFirst();
-      version = row?.version ?? 0;
-    } catch (error) {
-      this.distrust();
-      throw error;
-    }
-    this.observe(version, now);
+  poll(db: Kysely<Database>, now: number): Promise<void> {
+    return pollCaches(db, this.options.topic, [this], now);
   }
 
-  /** The topic's counter as read at `now` (by {@link poll}, or by an owner reading it for several caches at once). */
+  /** The topic's counter as read at `now` ({@link pollCaches}). */
   observe(version: number, now: number): void {
     if (version !== this.#version) {
       this.#clear();

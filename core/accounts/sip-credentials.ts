@@ -34,6 +34,12 @@ export interface BrowserCredentials {
 // `<account uuid>.<expiry, unix seconds>`: only characters a SIP URI user part takes unescaped (RFC 3261 §25.1).
 const BROWSER_USERNAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{10})$/;
 
+/** Whether a browser username's expiry (part of the username) has passed; false for any other username. */
+function browserExpired(username: string, now: Date): boolean {
+  const browser = BROWSER_USERNAME.exec(username);
+  return browser !== null && Number(browser[2]) * 1000 <= now.getTime();
+}
+
 function browserPassword(secret: string, username: string): string {
   return createHmac('sha256', secret).update(username).digest('base64url');
 }
@@ -62,10 +68,10 @@ export type SipCredential =
 export async function findSipCredential(db: Kysely<Database>, options: { secret: string; realm: string; now: Date }, username: string): Promise<SipCredential> {
   const browser = BROWSER_USERNAME.exec(username);
   if (browser) {
-    const [, accountId, expiry] = browser as unknown as [string, string, string];
+    const [, accountId] = browser as unknown as [string, string];
     const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).where('status', '=', 'active').executeTakeFirst();
     if (account === undefined) return { kind: 'unknown' };
-    if (Number(expiry) * 1000 <= options.now.getTime()) return { kind: 'expired', accountId };
+    if (browserExpired(username, options.now)) return { kind: 'expired', accountId };
     const password = browserPassword(options.secret, username);
     return {
       kind: 'known',
@@ -96,15 +102,10 @@ export async function cachedSipCredential(
   options: { secret: string; realm: string; now: Date },
   username: string,
 ): Promise<SipCredential> {
-  const found = await cache.get(
-    username,
-    options.now.getTime(),
-    () => findSipCredential(db, options, username),
-    (credential) => credential.kind === 'known',
-  );
-  const browser = BROWSER_USERNAME.exec(username);
-  if (found.kind === 'known' && browser && Number(browser[2]) * 1000 <= options.now.getTime()) return { kind: 'expired', accountId: found.accountId };
-  return found;
+  const found = await cache.get(username, options.now.getTime(), () => findSipCredential(db, options, username), {
+    keep: (credential) => credential.kind === 'known',
+  });
+  return found.kind === 'known' && browserExpired(username, options.now) ? { kind: 'expired', accountId: found.accountId } : found;
 }
 
 /** Stores (or replaces) a static SIP credential as HA1s; the password itself is not kept. */

@@ -77,9 +77,7 @@ export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batch
   // The start time as the database holds it (microseconds): a JS Date would cut it to milliseconds and repeat rows.
   let after: { startedAt: string; id: string } | undefined;
   for (;;) {
-    let query = filtered(db, filter, (v) => sql`${v}`)
-      .select(sql<string>`started_at::text`.as('started_key'))
-      .select(sql<string>`id`.as('id_key'));
+    let query = filtered(db, filter, (v) => sql`${v}`).select(sql<string>`started_at::text`.as('started_key'));
     const last = after;
     if (last !== undefined) {
       const at = sql<Date>`${last.startedAt}::timestamptz`;
@@ -87,10 +85,10 @@ export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batch
       query = query.where((eb) => eb(eb.refTuple('started_at', 'id'), '>', eb.tuple(at, last.id)));
     }
     const batch = await query.orderBy('cdrs.started_at').orderBy('cdrs.id').limit(batchSize).execute();
-    for (const { started_key: _key, id_key: _id, ...cdr } of batch) yield cdr;
+    for (const { started_key: _key, ...cdr } of batch) yield cdr;
     const tail = batch.at(-1);
     if (tail === undefined || batch.length < batchSize) return;
-    after = { startedAt: tail.started_key, id: tail.id_key };
+    after = { startedAt: tail.started_key, id: String(tail.id) };
   }
 }
 

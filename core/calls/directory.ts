@@ -9,7 +9,7 @@ import type { Database, Rate } from '../../db/schema.ts';
 import { blockingPrefix, type BlockedPrefix } from '../abuse/blocked-prefixes.ts';
 import { findRateUntil } from '../billing/rating.ts';
 import type { E164 } from '../numbers.ts';
-import { VersionedCache } from '../versioned-cache.ts';
+import { pollCaches, VersionedCache } from '../versioned-cache.ts';
 import { didOwner, firstDidOf } from './dids.ts';
 import { enabledTrunks, type Trunk } from './trunks.ts';
 
@@ -41,21 +41,9 @@ export class Directory {
     this.#blocks = new VersionedCache(shelf);
   }
 
-  get #all() {
-    return [this.#trunks, this.#owners, this.#callerIds, this.#rates, this.#blocks];
-  }
-
   /** One read of the counter for every cache here; a failed read empties them all. */
-  async poll(now: number): Promise<void> {
-    let version: number;
-    try {
-      const row = await this.db.selectFrom('cache_versions').select('version').where('topic', '=', TOPIC).executeTakeFirst();
-      version = row?.version ?? 0;
-    } catch (error) {
-      for (const cache of this.#all) cache.distrust();
-      throw error;
-    }
-    for (const cache of this.#all) cache.observe(version, now);
+  poll(now: number): Promise<void> {
+    return pollCaches(this.db, TOPIC, [this.#trunks, this.#owners, this.#callerIds, this.#rates, this.#blocks], now);
   }
 
   /** Enabled trunks, first choice first (ties by id). */
@@ -80,8 +68,7 @@ export class Directory {
         const { rate, until } = await findRateUntil(this.db, number, at);
         return { rate, until: until?.getTime() ?? Infinity };
       },
-      () => true,
-      (entry) => now < entry.until,
+      { fresh: (entry) => now < entry.until },
     );
     return found.rate;
   }

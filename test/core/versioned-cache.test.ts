@@ -92,12 +92,7 @@ describeEachDialect('versioned cache', (database) => {
     expect(await slow).toBe('read before the change');
     expect(await cache.get('a', 0, async () => 'fresh')).toBe('fresh');
 
-    await cache.get(
-      'unknown',
-      0,
-      async () => 'no such user',
-      () => false,
-    );
+    await cache.get('unknown', 0, async () => 'no such user', { keep: () => false });
     expect(await cache.get('unknown', 0, async () => 'looked up again')).toBe('looked up again');
   });
 
