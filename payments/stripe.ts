@@ -117,12 +117,14 @@ function signedAt(header: string): number {
 }
 
 /**
- * Stripe's refusals of the request itself (4xx: invalid parameters, a card declined) are the caller's to fix and say
- * why; anything else (no connection, Stripe's own failure, our key refused) is the provider failing.
+ * Stripe's refusals of the request itself (4xx: invalid parameters, a card declined, a key reused with other
+ * parameters) are the caller's to fix and say why; anything else (no connection, Stripe's own failure, our key
+ * refused) is the provider failing.
  */
 function providerError(error: unknown): Error {
   if (!(error instanceof Stripe.errors.StripeError)) return new PaymentProviderError(undefined, { cause: error });
-  if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
+  const { StripeInvalidRequestError, StripeCardError, StripeIdempotencyError } = Stripe.errors;
+  if (error instanceof StripeInvalidRequestError || error instanceof StripeCardError || error instanceof StripeIdempotencyError) {
     return new PaymentRequestRefusedError(error.message, { cause: error });
   }
   const request = error.requestId === undefined ? '' : ` (request ${error.requestId})`;

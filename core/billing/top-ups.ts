@@ -132,7 +132,8 @@ export async function refundTopUp(
   // A retry of a refund already made gets the provider's same answer (its idempotency key), not our checks again.
   if (!reversals.some((reversal) => reversal.kind === 'refund' && reversal.request_key === request.requestKey)) {
     const gone = reversals.filter((reversal) => reversal.returned === null);
-    if (gone.some((reversal) => reversal.kind === 'dispute')) throw new TopUpNotRefundableError(topUp.id, 'is disputed; the card network decides it');
+    if (gone.some((reversal) => reversal.kind === 'dispute'))
+      throw new TopUpNotRefundableError(topUp.id, 'is disputed (open or lost); the card network decides it');
     const left = topUp.amount_minor - gone.reduce((sum, reversal) => sum + reversal.amount_minor, 0);
     if (left <= 0) throw new TopUpNotRefundableError(topUp.id, 'has been refunded in full');
     if (request.amountMinor !== undefined && request.amountMinor > left) throw new RefundAmountError(left, topUp.currency);

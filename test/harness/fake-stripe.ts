@@ -1,8 +1,8 @@
 /**
  * A local stand-in for api.stripe.com (unreachable here): answers the endpoints Dialo uses in Stripe's
- * documented shapes, honours Idempotency-Key like Stripe (same key, same response), refuses refunds as Stripe does
- * (an unknown payment, more than is left), and records every request. Events are signed with the real scheme
- * (stripe.webhooks.generateTestHeaderString).
+ * documented shapes, honours Idempotency-Key like Stripe (same key and parameters, same response; other parameters
+ * refused), refuses refunds as Stripe does (an unknown payment, more than is left), and records every request.
+ * Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -97,7 +97,7 @@ async function body(request: IncomingMessage): Promise<string> {
 
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
-  const byKey = new Map<string, unknown>();
+  const byKey = new Map<string, { body: string; result: unknown }>();
   const intents = new Map<string, { amount: number; currency: string; refunded: number }>();
   let failure: { status: number; error: { type: string; message: string; code?: string } } | undefined;
   const server: Server = createServer((request, response) => {
@@ -128,9 +128,15 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (create === undefined)
         return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
       const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
-      const result = (key !== undefined && byKey.get(key)) || create(form);
+      const earlier = key === undefined ? undefined : byKey.get(key);
+      if (earlier !== undefined && earlier.body !== text) {
+        return answer(400, {
+          error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
+        });
+      }
+      const result = earlier?.result ?? create(form);
       if (result instanceof StripeRefusal) return answer(400, { error: { type: 'invalid_request_error', message: result.message, code: result.code } });
-      if (key !== undefined) byKey.set(key, result);
+      if (key !== undefined) byKey.set(key, { body: text, result });
       answer(200, result);
     });
   });

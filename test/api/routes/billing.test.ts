@@ -198,6 +198,12 @@ describeEachDialect('billing API', (database) => {
     expect(await balance(payer.accountId)).toBe('15.00');
     const again = await refund(topUpId, { amountMinor: 500, idempotencyKey, reason: 'customer asked' });
     expect(again.json()).toEqual(first.json());
+    const reused = await refund(topUpId, { amountMinor: 400, idempotencyKey, reason: 'customer asked' });
+    expect(reused.json()).toMatchObject({
+      status: 409,
+      type: 'https://dialo.dev/problems/payment-request-refused',
+      detail: expect.stringMatching(/same parameters/),
+    });
     const refunded = fake().signedEvent('refund.created', {
       id: refundId,
       object: 'refund',
