@@ -112,7 +112,7 @@ export function paymentEventOf(event: Stripe.Event): PaymentEvent {
 
 /** The signed timestamp (`t=`), read as the SDK reads it: the last one in the header. */
 function signedAt(header: string): number {
-  const stamps = header.split(',').flatMap((item) => (item.startsWith('t=') ? [Number(item.slice(2))] : []));
+  const stamps = header.split(',').flatMap((item) => (item.startsWith('t=') ? [Number.parseInt(item.slice(2), 10)] : []));
   return stamps.at(-1) ?? Number.NaN;
 }
 
@@ -184,7 +184,7 @@ export function stripePayments(stripe: Stripe, webhookSecret: string): PaymentPr
         throw new PaymentSignatureError(undefined, { cause: error });
       }
       // Verified above: this timestamp is the signed one.
-      if (signedAt(signature) > Math.floor(receivedAt / 1000) + WEBHOOK_TOLERANCE_SECONDS) {
+      if (!(signedAt(signature) <= Math.floor(receivedAt / 1000) + WEBHOOK_TOLERANCE_SECONDS)) {
         throw new PaymentSignatureError(`the signature is dated more than ${WEBHOOK_TOLERANCE_SECONDS} s in the future`);
       }
       return paymentEventOf(event);
