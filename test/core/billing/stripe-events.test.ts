@@ -1,11 +1,15 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
 import { expect, it } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { processPaymentEvent } from '../../../core/billing/payment-events.ts';
-import type { PaymentEvent } from '../../../core/billing/payment-provider.ts';
+import { PaymentProviderError, type PaymentEvent } from '../../../core/billing/payment-provider.ts';
 import { refundTopUp, startTopUp, TopUpAmountError, TopUpKeyReusedError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { createAccount } from '../../harness/billing.ts';
 import { succeededIntent, useFakeStripe } from '../../harness/fake-stripe.ts';
+import { stripePayments } from '../../../payments/stripe.ts';
 
 const bounds = { currency: 'usd', minMinor: 500, maxMinor: 50_000 };
 const fake = useFakeStripe();
@@ -138,7 +142,7 @@ describeEachDialect('stripe top-ups and events', (database) => {
   });
 
   it('asks Stripe for a refund of a paid top-up only', async () => {
-    const { db, started, intentId, succeeded } = await paidTopUp(1500);
+    const { db, accountId, started, intentId, succeeded } = await paidTopUp(1500);
     await expect(refundTopUp(db, fake().provider, { topUpId: started.topUpId, requestKey: 'r1' })).rejects.toBeInstanceOf(TopUpNotRefundableError);
     await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
     const refund = await refundTopUp(db, fake().provider, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
@@ -148,5 +152,24 @@ describeEachDialect('stripe top-ups and events', (database) => {
       idempotencyKey: `dialo-refund-${started.topUpId}-r1`,
       form: { payment_intent: intentId, amount: '500' },
     });
+    // Taken off at once; given back when Stripe reports that the refund failed after all.
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const failed = { id: refund.refundId, object: 'refund', amount: 500, currency: 'usd', payment_intent: intentId, status: 'failed', metadata: {} };
+    expect(await processPaymentEvent(db, event('refund.updated', failed))).toBe('refund failed: reversed');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+  });
+
+  it('says Stripe could not be reached when it cannot be, and changes nothing', async () => {
+    const { db, accountId, started, succeeded } = await paidTopUp(1500);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = stripePayments(new Stripe('sk_test_fake', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }), fake().webhookSecret);
+    const refused = refundTopUp(db, unreachable, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
+    await expect(refused).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(refused).rejects.toThrow('Stripe could not be reached; nothing was changed');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
   });
 });
