@@ -15,8 +15,9 @@ import {
 } from '../core/billing/payment-provider.ts';
 
 /**
- * How far a signature's timestamp may be from our clock, either way. Stripe's SDK only refuses old ones (its
- * replay window, the same 300 s); a timestamp from the future is as suspect as a stale one, give or take clock skew.
+ * How far a signature's timestamp may be from our clock, either way: Stripe's own replay window (300 s) for old ones,
+ * which its SDK checks, and the same for ones from the future, which it does not (a sender's clock may run ahead a
+ * little; an hour ahead is a replay kept for later).
  */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -177,15 +178,16 @@ export function stripePayments(stripe: Stripe, webhookSecret: string): PaymentPr
     },
     verifyEvent(rawBody, signature) {
       let event: Stripe.Event;
-      const receivedAt = Date.now();
       try {
-        event = stripe.webhooks.constructEvent(rawBody, signature, webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, receivedAt);
+        // Tolerance 0: the SDK checks only the signature; the window, both ways, is checked below.
+        event = stripe.webhooks.constructEvent(rawBody, signature, webhookSecret, 0);
       } catch (error) {
         throw new PaymentSignatureError(undefined, { cause: error });
       }
       // Verified above: this timestamp is the signed one.
-      if (!(signedAt(signature) <= Math.floor(receivedAt / 1000) + WEBHOOK_TOLERANCE_SECONDS)) {
-        throw new PaymentSignatureError(`the signature is dated more than ${WEBHOOK_TOLERANCE_SECONDS} s in the future`);
+      const skew = signedAt(signature) - Math.floor(Date.now() / 1000);
+      if (!(Math.abs(skew) <= WEBHOOK_TOLERANCE_SECONDS)) {
+        throw new PaymentSignatureError(`the signature is dated more than ${WEBHOOK_TOLERANCE_SECONDS} s in the ${skew > 0 ? 'future' : 'past'}`);
       }
       return paymentEventOf(event);
     },

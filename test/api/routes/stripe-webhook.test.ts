@@ -60,6 +60,9 @@ describeEachDialect('stripe webhook', (database) => {
       expect(refused.json()).toMatchObject({ status: 400, type: 'https://dialo.dev/problems/payment-signature' });
     }
     expect((await deliver(fake().signedEvent('payment_intent.succeeded', succeeded, 'evt_skewed', now + 3600))).json().detail).toMatch(/in the future/);
+    expect((await deliver(fake().signedEvent('payment_intent.succeeded', succeeded, 'evt_skewed', now - 3600))).json().detail).toMatch(/in the past/);
+    const noStamp = fake().signedEvent('payment_intent.succeeded', succeeded, 'evt_skewed');
+    expect((await deliver({ ...noStamp, signature: noStamp.signature.replace(/t=\d+/, 't=soon') })).statusCode).toBe(400);
     expect(await claimed('evt_skewed')).toBe(false);
     expect((await balanceOf(db, accountId)).balance).toBe(0);
     // A sender whose clock runs a minute ahead is within the tolerance.
