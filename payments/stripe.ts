@@ -45,7 +45,7 @@ function reader(eventId: string, object: Record<string, unknown>) {
       const value = object[name];
       if (value === null) return null;
       if (typeof value === 'string' && value !== '') return value;
-      const id = typeof value === 'object' && value !== undefined ? (value as { id?: unknown }).id : undefined;
+      const id = typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
       return typeof id === 'string' && id !== '' ? id : fail(name, 'an id');
     },
     /** Only a fallback for finding the top-up, so an absent one is read as none. */
