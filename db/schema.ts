@@ -258,6 +258,7 @@ export interface Database {
   top_ups: TopUpsTable;
   stripe_events: StripeEventsTable;
   account_holds: AccountHoldsTable;
+  top_up_reversals: TopUpReversalsTable;
   rate_limit_counters: RateLimitCountersTable;
   policy_versions: PolicyVersionsTable;
   policy_acknowledgements: PolicyAcknowledgementsTable;
@@ -364,6 +365,23 @@ export interface AccountHoldsTable {
   reference: string;
   created_at: CreatedAt;
   released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** A refund or dispute of a top-up's payment as the provider reported it (migration 0037). */
+export interface TopUpReversalsTable {
+  kind: 'refund' | 'dispute';
+  /** The provider's refund or dispute id. */
+  id: string;
+  top_up_id: string;
+  /** In the currency's minor unit. */
+  amount_minor: number;
+  reason: string | null;
+  /** The operator's idempotency key, for a refund asked for through core/billing/top-ups.ts. */
+  request_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why the money came back ('refund failed', 'dispute won'); null while it is gone. */
+  returned: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export type Rate = Selectable<RatesTable>;

@@ -11,7 +11,8 @@ import { PrefixAlreadyBlockedError } from '../../core/abuse/blocked-prefixes.ts'
 import { AccountError } from '../../core/accounts/errors.ts';
 import { AdjustmentError } from '../../core/billing/ledger.ts';
 import { RateConflictError, RateInputError } from '../../core/billing/rates.ts';
-import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
+import { PaymentEventUnreadableError, PaymentProviderError, PaymentRequestRefusedError, PaymentSignatureError } from '../../core/billing/payment-provider.ts';
+import { RefundAmountError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../core/billing/top-ups.ts';
 import { CallAdminError } from '../../core/calls/call-admin-error.ts';
 import { MoneyError } from '../../core/money.ts';
 import { PolicyError } from '../../core/privacy/policy.ts';
@@ -75,6 +76,10 @@ const CORE_ERRORS: readonly CoreErrorRow[] = [
   of(TopUpNotRefundableError, [409, 'Conflict']),
   of(TopUpNotFoundError, [404, 'Not Found']),
   of(PaymentProviderError, [502, 'Payment Provider Error']),
+  of(RefundAmountError, [400, 'Bad Request', 'refund-amount']),
+  of(PaymentRequestRefusedError, [409, 'Conflict', 'payment-request-refused']),
+  of(PaymentSignatureError, [400, 'Bad Request', 'payment-signature']),
+  of(PaymentEventUnreadableError, [422, 'Unprocessable Content', 'payment-event-unreadable']),
 ];
 
 /** The core error as its problem, or undefined when it is not one of {@link CORE_ERRORS}. */

@@ -48,11 +48,13 @@ const AccountId = Type.Object({ accountId: Type.String({ format: 'uuid' }) });
 
 const AdjustmentBody = Type.Object({ amount: Decimal, reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 
+// The key travels to Stripe in an HTTP header (Idempotency-Key): printable ASCII only, or the request could not be sent.
+// The reason goes into Stripe metadata, whose values hold at most 500 characters.
 const RefundBody = Type.Object(
   {
     amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
-    idempotencyKey: Type.String({ minLength: 8, maxLength: 100 }),
+    idempotencyKey: Type.String({ pattern: '^[!-~]{8,100}$' }),
   },
   { additionalProperties: false },
 );
@@ -189,7 +191,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
           detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor },
         })
         .execute();
-      // Accepted: the negative ledger entry lands with Stripe's refund webhook.
+      // Accepted: taken off the balance now; given back if Stripe's webhook later says the refund failed.
       return reply.status(202).send(refund);
     },
   );

@@ -1,11 +1,13 @@
 /**
  * `POST /billing/stripe/webhook`: Stripe's signed events. The body stays raw bytes in this scope only, as
- * signature verification (the payment provider port's `verifyEvent`) needs them; a bad signature is a 400 and
- * changes nothing.
+ * signature verification (the payment provider port's `verifyEvent`) needs them. A bad signature, or one dated
+ * outside the tolerance either way, is a 400; a signed event missing a field billing needs is a 422. Neither
+ * changes anything nor claims the event id.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { processPaymentEvent } from '../../core/billing/payment-events.ts';
+import { PaymentEventUnreadableError } from '../../core/billing/payment-provider.ts';
 import type { ApiDeps } from '../app.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { problems } from '../schemas/problem.ts';
@@ -19,7 +21,7 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
       {
         schema: {
           headers: Type.Object({ 'stripe-signature': Type.Optional(Type.String()) }),
-          response: { 200: Type.Object({ received: Type.Literal(true), outcome: Type.String() }), ...problems(400, 503) },
+          response: { 200: Type.Object({ received: Type.Literal(true), outcome: Type.String() }), ...problems(400, 422, 503) },
         },
       },
       async (request) => {
@@ -30,8 +32,11 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
         let event;
         try {
           event = payments.provider.verifyEvent(request.body, signature);
-        } catch {
-          throw new HttpProblem(400, 'Bad Request', 'the Stripe signature does not match');
+        } catch (error) {
+          // Refused (422) rather than recorded: Stripe keeps retrying and lists the failure, and a redelivery that
+          // carries the field applies. Logged because it is genuine money news no one acted on yet.
+          if (error instanceof PaymentEventUnreadableError) request.log.warn({ err: error }, 'stripe event refused: unreadable');
+          throw error;
         }
         const outcome = await processPaymentEvent(deps.db, event);
         request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'stripe event');

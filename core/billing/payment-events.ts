@@ -1,17 +1,23 @@
 /**
  * Applies a signature-verified payment provider event (payment-provider.ts `PaymentEvent`) to the ledger, exactly
  * once per event id: the event id is claimed in `stripe_events` in the same transaction as its effect, so a
- * duplicate (even a concurrent one, which waits on the claim) finds it taken and changes nothing. Effects are keyed
- * by the provider's object (payment intent, refund, dispute), so any delivery order gives the same ledger.
+ * duplicate (even a concurrent one, which waits on the claim) finds it taken and changes nothing.
  *
  * Events used (Stripe's names, read by payments/stripe.ts): payment_intent.succeeded (credit), refund.created /
- * refund.updated (negative entry; reversed if the refund fails), charge.dispute.created (negative entry + a hold on
- * the account's records), charge.dispute.closed (hold released; the amount back if won).
+ * refund.updated (money taken back; given back if the refund fails or is canceled), charge.dispute.created (money
+ * taken back + a hold on the account's records), charge.dispute.closed (hold released; the money back if won).
+ *
+ * Refunds and disputes are first recorded as the top-up's reversals (`top_up_reversals`, what we know of each so
+ * far), then the ledger entries they call for are written from those rows under the account's lock. So whatever
+ * order, repetition or concurrency the events come in, the credit from a top-up is never more than it brought (a
+ * win never lands without its loss; nothing is taken back before the payment is credited) and the entries end the
+ * same.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { Database, LedgerEntry, TopUp } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { fromMinorUnits, negate } from '../money.ts';
-import { appendEntry } from './ledger.ts';
+import { insertLockedEntry, lockBalance } from './ledger.ts';
 import type { DisputeFacts, PaymentEvent, PaymentMetadata, RefundFacts } from './payment-provider.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,80 +39,141 @@ async function topUpFor(trx: Kysely<Database>, paymentIntentId: string | null, m
     .executeTakeFirst();
 }
 
+/** Takes the account's lock, then reads the top-up again: what another event about it committed meanwhile is seen. */
+async function lockTopUp(trx: Kysely<Database>, topUp: TopUp): Promise<TopUp> {
+  await lockBalance(trx, topUp.account_id);
+  return trx.selectFrom('top_ups').selectAll().where('id', '=', topUp.id).executeTakeFirstOrThrow();
+}
+
+/** A refund or dispute of a top-up's payment, as far as its ledger entries need it. */
+export interface Reversal {
+  readonly kind: 'refund' | 'dispute';
+  /** The provider's refund or dispute id. */
+  readonly id: string;
+  readonly amountMinor: number;
+  readonly reason: string | null;
+  /** Why the money came back after all ('refund failed', 'dispute won'); null while it is gone. */
+  readonly returned: string | null;
+  /** For a refund we asked for: the operator's idempotency key. */
+  readonly requestKey?: string;
+}
+
+/**
+ * Writes the entries the top-up's reversals call for that are not there yet: the amount taken and, once it came
+ * back, the amount back, in one transaction (no moment shows the back without the taken). Nothing before the
+ * payment is credited: until then the top-up brought nothing to take back.
+ */
+async function settleReversals(trx: Kysely<Database>, topUp: TopUp): Promise<LedgerEntry[]> {
+  if (topUp.status !== 'succeeded') return [];
+  const rows = await trx.selectFrom('top_up_reversals').selectAll().where('top_up_id', '=', topUp.id).orderBy('created_at').orderBy('id').execute();
+  const written: (LedgerEntry | null)[] = [];
+  for (const row of rows) {
+    const entry = { accountId: topUp.account_id, kind: row.kind, amount: fromMinorUnits(row.amount_minor, topUp.currency) };
+    written.push(
+      await insertLockedEntry(trx, { ...entry, amount: negate(entry.amount), reference: row.id, ...(row.reason === null ? {} : { reason: row.reason }) }),
+    );
+    if (row.returned !== null) {
+      written.push(await insertLockedEntry(trx, { ...entry, reference: `${row.id}:${row.kind === 'refund' ? 'reversed' : 'won'}`, reason: row.returned }));
+    }
+  }
+  return written.filter((entry) => entry !== null);
+}
+
+/**
+ * Records what is now known of a refund or dispute of `topUp` (once it came back, it stays back) and writes the
+ * entries that follow, under the account's lock. `waiting`: the payment is not credited yet, so nothing moved.
+ * @example await recordReversal(db, topUp, { kind: 'refund', id: 're_1', amountMinor: 500, reason: null, returned: null });
+ */
+export async function recordReversal(db: Kysely<Database>, topUp: TopUp, reversal: Reversal): Promise<{ waiting: boolean; written: LedgerEntry[] }> {
+  return inTransaction(db, async (trx) => {
+    const locked = await lockTopUp(trx, topUp);
+    await trx
+      .insertInto('top_up_reversals')
+      .values({
+        kind: reversal.kind,
+        id: reversal.id,
+        top_up_id: topUp.id,
+        amount_minor: reversal.amountMinor,
+        reason: reversal.reason,
+        returned: reversal.returned,
+        request_key: reversal.requestKey ?? null,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(['kind', 'id']).doUpdateSet((eb) => ({
+          returned: eb.fn.coalesce('top_up_reversals.returned', 'excluded.returned'),
+          request_key: eb.fn.coalesce('top_up_reversals.request_key', 'excluded.request_key'),
+          updated_at: new Date(),
+        })),
+      )
+      .execute();
+    return { waiting: locked.status !== 'succeeded', written: await settleReversals(trx, locked) };
+  });
+}
+
 type Payment = Extract<PaymentEvent, { kind: 'payment-succeeded' }>['payment'];
 
 async function paymentSucceeded(trx: Kysely<Database>, intent: Payment): Promise<string> {
-  const topUp = await topUpFor(trx, intent.intentId, intent.metadata);
-  if (topUp === undefined) return 'ignored: not a Dialo top-up';
-  if (intent.currency !== topUp.currency) return `ignored: currency ${intent.currency} is not ${topUp.currency}`;
+  const found = await topUpFor(trx, intent.intentId, intent.metadata);
+  if (found === undefined) return 'ignored: not a Dialo top-up';
+  if (intent.currency !== found.currency) return `ignored: currency ${intent.currency} is not ${found.currency}`;
+  const topUp = await lockTopUp(trx, found);
   await trx
     .updateTable('top_ups')
     .set({ status: 'succeeded', succeeded_at: new Date(), payment_intent_id: intent.intentId })
     .where('id', '=', topUp.id)
+    .where('status', '=', 'pending')
     .execute();
-  const entry = await appendEntry(trx, {
+  const credit = await insertLockedEntry(trx, {
     accountId: topUp.account_id,
     kind: 'top_up',
     amount: fromMinorUnits(intent.amountReceivedMinor, intent.currency),
     reference: intent.intentId,
   });
-  return entry === null ? 'already credited' : 'credited';
+  const waited = await settleReversals(trx, { ...topUp, status: 'succeeded' });
+  if (credit === null) return 'already credited';
+  return waited.length === 0 ? 'credited' : `credited, with ${waited.length} refund/dispute entries that waited for it`;
 }
 
 async function refunded(trx: Kysely<Database>, refund: RefundFacts): Promise<string> {
   const topUp = await topUpFor(trx, refund.paymentIntentId, refund.metadata);
   if (topUp === undefined) return 'ignored: not a Dialo top-up';
-  const amount = fromMinorUnits(refund.amountMinor, refund.currency);
-  const entry = await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount: negate(amount), reference: refund.id });
-  if (refund.status !== 'failed' && refund.status !== 'canceled') return entry === null ? 'already refunded' : 'refunded';
-  // No money went back to the card: the refund entry (written now if this news came first) is reversed,
-  // so the pair nets to zero whichever of pending/failed arrives first.
-  await appendEntry(trx, { accountId: topUp.account_id, kind: 'refund', amount, reference: `${refund.id}:reversed`, reason: `refund ${refund.status}` });
-  return `refund ${refund.status}: reversed`;
+  if (refund.currency !== topUp.currency) return `ignored: currency ${refund.currency} is not ${topUp.currency}`;
+  // No money went back to the card: the refund is given back, whether this news or the refund's creation came first.
+  const returned = refund.status === 'failed' || refund.status === 'canceled' ? `refund ${refund.status}` : null;
+  const { waiting, written } = await recordReversal(trx, topUp, { kind: 'refund', id: refund.id, amountMinor: refund.amountMinor, reason: null, returned });
+  if (waiting) return 'refund recorded: waits for its payment';
+  if (returned !== null) return `${returned}: reversed`;
+  return written.some((entry) => entry.reference === refund.id) ? 'refunded' : 'already refunded';
 }
 
-async function disputed(trx: Kysely<Database>, dispute: DisputeFacts): Promise<string> {
-  const topUp = await topUpFor(trx, dispute.paymentIntentId);
-  if (topUp === undefined) return 'ignored: not a Dialo top-up';
-  // The provider takes the disputed amount back when the dispute opens.
-  await appendEntry(trx, {
-    accountId: topUp.account_id,
-    kind: 'dispute',
-    amount: negate(fromMinorUnits(dispute.amountMinor, dispute.currency)),
-    reference: dispute.id,
-    reason: dispute.reason,
-  });
-  await trx
-    .insertInto('account_holds')
-    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id })
-    .onConflict((conflict) => conflict.columns(['kind', 'reference']).doNothing())
-    .execute();
-  return 'disputed';
-}
-
-/**
- * A closed dispute releases the hold; a won one gives the amount back. Written so that a `closed` that
- * arrives before its `created` still ends released and netting to zero: the hold row is created here
- * already released, and `created` leaves an existing row alone.
- */
-async function disputeClosed(trx: Kysely<Database>, dispute: DisputeFacts): Promise<string> {
-  const topUp = await topUpFor(trx, dispute.paymentIntentId);
-  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+/** Holds keep the account's records while a dispute is open; a close that comes first leaves the hold released. */
+async function holdFor(trx: Kysely<Database>, topUp: TopUp, dispute: DisputeFacts, closed: boolean): Promise<void> {
   const now = new Date();
   await trx
     .insertInto('account_holds')
-    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id, released_at: now })
-    .onConflict((conflict) => conflict.columns(['kind', 'reference']).doUpdateSet({ released_at: now }))
+    .values({ account_id: topUp.account_id, kind: 'dispute', reference: dispute.id, released_at: closed ? now : null })
+    .onConflict((conflict) =>
+      closed ? conflict.columns(['kind', 'reference']).doUpdateSet({ released_at: now }) : conflict.columns(['kind', 'reference']).doNothing(),
+    )
     .execute();
-  if (dispute.status !== 'won') return `dispute closed: ${dispute.status}`;
-  await appendEntry(trx, {
-    accountId: topUp.account_id,
-    kind: 'dispute',
-    amount: fromMinorUnits(dispute.amountMinor, dispute.currency),
-    reference: `${dispute.id}:won`,
-    reason: 'dispute won',
-  });
-  return 'dispute won';
+}
+
+/**
+ * The provider takes the disputed amount back when the dispute opens, and gives it back if we win. A close is news
+ * of the opening too, so whichever comes first writes the amount taken (and, if won, back in the same transaction).
+ */
+async function disputed(trx: Kysely<Database>, dispute: DisputeFacts, closed: boolean): Promise<string> {
+  const topUp = await topUpFor(trx, dispute.paymentIntentId);
+  if (topUp === undefined) return 'ignored: not a Dialo top-up';
+  if (dispute.currency !== topUp.currency) return `ignored: currency ${dispute.currency} is not ${topUp.currency}`;
+  const won = closed && dispute.status === 'won';
+  const reversal = { kind: 'dispute', id: dispute.id, amountMinor: dispute.amountMinor, reason: dispute.reason, returned: won ? 'dispute won' : null } as const;
+  const { waiting, written } = await recordReversal(trx, topUp, reversal);
+  await holdFor(trx, topUp, dispute, closed);
+  const what = closed ? `dispute closed: ${dispute.status}` : 'dispute opened';
+  if (waiting) return `${what}; waits for its payment`;
+  if (closed) return what;
+  return written.some((entry) => entry.reference === dispute.id) ? 'disputed' : 'already disputed';
 }
 
 function apply(trx: Kysely<Database>, event: PaymentEvent): Promise<string> {
@@ -116,9 +183,9 @@ function apply(trx: Kysely<Database>, event: PaymentEvent): Promise<string> {
     case 'refund':
       return refunded(trx, event.refund);
     case 'dispute-opened':
-      return disputed(trx, event.dispute);
+      return disputed(trx, event.dispute, false);
     case 'dispute-closed':
-      return disputeClosed(trx, event.dispute);
+      return disputed(trx, event.dispute, true);
     case 'other':
       return Promise.resolve(`ignored: ${event.type} is not used`);
   }

@@ -78,11 +78,48 @@ export type PaymentEvent = { readonly id: string; readonly type: string } & (
   | { readonly kind: 'other' }
 );
 
-/** A webhook delivery whose signature does not match: it is not from the provider, and nothing may change. */
+/**
+ * A webhook delivery whose signature does not match, or whose signed timestamp is outside the tolerance (a replay,
+ * or a clock far off): nothing may change.
+ */
 export class PaymentSignatureError extends Error {
-  constructor(options?: ErrorOptions) {
-    super('the payment provider signature does not match', options);
+  constructor(message = 'the payment provider signature does not match', options?: ErrorOptions) {
+    super(message, options);
     this.name = 'PaymentSignatureError';
+  }
+}
+
+/**
+ * A genuine (signed) event that lacks a field billing needs, or has one of the wrong type. It is refused rather than
+ * recorded, so its id stays unclaimed: the provider keeps retrying it (and shows it failing to the operator), and a
+ * redelivery that carries the field applies normally.
+ */
+export class PaymentEventUnreadableError extends Error {
+  constructor(
+    readonly eventId: string | undefined,
+    readonly problem: string,
+  ) {
+    super(`event ${eventId ?? '(no id)'} cannot be applied: ${problem}`);
+    this.name = 'PaymentEventUnreadableError';
+  }
+}
+
+/**
+ * The payment provider could not be reached or failed to answer (an adapter says which, in words an operator can act
+ * on); nothing was charged or refunded.
+ */
+export class PaymentProviderError extends Error {
+  constructor(detail = 'the payment provider did not answer as expected', options?: ErrorOptions) {
+    super(detail, options);
+    this.name = 'PaymentProviderError';
+  }
+}
+
+/** The provider refused a request as invalid (an amount larger than what is left to refund, a disputed payment). */
+export class PaymentRequestRefusedError extends Error {
+  constructor(providerMessage: string, options?: ErrorOptions) {
+    super(`the payment provider refused the request: ${providerMessage}`, options);
+    this.name = 'PaymentRequestRefusedError';
   }
 }
 

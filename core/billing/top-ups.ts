@@ -5,7 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, TopUp } from '../../db/schema.ts';
-import type { CreatedPaymentIntent, PaymentProvider } from './payment-provider.ts';
+import { recordReversal } from './payment-events.ts';
+import { PaymentProviderError, PaymentRequestRefusedError, type CreatedPaymentIntent, type CreatedRefund, type PaymentProvider } from './payment-provider.ts';
 
 export interface TopUpBounds {
   readonly currency: string;
@@ -27,13 +28,9 @@ export class TopUpKeyReusedError extends Error {
   }
 }
 
-/** The payment provider could not be reached or refused the request; nothing was charged. */
-export class PaymentProviderError extends Error {
-  constructor(options?: ErrorOptions) {
-    super('the payment provider did not accept the request', options);
-    this.name = 'PaymentProviderError';
-  }
-}
+/** What an adapter threw, as one of the port's errors: anything unexpected is the provider failing. */
+const providerError = (error: unknown) =>
+  error instanceof PaymentProviderError || error instanceof PaymentRequestRefusedError ? error : new PaymentProviderError(undefined, { cause: error });
 
 export interface StartedTopUp {
   readonly topUpId: string;
@@ -82,9 +79,9 @@ export async function startTopUp(
       idempotencyKey: `dialo-top-up-${topUp.id}`,
     });
   } catch (error) {
-    throw new PaymentProviderError({ cause: error });
+    throw providerError(error);
   }
-  if (intent.clientSecret === null) throw new PaymentProviderError();
+  if (intent.clientSecret === null) throw new PaymentProviderError('the payment provider gave no client secret for the payment form');
   await db.updateTable('top_ups').set({ payment_intent_id: intent.id }).where('id', '=', topUp.id).where('payment_intent_id', 'is', null).execute();
   return { topUpId: topUp.id, amountMinor: topUp.amount_minor, currency: topUp.currency, clientSecret: intent.clientSecret };
 }
@@ -97,16 +94,31 @@ export class TopUpNotFoundError extends Error {
 }
 
 export class TopUpNotRefundableError extends Error {
-  constructor(readonly topUpId: string) {
-    super(`top-up ${topUpId} has not been paid, so there is nothing to refund`);
+  constructor(
+    readonly topUpId: string,
+    why = 'has not been paid, so there is nothing to refund',
+  ) {
+    super(`top-up ${topUpId} ${why}`);
     this.name = 'TopUpNotRefundableError';
   }
 }
 
+export class RefundAmountError extends Error {
+  constructor(
+    readonly refundableMinor: number,
+    currency: string,
+  ) {
+    super(`at most ${refundableMinor} ${currency} minor units of this top-up are left to refund`);
+    this.name = 'RefundAmountError';
+  }
+}
+
 /**
- * Asks the payment provider to refund a paid top-up (all of it, or `amountMinor`). The negative ledger entry is
- * written when the provider's refund webhook arrives, exactly once, like every other card movement.
- * @example const refundId = await refundTopUp(db, payments, { topUpId, requestKey: crypto.randomUUID() });
+ * Asks the payment provider to refund a paid top-up (all that is left of it, or `amountMinor`), after checking what
+ * the provider would refuse: a payment not made, one under dispute, more than is left. The refund is taken off the
+ * balance as soon as the provider accepts it (recorded as the top-up's reversal, so its webhook finds it done), and
+ * given back if the provider later says it failed: money on its way back to the card is not spent meanwhile.
+ * @example const refund = await refundTopUp(db, payments, { topUpId, requestKey: crypto.randomUUID() });
  */
 export async function refundTopUp(
   db: Kysely<Database>,
@@ -116,17 +128,31 @@ export async function refundTopUp(
   const topUp = await db.selectFrom('top_ups').selectAll().where('id', '=', request.topUpId).executeTakeFirst();
   if (topUp === undefined) throw new TopUpNotFoundError(request.topUpId);
   if (topUp.status !== 'succeeded' || topUp.payment_intent_id === null) throw new TopUpNotRefundableError(request.topUpId);
+  const reversals = await db.selectFrom('top_up_reversals').selectAll().where('top_up_id', '=', topUp.id).execute();
+  // A retry of a refund already made gets the provider's same answer (its idempotency key), not our checks again.
+  if (!reversals.some((reversal) => reversal.kind === 'refund' && reversal.request_key === request.requestKey)) {
+    const gone = reversals.filter((reversal) => reversal.returned === null);
+    if (gone.some((reversal) => reversal.kind === 'dispute'))
+      throw new TopUpNotRefundableError(topUp.id, 'is disputed (open or lost); the card network decides it');
+    const left = topUp.amount_minor - gone.reduce((sum, reversal) => sum + reversal.amount_minor, 0);
+    if (left <= 0) throw new TopUpNotRefundableError(topUp.id, 'has been refunded in full');
+    if (request.amountMinor !== undefined && request.amountMinor > left) throw new RefundAmountError(left, topUp.currency);
+  }
+  let refund: CreatedRefund;
   try {
-    const refund = await payments.refund({
+    refund = await payments.refund({
       paymentIntentId: topUp.payment_intent_id,
       ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
       metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id, ...(request.reason ? { dialo_reason: request.reason } : {}) },
       idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
     });
-    return { refundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amountMinor };
   } catch (error) {
-    throw new PaymentProviderError({ cause: error });
+    throw providerError(error);
   }
+  const status = refund.status ?? 'pending';
+  const returned = status === 'failed' || status === 'canceled' ? `refund ${status}` : null;
+  await recordReversal(db, topUp, { kind: 'refund', id: refund.id, amountMinor: refund.amountMinor, reason: null, returned, requestKey: request.requestKey });
+  return { refundId: refund.id, status, amountMinor: refund.amountMinor };
 }
 
 /** An account's top-ups, newest first. */

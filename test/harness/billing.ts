@@ -5,6 +5,16 @@ import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { micros } from '../../core/money.ts';
 import type { Database, Rate } from '../../db/schema.ts';
 
+/** The API's billing settings in these suites: usd, top-ups from 5.00 to 500.00. */
+export const TEST_BILLING = {
+  currency: 'usd',
+  maxConcurrentCalls: 3,
+  maxCallSeconds: 3600,
+  reservationGraceSeconds: 60,
+  topUpMinMinor: 500,
+  topUpMaxMinor: 50_000,
+};
+
 let counter = 0;
 
 export async function createAccount(db: Kysely<Database>, role: 'user' | 'operator' = 'user'): Promise<string> {

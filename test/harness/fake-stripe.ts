@@ -1,12 +1,14 @@
 /**
  * A local stand-in for api.stripe.com (unreachable here): answers the endpoints Dialo uses in Stripe's
- * documented shapes, honours Idempotency-Key like Stripe (same key, same response), and records every
- * request. Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
+ * documented shapes, honours Idempotency-Key like Stripe (same key and parameters, same response; other parameters
+ * refused), refuses refunds as Stripe does (an unknown payment, more than is left), and records every request.
+ * Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { afterAll, beforeAll } from 'vitest';
 import type { PaymentProvider } from '../../core/billing/payment-provider.ts';
 import { stripePayments } from '../../payments/stripe.ts';
 
@@ -25,8 +27,10 @@ export interface FakeStripe {
   readonly provider: PaymentProvider;
   readonly requests: RecordedRequest[];
   readonly webhookSecret: string;
-  /** A webhook body and its Stripe-Signature header for an event carrying `object`. */
-  signedEvent(type: string, object: Record<string, unknown>, id?: string): { payload: string; signature: string; id: string };
+  /** A webhook body and its Stripe-Signature header for an event carrying `object`, signed now or at `signedAt` (unix s). */
+  signedEvent(type: string, object: Record<string, unknown>, id?: string, signedAt?: number): { payload: string; signature: string; id: string };
+  /** The next request is answered with this Stripe error instead. */
+  failNext(status: number, error: { type: string; message: string; code?: string }): void;
   close(): Promise<void>;
 }
 
@@ -57,12 +61,27 @@ function paymentIntent(form: Record<string, string>) {
   };
 }
 
-function refund(form: Record<string, string>) {
+class StripeRefusal {
+  constructor(
+    readonly message: string,
+    readonly code: string,
+  ) {}
+}
+
+/** A refund of what is left of a payment intent this server created, or Stripe's refusal. */
+function refund(form: Record<string, string>, intents: Map<string, { amount: number; currency: string; refunded: number }>) {
+  const intent = intents.get(form.payment_intent ?? '');
+  if (intent === undefined) return new StripeRefusal(`No such payment_intent: '${form.payment_intent}'`, 'resource_missing');
+  const left = intent.amount - intent.refunded;
+  if (left === 0) return new StripeRefusal('Charge has already been refunded.', 'charge_already_refunded');
+  const amount = form.amount === undefined ? left : Number(form.amount);
+  if (amount > left) return new StripeRefusal(`Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, 'amount_too_large');
+  intent.refunded += amount;
   return {
     id: id('re'),
     object: 'refund',
-    amount: Number(form.amount ?? 1000),
-    currency: 'usd',
+    amount,
+    currency: intent.currency,
     payment_intent: form.payment_intent,
     status: 'succeeded',
     metadata: metadataOf(form),
@@ -78,7 +97,9 @@ async function body(request: IncomingMessage): Promise<string> {
 
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
-  const byKey = new Map<string, unknown>();
+  const byKey = new Map<string, { body: string; result: unknown }>();
+  const intents = new Map<string, { amount: number; currency: string; refunded: number }>();
+  let failure: { status: number; error: { type: string; message: string; code?: string } } | undefined;
   const server: Server = createServer((request, response) => {
     void body(request).then((text) => {
       const form = Object.fromEntries(new URLSearchParams(text));
@@ -89,13 +110,33 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         response.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
         response.end(JSON.stringify(json));
       };
+      if (failure !== undefined) {
+        const { status, error } = failure;
+        failure = undefined;
+        return answer(status, { error });
+      }
       const create =
-        request.method === 'POST' && path === '/v1/payment_intents' ? paymentIntent : request.method === 'POST' && path === '/v1/refunds' ? refund : undefined;
+        request.method === 'POST' && path === '/v1/payment_intents'
+          ? (fields: Record<string, string>) => {
+              const intent = paymentIntent(fields);
+              intents.set(intent.id, { amount: intent.amount, currency: intent.currency ?? 'usd', refunded: 0 });
+              return intent;
+            }
+          : request.method === 'POST' && path === '/v1/refunds'
+            ? (fields: Record<string, string>) => refund(fields, intents)
+            : undefined;
       if (create === undefined)
         return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
       const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
-      const result = (key !== undefined && byKey.get(key)) || create(form);
-      if (key !== undefined) byKey.set(key, result);
+      const earlier = key === undefined ? undefined : byKey.get(key);
+      if (earlier !== undefined && earlier.body !== text) {
+        return answer(400, {
+          error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
+        });
+      }
+      const result = earlier?.result ?? create(form);
+      if (result instanceof StripeRefusal) return answer(400, { error: { type: 'invalid_request_error', message: result.message, code: result.code } });
+      if (key !== undefined) byKey.set(key, { body: text, result });
       answer(200, result);
     });
   });
@@ -108,7 +149,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     provider: stripePayments(stripe, webhookSecret),
     requests,
     webhookSecret,
-    signedEvent(type, object, eventId = id('evt')) {
+    signedEvent(type, object, eventId = id('evt'), signedAt = Math.floor(Date.now() / 1000)) {
       const payload = JSON.stringify({
         id: eventId,
         object: 'event',
@@ -120,8 +161,38 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         request: { id: null, idempotency_key: null },
         data: { object },
       });
-      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret }), id: eventId };
+      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp: signedAt }), id: eventId };
+    },
+    failNext(status, error) {
+      failure = { status, error };
     },
     close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** Starts the fake for the enclosing file (closed after it); call the result inside tests and hooks. */
+export function useFakeStripe(): () => FakeStripe {
+  let fake: FakeStripe | undefined;
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+  });
+  afterAll(() => fake?.close());
+  return () => {
+    if (fake === undefined) throw new Error('fake Stripe not ready: use it inside a test or hook');
+    return fake;
+  };
+}
+
+/** The intent id of a started top-up, and the object Stripe's payment_intent.succeeded would carry for it. */
+export function succeededIntent(started: { topUpId: string; clientSecret: string }, accountId: string, amountMinor: number) {
+  const intentId = started.clientSecret.split('_secret_')[0]!;
+  const succeeded = {
+    id: intentId,
+    object: 'payment_intent',
+    amount: amountMinor,
+    amount_received: amountMinor,
+    currency: 'usd',
+    metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
+  };
+  return { intentId, succeeded };
 }

@@ -9,7 +9,13 @@ import { PrefixAlreadyBlockedError } from '../../../core/abuse/blocked-prefixes.
 import { AccountError } from '../../../core/accounts/errors.ts';
 import { AdjustmentError } from '../../../core/billing/ledger.ts';
 import { RateConflictError, RateInputError } from '../../../core/billing/rates.ts';
-import { PaymentProviderError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
+import {
+  PaymentEventUnreadableError,
+  PaymentProviderError,
+  PaymentRequestRefusedError,
+  PaymentSignatureError,
+} from '../../../core/billing/payment-provider.ts';
+import { RefundAmountError, TopUpAmountError, TopUpKeyReusedError, TopUpNotFoundError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
 import { CallAdminError } from '../../../core/calls/call-admin-error.ts';
 import { MoneyError } from '../../../core/money.ts';
 import { PolicyError } from '../../../core/privacy/policy.ts';
@@ -45,6 +51,10 @@ const CASES: [Error, number, string, string][] = [
   [new TopUpNotRefundableError('t1'), 409, 'Conflict', `${T}conflict`],
   [new TopUpNotFoundError('t1'), 404, 'Not Found', `${T}not-found`],
   [new PaymentProviderError(), 502, 'Payment Provider Error', `${T}payment-provider-error`],
+  [new RefundAmountError(500, 'usd'), 400, 'Bad Request', `${T}refund-amount`],
+  [new PaymentRequestRefusedError('Charge ch_1 has already been refunded.'), 409, 'Conflict', `${T}payment-request-refused`],
+  [new PaymentSignatureError(), 400, 'Bad Request', `${T}payment-signature`],
+  [new PaymentEventUnreadableError('evt_1', 'data.object.amount is missing'), 422, 'Unprocessable Content', `${T}payment-event-unreadable`],
 ];
 
 describe('core errors thrown by a route', () => {

@@ -2,20 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
-import { createAccount } from '../../harness/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
+import { createAccount, TEST_BILLING } from '../../harness/billing.ts';
+import { succeededIntent, useFakeStripe } from '../../harness/fake-stripe.ts';
 
-const billing = { currency: 'usd', maxConcurrentCalls: 3, maxCallSeconds: 3600, reservationGraceSeconds: 60, topUpMinMinor: 500, topUpMaxMinor: 50_000 };
 const HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';
 
 // Real sign-ins hash with argon2id (19 MiB each): on a loaded 2-core machine a few of them take a while.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(() => fake.close());
+const fake = useFakeStripe();
 
 describeEachDialect('billing API', (database) => {
   let app: FastifyInstance;
@@ -23,9 +18,9 @@ describeEachDialect('billing API', (database) => {
   let user: SignedIn;
   let operator: SignedIn;
   beforeAll(async () => {
-    const payments = { provider: fake.provider, publishableKey: 'pk_test_fake' };
-    app = await testApi(database(), { billing, payments });
-    unpaid = await testApi(database(), { billing });
+    const payments = { provider: fake().provider, publishableKey: 'pk_test_fake' };
+    app = await testApi(database(), { billing: TEST_BILLING, payments });
+    unpaid = await testApi(database(), { billing: TEST_BILLING });
     user = await signIn(app, database().db);
     operator = await signIn(app, database().db, { role: 'operator' });
   });
@@ -47,16 +42,7 @@ describeEachDialect('billing API', (database) => {
     });
     expect(response.statusCode).toBe(201);
     const started = response.json<{ topUpId: string; clientSecret: string }>();
-    const intentId = started.clientSecret.split('_secret_')[0]!;
-    const succeeded = {
-      id: intentId,
-      object: 'payment_intent',
-      amount: amountMinor,
-      amount_received: amountMinor,
-      currency: 'usd',
-      metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
-    };
-    return { ...started, intentId, succeeded };
+    return { ...started, ...succeededIntent(started, accountId, amountMinor) };
   }
 
   /** The account's balance as its operator sees it. */
@@ -140,7 +126,7 @@ describeEachDialect('billing API', (database) => {
     }
     const started = await startTopUp(payer, 1234);
     expect(started).toMatchObject({ amountMinor: 1234, currency: 'usd', stripePublishableKey: 'pk_test_fake' });
-    const { payload, signature } = fake.signedEvent('payment_intent.succeeded', started.succeeded);
+    const { payload, signature } = fake().signedEvent('payment_intent.succeeded', started.succeeded);
     const concurrent = await Promise.all([webhook(app, payload, signature), webhook(app, payload, signature)]);
     const sequential = [await webhook(app, payload, signature), await webhook(app, payload, signature), await webhook(app, payload, signature)];
     const outcomes = [...concurrent, ...sequential].map((response) => {
@@ -160,7 +146,7 @@ describeEachDialect('billing API', (database) => {
     const { db } = database();
     const payer = await signIn(app, db);
     const started = await startTopUp(payer, 1000);
-    const { payload, signature } = fake.signedEvent('payment_intent.succeeded', started.succeeded);
+    const { payload, signature } = fake().signedEvent('payment_intent.succeeded', started.succeeded);
     const tampered = payload.replace('"amount_received":1000', '"amount_received":99999');
     expect(tampered).not.toBe(payload);
     expect((await webhook(app, tampered, signature)).statusCode).toBe(400);
@@ -176,7 +162,7 @@ describeEachDialect('billing API', (database) => {
   it('receives a webhook through a real port', async () => {
     const payer = await signIn(app, database().db);
     const started = await startTopUp(payer, 700);
-    const { payload, signature } = fake.signedEvent('payment_intent.succeeded', started.succeeded);
+    const { payload, signature } = fake().signedEvent('payment_intent.succeeded', started.succeeded);
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const response = await fetch(`${address}/billing/stripe/webhook`, {
       method: 'POST',
@@ -188,40 +174,130 @@ describeEachDialect('billing API', (database) => {
     expect(await balance(payer.accountId)).toBe('7.00');
   });
 
-  it('refunds a top-up through Stripe; the refund webhook writes the negative entry', async () => {
+  const refund = (topUpId: string, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: `/admin/top-ups/${topUpId}/refund`, headers: operator.headers, payload });
+
+  /** A top-up of `amountMinor` cents, credited through its signed webhook. */
+  async function paidTopUp(amountMinor: number) {
     const payer = await signIn(app, database().db);
-    const started = await startTopUp(payer, 2000);
-    const paid = fake.signedEvent('payment_intent.succeeded', started.succeeded);
-    await webhook(app, paid.payload, paid.signature);
-    const refund = await app.inject({
-      method: 'POST',
-      url: `/admin/top-ups/${started.topUpId}/refund`,
-      headers: operator.headers,
-      payload: { amountMinor: 500, idempotencyKey: crypto.randomUUID(), reason: 'customer asked' },
+    const started = await startTopUp(payer, amountMinor);
+    const paid = fake().signedEvent('payment_intent.succeeded', started.succeeded);
+    expect((await webhook(app, paid.payload, paid.signature)).json()).toMatchObject({ outcome: 'credited' });
+    return { payer, ...started };
+  }
+
+  it('refunds a top-up through Stripe at once; the refund webhook finds it done, a retry gets the same refund', async () => {
+    const { payer, topUpId, intentId } = await paidTopUp(2000);
+    const idempotencyKey = crypto.randomUUID();
+    const first = await refund(topUpId, { amountMinor: 500, idempotencyKey, reason: 'customer asked' });
+    expect(first.statusCode).toBe(202);
+    const { refundId } = first.json<{ refundId: string }>();
+    expect(first.json()).toEqual({ refundId, status: 'succeeded', amountMinor: 500 });
+    expect(fake().requests.at(-1)).toMatchObject({ path: '/v1/refunds', form: { payment_intent: intentId, amount: '500' } });
+    // Money on its way back to the card is not spendable meanwhile.
+    expect(await balance(payer.accountId)).toBe('15.00');
+    const again = await refund(topUpId, { amountMinor: 500, idempotencyKey, reason: 'customer asked' });
+    expect(again.json()).toEqual(first.json());
+    const reused = await refund(topUpId, { amountMinor: 400, idempotencyKey, reason: 'customer asked' });
+    expect(reused.json()).toMatchObject({
+      status: 409,
+      type: 'https://dialo.dev/problems/payment-request-refused',
+      detail: expect.stringMatching(/same parameters/),
     });
-    expect(refund.statusCode).toBe(202);
-    const { refundId } = refund.json<{ refundId: string }>();
-    expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/refunds', form: { payment_intent: started.intentId, amount: '500' } });
-    const refunded = fake.signedEvent('refund.created', {
+    const refunded = fake().signedEvent('refund.created', {
       id: refundId,
       object: 'refund',
       amount: 500,
       currency: 'usd',
-      payment_intent: started.intentId,
+      payment_intent: intentId,
       status: 'succeeded',
     });
-    expect((await webhook(app, refunded.payload, refunded.signature)).json()).toMatchObject({ outcome: 'refunded' });
+    expect((await webhook(app, refunded.payload, refunded.signature)).json()).toMatchObject({ outcome: 'already refunded' });
     expect(await balance(payer.accountId)).toBe('15.00');
-    expect(
-      (
-        await app.inject({
-          method: 'POST',
-          url: `/admin/top-ups/${crypto.randomUUID()}/refund`,
-          headers: operator.headers,
-          payload: { idempotencyKey: 'key-12345678' },
-        })
-      ).statusCode,
-    ).toBe(404);
+    // Without an amount, what is left.
+    const rest = await refund(topUpId, { idempotencyKey: crypto.randomUUID() });
+    expect(rest.json()).toMatchObject({ amountMinor: 1500 });
+    expect(await balance(payer.accountId)).toBe('0.00');
+  });
+
+  it('answers odd refund input with a 4xx problem and asks Stripe nothing', async () => {
+    const { db } = database();
+    const { payer, topUpId, intentId } = await paidTopUp(1000);
+    const unpaid = await startTopUp(payer, 1000);
+    const asked = fake().requests.length;
+    const cases: [string, string, Record<string, unknown>, number, RegExp?][] = [
+      ['zero', topUpId, { amountMinor: 0, idempotencyKey: 'key-12345678' }, 400],
+      ['negative', topUpId, { amountMinor: -5, idempotencyKey: 'key-12345678' }, 400],
+      ['a fraction', topUpId, { amountMinor: 1.5, idempotencyKey: 'key-12345678' }, 400],
+      ['a huge amount', topUpId, { amountMinor: 1e15, idempotencyKey: 'key-12345678' }, 400],
+      ['a string amount', topUpId, { amountMinor: 'all', idempotencyKey: 'key-12345678' }, 400],
+      ['more than the top-up', topUpId, { amountMinor: 1001, idempotencyKey: 'key-12345678' }, 400, /at most 1000 usd minor units/],
+      ['no key', topUpId, { amountMinor: 100 }, 400],
+      ['a key with a line break', topUpId, { amountMinor: 100, idempotencyKey: 'key-1234\r\nX: y' }, 400],
+      ['a key outside ASCII', topUpId, { amountMinor: 100, idempotencyKey: 'ключ-12345678' }, 400],
+      ['a reason too long for Stripe', topUpId, { amountMinor: 100, idempotencyKey: 'key-12345678', reason: 'x'.repeat(501) }, 400],
+      ['an unknown field', topUpId, { amountMinor: 100, idempotencyKey: 'key-12345678', currency: 'eur' }, 400],
+      ['a top-up id that is no id', 'not-a-uuid', { amountMinor: 100, idempotencyKey: 'key-12345678' }, 400],
+      ['no such top-up', crypto.randomUUID(), { amountMinor: 100, idempotencyKey: 'key-12345678' }, 404],
+      ['an unpaid top-up', unpaid.topUpId, { amountMinor: 100, idempotencyKey: 'key-12345678' }, 409, /has not been paid/],
+    ];
+    for (const [what, id, payload, status, detail] of cases) {
+      const response = await refund(id, payload);
+      expect(response.statusCode, what).toBe(status);
+      expect(response.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+      if (detail !== undefined) expect(response.json<{ detail: string }>().detail, what).toMatch(detail);
+    }
+    expect(fake().requests.length).toBe(asked);
+
+    // Under dispute, the card network decides: no refund.
+    const dispute = {
+      id: `dp_${crypto.randomUUID()}`,
+      object: 'dispute',
+      amount: 400,
+      currency: 'usd',
+      payment_intent: intentId,
+      reason: 'fraudulent',
+      status: 'needs_response',
+    };
+    const opened = fake().signedEvent('charge.dispute.created', dispute);
+    expect((await webhook(app, opened.payload, opened.signature)).json()).toMatchObject({ outcome: 'disputed' });
+    expect((await refund(topUpId, { idempotencyKey: 'key-12345678' })).json()).toMatchObject({ status: 409, detail: expect.stringMatching(/is disputed/) });
+    const won = fake().signedEvent('charge.dispute.closed', { ...dispute, status: 'won' });
+    expect((await webhook(app, won.payload, won.signature)).json()).toMatchObject({ outcome: 'dispute closed: won' });
+
+    // Refunded in full, then nothing is left.
+    expect((await refund(topUpId, { idempotencyKey: 'key-12345678' })).statusCode).toBe(202);
+    const nothingLeft = await refund(topUpId, { amountMinor: 1, idempotencyKey: 'key-87654321' });
+    expect(nothingLeft.json()).toMatchObject({ status: 409, detail: expect.stringMatching(/refunded in full/) });
+    expect(await balance(payer.accountId)).toBe('0.00');
+    const audited = await db.selectFrom('audit_events').select('detail').where('action', '=', 'billing.refund_requested').execute();
+    expect(audited.filter((row) => (row.detail as { topUpId?: string }).topUpId === topUpId)).toHaveLength(1);
+  });
+
+  it('answers a refund Stripe refuses with 409 and its reason, and a Stripe failure with 502 saying so; neither moves credit', async () => {
+    const { payer, topUpId } = await paidTopUp(1000);
+    // A refund made elsewhere (the Stripe dashboard) whose webhook has not come: Stripe knows less is left than we do.
+    fake().failNext(400, {
+      type: 'invalid_request_error',
+      code: 'amount_too_large',
+      message: 'Refund amount (800) is greater than unrefunded amount on charge (300)',
+    });
+    const refused = await refund(topUpId, { amountMinor: 800, idempotencyKey: crypto.randomUUID() });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({
+      type: 'https://dialo.dev/problems/payment-request-refused',
+      detail: 'the payment provider refused the request: Refund amount (800) is greater than unrefunded amount on charge (300)',
+    });
+    fake().failNext(500, { type: 'api_error', message: 'Something went wrong on our end.' });
+    const failed = await refund(topUpId, { amountMinor: 100, idempotencyKey: crypto.randomUUID() });
+    expect(failed.statusCode).toBe(502);
+    expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(failed.json()).toMatchObject({
+      status: 502,
+      title: 'Payment Provider Error',
+      detail: expect.stringMatching(/^Stripe answered 500 \(StripeAPIError\).*nothing was changed$/),
+    });
+    expect(await balance(payer.accountId)).toBe('10.00');
   });
 
   it('pages the ledger history newest first', async () => {

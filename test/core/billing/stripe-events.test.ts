@@ -1,41 +1,32 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { expect, it } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { processPaymentEvent } from '../../../core/billing/payment-events.ts';
-import type { PaymentEvent } from '../../../core/billing/payment-provider.ts';
+import { PaymentProviderError, type PaymentEvent } from '../../../core/billing/payment-provider.ts';
 import { refundTopUp, startTopUp, TopUpAmountError, TopUpKeyReusedError, TopUpNotRefundableError } from '../../../core/billing/top-ups.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { createAccount } from '../../harness/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
+import { succeededIntent, useFakeStripe } from '../../harness/fake-stripe.ts';
+import { stripePayments } from '../../../payments/stripe.ts';
 
 const bounds = { currency: 'usd', minMinor: 500, maxMinor: 50_000 };
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(() => fake.close());
+const fake = useFakeStripe();
 
 /** The event Stripe would send: signed, then verified exactly as the webhook route does. */
 function event(type: string, object: Record<string, unknown>, id?: string): PaymentEvent {
-  const { payload, signature } = fake.signedEvent(type, object, id);
-  return fake.provider.verifyEvent(payload, signature);
+  const { payload, signature } = fake().signedEvent(type, object, id);
+  return fake().provider.verifyEvent(payload, signature);
 }
 
 describeEachDialect('stripe top-ups and events', (database) => {
   async function paidTopUp(amountMinor = 1000) {
     const { db } = database();
     const accountId = await createAccount(db);
-    const started = await startTopUp(db, fake.provider, { accountId, amountMinor, requestKey: crypto.randomUUID() }, bounds);
-    const intent = fake.requests.at(-1)!;
-    const intentId = started.clientSecret.split('_secret_')[0]!;
-    const succeeded = {
-      id: intentId,
-      object: 'payment_intent',
-      amount: amountMinor,
-      amount_received: amountMinor,
-      currency: 'usd',
-      metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
-    };
-    return { db, accountId, started, intent, intentId, succeeded };
+    const started = await startTopUp(db, fake().provider, { accountId, amountMinor, requestKey: crypto.randomUUID() }, bounds);
+    const intent = fake().requests.at(-1)!;
+    return { db, accountId, started, intent, ...succeededIntent(started, accountId, amountMinor) };
   }
 
   it('starts a top-up with an idempotency key and the account in metadata; a retry gets the same intent', async () => {
@@ -53,11 +44,11 @@ describeEachDialect('stripe top-ups and events', (database) => {
       'metadata[dialo_top_up_id]': started.topUpId,
     });
     const requestKey = (await db.selectFrom('top_ups').select('request_key').where('id', '=', started.topUpId).executeTakeFirstOrThrow()).request_key;
-    const again = await startTopUp(db, fake.provider, { accountId, amountMinor: 2500, requestKey }, bounds);
+    const again = await startTopUp(db, fake().provider, { accountId, amountMinor: 2500, requestKey }, bounds);
     expect(again).toEqual(started);
-    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 3000, requestKey }, bounds)).rejects.toBeInstanceOf(TopUpKeyReusedError);
-    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 499, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
-    await expect(startTopUp(db, fake.provider, { accountId, amountMinor: 50_001, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
+    await expect(startTopUp(db, fake().provider, { accountId, amountMinor: 3000, requestKey }, bounds)).rejects.toBeInstanceOf(TopUpKeyReusedError);
+    await expect(startTopUp(db, fake().provider, { accountId, amountMinor: 499, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
+    await expect(startTopUp(db, fake().provider, { accountId, amountMinor: 50_001, requestKey: 'other' }, bounds)).rejects.toBeInstanceOf(TopUpAmountError);
     expect((await balanceOf(db, accountId)).balance).toBe(0);
   });
 
@@ -74,12 +65,14 @@ describeEachDialect('stripe top-ups and events', (database) => {
     expect(await db.selectFrom('top_ups').select('status').where('account_id', '=', accountId).executeTakeFirst()).toEqual({ status: 'succeeded' });
   });
 
-  it('gives the same ledger when a refund arrives before the payment it refunds', async () => {
+  it('holds a refund that arrives before its payment, and takes it off when the payment is credited', async () => {
     const { db, accountId, intentId, succeeded } = await paidTopUp(2000);
     const refund = { id: 're_early', object: 'refund', amount: 500, currency: 'usd', payment_intent: intentId, status: 'pending' };
-    expect(await processPaymentEvent(db, event('refund.created', refund))).toBe('refunded');
-    expect(await processPaymentEvent(db, event('refund.updated', { ...refund, status: 'succeeded' }))).toBe('already refunded');
-    expect(await processPaymentEvent(db, event('payment_intent.succeeded', succeeded))).toBe('credited');
+    expect(await processPaymentEvent(db, event('refund.created', refund))).toBe('refund recorded: waits for its payment');
+    expect(await processPaymentEvent(db, event('refund.updated', { ...refund, status: 'succeeded' }))).toBe('refund recorded: waits for its payment');
+    // Nothing was taken from the account's other credit for a payment it has not been credited with.
+    expect((await balanceOf(db, accountId)).balance).toBe(0);
+    expect(await processPaymentEvent(db, event('payment_intent.succeeded', succeeded))).toBe('credited, with 1 refund/dispute entries that waited for it');
     expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
     // A refund that fails is reversed, whether its failure or its creation is delivered first.
     const failed = { ...refund, id: 're_failed', status: 'failed' };
@@ -106,14 +99,22 @@ describeEachDialect('stripe top-ups and events', (database) => {
     const { db, accountId, intentId, succeeded } = await paidTopUp(1000);
     await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
     const dispute = { id: 'dp_won', object: 'dispute', amount: 1000, currency: 'usd', payment_intent: intentId, reason: 'general', status: 'won' };
-    // Closed arrives first, then the (older) created.
-    expect(await processPaymentEvent(db, event('charge.dispute.closed', dispute))).toBe('dispute won');
-    expect(await processPaymentEvent(db, event('charge.dispute.created', { ...dispute, status: 'needs_response' }))).toBe('disputed');
+    // Closed arrives first, then the (older) created: the win never shows without the loss it undoes.
+    expect(await processPaymentEvent(db, event('charge.dispute.closed', dispute))).toBe('dispute closed: won');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    expect(await processPaymentEvent(db, event('charge.dispute.created', { ...dispute, status: 'needs_response' }))).toBe('already disputed');
     expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
     const lost = { ...dispute, id: 'dp_lost', status: 'lost' };
     expect(await processPaymentEvent(db, event('charge.dispute.created', { ...lost, status: 'needs_response' }))).toBe('disputed');
     expect(await processPaymentEvent(db, event('charge.dispute.closed', lost))).toBe('dispute closed: lost');
     expect((await balanceOf(db, accountId)).balance).toBe(0);
+    const entries = await db.selectFrom('ledger_entries').select(['amount', 'reference']).where('account_id', '=', accountId).orderBy('id').execute();
+    expect(entries).toEqual([
+      { amount: 10_000_000, reference: intentId },
+      { amount: -10_000_000, reference: 'dp_won' },
+      { amount: 10_000_000, reference: 'dp_won:won' },
+      { amount: -10_000_000, reference: 'dp_lost' },
+    ]);
     const holds = await db.selectFrom('account_holds').select(['reference', 'released_at']).where('account_id', '=', accountId).orderBy('reference').execute();
     expect(holds.map((hold) => [hold.reference, hold.released_at instanceof Date])).toEqual([
       ['dp_lost', true],
@@ -141,15 +142,34 @@ describeEachDialect('stripe top-ups and events', (database) => {
   });
 
   it('asks Stripe for a refund of a paid top-up only', async () => {
-    const { db, started, intentId, succeeded } = await paidTopUp(1500);
-    await expect(refundTopUp(db, fake.provider, { topUpId: started.topUpId, requestKey: 'r1' })).rejects.toBeInstanceOf(TopUpNotRefundableError);
+    const { db, accountId, started, intentId, succeeded } = await paidTopUp(1500);
+    await expect(refundTopUp(db, fake().provider, { topUpId: started.topUpId, requestKey: 'r1' })).rejects.toBeInstanceOf(TopUpNotRefundableError);
     await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
-    const refund = await refundTopUp(db, fake.provider, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
+    const refund = await refundTopUp(db, fake().provider, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
     expect(refund).toMatchObject({ status: 'succeeded', amountMinor: 500 });
-    expect(fake.requests.at(-1)).toMatchObject({
+    expect(fake().requests.at(-1)).toMatchObject({
       path: '/v1/refunds',
       idempotencyKey: `dialo-refund-${started.topUpId}-r1`,
       form: { payment_intent: intentId, amount: '500' },
     });
+    // Taken off at once; given back when Stripe reports that the refund failed after all.
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const failed = { id: refund.refundId, object: 'refund', amount: 500, currency: 'usd', payment_intent: intentId, status: 'failed', metadata: {} };
+    expect(await processPaymentEvent(db, event('refund.updated', failed))).toBe('refund failed: reversed');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
+  });
+
+  it('says Stripe could not be reached when it cannot be, and changes nothing', async () => {
+    const { db, accountId, started, succeeded } = await paidTopUp(1500);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = stripePayments(new Stripe('sk_test_fake', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }), fake().webhookSecret);
+    const refused = refundTopUp(db, unreachable, { topUpId: started.topUpId, amountMinor: 500, requestKey: 'r1' });
+    await expect(refused).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(refused).rejects.toThrow('Stripe could not be reached; nothing was changed');
+    expect((await balanceOf(db, accountId)).balance).toBe(15_000_000);
   });
 });
