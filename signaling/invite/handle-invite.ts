@@ -32,6 +32,7 @@ import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
 import { ringAccount } from './ring-devices.ts';
 import { trunkCall } from './trunk-call.ts';
+import { logAddress } from '../../core/client-address.ts';
 
 interface Invite {
   readonly deps: CallDeps;
@@ -99,7 +100,8 @@ async function fromDevice(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
     const blocked = deps.floods.strike(facts.sourceAddress, String(facts.sourcePort), Date.now());
-    if (blocked !== undefined) deps.logger.warn({ source: facts.sourceAddress, blocked }, 'unknown source flooding: refused from memory for a while');
+    if (blocked !== undefined)
+      deps.logger.warn({ source: logAddress(facts.sourceAddress), blocked }, 'unknown source flooding: refused from memory for a while');
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-not-allowed'));
   }
   return authenticate(invite);

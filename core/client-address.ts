@@ -1,0 +1,28 @@
+/**
+ * A client's address as logs may hold it: IPv4 cut to its /24, IPv6 to its /48 (an IPv4-mapped IPv6 address as the
+ * IPv4 it is). Enough to see a network misbehave, not to single out a person; the full address is kept only where
+ * abuse handling needs it, in the database, under the retention job (docs/architecture.md, "What logs hold").
+ * @example
+ * logAddress('203.0.113.91') // '203.0.113.0/24'
+ * logAddress('2001:db8:85a3::8a2e:370:7334') // '2001:db8:85a3::/48'
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export function logAddress(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped !== undefined) return logAddress(mapped);
+  if (isIPv4(address)) return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  if (isIPv6(address)) return `${ipv6Groups(address).slice(0, 3).join(':')}::/48`;
+  // Not an address (a hostname, garbage from the wire): nothing of it is logged.
+  return '[not an address]';
+}
+
+/** The eight groups of an IPv6 address, `::` expanded, without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  const [head = '', tail] = address.split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.map((group) => (/^[0-9a-f]+$/i.test(group) ? parseInt(group, 16).toString(16) : group));
+}
