@@ -48,7 +48,15 @@ interface LoggedRequest {
   readonly ip?: string;
 }
 
+/** pino's error fields but Postgres's `detail`, which quotes the values a constraint refused (an e-mail address, a number). */
+function errorFields(error: Error): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...pino.stdSerializers.err(error) };
+  delete fields.detail;
+  return fields;
+}
+
 const serializers = {
+  err: errorFields,
   req: (req: LoggedRequest) => ({
     method: req.method,
     url: req.url === undefined ? undefined : withoutQueryValues(req.url),

@@ -48,6 +48,17 @@ describe('log lines', () => {
     expect(withoutQueryValues('/plain')).toBe('/plain');
   });
 
+  it("log an error without Postgres's detail, which quotes the refused values", () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('duplicate key value violates unique constraint "accounts_email_key"'), {
+      code: '23505',
+      detail: 'Key (lower(email))=(ana@example.org) already exists.',
+    });
+    logger.error({ err: error }, 'request failed');
+    expect(JSON.parse(lines[0]!).err).toMatchObject({ message: expect.stringContaining('accounts_email_key'), code: '23505' });
+    expect(lines[0]).not.toContain('ana@example.org');
+  });
+
   it.each([
     ['203.0.113.91', '203.0.113.0/24'],
     ['::ffff:198.51.100.7', '198.51.100.0/24'],
