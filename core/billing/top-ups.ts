@@ -111,8 +111,8 @@ export class TopUpNotRefundableError extends Error {
 export async function refundTopUp(
   db: Kysely<Database>,
   payments: PaymentProvider,
-  request: { topUpId: string; amountMinor?: number; requestKey: string; reason?: string },
-): Promise<{ refundId: string; status: string; amountMinor: number }> {
+  request: { topUpId: string; amountMinor?: number; requestKey: string },
+): Promise<{ refundId: string; status: string; amountMinor: number; accountId: string }> {
   const topUp = await db.selectFrom('top_ups').selectAll().where('id', '=', request.topUpId).executeTakeFirst();
   if (topUp === undefined) throw new TopUpNotFoundError(request.topUpId);
   if (topUp.status !== 'succeeded' || topUp.payment_intent_id === null) throw new TopUpNotRefundableError(request.topUpId);
@@ -120,10 +120,11 @@ export async function refundTopUp(
     const refund = await payments.refund({
       paymentIntentId: topUp.payment_intent_id,
       ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
-      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id, ...(request.reason ? { dialo_reason: request.reason } : {}) },
+      // Ids only: an operator's reason may name the person, and what the provider keeps our erasure cannot reach.
+      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
       idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
     });
-    return { refundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amountMinor };
+    return { refundId: refund.id, status: refund.status ?? 'pending', amountMinor: refund.amountMinor, accountId: topUp.account_id };
   } catch (error) {
     throw new PaymentProviderError({ cause: error });
   }

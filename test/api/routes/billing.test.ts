@@ -202,6 +202,16 @@ describeEachDialect('billing API', (database) => {
     expect(refund.statusCode).toBe(202);
     const { refundId } = refund.json<{ refundId: string }>();
     expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/refunds', form: { payment_intent: started.intentId, amount: '500' } });
+    // The operator's words stay with us, about the account (erasure clears them), not at the provider.
+    expect(JSON.stringify(fake.requests.at(-1))).not.toContain('customer asked');
+    expect(
+      await database()
+        .db.selectFrom('audit_events')
+        .select(['subject_account_id', 'detail'])
+        .where('action', '=', 'billing.refund_requested')
+        .where('subject_account_id', '=', payer.accountId)
+        .executeTakeFirstOrThrow(),
+    ).toMatchObject({ detail: { refundId, reason: 'customer asked' } });
     const refunded = fake.signedEvent('refund.created', {
       id: refundId,
       object: 'refund',
