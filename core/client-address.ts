@@ -18,6 +18,18 @@ export function logAddress(address: string | undefined): string | undefined {
   return '[not an address]';
 }
 
+/**
+ * A SIP Call-ID as logs may hold it: many phones write theirs as `<random>@<own address>`, so an address after the `@`
+ * is truncated like any other and a host name dropped; the random part still finds the call in a SIP trace.
+ * @example logCallId('a84b4c76e66710@192.0.2.4') // 'a84b4c76e66710@192.0.2.0/24'
+ */
+export function logCallId(callId: string): string {
+  const at = callId.lastIndexOf('@');
+  if (at < 0) return callId;
+  const host = callId.slice(at + 1).replace(/^\[(.*)\]$/, '$1');
+  return `${callId.slice(0, at)}@${isIPv4(host) || isIPv6(host) ? logAddress(host) : '[host]'}`;
+}
+
 /** The eight groups of an IPv6 address, `::` expanded, without leading zeros. */
 function ipv6Groups(address: string): string[] {
   const [head = '', tail] = address.split('%')[0]!.split('::');

@@ -32,7 +32,7 @@ import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
 import { ringAccount } from './ring-devices.ts';
 import { trunkCall } from './trunk-call.ts';
-import { logAddress } from '../../core/client-address.ts';
+import { logAddress, logCallId } from '../../core/client-address.ts';
 
 interface Invite {
   readonly deps: CallDeps;
@@ -44,7 +44,7 @@ interface Invite {
 /** `facts` come from readInvite, called as the INVITE arrives (it starts watching for the CANCEL). */
 export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts): Promise<void> {
   // One child logger per call: every line of it carries the Call-ID.
-  const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: facts.callId }) }, req, res, facts };
+  const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: logCallId(facts.callId) }) }, req, res, facts };
   try {
     await fromSource(invite);
   } catch (error) {

@@ -1,7 +1,7 @@
 /** logger.ts and core/client-address.ts: what a log line may hold of a secret or a client address. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { logAddress } from '../../core/client-address.ts';
+import { logAddress, logCallId } from '../../core/client-address.ts';
 import { createLogger, withoutQueryValues } from '../../logger.ts';
 
 function capture() {
@@ -59,15 +59,24 @@ describe('log lines', () => {
     expect(lines[0]).not.toContain('ana@example.org');
   });
 
-  it.each([
-    ['203.0.113.91', '203.0.113.0/24'],
-    ['::ffff:198.51.100.7', '198.51.100.0/24'],
-    ['2001:db8:85a3:1234:8a2e:370:7334:1', '2001:db8:85a3::/48'],
-    ['2001:0db8::1', '2001:db8:0::/48'],
-    ['::1', '0:0:0::/48'],
-    ['fe80::1%eth0', 'fe80:0:0::/48'],
-    ['not-an-ip', '[not an address]'],
-  ])('truncate the client address %s to %s', (address, logged) => {
-    expect(logAddress(address)).toBe(logged);
+  // What each value is logged as.
+  const addresses = {
+    '203.0.113.91': '203.0.113.0/24',
+    '::ffff:198.51.100.7': '198.51.100.0/24',
+    '2001:db8:85a3:1234:8a2e:370:7334:1': '2001:db8:85a3::/48',
+    '2001:0db8::1': '2001:db8:0::/48',
+    '::1': '0:0:0::/48',
+    'fe80::1%eth0': 'fe80:0:0::/48',
+    'not-an-ip': '[not an address]',
+  };
+  const callIds = {
+    'a84b4c76e66710@192.0.2.4': 'a84b4c76e66710@192.0.2.0/24',
+    '3848276298220188511@[2001:db8:1:2::7]': '3848276298220188511@2001:db8:1::/48',
+    'f81d4fae@ana-laptop.local': 'f81d4fae@[host]',
+    '0d1b6f2e-7c1a-4f33-9c55-3c4d1e2f6a7b': '0d1b6f2e-7c1a-4f33-9c55-3c4d1e2f6a7b',
+  };
+  it('truncate client addresses (IPv4 to /24, IPv6 to /48) and the address in a Call-ID', () => {
+    for (const [address, logged] of Object.entries(addresses)) expect(logAddress(address), address).toBe(logged);
+    for (const [callId, logged] of Object.entries(callIds)) expect(logCallId(callId), callId).toBe(logged);
   });
 });
