@@ -18,12 +18,19 @@ const CENSOR = '[redacted]';
  */
 const SECRET_FIELD = /^pass$|passw(or)?d|passphrase|secret|token|cookie|authori[sz]ation|csrf|ha1|api[-_]?key/i;
 
+/** Counts and flags under such a name (`email_tokens: 3` in a retention run's counts) are no secret. */
+function mayHoldSecret(value: unknown): boolean {
+  return value !== null && value !== undefined && typeof value !== 'number' && typeof value !== 'boolean';
+}
+
 /** A copy of plain objects and arrays with every secret-named field redacted; anything else (an Error, a request) as is. */
 function withoutSecrets(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) ? CENSOR : withoutSecrets(item, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) && mayHoldSecret(item) ? CENSOR : withoutSecrets(item, depth + 1)]),
+  );
 }
 
 /**

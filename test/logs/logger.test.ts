@@ -25,12 +25,14 @@ describe('log lines', () => {
         headers: { cookie: 'dialo_session=c-one', authorization: 'Bearer c-two', 'x-csrf-token': 't-three', 'user-agent': 'Kept/1.0' },
         sip: { ha1_md5: 'h-one', secret: 's-one', username: 'kept-user' },
         links: ['http://example.org/kept'],
+        counts: { email_tokens: 4, passwordChanged: true },
       },
       'a careless line',
     );
     const line = lines.join('');
     for (const secret of ['p-one', 'p-two', 't-one', 't-two', 't-three', 'c-one', 'c-two', 'h-one', 's-one']) expect(line).not.toContain(secret);
-    for (const kept of ['Kept/1.0', 'kept-user', '"count":3', 'http://example.org/kept', 'a careless line']) expect(line).toContain(kept);
+    for (const kept of ['Kept/1.0', 'kept-user', '"count":3', 'http://example.org/kept', 'a careless line', '"email_tokens":4', '"passwordChanged":true'])
+      expect(line).toContain(kept);
   });
 
   it('log requests without query values, headers or the full client address', () => {
