@@ -25,7 +25,8 @@ function mayHoldSecret(value: unknown): boolean {
 
 /** A copy of plain objects and arrays with every secret-named field redacted; anything else (an Error, a request) as is. */
 function withoutSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return CENSOR; // deeper than anything we log: not walked, so not shown
   if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
   return Object.fromEntries(
