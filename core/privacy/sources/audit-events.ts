@@ -1,7 +1,7 @@
 /**
  * The audit trail. Kept on erasure (privacy requests and admin actions must stay provable), with source
- * addresses de-identified and operators' free text about the account cleared; login and failure events go after the usage window, everything about an
- * erased account after the de-identified window.
+ * addresses de-identified and operators' free text about the account cleared; login and failure events go after
+ * the usage window, everything about an erased account after the de-identified window.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.ts';
