@@ -218,6 +218,30 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** What a ConfigError shows in place of a secret's value: the line names the setting, never what it was set to. */
+const REDACTED = '<redacted>';
+
+/**
+ * Passwords their software ships with (FreeSWITCH's event socket, drachtio-server's admin port, coturn's example
+ * config): anyone who reads the manual knows them. Compared case-insensitively.
+ */
+const PUBLISHED_DEFAULTS = new Set(['cluecon', 'cymru', 'north']);
+
+/**
+ * A secret the operator sets, or undefined when unset; refused when it is a published default or shorter than
+ * `minLength` (an empty value counts as unset, and the caller decides whether that is allowed).
+ */
+function secret(env: Env, name: string, what: string, minLength: number): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  if (PUBLISHED_DEFAULTS.has(value.toLowerCase())) throw new ConfigError(name, `${what}, not the published default its software ships with`, REDACTED);
+  if (value.length < minLength) throw new ConfigError(name, `${what} of at least ${minLength} characters`, REDACTED);
+  return value;
+}
+
+/** Servers we talk to on the operator's network (drachtio-server, FreeSWITCH, coturn): at least this long. */
+const SERVER_SECRET_LENGTH = 16;
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -262,7 +286,7 @@ function dataDir(env: Env): string {
 function database(env: Env): DatabaseConfig {
   const url = read(env, 'DATABASE_URL');
   if (url !== undefined) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'a postgres:// URL', '<redacted>');
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'a postgres:// URL', REDACTED);
     return { kind: 'postgres', url };
   }
   return { kind: 'pglite', dataDir: read(env, 'PGLITE_DATA_DIR') ?? `${dataDir(env)}/pglite` };
@@ -271,9 +295,9 @@ function database(env: Env): DatabaseConfig {
 function drachtio(env: Env): DrachtioConfig | undefined {
   const host = read(env, 'DRACHTIO_HOST');
   if (host === undefined) return undefined;
-  const secret = read(env, 'DRACHTIO_SECRET');
-  if (secret === undefined) throw new ConfigError('DRACHTIO_SECRET', 'the drachtio-server admin secret when DRACHTIO_HOST is set', undefined);
-  return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret };
+  const adminSecret = secret(env, 'DRACHTIO_SECRET', 'a drachtio-server admin secret', SERVER_SECRET_LENGTH);
+  if (adminSecret === undefined) throw new ConfigError('DRACHTIO_SECRET', 'the drachtio-server admin secret when DRACHTIO_HOST is set', undefined);
+  return { host, port: integer(env, 'DRACHTIO_PORT', 9022, 1, 65535), secret: adminSecret };
 }
 
 function webSocketUrl(env: Env): string | undefined {
@@ -287,7 +311,7 @@ function iceConfig(env: Env): IceConfig {
   const urls = raw === undefined ? [] : raw.split(',').map((url) => url.trim());
   if (urls.some((url) => !/^(stuns?|turns?):[^\s,]+$/i.test(url)))
     throw new ConfigError('WEBRTC_ICE_URLS', 'a comma-separated list of stun:, turn: or turns: URLs', raw);
-  const turnSecret = read(env, 'WEBRTC_TURN_SECRET');
+  const turnSecret = secret(env, 'WEBRTC_TURN_SECRET', 'a TURN shared secret', SERVER_SECRET_LENGTH);
   if (turnSecret === undefined && urls.some((url) => /^turns?:/i.test(url))) {
     throw new ConfigError('WEBRTC_TURN_SECRET', "the TURN server's shared secret (coturn static-auth-secret) when WEBRTC_ICE_URLS has a turn: URL", undefined);
   }
@@ -296,22 +320,21 @@ function iceConfig(env: Env): IceConfig {
 
 function sip(env: Env, drachtioConfigured: boolean): SipConfig | undefined {
   const settings = sipSettings(env);
-  const secret = settings.secret;
-  if (secret === undefined && !drachtioConfigured) return undefined;
-  if (secret === undefined) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', undefined);
-  return { ...settings, secret };
+  const sipSecret = settings.secret;
+  if (sipSecret === undefined && !drachtioConfigured) return undefined;
+  if (sipSecret === undefined) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters (needed with DRACHTIO_HOST)', undefined);
+  return { ...settings, secret: sipSecret };
 }
 
 function sipSettings(env: Env): SipSettings {
-  const secret = read(env, 'SIP_SECRET');
-  if (secret !== undefined && secret.length < 32) throw new ConfigError('SIP_SECRET', 'a random secret of at least 32 characters', '<redacted>');
+  const sipSecret = secret(env, 'SIP_SECRET', 'a random secret', 32);
   const min = integer(env, 'SIP_REGISTER_MIN_EXPIRES', 60, 1, 86_400);
   const maxFailures = integer(env, 'SIP_AUTH_MAX_FAILURES', 10, 1, 1_000_000);
   const maxRefusals = integer(env, 'SIP_FLOOD_MAX_REFUSALS', 20, 1, 1_000_000);
   const max = integer(env, 'SIP_REGISTER_MAX_EXPIRES', 3600, min, 86_400);
   return {
     realm: read(env, 'SIP_REALM') ?? 'dialo',
-    secret,
+    secret: sipSecret,
     challengeAlgorithm: oneOf(env, 'SIP_DIGEST_ALGORITHM', ['MD5', 'SHA-256'] as const, 'MD5'),
     nonceTtlSeconds: integer(env, 'SIP_NONCE_TTL_SECONDS', 300, 1, 86_400),
     browserCredentialTtlSeconds: integer(env, 'SIP_BROWSER_CREDENTIAL_TTL_SECONDS', 3600, 60, 86_400),
@@ -363,9 +386,9 @@ function media(env: Env): MediaConfig | undefined {
   if (servers.some((match) => match === null || Number(match[2]) < 1 || Number(match[2]) > 65535)) {
     throw new ConfigError('MEDIA_SERVERS', 'a comma-separated list of FreeSWITCH event sockets as host:port', raw);
   }
-  const secret = read(env, 'MEDIA_SERVER_SECRET');
-  if (secret === undefined) throw new ConfigError('MEDIA_SERVER_SECRET', 'the FreeSWITCH event-socket password when MEDIA_SERVERS is set', undefined);
-  return { servers: servers.map((match) => ({ host: match![1]!, port: Number(match![2]) })), secret, ...mediaSettings(env) };
+  const eslPassword = secret(env, 'MEDIA_SERVER_SECRET', 'a FreeSWITCH event-socket password', SERVER_SECRET_LENGTH);
+  if (eslPassword === undefined) throw new ConfigError('MEDIA_SERVER_SECRET', 'the FreeSWITCH event-socket password when MEDIA_SERVERS is set', undefined);
+  return { servers: servers.map((match) => ({ host: match![1]!, port: Number(match![2]) })), secret: eslPassword, ...mediaSettings(env) };
 }
 
 function mediaSettings(env: Env): Omit<MediaConfig, 'servers' | 'secret'> {
@@ -459,24 +482,23 @@ function stripe(env: Env): StripeConfig | undefined {
   if (secretKey === undefined && publishableKey === undefined && webhookSecret === undefined) return undefined;
   const missing = names.find((name) => read(env, name) === undefined);
   if (missing !== undefined) throw new ConfigError(missing, 'set when any STRIPE_* key is set (all three or none)', undefined);
-  if (!/^(sk|rk)_/.test(secretKey!)) throw new ConfigError('STRIPE_SECRET_KEY', 'a Stripe secret key (sk_...)', '<redacted>');
+  if (!/^(sk|rk)_/.test(secretKey!)) throw new ConfigError('STRIPE_SECRET_KEY', 'a Stripe secret key (sk_...)', REDACTED);
   if (!/^pk_/.test(publishableKey!)) throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'a Stripe publishable key (pk_...)', publishableKey);
-  if (!/^whsec_/.test(webhookSecret!)) throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'a Stripe webhook signing secret (whsec_...)', '<redacted>');
+  if (!/^whsec_/.test(webhookSecret!)) throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'a Stripe webhook signing secret (whsec_...)', REDACTED);
   return { secretKey: secretKey!, publishableKey: publishableKey!, webhookSecret: webhookSecret! };
 }
 
 function smtp(env: Env): Config['smtp'] {
   const url = read(env, 'SMTP_URL');
   if (url === undefined) return undefined;
-  if (!/^smtps?:\/\/[^/]+/.test(url)) throw new ConfigError('SMTP_URL', 'an smtp:// or smtps:// URL', '<redacted>');
+  if (!/^smtps?:\/\/[^/]+/.test(url)) throw new ConfigError('SMTP_URL', 'an smtp:// or smtps:// URL', REDACTED);
   const from = read(env, 'MAIL_FROM') ?? 'Dialo <no-reply@localhost>';
   if (!/^[^\r\n]*@[^\r\n]*$/.test(from)) throw new ConfigError('MAIL_FROM', 'a sender such as "Dialo <no-reply@example.org>"', from);
   return { url, from };
 }
 
 function privacy(env: Env): PrivacyConfig {
-  const hashKey = read(env, 'PRIVACY_HASH_KEY');
-  if (hashKey !== undefined && hashKey.length < 32) throw new ConfigError('PRIVACY_HASH_KEY', 'a secret of at least 32 characters', '<redacted>');
+  const hashKey = secret(env, 'PRIVACY_HASH_KEY', 'a secret', 32);
   const operatorContact = read(env, 'OPERATOR_CONTACT_EMAIL') ?? 'privacy@localhost';
   if (!/^[^\s@]+@[^\s@]+$/.test(operatorContact)) throw new ConfigError('OPERATOR_CONTACT_EMAIL', 'an e-mail address', operatorContact);
   return {

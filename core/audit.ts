@@ -2,6 +2,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
+/**
+ * The detail key for an operator's own words about the subject (why an adjustment, a refund, a suspension or its
+ * lift, an export). They may name the person, so erasing the subject clears it from every event an operator (an
+ * actor other than the subject) recorded about them (core/privacy/sources/audit-events.ts). In events without such
+ * an actor the same key holds a code (`bad_password`, `spend-spike`) and stays.
+ */
+export const OPERATOR_TEXT_KEY = 'reason';
+
 export interface AuditEntry {
   readonly action: string;
   readonly actorAccountId?: string | null;

@@ -233,7 +233,8 @@ export interface PolicyAcknowledgementsTable {
 export interface LegalHoldsTable {
   id: Generated<string>;
   account_id: string;
-  reason: string;
+  /** The operator's words; null once the account is erased (0038), as they may name the person. */
+  reason: ColumnType<string | null, string, null>;
   placed_by: string | null;
   placed_at: CreatedAt;
   lifted_by: string | null;
@@ -302,13 +303,14 @@ export interface AccountBalancesTable {
 
 export type LedgerEntryKind = 'top_up' | 'call_charge' | 'refund' | 'dispute' | 'adjustment';
 
-/** Append-only: UPDATE and DELETE are refused by a trigger. */
+/** Append-only: UPDATE and DELETE are refused by a trigger, but for erasure clearing `reason` (0038). */
 export interface LedgerEntriesTable {
   id: Generated<number>;
   account_id: string;
   kind: LedgerEntryKind;
   amount: number;
   reference: string | null;
+  /** Free text (an operator's, for adjustments); null once the account is erased. */
   reason: string | null;
   actor_account_id: string | null;
   created_at: CreatedAt;

@@ -15,7 +15,8 @@ function configXml(adminPort: number): string {
   return `<drachtio>
   <admin port="${adminPort}" secret="unused">127.0.0.1</admin>
   <cdrs>false</cdrs>
-  <logging><console/><loglevel>info</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
+  <!-- notice: at info every SIP message (addresses, numbers, digest headers) would go to its log file. -->
+  <logging><console/><loglevel>notice</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
 </drachtio>
 `;
 }

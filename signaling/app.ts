@@ -29,6 +29,7 @@ import type { MediaRelay } from '../core/media/media-relay.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { probeSip, probeTarget } from './sip-probe.ts';
 import { readInvite } from './invite/read-invite.ts';
+import { logCallId } from '../core/client-address.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -91,7 +92,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     const reply = await handleRegister(registrar, request);
     const reason = xReasonOf(reply) ?? 'ok';
     deps.metrics.sipRegister.inc({ status: reply.status, reason });
-    logger.debug({ callId: request.callId, status: reply.status, reason }, 'register');
+    logger.debug({ callId: logCallId(request.callId), status: reply.status, reason }, 'register');
     sendReply(res, reply);
   });
 

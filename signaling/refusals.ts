@@ -10,6 +10,7 @@ import type { CallDirection } from '../db/schema.ts';
 import type { CallDeps, InviteFacts } from './invite/call-context.ts';
 import { refuse, type SipReply } from './sip-reply.ts';
 import { sendReply, type SrfResponse } from './srf.ts';
+import { logAddress } from '../core/client-address.ts';
 
 const STATUS: Record<RefusalReason, readonly [number, string]> = {
   'not-authenticated': [407, 'Proxy Authentication Required'],
@@ -101,6 +102,6 @@ export async function refuseCall(
  */
 export function refuseUnknownSource(deps: Pick<CallDeps, 'metrics' | 'logger'>, res: SrfResponse, sourceAddress: string, why: Refusal): void {
   deps.metrics.callRefusals.inc({ reason: why.reason });
-  deps.logger.debug({ source: sourceAddress, reason: why.reason }, 'request from an unknown source refused');
+  deps.logger.debug({ source: logAddress(sourceAddress), reason: why.reason }, 'request from an unknown source refused');
   sendReply(res, refusalReply(why));
 }

@@ -10,6 +10,7 @@ import { asDialogHandle, type DialogHandle } from '../core/calls/dialog-handle.t
 import type { Logger } from '../logger.ts';
 import { checkRequest } from './request-checks.ts';
 import { isDatabaseUnavailable } from '../db/connect.ts';
+import { logAddress } from '../core/client-address.ts';
 import { databaseUnavailable, refuse, type SipReply } from './sip-reply.ts';
 
 export type SrfRequest = Srf.SrfRequest & { server?: { address: string; hostport: string } };
@@ -166,7 +167,7 @@ function refuseMalformedRequestLines(srf: Srf, logger: Logger): void {
     if (leader[1] === 'sip' && leader[2] === 'network' && leader[8] !== undefined) {
       const startLine = msg.slice(leaderEnd + 2, msg.indexOf('\r\n', leaderEnd + 2));
       if (!startLine.startsWith('SIP/') && !REQUEST_LINE.test(startLine)) {
-        logger.debug({ address: leader[5] }, 'malformed request line: 400');
+        logger.debug({ address: logAddress(leader[5]) }, 'malformed request line: 400');
         const reply = new SipMessage({ status: 400, reason: 'Bad Request-Line', headers: { 'X-Reason': 'malformed-request' } });
         return agent.sendMessage(socket, reply, { stackTxnId: leader[8] });
       }

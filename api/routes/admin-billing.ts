@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireAccount } from '../../core/accounts/accounts.ts';
+import { recordAudit } from '../../core/audit.ts';
 import { adjust } from '../../core/billing/ledger.ts';
 import { createRate, deleteRate, importRatesCsv, listRates, toRateInput, updateRate } from '../../core/billing/rates.ts';
 import { refundTopUp } from '../../core/billing/top-ups.ts';
@@ -182,15 +183,14 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { provider } = deps.payments;
       const { id } = request.params as { id: string };
       const body = request.body as Static<typeof RefundBody>;
-      const refund = await refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor, reason: body.reason });
-      await db
-        .insertInto('audit_events')
-        .values({
-          actor_account_id: operator.accountId,
-          action: 'billing.refund_requested',
-          detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor },
-        })
-        .execute();
+      const { accountId, ...refund } = await refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor });
+      // The reason stays here, about its account, where erasure clears it (core/audit.ts OPERATOR_TEXT_KEY).
+      await recordAudit(db, {
+        action: 'billing.refund_requested',
+        actorAccountId: operator.accountId,
+        subjectAccountId: accountId,
+        detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor, ...(body.reason ? { reason: body.reason } : {}) },
+      });
       // Accepted: taken off the balance now; given back if Stripe's webhook later says the refund failed.
       return reply.status(202).send(refund);
     },

@@ -123,8 +123,8 @@ export class RefundAmountError extends Error {
 export async function refundTopUp(
   db: Kysely<Database>,
   payments: PaymentProvider,
-  request: { topUpId: string; amountMinor?: number; requestKey: string; reason?: string },
-): Promise<{ refundId: string; status: string; amountMinor: number }> {
+  request: { topUpId: string; amountMinor?: number; requestKey: string },
+): Promise<{ refundId: string; status: string; amountMinor: number; accountId: string }> {
   const topUp = await db.selectFrom('top_ups').selectAll().where('id', '=', request.topUpId).executeTakeFirst();
   if (topUp === undefined) throw new TopUpNotFoundError(request.topUpId);
   if (topUp.status !== 'succeeded' || topUp.payment_intent_id === null) throw new TopUpNotRefundableError(request.topUpId);
@@ -143,7 +143,8 @@ export async function refundTopUp(
     refund = await payments.refund({
       paymentIntentId: topUp.payment_intent_id,
       ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
-      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id, ...(request.reason ? { dialo_reason: request.reason } : {}) },
+      // Ids only: an operator's reason may name the person, and what the provider keeps our erasure cannot reach.
+      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
       idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
     });
   } catch (error) {
@@ -152,7 +153,7 @@ export async function refundTopUp(
   const status = refund.status ?? 'pending';
   const returned = status === 'failed' || status === 'canceled' ? `refund ${status}` : null;
   await recordReversal(db, topUp, { kind: 'refund', id: refund.id, amountMinor: refund.amountMinor, reason: null, returned, requestKey: request.requestKey });
-  return { refundId: refund.id, status, amountMinor: refund.amountMinor };
+  return { refundId: refund.id, status, amountMinor: refund.amountMinor, accountId: topUp.account_id };
 }
 
 /** An account's top-ups, newest first. */

@@ -29,6 +29,7 @@ import * as signalingNodes from './0033-signaling-nodes.ts';
 import * as cacheVersions from './0034-cache-versions.ts';
 import * as routingVersion from './0035-routing-version.ts';
 import * as topUpReversals from './0037-top-up-reversals.ts';
+import * as erasableOperatorText from './0038-erasable-operator-text.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '0034-cache-versions': cacheVersions,
   '0035-routing-version': routingVersion,
   '0037-top-up-reversals': topUpReversals,
+  '0038-erasable-operator-text': erasableOperatorText,
 };

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.ts';
 import { refuse, type SipReply } from '../sip-reply.ts';
 import { digestChallenge, digestResponseMatches, DigestParseError, parseDigestCredentials, type DigestCredentials } from './digest.ts';
 import type { NonceIssuer } from './nonces.ts';
+import { logAddress } from '../../core/client-address.ts';
 
 export interface DigestAuthDeps {
   readonly db: Kysely<Database>;
@@ -53,7 +54,7 @@ function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason
 
 function failure(deps: DigestAuthDeps, attempt: DigestAttempt, username: string | undefined, reply: SipReply): { reply: SipReply } {
   const blocked = deps.bruteForce.strike(attempt.sourceAddress, username, deps.now().getTime());
-  if (blocked !== undefined) deps.logger.warn({ source: attempt.sourceAddress, blocked }, 'source blocked after repeated auth failures');
+  if (blocked !== undefined) deps.logger.warn({ source: logAddress(attempt.sourceAddress), blocked }, 'source blocked after repeated auth failures');
   return { reply };
 }
 

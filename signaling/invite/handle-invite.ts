@@ -32,6 +32,7 @@ import type { CallDeps, InviteFacts } from './call-context.ts';
 import { echoCall } from './echo-call.ts';
 import { ringAccount } from './ring-devices.ts';
 import { trunkCall } from './trunk-call.ts';
+import { logAddress, logCallId } from '../../core/client-address.ts';
 
 interface Invite {
   readonly deps: CallDeps;
@@ -43,7 +44,7 @@ interface Invite {
 /** `facts` come from readInvite, called as the INVITE arrives (it starts watching for the CANCEL). */
 export async function handleInvite(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts): Promise<void> {
   // One child logger per call: every line of it carries the Call-ID.
-  const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: facts.callId }) }, req, res, facts };
+  const invite: Invite = { deps: { ...deps, logger: deps.logger.child({ callId: logCallId(facts.callId) }) }, req, res, facts };
   try {
     await fromSource(invite);
   } catch (error) {
@@ -99,7 +100,8 @@ async function fromDevice(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
     const blocked = deps.floods.strike(facts.sourceAddress, String(facts.sourcePort), Date.now());
-    if (blocked !== undefined) deps.logger.warn({ source: facts.sourceAddress, blocked }, 'unknown source flooding: refused from memory for a while');
+    if (blocked !== undefined)
+      deps.logger.warn({ source: logAddress(facts.sourceAddress), blocked }, 'unknown source flooding: refused from memory for a while');
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-not-allowed'));
   }
   return authenticate(invite);

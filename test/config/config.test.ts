@@ -48,6 +48,24 @@ describe('config', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow('DATABASE_URL: expected a postgres:// URL, got "<redacted>"');
   });
 
+  // Each secret with what else it needs set; a published default (whatever its case), or one too short, stops the boot.
+  const STRONG = 'k7'.repeat(20);
+  it.each([
+    ['DRACHTIO_SECRET', { DRACHTIO_HOST: '10.0.0.5', SIP_SECRET: STRONG }],
+    ['SIP_SECRET', {}],
+    ['MEDIA_SERVER_SECRET', { MEDIA_SERVERS: '10.0.0.7:8021' }],
+    ['WEBRTC_TURN_SECRET', { SIP_SECRET: STRONG, WEBRTC_ICE_URLS: 'turn:turn.example.org' }],
+    ['PRIVACY_HASH_KEY', {}],
+  ])('%s: refuses published defaults and short values, naming the setting and never its value', (name, rest) => {
+    for (const weak of ['ClueCon', 'cluecon', 'cymru', 'north', 'short-secret']) {
+      const load = () => loadConfig({ ...rest, [name]: weak });
+      expect(load).toThrow(new RegExp(`^${name}: expected .*, got "<redacted>"$`));
+      expect(load).toThrow(weak === 'short-secret' ? /of at least \d+ characters/ : /not the published default/);
+      expect(() => load()).not.toThrow(weak);
+    }
+    expect(() => loadConfig({ ...rest, [name]: STRONG })).not.toThrow();
+  });
+
   it('makes cookies Secure unless the public URL is localhost, and refuses plain http elsewhere', () => {
     expect(loadConfig({})).toMatchObject({ publicUrl: 'http://127.0.0.1:8080', secureCookies: false, sessionTtlHours: 336 });
     expect(loadConfig({ PUBLIC_URL: 'https://dialo.example.org/' })).toMatchObject({ publicUrl: 'https://dialo.example.org', secureCookies: true });

@@ -68,10 +68,10 @@ describe('single-machine mode', () => {
 
   it('starts nothing when DRACHTIO_HOST is set, nor when the signaling role runs elsewhere', async () => {
     const external = await startLocalServers(
-      loadConfig({ DIALO_DATA_DIR: dataDir, DRACHTIO_HOST: '10.0.0.5', DRACHTIO_SECRET: 'x', SIP_SECRET: 's'.repeat(32) }),
+      loadConfig({ DIALO_DATA_DIR: dataDir, DRACHTIO_HOST: '10.0.0.5', DRACHTIO_SECRET: 'd'.repeat(24), SIP_SECRET: 's'.repeat(32) }),
       logger,
     );
-    expect(external.drachtio).toEqual({ host: '10.0.0.5', port: 9022, secret: 'x' });
+    expect(external.drachtio).toEqual({ host: '10.0.0.5', port: 9022, secret: 'd'.repeat(24) });
     expect(external.summary[0]).toBe('drachtio-server: 10.0.0.5:9022 (DRACHTIO_HOST)');
     const apiOnly = await startLocalServers(loadConfig({ DIALO_DATA_DIR: dataDir, DIALO_ROLES: 'api,jobs' }), logger);
     expect(apiOnly.drachtio).toBeUndefined();
@@ -89,7 +89,7 @@ describe('single-machine mode', () => {
         LOCAL_SIP_WS_PORT: String(await freePort()),
         LOCAL_DRACHTIO_ADMIN_PORT: String(await freePort()),
         MEDIA_SERVERS: '10.0.0.7:8021',
-        MEDIA_SERVER_SECRET: 'operator-esl',
+        MEDIA_SERVER_SECRET: 'operator-esl-password',
         WEBRTC_ICE_URLS: 'stun:stun.example.org',
         SIP_SECRET: 'o'.repeat(40),
         SIP_WS_URL: 'wss://sip.example.org:8443',

@@ -15,6 +15,17 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     expect(lines[0]).toMatch(new RegExp(`^dialo: invalid configuration: ${variable}: expected `));
   });
 
+  it.each([
+    [{ MEDIA_SERVERS: '127.0.0.1:8021', MEDIA_SERVER_SECRET: 'ClueCon' }, 'MEDIA_SERVER_SECRET', 'ClueCon'],
+    [{ DRACHTIO_HOST: '127.0.0.1', DRACHTIO_SECRET: 'cymru', SIP_SECRET: 'k7'.repeat(20) }, 'DRACHTIO_SECRET', 'cymru'],
+  ])('refuses a published default secret %o: exit 1, one line naming %s and not its value', async (env, variable, value) => {
+    const app = startApp({ PGLITE_DATA_DIR: 'memory://', ...env });
+    expect(await app.exited).toBe(1);
+    const lines = app.stderr().trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^dialo: invalid configuration: ${variable}: expected .*not the published default`))]);
+    expect(app.stderr() + app.stdout()).not.toContain(value);
+  });
+
   it('starts on embedded defaults, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs' });
     const url = await app.url;

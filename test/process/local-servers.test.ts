@@ -143,6 +143,14 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     expect(secrets.mode & 0o777).toBe(0o600);
     const vars = await readFile(join(dataDir, 'freeswitch', 'conf', 'vars.xml'), 'utf8').catch(() => '');
     expect(vars).not.toContain('ClueCon');
+
+    // Neither the app nor its servers wrote a secret, the issued SIP password or a SIP message (drachtio at notice).
+    const stored = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>;
+    const logs = await Promise.all(['drachtio', 'freeswitch', 'turn'].map((name) => readFile(join(dataDir, 'logs', `${name}.log`), 'utf8').catch(() => '')));
+    const written = [app.stdout(), app.stderr(), ...logs].join('\n');
+    for (const [name, value] of Object.entries({ ...stored, sipPassword: credentials.password })) expect(written.includes(value), name).toBe(false);
+    expect(logs[0]).toContain('] started /');
+    expect(logs[0]).not.toMatch(/REGISTER sip:|Authorization: Digest/);
   });
 
   it('restarts a killed drachtio-server (new PID) and the client registers again', async () => {

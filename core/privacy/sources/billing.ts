@@ -1,9 +1,12 @@
 /**
  * Money records. Billing and tax law require keeping them for the de-identified window, so erasure leaves
- * them (they hold amounts, dates and payment references, no contact data); the ledger is append-only in the
- * database itself. An open card dispute pauses erasure of the account.
+ * them (they hold amounts, dates and payment references, no contact data) but for the ledger's free-text reasons;
+ * the ledger is append-only in the database itself. An open card dispute pauses erasure of the account.
  */
+import { sql } from 'kysely';
+import { inTransaction } from '../../../db/transaction.ts';
 import type { AccountDataSource } from '../data-source.ts';
+import { clearReasons } from './operator-text.ts';
 
 const kept = async () => 0;
 
@@ -17,7 +20,17 @@ export const ledgerEntriesSource: AccountDataSource = {
       .where('account_id', '=', accountId)
       .orderBy('id')
       .execute(),
-  erase: kept,
+  // A reason is free text (an operator's words on an adjustment, a provider's on a dispute) and may name the person;
+  // kind, amount and reference stay. The append-only trigger lets this one update through, in this transaction only
+  // (migration 0038).
+  async erase(db, accountId) {
+    return inTransaction(db, async (trx) => {
+      await sql`select set_config('dialo.erasing_reasons', 'on', true)`.execute(trx);
+      const cleared = await clearReasons(trx, 'ledger_entries', accountId);
+      await sql`select set_config('dialo.erasing_reasons', 'off', true)`.execute(trx);
+      return cleared;
+    });
+  },
 };
 
 export const accountBalancesSource: AccountDataSource = {

@@ -204,6 +204,16 @@ describeEachDialect('billing API', (database) => {
       type: 'https://dialo.dev/problems/payment-request-refused',
       detail: expect.stringMatching(/same parameters/),
     });
+    // The operator's words stay with us, about the account (erasure clears them), not at the provider.
+    expect(JSON.stringify(fake().requests.filter((request) => request.path === '/v1/refunds'))).not.toContain('customer asked');
+    expect(
+      await database()
+        .db.selectFrom('audit_events')
+        .select(['subject_account_id', 'detail'])
+        .where('action', '=', 'billing.refund_requested')
+        .where('subject_account_id', '=', payer.accountId)
+        .executeTakeFirstOrThrow(),
+    ).toMatchObject({ detail: { refundId, reason: 'customer asked' } });
     const refunded = fake().signedEvent('refund.created', {
       id: refundId,
       object: 'refund',
