@@ -10,7 +10,7 @@ import type { Kysely, KyselyPlugin } from 'kysely';
 import { expect, it } from 'vitest';
 import { counterKey, DEFAULT_AUTH_LIMITS as LIMITS, type CounterKind } from '../../../core/accounts/throttle.ts';
 import type { Database } from '../../../db/schema.ts';
-import { TEST_PASSWORD, TEST_PRIVACY, latestMail, linkPath, signIn, testApi, uniqueEmail, useTestApi } from '../../harness/api.ts';
+import { TEST_PASSWORD, TEST_PRIVACY, latestMail, linkPath, signIn, testApi, uniqueEmail, useTestApi, type SignedIn } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { findEverywhere } from '../../harness/privacy.ts';
 
@@ -59,6 +59,8 @@ describeEachDialect('attempt limits', (database) => {
     app.inject({ method: 'POST', url: '/auth/signup', payload: { email, password: TEST_PASSWORD }, remoteAddress });
   const askReset = (email: string, remoteAddress = freshIp(), app: FastifyInstance = api()) =>
     app.inject({ method: 'POST', url: '/auth/password-reset', payload: { email }, remoteAddress });
+  const changePassword = (user: SignedIn, currentPassword: string) =>
+    api().inject({ method: 'POST', url: '/auth/password', headers: user.headers, payload: { currentPassword, newPassword: NEW_PASSWORD } });
   const counterRows = (kind: CounterKind, who: string) =>
     db()
       .selectFrom('rate_limit_counters')
@@ -146,15 +148,11 @@ describeEachDialect('attempt limits', (database) => {
       return attempt();
     };
     const ip = freshIp();
-    const reauthFailure = (url: string, payload: Record<string, string>) => () => api().inject({ method: 'POST', url, headers: ana.headers, payload });
     const triggers: Record<string, () => Promise<[LightMyRequestResponse, number]>> = {
       'POST /auth/signup': async () => [await exhaust(LIMITS.signupPerIp, () => signUp(uniqueEmail('retry'), ip)), LIMITS.signupPerIp.windowSeconds],
       'POST /auth/login': async () => [await exhaust(LIMITS.loginFailuresPerIp, () => login(ana.email, WRONG, ip)), LIMITS.loginFailuresPerIp.windowSeconds],
       'POST /auth/password-reset': async () => [await exhaust(LIMITS.resetPerAddress, () => askReset(ana.email)), LIMITS.resetPerAddress.windowSeconds],
-      'POST /auth/password': async () => [
-        await exhaust(LIMITS.reauthPerAccount, reauthFailure('/auth/password', { currentPassword: WRONG, newPassword: NEW_PASSWORD })),
-        LIMITS.reauthPerAccount.windowSeconds,
-      ],
+      'POST /auth/password': async () => [await exhaust(LIMITS.reauthPerAccount, () => changePassword(ana, WRONG)), LIMITS.reauthPerAccount.windowSeconds],
       'POST /privacy/deletion': async () => [
         await api().inject({ method: 'POST', url: '/privacy/deletion', headers: ana.headers, payload: { password: TEST_PASSWORD } }),
         LIMITS.reauthPerAccount.windowSeconds,
@@ -189,13 +187,7 @@ describeEachDialect('attempt limits', (database) => {
     expect(await findEverywhere(db(), bare.slice(0, 24))).toEqual([]);
     const keyed = TEST_PRIVACY.tools.deidentify(user.email.toLowerCase());
     expect(await findEverywhere(db(), keyed)).toEqual(['rate_limit_counters.key']);
-    const wrong = await api().inject({
-      method: 'POST',
-      url: '/auth/password',
-      headers: user.headers,
-      payload: { currentPassword: WRONG, newPassword: NEW_PASSWORD },
-    });
-    expect(wrong.statusCode).toBe(401);
+    expect((await changePassword(user, WRONG)).statusCode).toBe(401);
     expect(await counterRows('reauth:account', user.accountId)).toHaveLength(1);
 
     const deletion = await api().inject({ method: 'POST', url: '/privacy/deletion', headers: user.headers, payload: { password: TEST_PASSWORD } });
