@@ -74,8 +74,9 @@ export async function signUp(
       ? { kind: 'verify_email', ...messages.verifyEmail(links.verifyEmail(token)) }
       : { kind: 'already_registered', ...messages.alreadyRegistered() };
     await enqueueEmail(trx, { accountId: account.id, to: account.email, ...mail });
+    // A repeated sign-up is a usage event (auth.*), swept with the others after the usage window.
     await recordAudit(trx, {
-      action: created === undefined ? 'account.signup_repeated' : 'account.created',
+      action: created === undefined ? 'auth.signup_repeated' : 'account.created',
       actorAccountId: created?.id ?? null,
       subjectAccountId: account.id,
     });
