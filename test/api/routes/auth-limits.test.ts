@@ -162,11 +162,13 @@ describeEachDialect('attempt limits', (database) => {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     }>();
     const declaring = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods)
-        .filter(([, operation]) => operation.responses['429'] !== undefined)
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
+      Object.entries(methods).flatMap(([method, operation]) =>
+        operation.responses['429'] === undefined ? [] : [[`${method.toUpperCase()} ${path}`, operation.responses['429']] as const],
+      ),
     );
-    expect(declaring.sort()).toEqual(Object.keys(triggers).sort());
+    expect(declaring.map(([route]) => route).sort()).toEqual(Object.keys(triggers).sort());
+    // The document says so too.
+    for (const [, limited] of declaring) expect(limited).toMatchObject({ headers: { 'Retry-After': { schema: { type: 'integer' } } } });
     // In this order: the deletion's re-authentication shares the password change's exhausted count.
     for (const [route, trigger] of Object.entries(triggers)) {
       const [response, windowSeconds] = await trigger();
