@@ -8,6 +8,7 @@ import type { LevelWithSilent } from 'pino';
 import type { AddressBlockLimits } from './core/abuse/address-blocks.ts';
 import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
 import type { IceConfig } from './core/accounts/ice-servers.ts';
+import { DEFAULT_AUTH_LIMITS, type AuthLimits, type Limit } from './core/accounts/throttle.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
 import type { DatabaseConfig } from './db/connect.ts';
 
@@ -162,6 +163,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** How long a login session lasts. */
   readonly sessionTtlHours: number;
+  /** Attempt limits of sign-up, login, password reset and re-authentication (the counts; windows are fixed). */
+  readonly authLimits: AuthLimits;
   readonly billing: BillingConfig;
   readonly stripe: StripeConfig | undefined;
   readonly calls: CallsConfig;
@@ -497,6 +500,22 @@ function smtp(env: Env): Config['smtp'] {
   return { url, from };
 }
 
+function authLimits(env: Env): AuthLimits {
+  const max = (name: string, limit: Limit, min = 1): Limit => ({ ...limit, max: integer(env, name, limit.max, min, 1_000_000) });
+  const d = DEFAULT_AUTH_LIMITS;
+  const loginFailuresPerIp = max('AUTH_LOGIN_FAILURES_PER_IP', d.loginFailuresPerIp);
+  return {
+    loginFailuresPerIp,
+    // Above the per-IP count, so one attacker's source is blocked before the account they guess at.
+    loginFailuresPerAddress: max('AUTH_LOGIN_FAILURES_PER_ADDRESS', d.loginFailuresPerAddress, loginFailuresPerIp.max + 1),
+    resetPerAddress: max('AUTH_RESETS_PER_ADDRESS', d.resetPerAddress),
+    resetPerIp: max('AUTH_RESETS_PER_IP', d.resetPerIp),
+    reauthPerAccount: max('AUTH_REAUTH_FAILURES', d.reauthPerAccount),
+    signupPerAddress: max('AUTH_SIGNUPS_PER_ADDRESS', d.signupPerAddress),
+    signupPerIp: max('AUTH_SIGNUPS_PER_IP', d.signupPerIp),
+  };
+}
+
 function privacy(env: Env): PrivacyConfig {
   const hashKey = secret(env, 'PRIVACY_HASH_KEY', 'a secret', 32);
   const operatorContact = read(env, 'OPERATOR_CONTACT_EMAIL') ?? 'privacy@localhost';
@@ -572,6 +591,7 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     ...publicUrl(env),
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 336, 1, 8760),
+    authLimits: authLimits(env),
     billing: billingConfig,
     stripe: stripe(env),
     calls: calls(env),

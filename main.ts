@@ -82,6 +82,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       sip: config.sip,
       publicUrl: config.publicUrl,
       sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
+      authLimits: config.authLimits,
       billing: config.billing,
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },

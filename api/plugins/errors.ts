@@ -137,6 +137,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemOf(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A 429 says when to try again (RFC 9110 Retry-After, in seconds).
+    if (error instanceof AccountError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -22,8 +22,11 @@ export type Problem = Static<typeof ProblemSchema>;
  * schema: { response: { 200: Me, ...problems(401, 403) } }
  */
 export function problems(...statuses: number[]): Record<number, TSchema> {
-  const response = Type.Unsafe({ description: 'problem details', content: { 'application/problem+json': { schema: ProblemSchema } } });
-  return Object.fromEntries(statuses.map((status) => [status, response]));
+  const content = { 'application/problem+json': { schema: ProblemSchema } };
+  const response = Type.Unsafe({ description: 'problem details', content });
+  const retryAfter = { type: 'integer', minimum: 1, description: 'seconds until the attempt may be made again' };
+  const limited = Type.Unsafe({ description: 'problem details', headers: { 'Retry-After': retryAfter }, content });
+  return Object.fromEntries(statuses.map((status) => [status, status === 429 ? limited : response]));
 }
 
 export const MessageSchema = Type.Object({ message: Type.String() });

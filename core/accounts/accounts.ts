@@ -7,10 +7,10 @@ import type { AccountRole, AccountStatus, Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueEmail } from '../email/outbox.ts';
 import { normalizeEmail } from './email-address.ts';
-import { consumeEmailToken, issueEmailToken } from './email-tokens.ts';
+import { consumeEmailToken, issueEmailToken, NO_ACCOUNT } from './email-tokens.ts';
 import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
-import { limitKey, LIMITS, throttle } from './throttle.ts';
+import { forgive, throttle, type AttemptLimiter } from './throttle.ts';
 import { assertPasswordAcceptable, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 
 export interface Credentials {
@@ -38,13 +38,25 @@ export function accountByEmail(db: Kysely<Database>, email: string) {
 /**
  * Registers an address. A new address gets a pending account and a verification link; an address that
  * is already registered gets a mail saying so (a pending one gets a fresh link; the new password is ignored,
- * so nobody can pre-claim someone else's address). The caller cannot tell which happened.
+ * so nobody can pre-claim someone else's address). The caller cannot tell which happened: every case hashes
+ * the password and runs the same statements. Limited per address and per source, since each sign-up sends mail
+ * (signing up again is also how a new verification link is asked for).
  * @example
- * await signUp(db, { email: 'ana@example.org', password: 'a long passphrase' }, links);
+ * await signUp(db, limiter, { email: 'ana@example.org', password: 'a long passphrase' }, links, { ip });
  */
-export async function signUp(db: Kysely<Database>, credentials: Credentials, links: EmailLinks): Promise<void> {
+export async function signUp(
+  db: Kysely<Database>,
+  limiter: AttemptLimiter,
+  credentials: Credentials,
+  links: EmailLinks,
+  context: { ip: string },
+): Promise<void> {
   const email = normalizeEmail(credentials.email);
   assertPasswordAcceptable(credentials.password, email);
+  await throttle(db, [
+    [limiter.key('signup:ip', context.ip), limiter.limits.signupPerIp],
+    [limiter.key('signup:email', email), limiter.limits.signupPerAddress],
+  ]);
   const passwordHash = await hashPassword(credentials.password);
   await db.transaction().execute(async (trx) => {
     const created = await trx
@@ -53,15 +65,21 @@ export async function signUp(db: Kysely<Database>, credentials: Credentials, lin
       .onConflict((conflict) => conflict.doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (created !== undefined) {
-      await sendVerification(trx, created.id, email, links);
-      await recordAudit(trx, { action: 'account.created', actorAccountId: created.id, subjectAccountId: created.id });
-      return;
-    }
-    const existing = await accountByEmail(trx, email);
-    if (existing === undefined || existing.email === null) return;
-    if (existing.status === 'pending') await sendVerification(trx, existing.id, existing.email, links);
-    else await enqueueEmail(trx, { accountId: existing.id, kind: 'already_registered', to: existing.email, ...messages.alreadyRegistered() });
+    const account = await accountByEmail(trx, email);
+    if (account?.email == null) throw new Error(`sign-up: no account for the address just inserted`);
+    const pending = account.status === 'pending';
+    // A token only for a pending account; for another the same statement writes nothing (see issueEmailToken).
+    const token = await issueEmailToken(trx, pending ? account.id : NO_ACCOUNT, 'verify_email');
+    const mail = pending
+      ? { kind: 'verify_email', ...messages.verifyEmail(links.verifyEmail(token)) }
+      : { kind: 'already_registered', ...messages.alreadyRegistered() };
+    await enqueueEmail(trx, { accountId: account.id, to: account.email, ...mail });
+    // A repeated sign-up is a usage event (auth.*), swept with the others after the usage window.
+    await recordAudit(trx, {
+      action: created === undefined ? 'auth.signup_repeated' : 'account.created',
+      actorAccountId: created?.id ?? null,
+      subjectAccountId: account.id,
+    });
   });
 }
 
@@ -113,17 +131,25 @@ export interface LoginContext {
 
 /**
  * Checks credentials. Every refusal is audited; unknown address, wrong password and disabled account all
- * throw the same `invalid_credentials` after the same argon2 work. Only the holder of the right password
- * learns that the address still needs verifying.
+ * throw the same `invalid_credentials` after the same argon2 work and statements. Only the holder of the right
+ * password learns that the address still needs verifying. Only failures count towards the limits: per source
+ * first (lower), then per address.
  * @example
- * const { id, role } = await logIn(db, { email, password }, { ip: '203.0.113.7' });
+ * const { id, role } = await logIn(db, limiter, { email, password }, { ip: '203.0.113.7' });
  */
-export async function logIn(db: Kysely<Database>, credentials: Credentials, context: LoginContext): Promise<{ id: string; role: AccountRole }> {
+export async function logIn(
+  db: Kysely<Database>,
+  limiter: AttemptLimiter,
+  credentials: Credentials,
+  context: LoginContext,
+): Promise<{ id: string; role: AccountRole }> {
+  // Counted as a failure until it succeeds: parallel guesses cannot slip past the limits.
+  const counted = [
+    [limiter.key('login:ip', context.ip), limiter.limits.loginFailuresPerIp],
+    [limiter.key('login:email', credentials.email), limiter.limits.loginFailuresPerAddress],
+  ] as const;
   try {
-    await throttle(db, [
-      [limitKey('login:ip', context.ip), LIMITS.loginPerIp],
-      [limitKey('login:email', credentials.email), LIMITS.loginPerAddress],
-    ]);
+    await throttle(db, counted);
   } catch (error) {
     await recordAudit(db, { action: 'auth.login_throttled', detail: { ip: context.ip } });
     throw error;
@@ -138,6 +164,8 @@ export async function logIn(db: Kysely<Database>, credentials: Credentials, cont
     return fail('unknown_account', null);
   }
   if (!(await verifyPassword(account.password_hash, credentials.password))) return fail('wrong_password', account.id);
+  // The right password is no failure, whatever follows: an owner signing in often never locks themselves out.
+  await forgive(db, counted);
   if (account.status === 'pending') {
     await recordAudit(db, { action: 'auth.login_failed', subjectAccountId: account.id, detail: { reason: 'not_verified', ip: context.ip } });
     throw new AccountError('not_verified', 'confirm your e-mail address first: we sent you a link');

@@ -6,6 +6,8 @@ export class AccountError extends Error {
   constructor(
     readonly code: AccountErrorCode,
     message: string,
+    /** For `rate_limited`: seconds until the attempt may be made again (the API's Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AccountError';

@@ -1,32 +1,35 @@
 /**
  * Changing a password (knowing the current one) and resetting it by e-mail. Both end the account's other
- * sessions and tell the owner by mail; a reset request answers the same whether or not the address exists.
+ * sessions and tell the owner by mail; a reset request answers the same, after the same work, whether or not the
+ * address exists.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
-import { enqueueEmail } from '../email/outbox.ts';
+import { enqueueAccountEmail, enqueueEmail } from '../email/outbox.ts';
 import { accountByEmail } from './accounts.ts';
-import { consumeEmailToken, issueEmailToken } from './email-tokens.ts';
+import { consumeEmailToken, issueEmailToken, NO_ACCOUNT } from './email-tokens.ts';
 import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from './passwords.ts';
 import { endAccountSessions } from './sessions.ts';
-import { limitKey, LIMITS, throttle } from './throttle.ts';
+import { clearCounters, forgive, throttle, type AttemptLimiter } from './throttle.ts';
 
 /**
  * Checks the password of a signed-in account before a sensitive step (password change, deletion).
- * Limited per account; failures are audited.
+ * Failures are limited per account and audited.
  * @example
- * await reauthenticate(db, caller.accountId, body.password); // throws invalid_credentials or rate_limited
+ * await reauthenticate(db, limiter, caller.accountId, body.password); // throws invalid_credentials or rate_limited
  */
-export async function reauthenticate(db: Kysely<Database>, accountId: string, password: string): Promise<{ email: string }> {
-  await throttle(db, [[limitKey('reauth:account', accountId), LIMITS.reauthPerAccount]]);
+export async function reauthenticate(db: Kysely<Database>, limiter: AttemptLimiter, accountId: string, password: string): Promise<{ email: string }> {
+  const counted = [[limiter.key('reauth:account', accountId), limiter.limits.reauthPerAccount]] as const;
+  await throttle(db, counted);
   const account = await db.selectFrom('accounts').select(['email', 'password_hash']).where('id', '=', accountId).executeTakeFirst();
   if (account?.email == null || account.password_hash === null || !(await verifyPassword(account.password_hash, password))) {
     await recordAudit(db, { action: 'auth.reauth_failed', actorAccountId: accountId, subjectAccountId: accountId });
     throw new AccountError('invalid_credentials', 'the password is not right');
   }
+  await forgive(db, counted);
   return { email: account.email };
 }
 
@@ -46,14 +49,15 @@ async function setPassword(db: Kysely<Database>, accountId: string, email: strin
 
 /**
  * @example
- * await changePassword(db, caller, { currentPassword, newPassword });
+ * await changePassword(db, limiter, caller, { currentPassword, newPassword });
  */
 export async function changePassword(
   db: Kysely<Database>,
+  limiter: AttemptLimiter,
   caller: { accountId: string; sessionId: string },
   passwords: { currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const { email } = await reauthenticate(db, caller.accountId, passwords.currentPassword);
+  const { email } = await reauthenticate(db, limiter, caller.accountId, passwords.currentPassword);
   await db.transaction().execute(async (trx) => {
     const ended = await setPassword(trx, caller.accountId, email, passwords.newPassword, caller.sessionId);
     await recordAudit(trx, {
@@ -66,35 +70,45 @@ export async function changePassword(
 }
 
 /**
- * Mails a reset link if the address has a live account; otherwise does nothing, visibly the same.
+ * Mails a reset link if the address has a live account; otherwise does nothing, visibly the same: the same
+ * statements run, aimed at no account, so neither the answer nor its timing tells whether the address is known.
  * @example
- * await requestPasswordReset(db, 'ana@example.org', links, { ip });
+ * await requestPasswordReset(db, limiter, 'ana@example.org', links, { ip });
  */
-export async function requestPasswordReset(db: Kysely<Database>, email: string, links: EmailLinks, context: { ip: string }): Promise<void> {
+export async function requestPasswordReset(
+  db: Kysely<Database>,
+  limiter: AttemptLimiter,
+  email: string,
+  links: EmailLinks,
+  context: { ip: string },
+): Promise<void> {
   await throttle(db, [
-    [limitKey('reset:ip', context.ip), LIMITS.resetPerIp],
-    [limitKey('reset:email', email), LIMITS.resetPerAddress],
+    [limiter.key('reset:ip', context.ip), limiter.limits.resetPerIp],
+    [limiter.key('reset:email', email), limiter.limits.resetPerAddress],
   ]);
   await db.transaction().execute(async (trx) => {
     const account = await accountByEmail(trx, email.trim());
-    if (account?.email == null || (account.status !== 'active' && account.status !== 'pending')) return;
-    const token = await issueEmailToken(trx, account.id, 'reset_password');
-    await enqueueEmail(trx, { accountId: account.id, kind: 'password_reset', to: account.email, ...messages.resetPassword(links.resetPassword(token)) });
-    await recordAudit(trx, { action: 'auth.reset_requested', subjectAccountId: account.id, detail: { ip: context.ip } });
+    const live = account?.email != null && (account.status === 'active' || account.status === 'pending') ? { id: account.id, email: account.email } : undefined;
+    const accountId = live?.id ?? NO_ACCOUNT;
+    const token = await issueEmailToken(trx, accountId, 'reset_password');
+    await enqueueAccountEmail(trx, { accountId, kind: 'password_reset', to: live?.email ?? email, ...messages.resetPassword(links.resetPassword(token)) });
+    await recordAudit(trx, { action: 'auth.reset_requested', subjectAccountId: live?.id ?? null, detail: { ip: context.ip } });
   });
 }
 
 /**
- * Uses a reset link: sets the new password and ends every session of the account.
+ * Uses a reset link: sets the new password, ends every session of the account and lifts a login lock-out of
+ * its address (the link proves the mailbox).
  * @example
- * await resetPassword(db, tokenFromTheLink, 'a new long passphrase');
+ * await resetPassword(db, limiter, tokenFromTheLink, 'a new long passphrase');
  */
-export async function resetPassword(db: Kysely<Database>, token: string, newPassword: string): Promise<void> {
+export async function resetPassword(db: Kysely<Database>, limiter: AttemptLimiter, token: string, newPassword: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await consumeEmailToken(trx, token, 'reset_password');
     const account = await trx.selectFrom('accounts').select('email').where('id', '=', row.account_id).executeTakeFirst();
     if (account?.email == null) throw new AccountError('invalid_token', 'this link is invalid or has expired: ask for a new one');
     const ended = await setPassword(trx, row.account_id, account.email, newPassword);
+    await clearCounters(trx, [limiter.key('login:email', account.email)]);
     await recordAudit(trx, {
       action: 'auth.password_reset',
       actorAccountId: row.account_id,

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { reauthenticate } from '../accounts/password-changes.ts';
 import { endAccountSessions } from '../accounts/sessions.ts';
+import type { AttemptLimiter } from '../accounts/throttle.ts';
 import { recordAudit } from '../audit.ts';
 import type { AccountDataSource, PrivacyTools } from './data-source.ts';
 import { accountDataSources } from './registry.ts';
@@ -15,10 +16,16 @@ export type ErasureOutcome = { readonly status: 'erased'; readonly rows: Record<
 
 /**
  * @example
- * const outcome = await requestDeletion(db, caller.accountId, body.password, tools); // { status: 'erased', rows }
+ * const outcome = await requestDeletion(db, limiter, caller.accountId, body.password, tools); // { status: 'erased', rows }
  */
-export async function requestDeletion(db: Kysely<Database>, accountId: string, password: string, tools: PrivacyTools): Promise<ErasureOutcome> {
-  await reauthenticate(db, accountId, password);
+export async function requestDeletion(
+  db: Kysely<Database>,
+  limiter: AttemptLimiter,
+  accountId: string,
+  password: string,
+  tools: PrivacyTools,
+): Promise<ErasureOutcome> {
+  await reauthenticate(db, limiter, accountId, password);
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')

@@ -12,6 +12,7 @@ import { cdrsSource, didsSource, registrationsSource, sipCredentialsSource } fro
 import { emailOutboxSource } from './sources/email-outbox.ts';
 import { legalHoldsSource } from './sources/legal-holds.ts';
 import { policyAcknowledgementsSource, policyVersionsSource } from './sources/policy.ts';
+import { rateLimitCountersSource } from './sources/rate-limits.ts';
 
 export const accountDataSources: readonly AccountDataSource[] = [
   sessionsSource,
@@ -31,5 +32,6 @@ export const accountDataSources: readonly AccountDataSource[] = [
   didsSource,
   cdrsSource,
   accountCallLimitsSource,
+  rateLimitCountersSource,
   accountsSource,
 ];

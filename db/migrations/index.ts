@@ -28,6 +28,7 @@ import * as cdrEchoDirection from './0032-cdr-echo-direction.ts';
 import * as signalingNodes from './0033-signaling-nodes.ts';
 import * as cacheVersions from './0034-cache-versions.ts';
 import * as routingVersion from './0035-routing-version.ts';
+import * as rateLimitKeyed from './0036-rate-limit-keyed.ts';
 import * as topUpReversals from './0037-top-up-reversals.ts';
 import * as erasableOperatorText from './0038-erasable-operator-text.ts';
 
@@ -57,6 +58,7 @@ export const migrations: Record<string, Migration> = {
   '0033-signaling-nodes': signalingNodes,
   '0034-cache-versions': cacheVersions,
   '0035-routing-version': routingVersion,
+  '0036-rate-limit-keyed': rateLimitKeyed,
   '0037-top-up-reversals': topUpReversals,
   '0038-erasable-operator-text': erasableOperatorText,
 };

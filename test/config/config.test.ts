@@ -39,9 +39,23 @@ describe('config', () => {
     [{ ECHO_TEST_NUMBER: '+14155550100' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "+14155550100"'],
     [{ ECHO_TEST_NUMBER: '4300' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "4300"'],
     [{ ECHO_TEST_MAX_SECONDS: '0' }, 'ECHO_TEST_MAX_SECONDS: expected an integer from 1 to 86400, got "0"'],
+    [{ AUTH_SIGNUPS_PER_IP: '0' }, 'AUTH_SIGNUPS_PER_IP: expected an integer from 1 to 1000000, got "0"'],
+    [{ AUTH_LOGIN_FAILURES_PER_ADDRESS: '10' }, 'AUTH_LOGIN_FAILURES_PER_ADDRESS: expected an integer from 11 to 1000000, got "10"'],
+    [
+      { AUTH_LOGIN_FAILURES_PER_IP: '40', AUTH_LOGIN_FAILURES_PER_ADDRESS: '30' },
+      'AUTH_LOGIN_FAILURES_PER_ADDRESS: expected an integer from 41 to 1000000, got "30"',
+    ],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the attempt limits: counts from AUTH_*, windows fixed, a source blocked before an account', () => {
+    const limits = loadConfig({ AUTH_SIGNUPS_PER_IP: '500', AUTH_LOGIN_FAILURES_PER_IP: '5' }).authLimits;
+    expect(limits.signupPerIp).toEqual({ max: 500, windowSeconds: 3600 });
+    expect(limits.loginFailuresPerIp).toEqual({ max: 5, windowSeconds: 900 });
+    const defaults = loadConfig({}).authLimits;
+    expect(defaults.loginFailuresPerAddress.max).toBeGreaterThan(defaults.loginFailuresPerIp.max);
   });
 
   it('never echoes a database URL, which may hold a password', () => {

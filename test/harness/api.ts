@@ -38,6 +38,7 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     payments: undefined,
     publicUrl: TEST_PUBLIC_URL,
     sessions: { secureCookies: false, ttlHours: 1 },
+    authLimits: loadConfig({}).authLimits,
     privacy: TEST_PRIVACY,
     abuse: loadConfig({}).abuse,
     defaultCountry: undefined,
