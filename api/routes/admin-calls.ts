@@ -24,7 +24,6 @@ const TrunkBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
     priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
-    // Null first: with Fastify's type coercion a null would otherwise become the string "".
     outboundUri: Type.Union([Type.Null(), Type.String({ maxLength: 300 })], { default: null }),
     /** Omitted on update: keep what is stored. null: remove. */
     auth: Type.Optional(Type.Union([Type.Null(), Credentials])),
