@@ -11,10 +11,12 @@
  */
 import { sql } from 'kysely';
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, expect, it } from 'vitest';
 import { createSession } from '../../core/accounts/sessions.ts';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrfTokenFor } from '../../api/plugins/session.ts';
-import { signIn, useTestApi, type SignedIn } from '../harness/api.ts';
+import { signIn, testApi, useTestApi, type SignedIn } from '../harness/api.ts';
+import { startFakeStripe } from '../harness/fake-stripe.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
 /** Requests per route and caller; the default keeps the file well under a minute per dialect. */
@@ -236,6 +238,8 @@ const extraHeaders = fc.oneof(
   fc.record({ [CSRF_HEADER]: hostileText }),
   fc.record({ 'stripe-signature': hostileText }),
   fc.record({ 'accept-language': hostileText }),
+  // Signed-out callers only: a signed-in caller's own session cookie replaces it.
+  fc.record({ cookie: hostileText.map((text) => `${SESSION_COOKIE}=${text}`) }),
 );
 
 /** One request, printed short in a failure (its 1 MB strings cut). */
@@ -301,6 +305,11 @@ describeEachDialect('fuzzing every route', (database) => {
   const db = () => database().db;
 
   /** A cheap fingerprint of every data table (rows and a sum of their hashes), in one round trip. */
+  let fingerprint: () => Promise<unknown[]>;
+  beforeAll(async () => {
+    fingerprint = await fingerprintQuery();
+  });
+
   async function fingerprintQuery() {
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables
@@ -312,6 +321,24 @@ describeEachDialect('fuzzing every route', (database) => {
       .filter((table) => !WRITTEN_ON_REFUSAL.has(table))
       .map((table) => sql`select ${table} as name, count(*)::int as rows, coalesce(sum(hashtext(t::text)), 0)::text as hash from ${sql.table(table)} t`);
     return async () => (await sql.join(parts, sql` union all `).execute(db())).rows;
+  }
+
+  /**
+   * No 5xx (but a 503 "... Not Configured" where documented), every error problem+json, and on a 4xx the tables as
+   * `before`.
+   */
+  async function expectSound(response: LightMyRequestResponse, request: string, documents503: boolean, before: unknown): Promise<void> {
+    const status = response.statusCode;
+    const said = `${request} answered ${status} ${response.body.slice(0, 300)}`;
+    if (status >= 500) {
+      expect(documents503 && status === 503, said).toBe(true);
+      expect(response.json<{ title: string }>().title, said).toMatch(/ Not Configured$/);
+    }
+    if (status >= 400) {
+      expect(response.headers['content-type'], said).toMatch(/^application\/problem\+json/);
+      expect(response.json(), said).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
+    }
+    if (status >= 400 && status < 500) expect(await fingerprint(), `${said}: and wrote`).toEqual(before);
   }
 
   /** A fresh session per request: a fuzzed logout must not sign the next request out. */
@@ -336,7 +363,6 @@ describeEachDialect('fuzzing every route', (database) => {
       accountId: fc.oneof({ weight: 4, arbitrary: fc.constant(owner.accountId) }, fc.uuid()),
       holdId: fc.oneof(fc.constant(hold.json<{ id: string }>().id), fc.uuid()),
     };
-    const fingerprint = await fingerprintQuery();
     const operations = operationsOf(api().swagger() as { paths?: Record<string, Record<string, unknown>> });
     expect(operations.length).toBeGreaterThan(50);
 
@@ -353,22 +379,72 @@ describeEachDialect('fuzzing every route', (database) => {
               headers: { ...request.headers, ...session },
               ...(request.payload === undefined ? {} : { payload: request.payload }),
             });
-            const status = response.statusCode;
-            const said = `${operation.key} as ${caller} answered ${status} ${response.body.slice(0, 300)}`;
-            if (status >= 500) {
-              expect(operation.documents503 && status === 503, said).toBe(true);
-              expect(response.json<{ title: string }>().title, said).toMatch(/ Not Configured$/);
-            }
-            if (status >= 400) {
-              expect(response.headers['content-type'], said).toMatch(/^application\/problem\+json/);
-              expect(response.json(), said).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-            }
-            if (status >= 400 && status < 500) expect(await fingerprint(), `${said}: and wrote`).toEqual(before);
+            await expectSound(response, `${operation.key} as ${caller}`, operation.documents503, before);
           }),
           // One seed for every route and caller: the one a failure prints is the FUZZ_SEED that replays it.
           { numRuns: RUNS, seed: SEED },
         );
       }
+    }
+  });
+
+  it('answers signed Stripe events of any content without a 5xx', { timeout: 600_000 }, async () => {
+    const fake = await startFakeStripe();
+    const app = await testApi(database(), { payments: { provider: fake.provider, publishableKey: 'pk_test_fuzz' } });
+    try {
+      const payer = await signIn(app, db());
+      const started = await app.inject({
+        method: 'POST',
+        url: '/billing/top-ups',
+        headers: payer.headers,
+        payload: { amountMinor: 1000, idempotencyKey: 'fuzz-top-up' },
+      });
+      const { topUpId } = started.json<{ topUpId: string }>();
+      const { payment_intent_id: intentId } = await db().selectFrom('top_ups').select('payment_intent_id').where('id', '=', topUpId).executeTakeFirstOrThrow();
+      // Stripe's fields, each the value of a real top-up, a valid-looking one, or a hostile one (JSON can carry NUL).
+      const anything = fc.oneof(hostileText, wrongType, fc.constantFrom(1e308, -1, 1.5, Number.MAX_SAFE_INTEGER + 2));
+      const field = <T>(real: fc.Arbitrary<T>) => fc.oneof({ weight: 2, arbitrary: real }, anything);
+      const event = fc.record({
+        type: fc.constantFrom(
+          'payment_intent.succeeded',
+          'refund.created',
+          'refund.updated',
+          'charge.dispute.created',
+          'charge.dispute.closed',
+          'customer.created',
+        ),
+        id: fc.oneof(fc.constant(undefined), hostileText),
+        object: fc.record(
+          {
+            id: field(fc.constantFrom(intentId, 're_fuzz', 'dp_fuzz')),
+            payment_intent: field(fc.constant(intentId)),
+            amount: field(fc.integer({ min: 0, max: 5000 })),
+            amount_received: field(fc.integer({ min: 0, max: 5000 })),
+            currency: field(fc.constant('usd')),
+            status: field(fc.constantFrom('succeeded', 'pending', 'won', 'lost', 'needs_response')),
+            reason: field(fc.constant('fraudulent')),
+            metadata: field(fc.record({ dialo_top_up_id: field(fc.constant(topUpId)) })),
+          },
+          { requiredKeys: [] },
+        ),
+      });
+      await fc.assert(
+        fc.asyncProperty(event, async ({ type, id, object }) => {
+          const { payload, signature } = fake.signedEvent(type, object, id);
+          const before = await fingerprint();
+          const response = await app.inject({
+            method: 'POST',
+            url: '/billing/stripe/webhook',
+            headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+            payload,
+          });
+          await expectSound(response, `a signed ${type} event`, false, before);
+        }),
+        { numRuns: RUNS * 20, seed: SEED },
+      );
+    } finally {
+      await app.close();
+      await fake.close();
     }
   });
 });
