@@ -88,9 +88,19 @@ const INTEGER_NUMERAL = /^-?\d+$/;
 const DECIMAL_NUMERAL = /^-?\d+(\.\d+)?$/;
 
 /** Whether `text` is a number written plainly, that reads as the finite (for integers, safe) number it says. */
-function plainNumeral(text: string, schema: JsonSchema): boolean {
-  if (typesOf(schema).includes('integer')) return INTEGER_NUMERAL.test(text) && Number.isSafeInteger(Number(text));
+function plainNumeral(text: string, integer: boolean): boolean {
+  if (integer) return INTEGER_NUMERAL.test(text) && Number.isSafeInteger(Number(text));
   return DECIMAL_NUMERAL.test(text) && Number.isFinite(Number(text));
+}
+
+/** The fields of an object schema that take a number and no text (in any branch), and whether only whole ones. */
+function numericFields(schema: JsonSchema): [name: string, integer: boolean][] {
+  return Object.entries((schema.properties as Record<string, JsonSchema> | undefined) ?? {}).flatMap(([name, field]) => {
+    const nodes = [...subschemas(field)];
+    const numeric = nodes.filter(isNumeric);
+    if (numeric.length === 0 || nodes.some((node) => typesOf(node).includes('string'))) return [];
+    return [[name, numeric.every((node) => !typesOf(node).includes('number'))] as [string, boolean]];
+  });
 }
 
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
@@ -100,13 +110,13 @@ type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null 
  * would read "1e400" as Infinity (which then passes `maximum`) and "0x10" as 16.
  */
 function withPlainNumerals(schema: JsonSchema, validate: ValidateFunction): Validator {
-  const numericFields = Object.entries((schema.properties as Record<string, JsonSchema> | undefined) ?? {}).filter(([, field]) => isNumeric(field));
-  if (numericFields.length === 0) return validate;
+  const fields = numericFields(schema);
+  if (fields.length === 0) return validate;
   const validator: Validator = (data) => {
-    for (const [name, field] of numericFields) {
+    for (const [name, integer] of fields) {
       const value = (data as Record<string, unknown> | null)?.[name];
-      if (typeof value === 'string' && !plainNumeral(value, field)) {
-        const kind = typesOf(field).includes('integer') ? 'a whole number' : 'a number';
+      if (typeof value === 'string' && !plainNumeral(value, integer)) {
+        const kind = integer ? 'a whole number' : 'a number';
         validator.errors = [
           {
             instancePath: `/${name}`,

@@ -116,4 +116,20 @@ describe('request schemas', () => {
     app.get('/unbounded', { schema: { querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 0 } } } } }, async () => ({}));
     await expect(app.ready()).rejects.toThrow(/GET \/unbounded querystring: a numeric field needs a minimum and a maximum/);
   });
+
+  it('reads a number in any branch of a query field as plain digits only', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    registerRequestRules(app);
+    const page = { anyOf: [{ type: 'integer', minimum: 0, maximum: 100 }, { type: 'null' }] };
+    app.get('/pages', { schema: { querystring: { type: 'object', properties: { page } } } }, async (request) => request.query);
+    const plain = await app.inject({ method: 'GET', url: '/pages?page=7' });
+    expect([plain.statusCode, plain.json()]).toEqual([200, { page: 7 }]);
+    const exponent = await app.inject({ method: 'GET', url: '/pages?page=1e400' });
+    expect([exponent.statusCode, exponent.json().errors]).toEqual([
+      400,
+      [{ path: '/page', message: 'must be a whole number in plain digits, within its bounds' }],
+    ]);
+    await app.close();
+  });
 });
