@@ -39,7 +39,6 @@ const CALLERS: readonly Caller[] = ['owner', 'another user', 'operator', 'signed
 interface Parameter {
   readonly in: 'path' | 'query' | 'header';
   readonly name: string;
-  readonly required?: boolean;
   readonly schema: JsonSchema;
 }
 
