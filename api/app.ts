@@ -15,8 +15,9 @@ import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { registerErrorHandling, sendFrameworkProblem, writeClientErrorProblem } from './plugins/errors.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { registerRequestRules } from './plugins/request-rules.ts';
 import { registerSoftphoneApp } from './plugins/softphone-app.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -81,13 +82,20 @@ export interface PrivacySettings {
   readonly retention: RetentionWindows;
 }
 
+/** Errors Fastify and Node find before any route runs leave as problem+json too (api/plugins/errors.ts). */
+const PROBLEMS_FROM_THE_FRAMEWORK = { frameworkErrors: sendFrameworkProblem, clientErrorHandler: writeClientErrorProblem } as const;
+
 /**
  * `/healthz`, `/readyz` and `/metrics` alone, for a process that runs no api role (signaling or jobs on their own),
  * so its orchestrator can probe it the same way.
  */
 export async function buildHealthServer(deps: HealthDeps, logger: Logger): Promise<FastifyInstance> {
   // Probes every few seconds: their request lines would drown the log, so only warnings and errors are written.
-  const app = Fastify({ loggerInstance: logger.child({ role: 'health' }, { level: 'warn' }) as FastifyBaseLogger, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    loggerInstance: logger.child({ role: 'health' }, { level: 'warn' }) as FastifyBaseLogger,
+    forceCloseConnections: 'idle',
+    ...PROBLEMS_FROM_THE_FRAMEWORK,
+  });
   registerErrorHandling(app);
   healthRoutes(app, deps);
   return app;
@@ -98,12 +106,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance's default generics.
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // A body with fields a schema does not allow (additionalProperties: false) is refused, not silently trimmed.
-    ajv: { customOptions: { removeAdditional: false } },
+    // The longest path parameter any route takes is 63 characters (a table name); a longer one is a 414 problem.
+    routerOptions: { maxParamLength: 100 },
+    ...PROBLEMS_FROM_THE_FRAMEWORK,
     // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
     forceCloseConnections: 'idle',
   });
   registerErrorHandling(app);
+  // Before the session is looked up and before any route: the rules for every request (text, numbers, types).
+  registerRequestRules(app);
   await registerOpenApi(app);
   healthRoutes(app, deps);
   await app.register(cookie);

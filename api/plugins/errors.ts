@@ -6,7 +6,9 @@
  * Routes throw: an {@link HttpProblem} for an HTTP answer of their own, or core's typed errors as they come,
  * which {@link CORE_ERRORS} turns into problems. No route maps errors itself.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PrefixAlreadyBlockedError } from '../../core/abuse/blocked-prefixes.ts';
 import { AccountError } from '../../core/accounts/errors.ts';
 import { AdjustmentError } from '../../core/billing/ledger.ts';
@@ -18,7 +20,7 @@ import { MoneyError } from '../../core/money.ts';
 import { PolicyError } from '../../core/privacy/policy.ts';
 import type { Problem } from '../schemas/problem.ts';
 
-const PROBLEM_TYPES = 'https://dialo.dev/problems/';
+export const PROBLEM_TYPES = 'https://dialo.dev/problems/';
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 /** An error a route throws on purpose; sent with its status, title and type as they are. */
@@ -100,10 +102,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -131,6 +136,40 @@ export function problemOf(error: Error): Problem {
 
 function sendProblem(reply: FastifyReply, problem: Problem): void {
   void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors found before a route is chosen (a bad percent-encoding, a path
+ * parameter over `maxParamLength`), which would otherwise leave as Fastify's own JSON.
+ */
+export function sendFrameworkProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(reply, problemOf(error));
+}
+
+/** What a client error on the socket answers, by Node's error code: headers too large, too slow, or not HTTP. */
+const CLIENT_ERRORS: Record<string, readonly [status: number, detail: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'the request headers are larger than this server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time'],
+};
+
+/**
+ * Fastify's `clientErrorHandler` option: a request Node's parser refused (no request object exists) gets a
+ * problem+json answer written on the socket, which is then closed.
+ */
+export function writeClientErrorProblem(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'the request is not valid HTTP'];
+  const title = TITLES[status] ?? 'Bad Request';
+  const body = JSON.stringify({ type: `${PROBLEM_TYPES}${slug(title)}`, title, status, detail } satisfies Problem);
+  this.log.debug({ err: error }, 'client error');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

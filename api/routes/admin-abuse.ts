@@ -29,10 +29,7 @@ const LimitsSchema = Type.Object({
   allowedCountries: Type.Array(Type.String()),
 });
 
-/**
- * The schema or null, as `type: [..., 'null']`: with ajv's type coercion an anyOf with a null branch would turn 0
- * into null (and null into 0), so "no limit" and "the default" could not be told apart.
- */
+/** The schema or null, in one `type: [..., 'null']`. */
 function nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
   return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type as string, 'null'] });
 }

@@ -83,7 +83,7 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
         querystring: Type.Object({
           prefix: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{1,15}$' })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
         }),
         response: { 200: Type.Object({ rates: Type.Array(RateSchema) }), ...problems(400, 401, 403) },
       },

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
+import { requireAccount } from '../../core/accounts/accounts.ts';
 import { recordAudit } from '../../core/audit.ts';
 import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-export.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
@@ -23,7 +24,6 @@ const TrunkBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
     priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
-    // Null first: with Fastify's type coercion a null would otherwise become the string "".
     outboundUri: Type.Union([Type.Null(), Type.String({ maxLength: 300 })], { default: null }),
     /** Omitted on update: keep what is stored. null: remove. */
     auth: Type.Optional(Type.Union([Type.Null(), Credentials])),
@@ -117,12 +117,14 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         description: 'Every call record matching the filter, oldest first, streamed (any size in constant memory). Audited.',
         querystring: CdrExportQuery,
-        response: { 200: Type.String({ description: 'text/csv or application/x-ndjson' }), ...problems(400, 401, 403) },
+        response: { 200: Type.String({ description: 'text/csv or application/x-ndjson' }), ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const operator = requireOperator(request);
       const query = request.query as Static<typeof CdrExportQuery>;
+      // The audit names the account: one that does not exist is a 404, as for every operator action on an account.
+      if (query.accountId !== undefined) await requireAccount(db, query.accountId);
       const filter = {
         ...(query.from === undefined ? {} : { from: new Date(query.from) }),
         ...(query.to === undefined ? {} : { to: new Date(query.to) }),

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 /**
  * The one error handler (api/plugins/errors.ts): core's typed errors, thrown by a route as they come, leave as the
  * problem its table gives them; the table's rows are pinned here as users see them.
  */
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PrefixAlreadyBlockedError } from '../../../core/abuse/blocked-prefixes.ts';
 import { AccountError } from '../../../core/accounts/errors.ts';
 import { AdjustmentError } from '../../../core/billing/ledger.ts';
@@ -139,5 +140,78 @@ describeEachDialect('core errors in the API', (database) => {
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
+  });
+});
+
+/** Sends `request` as raw bytes on a new connection; resolves with all the server wrote before closing it. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    // The server closes on its answer while the rest of an oversized request is unread: a reset after the answer.
+    socket.on('error', (error) => (received === '' ? reject(error) : resolve(received)));
+  });
+}
+
+describeEachDialect('errors found before any route, over a real port', (database) => {
+  const api = useTestApi(database);
+  let base = '';
+  let port = 0;
+  beforeAll(async () => {
+    base = await api().listen({ host: '127.0.0.1', port: 0 });
+    port = Number(new URL(base).port);
+  });
+
+  function expectProblem(status: number, contentType: string | null, body: string, expected: { status: number; title: string }) {
+    expect(status, body).toBe(expected.status);
+    expect(contentType).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(body)).toMatchObject({
+      type: expect.stringMatching(/^https:\/\/dialo\.dev\/problems\//),
+      status: expected.status,
+      title: expected.title,
+    });
+  }
+
+  it.each([
+    ['a bad percent-encoding', '/billing/top-ups/%E0%A4%A', {}, { status: 400, title: 'Bad Request' }],
+    ['a path parameter over 100 characters', `/billing/top-ups/${'a'.repeat(101)}`, {}, { status: 414, title: 'URI Too Long' }],
+    [
+      'malformed JSON',
+      '/auth/login',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": ' },
+      { status: 400, title: 'Bad Request' },
+    ],
+    [
+      'an unsupported media type',
+      '/auth/login',
+      { method: 'POST', headers: { 'content-type': 'text/x-nonsense' }, body: 'x' },
+      { status: 415, title: 'Unsupported Media Type' },
+    ],
+    [
+      'a body over 1 MiB',
+      '/auth/login',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x'.repeat(1_100_000) }) },
+      { status: 413, title: 'Payload Too Large' },
+    ],
+  ])('answers %s with problem+json', async (_label, path, init, expected) => {
+    const response = await fetch(`${base}${path}`, init);
+    expectProblem(response.status, response.headers.get('content-type'), await response.text(), expected);
+  });
+
+  it.each([
+    [
+      'headers larger than Node accepts',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      { status: 431, title: 'Request Header Fields Too Large' },
+    ],
+    ['bytes that are not HTTP', 'NOT HTTP AT ALL\r\n\r\n', { status: 400, title: 'Bad Request' }],
+  ])('answers %s with problem+json on the socket, then closes it', async (_label, request, expected) => {
+    const answer = await rawExchange(port, request);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]);
+    expectProblem(status, /^content-type: (.*)$/im.exec(head)?.[1] ?? null, body, expected);
   });
 });
