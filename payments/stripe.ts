@@ -13,6 +13,7 @@ import {
   type PaymentMetadata,
   type PaymentProvider,
 } from '../core/billing/payment-provider.ts';
+import { isStorableText } from '../core/text.ts';
 
 /**
  * How far a signature's timestamp may be from our clock, either way: Stripe's own replay window (300 s) for old ones,
@@ -20,6 +21,12 @@ import {
  * little; an hour ahead is a replay kept for later).
  */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * What every id and name read here must be: a non-empty string the database can store (no NUL, no lone surrogate)
+ * and index (Stripe's ids and codes are at most 255 characters; a longer one cannot be a key).
+ */
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '' && value.length <= 255 && isStorableText(value);
 
 /**
  * Reads the fields billing uses from a signed event's object. Stripe always sends every field of its API version
@@ -31,7 +38,7 @@ function reader(eventId: string, object: Record<string, unknown>) {
   };
   const text = (name: string): string => {
     const value = object[name];
-    return typeof value === 'string' && value !== '' ? value : fail(name, 'a non-empty string');
+    return isText(value) ? value : fail(name, 'a non-empty string');
   };
   return {
     text,
@@ -44,9 +51,9 @@ function reader(eventId: string, object: Record<string, unknown>) {
     idOrNull: (name: string): string | null => {
       const value = object[name];
       if (value === null) return null;
-      if (typeof value === 'string' && value !== '') return value;
+      if (isText(value)) return value;
       const id = typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
-      return typeof id === 'string' && id !== '' ? id : fail(name, 'an id');
+      return isText(id) ? id : fail(name, 'an id');
     },
     /** Only a fallback for finding the top-up, so an absent one is read as none. */
     metadata: (): PaymentMetadata | null => {
@@ -74,8 +81,8 @@ function disputeFacts(read: Reader) {
 /** A verified Stripe event as billing reads it; {@link PaymentEventUnreadableError} when a field it needs is not there. */
 export function paymentEventOf(event: Stripe.Event): PaymentEvent {
   const { id, type } = event as { id: unknown; type: unknown };
-  if (typeof id !== 'string' || id === '') throw new PaymentEventUnreadableError(undefined, 'the event has no id');
-  if (typeof type !== 'string' || type === '') throw new PaymentEventUnreadableError(id, 'the event has no type');
+  if (!isText(id)) throw new PaymentEventUnreadableError(undefined, 'the event has no id we can store');
+  if (!isText(type)) throw new PaymentEventUnreadableError(id, 'the event has no type');
   const object: unknown = (event as { data?: { object?: unknown } }).data?.object;
   if (typeof object !== 'object' || object === null) throw new PaymentEventUnreadableError(id, 'data.object is missing');
   const read = reader(id, object as Record<string, unknown>);

@@ -17,6 +17,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import formats from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { HttpProblem, PROBLEM_TYPES } from './errors.ts';
+import { isStorableText } from '../../core/text.ts';
 
 type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
 type JsonSchema = Record<string, unknown>;
@@ -29,20 +30,17 @@ function ajvWith(coerceTypes: Options['coerceTypes']): Ajv {
   return ajv;
 }
 
-/** NUL, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const BAD_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** The JSON pointer of the first string or key in `value` that is not clean text; iterative, as bodies nest deep. */
 function badTextAt(value: unknown): string | undefined {
   const pending: [unknown, string][] = [[value, '']];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [item, pointer] = next;
     if (typeof item === 'string') {
-      if (BAD_TEXT.test(item)) return pointer;
+      if (!isStorableText(item)) return pointer;
     } else if (typeof item === 'object' && item !== null && !Buffer.isBuffer(item)) {
       for (const [key, child] of Object.entries(item)) {
         const childPointer = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-        if (BAD_TEXT.test(key)) return childPointer;
+        if (!isStorableText(key)) return childPointer;
         pending.push([child, childPointer]);
       }
     }

@@ -112,6 +112,11 @@ describeEachDialect('stripe webhook', (database) => {
     expect(noObject).not.toBe(bare.payload);
     const signature = fake().stripe.webhooks.generateTestHeaderString({ payload: noObject, secret: fake().webhookSecret });
     expect((await deliver({ payload: noObject, signature })).statusCode).toBe(422);
+    // Ids the database could not store or index (NUL, a lone surrogate, longer than any of Stripe's) are unreadable too.
+    for (const badId of ['evt_\u0000', 'evt_\uD800', `evt_${'a'.repeat(300)}`]) {
+      expect((await deliver(fake().signedEvent('customer.created', { id: 'cus_1', object: 'customer' }, badId))).statusCode).toBe(422);
+      expect((await deliver(fake().signedEvent('refund.created', { ...refund, id: badId }))).statusCode).toBe(422);
+    }
     expect((await balanceOf(db, accountId)).balance).toBe(0);
 
     // Stripe retries the same event id; once it carries the field, it applies.
