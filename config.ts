@@ -513,6 +513,7 @@ function authLimits(env: Env): AuthLimits {
     reauthPerAccount: max('AUTH_REAUTH_FAILURES', d.reauthPerAccount),
     signupPerAddress: max('AUTH_SIGNUPS_PER_ADDRESS', d.signupPerAddress),
     signupPerIp: max('AUTH_SIGNUPS_PER_IP', d.signupPerIp),
+    emailChangePerAccount: max('AUTH_EMAIL_CHANGES_PER_ACCOUNT', d.emailChangePerAccount),
   };
 }
 

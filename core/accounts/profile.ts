@@ -8,6 +8,7 @@ import { recordAudit } from '../audit.ts';
 import { accountByEmail, sendVerification } from './accounts.ts';
 import { normalizeEmail } from './email-address.ts';
 import type { EmailLinks } from './messages.ts';
+import { throttle, type AttemptLimiter } from './throttle.ts';
 
 export interface ProfileChange {
   readonly displayName?: string | null;
@@ -16,9 +17,15 @@ export interface ProfileChange {
 
 /**
  * @example
- * await updateProfile(db, accountId, { displayName: 'Ana', email: 'ana@new.example' }, links);
+ * await updateProfile(db, limiter, accountId, { displayName: 'Ana', email: 'ana@new.example' }, links);
  */
-export async function updateProfile(db: Kysely<Database>, accountId: string, change: ProfileChange, links: EmailLinks): Promise<{ emailPending: boolean }> {
+export async function updateProfile(
+  db: Kysely<Database>,
+  limiter: AttemptLimiter,
+  accountId: string,
+  change: ProfileChange,
+  links: EmailLinks,
+): Promise<{ emailPending: boolean }> {
   return db.transaction().execute(async (trx) => {
     const fields: string[] = [];
     if (change.displayName !== undefined) {
@@ -35,6 +42,12 @@ export async function updateProfile(db: Kysely<Database>, accountId: string, cha
       const email = normalizeEmail(change.email);
       const current = await trx.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirstOrThrow();
       if (current.email?.toLowerCase() !== email.toLowerCase()) {
+        // Each change mails the new address: limited per account, and per address with sign-up's mails to it, so a
+        // signed-in account cannot make us mail anyone without end. A refusal rolls the whole change back.
+        await throttle(trx, [
+          [limiter.key('email-change:account', accountId), limiter.limits.emailChangePerAccount],
+          [limiter.key('signup:email', email), limiter.limits.signupPerAddress],
+        ]);
         emailPending = true;
         fields.push('email');
         if ((await accountByEmail(trx, email)) === undefined) await sendVerification(trx, accountId, email, links, email);

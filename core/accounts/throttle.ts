@@ -30,6 +30,8 @@ export interface AuthLimits {
   /** Sign-ups (each mails the address; signing up again is how a new verification link is sent) per address and source. */
   readonly signupPerAddress: Limit;
   readonly signupPerIp: Limit;
+  /** Changes of address one signed-in account asks for (each mails the new address a link). */
+  readonly emailChangePerAccount: Limit;
 }
 
 export const DEFAULT_AUTH_LIMITS: AuthLimits = {
@@ -40,11 +42,14 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
   reauthPerAccount: { max: 10, windowSeconds: 900 },
   signupPerAddress: { max: 5, windowSeconds: 3600 },
   signupPerIp: { max: 20, windowSeconds: 3600 },
+  emailChangePerAccount: { max: 5, windowSeconds: 3600 },
 };
 
 /** Counters keyed by an e-mail address: the ones erasure removes with the account. */
 export const ADDRESS_COUNTERS = ['login:email', 'reset:email', 'signup:email'] as const;
-export type CounterKind = (typeof ADDRESS_COUNTERS)[number] | 'login:ip' | 'reset:ip' | 'signup:ip' | 'reauth:account';
+/** Counters keyed by an account's id: erasure removes these too. */
+export const ACCOUNT_COUNTERS = ['reauth:account', 'email-change:account'] as const;
+export type CounterKind = (typeof ADDRESS_COUNTERS)[number] | (typeof ACCOUNT_COUNTERS)[number] | 'login:ip' | 'reset:ip' | 'signup:ip';
 
 /**
  * A counter key: the kind of attempt and a keyed digest of who makes it (an address, an IP, an account id).

@@ -40,6 +40,7 @@ describe('config', () => {
     [{ ECHO_TEST_NUMBER: '4300' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "4300"'],
     [{ ECHO_TEST_MAX_SECONDS: '0' }, 'ECHO_TEST_MAX_SECONDS: expected an integer from 1 to 86400, got "0"'],
     [{ AUTH_SIGNUPS_PER_IP: '0' }, 'AUTH_SIGNUPS_PER_IP: expected an integer from 1 to 1000000, got "0"'],
+    [{ AUTH_EMAIL_CHANGES_PER_ACCOUNT: '1e3' }, 'AUTH_EMAIL_CHANGES_PER_ACCOUNT: expected an integer from 1 to 1000000, got "1e3"'],
     [{ AUTH_LOGIN_FAILURES_PER_ADDRESS: '10' }, 'AUTH_LOGIN_FAILURES_PER_ADDRESS: expected an integer from 11 to 1000000, got "10"'],
     [
       { AUTH_LOGIN_FAILURES_PER_IP: '40', AUTH_LOGIN_FAILURES_PER_ADDRESS: '30' },

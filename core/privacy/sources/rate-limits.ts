@@ -1,9 +1,9 @@
 /**
- * Attempt counters (sign-up, login, reset, re-authentication) keyed by a keyed hash of the account's address
+ * Attempt counters (sign-up, login, reset, re-authentication, address changes) keyed by a keyed hash of the account's address
  * or id. They hold counts only and go when their window ends; erasure removes them at once, while the address
  * can still be read (this source runs before the account row is emptied).
  */
-import { ADDRESS_COUNTERS, clearCounters, counterKey } from '../../accounts/throttle.ts';
+import { ACCOUNT_COUNTERS, ADDRESS_COUNTERS, clearCounters, counterKey } from '../../accounts/throttle.ts';
 import type { AccountDataSource } from '../data-source.ts';
 
 export const rateLimitCountersSource: AccountDataSource = {
@@ -13,7 +13,7 @@ export const rateLimitCountersSource: AccountDataSource = {
   export: async () => [],
   async erase(db, accountId, tools) {
     const account = await db.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirst();
-    const keys = [counterKey(tools, 'reauth:account', accountId)];
+    const keys = ACCOUNT_COUNTERS.map((kind) => counterKey(tools, kind, accountId));
     if (account?.email != null) keys.push(...ADDRESS_COUNTERS.map((kind) => counterKey(tools, kind, account.email!)));
     return clearCounters(db, keys);
   },

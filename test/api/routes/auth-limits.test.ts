@@ -61,6 +61,13 @@ describeEachDialect('attempt limits', (database) => {
     app.inject({ method: 'POST', url: '/auth/password-reset', payload: { email }, remoteAddress });
   const changePassword = (user: SignedIn, currentPassword: string) =>
     api().inject({ method: 'POST', url: '/auth/password', headers: user.headers, payload: { currentPassword, newPassword: NEW_PASSWORD } });
+  const changeAddress = (user: SignedIn, email: string, displayName?: string) =>
+    api().inject({
+      method: 'PATCH',
+      url: '/account/profile',
+      headers: user.headers,
+      payload: { email, ...(displayName === undefined ? {} : { displayName }) },
+    });
   const counterRows = (kind: CounterKind, who: string) =>
     db()
       .selectFrom('rate_limit_counters')
@@ -141,6 +148,22 @@ describeEachDialect('attempt limits', (database) => {
     expect((await signUp(refused)).statusCode).toBe(202);
   });
 
+  it('limits changes of address per account and mails to one address; a refused change changes nothing', async () => {
+    const user = await signIn(api(), db());
+    const targets = Array.from({ length: LIMITS.emailChangePerAccount.max }, () => uniqueEmail('moved'));
+    for (const email of targets) expect((await changeAddress(user, email)).json()).toEqual({ emailPending: true });
+    const refused = uniqueEmail('moved');
+    expectRetryAfter(await changeAddress(user, refused, 'Renamed'), LIMITS.emailChangePerAccount.windowSeconds);
+    const account = await db().selectFrom('accounts').select(['email', 'display_name']).where('id', '=', user.accountId).executeTakeFirstOrThrow();
+    expect(account).toEqual({ email: user.email, display_name: null });
+    expect(await db().selectFrom('email_outbox').select('id').where('to_address', '=', refused).execute()).toEqual([]);
+
+    // An address already mailed as often as sign-up allows gets no more links from another account's change either.
+    const mailedOften = uniqueEmail('often');
+    for (let attempt = 0; attempt < LIMITS.signupPerAddress.max; attempt++) expect((await signUp(mailedOften)).statusCode).toBe(202);
+    expectRetryAfter(await changeAddress(await signIn(api(), db()), mailedOften), LIMITS.signupPerAddress.windowSeconds);
+  });
+
   it('sends Retry-After with the 429 of every route that declares one', async () => {
     const ana = await signIn(api(), db());
     const exhaust = async (limit: { max: number }, attempt: () => Promise<LightMyRequestResponse>) => {
@@ -153,6 +176,10 @@ describeEachDialect('attempt limits', (database) => {
       'POST /auth/login': async () => [await exhaust(LIMITS.loginFailuresPerIp, () => login(ana.email, WRONG, ip)), LIMITS.loginFailuresPerIp.windowSeconds],
       'POST /auth/password-reset': async () => [await exhaust(LIMITS.resetPerAddress, () => askReset(ana.email)), LIMITS.resetPerAddress.windowSeconds],
       'POST /auth/password': async () => [await exhaust(LIMITS.reauthPerAccount, () => changePassword(ana, WRONG)), LIMITS.reauthPerAccount.windowSeconds],
+      'PATCH /account/profile': async () => [
+        await exhaust(LIMITS.emailChangePerAccount, () => changeAddress(ana, uniqueEmail('moved'))),
+        LIMITS.emailChangePerAccount.windowSeconds,
+      ],
       'POST /privacy/deletion': async () => [
         await api().inject({ method: 'POST', url: '/privacy/deletion', headers: ana.headers, payload: { password: TEST_PASSWORD } }),
         LIMITS.reauthPerAccount.windowSeconds,
@@ -191,11 +218,14 @@ describeEachDialect('attempt limits', (database) => {
     expect(await findEverywhere(db(), keyed)).toEqual(['rate_limit_counters.key']);
     expect((await changePassword(user, WRONG)).statusCode).toBe(401);
     expect(await counterRows('reauth:account', user.accountId)).toHaveLength(1);
+    expect((await changeAddress(user, uniqueEmail('moved'))).statusCode).toBe(200);
+    expect(await counterRows('email-change:account', user.accountId)).toHaveLength(1);
 
     const deletion = await api().inject({ method: 'POST', url: '/privacy/deletion', headers: user.headers, payload: { password: TEST_PASSWORD } });
     expect(deletion.statusCode).toBe(202);
     expect(await findEverywhere(db(), keyed)).toEqual([]);
     expect(await counterRows('reauth:account', user.accountId)).toEqual([]);
+    expect(await counterRows('email-change:account', user.accountId)).toEqual([]);
     expect(await findEverywhere(db(), bare)).toEqual([]);
   });
 
