@@ -52,6 +52,8 @@ export function withoutQueryValues(url: string): string {
 interface LoggedRequest {
   readonly method?: string;
   readonly url?: string;
+  /** The matched route's pattern (`/admin/dids/:e164`), where Fastify found one. */
+  readonly routeOptions?: { readonly url?: string };
   readonly host?: string;
   readonly ip?: string;
 }
@@ -63,11 +65,24 @@ function errorFields(error: Error): Record<string, unknown> {
   return fields;
 }
 
+/**
+ * The route's pattern with the query's names: path parameters can be personal (`/admin/dids/+14155550100`), and the
+ * pattern says what was asked without them. A path no route matched is logged as sent, less its query values.
+ */
+function loggedPath(req: LoggedRequest): string | undefined {
+  if (req.url === undefined) return undefined;
+  const path = withoutQueryValues(req.url);
+  const pattern = req.routeOptions?.url;
+  if (pattern === undefined || pattern.includes('*')) return path;
+  const query = path.indexOf('?');
+  return query < 0 ? pattern : `${pattern}${path.slice(query)}`;
+}
+
 const serializers = {
   err: errorFields,
   req: (req: LoggedRequest) => ({
     method: req.method,
-    url: req.url === undefined ? undefined : withoutQueryValues(req.url),
+    url: loggedPath(req),
     host: req.host,
     remoteAddress: logAddress(req.ip),
   }),

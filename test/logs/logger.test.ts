@@ -1,5 +1,6 @@
 /** logger.ts and core/client-address.ts: what a log line may hold of a secret or a client address. */
 import { Writable } from 'node:stream';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { logAddress, logCallId } from '../../core/client-address.ts';
 import { createLogger, withoutQueryValues } from '../../logger.ts';
@@ -48,6 +49,18 @@ describe('log lines', () => {
     logger.info({ req }, 'incoming request');
     expect(JSON.parse(lines[0]!).req).toEqual({ method: 'GET', url: '/auth/verify?token=[redacted]&x=[redacted]', host: 'h', remoteAddress: '203.0.113.0/24' });
     expect(withoutQueryValues('/plain')).toBe('/plain');
+  });
+
+  it('log a routed request by its pattern, so a number or id in the path stays out', async () => {
+    const { logger, lines } = capture();
+    const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+    app.get('/admin/dids/:e164', async () => ({ ok: true }));
+    await app.inject({ method: 'GET', url: '/admin/dids/+14155550142?reason=x' });
+    await app.inject({ method: 'GET', url: '/unrouted/4155550143' });
+    await app.close();
+    const urls = lines.map((line) => JSON.parse(line) as { req?: { url: string } }).flatMap((line) => (line.req === undefined ? [] : [line.req.url]));
+    expect(urls).toEqual(['/admin/dids/:e164?reason=[redacted]', '/unrouted/4155550143']);
+    expect(lines.join('')).not.toContain('4155550142');
   });
 
   it("log an error without Postgres's detail, which quotes the refused values", () => {
