@@ -143,7 +143,10 @@ function sendProblem(reply: FastifyReply, problem: Problem): void {
  * parameter over `maxParamLength`), which would otherwise leave as Fastify's own JSON.
  */
 export function sendFrameworkProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  sendProblem(reply, problemOf(error));
+  const problem = problemOf(error);
+  // Fastify's message repeats the whole path: no need to send kilobytes of it back.
+  if (problem.status === 414) problem.detail = 'a path parameter is longer than any route takes';
+  sendProblem(reply, problem);
 }
 
 /** What a client error on the socket answers, by Node's error code: headers too large, too slow, or not HTTP. */

@@ -165,19 +165,25 @@ describeEachDialect('errors found before any route, over a real port', (database
     port = Number(new URL(base).port);
   });
 
-  function expectProblem(status: number, contentType: string | null, body: string, expected: { status: number; title: string }) {
+  function expectProblem(status: number, contentType: string | null, body: string, expected: { status: number; title: string; detail?: string }) {
     expect(status, body).toBe(expected.status);
     expect(contentType).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(body)).toMatchObject({
       type: expect.stringMatching(/^https:\/\/dialo\.dev\/problems\//),
       status: expected.status,
       title: expected.title,
+      ...(expected.detail === undefined ? {} : { detail: expected.detail }),
     });
   }
 
   it.each([
     ['a bad percent-encoding', '/billing/top-ups/%E0%A4%A', {}, { status: 400, title: 'Bad Request' }],
-    ['a path parameter over 100 characters', `/billing/top-ups/${'a'.repeat(101)}`, {}, { status: 414, title: 'URI Too Long' }],
+    [
+      'a path parameter over 100 characters, without the path repeated back',
+      `/billing/top-ups/${'a'.repeat(101)}`,
+      {},
+      { status: 414, title: 'URI Too Long', detail: 'a path parameter is longer than any route takes' },
+    ],
     [
       'malformed JSON',
       '/auth/login',
