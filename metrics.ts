@@ -18,6 +18,11 @@ export interface Metrics {
   readonly callsActive: Gauge;
   /** Accounts whose outbound calling pattern detection suspended, by pattern (core/abuse/abuse-patterns.ts). */
   readonly abuseSuspensions: Counter<'reason'>;
+  /**
+   * Signed payment events by what became of them: `applied` (claimed; its outcome may be "ignored"), `unreadable`
+   * (422: a field billing needs is missing; Stripe retries, so a rising count is money news nobody has acted on).
+   */
+  readonly paymentEvents: Counter<'result'>;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -44,6 +49,12 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       name: 'dialo_abuse_suspensions_total',
       help: 'Outbound calling suspended by pattern detection, by pattern',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    paymentEvents: new Counter({
+      name: 'dialo_payment_events_total',
+      help: 'Signed payment provider events received, by result (applied, unreadable)',
+      labelNames: ['result'] as const,
       registers: [registry],
     }),
   };

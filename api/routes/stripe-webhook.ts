@@ -35,10 +35,14 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
         } catch (error) {
           // Refused (422) rather than recorded: Stripe keeps retrying and lists the failure, and a redelivery that
           // carries the field applies. Logged because it is genuine money news no one acted on yet.
-          if (error instanceof PaymentEventUnreadableError) request.log.warn({ err: error }, 'stripe event refused: unreadable');
+          if (error instanceof PaymentEventUnreadableError) {
+            request.log.warn({ err: error }, 'stripe event refused: unreadable');
+            deps.metrics.paymentEvents.inc({ result: 'unreadable' });
+          }
           throw error;
         }
         const outcome = await processPaymentEvent(deps.db, event);
+        deps.metrics.paymentEvents.inc({ result: 'applied' });
         request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'stripe event');
         return { received: true as const, outcome };
       },

@@ -72,8 +72,16 @@ describeEachDialect('stripe webhook', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
   });
 
+  /** What `/metrics` counts of signed events with this result. */
+  async function paymentEvents(result: 'applied' | 'unreadable'): Promise<number> {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    return Number(new RegExp(`^dialo_payment_events_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  }
+
   it('refuses a signed event missing a field it needs with a 422 problem, unclaimed, so the corrected redelivery applies', async () => {
     const { db, accountId, intentId, succeeded } = await topUp(1000);
+    const unreadableBefore = await paymentEvents('unreadable');
+    let refusals = 0;
     const { amount_received: _received, ...withoutAmount } = succeeded;
     const dispute = {
       id: 'dp_fields',
@@ -98,6 +106,7 @@ describeEachDialect('stripe webhook', (database) => {
       const signed = fake().signedEvent(type, object);
       const response = await deliver(signed);
       expect(response.statusCode, type).toBe(422);
+      refusals++;
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.json()).toMatchObject({
         status: 422,
@@ -112,17 +121,24 @@ describeEachDialect('stripe webhook', (database) => {
     expect(noObject).not.toBe(bare.payload);
     const signature = fake().stripe.webhooks.generateTestHeaderString({ payload: noObject, secret: fake().webhookSecret });
     expect((await deliver({ payload: noObject, signature })).statusCode).toBe(422);
+    refusals++;
     // Ids the database could not store or index (NUL, a lone surrogate, longer than any of Stripe's) are unreadable too.
     for (const badId of ['evt_\u0000', 'evt_\uD800', `evt_${'a'.repeat(300)}`]) {
       expect((await deliver(fake().signedEvent('customer.created', { id: 'cus_1', object: 'customer' }, badId))).statusCode).toBe(422);
       expect((await deliver(fake().signedEvent('refund.created', { ...refund, id: badId }))).statusCode).toBe(422);
+      refusals += 2;
     }
     expect((await balanceOf(db, accountId)).balance).toBe(0);
+
+    // Each refusal is counted where an operator's monitoring sees it.
+    expect(await paymentEvents('unreadable')).toBe(unreadableBefore + refusals);
+    const appliedBefore = await paymentEvents('applied');
 
     // Stripe retries the same event id; once it carries the field, it applies.
     expect((await deliver(fake().signedEvent('payment_intent.succeeded', withoutAmount, 'evt_fixed'))).statusCode).toBe(422);
     expect((await deliver(fake().signedEvent('payment_intent.succeeded', succeeded, 'evt_fixed'))).json()).toEqual({ received: true, outcome: 'credited' });
     expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    expect(await paymentEvents('applied')).toBe(appliedBefore + 1);
   });
 
   /** One refund or dispute of the top-up, and how it ends. */
