@@ -1,7 +1,7 @@
 /** drachtio-server on loopback for single-machine mode: SIP over UDP/TCP and WebSocket, the admin port for the app. */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tcpAnswers } from './probes.ts';
+import { privateFolder, writePrivateFile } from './secrets.ts';
 import type { ChildSpec } from './supervisor.ts';
 
 export interface DrachtioPorts {
@@ -10,10 +10,12 @@ export interface DrachtioPorts {
   readonly admin: number;
 }
 
-/** Contacts and the admin port go on the command line; the file holds what has no flag. */
-function configXml(adminPort: number): string {
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** The admin secret is here, in a 0600 file, not on the command line (`--secret`), which every local user can read. */
+function configXml(adminPort: number, secret: string): string {
   return `<drachtio>
-  <admin port="${adminPort}" secret="unused">127.0.0.1</admin>
+  <admin port="${adminPort}" secret="${secret.replace(/[&<>"]/g, (char) => XML_ESCAPES[char]!)}">127.0.0.1</admin>
   <cdrs>false</cdrs>
   <!-- notice: at info every SIP message (addresses, numbers, digest headers) would go to its log file. -->
   <logging><console/><loglevel>notice</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
@@ -23,9 +25,9 @@ function configXml(adminPort: number): string {
 
 export async function drachtioChild(binary: string, options: { dataDir: string; ports: DrachtioPorts; secret: string }): Promise<ChildSpec> {
   const folder = join(options.dataDir, 'drachtio');
-  await mkdir(folder, { recursive: true });
+  await privateFolder(folder);
   const config = join(folder, 'drachtio.conf.xml');
-  await writeFile(config, configXml(options.ports.admin));
+  await writePrivateFile(config, configXml(options.ports.admin, options.secret));
   const { sip, sipWs, admin } = options.ports;
   return {
     name: 'drachtio',
@@ -42,8 +44,6 @@ export async function drachtioChild(binary: string, options: { dataDir: string; 
       '127.0.0.1',
       '--port',
       String(admin),
-      '--secret',
-      options.secret,
     ],
     cwd: folder,
     logFile: join(options.dataDir, 'logs', 'drachtio.log'),

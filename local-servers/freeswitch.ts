@@ -2,11 +2,12 @@
  * FreeSWITCH on loopback for single-machine mode, with the project's infra/freeswitch config: a copy of freeswitch.xml
  * next to a generated vars.xml (ports, a generated event-socket password), every folder it writes under the data dir.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PortRange } from '../config.ts';
 import { tcpAnswers, udpBound } from './probes.ts';
+import { privateFolder, writePrivateFile } from './secrets.ts';
 import type { ChildSpec } from './supervisor.ts';
 
 const CONFIG = fileURLToPath(new URL('../infra/freeswitch/freeswitch.xml', import.meta.url));
@@ -26,10 +27,11 @@ function varsXml(values: Record<string, string | number>): string {
 export async function freeswitchChild(binary: string, options: { dataDir: string; ports: FreeSwitchPorts; eslPassword: string }): Promise<ChildSpec> {
   const root = join(options.dataDir, 'freeswitch');
   const dirs = Object.fromEntries(FOLDERS.map((name) => [name, join(root, name)])) as Record<(typeof FOLDERS)[number], string>;
+  await privateFolder(root);
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   await copyFile(CONFIG, join(dirs.conf, 'freeswitch.xml'));
   const { sip, esl, rtp } = options.ports;
-  await writeFile(
+  await writePrivateFile(
     join(dirs.conf, 'vars.xml'),
     varsXml({
       esl_listen_ip: '127.0.0.1',
@@ -44,7 +46,6 @@ export async function freeswitchChild(binary: string, options: { dataDir: string
       rtp_end_port: rtp.end,
       max_sessions: 200,
     }),
-    { mode: 0o600 },
   );
   return {
     name: 'freeswitch',

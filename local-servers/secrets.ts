@@ -4,7 +4,7 @@
  * ever replaced.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface LocalSecrets {
@@ -41,11 +41,29 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<LocalSecrets
   ) as unknown as LocalSecrets;
   if (NAMES.some((name) => stored[name] !== secrets[name])) {
     await mkdir(dataDir, { recursive: true });
-    // Written aside and renamed: a crash mid-write never leaves a half file that would replace every secret.
-    const partial = `${file}.${process.pid}.tmp`;
-    await writeFile(partial, `${JSON.stringify({ ...stored, ...secrets }, null, 2)}\n`, { mode: 0o600 });
-    await rename(partial, file);
+    await writePrivateFile(file, `${JSON.stringify({ ...stored, ...secrets }, null, 2)}\n`);
   }
   await chmod(file, 0o600);
   return secrets;
+}
+
+/**
+ * Writes a file only this user can read (0600), for a server's config holding a secret: a secret on a command line
+ * is readable by every local user (`ps`, /proc/<pid>/cmdline). Written aside and renamed, so the secret is never in a
+ * file of another mode (one an earlier version left) and a crash mid-write never leaves a half file.
+ */
+export async function writePrivateFile(file: string, text: string): Promise<void> {
+  const partial = `${file}.${process.pid}.tmp`;
+  await rm(partial, { force: true });
+  await writeFile(partial, text, { mode: 0o600, flag: 'wx' });
+  await rename(partial, file);
+}
+
+/**
+ * A server's folder only this user can enter (0700): servers write files of their own mode there, such as
+ * FreeSWITCH's log/freeswitch.xml.fsxml (0644), its whole config with the event-socket password expanded.
+ */
+export async function privateFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await chmod(folder, 0o700);
 }

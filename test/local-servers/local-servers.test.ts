@@ -1,8 +1,9 @@
 // What single-machine mode decides from config and PATH, in-process: the variables it reads, what runs without the
 // binaries, and that whatever the environment sets wins (here with a real drachtio-server from PATH).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { startLocalServers } from '../../local-servers/local-servers.ts';
@@ -13,6 +14,20 @@ import { findOnPath, freePort } from '../harness/external.ts';
 const logger = createLogger('silent');
 const drachtioBinary = await findOnPath('drachtio');
 if (drachtioBinary === undefined) console.warn('[harness] local-servers environment test skipped: no `drachtio` on PATH');
+
+/** Config for a local drachtio-server from PATH on free ports; MEDIA_SERVERS and WEBRTC_ICE_URLS start no other server. */
+async function drachtioOnly(dataDir: string): Promise<Record<string, string | undefined>> {
+  return {
+    DIALO_DATA_DIR: dataDir,
+    PATH: process.env.PATH,
+    LOCAL_SIP_PORT: String(await freePort()),
+    LOCAL_SIP_WS_PORT: String(await freePort()),
+    LOCAL_DRACHTIO_ADMIN_PORT: String(await freePort()),
+    MEDIA_SERVERS: '10.0.0.7:8021',
+    MEDIA_SERVER_SECRET: 'operator-esl-password',
+    WEBRTC_ICE_URLS: 'stun:stun.example.org',
+  };
+}
 
 describe('single-machine mode', () => {
   let dataDir: string;
@@ -83,14 +98,7 @@ describe('single-machine mode', () => {
     async () => {
       const config = loadConfig({
         // Relative, as the default ./data is: each server runs in its own folder, so the paths it gets must not be.
-        DIALO_DATA_DIR: relative(process.cwd(), dataDir),
-        PATH: process.env.PATH,
-        LOCAL_SIP_PORT: String(await freePort()),
-        LOCAL_SIP_WS_PORT: String(await freePort()),
-        LOCAL_DRACHTIO_ADMIN_PORT: String(await freePort()),
-        MEDIA_SERVERS: '10.0.0.7:8021',
-        MEDIA_SERVER_SECRET: 'operator-esl-password',
-        WEBRTC_ICE_URLS: 'stun:stun.example.org',
+        ...(await drachtioOnly(relative(process.cwd(), dataDir))),
         SIP_SECRET: 'o'.repeat(40),
         SIP_WS_URL: 'wss://sip.example.org:8443',
       });
@@ -109,4 +117,27 @@ describe('single-machine mode', () => {
       }
     },
   );
+
+  it.skipIf(drachtioBinary === undefined)('a drachtio secret with XML markup in secrets.json reaches drachtio-server as written', async () => {
+    // secrets.json is the operator's to edit; the secret goes into drachtio-server's XML config, not its command line.
+    const folder = await mkdtemp(join(tmpdir(), 'dialo-local-markup-'));
+    const secret = `"&<'>${'m'.repeat(32)}`;
+    await writeFile(join(folder, 'secrets.json'), JSON.stringify({ drachtioSecret: secret }));
+    const config = loadConfig(await drachtioOnly(folder));
+    const local = await startLocalServers(config, logger);
+    try {
+      expect(local.summary[0]).toMatch(/^drachtio-server: running/);
+      expect(local.drachtio?.secret).toBe(secret);
+      const srf = new Srf();
+      const handshake = await new Promise<Error | null>((resolve) => {
+        srf.on('connect', resolve);
+        void srf.connect({ host: '127.0.0.1', port: config.localServers.ports.drachtioAdmin, secret });
+      });
+      srf.disconnect();
+      expect(handshake).toBeNull();
+    } finally {
+      await local.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });

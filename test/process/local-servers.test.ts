@@ -1,14 +1,16 @@
 // Single-machine mode with the real binaries: main.ts, spawned as `npm start` runs it with no DRACHTIO_*, starts
 // drachtio-server, FreeSWITCH and coturn itself; a browser's credentials register over its WebSocket; killed children
-// come back; SIGTERM leaves none behind; a second start reuses the secrets. The database is a real Postgres (the test
+// come back; SIGTERM leaves none behind; a second start reuses the secrets; no secret is on any child's command line
+// (each server reads its own from a file only this user can read, and authenticates with it). The database is a real Postgres (the test
 // creates an account while the app runs; PGlite allows one process).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signIn, testApi, type SignedIn } from '../harness/api.ts';
 import { startApp, type AppProcess } from '../harness/app-process.ts';
@@ -17,8 +19,9 @@ import { answerChallenge } from '../harness/digest-client.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { findOnPath, freePort, waitForTcp } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
-import { childrenOf } from '../harness/processes.ts';
+import { childrenOf, descendantsOf } from '../harness/processes.ts';
 import { turnBinary } from '../harness/turn.ts';
+import { allocate } from '../harness/turn-client.ts';
 import { WsSipClient } from '../harness/ws-sip-client.ts';
 
 // The app runs the binaries from PATH itself (a container-provisioned drachtio would not do).
@@ -32,6 +35,7 @@ interface Credentials {
   password: string;
   realm: string;
   webSocketUrl: string | null;
+  iceServers: { urls: string[]; username?: string; credential?: string }[];
 }
 
 function printed(app: AppProcess, pattern: RegExp, count = 1): Promise<void> {
@@ -62,6 +66,26 @@ async function register(webSocketUrl: string, credentials: Credentials): Promise
   } finally {
     client.close();
   }
+}
+
+/** drachtio-srf's handshake on drachtio-server's admin port with `secret`: undefined when accepted, else the error. */
+async function srfHandshake(port: number, secret: string): Promise<string | undefined> {
+  const srf = new Srf();
+  try {
+    return await new Promise<string | undefined>((resolve, reject) => {
+      srf.on('connect', (error: Error | null) => resolve(error?.message));
+      srf.on('error', reject);
+      void srf.connect({ host: '127.0.0.1', port, secret });
+    });
+  } finally {
+    srf.disconnect();
+  }
+}
+
+/** Whether no user but this one can read `file` under `root`: by its own mode or a folder's between (not `root`'s). */
+async function privateUnder(root: string, file: string): Promise<boolean> {
+  for (let path = file; path !== root; path = dirname(path)) if (((await stat(path)).mode & 0o077) === 0) return true;
+  return false;
 }
 
 /** Registers once drachtio-server and the app's connection to it are back (a fresh WebSocket per try, as a tab does). */
@@ -151,6 +175,50 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     for (const [name, value] of Object.entries({ ...stored, sipPassword: credentials.password })) expect(written.includes(value), name).toBe(false);
     expect(logs[0]).toContain('] started /');
     expect(logs[0]).not.toMatch(/REGISTER sip:|Authorization: Digest/);
+  });
+
+  it('puts no secret on any command line: each server reads its own from a 0600 file and authenticates with it', async () => {
+    const stored = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>;
+    // What `ps` shows any local user: the argv of the app and of everything it started.
+    const processes = await descendantsOf(app.child.pid!);
+    expect([...processes.values()]).toEqual(
+      expect.arrayContaining(['drachtio', ...(withFreeSwitch ? ['freeswitch'] : []), ...(turnBinary !== undefined ? ['turnserver'] : [])]),
+    );
+    for (const pid of [app.child.pid!, ...processes.keys()]) {
+      const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      for (const [name, value] of Object.entries(stored)) expect(argv.includes(value), `${name} in the argv of ${argv.split('\0')[0]}`).toBe(false);
+    }
+
+    const holders = {
+      'drachtio/drachtio.conf.xml': stored.drachtioSecret!,
+      ...(withFreeSwitch ? { 'freeswitch/conf/vars.xml': stored.eslPassword! } : {}),
+      ...(turnBinary !== undefined ? { 'turn/turnserver.conf': stored.turnSecret! } : {}),
+    };
+    for (const [file, secret] of Object.entries(holders)) {
+      expect(await readFile(join(dataDir, file), 'utf8'), file).toContain(secret);
+      expect((await stat(join(dataDir, file))).mode & 0o777, file).toBe(0o600);
+    }
+    // Whatever else a server writes with a secret in it (FreeSWITCH's expanded config, log/freeswitch.xml.fsxml, is
+    // 0644) is in a folder only this user can enter.
+    const values = Object.values(stored);
+    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    for (const entry of files) {
+      const path = join(entry.parentPath, entry.name);
+      const text = await readFile(path, 'utf8').catch(() => '');
+      if (values.some((value) => text.includes(value))) expect(await privateUnder(dataDir, path), path).toBe(true);
+    }
+
+    // The servers check the secrets from those files: the right one is let in, a wrong one is not. (The app's own
+    // event-socket connection to FreeSWITCH, awaited at start, is made with the vars.xml password.)
+    expect(await srfHandshake(ports.admin, stored.drachtioSecret!)).toBeUndefined();
+    expect(await srfHandshake(ports.admin, 'x'.repeat(64))).toMatch(/authenticate/);
+    if (turnBinary !== undefined) {
+      // TURN credentials the api issued from the same secret allocate a relay; a wrong password does not.
+      const turn = credentials.iceServers.find((server) => server.username !== undefined)!;
+      expect(turn.urls).toEqual([`turn:127.0.0.1:${ports.turn}?transport=udp`]);
+      expect(await allocate(ports.turn, turn.username!, turn.credential!)).toBe('success');
+      expect(await allocate(ports.turn, turn.username!, 'x'.repeat(28))).toBe(401);
+    }
   });
 
   it('restarts a killed drachtio-server (new PID) and the client registers again', async () => {
