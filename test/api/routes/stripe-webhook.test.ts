@@ -106,6 +106,8 @@ describeEachDialect('stripe webhook', (database) => {
       ['refund.updated', { ...refund, id: undefined }, /data\.object\.id is missing/],
       ['charge.dispute.created', disputeWithoutIntent, /data\.object\.payment_intent is missing/],
       ['charge.dispute.closed', { ...dispute, status: null }, /data\.object\.status is not/],
+      ['charge.dispute.funds_withdrawn', { ...dispute, amount: 0 }, /data\.object\.amount is not/],
+      ['charge.dispute.funds_reinstated', { ...dispute, reason: undefined }, /data\.object\.reason is missing/],
     ];
     for (const [type, object, detail] of unreadable) {
       const signed = fake().signedEvent(type, object);
