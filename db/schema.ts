@@ -369,7 +369,7 @@ export interface AccountHoldsTable {
   released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
-/** A refund or dispute of a top-up's payment as the provider reported it (migration 0037). */
+/** A refund or dispute of a top-up's payment as the provider reported it (migrations 0037, 0039). */
 export interface TopUpReversalsTable {
   kind: 'refund' | 'dispute';
   /** The provider's refund or dispute id. */
@@ -382,6 +382,8 @@ export interface TopUpReversalsTable {
   request_key: ColumnType<string | null, string | null | undefined, string | null>;
   /** Why the money came back ('refund failed', 'dispute won'); null while it is gone. */
   returned: string | null;
+  /** Whether the amount has left us (0039): false for a dispute that is only an inquiry so far. */
+  withdrawn: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }

@@ -111,6 +111,10 @@ export function paymentEventOf(event: Stripe.Event): PaymentEvent {
       };
     case 'charge.dispute.created':
       return { id, type, kind: 'dispute-opened', dispute: disputeFacts(read) };
+    case 'charge.dispute.funds_withdrawn':
+      return { id, type, kind: 'dispute-funds-withdrawn', dispute: disputeFacts(read) };
+    case 'charge.dispute.funds_reinstated':
+      return { id, type, kind: 'dispute-funds-reinstated', dispute: disputeFacts(read) };
     case 'charge.dispute.closed':
       return { id, type, kind: 'dispute-closed', dispute: disputeFacts(read) };
     default:

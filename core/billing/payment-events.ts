@@ -4,8 +4,10 @@
  * duplicate (even a concurrent one, which waits on the claim) finds it taken and changes nothing.
  *
  * Events used (Stripe's names, read by payments/stripe.ts): payment_intent.succeeded (credit), refund.created /
- * refund.updated (money taken back; given back if the refund fails or is canceled), charge.dispute.created (money
- * taken back + a hold on the account's records), charge.dispute.closed (hold released; the money back if won).
+ * refund.updated (money taken back; given back if the refund fails or is canceled), charge.dispute.created (a hold on
+ * the account's records, and the money taken back unless it is only an inquiry), charge.dispute.funds_withdrawn (the
+ * money taken back), charge.dispute.funds_reinstated (the money back), charge.dispute.closed (hold released; the
+ * money back if won; an inquiry's `warning_closed` moves none).
  *
  * Refunds and disputes are first recorded as the top-up's reversals (`top_up_reversals`, what we know of each so
  * far), then the ledger entries they call for are written from those rows under the account's lock. So whatever
@@ -13,7 +15,7 @@
  * win never lands without its loss; nothing is taken back before the payment is credited) and the entries end the
  * same.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, LedgerEntry, TopUp } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { fromMinorUnits, negate } from '../money.ts';
@@ -54,6 +56,8 @@ export interface Reversal {
   readonly reason: string | null;
   /** Why the money came back after all ('refund failed', 'dispute won'); null while it is gone. */
   readonly returned: string | null;
+  /** False for a dispute that is only an inquiry so far: nothing has left us. Refunds always are (the default). */
+  readonly withdrawn?: boolean;
   /** For a refund we asked for: the operator's idempotency key. */
   readonly requestKey?: string;
 }
@@ -68,6 +72,7 @@ async function settleReversals(trx: Kysely<Database>, topUp: TopUp): Promise<Led
   const rows = await trx.selectFrom('top_up_reversals').selectAll().where('top_up_id', '=', topUp.id).orderBy('created_at').orderBy('id').execute();
   const written: (LedgerEntry | null)[] = [];
   for (const row of rows) {
+    if (!row.withdrawn) continue;
     const entry = { accountId: topUp.account_id, kind: row.kind, amount: fromMinorUnits(row.amount_minor, topUp.currency) };
     written.push(
       await insertLockedEntry(trx, { ...entry, amount: negate(entry.amount), reference: row.id, ...(row.reason === null ? {} : { reason: row.reason }) }),
@@ -97,10 +102,13 @@ export async function recordReversal(db: Kysely<Database>, topUp: TopUp, reversa
         reason: reversal.reason,
         returned: reversal.returned,
         request_key: reversal.requestKey ?? null,
+        withdrawn: reversal.withdrawn ?? true,
       })
       .onConflict((conflict) =>
         conflict.columns(['kind', 'id']).doUpdateSet((eb) => ({
           returned: eb.fn.coalesce('top_up_reversals.returned', 'excluded.returned'),
+          // Once news says the money left, it did, whatever older news (the inquiry's opening) arrives later.
+          withdrawn: sql<boolean>`top_up_reversals.withdrawn or excluded.withdrawn`,
           request_key: eb.fn.coalesce('top_up_reversals.request_key', 'excluded.request_key'),
           updated_at: new Date(),
         })),
@@ -158,21 +166,44 @@ async function holdFor(trx: Kysely<Database>, topUp: TopUp, dispute: DisputeFact
     .execute();
 }
 
+/** Stripe's statuses of a dispute that is only an inquiry (a retrieval request): the card network took no money. */
+const isInquiry = (status: string) => status.startsWith('warning_');
+
+type DisputeEvent = Extract<PaymentEvent, { dispute: DisputeFacts }>;
+
 /**
- * The provider takes the disputed amount back when the dispute opens, and gives it back if we win. A close is news
- * of the opening too, so whichever comes first writes the amount taken (and, if won, back in the same transaction).
+ * A chargeback takes the disputed amount back and gives it back if we win; an inquiry moves no money unless it
+ * escalates (funds_withdrawn). Every event but an inquiry's opening or `warning_closed` is news that the money left
+ * (a chargeback's created and closed, and its funds events), and a win or a reinstatement that it came back, so
+ * whichever comes first writes the amount taken (and, if back, the amount back in the same transaction).
  */
-async function disputed(trx: Kysely<Database>, dispute: DisputeFacts, closed: boolean): Promise<string> {
+async function disputed(trx: Kysely<Database>, { kind, dispute }: DisputeEvent): Promise<string> {
   const topUp = await topUpFor(trx, dispute.paymentIntentId);
   if (topUp === undefined) return 'ignored: not a Dialo top-up';
   if (dispute.currency !== topUp.currency) return `ignored: currency ${dispute.currency} is not ${topUp.currency}`;
-  const won = closed && dispute.status === 'won';
-  const reversal = { kind: 'dispute', id: dispute.id, amountMinor: dispute.amountMinor, reason: dispute.reason, returned: won ? 'dispute won' : null } as const;
-  const { waiting, written } = await recordReversal(trx, topUp, reversal);
+  const closed = kind === 'dispute-closed';
+  const back = kind === 'dispute-funds-reinstated' || (closed && dispute.status === 'won');
+  const withdrawn = back || kind === 'dispute-funds-withdrawn' || !isInquiry(dispute.status);
+  // One reason for both news of the money's return, so the entry is the same whichever arrives first.
+  const returned = back ? 'dispute won' : null;
+  const { waiting, written } = await recordReversal(trx, topUp, {
+    kind: 'dispute',
+    id: dispute.id,
+    amountMinor: dispute.amountMinor,
+    reason: dispute.reason,
+    returned,
+    withdrawn,
+  });
   await holdFor(trx, topUp, dispute, closed);
-  const what = closed ? `dispute closed: ${dispute.status}` : 'dispute opened';
+  const what = {
+    'dispute-opened': withdrawn ? 'dispute opened' : 'inquiry opened',
+    'dispute-funds-withdrawn': 'dispute funds withdrawn',
+    'dispute-funds-reinstated': 'dispute funds reinstated',
+    'dispute-closed': `dispute closed: ${dispute.status}`,
+  }[kind];
   if (waiting) return `${what}; waits for its payment`;
-  if (closed) return what;
+  if (back || closed) return what;
+  if (!withdrawn) return `${what}: records held, nothing taken`;
   return written.some((entry) => entry.reference === dispute.id) ? 'disputed' : 'already disputed';
 }
 
@@ -183,9 +214,10 @@ function apply(trx: Kysely<Database>, event: PaymentEvent): Promise<string> {
     case 'refund':
       return refunded(trx, event.refund);
     case 'dispute-opened':
-      return disputed(trx, event.dispute, false);
+    case 'dispute-funds-withdrawn':
+    case 'dispute-funds-reinstated':
     case 'dispute-closed':
-      return disputed(trx, event.dispute, true);
+      return disputed(trx, event);
     case 'other':
       return Promise.resolve(`ignored: ${event.type} is not used`);
   }

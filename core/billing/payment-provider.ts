@@ -48,14 +48,14 @@ export interface RefundFacts {
   readonly metadata: PaymentMetadata | null;
 }
 
-/** A card dispute (chargeback) as the provider reports it. */
+/** A card dispute (a chargeback, or only an inquiry: Stripe's `warning_*` statuses) as the provider reports it. */
 export interface DisputeFacts {
   readonly id: string;
   readonly paymentIntentId: string | null;
   readonly amountMinor: number;
   readonly currency: string;
   readonly reason: string;
-  /** At its close: `won` gives the amount back. */
+  /** `warning_*`: an inquiry, no money taken. At its close: `won` gives the amount back. */
   readonly status: string;
 }
 
@@ -74,7 +74,11 @@ export type PaymentEvent = { readonly id: string; readonly type: string } & (
       };
     }
   | { readonly kind: 'refund'; readonly refund: RefundFacts }
-  | { readonly kind: 'dispute-opened' | 'dispute-closed'; readonly dispute: DisputeFacts }
+  | {
+      /** `funds-withdrawn`: the disputed amount was taken (a chargeback); `funds-reinstated`: it came back. */
+      readonly kind: 'dispute-opened' | 'dispute-funds-withdrawn' | 'dispute-funds-reinstated' | 'dispute-closed';
+      readonly dispute: DisputeFacts;
+    }
   | { readonly kind: 'other' }
 );
 

@@ -131,7 +131,8 @@ export async function refundTopUp(
   const reversals = await db.selectFrom('top_up_reversals').selectAll().where('top_up_id', '=', topUp.id).execute();
   // A retry of a refund already made gets the provider's same answer (its idempotency key), not our checks again.
   if (!reversals.some((reversal) => reversal.kind === 'refund' && reversal.request_key === request.requestKey)) {
-    const gone = reversals.filter((reversal) => reversal.returned === null);
+    // An inquiry took nothing and is no chargeback: Stripe itself says whether its payment can be refunded.
+    const gone = reversals.filter((reversal) => reversal.withdrawn && reversal.returned === null);
     if (gone.some((reversal) => reversal.kind === 'dispute'))
       throw new TopUpNotRefundableError(topUp.id, 'is disputed (open or lost); the card network decides it');
     const left = topUp.amount_minor - gone.reduce((sum, reversal) => sum + reversal.amount_minor, 0);

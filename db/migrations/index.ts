@@ -31,6 +31,7 @@ import * as routingVersion from './0035-routing-version.ts';
 import * as rateLimitKeyed from './0036-rate-limit-keyed.ts';
 import * as topUpReversals from './0037-top-up-reversals.ts';
 import * as erasableOperatorText from './0038-erasable-operator-text.ts';
+import * as reversalWithdrawn from './0039-reversal-withdrawn.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '0036-rate-limit-keyed': rateLimitKeyed,
   '0037-top-up-reversals': topUpReversals,
   '0038-erasable-operator-text': erasableOperatorText,
+  '0039-reversal-withdrawn': reversalWithdrawn,
 };

@@ -1,12 +1,14 @@
 /**
  * `POST /billing/stripe/webhook` through app.inject with real Stripe signatures: what is refused (a signature dated
- * too far either way, a signed event missing a field), and that refunds and disputes delivered in any order, any
- * number of times, some at once, never leave more credit from a top-up than it brought nor less than is right.
+ * too far either way, a signed event missing a field), and that refunds, disputes and inquiries delivered in any order,
+ * any number of times, some at once, never leave more credit from a top-up than it brought nor less than is right.
  */
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
+import type { Database } from '../../../db/schema.ts';
 import { startTopUp } from '../../../core/billing/top-ups.ts';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../../../payments/stripe.ts';
 import { testApi } from '../../harness/api.ts';
@@ -47,6 +49,9 @@ describeEachDialect('stripe webhook', (database) => {
     );
     return { db, accountId, ...succeededIntent(started, accountId, amountMinor) };
   }
+
+  const openHolds = async (db: Kysely<Database>, accountId: string) =>
+    (await db.selectFrom('account_holds').select('id').where('account_id', '=', accountId).where('released_at', 'is', null).execute()).length;
 
   const claimed = async (eventId: string) => (await database().db.selectFrom('stripe_events').select('id').where('id', '=', eventId).execute()).length === 1;
 
@@ -101,6 +106,8 @@ describeEachDialect('stripe webhook', (database) => {
       ['refund.updated', { ...refund, id: undefined }, /data\.object\.id is missing/],
       ['charge.dispute.created', disputeWithoutIntent, /data\.object\.payment_intent is missing/],
       ['charge.dispute.closed', { ...dispute, status: null }, /data\.object\.status is not/],
+      ['charge.dispute.funds_withdrawn', { ...dispute, amount: 0 }, /data\.object\.amount is not/],
+      ['charge.dispute.funds_reinstated', { ...dispute, reason: undefined }, /data\.object\.reason is missing/],
     ];
     for (const [type, object, detail] of unreadable) {
       const signed = fake().signedEvent(type, object);
@@ -142,15 +149,39 @@ describeEachDialect('stripe webhook', (database) => {
   });
 
   /** One refund or dispute of the top-up, and how it ends. */
-  const reversal = (ends: readonly string[]) => fc.record({ amountMinor: fc.integer({ min: 1, max: 300 }), end: fc.constantFrom(...ends) });
+  const reversal = <End extends string>(ends: readonly End[]) => fc.record({ amountMinor: fc.integer({ min: 1, max: 300 }), end: fc.constantFrom(...ends) });
+  /**
+   * Stripe's events over a dispute's life, each with its status and what it tells: records held only (an inquiry),
+   * the money taken, or the money back. An inquiry that escalates is a chargeback from its funds_withdrawn on.
+   */
+  type Step = readonly [type: string, status: string, news: 'held' | 'taken' | 'back'];
+  const chargeback = (opening: Step): Record<'won' | 'lost', readonly Step[]> => ({
+    won: [
+      opening,
+      ['charge.dispute.funds_withdrawn', 'needs_response', 'taken'],
+      ['charge.dispute.funds_reinstated', 'won', 'back'],
+      ['charge.dispute.closed', 'won', 'back'],
+    ],
+    lost: [opening, ['charge.dispute.funds_withdrawn', 'needs_response', 'taken'], ['charge.dispute.closed', 'lost', 'taken']],
+  });
+  const inquiry = chargeback(['charge.dispute.created', 'warning_needs_response', 'held']);
+  const lives: Record<string, readonly Step[]> = {
+    ...chargeback(['charge.dispute.created', 'needs_response', 'taken']),
+    'inquiry closed': [
+      ['charge.dispute.created', 'warning_needs_response', 'held'],
+      ['charge.dispute.closed', 'warning_closed', 'held'],
+    ],
+    'inquiry won': inquiry.won,
+    'inquiry lost': inquiry.lost,
+  };
   const scenario = fc
     .record({
       amountMinor: fc.integer({ min: 1000, max: 5000 }),
       refunds: fc.array(reversal(['succeeded', 'failed', 'canceled']), { maxLength: 2 }),
-      dispute: fc.option(reversal(['won', 'lost']), { nil: undefined }),
+      dispute: fc.option(reversal(Object.keys(lives)), { nil: undefined }),
     })
     .chain((shape) => {
-      const events = 1 + 2 * shape.refunds.length + (shape.dispute === undefined ? 0 : 2);
+      const events = 1 + 2 * shape.refunds.length + (shape.dispute === undefined ? 0 : lives[shape.dispute.end]!.length);
       // Each event is delivered once or twice; each delivery gets a place in the order and may go at once with the next.
       return fc.record({
         shape: fc.constant(shape),
@@ -165,22 +196,39 @@ describeEachDialect('stripe webhook', (database) => {
       fc.asyncProperty(scenario, async ({ shape, copies, places, together }) => {
         const { db, accountId, intentId, succeeded } = await topUp(shape.amountMinor);
         const suffix = crypto.randomUUID().slice(0, 8);
-        /** Each event with what its delivery tells: the payment, that a reversal exists, that its money came back. */
-        const events: { signed: ReturnType<FakeStripe['signedEvent']>; payment?: true; reversal?: number; back?: true }[] = [
-          { signed: fake().signedEvent('payment_intent.succeeded', succeeded), payment: true },
-        ];
-        const reversals = shape.refunds.map((refund, index) => ({ kind: 'refund', id: `re_${suffix}_${index}`, ...refund, back: refund.end !== 'succeeded' }));
+        /** Each event with what its delivery tells: the payment, that a reversal's money left, that it came back. */
+        const events: {
+          signed: ReturnType<FakeStripe['signedEvent']>;
+          payment?: true;
+          reversal?: number;
+          taken?: true;
+          back?: true;
+          closes?: true;
+        }[] = [{ signed: fake().signedEvent('payment_intent.succeeded', succeeded), payment: true }];
+        const reversals: { kind: string; id: string; amountMinor: number; end: string; taken: boolean; back: boolean }[] = shape.refunds.map(
+          (refund, index) => ({
+            kind: 'refund',
+            id: `re_${suffix}_${index}`,
+            ...refund,
+            taken: true,
+            back: refund.end !== 'succeeded',
+          }),
+        );
         for (const [index, refund] of reversals.entries()) {
           const object = { id: refund.id, object: 'refund', amount: refund.amountMinor, currency: 'usd', payment_intent: intentId, metadata: {} };
-          events.push({ signed: fake().signedEvent('refund.created', { ...object, status: 'pending' }), reversal: index });
+          events.push({ signed: fake().signedEvent('refund.created', { ...object, status: 'pending' }), reversal: index, taken: true });
           events.push({
             signed: fake().signedEvent('refund.updated', { ...object, status: refund.end }),
             reversal: index,
+            taken: true,
             ...(refund.back ? { back: true } : {}),
           });
         }
         if (shape.dispute !== undefined) {
-          const index = reversals.push({ kind: 'dispute', id: `dp_${suffix}`, ...shape.dispute, back: shape.dispute.end === 'won' }) - 1;
+          const life = lives[shape.dispute.end]!;
+          const taken = life.some(([, , news]) => news !== 'held');
+          const back = life.some(([, , news]) => news === 'back');
+          const index = reversals.push({ kind: 'dispute', id: `dp_${suffix}`, ...shape.dispute, taken, back }) - 1;
           const object = {
             id: `dp_${suffix}`,
             object: 'dispute',
@@ -189,12 +237,15 @@ describeEachDialect('stripe webhook', (database) => {
             payment_intent: intentId,
             reason: 'fraudulent',
           };
-          events.push({ signed: fake().signedEvent('charge.dispute.created', { ...object, status: 'needs_response' }), reversal: index });
-          events.push({
-            signed: fake().signedEvent('charge.dispute.closed', { ...object, status: shape.dispute.end }),
-            reversal: index,
-            ...(shape.dispute.end === 'won' ? { back: true } : {}),
-          });
+          for (const [type, status, news] of life) {
+            events.push({
+              signed: fake().signedEvent(type, { ...object, status }),
+              reversal: index,
+              ...(news === 'held' ? {} : { taken: true }),
+              ...(news === 'back' ? { back: true } : {}),
+              ...(type === 'charge.dispute.closed' ? { closes: true } : {}),
+            });
+          }
         }
         const deliveries = events.flatMap((event, index) => Array.from({ length: copies[index]! }, () => event));
         const order = deliveries.map((event, index) => ({ event, place: places[index]!, together: together[index]! })).sort((a, b) => a.place - b.place);
@@ -211,22 +262,33 @@ describeEachDialect('stripe webhook', (database) => {
           for (const event of batch) seen.add(event);
           const paid = [...seen].some((event) => event.payment);
           const brought = paid ? shape.amountMinor : 0;
-          const known = new Set([...seen].flatMap((event) => (event.reversal === undefined ? [] : [event.reversal])));
+          const left = new Set([...seen].flatMap((event) => (event.taken ? [event.reversal] : [])));
           const cameBack = new Set([...seen].flatMap((event) => (event.back ? [event.reversal] : [])));
-          const gone = reversals.filter((_, index) => known.has(index) && !cameBack.has(index)).reduce((sum, item) => sum + item.amountMinor, 0);
+          const gone = reversals.filter((_, index) => left.has(index) && !cameBack.has(index)).reduce((sum, item) => sum + item.amountMinor, 0);
           const right = paid ? brought - gone : 0;
           const { available } = await balanceOf(db, accountId);
           expect(available).toBeLessThanOrEqual(brought * MICROS_PER_CENT);
           expect(available).toBeGreaterThanOrEqual(right * MICROS_PER_CENT);
+          // Any news of a dispute holds the account's records (retention waits) until its close arrives.
+          const disputeNews = [...seen].filter((event) => event.reversal !== undefined && reversals[event.reversal]!.kind === 'dispute');
+          const open = disputeNews.length > 0 && !disputeNews.some((event) => event.closes);
+          expect(await openHolds(db, accountId)).toBe(open ? 1 : 0);
         }
 
-        const entries = await db.selectFrom('ledger_entries').select(['kind', 'amount', 'reference']).where('account_id', '=', accountId).execute();
+        const entries = await db.selectFrom('ledger_entries').select(['kind', 'amount', 'reference', 'reason']).where('account_id', '=', accountId).execute();
+        // Reasons too: whichever news of a return came first, the entry reads the same.
         const expected = [
-          { kind: 'top_up', amount: shape.amountMinor * MICROS_PER_CENT, reference: intentId },
+          { kind: 'top_up', amount: shape.amountMinor * MICROS_PER_CENT, reference: intentId, reason: null },
           ...reversals.flatMap((item) => [
-            { kind: item.kind, amount: -item.amountMinor * MICROS_PER_CENT, reference: item.id },
+            ...(item.taken
+              ? [{ kind: item.kind, amount: -item.amountMinor * MICROS_PER_CENT, reference: item.id, reason: item.kind === 'refund' ? null : 'fraudulent' }]
+              : []),
             ...(item.back
-              ? [{ kind: item.kind, amount: item.amountMinor * MICROS_PER_CENT, reference: `${item.id}:${item.kind === 'refund' ? 'reversed' : 'won'}` }]
+              ? [
+                  item.kind === 'refund'
+                    ? { kind: item.kind, amount: item.amountMinor * MICROS_PER_CENT, reference: `${item.id}:reversed`, reason: `refund ${item.end}` }
+                    : { kind: item.kind, amount: item.amountMinor * MICROS_PER_CENT, reference: `${item.id}:won`, reason: 'dispute won' },
+                ]
               : []),
           ]),
         ];

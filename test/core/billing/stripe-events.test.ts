@@ -122,6 +122,57 @@ describeEachDialect('stripe top-ups and events', (database) => {
     ]);
   });
 
+  it('holds the records for an inquiry but takes nothing; warning_closed releases the hold and the payment stays refundable', async () => {
+    const { db, accountId, started, intentId, succeeded } = await paidTopUp(1000);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const inquiry = {
+      id: 'dp_inq',
+      object: 'dispute',
+      amount: 1000,
+      currency: 'usd',
+      payment_intent: intentId,
+      reason: 'general',
+      status: 'warning_needs_response',
+    };
+    expect(await processPaymentEvent(db, event('charge.dispute.created', inquiry))).toBe('inquiry opened: records held, nothing taken');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const hold = () => db.selectFrom('account_holds').select(['reference', 'released_at']).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    expect(await hold()).toEqual({ reference: 'dp_inq', released_at: null });
+    expect(await processPaymentEvent(db, event('charge.dispute.closed', { ...inquiry, status: 'warning_closed' }))).toBe('dispute closed: warning_closed');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    expect((await hold()).released_at).toBeInstanceOf(Date);
+    // A closed inquiry took nothing and blocks nothing: the operator may still refund the payment.
+    await expect(refundTopUp(db, fake().provider, { topUpId: started.topUpId, amountMinor: 400, requestKey: 'after-inquiry' })).resolves.toMatchObject({
+      amountMinor: 400,
+    });
+    expect((await balanceOf(db, accountId)).balance).toBe(6_000_000);
+  });
+
+  it('takes an escalated inquiry once whether created or funds_withdrawn says so, and gives it back once on funds_reinstated or won', async () => {
+    const { db, accountId, started, intentId, succeeded } = await paidTopUp(1000);
+    await processPaymentEvent(db, event('payment_intent.succeeded', succeeded));
+    const dispute = { id: 'dp_esc', object: 'dispute', amount: 700, currency: 'usd', payment_intent: intentId, reason: 'fraudulent', status: 'needs_response' };
+    expect(await processPaymentEvent(db, event('charge.dispute.funds_withdrawn', dispute))).toBe('disputed');
+    expect(await processPaymentEvent(db, event('charge.dispute.created', { ...dispute, status: 'warning_needs_response' }))).toBe(
+      'inquiry opened: records held, nothing taken',
+    );
+    expect(await processPaymentEvent(db, event('charge.dispute.funds_withdrawn', dispute))).toBe('already disputed');
+    expect((await balanceOf(db, accountId)).balance).toBe(3_000_000);
+    // Under a chargeback the card network decides: no refund through us.
+    await expect(refundTopUp(db, fake().provider, { topUpId: started.topUpId, requestKey: 'during-chargeback' })).rejects.toBeInstanceOf(
+      TopUpNotRefundableError,
+    );
+    expect(await processPaymentEvent(db, event('charge.dispute.funds_reinstated', { ...dispute, status: 'won' }))).toBe('dispute funds reinstated');
+    expect(await processPaymentEvent(db, event('charge.dispute.closed', { ...dispute, status: 'won' }))).toBe('dispute closed: won');
+    expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
+    const entries = await db.selectFrom('ledger_entries').select(['amount', 'reference', 'reason']).where('account_id', '=', accountId).orderBy('id').execute();
+    expect(entries).toEqual([
+      { amount: 10_000_000, reference: intentId, reason: null },
+      { amount: -7_000_000, reference: 'dp_esc', reason: 'fraudulent' },
+      { amount: 7_000_000, reference: 'dp_esc:won', reason: 'dispute won' },
+    ]);
+  });
+
   it('ignores events about payments that are not top-ups, and event types it does not use', async () => {
     const { db } = database();
     expect(
