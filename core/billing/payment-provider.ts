@@ -133,7 +133,9 @@ export class PaymentRequestRefusedError extends Error {
  * const event = provider.verifyEvent(rawBody, request.headers['stripe-signature']); // PaymentSignatureError if forged
  */
 export interface PaymentProvider {
+  /** Fails only with {@link PaymentRequestRefusedError} (the request itself refused) or {@link PaymentProviderError}. */
   createPaymentIntent(request: PaymentIntentRequest): Promise<CreatedPaymentIntent>;
+  /** Fails as `createPaymentIntent` does. */
   refund(request: RefundRequest): Promise<CreatedRefund>;
   /** Checks a webhook body (the raw bytes as received) against its signature header and reads the event. */
   verifyEvent(rawBody: string | Buffer, signature: string): PaymentEvent;

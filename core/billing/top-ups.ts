@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, TopUp } from '../../db/schema.ts';
 import { recordReversal } from './payment-events.ts';
-import { PaymentProviderError, PaymentRequestRefusedError, type CreatedPaymentIntent, type CreatedRefund, type PaymentProvider } from './payment-provider.ts';
+import { PaymentProviderError, type PaymentProvider } from './payment-provider.ts';
 
 export interface TopUpBounds {
   readonly currency: string;
@@ -27,10 +27,6 @@ export class TopUpKeyReusedError extends Error {
     this.name = 'TopUpKeyReusedError';
   }
 }
-
-/** What an adapter threw, as one of the port's errors: anything unexpected is the provider failing. */
-const providerError = (error: unknown) =>
-  error instanceof PaymentProviderError || error instanceof PaymentRequestRefusedError ? error : new PaymentProviderError(undefined, { cause: error });
 
 export interface StartedTopUp {
   readonly topUpId: string;
@@ -69,18 +65,13 @@ export async function startTopUp(
     .executeTakeFirstOrThrow();
   if (topUp.amount_minor !== request.amountMinor || topUp.currency !== bounds.currency) throw new TopUpKeyReusedError();
 
-  let intent: CreatedPaymentIntent;
-  try {
-    intent = await payments.createPaymentIntent({
-      amountMinor: topUp.amount_minor,
-      currency: topUp.currency,
-      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
-      description: 'Dialo calling credit',
-      idempotencyKey: `dialo-top-up-${topUp.id}`,
-    });
-  } catch (error) {
-    throw providerError(error);
-  }
+  const intent = await payments.createPaymentIntent({
+    amountMinor: topUp.amount_minor,
+    currency: topUp.currency,
+    metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
+    description: 'Dialo calling credit',
+    idempotencyKey: `dialo-top-up-${topUp.id}`,
+  });
   if (intent.clientSecret === null) throw new PaymentProviderError('the payment provider gave no client secret for the payment form');
   await db.updateTable('top_ups').set({ payment_intent_id: intent.id }).where('id', '=', topUp.id).where('payment_intent_id', 'is', null).execute();
   return { topUpId: topUp.id, amountMinor: topUp.amount_minor, currency: topUp.currency, clientSecret: intent.clientSecret };
@@ -139,18 +130,13 @@ export async function refundTopUp(
     if (left <= 0) throw new TopUpNotRefundableError(topUp.id, 'has been refunded in full');
     if (request.amountMinor !== undefined && request.amountMinor > left) throw new RefundAmountError(left, topUp.currency);
   }
-  let refund: CreatedRefund;
-  try {
-    refund = await payments.refund({
-      paymentIntentId: topUp.payment_intent_id,
-      ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
-      // Ids only: an operator's reason may name the person, and what the provider keeps our erasure cannot reach.
-      metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
-      idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
-    });
-  } catch (error) {
-    throw providerError(error);
-  }
+  const refund = await payments.refund({
+    paymentIntentId: topUp.payment_intent_id,
+    ...(request.amountMinor === undefined ? {} : { amountMinor: request.amountMinor }),
+    // Ids only: an operator's reason may name the person, and what the provider keeps our erasure cannot reach.
+    metadata: { dialo_account_id: topUp.account_id, dialo_top_up_id: topUp.id },
+    idempotencyKey: `dialo-refund-${topUp.id}-${request.requestKey}`,
+  });
   const status = refund.status ?? 'pending';
   const returned = status === 'failed' || status === 'canceled' ? `refund ${status}` : null;
   await recordReversal(db, topUp, { kind: 'refund', id: refund.id, amountMinor: refund.amountMinor, reason: null, returned, requestKey: request.requestKey });
