@@ -138,15 +138,19 @@ function sendProblem(reply: FastifyReply, problem: Problem): void {
   void reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
+/** What a framework error found before routing says, by Fastify's code: its own message repeats the whole path. */
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the path is not valid percent-encoded text',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than any route takes',
+};
+
 /**
  * Fastify's `frameworkErrors` option: errors found before a route is chosen (a bad percent-encoding, a path
  * parameter over `maxParamLength`), which would otherwise leave as Fastify's own JSON.
  */
 export function sendFrameworkProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemOf(error);
-  // Fastify's message repeats the whole path: no need to send kilobytes of it back.
-  if (problem.status === 414) problem.detail = 'a path parameter is longer than any route takes';
-  sendProblem(reply, problem);
+  const detail = FRAMEWORK_DETAILS[error.code];
+  sendProblem(reply, { ...problemOf(error), ...(detail === undefined ? {} : { detail }) });
 }
 
 /** What a client error on the socket answers, by Node's error code: headers too large, too slow, or not HTTP. */

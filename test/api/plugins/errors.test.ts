@@ -177,7 +177,12 @@ describeEachDialect('errors found before any route, over a real port', (database
   }
 
   it.each([
-    ['a bad percent-encoding', '/billing/top-ups/%E0%A4%A', {}, { status: 400, title: 'Bad Request' }],
+    [
+      'a bad percent-encoding, without the path repeated back',
+      '/billing/top-ups/%E0%A4%A',
+      {},
+      { status: 400, title: 'Bad Request', detail: 'the path is not valid percent-encoded text' },
+    ],
     [
       'a path parameter over 100 characters, without the path repeated back',
       `/billing/top-ups/${'a'.repeat(101)}`,
