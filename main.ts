@@ -21,6 +21,7 @@ import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { expireReservationsJob } from './jobs/expire-reservations.ts';
 import { closeSilentNodesJob } from './jobs/close-silent-nodes.ts';
 import { privacyTools } from './core/privacy/deidentify.ts';
+import { attemptLimiter } from './core/accounts/throttle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
@@ -82,7 +83,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
       sip: config.sip,
       publicUrl: config.publicUrl,
       sessions: { secureCookies: config.secureCookies, ttlHours: config.sessionTtlHours },
-      authLimits: config.authLimits,
+      attempts: attemptLimiter(tools, config.authLimits),
       billing: config.billing,
       payments,
       privacy: { tools, operatorContact: config.privacy.operatorContact, retention: config.privacy.retention },

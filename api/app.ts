@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, SipConfig } from '../config.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
-import type { AuthLimits } from '../core/accounts/throttle.ts';
+import type { AttemptLimiter } from '../core/accounts/throttle.ts';
 import type { PaymentProvider } from '../core/billing/payment-provider.ts';
 import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import type { CopyOut, DialectName } from '../db/connect.ts';
@@ -52,8 +52,8 @@ export interface ApiDeps {
   /** Where users reach the app (e-mail links), e.g. https://dialo.example.org. */
   readonly publicUrl: string;
   readonly sessions: SessionSettings;
-  /** Sign-up, login, reset and re-authentication attempt limits (AUTH_*). */
-  readonly authLimits: AuthLimits;
+  /** How sign-up, login, reset, re-authentication and address changes are counted: AUTH_* under the privacy key. */
+  readonly attempts: AttemptLimiter;
   /** Currency, limits and top-up bounds. */
   readonly billing: BillingConfig;
   /** Without it top-ups answer "payments not configured" (503). */

@@ -3,7 +3,6 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { updateProfile } from '../../core/accounts/profile.ts';
-import { attemptLimiter } from '../../core/accounts/throttle.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
 import { requireCaller } from '../plugins/auth.ts';
@@ -23,7 +22,6 @@ const ProfileChange = Type.Object(
 export async function accountRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
   const links = emailLinks(deps.publicUrl);
-  const limiter = attemptLimiter(deps.privacy.tools, deps.authLimits);
 
   scope.patch(
     '/account/profile',
@@ -35,6 +33,6 @@ export async function accountRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         response: { 200: Type.Object({ emailPending: Type.Boolean() }), ...problems(400, 401, 403, 429) },
       },
     },
-    async (request) => updateProfile(deps.db, limiter, requireCaller(request).accountId, request.body, links),
+    async (request) => updateProfile(deps.db, deps.attempts, requireCaller(request).accountId, request.body, links),
   );
 }

@@ -9,7 +9,6 @@ import { getAccountSummary, logIn, signUp, verifyEmail } from '../../core/accoun
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../../core/accounts/email-address.ts';
 import { changePassword, requestPasswordReset, resetPassword } from '../../core/accounts/password-changes.ts';
 import { createSession, endAccountSessions, endSession } from '../../core/accounts/sessions.ts';
-import { attemptLimiter } from '../../core/accounts/throttle.ts';
 import type { ApiDeps } from '../app.ts';
 import { emailLinks } from '../email-links.ts';
 import { requireCaller } from '../plugins/auth.ts';
@@ -40,9 +39,8 @@ const AuthConfig = Type.Object({
 });
 
 export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { db, sessions } = deps;
+  const { db, sessions, attempts } = deps;
   const links = emailLinks(deps.publicUrl);
-  const limiter = attemptLimiter(deps.privacy.tools, deps.authLimits);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
 
   scope.get(
@@ -55,7 +53,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     '/auth/signup',
     { schema: { tags: ['auth'], body: Credentials, response: { 202: MessageSchema, ...problems(400, 413, 415, 429) } } },
     async (request, reply) => {
-      await signUp(db, limiter, request.body, links, { ip: request.ip });
+      await signUp(db, attempts, request.body, links, { ip: request.ip });
       return reply.code(202).send({ message: 'check your mail: we sent you a link to continue' });
     },
   );
@@ -80,7 +78,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     '/auth/login',
     { schema: { tags: ['auth'], body: Credentials, response: { 200: LoggedIn, ...problems(400, 401, 403, 413, 415, 429) } } },
     async (request, reply) => {
-      const account = await logIn(db, limiter, request.body, { ip: request.ip });
+      const account = await logIn(db, attempts, request.body, { ip: request.ip });
       const session = await createSession(db, account.id, sessions.ttlHours * 3_600_000);
       const csrfToken = setSessionCookies(reply, session, sessions);
       return { accountId: account.id, role: account.role, csrfToken };
@@ -122,7 +120,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await changePassword(db, limiter, requireCaller(request), request.body);
+      await changePassword(db, attempts, requireCaller(request), request.body);
       return reply.code(204).send(null);
     },
   );
@@ -138,7 +136,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(db, limiter, request.body.email, links, { ip: request.ip });
+      await requestPasswordReset(db, attempts, request.body.email, links, { ip: request.ip });
       return reply.code(202).send({ message: 'if this address has an account, we sent it a link' });
     },
   );
@@ -154,7 +152,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await resetPassword(db, limiter, request.body.token, request.body.password);
+      await resetPassword(db, attempts, request.body.token, request.body.password);
       return reply.code(204).send(null);
     },
   );

@@ -6,7 +6,6 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
-import { attemptLimiter } from '../../core/accounts/throttle.ts';
 import { exportAccountData, exportSourceRows } from '../../core/privacy/export.ts';
 import type { ExportRow } from '../../core/privacy/data-source.ts';
 import { requestDeletion } from '../../core/privacy/erasure.ts';
@@ -48,8 +47,7 @@ export function rowsToCsv(rows: readonly ExportRow[]): string {
 }
 
 export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { db, privacy, sessions } = deps;
-  const limiter = attemptLimiter(privacy.tools, deps.authLimits);
+  const { db, privacy, sessions, attempts } = deps;
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
 
   scope.get('/privacy/policy', { schema: { tags: ['privacy'], response: { 200: Policy } } }, async (request) => {
@@ -126,7 +124,7 @@ export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       },
     },
     async (request, reply) => {
-      const outcome = await requestDeletion(db, limiter, requireCaller(request).accountId, request.body.password, privacy.tools);
+      const outcome = await requestDeletion(db, attempts, requireCaller(request).accountId, request.body.password, privacy.tools);
       clearSessionCookies(reply, sessions);
       return reply.code(202).send({ status: outcome.status });
     },

@@ -10,6 +10,7 @@ import { buildApi, type ApiDeps, type PrivacySettings } from '../../api/app.ts';
 import { privacyTools } from '../../core/privacy/deidentify.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
+import { attemptLimiter } from '../../core/accounts/throttle.ts';
 import type { AccountRole, Database } from '../../db/schema.ts';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
@@ -38,7 +39,7 @@ export async function testApi(database: TestDatabase, overrides: Partial<ApiDeps
     payments: undefined,
     publicUrl: TEST_PUBLIC_URL,
     sessions: { secureCookies: false, ttlHours: 1 },
-    authLimits: loadConfig({}).authLimits,
+    attempts: attemptLimiter(TEST_PRIVACY.tools, loadConfig({}).authLimits),
     privacy: TEST_PRIVACY,
     abuse: loadConfig({}).abuse,
     defaultCountry: undefined,
