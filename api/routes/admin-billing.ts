@@ -50,7 +50,7 @@ const AccountId = Type.Object({ accountId: Type.String({ format: 'uuid' }) });
 const AdjustmentBody = Type.Object({ amount: Decimal, reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 
 // The key travels to Stripe in an HTTP header (Idempotency-Key): printable ASCII only, or the request could not be sent.
-// The reason goes into Stripe metadata, whose values hold at most 500 characters.
+// The reason stays with us, in the audit event about the account (erasure clears it); it is never sent to Stripe.
 const RefundBody = Type.Object(
   {
     amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
