@@ -180,6 +180,11 @@ export interface Config {
 export interface PrivacyConfig {
   /** Key of the irreversible keyed hash used to de-identify; undefined: a random key per process (main.ts warns). */
   readonly hashKey: string | undefined;
+  /**
+   * Wraps every account's data key (core/privacy/vault.ts); undefined: with the embedded database, one generated
+   * into the data folder's secrets.json; with DATABASE_URL, the process refuses to start.
+   */
+  readonly masterKey: string | undefined;
   /** Shown next to the policy: where privacy questions and requests go. */
   readonly operatorContact: string;
   readonly retention: {
@@ -519,10 +524,12 @@ function authLimits(env: Env): AuthLimits {
 
 function privacy(env: Env): PrivacyConfig {
   const hashKey = secret(env, 'PRIVACY_HASH_KEY', 'a secret', 32);
+  const masterKey = secret(env, 'PRIVACY_MASTER_KEY', 'a random secret', 32);
   const operatorContact = read(env, 'OPERATOR_CONTACT_EMAIL') ?? 'privacy@localhost';
   if (!/^[^\s@]+@[^\s@]+$/.test(operatorContact)) throw new ConfigError('OPERATOR_CONTACT_EMAIL', 'an e-mail address', operatorContact);
   return {
     hashKey,
+    masterKey,
     operatorContact,
     retention: {
       usageDays: integer(env, 'RETENTION_USAGE_DAYS', 30, 1, 3650),

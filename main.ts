@@ -21,6 +21,7 @@ import { startScheduler, type Job } from './jobs/scheduler.ts';
 import { expireReservationsJob } from './jobs/expire-reservations.ts';
 import { closeSilentNodesJob } from './jobs/close-silent-nodes.ts';
 import { privacyTools } from './core/privacy/deidentify.ts';
+import { createVault, type Vault } from './core/privacy/vault.ts';
 import { attemptLimiter } from './core/accounts/throttle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -28,6 +29,7 @@ import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
+import { privacyMasterKey } from './local-servers/secrets.ts';
 
 /** Signals closer together than this are one request to stop (see shutdown). */
 const SAME_SIGNAL_MS = 1000;
@@ -61,12 +63,12 @@ function printSummary(roles: readonly RunningRole[], local: LocalServers): void 
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function startRoles(config: Config, database: DatabaseHandle, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
+async function startRoles(config: Config, database: DatabaseHandle, vault: Vault, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
   // Filled by the roles below; /readyz (on the api, or on the health server of a process without it) asks them all.
   const readiness = new Readiness();
   if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
-  const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'));
+  const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'), vault);
   if (config.roles.has('api')) {
     const payments: Payments | undefined = config.stripe && {
       provider: stripePayments(new Stripe(config.stripe.secretKey), config.stripe.webhookSecret),
@@ -113,6 +115,7 @@ async function startRoles(config: Config, database: DatabaseHandle, logger: Logg
         calls: config.calls,
         billing: config.billing,
         abuse: config.abuse,
+        vault,
         ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
       });
       readiness.add('signaling', () => signaling.notReadyBecause());
@@ -158,6 +161,11 @@ async function main(): Promise<void> {
   });
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
+  const vault = createVault(await privacyMasterKey(config));
+  await vault.check(database.db);
+  // A key destroyed by another node's erasure leaves this node's cache within a poll.
+  const keyPoll = setInterval(() => void vault.poll(database.db, Date.now()).catch(() => undefined), 1000);
+  keyPoll.unref();
 
   // Signals are handled from here on: a Ctrl-C while the local servers start (FreeSWITCH takes seconds) must still
   // stop them, and a process killed by a signal it does not handle runs no 'exit' handler to take its children along.
@@ -166,7 +174,7 @@ async function main(): Promise<void> {
     // Before the roles: the api hands out the SIP WebSocket URL and secret, signaling connects to drachtio.
     const local = await startLocalServers(config, logger, shutdownStarted.signal);
     if (shutdownStarted.signal.aborted) return { local, roles: [] };
-    const roles = await startRoles(withLocalServers(config, local), database, logger, createMetrics());
+    const roles = await startRoles(withLocalServers(config, local), database, vault, logger, createMetrics());
     printSummary(roles, local);
     return { local, roles };
   })();
@@ -190,6 +198,7 @@ async function main(): Promise<void> {
     const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
     const stopped = Promise.allSettled(roles.map((role) => role.stop()));
     if ((await Promise.race([stopped, grace])) === 'timeout') logger.warn('grace period over; closing with work in flight');
+    clearInterval(keyPoll);
     await Promise.all([database.close(), local.stop()]);
     logger.info('stopped');
     logger.flush();

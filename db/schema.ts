@@ -268,6 +268,7 @@ export interface Database {
   blocked_prefixes: BlockedPrefixesTable;
   signaling_nodes: SignalingNodesTable;
   cache_versions: CacheVersionsTable;
+  'key_store.account_keys': AccountKeysTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -406,4 +407,14 @@ export interface CacheVersionsTable {
   topic: string;
   /** Bumped by triggers whenever the rows behind the topic change. */
   version: Generated<number>;
+}
+
+/** An account's data key (core/privacy/vault.ts), in the `key_store` schema: destroyed on erasure (crypto-shredding). */
+export interface AccountKeysTable {
+  account_id: string;
+  /** IV, the key sealed with AES-256-GCM under the master key, and the tag. */
+  wrapped_key: Buffer;
+  /** Which master key wrapped it. */
+  master_key_id: string;
+  created_at: CreatedAt;
 }

@@ -1,6 +1,8 @@
 /** `npm run retention`: one retention run against the configured database; prints the counts. */
 import { loadConfigOrExit } from '../config.ts';
 import { privacyTools } from '../core/privacy/deidentify.ts';
+import { createVault } from '../core/privacy/vault.ts';
+import { privacyMasterKey } from '../local-servers/secrets.ts';
 import { runRetention } from '../core/privacy/retention.ts';
 import { connectDatabase } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
@@ -13,7 +15,9 @@ if (config.privacy.hashKey === undefined) {
 const { db, close } = connectDatabase(config.database);
 try {
   await migrateToLatest(db);
-  const counts = await runRetention(db, config.privacy.retention, privacyTools(config.privacy.hashKey), null);
+  const vault = createVault(await privacyMasterKey(config));
+  await vault.check(db);
+  const counts = await runRetention(db, config.privacy.retention, privacyTools(config.privacy.hashKey, vault), null);
   process.stdout.write(`${JSON.stringify(counts)}\n`);
 } finally {
   await close();

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { ConfigError, type Config } from '../config.ts';
 
 export interface LocalSecrets {
   readonly drachtioSecret: string;
@@ -17,9 +18,11 @@ export interface LocalSecrets {
   readonly turnSecret: string;
   /** PRIVACY_HASH_KEY when the environment sets none. */
   readonly privacyHashKey: string;
+  /** PRIVACY_MASTER_KEY when the environment sets none and the database is the embedded one. */
+  readonly privacyMasterKey: string;
 }
 
-const NAMES = ['drachtioSecret', 'sipSecret', 'eslPassword', 'turnSecret', 'privacyHashKey'] as const;
+const NAMES = ['drachtioSecret', 'sipSecret', 'eslPassword', 'turnSecret', 'privacyHashKey', 'privacyMasterKey'] as const;
 
 export function secretsFile(dataDir: string): string {
   return join(dataDir, 'secrets.json');
@@ -45,6 +48,19 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<LocalSecrets
   }
   await chmod(file, 0o600);
   return secrets;
+}
+
+/**
+ * The master key that wraps the account keys (core/privacy/vault.ts): PRIVACY_MASTER_KEY, or, with the embedded
+ * database, the one generated into the data folder. With DATABASE_URL it must be set: nodes sharing a database
+ * must share it, and a key generated on one machine would leave every other unable to read.
+ */
+export async function privacyMasterKey(config: Config): Promise<string> {
+  if (config.privacy.masterKey !== undefined) return config.privacy.masterKey;
+  if (config.database.kind === 'postgres') {
+    throw new ConfigError('PRIVACY_MASTER_KEY', 'a random secret of at least 32 characters, the same on every node (needed with DATABASE_URL)', undefined);
+  }
+  return (await loadOrCreateSecrets(resolve(config.localServers.dataDir))).privacyMasterKey;
 }
 
 /**

@@ -10,6 +10,7 @@ import { markCallsAlive } from '../core/calls/cdr.ts';
 import { markNodeAlive } from '../core/calls/nodes.ts';
 import { closeFaultedRecords, closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
 import type { DialogHandle } from '../core/calls/dialog-handle.ts';
+import type { Vault } from '../core/privacy/vault.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -40,6 +41,8 @@ export interface SignalingDeps {
   readonly calls: CallsConfig;
   readonly billing: BillingConfig;
   readonly abuse: AbusePolicy;
+  /** Seals the numbers in call records under their account's key (core/privacy/vault.ts). */
+  readonly vault: Vault;
   /** Starts the media server relay (media-control) on this role's drachtio connection; none: browser <-> RTP calls get 488. */
   readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
 }

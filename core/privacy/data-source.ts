@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Vault } from './vault.ts';
 
 export type ExportRow = Record<string, unknown>;
 
@@ -23,6 +24,8 @@ export interface RetentionWindows {
 export interface PrivacyTools {
   /** Irreversible keyed hash (HMAC-SHA256) for values that must stay joinable but unreadable. */
   deidentify(value: string): string;
+  /** Seals personal data under its account's key, and destroys the key on erasure. */
+  readonly vault: Vault;
 }
 
 export interface AccountDataSource {

@@ -62,7 +62,9 @@ export async function eraseAccount(
     }
     const rows: Record<string, number> = {};
     for (const source of sources) rows[source.table] = await source.erase(trx, accountId, tools);
-    await recordAudit(trx, { action: 'privacy.erased', subjectAccountId: accountId, detail: { rows } });
+    // Last: what the sources kept sealed (and every backup's copy of it) is unreadable once the key is gone.
+    const keyDestroyed = await tools.vault.shred(trx, accountId);
+    await recordAudit(trx, { action: 'privacy.erased', subjectAccountId: accountId, detail: { rows, keyDestroyed } });
     return { status: 'erased', rows };
   });
 }

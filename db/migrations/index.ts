@@ -32,6 +32,7 @@ import * as rateLimitKeyed from './0036-rate-limit-keyed.ts';
 import * as topUpReversals from './0037-top-up-reversals.ts';
 import * as erasableOperatorText from './0038-erasable-operator-text.ts';
 import * as reversalWithdrawn from './0039-reversal-withdrawn.ts';
+import * as keyStore from './0040-key-store.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -63,4 +64,5 @@ export const migrations: Record<string, Migration> = {
   '0037-top-up-reversals': topUpReversals,
   '0038-erasable-operator-text': erasableOperatorText,
   '0039-reversal-withdrawn': reversalWithdrawn,
+  '0040-key-store': keyStore,
 };

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApi, type ApiDeps, type PrivacySettings } from '../../api/app.ts';
 import { privacyTools } from '../../core/privacy/deidentify.ts';
+import { createVault } from '../../core/privacy/vault.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
 import { attemptLimiter } from '../../core/accounts/throttle.ts';
@@ -20,8 +21,11 @@ import type { TestDatabase } from './databases.ts';
 export const TEST_PUBLIC_URL = 'http://127.0.0.1:8080';
 export const TEST_PASSWORD = 'plain sailing on a test sea';
 export const TEST_HASH_KEY = 'test-only-privacy-hash-key-0123456789abcdef';
+export const TEST_MASTER_KEY = 'test-only-privacy-master-key-0123456789abcdef';
+/** One vault for every suite: keys live in each suite's own database, so sharing its cache mixes nothing. */
+export const TEST_VAULT = createVault(TEST_MASTER_KEY);
 export const TEST_PRIVACY: PrivacySettings = {
-  tools: privacyTools(TEST_HASH_KEY),
+  tools: privacyTools(TEST_HASH_KEY, TEST_VAULT),
   operatorContact: 'privacy@dialo.test',
   retention: { usageDays: 30, callDetailDays: 90, deidentifiedYears: 7, sentMailDays: 7 },
 };

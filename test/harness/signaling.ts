@@ -2,6 +2,7 @@
  * The signaling role on a real drachtio-server, configured the way an operator would (environment variables
  * through loadConfig), for SIP suites and benchmarks.
  */
+import { TEST_VAULT } from './api.ts';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics, type Metrics } from '../../metrics.ts';
@@ -51,6 +52,7 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
       calls: config.calls,
       billing: config.billing,
       abuse: config.abuse,
+      vault: TEST_VAULT,
       logger,
       metrics,
       ...(mediaConfig === undefined ? {} : { media: (srf) => (media = startMediaControl(srf, mediaConfig, logger)) }),
