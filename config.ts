@@ -626,8 +626,13 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return loadConfig(env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`dialo: invalid configuration: ${error.message}\n`);
-    process.exit(1);
+    return exitOnConfigError(error);
   }
+}
+
+/** A {@link ConfigError} ends the process with one line on stderr naming the variable; anything else is rethrown. */
+export function exitOnConfigError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`dialo: invalid configuration: ${error.message}\n`);
+  process.exit(1);
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigOrExit, type Config } from './config.ts';
+import { exitOnConfigError, loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
 import { stripePayments } from './payments/stripe.ts';
@@ -155,13 +155,15 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // Before the database: a node without the master key its peers share must neither migrate nor serve.
+  const masterKey = await privacyMasterKey(config).catch(exitOnConfigError);
   const logger = createLogger(config.logLevel);
   const database = connectDatabase(config.database, {
     onConnectionLost: (error) => logger.warn({ err: error.message }, 'database connection lost; the pool replaces it'),
   });
   const applied = await migrateToLatest(database.db);
   logger.info({ dialect: database.dialect, applied }, 'database ready');
-  const vault = createVault(await privacyMasterKey(config));
+  const vault = createVault(masterKey);
   await vault.check(database.db);
   // A key destroyed by another node's erasure leaves this node's cache within a poll.
   const keyPoll = setInterval(() => void vault.poll(database.db, Date.now()).catch(() => undefined), 1000);

@@ -52,7 +52,7 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<LocalSecrets
 
 /**
  * The master key that wraps the account keys (core/privacy/vault.ts): PRIVACY_MASTER_KEY, or, with the embedded
- * database, the one generated into the data folder. With DATABASE_URL it must be set: nodes sharing a database
+ * database, the one generated into the data folder (one for this process alone with `PGLITE_DATA_DIR=memory://`). With DATABASE_URL it must be set: nodes sharing a database
  * must share it, and a key generated on one machine would leave every other unable to read.
  */
 export async function privacyMasterKey(config: Config): Promise<string> {
@@ -60,6 +60,8 @@ export async function privacyMasterKey(config: Config): Promise<string> {
   if (config.database.kind === 'postgres') {
     throw new ConfigError('PRIVACY_MASTER_KEY', 'a random secret of at least 32 characters, the same on every node (needed with DATABASE_URL)', undefined);
   }
+  // A database in memory dies with the process, and so may its key: nothing is written beside the code.
+  if (config.database.dataDir.startsWith('memory://')) return randomBytes(32).toString('hex');
   return (await loadOrCreateSecrets(resolve(config.localServers.dataDir))).privacyMasterKey;
 }
 

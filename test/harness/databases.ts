@@ -3,7 +3,9 @@
  * real Postgres server (TEST_POSTGRES_URL, default the local server). Where no server answers, the Postgres
  * suites are skipped with one line saying so, unless REQUIRE_POSTGRES=1 (CI), where that is a failure.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { connectDatabase, type DatabaseHandle, type DialectName } from '../../db/connect.ts';
@@ -47,11 +49,15 @@ export interface TestDatabase extends DatabaseHandle {
   readonly url: string | undefined;
 }
 
-/** Creates and migrates a database that only the caller uses; `close()` drops it. */
-export async function freshDatabase(dialect: DialectName): Promise<TestDatabase> {
+/**
+ * Creates and migrates a database that only the caller uses; `close()` drops it. `migrate: false` leaves it empty,
+ * for restoring a dump into.
+ */
+export async function freshDatabase(dialect: DialectName, options: { readonly migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   if (dialect === 'pglite') {
     const handle = connectDatabase({ kind: 'pglite', dataDir: 'memory://' });
-    await migrateToLatest(handle.db);
+    if (migrate) await migrateToLatest(handle.db);
     return { ...handle, url: undefined };
   }
   if (postgresMissing !== undefined) throw new Error(`Postgres required (REQUIRE_POSTGRES=1) but ${postgresMissing}`);
@@ -60,7 +66,7 @@ export async function freshDatabase(dialect: DialectName): Promise<TestDatabase>
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = connectDatabase({ kind: 'postgres', url: url.toString() });
-  await migrateToLatest(handle.db);
+  if (migrate) await migrateToLatest(handle.db);
   return {
     ...handle,
     url: url.toString(),
@@ -109,4 +115,22 @@ export function describeEachDialect(name: string, body: (database: () => TestDat
 /** Real Postgres where a server answers (always in CI), else PGlite: for suites too slow to run twice. */
 export function preferredDialect(): DialectName {
   return postgresMissing === undefined || requirePostgres ? 'postgres' : 'pglite';
+}
+
+const run = promisify(execFile);
+
+/**
+ * `pg_dump` of a Postgres test database in plain SQL, as an operator backs one up: `args` choose what
+ * (`--exclude-schema=key_store` for the data, `--schema=key_store` for the keys). Returns the dump's file.
+ */
+export async function pgDump(database: TestDatabase, file: string, args: readonly string[]): Promise<string> {
+  if (database.url === undefined) throw new Error('pg_dump needs a Postgres test database');
+  await run('pg_dump', ['--no-owner', '--no-privileges', ...args, '--file', file, database.url]);
+  return file;
+}
+
+/** Restores a plain dump with `psql`, stopping at the first error. */
+export async function psqlRestore(database: TestDatabase, file: string): Promise<void> {
+  if (database.url === undefined) throw new Error('psql needs a Postgres test database');
+  await run('psql', ['--quiet', '--no-psqlrc', '--set', 'ON_ERROR_STOP=1', '--file', file, database.url]);
 }

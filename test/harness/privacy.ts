@@ -1,5 +1,9 @@
-/** Privacy test helpers: which tables reference accounts, and a search of every text column for a value. */
+/**
+ * Privacy test helpers: which tables reference accounts, a search of every text column for a value, and a scan of
+ * every column of every schema for what can still be read.
+ */
 import { sql, type Kysely } from 'kysely';
+import type { Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 
 /** Every table with a foreign key to accounts, read from information_schema (plus accounts itself). */
@@ -27,6 +31,40 @@ export async function findEverywhere(db: Kysely<Database>, needle: string): Prom
   for (const { table_name: table, column_name: column } of columns.rows) {
     const hit = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${sql.ref(column)}::text ilike ${`%${needle}%`}`.execute(db);
     if ((hit.rows[0]?.n ?? 0) > 0) found.push(`${table}.${column}`);
+  }
+  return found;
+}
+
+/**
+ * Where any of `needles` can be read (case-insensitively) in `db`: every column of every table in every schema but
+ * the system ones, whatever its type (bytea as escaped text, arrays, json and the rest cast to text), after opening
+ * each sealed value inside it with `vault` (a value whose key is gone opens to nothing). Returns, per needle found,
+ * the `schema.table.column` list. Reads every row: for test databases only.
+ */
+export async function readableEverywhere(db: Kysely<Database>, vault: Vault, needles: readonly string[]): Promise<Record<string, string[]>> {
+  const columns = await sql<{ schema: string; table: string; column: string; type: string }>`
+    select c.table_schema as schema, c.table_name as table, c.column_name as column, c.data_type as type
+    from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+    where t.table_type = 'BASE TABLE'
+      and c.table_schema not in ('pg_catalog', 'information_schema') and c.table_schema not like 'pg\\_%'
+    order by 1, 2, 3
+  `.execute(db);
+  const found: Record<string, string[]> = {};
+  for (const { schema, table, column, type } of columns.rows) {
+    const ref = sql.ref(column);
+    const asText = type === 'bytea' ? sql`encode(${ref}, 'escape')` : sql`${ref}::text`;
+    const values = await sql<{ value: string }>`select distinct ${asText} as value from ${sql.table(`${schema}.${table}`)} where ${ref} is not null`.execute(
+      db,
+    );
+    for (const { value } of values.rows) {
+      const readable = `${value}\n${await vault.openWithin(db, value)}`.toLowerCase();
+      for (const needle of needles) {
+        if (!readable.includes(needle.toLowerCase())) continue;
+        const where = `${schema}.${table}.${column}`;
+        found[needle] = [...new Set([...(found[needle] ?? []), where])];
+      }
+    }
   }
   return found;
 }

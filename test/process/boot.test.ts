@@ -7,6 +7,8 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     [{ HTTP_PORT: 'abc' }, 'HTTP_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DIALO_ROLES: 'everything' }, 'DIALO_ROLES'],
+    // Nothing answers on port 1: the key is missed before the database is touched (nor migrated).
+    [{ DATABASE_URL: 'postgres://dialo@127.0.0.1:1/dialo' }, 'PRIVACY_MASTER_KEY'],
   ])('refuses bad config %o: exit 1 and one line naming %s', async (env, variable) => {
     const app = startApp(env);
     expect(await app.exited).toBe(1);

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { signIn, testApi } from '../harness/api.ts';
+import { TEST_MASTER_KEY, signIn, testApi } from '../harness/api.ts';
 import { startApp } from '../harness/app-process.ts';
 import { freshDatabase, preferredDialect } from '../harness/databases.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
@@ -25,6 +25,7 @@ describe.skipIf(missing !== undefined)('npm start with drachtio-server but no Fr
     const app = startApp({
       PATH: bin,
       DATABASE_URL: database.url!,
+      PRIVACY_MASTER_KEY: TEST_MASTER_KEY,
       DIALO_DATA_DIR: dataDir,
       HTTP_PORT: '0',
       LOCAL_SIP_PORT: String(await freePort()),

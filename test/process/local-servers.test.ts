@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signIn, testApi, type SignedIn } from '../harness/api.ts';
+import { TEST_MASTER_KEY, signIn, testApi, type SignedIn } from '../harness/api.ts';
 import { startApp, type AppProcess } from '../harness/app-process.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { answerChallenge } from '../harness/digest-client.ts';
@@ -121,6 +121,8 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     const block = Number(process.env.VITEST_POOL_ID ?? process.pid) % 4;
     env = {
       DATABASE_URL: database.url!,
+      // The key this suite's own API (testApi) seals with: both write to one database.
+      PRIVACY_MASTER_KEY: TEST_MASTER_KEY,
       DIALO_DATA_DIR: dataDir,
       HTTP_PORT: '0',
       SIP_REALM: 'dialo.test',

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { TEST_MASTER_KEY } from '../../harness/api.ts';
 import { startApp, type AppProcess } from '../../harness/app-process.ts';
 import { callFixtures, onceAnswered, onceMarkedAlive, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
@@ -41,6 +42,7 @@ describe.skipIf(missing)('a restart of the app mid-call, over real drachtio-serv
       // Each process serves /healthz and /readyz (no api role here): on a port of its own.
       HTTP_PORT: '0',
       DATABASE_URL: database.url!,
+      PRIVACY_MASTER_KEY: TEST_MASTER_KEY,
       DRACHTIO_HOST: drachtio.admin.host,
       DRACHTIO_PORT: String(drachtio.admin.port),
       DRACHTIO_SECRET: drachtio.admin.secret,
