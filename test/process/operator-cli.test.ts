@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { runScript } from '../harness/app-process.ts';
-import { TEST_PASSWORD, signIn, useTestApi } from '../harness/api.ts';
+import { TEST_MASTER_KEY, TEST_PASSWORD, signIn, useTestApi } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
 // The command needs a database another process can open: the Postgres suite only.
@@ -10,7 +10,8 @@ describeEachDialect('npm run operator', (database, dialect) => {
     'grants the operator role to a verified account, audited',
     async () => {
       const user = await signIn(api(), database().db);
-      const env = { DATABASE_URL: database().url ?? '' };
+      // The address is found by its keyed hash: the command needs the vault's master key.
+      const env = { DATABASE_URL: database().url ?? '', PRIVACY_MASTER_KEY: TEST_MASTER_KEY };
       const result = await runScript('operator-cli.ts', [user.email.toUpperCase()], env);
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe(`${user.accountId} is now an operator\n`);
