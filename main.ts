@@ -22,6 +22,7 @@ import { expireReservationsJob } from './jobs/expire-reservations.ts';
 import { closeSilentNodesJob } from './jobs/close-silent-nodes.ts';
 import { privacyTools } from './core/privacy/deidentify.ts';
 import { createVault, type Vault } from './core/privacy/vault.ts';
+import { sealLegacyAccounts } from './core/accounts/legacy-sealing.ts';
 import { attemptLimiter } from './core/accounts/throttle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -133,10 +134,10 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       closeSilentNodesJob(database.db, config.calls.nodeDeadMs),
     ];
     const jobsLogger = logger.child({ role: 'jobs' });
-    if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, smtpTransport(config.smtp)));
+    if (config.smtp !== undefined) jobs.push(emailDeliveryJob(database.db, vault, smtpTransport(config.smtp)));
     else {
       logger.warn('SMTP_URL unset: mail stays in the outbox, and each one is written to this log once, with its links');
-      jobs.push(emailLogJob(database.db, jobsLogger));
+      jobs.push(emailLogJob(database.db, vault, jobsLogger));
     }
     jobs.push(retentionJob(database.db, config.privacy.retention, tools));
     const scheduler = startScheduler(jobs, jobsLogger);
@@ -165,6 +166,9 @@ async function main(): Promise<void> {
   logger.info({ dialect: database.dialect, applied }, 'database ready');
   const vault = createVault(masterKey);
   await vault.check(database.db);
+  // Before any role reads them: rows an older version wrote in plain text are sealed, and their addresses get a lookup hash.
+  const sealed = await sealLegacyAccounts(database.db, vault);
+  if (sealed.accounts + sealed.tokens + sealed.mails > 0) logger.info(sealed, 'sealed account data written before sealing');
   // A key destroyed by another node's erasure leaves this node's cache within a poll.
   const keyPoll = setInterval(() => void vault.poll(database.db, Date.now()).catch(() => undefined), 1000);
   keyPoll.unref();

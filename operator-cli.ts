@@ -2,10 +2,11 @@
  * `npm run operator -- <e-mail>`: makes an existing, verified account an operator (no route grants that
  * role). Audited as `admin.role_set` with no actor (the command line).
  */
-import { sql } from 'kysely';
 import { loadConfigOrExit } from './config.ts';
-import { setAccountRole } from './core/accounts/accounts.ts';
+import { accountByEmail, setAccountRole } from './core/accounts/accounts.ts';
+import { createVault } from './core/privacy/vault.ts';
 import { connectDatabase } from './db/connect.ts';
+import { privacyMasterKey } from './local-servers/secrets.ts';
 
 const email = process.argv[2];
 if (email === undefined || email === '--help') {
@@ -15,11 +16,10 @@ if (email === undefined || email === '--help') {
 const config = loadConfigOrExit();
 const { db, close } = connectDatabase(config.database);
 try {
-  const account = await db
-    .selectFrom('accounts')
-    .select(['id', 'status'])
-    .where(sql`lower(email)`, '=', email.toLowerCase())
-    .executeTakeFirst();
+  // Addresses are found by their keyed hash (core/accounts/email-address.ts): the vault's master key is needed.
+  const vault = createVault(await privacyMasterKey(config));
+  await vault.check(db);
+  const account = await accountByEmail(db, vault, email);
   if (account?.status !== 'active') {
     process.stderr.write(`dialo: no verified account with that e-mail address\n`);
     process.exitCode = 1;

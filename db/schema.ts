@@ -13,15 +13,20 @@ export type AccountRole = 'user' | 'operator';
 
 export interface AccountsTable {
   id: Generated<string>;
-  /** Null once the account is erased; unique case-insensitively (index on lower(email)). */
+  /** Sealed under the account's key (core/privacy/vault.ts); null once the account is erased. */
   email: string | null;
+  /**
+   * The vault's lookup hash of the lower-cased address (0041): how an address is found, unique where not null. Null
+   * once erased.
+   */
+  email_hash: ColumnType<string | null, string | null | undefined, string | null>;
   /** argon2id PHC string; null for an erased account. */
   password_hash: string | null;
   status: ColumnType<AccountStatus, AccountStatus | undefined, AccountStatus>;
   role: ColumnType<AccountRole, AccountRole | undefined, AccountRole>;
   created_at: CreatedAt;
   updated_at: Timestamp;
-  /** Optional name shown in the app; the user can correct it. */
+  /** Optional name shown in the app, sealed; the user can correct it. */
   display_name: ColumnType<string | null, string | null | undefined, string | null>;
   /** Set when the user asked for deletion; erasure runs then, or once no legal hold remains. */
   erasure_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -179,7 +184,7 @@ export interface EmailTokensTable {
   purpose: EmailTokenPurpose;
   /** SHA-256 (hex) of the token sent by e-mail. */
   token_hash: string;
-  /** On an e-mail change: the new address, which takes effect once this token is used. */
+  /** On an e-mail change: the new address (sealed), which takes effect once this token is used. */
   new_email: string | null;
   created_at: CreatedAt;
   expires_at: Timestamp;
@@ -191,6 +196,11 @@ export interface EmailOutboxTable {
   account_id: string | null;
   /** What the mail is, e.g. `verify_email`, `password_reset`, `policy_notice`. */
   kind: string;
+  /**
+   * With an account, the address is sealed under its key (0041), and so are the subject and body of mail queued for
+   * that one account; mail set-based statements queue (policy notices, reset links) copies the sealed address and
+   * keeps our fixed text plain. Mail with no account is plain.
+   */
   to_address: string;
   subject: string;
   body_text: string;

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
 import { deliverOutbox, type MailTransport } from '../core/email/delivery.ts';
+import type { Vault } from '../core/privacy/vault.ts';
 import type { Database } from '../db/schema.ts';
 import type { Job } from './scheduler.ts';
 
@@ -20,6 +21,6 @@ export function smtpTransport(settings: SmtpSettings): MailTransport {
   };
 }
 
-export function emailDeliveryJob(db: Kysely<Database>, transport: MailTransport, everyMs = 5_000): Job {
-  return { name: 'email-delivery', everyMs, run: () => deliverOutbox(db, transport) };
+export function emailDeliveryJob(db: Kysely<Database>, vault: Vault, transport: MailTransport, everyMs = 5_000): Job {
+  return { name: 'email-delivery', everyMs, run: () => deliverOutbox(db, vault, transport) };
 }

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { MailMessage } from '../core/email/delivery.ts';
 import { showUnsentMail } from '../core/email/unsent.ts';
+import type { Vault } from '../core/privacy/vault.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Job } from './scheduler.ts';
@@ -27,12 +28,12 @@ export function logMail(logger: Logger, mail: MailMessage): void {
   logger.info({ to: mail.to, subject: mail.subject, links }, `${MAIL_NOT_SENT}: "${mail.subject}" to ${mail.to}${where}`);
 }
 
-export function emailLogJob(db: Kysely<Database>, logger: Logger, everyMs = 5_000): Job {
+export function emailLogJob(db: Kysely<Database>, vault: Vault, logger: Logger, everyMs = 5_000): Job {
   return {
     name: 'email-log',
     everyMs,
     run: async () => {
-      const { shown } = await showUnsentMail(db, (mail) => logMail(logger, mail));
+      const { shown } = await showUnsentMail(db, vault, (mail) => logMail(logger, mail));
       return { logged: shown };
     },
   };

@@ -120,6 +120,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
+    vault: deps.vault,
     floods: new AddressBlocks(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),

@@ -33,6 +33,6 @@ export async function accountRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         response: { 200: Type.Object({ emailPending: Type.Boolean() }), ...problems(400, 401, 403, 429) },
       },
     },
-    async (request) => updateProfile(deps.db, deps.attempts, requireCaller(request).accountId, request.body, links),
+    async (request) => updateProfile(deps.db, deps.privacy.tools.vault, deps.attempts, requireCaller(request).accountId, request.body, links),
   );
 }

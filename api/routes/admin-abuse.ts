@@ -133,7 +133,14 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const { accountId } = request.params;
       await requireAccount(db, accountId);
-      if (!(await suspendOutbound(db, { accountId, reason: request.body.reason, operatorId: operator.accountId, contact: deps.abuse.alertEmail }))) {
+      if (
+        !(await suspendOutbound(db, deps.privacy.tools.vault, {
+          accountId,
+          reason: request.body.reason,
+          operatorId: operator.accountId,
+          contact: deps.abuse.alertEmail,
+        }))
+      ) {
         throw new HttpProblem(409, 'Conflict', 'outbound calling is already suspended');
       }
       return reply.code(201).send(await callLimitsDto(accountId));

@@ -70,7 +70,11 @@ export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): P
     async (request) => {
       const operator = requireOperator(request);
       await requireAccount(db, request.params.accountId);
-      return exportAccountData(db, request.params.accountId, { kind: 'operator', operatorId: operator.accountId, reason: request.query.reason });
+      return exportAccountData(db, privacy.tools.vault, request.params.accountId, {
+        kind: 'operator',
+        operatorId: operator.accountId,
+        reason: request.query.reason,
+      });
     },
   );
 

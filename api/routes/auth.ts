@@ -40,6 +40,7 @@ const AuthConfig = Type.Object({
 
 export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, sessions, attempts } = deps;
+  const { vault } = deps.privacy.tools;
   const links = emailLinks(deps.publicUrl);
   const scope = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -53,7 +54,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     '/auth/signup',
     { schema: { tags: ['auth'], body: Credentials, response: { 202: MessageSchema, ...problems(400, 413, 415, 429) } } },
     async (request, reply) => {
-      await signUp(db, attempts, request.body, links, { ip: request.ip });
+      await signUp(db, vault, attempts, request.body, links, { ip: request.ip });
       return reply.code(202).send({ message: 'check your mail: we sent you a link to continue' });
     },
   );
@@ -69,7 +70,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request) => {
-      await verifyEmail(db, request.query.token);
+      await verifyEmail(db, vault, request.query.token);
       return { message: 'address confirmed' };
     },
   );
@@ -78,7 +79,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     '/auth/login',
     { schema: { tags: ['auth'], body: Credentials, response: { 200: LoggedIn, ...problems(400, 401, 403, 413, 415, 429) } } },
     async (request, reply) => {
-      const account = await logIn(db, attempts, request.body, { ip: request.ip });
+      const account = await logIn(db, vault, attempts, request.body, { ip: request.ip });
       const session = await createSession(db, account.id, sessions.ttlHours * 3_600_000);
       const csrfToken = setSessionCookies(reply, session, sessions);
       return { accountId: account.id, role: account.role, csrfToken };
@@ -103,7 +104,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
 
   scope.get('/auth/me', { schema: { tags: ['auth'], response: { 200: Me, ...problems(401) } } }, async (request) => {
     const caller = requireCaller(request);
-    const account = await getAccountSummary(db, caller.accountId);
+    const account = await getAccountSummary(db, vault, caller.accountId);
     const csrfToken = csrfTokenOf(request);
     if (account === undefined || csrfToken === undefined) throw new HttpProblem(401, 'Unauthorized', 'sign in first');
     return { ...account, createdAt: account.createdAt.toISOString(), csrfToken };
@@ -120,7 +121,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await changePassword(db, attempts, requireCaller(request), request.body);
+      await changePassword(db, vault, attempts, requireCaller(request), request.body);
       return reply.code(204).send(null);
     },
   );
@@ -136,7 +137,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(db, attempts, request.body.email, links, { ip: request.ip });
+      await requestPasswordReset(db, vault, attempts, request.body.email, links, { ip: request.ip });
       return reply.code(202).send({ message: 'if this address has an account, we sent it a link' });
     },
   );
@@ -152,7 +153,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       },
     },
     async (request, reply) => {
-      await resetPassword(db, attempts, request.body.token, request.body.password);
+      await resetPassword(db, vault, attempts, request.body.token, request.body.password);
       return reply.code(204).send(null);
     },
   );

@@ -9,6 +9,7 @@ import type { Database } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueEmail } from '../email/outbox.ts';
+import type { Vault } from '../privacy/vault.ts';
 
 /** Read with the account's limits (call-limits.ts accountLimits). */
 export interface Suspension {
@@ -51,9 +52,9 @@ export interface SuspendRequest {
 /**
  * Suspends outbound calling unless it already is; returns whether this call did it (so racing call ends
  * audit and mail once). Runs in the caller's transaction when given one.
- * @example await suspendOutbound(db, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org', contact: 'support@example.org' });
+ * @example await suspendOutbound(db, vault, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org', contact: 'support@example.org' });
  */
-export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequest): Promise<boolean> {
+export async function suspendOutbound(db: Kysely<Database>, vault: Vault, request: SuspendRequest): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const state = { suspended_at: sql<Date>`now()`, suspension_reason: request.reason, suspended_by: request.operatorId ?? null };
     const changed = await trx
@@ -71,7 +72,7 @@ export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequ
     const detail = { reason: request.reason, ...request.detail };
     await recordAudit(trx, { action: 'abuse.outbound_suspended', actorAccountId: request.operatorId ?? null, subjectAccountId: request.accountId, detail });
     if (request.alertTo !== undefined) {
-      await enqueueEmail(trx, {
+      await enqueueEmail(trx, vault, {
         accountId: request.accountId,
         kind: 'abuse_alert',
         to: request.alertTo,
@@ -87,11 +88,12 @@ export async function suspendOutbound(db: Kysely<Database>, request: SuspendRequ
     }
     // The owner learns why calls to phone numbers are refused, from us rather than from a wall of 403s.
     const owner = await trx.selectFrom('accounts').select('email').where('id', '=', request.accountId).executeTakeFirst();
-    if (owner?.email != null) {
-      await enqueueEmail(trx, {
+    const ownerEmail = await vault.open(trx, owner?.email ?? null);
+    if (ownerEmail !== null) {
+      await enqueueEmail(trx, vault, {
         accountId: request.accountId,
         kind: 'outbound_suspended',
-        to: owner.email,
+        to: ownerEmail,
         subject: 'Dialo: calls to phone numbers are paused on your account',
         text: [
           request.operatorId === undefined

@@ -1,12 +1,15 @@
 /**
  * Sign-up, address verification and login. Every answer is shaped so that it never tells a stranger
  * whether an address has an account: sign-up always "sends a mail"; what the mail says differs.
+ * Addresses are stored sealed under the account's key and found by their keyed hash (`email_hash`).
  */
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { AccountRole, AccountStatus, Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { enqueueEmail } from '../email/outbox.ts';
-import { normalizeEmail } from './email-address.ts';
+import type { Vault } from '../privacy/vault.ts';
+import { emailHash, normalizeEmail } from './email-address.ts';
 import { consumeEmailToken, issueEmailToken, NO_ACCOUNT } from './email-tokens.ts';
 import { AccountError } from './errors.ts';
 import { messages, type EmailLinks } from './messages.ts';
@@ -26,12 +29,16 @@ export interface AccountSummary {
   readonly createdAt: Date;
 }
 
-/** Finds a live account by address, case-insensitively. */
-export function accountByEmail(db: Kysely<Database>, email: string) {
+/**
+ * Finds a live account by address, case-insensitively, through its keyed hash; `email` comes back sealed.
+ * @example
+ * const account = await accountByEmail(db, vault, 'Ana@Example.org'); // the account of ana@example.org, if any
+ */
+export function accountByEmail(db: Kysely<Database>, vault: Vault, email: string) {
   return db
     .selectFrom('accounts')
     .select(['id', 'email', 'password_hash', 'status', 'role'])
-    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .where('email_hash', '=', emailHash(vault, email))
     .executeTakeFirst();
 }
 
@@ -42,10 +49,11 @@ export function accountByEmail(db: Kysely<Database>, email: string) {
  * the password and runs the same statements. Limited per address and per source, since each sign-up sends mail
  * (signing up again is also how a new verification link is asked for).
  * @example
- * await signUp(db, limiter, { email: 'ana@example.org', password: 'a long passphrase' }, links, { ip });
+ * await signUp(db, vault, limiter, { email: 'ana@example.org', password: 'a long passphrase' }, links, { ip });
  */
 export async function signUp(
   db: Kysely<Database>,
+  vault: Vault,
   limiter: AttemptLimiter,
   credentials: Credentials,
   links: EmailLinks,
@@ -59,21 +67,27 @@ export async function signUp(
   ]);
   const passwordHash = await hashPassword(credentials.password);
   await db.transaction().execute(async (trx) => {
+    // The id is chosen here so the address is sealed under the new account's own key (made in this transaction)
+    // before its row exists. An address that has an account makes a key too, dropped below: the same statements.
+    const id = randomUUID();
     const created = await trx
       .insertInto('accounts')
-      .values({ email, password_hash: passwordHash })
+      .values({ id, email: await vault.seal(trx, id, email), email_hash: emailHash(vault, email), password_hash: passwordHash })
       .onConflict((conflict) => conflict.doNothing())
       .returning('id')
       .executeTakeFirst();
-    const account = await accountByEmail(trx, email);
-    if (account?.email == null) throw new Error(`sign-up: no account for the address just inserted`);
+    const account = await accountByEmail(trx, vault, email);
+    // The key of a row that was not inserted seals nothing; aimed at no account, the same statement deletes nothing.
+    await vault.shred(trx, created === undefined ? id : NO_ACCOUNT);
+    const to = await vault.open(trx, account?.email ?? null);
+    if (account === undefined || to === null) throw new Error(`sign-up: no account for the address just inserted`);
     const pending = account.status === 'pending';
     // A token only for a pending account; for another the same statement writes nothing (see issueEmailToken).
     const token = await issueEmailToken(trx, pending ? account.id : NO_ACCOUNT, 'verify_email');
     const mail = pending
       ? { kind: 'verify_email', ...messages.verifyEmail(links.verifyEmail(token)) }
       : { kind: 'already_registered', ...messages.alreadyRegistered() };
-    await enqueueEmail(trx, { accountId: account.id, to: account.email, ...mail });
+    await enqueueEmail(trx, vault, { accountId: account.id, to, ...mail });
     // A repeated sign-up is a usage event (auth.*), swept with the others after the usage window.
     await recordAudit(trx, {
       action: created === undefined ? 'auth.signup_repeated' : 'account.created',
@@ -86,21 +100,22 @@ export async function signUp(
 /** Issues a verification token for `address` (the account's own, or a new one it is moving to) and mails it. */
 export async function sendVerification(
   db: Kysely<Database>,
+  vault: Vault,
   accountId: string,
   address: string,
   links: EmailLinks,
   newEmail: string | null = null,
 ): Promise<void> {
-  const token = await issueEmailToken(db, accountId, 'verify_email', newEmail);
-  await enqueueEmail(db, { accountId, kind: 'verify_email', to: address, ...messages.verifyEmail(links.verifyEmail(token)) });
+  const token = await issueEmailToken(db, accountId, 'verify_email', await vault.sealNullable(db, accountId, newEmail));
+  await enqueueEmail(db, vault, { accountId, kind: 'verify_email', to: address, ...messages.verifyEmail(links.verifyEmail(token)) });
 }
 
 /**
  * Uses a verification link: activates a pending account, or moves the account to the new address it proved.
  * @example
- * const accountId = await verifyEmail(db, tokenFromTheLink);
+ * const accountId = await verifyEmail(db, vault, tokenFromTheLink);
  */
-export async function verifyEmail(db: Kysely<Database>, token: string): Promise<string> {
+export async function verifyEmail(db: Kysely<Database>, vault: Vault, token: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const row = await consumeEmailToken(trx, token, 'verify_email');
     if (row.new_email === null) {
@@ -113,10 +128,13 @@ export async function verifyEmail(db: Kysely<Database>, token: string): Promise<
       await recordAudit(trx, { action: 'account.verified', actorAccountId: row.account_id, subjectAccountId: row.account_id });
       return row.account_id;
     }
-    if ((await accountByEmail(trx, row.new_email)) !== undefined) throw new AccountError('email_taken', 'that address is now used by another account');
+    const newEmail = await vault.open(trx, row.new_email);
+    // Null only once the account's key is destroyed: the account is erased, and its link with it.
+    if (newEmail === null) throw new AccountError('invalid_token', 'this link is invalid or has expired: ask for a new one');
+    if ((await accountByEmail(trx, vault, newEmail)) !== undefined) throw new AccountError('email_taken', 'that address is now used by another account');
     await trx
       .updateTable('accounts')
-      .set({ email: row.new_email, updated_at: sql`now()` })
+      .set({ email: await vault.seal(trx, row.account_id, newEmail), email_hash: emailHash(vault, newEmail), updated_at: sql`now()` })
       .where('id', '=', row.account_id)
       .execute();
     await recordAudit(trx, { action: 'account.email_changed', actorAccountId: row.account_id, subjectAccountId: row.account_id });
@@ -135,10 +153,11 @@ export interface LoginContext {
  * password learns that the address still needs verifying. Only failures count towards the limits: per source
  * first (lower), then per address.
  * @example
- * const { id, role } = await logIn(db, limiter, { email, password }, { ip: '203.0.113.7' });
+ * const { id, role } = await logIn(db, vault, limiter, { email, password }, { ip: '203.0.113.7' });
  */
 export async function logIn(
   db: Kysely<Database>,
+  vault: Vault,
   limiter: AttemptLimiter,
   credentials: Credentials,
   context: LoginContext,
@@ -154,7 +173,7 @@ export async function logIn(
     await recordAudit(db, { action: 'auth.login_throttled', detail: { ip: context.ip } });
     throw error;
   }
-  const account = await accountByEmail(db, credentials.email.trim());
+  const account = await accountByEmail(db, vault, credentials.email);
   const fail = async (reason: string, accountId: string | null) => {
     await recordAudit(db, { action: 'auth.login_failed', subjectAccountId: accountId, detail: { reason, ip: context.ip } });
     throw new AccountError('invalid_credentials', 'wrong e-mail address or password');
@@ -185,10 +204,16 @@ export async function requireAccount(db: Kysely<Database>, accountId: string): P
   if (account === undefined) throw new AccountError('no_such_account', 'no such account');
 }
 
-export async function getAccountSummary(db: Kysely<Database>, accountId: string): Promise<AccountSummary | undefined> {
+/**
+ * The account as its owner sees it, the address opened; undefined once it is erased.
+ * @example
+ * const me = await getAccountSummary(db, vault, caller.accountId); // { id, email: 'ana@example.org', role, status, createdAt }
+ */
+export async function getAccountSummary(db: Kysely<Database>, vault: Vault, accountId: string): Promise<AccountSummary | undefined> {
   const row = await db.selectFrom('accounts').select(['id', 'email', 'role', 'status', 'created_at']).where('id', '=', accountId).executeTakeFirst();
-  if (row === undefined || row.email === null) return undefined;
-  return { id: row.id, email: row.email, role: row.role, status: row.status, createdAt: row.created_at };
+  const email = await vault.open(db, row?.email ?? null);
+  if (row === undefined || email === null) return undefined;
+  return { id: row.id, email, role: row.role, status: row.status, createdAt: row.created_at };
 }
 
 /** Makes an account an operator (CLI and test set-up: no route grants this role). */

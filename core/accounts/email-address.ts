@@ -2,6 +2,7 @@
  * The e-mail addresses we accept: plain ASCII `local@domain`. Internationalised addresses are refused on
  * purpose: look-alike letters and invisible characters would let two "identical" addresses be two accounts.
  */
+import type { Vault } from '../privacy/vault.ts';
 import { AccountError } from './errors.ts';
 
 export const EMAIL_MAX_LENGTH = 254;
@@ -23,4 +24,14 @@ export function normalizeEmail(input: string): string {
     throw new AccountError('invalid_email', 'expected a plain ASCII e-mail address like name@example.org');
   }
   return email;
+}
+
+/**
+ * How an address is found (accounts.email_hash): the vault's keyed hash of the address trimmed and lower-cased, as
+ * uniqueness and lookups always compared it; the address itself is kept sealed, with its case.
+ * @example
+ * emailHash(vault, ' Ana@Example.org') === emailHash(vault, 'ana@example.org') // true
+ */
+export function emailHash(vault: Pick<Vault, 'lookupHash'>, email: string): string {
+  return vault.lookupHash(email.trim().toLowerCase());
 }

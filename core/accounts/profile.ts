@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
+import type { Vault } from '../privacy/vault.ts';
 import { accountByEmail, sendVerification } from './accounts.ts';
 import { normalizeEmail } from './email-address.ts';
 import type { EmailLinks } from './messages.ts';
@@ -17,10 +18,11 @@ export interface ProfileChange {
 
 /**
  * @example
- * await updateProfile(db, limiter, accountId, { displayName: 'Ana', email: 'ana@new.example' }, links);
+ * await updateProfile(db, vault, limiter, accountId, { displayName: 'Ana', email: 'ana@new.example' }, links);
  */
 export async function updateProfile(
   db: Kysely<Database>,
+  vault: Vault,
   limiter: AttemptLimiter,
   accountId: string,
   change: ProfileChange,
@@ -32,7 +34,7 @@ export async function updateProfile(
       const name = change.displayName === null ? null : change.displayName.normalize('NFC').trim() || null;
       await trx
         .updateTable('accounts')
-        .set({ display_name: name, updated_at: sql`now()` })
+        .set({ display_name: await vault.sealNullable(trx, accountId, name), updated_at: sql`now()` })
         .where('id', '=', accountId)
         .execute();
       fields.push('display_name');
@@ -40,8 +42,9 @@ export async function updateProfile(
     let emailPending = false;
     if (change.email !== undefined) {
       const email = normalizeEmail(change.email);
-      const current = await trx.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirstOrThrow();
-      if (current.email?.toLowerCase() !== email.toLowerCase()) {
+      const row = await trx.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirstOrThrow();
+      const current = await vault.open(trx, row.email);
+      if (current?.toLowerCase() !== email.toLowerCase()) {
         // Each change mails the new address: limited per account, and per address with sign-up's mails to it, so a
         // signed-in account cannot make us mail anyone without end. A refusal rolls the whole change back.
         await throttle(trx, [
@@ -50,11 +53,12 @@ export async function updateProfile(
         ]);
         emailPending = true;
         fields.push('email');
-        if ((await accountByEmail(trx, email)) === undefined) await sendVerification(trx, accountId, email, links, email);
-      } else if (current.email !== email) {
+        if ((await accountByEmail(trx, vault, email)) === undefined) await sendVerification(trx, vault, accountId, email, links, email);
+      } else if (current !== email) {
+        // Only the case changes: the same lookup hash.
         await trx
           .updateTable('accounts')
-          .set({ email, updated_at: sql`now()` })
+          .set({ email: await vault.seal(trx, accountId, email), updated_at: sql`now()` })
           .where('id', '=', accountId)
           .execute();
         fields.push('email_case');

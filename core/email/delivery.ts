@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Vault } from '../privacy/vault.ts';
+import { openMail } from './outbox.ts';
 
 export interface MailMessage {
   readonly to: string;
@@ -29,9 +31,9 @@ export function retryDelaySeconds(attempts: number): number {
 
 /**
  * @example
- * const { sent, failed } = await deliverOutbox(db, transport);
+ * const { sent, failed } = await deliverOutbox(db, vault, transport);
  */
-export async function deliverOutbox(db: Kysely<Database>, transport: MailTransport, batchSize = 50): Promise<{ sent: number; failed: number }> {
+export async function deliverOutbox(db: Kysely<Database>, vault: Vault, transport: MailTransport, batchSize = 50): Promise<{ sent: number; failed: number }> {
   const due = await db
     .updateTable('email_outbox')
     .set({ attempts: sql`attempts + 1`, next_attempt_at: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
@@ -52,9 +54,17 @@ export async function deliverOutbox(db: Kysely<Database>, transport: MailTranspo
     .returning(['id', 'to_address', 'subject', 'body_text', 'attempts'])
     .execute();
   let sent = 0;
+  let dropped = 0;
   for (const mail of due.sort((a, b) => a.id - b.id)) {
     try {
-      await transport.send({ to: mail.to_address, subject: mail.subject, text: mail.body_text });
+      const message = await openMail(db, vault, mail);
+      if (message === null) {
+        // Its account was erased (say, a restored backup's mail): nobody is left to write to, nor anything to retry.
+        await db.deleteFrom('email_outbox').where('id', '=', mail.id).execute();
+        dropped++;
+        continue;
+      }
+      await transport.send(message);
       await db
         .updateTable('email_outbox')
         .set({ sent_at: sql`now()`, last_error: null })
@@ -72,5 +82,5 @@ export async function deliverOutbox(db: Kysely<Database>, transport: MailTranspo
         .execute();
     }
   }
-  return { sent, failed: due.length - sent };
+  return { sent, failed: due.length - sent - dropped };
 }

@@ -5,15 +5,18 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Vault } from '../privacy/vault.ts';
 import type { MailMessage } from './delivery.ts';
+import { openMail } from './outbox.ts';
 
 /**
  * Shows each unsent mail not shown yet, oldest first, in one transaction per batch: rows are locked (two runners never
  * show one mail twice) and marked as shown in the same transaction, so a failure before the commit shows them again.
+ * A mail whose account's key is destroyed is marked without being shown: nothing of it can be read.
  * @example
- * const { shown } = await showUnsentMail(db, (mail) => console.log(mail.subject));
+ * const { shown } = await showUnsentMail(db, vault, (mail) => console.log(mail.subject));
  */
-export async function showUnsentMail(db: Kysely<Database>, show: (mail: MailMessage) => void, batchSize = 50): Promise<{ shown: number }> {
+export async function showUnsentMail(db: Kysely<Database>, vault: Vault, show: (mail: MailMessage) => void, batchSize = 50): Promise<{ shown: number }> {
   return db.transaction().execute(async (trx) => {
     const mails = await trx
       .selectFrom('email_outbox')
@@ -26,7 +29,13 @@ export async function showUnsentMail(db: Kysely<Database>, show: (mail: MailMess
       .skipLocked()
       .execute();
     if (mails.length === 0) return { shown: 0 };
-    for (const mail of mails) show({ to: mail.to_address, subject: mail.subject, text: mail.body_text });
+    let shown = 0;
+    for (const mail of mails) {
+      const message = await openMail(trx, vault, mail);
+      if (message === null) continue;
+      show(message);
+      shown++;
+    }
     await trx
       .updateTable('email_outbox')
       .set({ logged_at: sql`now()` })
@@ -36,6 +45,6 @@ export async function showUnsentMail(db: Kysely<Database>, show: (mail: MailMess
         mails.map((mail) => mail.id),
       )
       .execute();
-    return { shown: mails.length };
+    return { shown };
   });
 }

@@ -25,7 +25,7 @@ export async function requestDeletion(
   password: string,
   tools: PrivacyTools,
 ): Promise<ErasureOutcome> {
-  await reauthenticate(db, limiter, accountId, password);
+  await reauthenticate(db, tools.vault, limiter, accountId, password);
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')

@@ -33,6 +33,7 @@ import * as topUpReversals from './0037-top-up-reversals.ts';
 import * as erasableOperatorText from './0038-erasable-operator-text.ts';
 import * as reversalWithdrawn from './0039-reversal-withdrawn.ts';
 import * as keyStore from './0040-key-store.ts';
+import * as sealedAccounts from './0041-sealed-accounts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '0038-erasable-operator-text': erasableOperatorText,
   '0039-reversal-withdrawn': reversalWithdrawn,
   '0040-key-store': keyStore,
+  '0041-sealed-accounts': sealedAccounts,
 };

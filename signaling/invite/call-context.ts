@@ -5,6 +5,7 @@ import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Directory } from '../../core/calls/directory.ts';
+import type { Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -31,6 +32,8 @@ export interface CallDeps {
   readonly floods: AddressBlocks;
   /** Toll-fraud rules and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
+  /** Seals what is personal under its account's key (core/privacy/vault.ts): the mail a suspension sends. */
+  readonly vault: Vault;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
   /** Calls `listener` when the drachtio connection closes (no request in flight will be answered); returns the unsubscribe. */

@@ -19,17 +19,13 @@ describeEachDialect('database', (database) => {
     expect(await migrateToLatest(db)).toEqual([last]);
   });
 
-  it('keeps e-mail addresses unique regardless of case', async () => {
+  it("keeps addresses unique by their lookup hash (core/accounts/email-address.ts: the lower-cased address's)", async () => {
     const { db } = database();
-    await db.insertInto('accounts').values({ email: 'Bob@Example.org' }).execute();
-    const duplicate = db.insertInto('accounts').values({ email: 'bob@example.ORG' }).execute();
+    await db.insertInto('accounts').values({ email: 'sealed Bob', email_hash: 'h1.bob' }).execute();
+    const duplicate = db.insertInto('accounts').values({ email: 'sealed bob', email_hash: 'h1.bob' }).execute();
     await expect(duplicate).rejects.toMatchObject({ code: '23505' });
-    const rows = await db
-      .selectFrom('accounts')
-      .select('email')
-      .where(sql`lower(email)`, '=', 'bob@example.org')
-      .execute();
-    expect(rows).toEqual([{ email: 'Bob@Example.org' }]);
+    const rows = await db.selectFrom('accounts').select('email').where('email_hash', '=', 'h1.bob').execute();
+    expect(rows).toEqual([{ email: 'sealed Bob' }]);
   });
 
   it('allows any number of erased accounts (null e-mail)', async () => {

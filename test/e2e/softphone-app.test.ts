@@ -3,7 +3,7 @@
 // SIP over drachtio-server's WebSocket through our registrar and B2BUA, WebRTC media tab to tab.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSWORD, latestMail, linkPath, signIn, uniqueEmail } from '../harness/api.ts';
+import { TEST_PASSWORD, accountIdOf, latestMail, linkPath, signIn, uniqueEmail } from '../harness/api.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
@@ -102,7 +102,7 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     await alice.goto(new URL(linkPath(mail.body_text), app.url).href);
     await expect.poll(text(alice, '#auth-message'), UI_WAIT).toBe('Address confirmed: sign in.');
     expect(new URL(alice.url()).pathname).toBe('/');
-    const account = await suite.database.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+    const account = { id: await accountIdOf(suite.database.db, email) };
     const aliceNumber = `+1415555018${numbers++}`;
     await did(aliceNumber, account.id);
     await signInOnScreen(alice, email);

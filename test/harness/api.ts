@@ -4,15 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApi, type ApiDeps, type PrivacySettings } from '../../api/app.ts';
 import { privacyTools } from '../../core/privacy/deidentify.ts';
 import { createVault } from '../../core/privacy/vault.ts';
 import { CSRF_HEADER, SESSION_COOKIE, CSRF_COOKIE } from '../../api/plugins/session.ts';
 import { setAccountRole } from '../../core/accounts/accounts.ts';
+import { emailHash } from '../../core/accounts/email-address.ts';
 import { attemptLimiter } from '../../core/accounts/throttle.ts';
-import type { AccountRole, Database } from '../../db/schema.ts';
+import type { AccountRole, Database, EmailOutboxTable } from '../../db/schema.ts';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics } from '../../metrics.ts';
@@ -81,11 +82,51 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.org`;
 }
 
-/** The newest mail queued for `to` (of `kind`, if given), from the outbox. */
-export async function latestMail(db: Kysely<Database>, to: string, kind?: string) {
-  let query = db.selectFrom('email_outbox').selectAll().where('to_address', '=', to);
+/**
+ * Every mail queued for `to` (of `kind`, if given), oldest first, with its address, subject and body opened. Account
+ * mail is sealed (core/email/outbox.ts), so the address is compared here, after opening, not in SQL; a mail whose
+ * account's key is destroyed opens to nothing and is nobody's.
+ */
+export async function mailsTo(db: Kysely<Database>, to: string, kind?: string): Promise<Selectable<EmailOutboxTable>[]> {
+  let query = db.selectFrom('email_outbox').selectAll();
   if (kind !== undefined) query = query.where('kind', '=', kind);
-  const mail = await query.orderBy('id', 'desc').executeTakeFirst();
+  return (await openMails(db, await query.orderBy('id').execute())).filter((mail) => mail.to_address === to);
+}
+
+/** Outbox rows with address, subject and body opened; a row whose account's key is destroyed is left out. */
+async function openMails(db: Kysely<Database>, rows: readonly Selectable<EmailOutboxTable>[]): Promise<Selectable<EmailOutboxTable>[]> {
+  const opened = await TEST_VAULT.openAll(
+    db,
+    rows.flatMap((row) => [row.to_address, row.subject, row.body_text]),
+  );
+  return rows.flatMap((row, index) => {
+    const [address, subject, text] = opened.slice(index * 3, index * 3 + 3);
+    return address == null || subject == null || text == null ? [] : [{ ...row, to_address: address, subject, body_text: text }];
+  });
+}
+
+/** The id of the account with this address (found by its lookup hash, as the app does), or throws. */
+export async function accountIdOf(db: Kysely<Database>, email: string): Promise<string> {
+  return (await db.selectFrom('accounts').select('id').where('email_hash', '=', emailHash(TEST_VAULT, email)).executeTakeFirstOrThrow()).id;
+}
+
+/** The account's address and name as the app reads them (they are stored sealed), or undefined for no such account. */
+export async function openedAccount(db: Kysely<Database>, accountId: string): Promise<{ email: string | null; display_name: string | null } | undefined> {
+  const row = await db.selectFrom('accounts').select(['email', 'display_name']).where('id', '=', accountId).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const [email, displayName] = await TEST_VAULT.openAll(db, [row.email, row.display_name]);
+  return { email: email ?? null, display_name: displayName ?? null };
+}
+
+/** Every mail queued for the account, oldest first, opened (see {@link mailsTo}). */
+export async function mailsOf(db: Kysely<Database>, accountId: string): Promise<Selectable<EmailOutboxTable>[]> {
+  const rows = await db.selectFrom('email_outbox').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+  return openMails(db, rows);
+}
+
+/** The newest mail queued for `to` (of `kind`, if given), opened (see {@link mailsTo}). */
+export async function latestMail(db: Kysely<Database>, to: string, kind?: string): Promise<Selectable<EmailOutboxTable>> {
+  const mail = (await mailsTo(db, to, kind)).at(-1);
   if (mail === undefined) throw new Error(`no ${kind ?? ''} mail queued for ${to}`);
   return mail;
 }

@@ -6,7 +6,7 @@ import { enqueueEmail } from '../../core/email/outbox.ts';
 import { emailLogJob } from '../../jobs/email-log.ts';
 import { startScheduler } from '../../jobs/scheduler.ts';
 import { createLogger } from '../../logger.ts';
-import { TEST_PASSWORD, TEST_PUBLIC_URL, signIn, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
+import { TEST_PASSWORD, TEST_PUBLIC_URL, TEST_VAULT, mailsTo, signIn, uniqueEmail, useTestApi, verificationRequest } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
 
 interface LogLine {
@@ -22,7 +22,7 @@ describeEachDialect('mail without SMTP: the log', (database) => {
     const lines: LogLine[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
     const jobsLogger = logger.child({ role: 'jobs' });
-    const scheduler = startScheduler([emailLogJob(database().db, jobsLogger)], jobsLogger);
+    const scheduler = startScheduler([emailLogJob(database().db, TEST_VAULT, jobsLogger)], jobsLogger);
     try {
       await scheduler.runNow('email-log');
     } finally {
@@ -31,7 +31,7 @@ describeEachDialect('mail without SMTP: the log', (database) => {
     return lines;
   }
   const mailLines = (lines: LogLine[], to: string) => lines.filter((line) => line.msg.startsWith('mail not sent') && line.to === to);
-  const outboxRows = (to: string) => database().db.selectFrom('email_outbox').select(['kind', 'sent_at', 'logged_at']).where('to_address', '=', to).execute();
+  const outboxRows = (to: string) => mailsTo(database().db, to);
 
   it('logs the verification mail once as one line with its link, which verifies the account; the mail stays queued', async () => {
     const email = uniqueEmail('nosmtp');
@@ -69,11 +69,11 @@ describeEachDialect('mail without SMTP: the log', (database) => {
 
   it('writes a mail without links as the line without a link list; a logged mail is still sent once SMTP is set', async () => {
     const to = uniqueEmail('nolink');
-    await enqueueEmail(database().db, { accountId: null, kind: 'test', to, subject: 'No links here', text: 'just words\n' });
+    await enqueueEmail(database().db, TEST_VAULT, { accountId: null, kind: 'test', to, subject: 'No links here', text: 'just words\n' });
     expect(mailLines(await runLogJob(), to)).toEqual([expect.objectContaining({ msg: `mail not sent (SMTP_URL unset): "No links here" to ${to}`, links: [] })]);
 
     const sent: MailMessage[] = [];
-    await deliverOutbox(database().db, { send: async (message) => void sent.push(message) });
+    await deliverOutbox(database().db, TEST_VAULT, { send: async (message) => void sent.push(message) });
     expect(sent.filter((message) => message.to === to)).toEqual([{ to, subject: 'No links here', text: 'just words\n' }]);
     expect((await outboxRows(to))[0]?.sent_at).toBeInstanceOf(Date);
   });

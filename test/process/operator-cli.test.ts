@@ -10,6 +10,7 @@ describeEachDialect('npm run operator', (database, dialect) => {
     'grants the operator role to a verified account, audited',
     async () => {
       const user = await signIn(api(), database().db);
+      // The address is found by its keyed hash: the command needs the vault's master key.
       const env = { DATABASE_URL: database().url ?? '', PRIVACY_MASTER_KEY: TEST_MASTER_KEY };
       const result = await runScript('operator-cli.ts', [user.email.toUpperCase()], env);
       expect(result.stderr).toBe('');

@@ -15,7 +15,7 @@ export const accountsSource: AccountDataSource = {
   async erase(db, accountId) {
     const result = await db
       .updateTable('accounts')
-      .set({ email: null, password_hash: null, display_name: null, status: 'deleted', updated_at: sql`now()` })
+      .set({ email: null, email_hash: null, password_hash: null, display_name: null, status: 'deleted', updated_at: sql`now()` })
       .where('id', '=', accountId)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);

@@ -13,8 +13,9 @@ export const rateLimitCountersSource: AccountDataSource = {
   export: async () => [],
   async erase(db, accountId, tools) {
     const account = await db.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirst();
+    const email = await tools.vault.open(db, account?.email ?? null);
     const keys = ACCOUNT_COUNTERS.map((kind) => counterKey(tools, kind, accountId));
-    if (account?.email != null) keys.push(...ADDRESS_COUNTERS.map((kind) => counterKey(tools, kind, account.email!)));
+    if (email !== null) keys.push(...ADDRESS_COUNTERS.map((kind) => counterKey(tools, kind, email)));
     return clearCounters(db, keys);
   },
 };

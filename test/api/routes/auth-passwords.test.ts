@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { deliverOutbox } from '../../../core/email/delivery.ts';
 import { DEFAULT_AUTH_LIMITS as LIMITS } from '../../../core/accounts/throttle.ts';
 import { smtpTransport } from '../../../jobs/email-delivery.ts';
-import { TEST_PASSWORD, logIn, signIn, uniqueEmail, useTestApi } from '../../harness/api.ts';
+import { TEST_PASSWORD, TEST_VAULT, logIn, mailsTo, signIn, uniqueEmail, useTestApi } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { useSmtp } from '../../harness/smtp.ts';
 
@@ -15,7 +15,7 @@ describeEachDialect('passwords and attempt limits', (database) => {
   const api = useTestApi(database);
   const mailbox = useSmtp();
 
-  const deliver = () => deliverOutbox(database().db, smtpTransport({ url: mailbox().url, from: 'Dialo <no-reply@dialo.test>' }));
+  const deliver = () => deliverOutbox(database().db, TEST_VAULT, smtpTransport({ url: mailbox().url, from: 'Dialo <no-reply@dialo.test>' }));
   const me = (headers: Record<string, string>) => api().inject({ method: 'GET', url: '/auth/me', headers });
   const login = (email: string, password: string, remoteAddress = freshIp()) =>
     api().inject({ method: 'POST', url: '/auth/login', payload: { email, password }, remoteAddress });
@@ -46,8 +46,7 @@ describeEachDialect('passwords and attempt limits', (database) => {
     const unknown = await api().inject({ method: 'POST', url: '/auth/password-reset', payload: { email: nobody }, remoteAddress: freshIp() });
     expect(unknown.statusCode).toBe(known.statusCode);
     expect(unknown.body).toBe(known.body);
-    const queued = await database().db.selectFrom('email_outbox').select('id').where('to_address', '=', nobody).execute();
-    expect(queued).toEqual([]);
+    expect(await mailsTo(database().db, nobody)).toEqual([]);
   });
 
   it('keeps a weak new password out and the reset link usable', async () => {
@@ -104,12 +103,6 @@ describeEachDialect('passwords and attempt limits', (database) => {
     const blocked = await api().inject({ method: 'POST', url: '/auth/password-reset', payload: { email: ana.email }, remoteAddress: freshIp() });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json()).toMatchObject({ status: 429, type: 'https://dialo.dev/problems/rate-limited' });
-    const mails = await database()
-      .db.selectFrom('email_outbox')
-      .select('id')
-      .where('to_address', '=', ana.email)
-      .where('kind', '=', 'password_reset')
-      .execute();
-    expect(mails).toHaveLength(LIMITS.resetPerAddress.max);
+    expect(await mailsTo(database().db, ana.email, 'password_reset')).toHaveLength(LIMITS.resetPerAddress.max);
   });
 });

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { CSRF_HEADER } from '../../../api/plugins/session.ts';
 import { createLogger } from '../../../logger.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
-import { TEST_PASSWORD, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../../harness/api.ts';
+import { TEST_PASSWORD, accountIdOf, latestMail, logIn, signIn, testApi, uniqueEmail, verificationRequest } from '../../harness/api.ts';
 
 describeEachDialect('auth routes', (database) => {
   let app: FastifyInstance;
@@ -22,7 +22,11 @@ describeEachDialect('auth routes', (database) => {
     const email = uniqueEmail();
     const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email, password: TEST_PASSWORD } });
     expect(signup.statusCode).toBe(202);
-    const account = await database().db.selectFrom('accounts').select(['id', 'status', 'password_hash']).where('email', '=', email).executeTakeFirstOrThrow();
+    const account = await database()
+      .db.selectFrom('accounts')
+      .select(['id', 'status', 'password_hash'])
+      .where('id', '=', await accountIdOf(database().db, email))
+      .executeTakeFirstOrThrow();
     expect(account.status).toBe('pending');
     expect(account.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 

@@ -6,6 +6,7 @@ import { NO_OVERRIDES, setLimitOverrides } from '../../../core/abuse/call-limits
 import { checkCallRules } from '../../../core/abuse/call-rules.ts';
 import { liftSuspension, suspendOutbound } from '../../../core/abuse/suspension.ts';
 import type { E164 } from '../../../core/numbers.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { createAccount } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
@@ -86,8 +87,8 @@ describeEachDialect('abuse rules before credit is held', (database) => {
     const { db } = database();
     const accountId = await createAccount(db);
     const operator = await createAccount(db, 'operator');
-    expect(await suspendOutbound(db, { accountId, reason: 'chargeback fraud', operatorId: operator, contact: 'support@dialo.test' })).toBe(true);
-    expect(await suspendOutbound(db, { accountId, reason: 'again', operatorId: operator, contact: 'support@dialo.test' })).toBe(false);
+    expect(await suspendOutbound(db, TEST_VAULT, { accountId, reason: 'chargeback fraud', operatorId: operator, contact: 'support@dialo.test' })).toBe(true);
+    expect(await suspendOutbound(db, TEST_VAULT, { accountId, reason: 'again', operatorId: operator, contact: 'support@dialo.test' })).toBe(false);
     expect(await check(accountId, '+4915112345678' as E164)).toMatchObject({ ok: false, refusal: { reason: 'account-suspended', detail: 'chargeback fraud' } });
     expect(await liftSuspension(db, accountId, operator, 'customer verified')).toBe(true);
     expect(await liftSuspension(db, accountId, operator, 'twice')).toBe(false);

@@ -7,6 +7,7 @@ import { suspendOutbound } from '../../../core/abuse/suspension.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr } from '../../../core/calls/cdr.ts';
 import { accountPorts, holdCredit, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../../core/calls/route.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { createAccount, credit } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
@@ -75,7 +76,7 @@ describeEachDialect('routing a dialled call', (database) => {
     const caller = await createAccount(db);
     const callee = await createAccount(db);
     await db.insertInto('dids').values({ e164: '+442079460100', account_id: callee }).execute();
-    await suspendOutbound(db, { accountId: caller, reason: 'operator', contact: 'support@example.org' });
+    await suspendOutbound(db, TEST_VAULT, { accountId: caller, reason: 'operator', contact: 'support@example.org' });
     const { ports, asked } = tracedPorts(caller);
     expect(await route(ports, '+442079460100')).toEqual({ kind: 'on-net', number: '+442079460100', calleeAccountId: callee });
     expect(asked).toEqual(['didOwner']);

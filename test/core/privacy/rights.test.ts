@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { TEST_PASSWORD, TEST_PRIVACY, latestMail, logIn, signIn, uniqueEmail, useTestApi, verificationRequest } from '../../harness/api.ts';
+import { TEST_PASSWORD, TEST_PRIVACY, latestMail, logIn, mailsTo, signIn, uniqueEmail, useTestApi, verificationRequest } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
 describeEachDialect('privacy rights', (database) => {
@@ -83,11 +83,11 @@ describeEachDialect('privacy rights', (database) => {
   it('§5 correction to an address that is taken answers the same and mails nothing to it', async () => {
     const user = await signIn(api(), db());
     const other = await signIn(api(), db());
-    const mailsBefore = await db().selectFrom('email_outbox').select('id').where('to_address', '=', other.email).execute();
+    const mailsBefore = await mailsTo(db(), other.email);
     const change = await api().inject({ method: 'PATCH', url: '/account/profile', headers: user.headers, payload: { email: other.email } });
     expect(change.statusCode).toBe(200);
     expect(change.json()).toEqual({ emailPending: true });
-    const mailsAfter = await db().selectFrom('email_outbox').select('id').where('to_address', '=', other.email).execute();
+    const mailsAfter = await mailsTo(db(), other.email);
     expect(mailsAfter).toHaveLength(mailsBefore.length);
   });
 

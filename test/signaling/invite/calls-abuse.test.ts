@@ -6,6 +6,7 @@ import { NO_OVERRIDES, setLimitOverrides } from '../../../core/abuse/call-limits
 import { liftSuspension, suspendOutbound } from '../../../core/abuse/suspension.ts';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { TEST_VAULT, mailsOf } from '../../harness/api.ts';
 import { createAccount } from '../../harness/billing.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
 import { callFixtures, refreshOf, onceClosed, UNIT } from '../../harness/calls.ts';
@@ -137,8 +138,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     await setLimitOverrides(suite.database.db, pat.accountId, { ...NO_OVERRIDES, callsPerMinute: 0 }, operator);
     const peer = await carrier('carrier-a', 'uas-answer.xml', { calls: 4 });
     for (const n of [21, 22, 23]) await answeredCall(pat, `+141555501${n}`);
-    const outbox = () =>
-      suite.database.db.selectFrom('email_outbox').selectAll().where('account_id', '=', pat.accountId).where('kind', '=', 'abuse_alert').execute();
+    const outbox = async () => (await mailsOf(suite.database.db, pat.accountId)).filter((mail) => mail.kind === 'abuse_alert');
     // Detection runs once the last call is charged.
     await vi.waitFor(async () => expect(await outbox()).toHaveLength(1), { timeout: 5000 });
     expect((await outbox())[0]).toMatchObject({ to_address: 'fraud-desk@dialo.test' });
@@ -199,7 +199,12 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
       interval: 100,
     });
 
-    await suspendOutbound(suite.database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator, contact: 'support@dialo.test' });
+    await suspendOutbound(suite.database.db, TEST_VAULT, {
+      accountId: vera.accountId,
+      reason: 'fraud report',
+      operatorId: operator,
+      contact: 'support@dialo.test',
+    });
 
     expect((await call.done).code).toBe(0);
     expect((await peer.done).code).toBe(0);
