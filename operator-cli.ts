@@ -2,7 +2,7 @@
  * `npm run operator -- <e-mail>`: makes an existing, verified account an operator (no route grants that
  * role). Audited as `admin.role_set` with no actor (the command line).
  */
-import { loadConfigOrExit } from './config.ts';
+import { exitOnConfigError, loadConfigOrExit } from './config.ts';
 import { accountByEmail, setAccountRole } from './core/accounts/accounts.ts';
 import { createVault } from './core/privacy/vault.ts';
 import { connectDatabase } from './db/connect.ts';
@@ -14,10 +14,11 @@ if (email === undefined || email === '--help') {
   process.exit(email === undefined ? 1 : 0);
 }
 const config = loadConfigOrExit();
+// Addresses are found by their keyed hash (core/accounts/email-address.ts): the vault's master key is needed.
+const masterKey = await privacyMasterKey(config).catch(exitOnConfigError);
 const { db, close } = connectDatabase(config.database);
 try {
-  // Addresses are found by their keyed hash (core/accounts/email-address.ts): the vault's master key is needed.
-  const vault = createVault(await privacyMasterKey(config));
+  const vault = createVault(masterKey);
   await vault.check(db);
   const account = await accountByEmail(db, vault, email);
   if (account?.status !== 'active') {

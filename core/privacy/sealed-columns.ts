@@ -11,7 +11,8 @@ export const SEALED_COLUMNS: Readonly<Record<string, string>> = {
   'accounts.display_name': "the person's name",
   'email_tokens.new_email': 'the address a pending e-mail change would switch to',
   'email_outbox.to_address': 'the address a mail goes to',
-  'email_outbox.body_text': 'the mail, which names the person and their address',
+  'email_outbox.subject': 'a mail queued for one account (enqueueEmail); set-based mail (policy notices, reset links) keeps our fixed subject plain',
+  'email_outbox.body_text': 'a mail queued for one account, which may name the person; set-based mail keeps our fixed text and its link plain',
   'cdrs.from_number': 'a phone number (sealed deterministically, so one account can count distinct numbers)',
   'cdrs.to_number': 'a phone number (sealed deterministically, so one account can count distinct numbers)',
   'legal_holds.reason': "an operator's words about the person",
@@ -24,6 +25,7 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'account_call_limits.allowed_countries': 'country codes an operator allows the account to call',
   'account_holds.kind': 'a code (dispute, ...)',
   'account_holds.reference': "the payment provider's opaque id of the dispute, matched against its webhooks",
+  'accounts.email_hash': 'the keyed hash (vault.lookupHash) an address is found by; no guess can be tested without the master key; null once erased',
   'accounts.password_hash': 'an argon2 hash, destroyed on erasure',
   'accounts.role': 'a code',
   'accounts.status': 'a code',
@@ -50,7 +52,6 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   // Gap: a mail server's refusal may quote the recipient's address; the row goes with the account and after
   // RETENTION_SENT_MAIL_DAYS, but a backup keeps it.
   'email_outbox.last_error': "the mail server's answer to the last attempt",
-  'email_outbox.subject': 'a fixed subject line per kind of mail (core/accounts/messages.ts)',
   'email_tokens.purpose': 'a code',
   'email_tokens.token_hash': 'a hash of a one-time token',
   'kysely_migration.name': 'a migration file name',

@@ -19,6 +19,7 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 /** `v1.` + a UUID + `.` + base64url: what {@link SEALED_PATTERN} finds in a stream. */
 export const SEALED_PATTERN = /v1\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]+/g;
+const WHOLE_SEALED = new RegExp(`^${SEALED_PATTERN.source}$`);
 export const KEYS_TOPIC = 'account-keys';
 
 export class VaultError extends Error {
@@ -69,7 +70,8 @@ export interface Vault {
 
 /** Whether `value` is a sealed value (rather than plain text written before sealing, or a de-identified hash). */
 export function isSealed(value: string | null): value is string {
-  return value !== null && value.startsWith(PREFIX);
+  // The whole shape, not the prefix: a plain value written before sealing may itself begin with `v1.`.
+  return value !== null && value.startsWith(PREFIX) && WHOLE_SEALED.test(value);
 }
 
 function derive(masterKey: string, purpose: string): Buffer {

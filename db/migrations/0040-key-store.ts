@@ -18,7 +18,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // A destroyed key leaves every node's key cache within a poll (core/versioned-cache.ts).
   await sql`insert into cache_versions (topic) values ('account-keys')`.execute(db);
-  await sql`create trigger account_keys_bump after delete or truncate on key_store.account_keys
+  // Per row: a delete that finds nothing (a sign-up with a taken address drops the key it never made) bumps nothing.
+  await sql`create trigger account_keys_bump after delete on key_store.account_keys
+    for each row execute function bump_cache_version('account-keys')`.execute(db);
+  await sql`create trigger account_keys_truncate_bump after truncate on key_store.account_keys
     for each statement execute function bump_cache_version('account-keys')`.execute(db);
 }
 
