@@ -49,6 +49,8 @@ describeEachDialect('vault', (database) => {
   it('passes plain and de-identified values through, and keeps null as null', async () => {
     const { db } = database();
     expect(await vault.open(db, 'plain text')).toBe('plain text');
+    // Written before sealing, and only looking like a sealed value's start.
+    expect(await vault.open(db, 'v1.bob@example.org')).toBe('v1.bob@example.org');
     expect(await vault.open(db, null)).toBeNull();
     expect(await vault.sealNullable(db, randomUUID(), null)).toBeNull();
   });
@@ -73,6 +75,18 @@ describeEachDialect('vault', (database) => {
     expect(await vault.shred(db, gone)).toBe(false);
     // A vault with the same master key but a fresh cache cannot read it either: the key is gone, not hidden.
     expect(await createVault(MASTER).open(db, sealed)).toBeNull();
+  });
+
+  it("moves the key caches' counter only when a key is really destroyed", async () => {
+    const { db } = database();
+    const counter = async () => (await db.selectFrom('cache_versions').select('version').where('topic', '=', 'account-keys').executeTakeFirstOrThrow()).version;
+    const before = await counter();
+    expect(await vault.shred(db, randomUUID())).toBe(false);
+    expect(await counter()).toBe(before);
+    const account = randomUUID();
+    await vault.seal(db, account, 'x');
+    expect(await vault.shred(db, account)).toBe(true);
+    expect(await counter()).toBe(before + 1);
   });
 
   it('forgets a key shredded by another node once it polls the key store counter', async () => {
