@@ -82,7 +82,7 @@ export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     '/privacy/export',
     { schema: { tags: ['privacy'], description: 'Everything held about you, as one JSON document.', response: { 200: ExportBundleSchema, ...problems(401) } } },
     async (request, reply) => {
-      const bundle = await exportAccountData(db, requireCaller(request).accountId, { kind: 'subject' });
+      const bundle = await exportAccountData(db, privacy.tools.vault, requireCaller(request).accountId, { kind: 'subject' });
       void reply.header('content-disposition', 'attachment; filename="dialo-export.json"');
       return bundle;
     },
@@ -99,7 +99,7 @@ export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       },
     },
     async (request, reply) => {
-      const rows = await exportSourceRows(db, requireCaller(request).accountId, request.params.table);
+      const rows = await exportSourceRows(db, privacy.tools.vault, requireCaller(request).accountId, request.params.table);
       if (rows === undefined) throw new HttpProblem(404, 'Not Found', `no exportable table named ${request.params.table}`);
       return reply
         .type('text/csv; charset=utf-8')

@@ -5,6 +5,7 @@ import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Directory } from '../../core/calls/directory.ts';
+import type { Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -27,6 +28,8 @@ export interface CallDeps {
   /** Caller ID for outbound calls from accounts that own no number. */
   readonly defaultCallerId: string | undefined;
   readonly reservationLimits: ReservationLimits;
+  /** Seals the numbers of each call's records under their account's key; polled with the other caches (signaling/app.ts). */
+  readonly vault: Vault;
   /** INVITEs refused as from unknown sources, per address and port (core/abuse/address-blocks.ts): past the limit, refused from memory. */
   readonly floods: AddressBlocks;
   /** Toll-fraud rules and pattern detection (core/abuse/). */

@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { exportAccountData } from '../../../core/privacy/export.ts';
 import { accountDataSources } from '../../../core/privacy/registry.ts';
 import type { Database } from '../../../db/schema.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { tablesReferencingAccounts } from '../../harness/privacy.ts';
 
@@ -172,8 +173,8 @@ describeEachDialect('privacy registry completeness', (database) => {
     const markers: Record<string, string> = {};
     for (const table of referencing) markers[table] = await SEEDERS[table]!(db, account.id);
 
-    const full = await exportAccountData(db, account.id, { kind: 'operator', operatorId: operator.id, reason: 'completeness test' });
-    const subject = await exportAccountData(db, account.id, { kind: 'subject' });
+    const full = await exportAccountData(db, TEST_VAULT, account.id, { kind: 'operator', operatorId: operator.id, reason: 'completeness test' });
+    const subject = await exportAccountData(db, TEST_VAULT, account.id, { kind: 'subject' });
     for (const table of referencing) {
       expect(JSON.stringify(full.data[table] ?? null), `${table} in the operator export`).toContain(markers[table]);
       if (subject.withheld[table] === undefined)
