@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { chargedBetween } from '../billing/spend.ts';
+import type { Vault } from '../privacy/vault.ts';
 import type { AbusePolicy } from './policy.ts';
 import { lastLiftedAt, suspendOutbound } from './suspension.ts';
 
@@ -59,12 +60,12 @@ export async function detectAbuse(db: Kysely<Database>, policy: AbusePolicy, acc
 /**
  * Run when an outbound call has ended and been charged: suspends on a pattern (once) and alerts the operator.
  * Returns the pattern when this call suspended the account.
- * @example const tripped = await watchAfterCall(db, policy, accountId, new Date());
+ * @example const tripped = await watchAfterCall(db, vault, policy, accountId, new Date());
  */
-export async function watchAfterCall(db: Kysely<Database>, policy: AbusePolicy, accountId: string, now: Date): Promise<AbusePattern | null> {
+export async function watchAfterCall(db: Kysely<Database>, vault: Vault, policy: AbusePolicy, accountId: string, now: Date): Promise<AbusePattern | null> {
   const pattern = await detectAbuse(db, policy, accountId, now);
   if (pattern === null) return null;
-  const suspended = await suspendOutbound(db, {
+  const suspended = await suspendOutbound(db, vault, {
     accountId,
     reason: pattern.reason,
     detail: pattern.detail,

@@ -192,7 +192,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
 
 /** After an outbound call is charged: pattern detection (core/abuse/abuse-patterns.ts), counted and logged. */
 async function watchForAbuse(deps: CallDeps, accountId: string): Promise<void> {
-  const tripped = await watchAfterCall(deps.db, deps.abuse, accountId, new Date());
+  const tripped = await watchAfterCall(deps.db, deps.vault, deps.abuse, accountId, new Date());
   if (tripped === null) return;
   deps.metrics.abuseSuspensions.inc({ reason: tripped.reason });
   deps.logger.warn({ pattern: tripped.reason, ...tripped.detail }, 'outbound calling suspended, operator alerted');

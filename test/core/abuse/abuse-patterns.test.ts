@@ -6,6 +6,7 @@ import { checkCallRules } from '../../../core/abuse/call-rules.ts';
 import { liftSuspension } from '../../../core/abuse/suspension.ts';
 import type { E164 } from '../../../core/numbers.ts';
 import { createAccount } from '../../harness/billing.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
 const HOUR_MS = 3_600_000;
@@ -63,15 +64,15 @@ describeEachDialect('abuse pattern detection', (database) => {
     const { db } = database();
     const accountId = await createAccount(db);
     for (const n of [1, 2, 3]) await call(accountId, `+4420794609${50 + n}`, 3);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toBeNull();
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toBeNull();
     await call(accountId, '+442079460954', 5);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toEqual({
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toEqual({
       reason: 'burst-of-short-calls',
       detail: { destinations: 4, windowSeconds: 300, shortCallSeconds: 10 },
     });
     // A call that was still up when it tripped ends later: no second alert.
     await call(accountId, '+442079460955', 2);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toBeNull();
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toBeNull();
 
     expect(await checkCallRules(db, policy, accountId, '+442079460958' as E164, new Date())).toMatchObject({
       ok: false,
@@ -112,11 +113,11 @@ describeEachDialect('abuse pattern detection', (database) => {
     const accountId = await createAccount(db);
     const operator = await createAccount(db, 'operator');
     for (const n of [1, 2, 3, 4]) await call(accountId, `+1415555020${n}`, 1, 5000);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).not.toBeNull();
-    await liftSuspension(db, accountId, operator, 'known customer, call-back campaign');
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toBeNull();
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).not.toBeNull();
+    await liftSuspension(db, TEST_VAULT, accountId, operator, 'known customer, call-back campaign');
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toBeNull();
     for (const n of [5, 6, 7, 8]) await call(accountId, `+1415555020${n}`, 1);
-    expect(await watchAfterCall(db, policy, accountId, new Date())).toMatchObject({ reason: 'burst-of-short-calls' });
+    expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toMatchObject({ reason: 'burst-of-short-calls' });
   });
 
   it("suspends on a spend spike against the account's usual hourly spend, above the floor", async () => {

@@ -8,6 +8,7 @@ import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr } from '../../../core/calls/cdr.ts';
 import { accountPorts, holdCredit, pricePorts, routeCall, routeFromCarrier, type RoutePorts } from '../../../core/calls/route.ts';
 import { createAccount, credit } from '../../harness/billing.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
 const UNIT = 1_000_000;
@@ -38,7 +39,14 @@ describeEachDialect('routing a dialled call', (database) => {
       // A directory never polled reads through: the ports see every change the tests make.
       ...accountPorts(new Directory(db, { pollMs: 1000 }), db, accountId, POLICY),
       recordAttempt: async (number) => {
-        cdrId = await openCdr(db, { sipCallId: randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: number, nodeId: 'route-test' });
+        cdrId = await openCdr(db, TEST_VAULT, {
+          sipCallId: randomUUID(),
+          direction: 'outbound',
+          accountId,
+          fromNumber: null,
+          toNumber: number,
+          nodeId: 'route-test',
+        });
       },
     };
     const asked: string[] = [];
@@ -75,7 +83,7 @@ describeEachDialect('routing a dialled call', (database) => {
     const caller = await createAccount(db);
     const callee = await createAccount(db);
     await db.insertInto('dids').values({ e164: '+442079460100', account_id: callee }).execute();
-    await suspendOutbound(db, { accountId: caller, reason: 'operator', contact: 'support@example.org' });
+    await suspendOutbound(db, TEST_VAULT, { accountId: caller, reason: 'operator', contact: 'support@example.org' });
     const { ports, asked } = tracedPorts(caller);
     expect(await route(ports, '+442079460100')).toEqual({ kind: 'on-net', number: '+442079460100', calleeAccountId: callee });
     expect(asked).toEqual(['didOwner']);

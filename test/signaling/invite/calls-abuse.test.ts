@@ -6,6 +6,7 @@ import { NO_OVERRIDES, setLimitOverrides } from '../../../core/abuse/call-limits
 import { liftSuspension, suspendOutbound } from '../../../core/abuse/suspension.ts';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { createAccount } from '../../harness/billing.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
 import { callFixtures, refreshOf, onceClosed, UNIT } from '../../harness/calls.ts';
@@ -158,7 +159,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_abuse_suspensions_total')).toContain('reason="burst-of-short-calls"');
 
     await expectRefused(pat, '+14155550124', 'account-suspended');
-    await liftSuspension(suite.database.db, pat.accountId, operator, 'customer called in, verified');
+    await liftSuspension(suite.database.db, TEST_VAULT, pat.accountId, operator, 'customer called in, verified');
     expect(await answeredCall(pat, '+14155550124')).toMatchObject({ phase: 'ended' });
     expect((await peer.done).code).toBe(0);
     expect(await outbox()).toHaveLength(1);
@@ -199,7 +200,12 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
       interval: 100,
     });
 
-    await suspendOutbound(suite.database.db, { accountId: vera.accountId, reason: 'fraud report', operatorId: operator, contact: 'support@dialo.test' });
+    await suspendOutbound(suite.database.db, TEST_VAULT, {
+      accountId: vera.accountId,
+      reason: 'fraud report',
+      operatorId: operator,
+      contact: 'support@dialo.test',
+    });
 
     expect((await call.done).code).toBe(0);
     expect((await peer.done).code).toBe(0);
