@@ -116,11 +116,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       maxCallSeconds: deps.billing.maxCallSeconds,
       setupGraceSeconds: deps.billing.reservationGraceSeconds,
     },
+    vault: deps.vault,
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
-    vault: deps.vault,
     floods: new AddressBlocks(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
@@ -240,7 +240,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
 
   const refreshCaches = async () => {
     const now = Date.now();
-    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now)]);
+    // The vault's too: each call's record seals its numbers with the account's cached key, no statement per call.
+    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now)]);
   };
   const pollCaches = () => void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));
   pollCaches();

@@ -69,7 +69,7 @@ export interface RefusedCall {
  * unknown source are the exception (`refuseUnknownSource`): a flood of them would be a row per packet.
  */
 export async function refuseCall(
-  deps: Pick<CallDeps, 'db' | 'metrics' | 'nodeId'>,
+  deps: Pick<CallDeps, 'db' | 'vault' | 'metrics' | 'nodeId'>,
   res: SrfResponse,
   facts: Pick<InviteFacts, 'callId' | 'dialled'>,
   call: RefusedCall,
@@ -80,7 +80,7 @@ export async function refuseCall(
   try {
     // Recorded before the caller hears it, so the record never lags what the caller saw.
     const cdrIds = call.cdrIds ?? [
-      await openCdr(deps.db, {
+      await openCdr(deps.db, deps.vault, {
         sipCallId: facts.callId,
         direction: call.direction,
         accountId: call.accountId,

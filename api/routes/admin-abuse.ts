@@ -79,7 +79,11 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
         allowedCountries: overrides.allowedCountries && [...overrides.allowedCountries],
       },
       newAccount: account.newAccount,
-      suspension: suspension && { since: suspension.since.toISOString(), reason: suspension.reason, by: suspension.by },
+      suspension: suspension && {
+        since: suspension.since.toISOString(),
+        reason: (await deps.privacy.tools.vault.open(db, suspension.reason)) ?? '',
+        by: suspension.by,
+      },
     };
   }
 
@@ -162,7 +166,7 @@ export function adminAbuseRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const { accountId } = request.params;
       await requireAccount(db, accountId);
-      if (!(await liftSuspension(db, accountId, operator.accountId, request.body.reason))) {
+      if (!(await liftSuspension(db, deps.privacy.tools.vault, accountId, operator.accountId, request.body.reason))) {
         throw new HttpProblem(409, 'Conflict', 'outbound calling is not suspended');
       }
       return callLimitsDto(accountId);

@@ -160,7 +160,12 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { accountId } = request.params as Static<typeof AccountId>;
       const body = request.body as Static<typeof AdjustmentBody>;
       await requireAccount(deps.db, accountId);
-      const entry = await adjust(db, { accountId, amount: parseDecimal(body.amount), reason: body.reason, actorAccountId: operator.accountId });
+      const entry = await adjust(db, deps.privacy.tools.vault, {
+        accountId,
+        amount: parseDecimal(body.amount),
+        reason: body.reason,
+        actorAccountId: operator.accountId,
+      });
       return reply.status(201).send(entryDto(entry));
     },
   );
@@ -184,12 +189,13 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { id } = request.params as { id: string };
       const body = request.body as Static<typeof RefundBody>;
       const { accountId, ...refund } = await refundTopUp(db, provider, { topUpId: id, requestKey: body.idempotencyKey, amountMinor: body.amountMinor });
-      // The reason stays here, about its account, where erasure clears it (core/audit.ts OPERATOR_TEXT_KEY).
+      // The reason stays here, about its account, sealed under its key (core/audit.ts OPERATOR_TEXT_KEY).
+      const reason = body.reason ? await deps.privacy.tools.vault.seal(db, accountId, body.reason) : undefined;
       await recordAudit(db, {
         action: 'billing.refund_requested',
         actorAccountId: operator.accountId,
         subjectAccountId: accountId,
-        detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor, ...(body.reason ? { reason: body.reason } : {}) },
+        detail: { topUpId: id, refundId: refund.refundId, amountMinor: refund.amountMinor, ...(reason === undefined ? {} : { reason }) },
       });
       // Accepted: taken off the balance now; given back if Stripe's webhook later says the refund failed.
       return reply.status(202).send(refund);

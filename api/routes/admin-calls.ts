@@ -140,8 +140,8 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
       reply.header('content-disposition', `attachment; filename="dialo-cdrs-${stamp}.${query.format}"`);
       reply.type(query.format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8');
       // Postgres writes the whole export itself (COPY); PGlite is read in batches and written here, to the same text.
-      if (deps.copyOut !== undefined) return reply.send(await copyCdrs(deps.copyOut, db, filter, query.format));
-      const rows = Readable.from(exportCdrs(db, filter), { objectMode: true });
+      if (deps.copyOut !== undefined) return reply.send(await copyCdrs(deps.copyOut, db, deps.privacy.tools.vault, filter, query.format));
+      const rows = Readable.from(exportCdrs(db, deps.privacy.tools.vault, filter), { objectMode: true });
       if (query.format === 'ndjson') return reply.send(rows.map((row) => `${JSON.stringify(row)}\n`));
       return reply.send(rows.pipe(stringify({ header: true, columns: [...CDR_EXPORT_COLUMNS] })));
     },

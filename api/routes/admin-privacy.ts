@@ -33,7 +33,7 @@ export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): P
     },
     async (request, reply) => {
       const operator = requireOperator(request);
-      const id = await placeLegalHold(db, operator.accountId, request.params.accountId, request.body.reason);
+      const id = await placeLegalHold(db, privacy.tools.vault, operator.accountId, request.params.accountId, request.body.reason);
       return reply.code(201).send({ id });
     },
   );

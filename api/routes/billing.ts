@@ -118,7 +118,7 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { accountId } = requireCaller(request);
       const { limit, before } = request.query as { limit: number; before?: number };
-      const entries = await ledgerHistory(db, accountId, { limit, ...(before === undefined ? {} : { beforeId: before }) });
+      const entries = await ledgerHistory(db, deps.privacy.tools.vault, accountId, { limit, ...(before === undefined ? {} : { beforeId: before }) });
       return { entries: entries.map(entryDto), next: entries.length === limit ? (entries.at(-1)?.id ?? null) : null };
     },
   );

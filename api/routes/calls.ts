@@ -83,7 +83,10 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { accountId } = requireCaller(request);
       const { limit, before } = request.query as { limit: number; before?: string };
-      const page = await callHistory(deps.db, accountId, { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) });
+      const page = await callHistory(deps.db, deps.privacy.tools.vault, accountId, {
+        limit,
+        ...(before === undefined ? {} : { before: decodeCursor(before) }),
+      });
       return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
     },
   );

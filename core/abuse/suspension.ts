@@ -14,6 +14,7 @@ import type { Vault } from '../privacy/vault.ts';
 /** Read with the account's limits (call-limits.ts accountLimits). */
 export interface Suspension {
   readonly since: Date;
+  /** Pattern detection's code, or the operator's words sealed under the account's key (open with the vault to show them). */
   readonly reason: string;
   /** The operator who suspended; null when pattern detection did. */
   readonly by: string | null;
@@ -51,12 +52,14 @@ export interface SuspendRequest {
 
 /**
  * Suspends outbound calling unless it already is; returns whether this call did it (so racing call ends
- * audit and mail once). Runs in the caller's transaction when given one.
+ * audit and mail once). Runs in the caller's transaction when given one. An operator's reason may name the person:
+ * the row and the audit event hold it sealed under the account's key; pattern detection's is a code, kept plain.
  * @example await suspendOutbound(db, vault, { accountId, reason: 'burst-of-short-calls', detail: { destinations: 12 }, alertTo: 'noc@example.org', contact: 'support@example.org' });
  */
 export async function suspendOutbound(db: Kysely<Database>, vault: Vault, request: SuspendRequest): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const state = { suspended_at: sql<Date>`now()`, suspension_reason: request.reason, suspended_by: request.operatorId ?? null };
+    const reason = request.operatorId === undefined ? request.reason : await vault.seal(trx, request.accountId, request.reason);
+    const state = { suspended_at: sql<Date>`now()`, suspension_reason: reason, suspended_by: request.operatorId ?? null };
     const changed = await trx
       .insertInto('account_call_limits')
       .values({ account_id: request.accountId, ...state })
@@ -69,7 +72,7 @@ export async function suspendOutbound(db: Kysely<Database>, vault: Vault, reques
       .returning('account_id')
       .executeTakeFirst();
     if (changed === undefined) return false;
-    const detail = { reason: request.reason, ...request.detail };
+    const detail = { reason, ...request.detail };
     await recordAudit(trx, { action: 'abuse.outbound_suspended', actorAccountId: request.operatorId ?? null, subjectAccountId: request.accountId, detail });
     if (request.alertTo !== undefined) {
       await enqueueEmail(trx, vault, {
@@ -110,8 +113,8 @@ export async function suspendOutbound(db: Kysely<Database>, vault: Vault, reques
   });
 }
 
-/** Gives outbound calling back; false when it was not suspended. Audited with the operator and why. */
-export async function liftSuspension(db: Kysely<Database>, accountId: string, operatorId: string, reason: string): Promise<boolean> {
+/** Gives outbound calling back; false when it was not suspended. Audited with the operator and why (sealed, as in {@link suspendOutbound}). */
+export async function liftSuspension(db: Kysely<Database>, vault: Vault, accountId: string, operatorId: string, reason: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const lifted = await trx
       .updateTable('account_call_limits')
@@ -121,7 +124,8 @@ export async function liftSuspension(db: Kysely<Database>, accountId: string, op
       .returning('account_id')
       .executeTakeFirst();
     if (lifted === undefined) return false;
-    await recordAudit(trx, { action: 'abuse.suspension_lifted', actorAccountId: operatorId, subjectAccountId: accountId, detail: { reason } });
+    const sealed = await vault.seal(trx, accountId, reason);
+    await recordAudit(trx, { action: 'abuse.suspension_lifted', actorAccountId: operatorId, subjectAccountId: accountId, detail: { reason: sealed } });
     return true;
   });
 }

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, LedgerEntry, LedgerEntryKind } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { micros, type Micros } from '../money.ts';
+import type { Vault } from '../privacy/vault.ts';
 
 export interface NewEntry {
   readonly accountId: string;
@@ -97,13 +98,19 @@ export async function balanceOf(db: Kysely<Database>, accountId: string): Promis
 }
 
 /**
- * An account's entries, newest first, a page at a time: pass the last id of a page as `beforeId`.
- * @example const page = await ledgerHistory(db, accountId, { limit: 50 });
+ * An account's entries, newest first, a page at a time: pass the last id of a page as `beforeId`. Reasons opened
+ * (an operator's are sealed: {@link adjust}).
+ * @example const page = await ledgerHistory(db, vault, accountId, { limit: 50 });
  */
-export async function ledgerHistory(db: Kysely<Database>, accountId: string, page: { limit: number; beforeId?: number }): Promise<LedgerEntry[]> {
+export async function ledgerHistory(db: Kysely<Database>, vault: Vault, accountId: string, page: { limit: number; beforeId?: number }): Promise<LedgerEntry[]> {
   let query = db.selectFrom('ledger_entries').selectAll().where('account_id', '=', accountId);
   if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
-  return query.orderBy('id', 'desc').limit(page.limit).execute();
+  const entries = await query.orderBy('id', 'desc').limit(page.limit).execute();
+  const reasons = await vault.openAll(
+    db,
+    entries.map((entry) => entry.reason),
+  );
+  return entries.map((entry, i) => ({ ...entry, reason: reasons[i] ?? null }));
 }
 
 export class AdjustmentError extends Error {
@@ -114,17 +121,21 @@ export class AdjustmentError extends Error {
 }
 
 /**
- * An operator's manual credit or debit, with a reason, audited (`billing.adjustment`) in the same transaction.
- * @example await adjust(db, { accountId, amount: micros(5_000_000), reason: 'goodwill', actorAccountId: operatorId });
+ * An operator's manual credit or debit, with a reason, audited (`billing.adjustment`) in the same transaction. The
+ * reason may name the person: the entry and the event hold it sealed under the account's key; the entry returned
+ * holds it plain.
+ * @example await adjust(db, vault, { accountId, amount: micros(5_000_000), reason: 'goodwill', actorAccountId: operatorId });
  */
 export async function adjust(
   db: Kysely<Database>,
+  vault: Vault,
   adjustment: { accountId: string; amount: Micros; reason: string; actorAccountId: string },
 ): Promise<LedgerEntry> {
-  const reason = adjustment.reason.trim();
-  if (reason === '') throw new AdjustmentError('an adjustment needs a reason');
+  const plain = adjustment.reason.trim();
+  if (plain === '') throw new AdjustmentError('an adjustment needs a reason');
   if (adjustment.amount === 0) throw new AdjustmentError('an adjustment of zero changes nothing');
   return inTransaction(db, async (trx) => {
+    const reason = await vault.seal(trx, adjustment.accountId, plain);
     const entry = await appendEntry(trx, { ...adjustment, reason, kind: 'adjustment' });
     if (entry === null) throw new Error('unreachable: an adjustment has no reference');
     await trx
@@ -136,7 +147,7 @@ export async function adjust(
         detail: { ledgerEntryId: entry.id, amount: adjustment.amount, reason },
       })
       .execute();
-    return entry;
+    return { ...entry, reason: plain };
   });
 }
 

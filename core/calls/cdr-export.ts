@@ -1,11 +1,14 @@
 /**
  * Call records for operators, oldest first, with every value formatted by the database: on Postgres written by
- * COPY, elsewhere read in keyset batches.
+ * COPY, elsewhere read in keyset batches. The numbers are stored sealed (core/calls/cdr.ts): both paths open them in
+ * Node, the database never holding the keys.
  */
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyOut } from '../../db/connect.ts';
 import type { CdrsTable, Database } from '../../db/schema.ts';
+import type { Vault } from '../privacy/vault.ts';
 
 export const CDR_EXPORT_COLUMNS = [
   'id',
@@ -67,15 +70,37 @@ function filtered(db: Kysely<Database>, filter: CdrFilter, value: (v: string) =>
   return query;
 }
 
+type Opener = (values: readonly (string | null)[]) => Promise<(string | null)[]>;
+/** Values opened in one export that are kept for the rest of it: enough for an account's own numbers and frequent ones. */
+const OPENED_KEPT = 10_000;
+
+/**
+ * Opens sealed numbers for one export. Sealing is deterministic, so a number repeats as the same value (the caller's
+ * own on every call): each is decrypted once, not once a row.
+ */
+function numberOpener(db: Kysely<Database>, vault: Vault): Opener {
+  const opened = new Map<string, string | null>();
+  return async (values) => {
+    const unknown = [...new Set(values.filter((value): value is string => value !== null && !opened.has(value)))];
+    const plain = unknown.length === 0 ? [] : await vault.openAll(db, unknown);
+    const fresh = new Map(unknown.map((value, i) => [value, plain[i] ?? null]));
+    const result = values.map((value) => (value === null ? null : ((opened.has(value) ? opened.get(value) : fresh.get(value)) ?? null)));
+    if (opened.size + fresh.size > OPENED_KEPT) opened.clear();
+    for (const [value, text] of fresh) opened.set(value, text);
+    return result;
+  };
+}
+
 /**
  * In keyset batches, so an export of any size streams in constant memory on both dialects (no server-side
- * cursor needed).
+ * cursor needed); each batch's numbers opened with one read of the keys.
  * @example
- * for await (const cdr of exportCdrs(db, { from: new Date('2026-11-01'), to: new Date('2026-12-01') })) write(cdr);
+ * for await (const cdr of exportCdrs(db, vault, { from: new Date('2026-11-01'), to: new Date('2026-12-01') })) write(cdr);
  */
-export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batchSize = 1000): AsyncGenerator<ExportedCdr> {
+export async function* exportCdrs(db: Kysely<Database>, vault: Vault, filter: CdrFilter, batchSize = 1000): AsyncGenerator<ExportedCdr> {
   // The start time as the database holds it (microseconds): a JS Date would cut it to milliseconds and repeat rows.
   let after: { startedAt: string; id: string } | undefined;
+  const open = numberOpener(db, vault);
   for (;;) {
     let query = filtered(db, filter, (v) => sql`${v}`).select(sql<string>`started_at::text`.as('started_key'));
     const last = after;
@@ -85,7 +110,9 @@ export async function* exportCdrs(db: Kysely<Database>, filter: CdrFilter, batch
       query = query.where((eb) => eb(eb.refTuple('started_at', 'id'), '>', eb.tuple(at, last.id)));
     }
     const batch = await query.orderBy('cdrs.started_at').orderBy('cdrs.id').limit(batchSize).execute();
-    for (const { started_key: _key, ...cdr } of batch) yield cdr;
+    const cdrs = batch.map(({ started_key: _key, ...cdr }) => cdr);
+    const numbers = await open(cdrs.flatMap((cdr) => [cdr.from_number, cdr.to_number] as (string | null)[]));
+    for (const [i, cdr] of cdrs.entries()) yield { ...cdr, from_number: numbers[2 * i] ?? null, to_number: numbers[2 * i + 1] ?? null };
     const tail = batch.at(-1);
     if (tail === undefined || batch.length < batchSize) return;
     after = { startedAt: tail.started_key, id: String(tail.id) };
@@ -96,12 +123,125 @@ export type CdrExportFormat = 'csv' | 'ndjson';
 
 /**
  * The same export as {@link exportCdrs}, written by Postgres itself with `COPY ... TO STDOUT`: CSV with a header
- * line, or one JSON object per line. Same rows, order and text; at the server's speed.
+ * line, or one JSON object per line. Same rows, order and text; at the server's speed, the numbers opened on the way.
  * @example
- * const body = await copyCdrs(copyOut, db, { accountId }, 'csv'); // a Readable of CSV bytes
+ * const body = await copyCdrs(copyOut, db, vault, { accountId }, 'csv'); // a Readable of CSV bytes
  */
-export async function copyCdrs(copyOut: CopyOut, db: Kysely<Database>, filter: CdrFilter, format: CdrExportFormat): Promise<Readable> {
-  return copyOut(copyStatement(db, filter, format));
+export async function copyCdrs(copyOut: CopyOut, db: Kysely<Database>, vault: Vault, filter: CdrFilter, format: CdrExportFormat): Promise<Readable> {
+  const copied = await copyOut(copyStatement(db, filter, format));
+  const opening = openingNumbers(db, vault, format);
+  // An error on either side ends the other: the connection goes back to the pool, the reader sees the error.
+  copied.once('error', (error) => opening.destroy(error));
+  opening.once('close', () => copied.destroy());
+  return copied.pipe(opening);
+}
+
+/** Complete lines are opened once this much text has gathered: one key read per chunk, not per row. */
+const OPEN_CHUNK_CHARS = 64 * 1024;
+const TOKEN = String.raw`v1\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]+`;
+const WHOLE_TOKEN = new RegExp(`^${TOKEN}$`);
+// A key of row_to_json's output: inside a JSON string a quote is escaped, so a Call-ID cannot fake one.
+const JSON_NUMBER = new RegExp(`"(from_number|to_number)":"(${TOKEN})"`, 'g');
+// One CSV field and what ends it; a quoted field matches only once its closing quote and a delimiter have arrived.
+const CSV_FIELD = /(?:"(?:[^"]|"")*"|[^,"\n]*)([,\n])/y;
+const NUMBER_FIELDS = [CDR_EXPORT_COLUMNS.indexOf('from_number'), CDR_EXPORT_COLUMNS.indexOf('to_number')];
+const LAST_NUMBER_FIELD = Math.max(...NUMBER_FIELDS);
+
+/** Where the complete CSV records of `text` end, and the spans of their number fields. */
+function csvRecords(text: string): { end: number; spans: [number, number][] } {
+  const spans: [number, number][] = [];
+  let end = 0;
+  let pos = 0;
+  for (;;) {
+    const record: [number, number][] = [];
+    let field = 0;
+    let delimiter = ',';
+    while (field <= LAST_NUMBER_FIELD && delimiter === ',') {
+      CSV_FIELD.lastIndex = pos;
+      const match = CSV_FIELD.exec(text);
+      if (match === null) return { end, spans };
+      if (NUMBER_FIELDS.includes(field)) record.push([pos, CSV_FIELD.lastIndex - 1]);
+      delimiter = match[1]!;
+      pos = CSV_FIELD.lastIndex;
+      field++;
+    }
+    // The rest of the record ends at the first newline with its quotes balanced (a quoted field may hold newlines).
+    let quotes = 0;
+    while (delimiter !== '\n') {
+      const newline = text.indexOf('\n', pos);
+      if (newline < 0) return { end, spans };
+      for (let quote = text.indexOf('"', pos); quote >= 0 && quote < newline; quote = text.indexOf('"', quote + 1)) quotes++;
+      pos = newline + 1;
+      if (quotes % 2 === 0) delimiter = '\n';
+    }
+    spans.push(...record);
+    end = pos;
+  }
+}
+
+/** A value as COPY writes it in CSV: quoted when it holds a delimiter, a quote or a newline, or is empty (not NULL). */
+function csvValue(value: string | null): string {
+  if (value === null) return '';
+  return value === '' || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** Opens the sealed numbers of complete CSV records: only the number fields, so nothing else is taken for a sealed value. */
+async function openCsv(open: Opener, text: string, spans: readonly [number, number][]): Promise<string> {
+  const sealed = spans.filter(([start, end]) => WHOLE_TOKEN.test(text.slice(start, end)));
+  if (sealed.length === 0) return text;
+  const plain = await open(sealed.map(([start, end]) => text.slice(start, end)));
+  let out = '';
+  let at = 0;
+  for (const [i, [start, end]] of sealed.entries()) {
+    out += text.slice(at, start) + csvValue(plain[i] ?? null);
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+async function openNdjson(open: Opener, text: string): Promise<string> {
+  const found = [...text.matchAll(JSON_NUMBER)].map((match) => match[2]!);
+  if (found.length === 0) return text;
+  const plain = await open(found);
+  let i = 0;
+  return text.replace(JSON_NUMBER, (_match, column: string) => `"${column}":${JSON.stringify(plain[i++] ?? null)}`);
+}
+
+/**
+ * COPY's bytes with the sealed numbers opened, as {@link exportCdrs} writes them: gathered to whole records (a value
+ * never spans two chunks), then each number field replaced by its plain text, or null once its key is destroyed.
+ */
+function openingNumbers(db: Kysely<Database>, vault: Vault, format: CdrExportFormat): Transform {
+  const decoder = new StringDecoder('utf8');
+  let carried = '';
+  const opener = numberOpener(db, vault);
+  const open = async (text: string, final: boolean): Promise<string> => {
+    if (format === 'ndjson') {
+      const end = final ? text.length : text.lastIndexOf('\n') + 1;
+      carried = text.slice(end);
+      return openNdjson(opener, text.slice(0, end));
+    }
+    const { end, spans } = csvRecords(text);
+    // COPY ends its output with a newline, so nothing is left over at the end but a malformed tail, passed on as is.
+    carried = final ? '' : text.slice(end);
+    return (await openCsv(opener, text.slice(0, end), spans)) + (final ? text.slice(end) : '');
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      carried += decoder.write(chunk);
+      if (carried.length < OPEN_CHUNK_CHARS) return done();
+      open(carried, false).then(
+        (text) => done(null, text),
+        (error: unknown) => done(error as Error),
+      );
+    },
+    flush(done) {
+      open(carried + decoder.end(), true).then(
+        (text) => done(null, text),
+        (error: unknown) => done(error as Error),
+      );
+    },
+  });
 }
 
 /** The `COPY ... TO STDOUT` statement {@link copyCdrs} runs (bench/cdr-export.ts hands the same one to psql). */

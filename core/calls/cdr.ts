@@ -2,9 +2,10 @@
  * Call detail records, written from the call state machine: a row at INVITE, updated on every state change that
  * matters to billing or disputes (answer, end, refusal, failure).
  */
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
+import { isSealed, type Vault } from '../privacy/vault.ts';
 import { nextState, ORPHANED_CAUSE, type CallState } from './call-state.ts';
 import type { DialogHandle } from './dialog-handle.ts';
 
@@ -19,16 +20,34 @@ export interface NewCall {
   readonly trunkId?: number;
 }
 
-/** Writes the attempt row; returns its id. */
-export async function openCdr(db: Kysely<Database>, call: NewCall): Promise<string> {
+/**
+ * The numbers as a record of this account stores them: sealed under its key, deterministically so that the database
+ * can still count the distinct numbers an account called (core/abuse/abuse-patterns.ts). A record without an account
+ * has no key to seal under; a value there that reads as sealed (a caller can dial anything) is dropped, or every
+ * reader would try to open it.
+ */
+async function storedNumbers(db: Kysely<Database>, vault: Vault, call: Pick<NewCall, 'accountId' | 'fromNumber' | 'toNumber'>) {
+  const numbers = [call.fromNumber, call.toNumber];
+  if (call.accountId === null) return numbers.map((number) => (isSealed(number) ? null : number));
+  return vault.sealAll(db, call.accountId, numbers, { deterministic: true });
+}
+
+/**
+ * Writes the attempt row, its numbers sealed under the account's key; returns its id. The key is read from the
+ * vault's cache (none for `db` inside a transaction): no statement beyond the insert once it is warm.
+ * @example
+ * const cdrId = await openCdr(db, vault, { sipCallId, direction: 'outbound', accountId, fromNumber: '+14155550100', toNumber: '+442079460000', nodeId });
+ */
+export async function openCdr(db: Kysely<Database>, vault: Vault, call: NewCall): Promise<string> {
+  const [fromNumber, toNumber] = await storedNumbers(db, vault, call);
   const row = await db
     .insertInto('cdrs')
     .values({
       sip_call_id: call.sipCallId,
       direction: call.direction,
       account_id: call.accountId,
-      from_number: call.fromNumber,
-      to_number: call.toNumber,
+      from_number: fromNumber ?? null,
+      to_number: toNumber ?? null,
       phase: 'setup',
       node_id: call.nodeId,
       trunk_id: call.trunkId ?? null,
@@ -177,4 +196,62 @@ export async function openCallsOf(db: Kysely<Database>, accountId: string, direc
     .where('ended_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.open);
+}
+
+/** What de-identification puts before a number's keyed hash (core/privacy/sources/calls.ts): such a value is never sealed. */
+export const DEIDENTIFIED = 'deid:';
+const LEGACY_BATCH = 1000;
+
+/**
+ * Seals the numbers of records written before numbers were sealed (records with an account only), a batch of 1000 at a
+ * time, at most `maxBatches` of them; returns the records sealed. Idempotent: a sealed or de-identified number is left
+ * be, and a record that changed since it was read (erased meanwhile) is not written.
+ * @example
+ * const sealed = await sealLegacyCallRecords(db, vault); // 0 once every record is sealed
+ */
+export async function sealLegacyCallRecords(db: Kysely<Database>, vault: Vault, maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
+  let sealed = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const plain = (column: 'from_number' | 'to_number') => (eb: ExpressionBuilder<Database, 'cdrs'>) =>
+      eb.and([eb(column, 'not like', 'v1.%'), eb(column, 'not like', `${DEIDENTIFIED}%`)]);
+    const rows = await db
+      .selectFrom('cdrs')
+      .innerJoin('accounts', 'accounts.id', 'cdrs.account_id')
+      .select(['cdrs.id', 'cdrs.account_id', 'from_number', 'to_number'])
+      // An erased account's records are de-identified already; its key is gone and must not come back.
+      .where('accounts.status', '!=', 'deleted')
+      .where((eb) => eb.or([plain('from_number')(eb), plain('to_number')(eb)]))
+      .orderBy('cdrs.id')
+      .limit(LEGACY_BATCH)
+      .execute();
+    if (rows.length === 0) break;
+    sealed += await inTransaction(db, async (trx) => {
+      let written = 0;
+      const byAccount = new Map<string, typeof rows>();
+      for (const row of rows) byAccount.set(row.account_id!, [...(byAccount.get(row.account_id!) ?? []), row]);
+      for (const [accountId, records] of byAccount) {
+        const keep = (value: string | null) => value === null || value.startsWith(DEIDENTIFIED) || isSealed(value);
+        const values = records.flatMap((row) => [row.from_number, row.to_number]);
+        const sealedValues = await vault.sealAll(
+          trx,
+          accountId,
+          values.map((value) => (keep(value) ? null : value)),
+          { deterministic: true },
+        );
+        for (const [i, row] of records.entries()) {
+          const updated = await trx
+            .updateTable('cdrs')
+            .set({ from_number: sealedValues[2 * i] ?? row.from_number, to_number: sealedValues[2 * i + 1] ?? row.to_number })
+            .where('id', '=', row.id)
+            .where(sql<boolean>`from_number is not distinct from ${row.from_number}`)
+            .where(sql<boolean>`to_number is not distinct from ${row.to_number}`)
+            .executeTakeFirst();
+          written += Number(updated.numUpdatedRows);
+        }
+      }
+      return written;
+    });
+    if (rows.length < LEGACY_BATCH) break;
+  }
+  return sealed;
 }

@@ -1,6 +1,7 @@
 /** A user's own calls, newest first, a page at a time (keyset on start time and id, so pages never shift). */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
+import type { Vault } from '../privacy/vault.ts';
 
 /** What a user sees of each call: in the history and in the privacy export alike. */
 export const CALL_RECORD_COLUMNS = [
@@ -29,12 +30,31 @@ export interface HistoryCursor {
 }
 
 /**
+ * The records' numbers opened (sealed under the account's key: core/calls/cdr.ts), all of a page with one key read;
+ * null once the key is destroyed.
  * @example
- * const first = await callHistory(db, accountId, { limit: 50 });
- * const more = first.next && (await callHistory(db, accountId, { limit: 50, before: first.next }));
+ * const calls = await openCallRecords(db, vault, rows);
+ */
+export async function openCallRecords<T extends Pick<CallRecord, 'from_number' | 'to_number'>>(
+  db: Kysely<Database>,
+  vault: Vault,
+  rows: readonly T[],
+): Promise<T[]> {
+  const numbers = await vault.openAll(
+    db,
+    rows.flatMap((row) => [row.from_number, row.to_number]),
+  );
+  return rows.map((row, i) => ({ ...row, from_number: numbers[2 * i] ?? null, to_number: numbers[2 * i + 1] ?? null }));
+}
+
+/**
+ * @example
+ * const first = await callHistory(db, vault, accountId, { limit: 50 });
+ * const more = first.next && (await callHistory(db, vault, accountId, { limit: 50, before: first.next }));
  */
 export async function callHistory(
   db: Kysely<Database>,
+  vault: Vault,
   accountId: string,
   page: { limit: number; before?: HistoryCursor },
 ): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
@@ -51,7 +71,11 @@ export async function callHistory(
   const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
   const last = rows.at(-1);
   return {
-    calls: rows.map(({ started_key: _key, ...call }) => call),
+    calls: await openCallRecords(
+      db,
+      vault,
+      rows.map(({ started_key: _key, ...call }) => call),
+    ),
     next: rows.length === page.limit && last !== undefined ? { startedAt: last.started_key, id: last.id } : null,
   };
 }

@@ -21,21 +21,30 @@ export interface ExportBundle {
 
 export type Requester = { readonly kind: 'subject' } | { readonly kind: 'operator'; readonly operatorId: string; readonly reason: string };
 
-/**
- * The rows with every sealed value opened: the export shows the person what we hold in plain text, whichever source
- * sealed it (null where a key is destroyed).
- * @example
- * await openRows(db, vault, [{ email: 'v1.6f1c….Qk3…' }]); // [{ email: 'ana@example.org' }]
- */
-export async function openRows(db: Kysely<Database>, vault: Vault, rows: readonly ExportRow[]): Promise<ExportRow[]> {
-  const sealed = rows.flatMap((row) => Object.values(row).filter((value): value is string => typeof value === 'string' && isSealed(value)));
-  const opened = new Map(sealed.map((value, index) => [value, index]));
-  const plain = await vault.openAll(db, [...opened.keys()]);
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([column, value]) => [column, typeof value === 'string' && opened.has(value) ? plain[opened.get(value)!] : value]),
-    ),
+/** A row's values, and those of a json column one level down (an audit event's detail). */
+function valuesOf(row: ExportRow): [Record<string, unknown>, string][] {
+  return Object.entries(row).flatMap(([key, value]): [Record<string, unknown>, string][] =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+      ? Object.keys(value).map((inner): [Record<string, unknown>, string] => [value as Record<string, unknown>, inner])
+      : [[row, key]],
   );
+}
+
+/**
+ * The rows with every sealed value opened (numbers, operator notes: whatever a source stores sealed), all with one
+ * read of the keys; a value whose key is destroyed becomes null.
+ * @example
+ * const rows = await openSealedValues(db, vault, await source.export(db, accountId));
+ */
+export async function openSealedValues(db: Kysely<Database>, vault: Vault, rows: readonly ExportRow[]): Promise<ExportRow[]> {
+  const copies = rows.map((row) => structuredClone(row));
+  const places = copies.flatMap(valuesOf).filter(([holder, key]) => typeof holder[key] === 'string' && isSealed(holder[key]));
+  const opened = await vault.openAll(
+    db,
+    places.map(([holder, key]) => holder[key] as string),
+  );
+  places.forEach(([holder, key], i) => (holder[key] = opened[i] ?? null));
+  return copies;
 }
 
 /**
@@ -59,14 +68,20 @@ export async function exportAccountData(
       continue;
     }
     contents[source.table] = source.holds;
-    data[source.table] = await openRows(db, vault, await source.export(db, accountId));
+    data[source.table] = await openSealedValues(db, vault, await source.export(db, accountId));
   }
   const counts = Object.fromEntries(Object.entries(data).map(([table, rows]) => [table, rows.length]));
   await recordAudit(
     db,
     requester.kind === 'subject'
       ? { action: 'privacy.export', actorAccountId: accountId, subjectAccountId: accountId, detail: { rows: counts } }
-      : { action: 'admin.export', actorAccountId: requester.operatorId, subjectAccountId: accountId, detail: { rows: counts, reason: requester.reason } },
+      : {
+          action: 'admin.export',
+          actorAccountId: requester.operatorId,
+          subjectAccountId: accountId,
+          // The operator's words (a legal basis) may name the person: sealed under the account's key.
+          detail: { rows: counts, reason: await vault.seal(db, accountId, requester.reason) },
+        },
   );
   return { format: EXPORT_FORMAT, generatedAt: new Date().toISOString(), accountId, contents, data, withheld };
 }
@@ -75,7 +90,7 @@ export async function exportAccountData(
 export async function exportSourceRows(db: Kysely<Database>, vault: Vault, accountId: string, table: string): Promise<ExportRow[] | undefined> {
   const source = accountDataSources.find((candidate) => candidate.table === table && candidate.withheldFromSubject === undefined);
   if (source === undefined) return undefined;
-  const rows = await openRows(db, vault, await source.export(db, accountId));
+  const rows = await openSealedValues(db, vault, await source.export(db, accountId));
   await recordAudit(db, {
     action: 'privacy.export',
     actorAccountId: accountId,

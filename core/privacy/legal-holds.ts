@@ -3,16 +3,23 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { requireAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit.ts';
+import type { Vault } from './vault.ts';
 
 /**
- * Throws AccountError `no_such_account` when there is no such account.
+ * Throws AccountError `no_such_account` when there is no such account. The reason may name the person: sealed under
+ * the account's key (core/privacy/vault.ts).
  * @example
- * const holdId = await placeLegalHold(db, operatorId, accountId, 'court order 2026/118');
+ * const holdId = await placeLegalHold(db, vault, operatorId, accountId, 'court order 2026/118');
  */
-export async function placeLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, reason: string): Promise<string> {
+export async function placeLegalHold(db: Kysely<Database>, vault: Vault, operatorId: string, accountId: string, reason: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
     await requireAccount(trx, accountId);
-    const hold = await trx.insertInto('legal_holds').values({ account_id: accountId, reason, placed_by: operatorId }).returning('id').executeTakeFirstOrThrow();
+    const sealed = await vault.seal(trx, accountId, reason);
+    const hold = await trx
+      .insertInto('legal_holds')
+      .values({ account_id: accountId, reason: sealed, placed_by: operatorId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, { action: 'admin.legal_hold_placed', actorAccountId: operatorId, subjectAccountId: accountId, detail: { holdId: hold.id } });
     return hold.id;
   });

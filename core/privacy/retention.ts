@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
+import { sealLegacyCallRecords } from '../calls/cdr.ts';
 import type { AccountDataSource, PrivacyTools, RetentionWindows } from './data-source.ts';
 import { resumePendingErasures } from './erasure.ts';
 import { accountDataSources } from './registry.ts';
@@ -26,6 +27,8 @@ export async function runRetention(
   for (const source of sources) {
     if (source.sweep !== undefined) counts[source.table] = await source.sweep(db, windows, tools);
   }
+  // Records written before numbers were sealed get sealed over the runs, at most 100 batches of 1000 a run.
+  counts.cdrs_sealed = await sealLegacyCallRecords(db, tools.vault, 100);
   const spent = await db
     .deleteFrom('rate_limit_counters')
     .where('expires_at', '<=', sql<Date>`now()`)

@@ -46,6 +46,8 @@ export interface Vault {
   seal(db: Kysely<Database>, accountId: string, text: string, options?: SealOptions): Promise<string>;
   /** Like {@link seal}; null stays null. */
   sealNullable(db: Kysely<Database>, accountId: string, text: string | null, options?: SealOptions): Promise<string | null>;
+  /** {@link sealNullable} for many values of one account, reading its key once (a transaction reads it uncached). */
+  sealAll(db: Kysely<Database>, accountId: string, texts: readonly (string | null)[], options?: SealOptions): Promise<(string | null)[]>;
   /**
    * The plain text of a sealed value; null when its account's key is destroyed. A value that is not sealed (written
    * before sealing, or a de-identified hash) comes back as it is.
@@ -148,12 +150,14 @@ export function createVault(masterKey: string, options: { readonly pollMs?: numb
     return theirs;
   };
 
-  const seal = async (db: Kysely<Database>, accountId: string, text: string, sealOptions: SealOptions = {}) => {
-    const key = await keyOrCreate(db, accountId);
+  const sealWith = (key: Buffer, accountId: string, text: string, sealOptions: SealOptions) => {
     const plain = Buffer.from(text, 'utf8');
     const iv = sealOptions.deterministic ? createHmac('sha256', key).update(plain).digest().subarray(0, IV_BYTES) : randomBytes(IV_BYTES);
     return `${PREFIX}${accountId}.${encrypt(key, iv, plain, aad(accountId)).toString('base64url')}`;
   };
+
+  const seal = async (db: Kysely<Database>, accountId: string, text: string, sealOptions: SealOptions = {}) =>
+    sealWith(await keyOrCreate(db, accountId), accountId, text, sealOptions);
 
   const openWith = (keys: ReadonlyMap<string, Buffer | null>, value: string): string | null => {
     const { accountId, body } = parse(value);
@@ -181,6 +185,11 @@ export function createVault(masterKey: string, options: { readonly pollMs?: numb
     seal,
     async sealNullable(db, accountId, text, sealOptions) {
       return text === null ? null : seal(db, accountId, text, sealOptions);
+    },
+    async sealAll(db, accountId, texts, sealOptions = {}) {
+      if (texts.every((text) => text === null)) return [...texts];
+      const key = await keyOrCreate(db, accountId);
+      return texts.map((text) => (text === null ? null : sealWith(key, accountId, text, sealOptions)));
     },
     async open(db, value) {
       if (!isSealed(value)) return value;

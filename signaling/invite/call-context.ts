@@ -28,12 +28,15 @@ export interface CallDeps {
   /** Caller ID for outbound calls from accounts that own no number. */
   readonly defaultCallerId: string | undefined;
   readonly reservationLimits: ReservationLimits;
+  /**
+   * Seals what is personal under its account's key (core/privacy/vault.ts): each call's numbers in its records, and the
+   * mail a suspension sends. Polled with the other caches (signaling/app.ts).
+   */
+  readonly vault: Vault;
   /** INVITEs refused as from unknown sources, per address and port (core/abuse/address-blocks.ts): past the limit, refused from memory. */
   readonly floods: AddressBlocks;
   /** Toll-fraud rules and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
-  /** Seals what is personal under its account's key (core/privacy/vault.ts): the mail a suspension sends. */
-  readonly vault: Vault;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
   /** Calls `listener` when the drachtio connection closes (no request in flight will be answered); returns the unsubscribe. */

@@ -29,7 +29,14 @@ export async function echoCall(
   number: string,
   maxSeconds: number,
 ): Promise<void> {
-  const cdrId = await openCdr(deps.db, { sipCallId: facts.callId, direction: 'echo', accountId, fromNumber: null, toNumber: number, nodeId: deps.nodeId });
+  const cdrId = await openCdr(deps.db, deps.vault, {
+    sipCallId: facts.callId,
+    direction: 'echo',
+    accountId,
+    fromNumber: null,
+    toNumber: number,
+    nodeId: deps.nodeId,
+  });
   const refuse = (why: Refusal) => refuseCall(deps, res, facts, { direction: 'echo', accountId, cdrIds: [cdrId] }, why);
 
   // Counted after this call's own record is written: of two arriving together, neither slips through. Free calls

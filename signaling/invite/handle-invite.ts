@@ -130,7 +130,7 @@ async function route(invite: Invite, accountId: string): Promise<void> {
   const ports: RoutePorts = {
     ...accountPorts(deps.directory, deps.db, accountId, deps),
     recordAttempt: async (number) => {
-      cdrId = await openCdr(deps.db, {
+      cdrId = await openCdr(deps.db, deps.vault, {
         sipCallId: facts.callId,
         direction: 'outbound',
         accountId,

@@ -34,7 +34,7 @@ export interface Ringing {
 /** Both parties' records of one call (the caller's only for on-net calls), written together. */
 async function openRecords(deps: CallDeps, facts: InviteFacts, call: Ringing) {
   const open = (accountId: string) =>
-    openCdr(deps.db, {
+    openCdr(deps.db, deps.vault, {
       sipCallId: facts.callId,
       direction: call.direction,
       accountId,

@@ -4,6 +4,8 @@
  */
 import { vi } from 'vitest';
 import { setStaticSipCredential } from '../../core/accounts/sip-credentials.ts';
+import { openCallRecords } from '../../core/calls/history.ts';
+import { TEST_VAULT } from './api.ts';
 import type { TestDatabase } from './databases.ts';
 import { createAccount, credit } from './billing.ts';
 import { freeUdpPort } from './external.ts';
@@ -43,8 +45,11 @@ export interface CallFixtures {
   finishedCdr(accountId: string): ReturnType<typeof lastCdrOf>;
 }
 
-function lastCdrOf(database: TestDatabase, accountId: string) {
-  return database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+/** The account's latest record, its numbers opened (they are stored sealed: test/core/calls/cdr-sealing.test.ts). */
+async function lastCdrOf(database: TestDatabase, accountId: string) {
+  const row = await database.db.selectFrom('cdrs').selectAll().where('account_id', '=', accountId).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+  const [opened] = await openCallRecords(database.db, TEST_VAULT, [row]);
+  return opened!;
 }
 
 /**

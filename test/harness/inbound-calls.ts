@@ -2,6 +2,8 @@
  * Fixtures for calls to numbers we host: DIDs, trunks that send us calls from listed addresses, and phones that
  * register through the real registrar and then take the call with a sipp UAS scenario.
  */
+import { openCallRecords } from '../../core/calls/history.ts';
+import { TEST_VAULT } from './api.ts';
 import { onceClosed } from './calls.ts';
 import type { TestDatabase } from './databases.ts';
 import { freeUdpPort } from './external.ts';
@@ -28,8 +30,14 @@ export interface InboundFixtures {
   finishedCallTo(number: string): ReturnType<typeof latestCallTo>;
 }
 
-function latestCallTo(database: TestDatabase, number: string) {
-  return database.db.selectFrom('cdrs').selectAll().where('to_number', '=', number).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+/** Found by the number as its owner's records seal it (deterministically), or as a record without an account holds it. */
+async function latestCallTo(database: TestDatabase, number: string) {
+  const { db } = database;
+  const owner = await db.selectFrom('dids').select('account_id').where('e164', '=', number).executeTakeFirst();
+  const sealed = owner?.account_id == null ? number : await TEST_VAULT.seal(db, owner.account_id, number, { deterministic: true });
+  const row = await db.selectFrom('cdrs').selectAll().where('to_number', 'in', [number, sealed]).orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+  const [opened] = await openCallRecords(db, TEST_VAULT, [row]);
+  return opened!;
 }
 
 export function inboundFixtures(database: () => TestDatabase): InboundFixtures {

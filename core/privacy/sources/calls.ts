@@ -6,7 +6,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.ts';
 import type { AccountDataSource, PrivacyTools } from '../data-source.ts';
-import { CALL_RECORD_COLUMNS } from '../../calls/history.ts';
+import { DEIDENTIFIED } from '../../calls/cdr.ts';
+import { CALL_RECORD_COLUMNS, openCallRecords } from '../../calls/history.ts';
 
 export const sipCredentialsSource: AccountDataSource = {
   table: 'sip_credentials',
@@ -51,19 +52,18 @@ export const didsSource: AccountDataSource = {
   },
 };
 
-const DEIDENTIFIED = 'deid:';
-
 function hashed(value: string | null, tools: PrivacyTools): string | null {
   return value === null || value.startsWith(DEIDENTIFIED) ? value : DEIDENTIFIED + tools.deidentify(value);
 }
 
+/** The hash is of the plain number (opened first: a record's numbers are sealed), so de-identified records still join. */
 async function deidentifyNumbers(
   db: Kysely<Database>,
-  rows: readonly { id: string; from_number: string | null; to_number: string | null }[],
+  sealed: readonly { id: string; from_number: string | null; to_number: string | null }[],
   tools: PrivacyTools,
   alsoCallId: boolean,
 ) {
-  for (const row of rows) {
+  for (const row of await openCallRecords(db, tools.vault, sealed)) {
     await db
       .updateTable('cdrs')
       .set({

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
+import { signIn, TEST_VAULT, testApi, type SignedIn } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { createAccount, TEST_BILLING } from '../../harness/billing.ts';
 import { succeededIntent, useFakeStripe } from '../../harness/fake-stripe.ts';
@@ -206,14 +206,15 @@ describeEachDialect('billing API', (database) => {
     });
     // The operator's words stay with us, about the account (erasure clears them), not at the provider.
     expect(JSON.stringify(fake().requests.filter((request) => request.path === '/v1/refunds'))).not.toContain('customer asked');
-    expect(
-      await database()
-        .db.selectFrom('audit_events')
-        .select(['subject_account_id', 'detail'])
-        .where('action', '=', 'billing.refund_requested')
-        .where('subject_account_id', '=', payer.accountId)
-        .executeTakeFirstOrThrow(),
-    ).toMatchObject({ detail: { refundId, reason: 'customer asked' } });
+    const requested = await database()
+      .db.selectFrom('audit_events')
+      .select(['subject_account_id', 'detail'])
+      .where('action', '=', 'billing.refund_requested')
+      .where('subject_account_id', '=', payer.accountId)
+      .executeTakeFirstOrThrow();
+    // Sealed under the account's key, as every operator's words about an account.
+    expect(requested).toMatchObject({ detail: { refundId, reason: expect.not.stringContaining('customer') } });
+    expect(await TEST_VAULT.open(database().db, String(requested.detail.reason))).toBe('customer asked');
     const refunded = fake().signedEvent('refund.created', {
       id: refundId,
       object: 'refund',

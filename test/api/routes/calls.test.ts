@@ -7,7 +7,7 @@ import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { exportCdrs } from '../../../core/calls/cdr-export.ts';
 import { enabledTrunks, outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
-import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
+import { signIn, testApi, type SignedIn, TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
@@ -173,7 +173,7 @@ describeEachDialect('calls API', (database) => {
     const { db } = database();
     const base = Date.now() - 60_000;
     for (let i = 0; i < 5; i++) {
-      const id = await openCdr(db, {
+      const id = await openCdr(db, TEST_VAULT, {
         sipCallId: `hist-${i}`,
         direction: 'outbound',
         accountId: user.accountId,
@@ -185,7 +185,14 @@ describeEachDialect('calls API', (database) => {
       await sql`update cdrs set started_at = ${new Date(base + i * 1000)} where id = ${id}`.execute(db);
       if (i === 4) await recordCdrState(db, id, { phase: 'refused', refusal: { reason: 'no-credit' } });
     }
-    await openCdr(db, { sipCallId: 'theirs', direction: 'outbound', accountId: other.accountId, fromNumber: null, toNumber: '+33142685300', nodeId: 'test' });
+    await openCdr(db, TEST_VAULT, {
+      sipCallId: 'theirs',
+      direction: 'outbound',
+      accountId: other.accountId,
+      fromNumber: null,
+      toNumber: '+33142685300',
+      nodeId: 'test',
+    });
 
     const first = (await as(user, 'GET', '/calls?limit=3')).json<{ calls: { to: string; outcome: string; reason: string | null }[]; next: string }>();
     expect(first.calls.map((call) => call.to)).toEqual(['+442079460954', '+442079460953', '+442079460952']);
@@ -200,7 +207,7 @@ describeEachDialect('calls API', (database) => {
     const { db } = database();
     const solo = await signIn(app, db);
     for (const micro of ['000001', '000002', '000003']) {
-      const id = await openCdr(db, {
+      const id = await openCdr(db, TEST_VAULT, {
         sipCallId: `same-ms-${micro}`,
         direction: 'outbound',
         accountId: solo.accountId,
@@ -221,7 +228,7 @@ describeEachDialect('calls API', (database) => {
     expect(seen).toEqual(['+14155550003', '+14155550002', '+14155550001']);
     // The export walks the same way, oldest first, in batches.
     const exported: string[] = [];
-    for await (const cdr of exportCdrs(db, { accountId: solo.accountId }, 1)) exported.push(String(cdr.to_number));
+    for await (const cdr of exportCdrs(db, TEST_VAULT, { accountId: solo.accountId }, 1)) exported.push(String(cdr.to_number));
     expect(exported).toEqual(['+14155550001', '+14155550002', '+14155550003']);
   });
 
@@ -230,7 +237,7 @@ describeEachDialect('calls API', (database) => {
     const owner = await signIn(app, db);
     const day = (n: number) => `2025-03-${String(n).padStart(2, '0')} 12:00:00+00`;
     for (let i = 0; i < 30; i++) {
-      const id = await openCdr(db, {
+      const id = await openCdr(db, TEST_VAULT, {
         sipCallId: `export-${i}`,
         direction: 'inbound',
         accountId: i % 3 === 0 ? other.accountId : owner.accountId,

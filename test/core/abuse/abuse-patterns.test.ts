@@ -114,7 +114,7 @@ describeEachDialect('abuse pattern detection', (database) => {
     const operator = await createAccount(db, 'operator');
     for (const n of [1, 2, 3, 4]) await call(accountId, `+1415555020${n}`, 1, 5000);
     expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).not.toBeNull();
-    await liftSuspension(db, accountId, operator, 'known customer, call-back campaign');
+    await liftSuspension(db, TEST_VAULT, accountId, operator, 'known customer, call-back campaign');
     expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toBeNull();
     for (const n of [5, 6, 7, 8]) await call(accountId, `+1415555020${n}`, 1);
     expect(await watchAfterCall(db, TEST_VAULT, policy, accountId, new Date())).toMatchObject({ reason: 'burst-of-short-calls' });

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { adjust, AdjustmentError, appendEntry, balanceMismatches, balanceOf, ledgerHistory } from '../../../core/billing/ledger.ts';
 import { micros } from '../../../core/money.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { createAccount } from '../../harness/billing.ts';
 
@@ -55,12 +56,12 @@ describeEachDialect('ledger', (database) => {
     const { db } = database();
     const accountId = await createAccount(db);
     const operatorId = await createAccount(db, 'operator');
-    const entry = await adjust(db, { accountId, amount: micros(-250_000), reason: ' goodwill reversal ', actorAccountId: operatorId });
+    const entry = await adjust(db, TEST_VAULT, { accountId, amount: micros(-250_000), reason: ' goodwill reversal ', actorAccountId: operatorId });
     expect(entry).toMatchObject({ kind: 'adjustment', amount: -250_000, reason: 'goodwill reversal', actor_account_id: operatorId });
     const audit = await db.selectFrom('audit_events').selectAll().where('subject_account_id', '=', accountId).execute();
     expect(audit).toMatchObject([{ action: 'billing.adjustment', actor_account_id: operatorId, detail: { ledgerEntryId: entry.id, amount: -250_000 } }]);
-    await expect(adjust(db, { accountId, amount: micros(1), reason: '  ', actorAccountId: operatorId })).rejects.toBeInstanceOf(AdjustmentError);
-    await expect(adjust(db, { accountId, amount: micros(0), reason: 'x', actorAccountId: operatorId })).rejects.toBeInstanceOf(AdjustmentError);
+    await expect(adjust(db, TEST_VAULT, { accountId, amount: micros(1), reason: '  ', actorAccountId: operatorId })).rejects.toBeInstanceOf(AdjustmentError);
+    await expect(adjust(db, TEST_VAULT, { accountId, amount: micros(0), reason: 'x', actorAccountId: operatorId })).rejects.toBeInstanceOf(AdjustmentError);
     expect((await balanceOf(db, accountId)).balance).toBe(-250_000);
   });
 
@@ -68,9 +69,9 @@ describeEachDialect('ledger', (database) => {
     const { db } = database();
     const accountId = await createAccount(db);
     for (const amount of [1, 2, 3, 4, 5]) await appendEntry(db, { accountId, kind: 'top_up', amount: micros(amount) });
-    const first = await ledgerHistory(db, accountId, { limit: 2 });
-    const second = await ledgerHistory(db, accountId, { limit: 2, beforeId: first.at(-1)!.id });
-    const third = await ledgerHistory(db, accountId, { limit: 2, beforeId: second.at(-1)!.id });
+    const first = await ledgerHistory(db, TEST_VAULT, accountId, { limit: 2 });
+    const second = await ledgerHistory(db, TEST_VAULT, accountId, { limit: 2, beforeId: first.at(-1)!.id });
+    const third = await ledgerHistory(db, TEST_VAULT, accountId, { limit: 2, beforeId: second.at(-1)!.id });
     expect([...first, ...second, ...third].map((entry) => entry.amount)).toEqual([5, 4, 3, 2, 1]);
   });
 });

@@ -5,6 +5,7 @@ import { openCdr } from '../../../core/calls/cdr.ts';
 import { expireReservationsJob } from '../../../jobs/expire-reservations.ts';
 import { startScheduler } from '../../../jobs/scheduler.ts';
 import { createLogger } from '../../../logger.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
 
@@ -137,7 +138,7 @@ describeEachDialect('reservation expiry', (database) => {
     const rate = await createTestRate(db, { pricePerMinute: '0.06', firstIncrement: 1, nextIncrement: 1 });
     const base = Date.now(); // one clock reading, so answer-to-end is exactly the seconds given
     const call = (answeredAgoS: number | null, endedAgoS: number | null, aliveAgoS: number | null = null) =>
-      openCdr(db, {
+      openCdr(db, TEST_VAULT, {
         sipCallId: crypto.randomUUID(),
         direction: 'outbound',
         accountId,

@@ -6,6 +6,7 @@ import { markCallsAlive, openCdr, recordCdrState } from '../../../core/calls/cdr
 import { markNodeAlive } from '../../../core/calls/nodes.ts';
 import { closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../../../core/calls/orphans.ts';
 import { createAccount, createTestRate, credit } from '../../harness/billing.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 
 const UNIT = 1_000_000;
@@ -22,7 +23,7 @@ describeEachDialect('orphaned calls', (database) => {
 
   async function answeredCall(nodeId: string, accountId: string, answeredAt: Date) {
     const { db } = database();
-    const cdrId = await openCdr(db, {
+    const cdrId = await openCdr(db, TEST_VAULT, {
       sipCallId: `orphan-${Math.random()}`,
       direction: 'outbound',
       accountId,
@@ -47,7 +48,7 @@ describeEachDialect('orphaned calls', (database) => {
     const talking = await answeredCall(node, talker, at(0));
     await db.updateTable('cdrs').set({ caller_dialog: 'dlg-caller', callee_dialog: 'dlg-callee' }).where('id', '=', talking).execute();
     await reserve(db, talker, rate, LIMITS, { cdrId: talking });
-    const ringing = await openCdr(db, {
+    const ringing = await openCdr(db, TEST_VAULT, {
       sipCallId: 'ringing',
       direction: 'outbound',
       accountId: ringer,
@@ -120,7 +121,7 @@ describeEachDialect('orphaned calls', (database) => {
     const up = await answeredCall(node, accountId, at(0));
     const over = await answeredCall(node, accountId, at(0));
     await recordCdrState(db, over, { phase: 'ended', target: 'trunk', answeredAt: at(0), endedAt: at(5), by: 'caller', cause: 'normal' });
-    await openCdr(db, { sipCallId: 'setup', direction: 'outbound', accountId, fromNumber: null, toNumber: null, nodeId: node });
+    await openCdr(db, TEST_VAULT, { sipCallId: 'setup', direction: 'outbound', accountId, fromNumber: null, toNumber: null, nodeId: node });
     expect(await markCallsAlive(db, node, at(20), await callIdsOn(node))).toBe(1);
     expect((await db.selectFrom('cdrs').select('alive_at').where('id', '=', up).executeTakeFirstOrThrow()).alive_at).toEqual(at(20));
     // Only the calls the node names: one whose end failed to be recorded is no longer among its bridges.

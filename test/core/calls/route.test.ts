@@ -39,7 +39,14 @@ describeEachDialect('routing a dialled call', (database) => {
       // A directory never polled reads through: the ports see every change the tests make.
       ...accountPorts(new Directory(db, { pollMs: 1000 }), db, accountId, POLICY),
       recordAttempt: async (number) => {
-        cdrId = await openCdr(db, { sipCallId: randomUUID(), direction: 'outbound', accountId, fromNumber: null, toNumber: number, nodeId: 'route-test' });
+        cdrId = await openCdr(db, TEST_VAULT, {
+          sipCallId: randomUUID(),
+          direction: 'outbound',
+          accountId,
+          fromNumber: null,
+          toNumber: number,
+          nodeId: 'route-test',
+        });
       },
     };
     const asked: string[] = [];

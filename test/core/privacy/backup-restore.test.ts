@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { createVault } from '../../../core/privacy/vault.ts';
-import { TEST_MASTER_KEY, TEST_PASSWORD, latestMail, signIn, testApi, type SignedIn } from '../../harness/api.ts';
+import { TEST_MASTER_KEY, TEST_PASSWORD, TEST_VAULT, latestMail, signIn, testApi, type SignedIn } from '../../harness/api.ts';
 import { freshDatabase, pgDump, preferredDialect, psqlRestore, type TestDatabase } from '../../harness/databases.ts';
 import { readableEverywhere } from '../../harness/privacy.ts';
 
@@ -72,7 +72,7 @@ describe.skipIf(preferredDialect() !== 'postgres')('a backup of the data restore
 
     // Calls to and from distinctive numbers, recorded as signaling records them: one refused, one answered and ended.
     const call = (direction: 'outbound' | 'inbound', fromNumber: string, toNumber: string) =>
-      openCdr(db, { sipCallId: `${direction}-${tag}`, direction, accountId: user.accountId, fromNumber, toNumber, nodeId: 'test' });
+      openCdr(db, TEST_VAULT, { sipCallId: `${direction}-${tag}`, direction, accountId: user.accountId, fromNumber, toNumber, nodeId: 'test' });
     await recordCdrState(db, await call('outbound', person.own, person.called), { phase: 'refused', refusal: { reason: 'no-credit' } });
     const answeredAt = new Date(Date.now() - 60_000);
     const ended = { phase: 'ended', target: person.own, answeredAt, endedAt: new Date(), by: 'caller', cause: 'normal' } as const;

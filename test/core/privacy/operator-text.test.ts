@@ -35,11 +35,24 @@ describeEachDialect('operator free text about an erased account', (database) => 
     // A card dispute's reason comes from the payment provider: free text in the ledger all the same.
     await appendEntry(db(), { accountId: user.accountId, kind: 'dispute', amount: micros(-2_000_000), reference: 'dp_named', reason: `dispute by ${naming}` });
 
+    // An operator's words are stored sealed under the account's key (only the provider's dispute reason is plain);
+    // the operator reads them through the admin routes.
     for (const needle of [user.email, name, mobile]) {
-      expect(await findEverywhere(db(), needle), needle).toEqual(
-        expect.arrayContaining(['ledger_entries.reason', 'audit_events.detail', 'legal_holds.reason', 'account_call_limits.suspension_reason']),
-      );
+      const found = await findEverywhere(db(), needle);
+      for (const column of ['legal_holds.reason', 'account_call_limits.suspension_reason', 'audit_events.detail']) expect(found, needle).not.toContain(column);
     }
+    const stored = await db().selectFrom('ledger_entries').select(['kind', 'reason']).where('account_id', '=', user.accountId).orderBy('id').execute();
+    expect(stored.map((entry) => [entry.kind, entry.reason?.includes(mobile)])).toEqual([
+      ['adjustment', false],
+      ['dispute', true],
+    ]);
+    expect((await inject('GET', `${admin}/call-limits`)).json().suspension.reason).toBe(`again: ${naming}`);
+    const exported = (await inject('GET', `${admin}/export?reason=audit`)).json();
+    expect(exported.data.legal_holds.map((row: { reason: string }) => row.reason)).toEqual([`court order about ${naming}`]);
+    expect(exported.data.ledger_entries.map((row: { reason: string }) => row.reason)).toEqual([`goodwill for ${naming}`, `dispute by ${naming}`]);
+    expect(exported.data.audit_events.map((row: { detail: { reason?: string } }) => row.detail.reason)).toEqual(
+      expect.arrayContaining([`suspended: ${naming}`, `lifted: ${naming}`, `request about ${naming}`]),
+    );
     const amounts = async () =>
       (await db().selectFrom('ledger_entries').select(['kind', 'amount', 'reference']).where('account_id', '=', user.accountId).orderBy('id').execute()).map(
         (entry) => ({ ...entry, amount: Number(entry.amount) }),

@@ -36,6 +36,16 @@ describeEachDialect('vault', (database) => {
     expect(await vault.seal(db, account, '+15551230000', { deterministic: true })).toBe(await vault.seal(db, account, '+15551230000', { deterministic: true }));
   });
 
+  it('seals many values of one account with one key read, null staying null, as seal would', async () => {
+    const { db } = database();
+    const account = randomUUID();
+    const sealed = await vault.sealAll(db, account, ['+15550000003', null, '+15550000004'], { deterministic: true });
+    expect(sealed[1]).toBeNull();
+    expect(sealed[0]).toBe(await vault.seal(db, account, '+15550000003', { deterministic: true }));
+    expect(await vault.openAll(db, sealed)).toEqual(['+15550000003', null, '+15550000004']);
+    expect(await vault.sealAll(db, randomUUID(), [null])).toEqual([null]);
+  });
+
   it('keeps one key per account, wrapped, in the key_store schema', async () => {
     const { db } = database();
     const account = randomUUID();

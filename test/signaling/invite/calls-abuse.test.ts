@@ -158,7 +158,7 @@ describe.skipIf(missing)('abuse rules on calls over real drachtio-server', () =>
     expect(await suite.stack.metrics.registry.getSingleMetricAsString('dialo_abuse_suspensions_total')).toContain('reason="burst-of-short-calls"');
 
     await expectRefused(pat, '+14155550124', 'account-suspended');
-    await liftSuspension(suite.database.db, pat.accountId, operator, 'customer called in, verified');
+    await liftSuspension(suite.database.db, TEST_VAULT, pat.accountId, operator, 'customer called in, verified');
     expect(await answeredCall(pat, '+14155550124')).toMatchObject({ phase: 'ended' });
     expect((await peer.done).code).toBe(0);
     expect(await outbox()).toHaveLength(1);

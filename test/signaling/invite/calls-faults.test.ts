@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { balanceMismatches, balanceOf } from '../../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { billableSecondsFromCdr, expireStaleReservations } from '../../../core/billing/reservations.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
 import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
@@ -25,6 +26,8 @@ describe.skipIf(missing)('internal errors at each step of a call', () => {
   const suite = useCallStack({ CALL_HEARTBEAT_SECONDS: '1' }, async (db) => {
     // 6.00 a minute by the second to the UK: 0.10 per started second.
     await createRate(db, toRateInput({ prefix: '44', pricePerMinute: '6.00', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }));
+    // Records hold the dialled number sealed under the caller's key: each caller's sealed values are listed here.
+    await sql`create table test_fault_numbers (stored text primary key, plain text not null)`.execute(db);
     await sql`
       create function test_fault() returns trigger language plpgsql as $$
       declare dialled text;
@@ -32,6 +35,7 @@ describe.skipIf(missing)('internal errors at each step of a call', () => {
         if TG_TABLE_NAME = 'cdrs' then dialled := NEW.to_number;
         else select to_number into dialled from cdrs where id = NEW.cdr_id;
         end if;
+        dialled := coalesce((select f.plain from test_fault_numbers f where f.stored = dialled), dialled);
         if dialled = TG_ARGV[0] and (TG_NARGS = 1 or to_jsonb(NEW) ->> TG_ARGV[1] = TG_ARGV[2]) then
           raise exception 'injected fault';
         end if;
@@ -42,10 +46,20 @@ describe.skipIf(missing)('internal errors at each step of a call', () => {
       await sql.raw(`create trigger fault_${step} before ${fault.on} for each row execute function test_fault(${args})`).execute(db);
     }
   });
-  const { caller, carrier, lastCdr, finishedCdr } = callFixtures(
+  const fixtures = callFixtures(
     () => suite.database,
     refreshOf(() => suite.stack),
   );
+  const { carrier, lastCdr, finishedCdr } = fixtures;
+  /** A caller whose calls to the fault numbers the trigger recognises (sealed deterministically, as openCdr does). */
+  async function caller(username: string, credit: number) {
+    const who = await fixtures.caller(username, credit);
+    const { db } = suite.database;
+    const numbers = Object.values(FAULTS).map((fault) => fault.number);
+    const sealed = await TEST_VAULT.sealAll(db, who.accountId, numbers, { deterministic: true });
+    await sql`insert into test_fault_numbers (stored, plain) select * from unnest(${sealed}::text[], ${numbers}::text[])`.execute(db);
+    return who;
+  }
 
   async function expectNothingHeld(accountId: string, credit: number) {
     const { db } = suite.database;

@@ -2,6 +2,8 @@
 // address), as the DID owner's phones (registered through the registrar) and as an on-net caller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
+import { openCallRecords } from '../../../core/calls/history.ts';
+import { TEST_VAULT } from '../../harness/api.ts';
 import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
@@ -186,11 +188,14 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     const cdr = await finishedCallTo('+14155550145');
     expect(cdr).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: null });
     // Each party has the call in its own records, showing the caller's number.
-    const records = await database.db
+    // Each sealed under its own account's key, both opened to the caller's number.
+    const stored = await database.db
       .selectFrom('cdrs')
-      .select(['account_id', 'direction', 'from_number', 'phase'])
+      .select(['account_id', 'direction', 'from_number', 'to_number', 'phase'])
       .where('sip_call_id', '=', cdr.sip_call_id)
       .execute();
+    expect(stored.map((record) => record.from_number)).not.toContain('+14155550149');
+    const records = (await openCallRecords(database.db, TEST_VAULT, stored)).map(({ to_number: _to, ...record }) => record);
     expect(records).toHaveLength(2);
     expect(records).toEqual(
       expect.arrayContaining([

@@ -40,6 +40,9 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
       media_server: null,
       mos: null,
     });
+    // Stored sealed under the caller's key (the fixture opens them): no plain number in the row.
+    const stored = await suite.database.db.selectFrom('cdrs').select(['from_number', 'to_number']).where('id', '=', cdr.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toMatch(/4155550100|4155550199/);
     // drachtio's dialog ids were kept while the call was up (to hang it up after a crash), not past its end.
     expect([cdr.caller_dialog, cdr.callee_dialog]).toEqual([null, null]);
     expect(cdr.billable_seconds).toBeGreaterThanOrEqual(1);
