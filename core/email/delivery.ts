@@ -29,6 +29,10 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(BACKOFF_BASE_SECONDS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_SECONDS);
 }
 
+function sealedFor(db: Kysely<Database>, vault: Vault, accountId: string | null, text: string): Promise<string> {
+  return accountId === null ? Promise.resolve(text) : vault.seal(db, accountId, text);
+}
+
 /**
  * @example
  * const { sent, failed } = await deliverOutbox(db, vault, transport);
@@ -51,7 +55,7 @@ export async function deliverOutbox(db: Kysely<Database>, vault: Vault, transpor
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['id', 'to_address', 'subject', 'body_text', 'attempts'])
+    .returning(['id', 'account_id', 'to_address', 'subject', 'body_text', 'attempts'])
     .execute();
   let sent = 0;
   let dropped = 0;
@@ -75,7 +79,8 @@ export async function deliverOutbox(db: Kysely<Database>, vault: Vault, transpor
       await db
         .updateTable('email_outbox')
         .set({
-          last_error: String((error as Error).message ?? error).slice(0, 500),
+          // A mail server's refusal may quote the recipient's address: sealed like the address itself.
+          last_error: await sealedFor(db, vault, mail.account_id, String((error as Error).message ?? error).slice(0, 500)),
           next_attempt_at: sql`now() + make_interval(secs => ${retryDelaySeconds(mail.attempts)})`,
         })
         .where('id', '=', mail.id)

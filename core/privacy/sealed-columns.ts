@@ -11,6 +11,7 @@ export const SEALED_COLUMNS: Readonly<Record<string, string>> = {
   'accounts.display_name': "the person's name",
   'email_tokens.new_email': 'the address a pending e-mail change would switch to',
   'email_outbox.to_address': 'the address a mail goes to',
+  'email_outbox.last_error': "a mail server's refusal of a mail to one account, which may quote the address",
   'email_outbox.subject': 'a mail queued for one account (enqueueEmail); set-based mail (policy notices, reset links) keeps our fixed subject plain',
   'email_outbox.body_text': 'a mail queued for one account, which may name the person; set-based mail keeps our fixed text and its link plain',
   'cdrs.from_number': 'a phone number (sealed deterministically, so one account can count distinct numbers)',
@@ -29,10 +30,10 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'accounts.password_hash': 'an argon2 hash, destroyed on erasure',
   'accounts.role': 'a code',
   'accounts.status': 'a code',
-  // Gap: operator-written `reason` keys here (adjustments, suspensions, exports) may name the person; erasure clears
-  // them in the live database (core/privacy/sources/audit-events.ts) but a backup keeps them. The IP of a failed
-  // login is de-identified on erasure alone, likewise.
-  'audit_events.detail': 'ids, counts and codes; see the comment above for what is not yet sealed',
+  // An operator's `reason` about an account (adjustments, refunds, suspensions and their lifting, exports) is sealed
+  // under the account's key inside the json. A failed login's or a reset request's IP stays plain until erasure
+  // de-identifies it: sealing it only for a known address would make a known address run other statements.
+  'audit_events.detail': "ids, counts, codes and sealed operators' reasons; see the comment above for IPs",
   'audit_events.action': 'a code',
   'blocked_prefixes.prefix': 'a number prefix the operator blocks for everyone, not one person',
   'blocked_prefixes.reason': "an operator's words about a prefix, not about a person",
@@ -49,9 +50,6 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'cdrs.sip_call_id': 'a random SIP Call-ID',
   'dids.e164': "the operator's stock of numbers; released to nobody when the holder is erased",
   'email_outbox.kind': 'a code',
-  // Gap: a mail server's refusal may quote the recipient's address; the row goes with the account and after
-  // RETENTION_SENT_MAIL_DAYS, but a backup keeps it.
-  'email_outbox.last_error': "the mail server's answer to the last attempt",
   'email_tokens.purpose': 'a code',
   'email_tokens.token_hash': 'a hash of a one-time token',
   'kysely_migration.name': 'a migration file name',

@@ -84,6 +84,29 @@ describeEachDialect('e-mail outbox delivery', (database) => {
     expect(await outboxRow(to)).toMatchObject({ attempts: MAX_ATTEMPTS, sent_at: null });
   });
 
+  it("keeps a refusal quoting an account's address sealed, as the address is", async () => {
+    const user = await signIn(api(), database().db);
+    const transport = smtpTransport({ url: mailbox().url, from: FROM });
+    await deliverOutbox(database().db, TEST_VAULT, transport);
+    await enqueueEmail(database().db, TEST_VAULT, { accountId: user.accountId, kind: 'test', to: user.email, subject: 'Quota', text: 'x' });
+    mailbox().rejectWith = `mailbox ${user.email} is over quota`;
+    try {
+      await makeDue();
+      expect(await deliverOutbox(database().db, TEST_VAULT, transport)).toMatchObject({ sent: 0 });
+    } finally {
+      mailbox().rejectWith = undefined;
+    }
+    const row = await database()
+      .db.selectFrom('email_outbox')
+      .select('last_error')
+      .where('account_id', '=', user.accountId)
+      .where('sent_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    expect(row.last_error?.toLowerCase()).not.toContain(user.email.toLowerCase());
+    expect(await TEST_VAULT.open(database().db, row.last_error)).toContain(`${user.email} is over quota`);
+    await database().db.deleteFrom('email_outbox').where('account_id', '=', user.accountId).execute();
+  });
+
   it("sends an account's mail opened, though the outbox holds it sealed, and drops it once the account's key is gone", async () => {
     const user = await signIn(api(), database().db);
     const transport = smtpTransport({ url: mailbox().url, from: FROM });
