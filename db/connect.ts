@@ -57,7 +57,7 @@ function postgresPool(url: string, options: ConnectOptions): pg.Pool {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, types, max: POOL_SIZE });
   const lost = options.onConnectionLost ?? (() => undefined);
   pool.on('error', lost);
   // The pool listens on idle connections only: one in use when the server dies (a query or transaction under way)
@@ -70,9 +70,32 @@ function postgresPool(url: string, options: ConnectOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * COPY streams at once per pool of {@link POOL_SIZE}. A stream holds its connection for as long as its reader takes
+ * (a slow download), and the CDR export reads account keys on the side: the rest of the pool stays for calls,
+ * logins and those reads, and a further export waits its turn.
+ */
+export const COPY_SLOTS = 3;
+const POOL_SIZE = 10;
+
 function copyOutOf(pool: pg.Pool): CopyOut {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = () => (running < COPY_SLOTS ? (running++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const freeSlot = () => {
+    const next = waiting.shift();
+    if (next === undefined) running--;
+    else next();
+  };
   return async (statement) => {
-    const client = await pool.connect();
+    await slot();
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      freeSlot();
+      throw error;
+    }
     const stream = client.query(copyTo(statement));
     let released = false;
     const release = (error?: Error) => {
@@ -80,6 +103,7 @@ function copyOutOf(pool: pg.Pool): CopyOut {
       released = true;
       // A connection whose COPY failed midway may hold an unfinished protocol exchange: it is not reused.
       client.release(error);
+      freeSlot();
     };
     stream.once('end', () => release());
     stream.once('error', (error) => release(error));
