@@ -71,23 +71,42 @@ function filtered(db: Kysely<Database>, filter: CdrFilter, value: (v: string) =>
 }
 
 type Opener = (values: readonly (string | null)[]) => Promise<(string | null)[]>;
-/** Values opened in one export that are kept for the rest of it: enough for an account's own numbers and frequent ones. */
-const OPENED_KEPT = 10_000;
+/**
+ * Opened values one export keeps, in two generations: enough for the distinct numbers of most exports (a caller's own
+ * number repeats on every call, destinations repeat), in bounded memory (about 15 MB at most).
+ */
+const OPENED_KEPT = 50_000;
 
 /**
- * Opens sealed numbers for one export. Sealing is deterministic, so a number repeats as the same value (the caller's
- * own on every call): each is decrypted once, not once a row.
+ * Opens sealed numbers for one export. Sealing is deterministic, so a number repeats as the same value: each is
+ * decrypted once while it stays among the recent ones, not once a row (a decryption costs about as much as COPY
+ * spends on a whole row).
  */
 function numberOpener(db: Kysely<Database>, vault: Vault): Opener {
-  const opened = new Map<string, string | null>();
+  let recent = new Map<string, string | null>();
+  let older = new Map<string, string | null>();
+  const remembered = (value: string): string | null | undefined => {
+    if (recent.has(value)) return recent.get(value);
+    if (!older.has(value)) return undefined;
+    const text = older.get(value) ?? null;
+    remember(value, text);
+    return text;
+  };
+  const remember = (value: string, text: string | null) => {
+    if (recent.size >= OPENED_KEPT) {
+      older = recent;
+      recent = new Map();
+    }
+    recent.set(value, text);
+  };
   return async (values) => {
-    const unknown = [...new Set(values.filter((value): value is string => value !== null && !opened.has(value)))];
-    const plain = unknown.length === 0 ? [] : await vault.openAll(db, unknown);
+    const result = values.map((value) => (value === null ? null : remembered(value)));
+    const unknown = [...new Set(values.filter((value, i): value is string => value !== null && result[i] === undefined))];
+    if (unknown.length === 0) return result as (string | null)[];
+    const plain = await vault.openAll(db, unknown);
     const fresh = new Map(unknown.map((value, i) => [value, plain[i] ?? null]));
-    const result = values.map((value) => (value === null ? null : ((opened.has(value) ? opened.get(value) : fresh.get(value)) ?? null)));
-    if (opened.size + fresh.size > OPENED_KEPT) opened.clear();
-    for (const [value, text] of fresh) opened.set(value, text);
-    return result;
+    for (const [value, text] of fresh) remember(value, text);
+    return values.map((value, i) => (value === null ? null : result[i] !== undefined ? result[i]! : (fresh.get(value) ?? null)));
   };
 }
 

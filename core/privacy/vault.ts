@@ -97,10 +97,15 @@ function decrypt(key: Buffer, sealed: Buffer, associated: Buffer): Buffer {
   return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
 }
 
-function parse(value: string): { accountId: string; body: Buffer } {
+function accountOf(value: string): string {
   const dot = value.indexOf('.', PREFIX.length);
   if (dot < 0) throw new VaultError('a sealed value without its account id');
-  return { accountId: value.slice(PREFIX.length, dot), body: Buffer.from(value.slice(dot + 1), 'base64url') };
+  return value.slice(PREFIX.length, dot);
+}
+
+function parse(value: string): { accountId: string; body: Buffer } {
+  const accountId = accountOf(value);
+  return { accountId, body: Buffer.from(value.slice(PREFIX.length + accountId.length + 1), 'base64url') };
 }
 
 /** The master key this process was given (PRIVACY_MASTER_KEY, or single-machine mode's generated one): at least 32 characters. */
@@ -171,7 +176,7 @@ export function createVault(masterKey: string, options: { readonly pollMs?: numb
   };
 
   const keysFor = async (db: Kysely<Database>, values: readonly string[]): Promise<Map<string, Buffer | null>> => {
-    const ids = [...new Set(values.map((value) => parse(value).accountId))];
+    const ids = [...new Set(values.map(accountOf))];
     const keys = new Map<string, Buffer | null>();
     if (ids.length === 1) keys.set(ids[0]!, await keyOf(db, ids[0]!));
     else if (ids.length > 1) {
