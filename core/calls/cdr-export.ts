@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyOut } from '../../db/connect.ts';
 import type { CdrsTable, Database } from '../../db/schema.ts';
-import type { Vault } from '../privacy/vault.ts';
+import { isSealed, type Vault } from '../privacy/vault.ts';
 
 export const CDR_EXPORT_COLUMNS = [
   'id',
@@ -71,41 +71,49 @@ function filtered(db: Kysely<Database>, filter: CdrFilter, value: (v: string) =>
 }
 
 type Opener = (values: readonly (string | null)[]) => Promise<(string | null)[]>;
+/** Opened numbers one export keeps per generation (two generations): about 10 MB at most. */
+const OPENED_KEPT = 100_000;
+/** The end of a sealed value: its GCM tag, unique to the account's key and the number (see {@link memoKey}). */
+const TAG_CHARS = 22;
+
 /**
- * Opened values one export keeps, in two generations: enough for the distinct numbers of most exports (a caller's own
- * number repeats on every call, destinations repeat), in bounded memory (about 15 MB at most).
+ * What the memo files a value under. A sealed value by its tag, copied: a slice of it would keep the whole chunk of
+ * export text it was cut from alive (V8 slices share their parent), megabytes for a memo of thousands.
  */
-const OPENED_KEPT = 50_000;
+function memoKey(value: string): string {
+  return isSealed(value) ? `t${Buffer.from(value.slice(-TAG_CHARS), 'base64url').toString('latin1')}` : `p${value}`;
+}
 
 /**
  * Opens sealed numbers for one export. Sealing is deterministic, so a number repeats as the same value: each is
- * decrypted once while it stays among the recent ones, not once a row (a decryption costs about as much as COPY
- * spends on a whole row).
+ * decrypted once while it stays among the recent ones, not once a row (a decryption costs more than COPY spends on
+ * a whole row). Hot numbers (an account's own, frequent destinations) survive a turnover of generations.
  */
 function numberOpener(db: Kysely<Database>, vault: Vault): Opener {
   let recent = new Map<string, string | null>();
   let older = new Map<string, string | null>();
-  const remembered = (value: string): string | null | undefined => {
-    if (recent.has(value)) return recent.get(value);
-    if (!older.has(value)) return undefined;
-    const text = older.get(value) ?? null;
-    remember(value, text);
-    return text;
-  };
-  const remember = (value: string, text: string | null) => {
+  const remember = (key: string, text: string | null) => {
     if (recent.size >= OPENED_KEPT) {
       older = recent;
       recent = new Map();
     }
-    recent.set(value, text);
+    recent.set(key, text);
+  };
+  const remembered = (key: string): string | null | undefined => {
+    if (recent.has(key)) return recent.get(key);
+    if (!older.has(key)) return undefined;
+    const text = older.get(key) ?? null;
+    remember(key, text);
+    return text;
   };
   return async (values) => {
-    const result = values.map((value) => (value === null ? null : remembered(value)));
+    const keys = values.map((value) => (value === null ? null : memoKey(value)));
+    const result = keys.map((key) => (key === null ? null : remembered(key)));
     const unknown = [...new Set(values.filter((value, i): value is string => value !== null && result[i] === undefined))];
     if (unknown.length === 0) return result as (string | null)[];
     const plain = await vault.openAll(db, unknown);
     const fresh = new Map(unknown.map((value, i) => [value, plain[i] ?? null]));
-    for (const [value, text] of fresh) remember(value, text);
+    for (const [value, text] of fresh) remember(memoKey(value), text);
     return values.map((value, i) => (value === null ? null : result[i] !== undefined ? result[i]! : (fresh.get(value) ?? null)));
   };
 }
