@@ -21,6 +21,8 @@ const KEY_BYTES = 32;
 export const SEALED_PATTERN = /v1\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]+/g;
 const WHOLE_SEALED = new RegExp(`^${SEALED_PATTERN.source}$`);
 export const KEYS_TOPIC = 'account-keys';
+/** SQLSTATE undefined_table. */
+const MISSING_RELATION = '42P01';
 
 export class VaultError extends Error {
   override name = 'VaultError';
@@ -220,7 +222,21 @@ export function createVault(masterKey: string, options: { readonly pollMs?: numb
       return Number(deleted.numDeletedRows) > 0;
     },
     async check(db) {
-      const other = await db.selectFrom('key_store.account_keys').select('master_key_id').where('master_key_id', '!=', masterKeyId).limit(1).executeTakeFirst();
+      const other = await db
+        .selectFrom('key_store.account_keys')
+        .select('master_key_id')
+        .where('master_key_id', '!=', masterKeyId)
+        .limit(1)
+        .executeTakeFirst()
+        .catch((error: unknown) => {
+          // A data backup restored alone (pg_dump --exclude-schema=key_store, as docs/architecture.md advises).
+          if ((error as { code?: string }).code === MISSING_RELATION) {
+            throw new VaultError('the key store (schema key_store) is missing: restore it from its own backup (pg_dump --schema=key_store) first', {
+              cause: error,
+            });
+          }
+          throw error;
+        });
       if (other !== undefined) {
         throw new VaultError('the key store holds keys wrapped by another master key: PRIVACY_MASTER_KEY is not the one these accounts were written with');
       }

@@ -1,8 +1,9 @@
 // The vault against each database: sealing, opening, the key store in its own schema, and shredding.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createVault, isSealed, VaultError } from '../../../core/privacy/vault.ts';
-import { describeEachDialect } from '../../harness/databases.ts';
+import { describeEachDialect, freshDatabase } from '../../harness/databases.ts';
 
 const MASTER = 'a-master-key-for-vault-tests-0123456789';
 
@@ -20,7 +21,7 @@ describe('vault without a database', () => {
   });
 });
 
-describeEachDialect('vault', (database) => {
+describeEachDialect('vault', (database, dialect) => {
   const vault = createVault(MASTER);
 
   it('seals text so the stored value shows nothing of it, and opens it again', async () => {
@@ -131,6 +132,16 @@ describeEachDialect('vault', (database) => {
     await expect(vault.check(db)).resolves.toBeUndefined();
     await expect(createVault(`${MASTER}-other`).check(db)).rejects.toThrow(/another master key/);
     await expect(createVault(`${MASTER}-other`).open(db, await vault.seal(db, randomUUID(), 'y'))).rejects.toThrow(/another PRIVACY_MASTER_KEY/);
+  });
+
+  it('refuses at boot, saying so, a database restored without its key store', async () => {
+    const restored = await freshDatabase(dialect);
+    try {
+      await sql`drop schema key_store cascade`.execute(restored.db);
+      await expect(vault.check(restored.db)).rejects.toThrow(/key store \(schema key_store\) is missing/);
+    } finally {
+      await restored.close();
+    }
   });
 
   it('refuses a sealed value that was tampered with', async () => {
