@@ -56,6 +56,8 @@ export interface CallsConfig {
   readonly defaultCallerId: string | undefined;
   /** How long a trunk may take to answer before the next one is tried. */
   readonly trunkTimeoutMs: number;
+  /** OPTIONS pings to each outbound trunk (core/calls/trunk-health.ts): every intervalMs (0: off); failures in a row before down. */
+  readonly trunkPing: { readonly intervalMs: number; readonly failuresBeforeDown: number };
   /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
   readonly heartbeatMs: number;
   /** How long a signaling node may be silent before another node or the jobs role closes its calls. */
@@ -449,11 +451,19 @@ function calls(env: Env): CallsConfig {
     defaultCountry,
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    trunkPing: trunkPing(env),
     heartbeatMs: heartbeatSeconds * 1000,
     nodeDeadMs: integer(env, 'CALL_NODE_DEAD_SECONDS', Math.max(60, 4 * heartbeatSeconds), 2 * heartbeatSeconds, 86_400) * 1000,
     sipProbeMs: integer(env, 'SIP_PROBE_SECONDS', 5, 1, 300) * 1000,
     echoTest: echoTest(env),
   };
+}
+
+function trunkPing(env: Env): CallsConfig['trunkPing'] {
+  const intervalMs = integer(env, 'TRUNK_PING_INTERVAL_MS', 30_000, 0, 3_600_000);
+  // Below 100 ms a ping would be sent before the last one could be answered; 0 is the way to turn pinging off.
+  if (intervalMs > 0 && intervalMs < 100) throw new ConfigError('TRUNK_PING_INTERVAL_MS', '0 (off) or an integer from 100 to 3600000', String(intervalMs));
+  return { intervalMs, failuresBeforeDown: integer(env, 'TRUNK_PING_FAILURES', 3, 1, 100) };
 }
 
 function echoTest(env: Env): EchoTestConfig | undefined {

@@ -28,6 +28,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
+import { TrunkHealthBoard } from './core/calls/trunk-health.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 import { privacyMasterKey } from './local-servers/secrets.ts';
@@ -68,6 +69,8 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
   const roles: RunningRole[] = [];
   // Filled by the roles below; /readyz (on the api, or on the health server of a process without it) asks them all.
   const readiness = new Readiness();
+  // Written by the signaling role's OPTIONS pings, shown by the api's GET /admin/trunks (health is per node).
+  const trunkHealth = config.roles.has('signaling') && config.drachtio !== undefined ? new TrunkHealthBoard(config.calls.trunkPing) : undefined;
   if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
   const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'), vault);
   if (config.roles.has('api')) {
@@ -96,6 +99,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(echoTestOffered(config) ? { echoTestNumber: config.calls.echoTest!.number } : {}),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
       readiness,
+      ...(trunkHealth === undefined ? {} : { trunkHealth }),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -118,6 +122,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
         abuse: config.abuse,
         vault,
         ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
+        ...(trunkHealth === undefined ? {} : { trunkHealth }),
       });
       readiness.add('signaling', () => signaling.notReadyBecause());
       roles.push({ name: 'signaling', stop: () => signaling.stop() });

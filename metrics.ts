@@ -23,6 +23,13 @@ export interface Metrics {
    * (422: a field billing needs is missing; Stripe retries, so a rising count is money news nobody has acted on).
    */
   readonly paymentEvents: Counter<'result'>;
+  /**
+   * Outbound trunks by name as this node's OPTIONS pings see them (core/calls/trunk-health.ts): 1 up, 0 down (skipped
+   * by routing); absent while unknown. Names are the operator's, so few.
+   */
+  readonly trunkUp: Gauge<'trunk'>;
+  /** OPTIONS pings to trunks, by trunk name and result (answered, unavailable: 408/503, timeout, error). */
+  readonly trunkPings: Counter<'trunk' | 'result'>;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -55,6 +62,18 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       name: 'dialo_payment_events_total',
       help: 'Signed payment provider events received, by result (applied, unreadable)',
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    trunkUp: new Gauge({
+      name: 'dialo_trunk_up',
+      help: 'Whether this node sees the trunk up by its OPTIONS pings (1) or down and skipped by routing (0)',
+      labelNames: ['trunk'] as const,
+      registers: [registry],
+    }),
+    trunkPings: new Counter({
+      name: 'dialo_trunk_pings_total',
+      help: 'OPTIONS pings to trunks, by trunk and result (answered, unavailable, timeout, error)',
+      labelNames: ['trunk', 'result'] as const,
       registers: [registry],
     }),
   };

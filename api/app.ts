@@ -30,6 +30,7 @@ import { billingRoutes } from './routes/billing.ts';
 import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import type { Readiness } from '../core/readiness.ts';
+import type { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -71,6 +72,8 @@ export interface ApiDeps {
   readonly softphoneRoot?: string;
   /** What the other roles in this process add to `/readyz` (signaling's SIP probe). */
   readonly readiness?: Readiness;
+  /** Trunk health as this process's signaling role sees it, shown by GET /admin/trunks; absent without that role. */
+  readonly trunkHealth?: TrunkHealthBoard;
 }
 
 export type MailDelivery = 'smtp' | 'log';

@@ -31,6 +31,8 @@ import { handleInvite } from './invite/handle-invite.ts';
 import { probeSip, probeTarget } from './sip-probe.ts';
 import { readInvite } from './invite/read-invite.ts';
 import { logCallId } from '../core/client-address.ts';
+import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
+import { startTrunkPinger } from './trunk-pinger.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -45,6 +47,8 @@ export interface SignalingDeps {
   readonly vault: Vault;
   /** Starts the media server relay (media-control) on this role's drachtio connection; none: browser <-> RTP calls get 488. */
   readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
+  /** Where this node keeps its trunks' health (shared with the api in one process); by default a board of its own. */
+  readonly trunkHealth?: TrunkHealthBoard;
 }
 
 export interface Signaling {
@@ -54,6 +58,8 @@ export interface Signaling {
   notReadyBecause(): string | undefined;
   /** Reads the cache change counters now instead of at the next poll (a suite that has just changed a trunk). */
   refreshCaches(): Promise<void>;
+  /** Each outbound trunk's health as this node's OPTIONS pings see it (core/calls/trunk-health.ts). */
+  readonly trunkHealth: TrunkHealthBoard;
   stop(): Promise<void>;
 }
 
@@ -101,6 +107,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
 
   const media = deps.media?.(connection.srf);
   const directory = new Directory(deps.db, { pollMs: deps.sip.cachePollMs });
+  const trunkHealth = deps.trunkHealth ?? new TrunkHealthBoard(deps.calls.trunkPing);
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
@@ -118,6 +125,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     },
     vault: deps.vault,
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
+    trunkHealth,
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
@@ -246,6 +254,15 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const pollCaches = () => void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));
   pollCaches();
   const cachePoller = setInterval(pollCaches, deps.sip.cachePollMs);
+  // OPTIONS to each outbound trunk (trunk-pinger.ts): routing skips those that stop answering.
+  const pinger = startTrunkPinger({
+    srf: connection.srf,
+    board: trunkHealth,
+    trunks: () => directory.enabledTrunks(),
+    isUp: () => connection.isUp(),
+    logger,
+    metrics: deps.metrics,
+  });
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -264,7 +281,9 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       return undefined;
     },
     refreshCaches,
+    trunkHealth,
     async stop() {
+      pinger.stop();
       clearInterval(prober);
       clearInterval(sweeper);
       clearInterval(cachePoller);

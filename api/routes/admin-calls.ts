@@ -11,6 +11,7 @@ import { recordAudit } from '../../core/audit.ts';
 import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-export.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
+import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
@@ -43,6 +44,33 @@ const TrunkSchema = Type.Object({
   inboundSources: Type.Array(Type.String()),
   enabled: Type.Boolean(),
 });
+
+const TrunkHealthSchema = Type.Union(
+  [
+    Type.Null(),
+    Type.Object({
+      state: Type.Union([Type.Literal('unknown'), Type.Literal('up'), Type.Literal('down')], { description: 'down: skipped by routing on this node' }),
+      since: Type.String({ format: 'date-time', description: 'when the state last changed' }),
+      consecutiveFailures: Type.Integer(),
+      lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last ping's final status; null: none came" }),
+      lastResult: Type.Union([Type.Literal('answered'), Type.Literal('unavailable'), Type.Literal('timeout'), Type.Literal('error'), Type.Null()]),
+      lastPingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    }),
+  ],
+  { description: 'OPTIONS-ping health as the signaling role in the process answering sees it; null: no signaling role here' },
+);
+const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema })]);
+
+function healthDto(health: TrunkHealth): Static<typeof TrunkHealthSchema> {
+  return {
+    state: health.state,
+    since: health.since.toISOString(),
+    consecutiveFailures: health.consecutiveFailures,
+    lastStatus: health.lastStatus,
+    lastResult: health.lastResult,
+    lastPingAt: health.lastPingAt?.toISOString() ?? null,
+  };
+}
 
 const DidSchema = Type.Object({ e164: Type.String(), accountId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]) });
 const DidAssignment = Type.Object({ accountId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })]) }, { additionalProperties: false });
@@ -82,10 +110,15 @@ function trunkInput(body: Static<typeof TrunkBody>) {
 export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
-  app.get('/admin/trunks', { schema: { response: { 200: Type.Object({ trunks: Type.Array(TrunkSchema) }), ...problems(401, 403) } } }, async (request) => {
-    requireOperator(request);
-    return { trunks: (await listTrunks(db)).map(trunkDto) };
-  });
+  app.get(
+    '/admin/trunks',
+    { schema: { response: { 200: Type.Object({ trunks: Type.Array(TrunkWithHealthSchema) }), ...problems(401, 403) } } },
+    async (request) => {
+      requireOperator(request);
+      const health = deps.trunkHealth;
+      return { trunks: (await listTrunks(db)).map((trunk) => ({ ...trunkDto(trunk), health: health === undefined ? null : healthDto(health.get(trunk.id)) })) };
+    },
+  );
 
   app.post('/admin/trunks', { schema: { body: TrunkBody, response: { 201: TrunkSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
     const operator = requireOperator(request);

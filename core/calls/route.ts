@@ -26,6 +26,7 @@ import { didOwner } from './dids.ts';
 import { refusal, type Refusal } from './refusal.ts';
 import type { Directory } from './directory.ts';
 import { outboundTrunks, type Trunk } from './trunks.ts';
+import { usableTrunks, type TrunkHealthBoard } from './trunk-health.ts';
 
 export interface RouteFacts {
   /** The Request-URI's user part, unescaped. */
@@ -136,13 +137,20 @@ export interface CallerPolicy {
 
 /**
  * The read ports for a call `accountId` places now: what operators change rarely from the node's directory (cached),
- * the account's own state from the database. The attempt's record is the caller's to add.
+ * the account's own state from the database. The attempt's record is the caller's to add. With `health`, trunks this
+ * node sees down are left out (all tried when all are: core/calls/trunk-health.ts).
  */
-export function accountPorts(directory: Directory, db: Kysely<Database>, accountId: string, policy: CallerPolicy): Omit<RoutePorts, 'recordAttempt'> {
+export function accountPorts(
+  directory: Directory,
+  db: Kysely<Database>,
+  accountId: string,
+  policy: CallerPolicy,
+  health?: Pick<TrunkHealthBoard, 'isDown'>,
+): Omit<RoutePorts, 'recordAttempt'> {
   return {
     didOwner: (number) => directory.didOwner(number),
     rate: (number) => directory.rate(number),
     callRules: (number) => checkCallRules(db, policy.abuse, accountId, number, new Date(), (blocked) => directory.blockingPrefix(blocked)),
-    trunks: async () => outboundTrunks(await directory.enabledTrunks()),
+    trunks: async () => usableTrunks(outboundTrunks(await directory.enabledTrunks()), health),
   };
 }

@@ -5,6 +5,7 @@ import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Directory } from '../../core/calls/directory.ts';
+import type { TrunkHealthBoard } from '../../core/calls/trunk-health.ts';
 import type { Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
@@ -39,6 +40,8 @@ export interface CallDeps {
   readonly abuse: AbusePolicy;
   /** How long a trunk may take to answer finally before the next one is tried. */
   readonly trunkTimeoutMs: number;
+  /** Trunks' health by this node's OPTIONS pings: routing skips those down (core/calls/trunk-health.ts); none: all used. */
+  readonly trunkHealth?: TrunkHealthBoard;
   /** Calls `listener` when the drachtio connection closes (no request in flight will be answered); returns the unsubscribe. */
   readonly onSignalingLost: (listener: () => void) => () => void;
   /** Bridged calls, hung up on shutdown. */

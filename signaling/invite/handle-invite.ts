@@ -128,7 +128,7 @@ async function route(invite: Invite, accountId: string): Promise<void> {
   let callerIdRead: Promise<string | undefined> | undefined;
   const callerId = () => (callerIdRead ??= deps.directory.firstDidOf(accountId).then((first) => first ?? deps.defaultCallerId));
   const ports: RoutePorts = {
-    ...accountPorts(deps.directory, deps.db, accountId, deps),
+    ...accountPorts(deps.directory, deps.db, accountId, deps, deps.trunkHealth),
     recordAttempt: async (number) => {
       cdrId = await openCdr(deps.db, deps.vault, {
         sipCallId: facts.callId,

@@ -39,6 +39,8 @@ describe('config', () => {
     [{ ECHO_TEST_NUMBER: '+14155550100' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "+14155550100"'],
     [{ ECHO_TEST_NUMBER: '4300' }, 'ECHO_TEST_NUMBER: expected a short code with * or # such as *43, or off, got "4300"'],
     [{ ECHO_TEST_MAX_SECONDS: '0' }, 'ECHO_TEST_MAX_SECONDS: expected an integer from 1 to 86400, got "0"'],
+    [{ TRUNK_PING_INTERVAL_MS: '50' }, 'TRUNK_PING_INTERVAL_MS: expected 0 (off) or an integer from 100 to 3600000, got "50"'],
+    [{ TRUNK_PING_FAILURES: '0' }, 'TRUNK_PING_FAILURES: expected an integer from 1 to 100, got "0"'],
     [{ AUTH_SIGNUPS_PER_IP: '0' }, 'AUTH_SIGNUPS_PER_IP: expected an integer from 1 to 1000000, got "0"'],
     [{ AUTH_EMAIL_CHANGES_PER_ACCOUNT: '1e3' }, 'AUTH_EMAIL_CHANGES_PER_ACCOUNT: expected an integer from 1 to 1000000, got "1e3"'],
     [{ AUTH_LOGIN_FAILURES_PER_ADDRESS: '10' }, 'AUTH_LOGIN_FAILURES_PER_ADDRESS: expected an integer from 11 to 1000000, got "10"'],
@@ -115,5 +117,10 @@ describe('config', () => {
     expect(loadConfig({ ECHO_TEST_NUMBER: '#9', ECHO_TEST_MAX_SECONDS: '30' }).calls.echoTest).toEqual({ number: '#9', maxSeconds: 30 });
     expect(loadConfig({ ECHO_TEST_NUMBER: 'off' }).calls.echoTest).toBeUndefined();
     expect(loadConfig({ ECHO_TEST_NUMBER: ' OFF ' }).calls.echoTest).toBeUndefined();
+  });
+
+  it('pings each trunk every 30 s and skips it after 3 failures by default; 0 turns pinging off', () => {
+    expect(loadConfig({}).calls.trunkPing).toEqual({ intervalMs: 30_000, failuresBeforeDown: 3 });
+    expect(loadConfig({ TRUNK_PING_INTERVAL_MS: '0', TRUNK_PING_FAILURES: '1' }).calls.trunkPing).toEqual({ intervalMs: 0, failuresBeforeDown: 1 });
   });
 });

@@ -39,6 +39,9 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
       DRACHTIO_SECRET: drachtio.admin.secret,
       SIP_SECRET: 's'.repeat(40),
       SIP_REALM: 'dialo.test',
+      // No trunk pings unless a suite asks (test/signaling/invite/trunk-health.test.ts): a sipp carrier answers its
+      // scenario only, and an OPTIONS to it would count as a failed call.
+      TRUNK_PING_INTERVAL_MS: '0',
       ...env,
     });
     const metrics = createMetrics({ processMetrics: false });

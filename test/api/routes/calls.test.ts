@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { exportCdrs } from '../../../core/calls/cdr-export.ts';
+import { TrunkHealthBoard } from '../../../core/calls/trunk-health.ts';
 import { enabledTrunks, outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
 import { signIn, testApi, type SignedIn, TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
@@ -96,6 +97,35 @@ describeEachDialect('calls API', (database) => {
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(response.json<{ detail: string }>().detail).toContain(detail);
     expect(await database().db.selectFrom('trunks').select('id').where('name', '=', body.name).execute()).toEqual([]);
+  });
+
+  it("shows each trunk's health as the signaling role in the process sees it, and null without one", async () => {
+    const created = (await as(operator, 'POST', '/admin/trunks', { name: 'pinged', outboundUri: 'sip:pinged.example' })).json<{ id: number }>();
+    const listed = (await as(operator, 'GET', '/admin/trunks')).json<{ trunks: { id: number; health: unknown }[] }>();
+    expect(listed.trunks.find((trunk) => trunk.id === created.id)?.health).toBeNull();
+
+    const board = new TrunkHealthBoard({ intervalMs: 1000, failuresBeforeDown: 1 });
+    const withHealth = await testApi(database(), { trunkHealth: board });
+    try {
+      const read = async () =>
+        (await withHealth.inject({ method: 'GET', url: '/admin/trunks', headers: operator.headers }))
+          .json<{ trunks: { id: number; health: unknown }[] }>()
+          .trunks.find((trunk) => trunk.id === created.id)?.health;
+      expect(await read()).toMatchObject({ state: 'unknown', consecutiveFailures: 0, lastStatus: null, lastResult: null, lastPingAt: null });
+      const at = new Date('2026-01-01T00:00:00Z');
+      board.record(created.id, { result: 'unavailable', status: 503 }, at);
+      expect(await read()).toEqual({
+        state: 'down',
+        since: at.toISOString(),
+        consecutiveFailures: 1,
+        lastStatus: 503,
+        lastResult: 'unavailable',
+        lastPingAt: at.toISOString(),
+      });
+    } finally {
+      await withHealth.close();
+      await as(operator, 'DELETE', `/admin/trunks/${created.id}`);
+    }
   });
 
   it('refuses a second trunk of the same name with 409', async () => {
