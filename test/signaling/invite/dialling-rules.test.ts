@@ -62,67 +62,48 @@ describe.skipIf(missing)('trunk dialling rules over real drachtio-server', () =>
     return carried;
   }
 
-  it('e164 (the default): +14155550100 in the Request-URI and To, the caller in From, no PAI or Privacy', async () => {
-    await callThrough(
+  // The US number and caller, as each rule writes them.
+  const US = { ruri: '^INVITE sip:\\+14155550100@', to: 'To: .sip:\\+14155550100@', from: 'From: .sip:\\+14155550199@' };
+  const PAI = 'P-Asserted-Identity: .sip:\\+14155550199@';
+
+  it.each<[string, string, string, Partial<DiallingRules>, Seen]>([
+    [
+      'e164 (the default): +14155550100 in the Request-URI and To, the caller in From, no PAI or Privacy',
       'nina',
       '+14155550100',
       {},
-      {
-        ruri: '^INVITE sip:\\+14155550100@',
-        to: 'To: .sip:\\+14155550100@',
-        from: 'From: .sip:\\+14155550199@',
-        absent: 'P-Asserted-Identity|Privacy:',
-      },
-    );
-  });
-
-  it('e164-no-plus: 14155550100, the caller ID written the same way', async () => {
-    await callThrough(
+      { ...US, absent: 'P-Asserted-Identity|Privacy:' },
+    ],
+    [
+      'e164-no-plus: 14155550100, the caller ID written the same way',
       'omar',
       '+14155550100',
       { number_format: 'e164-no-plus' },
       { ruri: '^INVITE sip:14155550100@', to: 'To: .sip:14155550100@', from: 'From: .sip:14155550199@' },
-    );
-  });
-
-  it('national with a tech prefix: a UK number as 0199 then 02079460958, the US caller as 4155550199', async () => {
-    await callThrough(
+    ],
+    [
+      'national with a tech prefix: a UK number as 0199 then 02079460958, the US caller as 4155550199',
       'pia',
       '+442079460958',
       { number_format: 'national', tech_prefix: '0199' },
       { ruri: '^INVITE sip:019902079460958@', to: 'To: .sip:019902079460958@', from: 'From: .sip:4155550199@' },
-    );
-  });
-
-  it('pai: the caller in P-Asserted-Identity as well as From, no Privacy', async () => {
-    await callThrough(
+    ],
+    [
+      'pai: the caller in P-Asserted-Identity as well as From, no Privacy',
       'quin',
       '+14155550100',
       { caller_id_header: 'pai' },
-      {
-        ruri: '^INVITE sip:\\+14155550100@',
-        to: 'To: .sip:\\+14155550100@',
-        from: 'From: .sip:\\+14155550199@',
-        pai: 'P-Asserted-Identity: .sip:\\+14155550199@',
-        absent: 'Privacy:',
-      },
-    );
-  });
-
-  it('withheld: From anonymous, Privacy: id, the number only in P-Asserted-Identity', async () => {
-    await callThrough(
+      { ...US, pai: PAI, absent: 'Privacy:' },
+    ],
+    [
+      'withheld: From anonymous, Privacy: id, the number only in P-Asserted-Identity',
       'rosa',
       '+14155550100',
       { caller_id_header: 'pai', caller_id_withheld: true },
-      {
-        ruri: '^INVITE sip:\\+14155550100@',
-        to: 'To: .sip:\\+14155550100@',
-        from: 'From: "Anonymous" <sip:anonymous@anonymous\\.invalid>',
-        pai: 'P-Asserted-Identity: .sip:\\+14155550199@',
-        privacy: 'Privacy: id',
-        absent: 'From: [^\\r\\n]*4155550199',
-      },
-    );
+      { ...US, from: 'From: "Anonymous" <sip:anonymous@anonymous\\.invalid>', pai: PAI, privacy: 'Privacy: id', absent: 'From: [^\\r\\n]*4155550199' },
+    ],
+  ])('%s', async (_title, name, dialled, rules, seen) => {
+    await callThrough(name, dialled, rules, seen);
   });
 
   it('codec order: a caller offering PCMU, PCMA, telephone-event reaches a PCMA-first carrier as 8 0 101', async () => {
@@ -132,13 +113,7 @@ describe.skipIf(missing)('trunk dialling rules over real drachtio-server', () =>
         'm=audio [media_port] RTP/AVP 0 8 101\n      a=rtpmap:0 PCMU/8000\n      a=rtpmap:8 PCMA/8000\n      a=rtpmap:101 telephone-event/8000',
       ),
     );
-    await callThrough(
-      'sami',
-      '+14155550100',
-      { codec_order: ['PCMA', 'PCMU'] },
-      { ruri: '^INVITE sip:\\+14155550100@', to: 'To: .sip:\\+14155550100@', from: 'From: .sip:\\+14155550199@', codecs: 'm=audio [0-9]+ RTP/AVP 8 0 101' },
-      offering,
-    );
+    await callThrough('sami', '+14155550100', { codec_order: ['PCMA', 'PCMU'] }, { ...US, codecs: 'm=audio [0-9]+ RTP/AVP 8 0 101' }, offering);
   });
   it('the carrier scenario exits non-zero when the INVITE is not what it expects (its checks can fail)', async () => {
     const tom = await caller('tom', 10 * UNIT);
