@@ -108,6 +108,18 @@ describeEachDialect('calls API', (database) => {
     expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
   });
 
+  it('the database itself refuses dialling rules core would refuse (a row written past the API)', async () => {
+    const row = (name: string, rules: object) =>
+      database()
+        .db.insertInto('trunks')
+        .values({ name, outbound_uri: 'sip:c.example', ...rules })
+        .execute();
+    await expect(row('raw-1', { tech_prefix: '12a' })).rejects.toThrow(/check/);
+    await expect(row('raw-2', { number_format: 'tel' as 'e164' })).rejects.toThrow(/check/);
+    await expect(row('raw-3', { caller_id_withheld: true })).rejects.toThrow(/trunks_withheld_needs_pai/);
+    expect(await database().db.selectFrom('trunks').select('id').where('name', 'like', 'raw-%').execute()).toEqual([]);
+  });
+
   it.each([
     ['a tech prefix with letters', { name: 'bad-r1', outboundUri: 'sip:c.example', techPrefix: '12a' }, 'tech prefix'],
     ['a withheld caller ID without PAI', { name: 'bad-r2', outboundUri: 'sip:c.example', callerIdWithheld: true }, 'P-Asserted-Identity'],
