@@ -5,33 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import type { DiallingRules } from '../../../core/calls/dial-string.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
-import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
+import { callFixtures, expectingDialString as expecting, refreshOf, UNIT, type SeenDialString as Seen } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
 import { derivedScenario, runSipp, sippBinary } from '../../harness/sipp.ts';
 
 const missing = drachtioProvision.via === 'missing' || sippBinary === undefined;
-
-/** What the carrier must see: regexes over the whole INVITE. */
-interface Seen {
-  readonly ruri: string;
-  readonly to: string;
-  readonly from: string;
-  readonly pai?: string;
-  readonly privacy?: string;
-  readonly codecs?: string;
-  /** Must not match. */
-  readonly absent?: string;
-}
-
-const xmlEscaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** The carrier scenario checking `seen` (sipp takes no -key values in a regexp: the regexes are written in). */
-function expecting(seen: Seen): Promise<string> {
-  const regexes: Record<string, string> = { pai: '.', privacy: '.', codecs: '.', absent: 'NO-SUCH-TEXT-IN-THIS-INVITE', ...seen };
-  return derivedScenario('uas-answer-expect-dial-string.xml', (xml) =>
-    xml.replace(/regexp="\[(\w+)\]"/g, (_, name: string) => `regexp="${xmlEscaped(regexes[name] ?? '')}"`),
-  );
-}
 
 describe.skipIf(missing)('trunk dialling rules over real drachtio-server', () => {
   // The caller ID is CALLER_ID_DEFAULT, +14155550199 (call-stack.ts): the callers here host no number.
