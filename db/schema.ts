@@ -96,7 +96,20 @@ export interface TrunksTable {
   inbound_sources: ColumnType<string[], string[] | undefined, string[]>;
   enabled: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
+  /** How the dialled number is written in the Request-URI and To (core/calls/dial-string.ts). */
+  number_format: ColumnType<TrunkNumberFormat, TrunkNumberFormat | undefined, TrunkNumberFormat>;
+  /** Digits put before the number, or null. */
+  tech_prefix: string | null;
+  /** `pai`: the caller's number in P-Asserted-Identity as well as From (RFC 3325). */
+  caller_id_header: ColumnType<TrunkCallerIdHeader, TrunkCallerIdHeader | undefined, TrunkCallerIdHeader>;
+  /** From anonymous and `Privacy: id` (RFC 3323): the number goes in PAI only; needs `caller_id_header` 'pai'. */
+  caller_id_withheld: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Codec names put first in the offer the carrier gets, in this order; null: as offered. */
+  codec_order: string[] | null;
 }
+
+export type TrunkNumberFormat = 'e164' | 'e164-no-plus' | 'national';
+export type TrunkCallerIdHeader = 'from' | 'pai';
 
 export interface DidsTable {
   /** `+` and 7 to 15 digits. */

@@ -21,6 +21,24 @@ const Credentials = Type.Object(
   { additionalProperties: false },
 );
 
+/** A trunk's dialling rules (core/calls/dial-string.ts); checked in core, the schema only bounds them. */
+const DiallingFields = {
+  numberFormat: Type.Union([Type.Literal('e164'), Type.Literal('e164-no-plus'), Type.Literal('national')], {
+    default: 'e164',
+    description: 'how the dialled number is written in the Request-URI and To: +14155550100, 14155550100, or national digits',
+  }),
+  techPrefix: Type.Union([Type.Null(), Type.String({ maxLength: 10, description: 'digits put before the number' })], { default: null }),
+  callerIdHeader: Type.Union([Type.Literal('from'), Type.Literal('pai')], {
+    default: 'from',
+    description: 'pai: the caller also in P-Asserted-Identity (RFC 3325)',
+  }),
+  callerIdWithheld: Type.Boolean({ default: false, description: 'From anonymous and Privacy: id (RFC 3323); needs callerIdHeader pai' }),
+  codecOrder: Type.Union([Type.Null(), Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })], {
+    default: null,
+    description: 'codec names first in the offer the carrier gets, in this order, e.g. ["PCMA", "PCMU"]',
+  }),
+};
+
 const TrunkBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -30,6 +48,7 @@ const TrunkBody = Type.Object(
     auth: Type.Optional(Type.Union([Type.Null(), Credentials])),
     inboundSources: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, default: [] }),
     enabled: Type.Boolean({ default: true }),
+    ...DiallingFields,
   },
   { additionalProperties: false },
 );
@@ -43,6 +62,11 @@ const TrunkSchema = Type.Object({
   hasPassword: Type.Boolean(),
   inboundSources: Type.Array(Type.String()),
   enabled: Type.Boolean(),
+  numberFormat: Type.String(),
+  techPrefix: Type.Union([Type.String(), Type.Null()]),
+  callerIdHeader: Type.String(),
+  callerIdWithheld: Type.Boolean(),
+  codecOrder: Type.Union([Type.Array(Type.String()), Type.Null()]),
 });
 
 const TrunkHealthSchema = Type.Union(
@@ -98,13 +122,31 @@ function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
     hasPassword: trunk.has_password,
     inboundSources: trunk.inbound_sources,
     enabled: trunk.enabled,
+    numberFormat: trunk.number_format,
+    techPrefix: trunk.tech_prefix,
+    callerIdHeader: trunk.caller_id_header,
+    callerIdWithheld: trunk.caller_id_withheld,
+    codecOrder: trunk.codec_order,
   };
 }
 
 const didDto = (did: Did): Static<typeof DidSchema> => ({ e164: did.e164, accountId: did.account_id });
 
 function trunkInput(body: Static<typeof TrunkBody>) {
-  return { name: body.name, priority: body.priority, outboundUri: body.outboundUri, inboundSources: body.inboundSources, enabled: body.enabled };
+  return {
+    name: body.name,
+    priority: body.priority,
+    outboundUri: body.outboundUri,
+    inboundSources: body.inboundSources,
+    enabled: body.enabled,
+    dialling: {
+      number_format: body.numberFormat,
+      tech_prefix: body.techPrefix,
+      caller_id_header: body.callerIdHeader,
+      caller_id_withheld: body.callerIdWithheld,
+      codec_order: body.codecOrder,
+    },
+  };
 }
 
 export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {

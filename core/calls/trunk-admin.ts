@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, TrunksTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { CallAdminError, isUniqueViolation } from './call-admin-error.ts';
+import { DEFAULT_DIALLING_RULES, diallingRulesProblem, type DiallingRules } from './dial-string.ts';
 import { InvalidCidr, parseCidr } from './trunks.ts';
 import { parseTrunkUri } from './trunk-uri.ts';
 
@@ -21,6 +22,8 @@ export interface TrunkInput {
   readonly auth: { readonly username: string; readonly password: string } | null;
   readonly inboundSources: readonly string[];
   readonly enabled: boolean;
+  /** How numbers, caller ID and codecs go to the carrier; omitted: {@link DEFAULT_DIALLING_RULES}. */
+  readonly dialling?: DiallingRules;
 }
 
 function validate(input: TrunkInput): void {
@@ -43,6 +46,8 @@ function validate(input: TrunkInput): void {
   }
   if (input.outboundUri === null && input.inboundSources.length === 0)
     throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, or both');
+  const problem = diallingRulesProblem(input.dialling ?? DEFAULT_DIALLING_RULES);
+  if (problem !== undefined) throw new CallAdminError('invalid', problem);
 }
 
 function view(row: Selectable<TrunksTable>): TrunkView {
@@ -51,6 +56,7 @@ function view(row: Selectable<TrunksTable>): TrunkView {
 }
 
 function columns(input: TrunkInput) {
+  const dialling = input.dialling ?? DEFAULT_DIALLING_RULES;
   return {
     name: input.name,
     priority: input.priority,
@@ -59,6 +65,12 @@ function columns(input: TrunkInput) {
     auth_password: input.auth?.password ?? null,
     inbound_sources: [...input.inboundSources],
     enabled: input.enabled,
+    number_format: dialling.number_format,
+    tech_prefix: dialling.tech_prefix,
+    caller_id_header: dialling.caller_id_header,
+    caller_id_withheld: dialling.caller_id_withheld,
+    // An empty order is no order.
+    codec_order: dialling.codec_order === null || dialling.codec_order.length === 0 ? null : [...dialling.codec_order],
   };
 }
 

@@ -94,7 +94,11 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'top_ups.status': 'a code',
   'trunks.auth_password': "a carrier's credentials, not about a person",
   'trunks.auth_username': "a carrier's credentials, not about a person",
+  'trunks.caller_id_header': 'a code (from, pai)',
+  'trunks.codec_order': 'codec names a carrier prefers',
   'trunks.inbound_sources': "a carrier's addresses",
   'trunks.name': "the operator's name for a carrier",
+  'trunks.number_format': 'a code (e164, e164-no-plus, national)',
   'trunks.outbound_uri': "a carrier's address",
+  'trunks.tech_prefix': "digits a carrier's routing wants before each number",
 };

@@ -34,6 +34,7 @@ import * as erasableOperatorText from './0038-erasable-operator-text.ts';
 import * as reversalWithdrawn from './0039-reversal-withdrawn.ts';
 import * as keyStore from './0040-key-store.ts';
 import * as sealedAccounts from './0041-sealed-accounts.ts';
+import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -67,4 +68,5 @@ export const migrations: Record<string, Migration> = {
   '0039-reversal-withdrawn': reversalWithdrawn,
   '0040-key-store': keyStore,
   '0041-sealed-accounts': sealedAccounts,
+  '0043-trunk-dialling-rules': trunkDiallingRules,
 };

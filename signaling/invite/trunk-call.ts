@@ -7,12 +7,13 @@ import { watchAfterCall } from '../../core/abuse/abuse-patterns.ts';
 import { release, settle } from '../../core/billing/reservations.ts';
 import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
 import { recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
+import { dialString, orderCodecs } from '../../core/calls/dial-string.ts';
 import type { Trunk } from '../../core/calls/trunks.ts';
 import { formatTrunkUri, parseTrunkUri } from '../../core/calls/trunk-uri.ts';
 import type { E164 } from '../../core/numbers.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
-import { dial, DialFailed, type Dialog, type DialTarget } from '../call/dial.ts';
+import { dial, DialFailed, type DialOffer, type Dialog, type DialTarget } from '../call/dial.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf } from '../media/media-path.ts';
 import { failureReply } from '../refusals.ts';
@@ -25,17 +26,27 @@ function worthFailover(status: number): boolean {
   return status === 408 || (status >= 500 && status < 600);
 }
 
-/** The attempt's Request-URI (the number at the trunk's host) and next hop; throws for a URI no call can use. */
+/**
+ * The attempt's Request-URI (the number at the trunk's host, written as the trunk's dialling rules say), To, caller ID
+ * headers and next hop; throws for a URI no call can use.
+ */
 function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): DialTarget {
   const parsed = parseTrunkUri(trunk.outbound_uri ?? '');
   if (!parsed.ok) throw new Error(`trunk ${trunk.name}: outbound URI ${parsed.problem}`);
   const { uri } = parsed;
+  const { user, headers } = dialString(number, callerId, trunk, uri);
   return {
-    uri: formatTrunkUri(uri, number),
+    uri: formatTrunkUri(uri, user),
     proxy: formatTrunkUri(uri),
     ...(trunk.auth_username && trunk.auth_password ? { auth: { username: trunk.auth_username, password: trunk.auth_password } } : {}),
-    headers: callerId === undefined ? {} : ({ From: `<${uri.scheme}:${callerId}@${uri.host}>` } as Record<string, string>),
+    headers: { ...headers, To: `<${uri.scheme}:${user}@${uri.host}>` },
   };
+}
+
+/** The offer this trunk gets: its codec order applied to an SDP offer (an offer the carrier makes in its 2xx is its own). */
+function trunkOffer(trunk: Trunk, media: MediaPath): DialOffer {
+  const offer = calleeOfferOf(media);
+  return 'sdp' in offer ? { sdp: orderCodecs(offer.sdp, trunk.codec_order) } : offer;
 }
 
 /** Tries each trunk in turn; resolves with the answered dialog and its trunk, or the last failure. */
@@ -74,7 +85,7 @@ async function dialTrunks(
       deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
       let attempt: ReturnType<typeof dial>;
       try {
-        attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), calleeOfferOf(media), (status, sdp) =>
+        attempt = dial(deps.srf, trunkTarget(trunk, number, callerId), trunkOffer(trunk, media), (status, sdp) =>
           relayProgress(deps, res, facts, media, status, sdp),
         );
       } catch (error) {

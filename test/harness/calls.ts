@@ -9,7 +9,7 @@ import { TEST_VAULT } from './api.ts';
 import type { TestDatabase } from './databases.ts';
 import { createAccount, credit } from './billing.ts';
 import { freeUdpPort } from './external.ts';
-import { startSipp, type SippRun } from './sipp.ts';
+import { derivedScenario, startSipp, type SippRun } from './sipp.ts';
 
 /**
  * Abuse limits opened wide and pattern detection off, for suites and benches about something else that place many
@@ -145,5 +145,27 @@ export function onceMarkedAlive(database: TestDatabase, cdrId: string) {
       if (cdr.alive_at === null || cdr.answered_at === null || cdr.alive_at.getTime() <= cdr.answered_at.getTime()) throw new Error('no heartbeat yet');
     },
     { timeout: 10_000 },
+  );
+}
+
+/** What the carrier must see: regexes over the whole INVITE. */
+export interface SeenDialString {
+  readonly ruri: string;
+  readonly to: string;
+  readonly from: string;
+  readonly pai?: string;
+  readonly privacy?: string;
+  readonly codecs?: string;
+  /** Must not match. */
+  readonly absent?: string;
+}
+
+const xmlEscaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The carrier scenario (uas-answer-expect-dial-string.xml) checking `seen` (sipp takes no -key values in a regexp: the regexes are written in). */
+export function expectingDialString(seen: SeenDialString): Promise<string> {
+  const regexes: Record<string, string> = { pai: '.', privacy: '.', codecs: '.', absent: 'NO-SUCH-TEXT-IN-THIS-INVITE', ...seen };
+  return derivedScenario('uas-answer-expect-dial-string.xml', (xml) =>
+    xml.replace(/regexp="\[(\w+)\]"/g, (_, name: string) => `regexp="${xmlEscaped(regexes[name] ?? '')}"`),
   );
 }

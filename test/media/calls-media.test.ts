@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../core/billing/ledger.ts';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
+import { callFixtures, expectingDialString, refreshOf, UNIT } from '../harness/calls.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { derivedScenario, runSipp, sippBinary } from '../harness/sipp.ts';
@@ -35,6 +35,22 @@ describe.skipIf(missing)('calls through a media server (real FreeSWITCH)', () =>
       cost: 0.6 * UNIT,
       media_server: 'freeswitch 127.0.0.1',
     });
+  });
+
+  it("a trunk's codec order reorders the media server's offer to the carrier (PCMA first), and the call goes through", async () => {
+    const cleo = await caller('cleo', 10 * UNIT);
+    const peer = await carrier('carrier-pcma', await expectingDialString({ ruri: '.', to: '.', from: '.', codecs: 'm=audio [0-9]+ RTP/AVP 8 0( |\r|\n)' }));
+    await suite.database.db
+      .updateTable('trunks')
+      .set({ codec_order: ['PCMA', 'PCMU'] })
+      .where('id', '=', peer.trunkId)
+      .execute();
+    await suite.stack.signaling.refreshCaches();
+    const call = await runSipp({ scenario: 'uac-webrtc-call-expect-200.xml', target: suite.stack.target, fields: [cleo.fields('+14155550100', 500)] });
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, `${carrierRun.log}\n${carrierRun.trace}`).toBe(0);
+    expect(call.code, call.log).toBe(0);
+    expect(await finishedCdr(cleo.accountId)).toMatchObject({ phase: 'ended', sip_status: 200, media_server: 'freeswitch 127.0.0.1' });
   });
 });
 

@@ -86,6 +86,55 @@ describeEachDialect('calls API', (database) => {
     expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(404);
   });
 
+  it("stores a trunk's dialling rules, shows them, and a PUT without them puts the defaults back", async () => {
+    const rules = { numberFormat: 'national', techPrefix: '0199', callerIdHeader: 'pai', callerIdWithheld: true, codecOrder: ['PCMA', 'opus'] };
+    const created = await as(operator, 'POST', '/admin/trunks', { name: 'carrier-rules', outboundUri: 'sip:sbc.carrier.example', ...rules });
+    expect(created.statusCode, created.body).toBe(201);
+    const trunk = created.json<{ id: number }>();
+    expect(trunk).toMatchObject(rules);
+    expect((await as(operator, 'GET', '/admin/trunks')).json<{ trunks: object[] }>().trunks).toContainEqual(
+      expect.objectContaining({ name: 'carrier-rules', ...rules }),
+    );
+    const stored = await database().db.selectFrom('trunks').selectAll().where('id', '=', trunk.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      number_format: 'national',
+      tech_prefix: '0199',
+      caller_id_header: 'pai',
+      caller_id_withheld: true,
+      codec_order: ['PCMA', 'opus'],
+    });
+
+    const reset = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-rules', outboundUri: 'sip:sbc.carrier.example' });
+    expect(reset.json()).toMatchObject({ numberFormat: 'e164', techPrefix: null, callerIdHeader: 'from', callerIdWithheld: false, codecOrder: null });
+    expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
+  });
+
+  it('the database itself refuses dialling rules core would refuse (a row written past the API)', async () => {
+    const row = (name: string, rules: object) =>
+      database()
+        .db.insertInto('trunks')
+        .values({ name, outbound_uri: 'sip:c.example', ...rules })
+        .execute();
+    await expect(row('raw-1', { tech_prefix: '12a' })).rejects.toThrow(/check/);
+    await expect(row('raw-2', { number_format: 'tel' as 'e164' })).rejects.toThrow(/check/);
+    await expect(row('raw-3', { caller_id_withheld: true })).rejects.toThrow(/trunks_withheld_needs_pai/);
+    expect(await database().db.selectFrom('trunks').select('id').where('name', 'like', 'raw-%').execute()).toEqual([]);
+  });
+
+  it.each([
+    ['a tech prefix with letters', { name: 'bad-r1', outboundUri: 'sip:c.example', techPrefix: '12a' }, 'tech prefix'],
+    ['a withheld caller ID without PAI', { name: 'bad-r2', outboundUri: 'sip:c.example', callerIdWithheld: true }, 'P-Asserted-Identity'],
+    ['a codec listed twice', { name: 'bad-r3', outboundUri: 'sip:c.example', codecOrder: ['PCMU', 'pcmu'] }, 'listed twice'],
+    ['a codec name with a space', { name: 'bad-r4', outboundUri: 'sip:c.example', codecOrder: ['PC MU'] }, 'not a codec name'],
+    ['an unknown number format', { name: 'bad-r5', outboundUri: 'sip:c.example', numberFormat: 'tel' }, 'numberFormat'],
+  ])('refuses dialling rules with %s (400 problem, nothing written)', async (_case, body, detail) => {
+    const response = await as(operator, 'POST', '/admin/trunks', body);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body).toContain(detail);
+    expect(await database().db.selectFrom('trunks').select('id').where('name', '=', body.name).execute()).toEqual([]);
+  });
+
   it.each([
     ['a URI with a user part', { name: 'bad-1', outboundUri: 'sip:+1415@carrier.example' }, 'outbound URI'],
     ['a bad CIDR', { name: 'bad-2', inboundSources: ['203.0.113.0/33'] }, 'prefix length'],

@@ -18,6 +18,11 @@ function trunk(id: number): Trunk {
     inbound_sources: [],
     enabled: true,
     created_at: T0,
+    number_format: 'e164',
+    tech_prefix: null,
+    caller_id_header: 'from',
+    caller_id_withheld: false,
+    codec_order: null,
   };
 }
 
