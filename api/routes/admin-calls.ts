@@ -39,6 +39,22 @@ const DiallingFields = {
   }),
 };
 
+/** Outbound registration (RFC 3261 §10.2); the password is write-only: omitted on update, the stored one is kept. */
+const RegistrationBody = Type.Object(
+  {
+    uri: Type.String({ maxLength: 300, description: 'the registrar, e.g. sip:reg.carrier.example:5060;transport=udp' }),
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 256 })])),
+    expires: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400, description: 'seconds asked for (default 3600); the registrar may grant less' })),
+    didSource: Type.Optional(
+      Type.Union([Type.Literal('request-uri'), Type.Literal('to')], {
+        description: 'where inbound calls on the registration carry the number: the Request-URI user or the To user (default to)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const TrunkBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -49,6 +65,7 @@ const TrunkBody = Type.Object(
     inboundSources: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, default: [] }),
     enabled: Type.Boolean({ default: true }),
     ...DiallingFields,
+    registration: Type.Union([Type.Null(), RegistrationBody], { default: null }),
   },
   { additionalProperties: false },
 );
@@ -67,6 +84,10 @@ const TrunkSchema = Type.Object({
   callerIdHeader: Type.String(),
   callerIdWithheld: Type.Boolean(),
   codecOrder: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  registration: Type.Union([
+    Type.Null(),
+    Type.Object({ uri: Type.String(), username: Type.String(), hasPassword: Type.Boolean(), expires: Type.Integer(), didSource: Type.String() }),
+  ]),
 });
 
 const TrunkHealthSchema = Type.Union(
@@ -127,6 +148,16 @@ function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
     callerIdHeader: trunk.caller_id_header,
     callerIdWithheld: trunk.caller_id_withheld,
     codecOrder: trunk.codec_order,
+    registration:
+      trunk.register_uri === null || trunk.register_username === null
+        ? null
+        : {
+            uri: trunk.register_uri,
+            username: trunk.register_username,
+            hasPassword: trunk.has_register_password,
+            expires: trunk.register_expires,
+            didSource: trunk.register_did_source,
+          },
   };
 }
 
@@ -149,6 +180,10 @@ function trunkInput(body: Static<typeof TrunkBody>) {
   };
 }
 
+function registrationInput(body: Static<typeof RegistrationBody>) {
+  return { uri: body.uri, username: body.username, expires: body.expires ?? 3600, didSource: body.didSource ?? 'to' };
+}
+
 export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
@@ -165,7 +200,8 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/admin/trunks', { schema: { body: TrunkBody, response: { 201: TrunkSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
     const operator = requireOperator(request);
     const body = request.body as Static<typeof TrunkBody>;
-    const trunk = await createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null });
+    const registration = body.registration === null ? null : { ...registrationInput(body.registration), password: body.registration.password ?? null };
+    const trunk = await createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null, registration });
     return reply.status(201).send(trunkDto(trunk));
   });
 
@@ -176,7 +212,11 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const body = request.body as Static<typeof TrunkBody>;
       const { id } = request.params as Static<typeof TrunkId>;
-      return trunkDto(await updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth }));
+      const registration =
+        body.registration === null
+          ? null
+          : { ...registrationInput(body.registration), password: body.registration.password === undefined ? ('keep' as const) : body.registration.password };
+      return trunkDto(await updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth, registration }));
     },
   );
 
