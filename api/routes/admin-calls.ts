@@ -12,6 +12,8 @@ import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-e
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
 import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
+import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
+import type { TrunkRegistration } from '../../core/calls/trunk-registration.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
@@ -104,7 +106,35 @@ const TrunkHealthSchema = Type.Union(
   ],
   { description: 'OPTIONS-ping health as the signaling role in the process answering sees it; null: no signaling role here' },
 );
-const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema })]);
+const RegistrationStateSchema = Type.Union(
+  [
+    Type.Null(),
+    Type.Object({
+      heldBy: Type.Union([Type.String(), Type.Null()], { description: 'the signaling node holding the lease (the one that registers it); null: none now' }),
+      state: Type.Union([Type.Literal('unregistered'), Type.Literal('registering'), Type.Literal('registered'), Type.Literal('failed'), Type.Null()], {
+        description: "failed: skipped by routing; null: another node's (ask it), or no signaling role here",
+      }),
+      since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last REGISTER's final status; null: none came or none yet" }),
+      expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'registered: when the binding runs out' }),
+      nextRetryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'failed: when REGISTER is tried again' }),
+    }),
+  ],
+  { description: 'outbound registration (RFC 3261 §10.2); null: the trunk does not register' },
+);
+const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema, registrationState: RegistrationStateSchema })]);
+
+function registrationStateDto(registration: TrunkRegistration | undefined, heldBy: string | undefined): Static<typeof RegistrationStateSchema> {
+  const state = registration?.state;
+  return {
+    heldBy: heldBy ?? null,
+    state: state?.kind ?? null,
+    since: state?.since.toISOString() ?? null,
+    lastStatus: state?.kind === 'registered' || state?.kind === 'failed' ? state.status : null,
+    expiresAt: state?.kind === 'registered' ? state.until.toISOString() : null,
+    nextRetryAt: state?.kind === 'failed' ? state.retryAt.toISOString() : null,
+  };
+}
 
 function healthDto(health: TrunkHealth): Static<typeof TrunkHealthSchema> {
   return {
@@ -193,7 +223,16 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       requireOperator(request);
       const health = deps.trunkHealth;
-      return { trunks: (await listTrunks(db)).map((trunk) => ({ ...trunkDto(trunk), health: health === undefined ? null : healthDto(health.get(trunk.id)) })) };
+      const holders = await trunkLeaseHolders(db, new Date());
+      // A registration's state is known to the node that registers it: shown when that is this process's.
+      const registration = (id: number) => (holders.get(id) === deps.nodeId ? deps.trunkRegistrations?.get(id) : undefined);
+      return {
+        trunks: (await listTrunks(db)).map((trunk) => ({
+          ...trunkDto(trunk),
+          health: health === undefined ? null : healthDto(health.get(trunk.id)),
+          registrationState: trunk.register_uri === null ? null : registrationStateDto(registration(trunk.id), holders.get(trunk.id)),
+        })),
+      };
     },
   );
 

@@ -132,9 +132,11 @@ export function registrationFailed(state: RegistrationState | undefined): boolea
 
 /**
  * The number an inbound INVITE asks for. A carrier sending calls to a registered contact addresses the contact
- * (Request-URI `sip:<our contact user>@...`, RFC 3261 §10.2: the registrar rewrites the Request-URI to the binding),
- * the number being in To; others rewrite the Request-URI user to the number. The trunk says which (`register_did_source`);
- * a trunk that does not register has it in the Request-URI.
+ * (Request-URI `sip:<our contact user>@...`: its proxy retargets the Request-URI to the binding, RFC 3261 §16.5), the
+ * number being in To (`register_did_source` 'to'; such an INVITE is known by its contact user). Others put the
+ * number in the Request-URI user instead ('request-uri'); the contact user is gone then, so such a carrier's INVITEs
+ * are known by their source address, the trunk's inbound sources, as any carrier's. A trunk that does not register
+ * has the number in the Request-URI.
  */
 export function inboundDid(trunk: Trunk, invite: { readonly requestUser: string; readonly toUser: string | undefined }): string {
   if (trunk.register_uri !== null && trunk.register_did_source === 'to') return invite.toUser ?? '';
@@ -146,8 +148,6 @@ export interface TrunkRegistration {
   readonly state: RegistrationState;
   /** The Contact's user part: unguessable, new each time a node takes the trunk, so INVITEs to it are the carrier's. */
   readonly contactUser: string;
-  /** Where the registrar's last answer came from (an INVITE from there is the carrier's too); undefined before any. */
-  readonly registrarAddress: string | undefined;
 }
 
 /** The registrations this node holds, by trunk id: written by the registrar loop, read by routing, inbound calls and the admin API. */
@@ -175,12 +175,6 @@ export class TrunkRegistrationBoard {
   /** The trunk whose registered contact has this user part, if this node registered it. */
   trunkForContact(user: string): number | undefined {
     for (const [id, registration] of this.#registrations) if (registration.contactUser === user) return id;
-    return undefined;
-  }
-
-  /** The trunk whose registrar answered from this address, if any. */
-  trunkForRegistrar(address: string): number | undefined {
-    for (const [id, registration] of this.#registrations) if (registration.registrarAddress === address) return id;
     return undefined;
   }
 

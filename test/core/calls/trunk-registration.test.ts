@@ -65,13 +65,12 @@ describe('trunk registration', () => {
     expect(inboundDid(trunk(null, 'to'), invite)).toBe('reg-1-abc');
   });
 
-  it('finds the trunk of a contact or registrar address and says which ones routing skips', () => {
+  it('finds the trunk of a contact and says which ones routing skips', () => {
     const board = new TrunkRegistrationBoard(backoff);
-    board.set(1, { state: afterRegister(initialRegistration(T0), { status: 403 }, backoff, T0), contactUser: 'reg-1-a', registrarAddress: '192.0.2.1' });
-    board.set(2, { state: initialRegistration(T0), contactUser: 'reg-2-b', registrarAddress: undefined });
+    board.set(1, { state: afterRegister(initialRegistration(T0), { status: 403 }, backoff, T0), contactUser: 'reg-1-a' });
+    board.set(2, { state: initialRegistration(T0), contactUser: 'reg-2-b' });
     expect(board.trunkForContact('reg-2-b')).toBe(2);
     expect(board.trunkForContact('reg-3-c')).toBeUndefined();
-    expect(board.trunkForRegistrar('192.0.2.1')).toBe(1);
     expect([board.isDown(1), board.isDown(2), board.isDown(3)]).toEqual([true, false, false]);
   });
 });
