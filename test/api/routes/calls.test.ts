@@ -117,6 +117,10 @@ describeEachDialect('calls API', (database) => {
     expect(trunk).toMatchObject({ registration: { ...registration, hasPassword: true } });
     expect(created.body).not.toContain('reg-secret');
     expect((await as(operator, 'GET', '/admin/trunks')).body).not.toContain('reg-secret');
+    // No signaling role in this process and no node holds the lease yet: the state is not known here.
+    expect((await as(operator, 'GET', '/admin/trunks')).json<{ trunks: object[] }>().trunks).toContainEqual(
+      expect.objectContaining({ name: 'carrier-reg', registrationState: expect.objectContaining({ heldBy: null, state: null }) }),
+    );
     const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: { ...registration, expires: 300 } });
     expect(kept.json()).toMatchObject({ registration: { expires: 300, hasPassword: true } });
     const stored = await database().db.selectFrom('trunks').selectAll().where('id', '=', trunk.id).executeTakeFirstOrThrow();
