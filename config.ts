@@ -58,6 +58,8 @@ export interface CallsConfig {
   readonly trunkTimeoutMs: number;
   /** OPTIONS pings to each outbound trunk (core/calls/trunk-health.ts): every intervalMs (0: off); failures in a row before down. */
   readonly trunkPing: { readonly intervalMs: number; readonly failuresBeforeDown: number };
+  /** Registration trunks (core/calls/trunk-registration.ts): retry backoff after a failed REGISTER, and the one-node lease. */
+  readonly trunkRegister: { readonly retryMinMs: number; readonly retryMaxMs: number; readonly leaseMs: number };
   /** How often answered calls are marked alive; a call orphaned by a crash is billed to its last mark. */
   readonly heartbeatMs: number;
   /** How long a signaling node may be silent before another node or the jobs role closes its calls. */
@@ -452,6 +454,7 @@ function calls(env: Env): CallsConfig {
     defaultCallerId,
     trunkTimeoutMs: integer(env, 'TRUNK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     trunkPing: trunkPing(env),
+    trunkRegister: trunkRegister(env),
     heartbeatMs: heartbeatSeconds * 1000,
     nodeDeadMs: integer(env, 'CALL_NODE_DEAD_SECONDS', Math.max(60, 4 * heartbeatSeconds), 2 * heartbeatSeconds, 86_400) * 1000,
     sipProbeMs: integer(env, 'SIP_PROBE_SECONDS', 5, 1, 300) * 1000,
@@ -464,6 +467,13 @@ function trunkPing(env: Env): CallsConfig['trunkPing'] {
   // Below 100 ms a ping would be sent before the last one could be answered; 0 is the way to turn pinging off.
   if (intervalMs > 0 && intervalMs < 100) throw new ConfigError('TRUNK_PING_INTERVAL_MS', '0 (off) or an integer from 100 to 3600000', String(intervalMs));
   return { intervalMs, failuresBeforeDown: integer(env, 'TRUNK_PING_FAILURES', 3, 1, 100) };
+}
+
+function trunkRegister(env: Env): CallsConfig['trunkRegister'] {
+  const retryMinMs = integer(env, 'TRUNK_REGISTER_RETRY_MIN_MS', 5000, 100, 3_600_000);
+  const retryMaxMs = integer(env, 'TRUNK_REGISTER_RETRY_MAX_MS', 300_000, 100, 3_600_000);
+  if (retryMaxMs < retryMinMs) throw new ConfigError('TRUNK_REGISTER_RETRY_MAX_MS', `at least TRUNK_REGISTER_RETRY_MIN_MS (${retryMinMs})`, String(retryMaxMs));
+  return { retryMinMs, retryMaxMs, leaseMs: integer(env, 'TRUNK_REGISTER_LEASE_SECONDS', 60, 5, 3600) * 1000 };
 }
 
 function echoTest(env: Env): EchoTestConfig | undefined {

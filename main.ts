@@ -29,6 +29,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
 import { TrunkHealthBoard } from './core/calls/trunk-health.ts';
+import { TrunkRegistrationBoard } from './core/calls/trunk-registration.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 import { privacyMasterKey } from './local-servers/secrets.ts';
@@ -71,6 +72,8 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
   const readiness = new Readiness();
   // Written by the signaling role's OPTIONS pings, shown by the api's GET /admin/trunks (health is per node).
   const trunkHealth = config.roles.has('signaling') && config.drachtio !== undefined ? new TrunkHealthBoard(config.calls.trunkPing) : undefined;
+  // Written by the signaling role's registrar loop, shown there too (registrations are per lease-holding node).
+  const trunkRegistrations = trunkHealth === undefined ? undefined : new TrunkRegistrationBoard(config.calls.trunkRegister);
   if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
   const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'), vault);
   if (config.roles.has('api')) {
@@ -100,6 +103,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
       readiness,
       ...(trunkHealth === undefined ? {} : { trunkHealth }),
+      ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -123,6 +127,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
         vault,
         ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
         ...(trunkHealth === undefined ? {} : { trunkHealth }),
+        ...(trunkRegistrations === undefined ? {} : { trunkRegistrations }),
       });
       readiness.add('signaling', () => signaling.notReadyBecause());
       roles.push({ name: 'signaling', stop: () => signaling.stop() });

@@ -30,6 +30,10 @@ export interface Metrics {
   readonly trunkUp: Gauge<'trunk'>;
   /** OPTIONS pings to trunks, by trunk name and result (answered, unavailable: 408/503, timeout, error). */
   readonly trunkPings: Counter<'trunk' | 'result'>;
+  /** Registration trunks this node registers (holds the lease of): 1 registered, 0 not (yet, or failed). */
+  readonly trunkRegistered: Gauge<'trunk'>;
+  /** REGISTERs to trunks' registrars by final result: registered, refused (any other final status), timeout, error. */
+  readonly trunkRegistrations: Counter<'trunk' | 'result'>;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -73,6 +77,18 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     trunkPings: new Counter({
       name: 'dialo_trunk_pings_total',
       help: 'OPTIONS pings to trunks, by trunk and result (answered, unavailable, timeout, error)',
+      labelNames: ['trunk', 'result'] as const,
+      registers: [registry],
+    }),
+    trunkRegistered: new Gauge({
+      name: 'dialo_trunk_registered',
+      help: 'Whether the registration trunk this node registers is registered with its carrier (1) or not (0)',
+      labelNames: ['trunk'] as const,
+      registers: [registry],
+    }),
+    trunkRegistrations: new Counter({
+      name: 'dialo_trunk_registrations_total',
+      help: 'REGISTERs to trunk registrars, by trunk and result (registered, refused, timeout, error)',
       labelNames: ['trunk', 'result'] as const,
       registers: [registry],
     }),

@@ -31,6 +31,7 @@ import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import type { Readiness } from '../core/readiness.ts';
 import type { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
+import type { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -74,6 +75,9 @@ export interface ApiDeps {
   readonly readiness?: Readiness;
   /** Trunk health as this process's signaling role sees it, shown by GET /admin/trunks; absent without that role. */
   readonly trunkHealth?: TrunkHealthBoard;
+  /** The registrations this process's signaling role holds, and its node id; absent without that role. */
+  readonly trunkRegistrations?: TrunkRegistrationBoard;
+  readonly nodeId?: string;
 }
 
 export type MailDelivery = 'smtp' | 'log';

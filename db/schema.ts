@@ -106,6 +106,25 @@ export interface TrunksTable {
   caller_id_withheld: ColumnType<boolean, boolean | undefined, boolean>;
   /** Codec names put first in the offer the carrier gets, in this order; null: as offered. */
   codec_order: string[] | null;
+  /** The registrar this trunk registers with (RFC 3261 §10.2), e.g. `sip:reg.carrier.example`; null: it does not. */
+  register_uri: string | null;
+  /** The address-of-record's user and digest username; set whenever `register_uri` is. */
+  register_username: string | null;
+  /** Write-only in the API. */
+  register_password: string | null;
+  /** Seconds asked for in REGISTER, 60 to 86400; the registrar may grant less. */
+  register_expires: ColumnType<number, number | undefined, number>;
+  /** Where an INVITE on the registration carries the DID. */
+  register_did_source: ColumnType<TrunkDidSource, TrunkDidSource | undefined, TrunkDidSource>;
+}
+
+export type TrunkDidSource = 'request-uri' | 'to';
+
+/** Which signaling node registers a trunk, until when (core/calls/trunk-lease.ts). */
+export interface TrunkRegistrationLeasesTable {
+  trunk_id: number;
+  node_id: string;
+  expires_at: Date;
 }
 
 export type TrunkNumberFormat = 'e164' | 'e164-no-plus' | 'national';
@@ -270,6 +289,7 @@ export interface Database {
   sip_credentials: SipCredentialsTable;
   registrations: RegistrationsTable;
   trunks: TrunksTable;
+  trunk_registration_leases: TrunkRegistrationLeasesTable;
   dids: DidsTable;
   cdrs: CdrsTable;
   sessions: SessionsTable;

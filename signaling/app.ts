@@ -33,6 +33,8 @@ import { readInvite } from './invite/read-invite.ts';
 import { logCallId } from '../core/client-address.ts';
 import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { startTrunkPinger } from './trunk-pinger.ts';
+import { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
+import { startTrunkRegistrar } from './trunk-registrar.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -49,6 +51,8 @@ export interface SignalingDeps {
   readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
   /** Where this node keeps its trunks' health (shared with the api in one process); by default a board of its own. */
   readonly trunkHealth?: TrunkHealthBoard;
+  /** Where this node keeps the registrations it holds (shared with the api in one process); by default a board of its own. */
+  readonly trunkRegistrations?: TrunkRegistrationBoard;
 }
 
 export interface Signaling {
@@ -60,6 +64,8 @@ export interface Signaling {
   refreshCaches(): Promise<void>;
   /** Each outbound trunk's health as this node's OPTIONS pings see it (core/calls/trunk-health.ts). */
   readonly trunkHealth: TrunkHealthBoard;
+  /** The registration trunks this node registers, and their state (core/calls/trunk-registration.ts). */
+  readonly trunkRegistrations: TrunkRegistrationBoard;
   stop(): Promise<void>;
 }
 
@@ -108,6 +114,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const media = deps.media?.(connection.srf);
   const directory = new Directory(deps.db, { pollMs: deps.sip.cachePollMs });
   const trunkHealth = deps.trunkHealth ?? new TrunkHealthBoard(deps.calls.trunkPing);
+  const trunkRegistrations = deps.trunkRegistrations ?? new TrunkRegistrationBoard(deps.calls.trunkRegister);
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
@@ -126,6 +133,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     vault: deps.vault,
     trunkTimeoutMs: deps.calls.trunkTimeoutMs,
     trunkHealth,
+    trunkRegistrations,
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
     abuse: deps.abuse,
@@ -263,6 +271,19 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     logger,
     metrics: deps.metrics,
   });
+  // REGISTER for each registration trunk whose lease this node holds (trunk-registrar.ts).
+  const trunkRegistrar = startTrunkRegistrar({
+    srf: connection.srf,
+    db: deps.db,
+    board: trunkRegistrations,
+    nodeId: deps.calls.nodeId,
+    leaseMs: deps.calls.trunkRegister.leaseMs,
+    trunks: () => directory.enabledTrunks(),
+    hostports: connection.connected,
+    isUp: () => connection.isUp(),
+    logger,
+    metrics: deps.metrics,
+  });
   // In-memory guard state is bounded by sweeping it as nonces expire.
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -282,8 +303,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     },
     refreshCaches,
     trunkHealth,
+    trunkRegistrations,
     async stop() {
       pinger.stop();
+      // Before the connection closes: the bindings are removed through it.
+      await trunkRegistrar.stop();
       clearInterval(prober);
       clearInterval(sweeper);
       clearInterval(cachePoller);

@@ -12,6 +12,8 @@ import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-e
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
 import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
+import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
+import type { TrunkRegistration } from '../../core/calls/trunk-registration.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
@@ -39,6 +41,22 @@ const DiallingFields = {
   }),
 };
 
+/** Outbound registration (RFC 3261 §10.2); the password is write-only: omitted on update, the stored one is kept. */
+const RegistrationBody = Type.Object(
+  {
+    uri: Type.String({ maxLength: 300, description: 'the registrar, e.g. sip:reg.carrier.example:5060;transport=udp' }),
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 256 })])),
+    expires: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400, description: 'seconds asked for (default 3600); the registrar may grant less' })),
+    didSource: Type.Optional(
+      Type.Union([Type.Literal('request-uri'), Type.Literal('to')], {
+        description: 'where inbound calls on the registration carry the number: the Request-URI user or the To user (default to)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const TrunkBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -49,6 +67,7 @@ const TrunkBody = Type.Object(
     inboundSources: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, default: [] }),
     enabled: Type.Boolean({ default: true }),
     ...DiallingFields,
+    registration: Type.Union([Type.Null(), RegistrationBody], { default: null }),
   },
   { additionalProperties: false },
 );
@@ -67,6 +86,10 @@ const TrunkSchema = Type.Object({
   callerIdHeader: Type.String(),
   callerIdWithheld: Type.Boolean(),
   codecOrder: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  registration: Type.Union([
+    Type.Null(),
+    Type.Object({ uri: Type.String(), username: Type.String(), hasPassword: Type.Boolean(), expires: Type.Integer(), didSource: Type.String() }),
+  ]),
 });
 
 const TrunkHealthSchema = Type.Union(
@@ -83,7 +106,35 @@ const TrunkHealthSchema = Type.Union(
   ],
   { description: 'OPTIONS-ping health as the signaling role in the process answering sees it; null: no signaling role here' },
 );
-const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema })]);
+const RegistrationStateSchema = Type.Union(
+  [
+    Type.Null(),
+    Type.Object({
+      heldBy: Type.Union([Type.String(), Type.Null()], { description: 'the signaling node holding the lease (the one that registers it); null: none now' }),
+      state: Type.Union([Type.Literal('unregistered'), Type.Literal('registering'), Type.Literal('registered'), Type.Literal('failed'), Type.Null()], {
+        description: "failed: skipped by routing; null: another node's (ask it), or no signaling role here",
+      }),
+      since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last REGISTER's final status; null: none came or none yet" }),
+      expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'registered: when the binding runs out' }),
+      nextRetryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'failed: when REGISTER is tried again' }),
+    }),
+  ],
+  { description: 'outbound registration (RFC 3261 §10.2); null: the trunk does not register' },
+);
+const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema, registrationState: RegistrationStateSchema })]);
+
+function registrationStateDto(registration: TrunkRegistration | undefined, heldBy: string | undefined): Static<typeof RegistrationStateSchema> {
+  const state = registration?.state;
+  return {
+    heldBy: heldBy ?? null,
+    state: state?.kind ?? null,
+    since: state?.since.toISOString() ?? null,
+    lastStatus: state?.kind === 'registered' || state?.kind === 'failed' ? state.status : null,
+    expiresAt: state?.kind === 'registered' ? state.until.toISOString() : null,
+    nextRetryAt: state?.kind === 'failed' ? state.retryAt.toISOString() : null,
+  };
+}
 
 function healthDto(health: TrunkHealth): Static<typeof TrunkHealthSchema> {
   return {
@@ -127,6 +178,16 @@ function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
     callerIdHeader: trunk.caller_id_header,
     callerIdWithheld: trunk.caller_id_withheld,
     codecOrder: trunk.codec_order,
+    registration:
+      trunk.register_uri === null || trunk.register_username === null
+        ? null
+        : {
+            uri: trunk.register_uri,
+            username: trunk.register_username,
+            hasPassword: trunk.has_register_password,
+            expires: trunk.register_expires,
+            didSource: trunk.register_did_source,
+          },
   };
 }
 
@@ -149,6 +210,10 @@ function trunkInput(body: Static<typeof TrunkBody>) {
   };
 }
 
+function registrationInput(body: Static<typeof RegistrationBody>) {
+  return { uri: body.uri, username: body.username, expires: body.expires ?? 3600, didSource: body.didSource ?? 'to' };
+}
+
 export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
 
@@ -158,14 +223,24 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       requireOperator(request);
       const health = deps.trunkHealth;
-      return { trunks: (await listTrunks(db)).map((trunk) => ({ ...trunkDto(trunk), health: health === undefined ? null : healthDto(health.get(trunk.id)) })) };
+      const holders = await trunkLeaseHolders(db, new Date());
+      // A registration's state is known to the node that registers it: shown when that is this process's.
+      const registration = (id: number) => (holders.get(id) === deps.nodeId ? deps.trunkRegistrations?.get(id) : undefined);
+      return {
+        trunks: (await listTrunks(db)).map((trunk) => ({
+          ...trunkDto(trunk),
+          health: health === undefined ? null : healthDto(health.get(trunk.id)),
+          registrationState: trunk.register_uri === null ? null : registrationStateDto(registration(trunk.id), holders.get(trunk.id)),
+        })),
+      };
     },
   );
 
   app.post('/admin/trunks', { schema: { body: TrunkBody, response: { 201: TrunkSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
     const operator = requireOperator(request);
     const body = request.body as Static<typeof TrunkBody>;
-    const trunk = await createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null });
+    const registration = body.registration === null ? null : { ...registrationInput(body.registration), password: body.registration.password ?? null };
+    const trunk = await createTrunk(db, operator.accountId, { ...trunkInput(body), auth: body.auth ?? null, registration });
     return reply.status(201).send(trunkDto(trunk));
   });
 
@@ -176,7 +251,11 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const operator = requireOperator(request);
       const body = request.body as Static<typeof TrunkBody>;
       const { id } = request.params as Static<typeof TrunkId>;
-      return trunkDto(await updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth }));
+      const registration =
+        body.registration === null
+          ? null
+          : { ...registrationInput(body.registration), password: body.registration.password === undefined ? ('keep' as const) : body.registration.password };
+      return trunkDto(await updateTrunk(db, operator.accountId, id, { ...trunkInput(body), auth: body.auth === undefined ? 'keep' : body.auth, registration }));
     },
   );
 

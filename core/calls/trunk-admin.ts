@@ -3,15 +3,32 @@
  * stored because answering its challenge needs it, but it is never read back out through here.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, TrunksTable } from '../../db/schema.ts';
+import type { Database, TrunkDidSource, TrunksTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { CallAdminError, isUniqueViolation } from './call-admin-error.ts';
 import { DEFAULT_DIALLING_RULES, diallingRulesProblem, type DiallingRules } from './dial-string.ts';
 import { InvalidCidr, parseCidr } from './trunks.ts';
 import { parseTrunkUri } from './trunk-uri.ts';
 
-/** A trunk as shown to operators: everything but the password, and whether one is set. */
-export type TrunkView = Omit<Selectable<TrunksTable>, 'auth_password'> & { readonly has_password: boolean };
+/** A trunk as shown to operators: everything but the passwords, and whether each is set. */
+export type TrunkView = Omit<Selectable<TrunksTable>, 'auth_password' | 'register_password'> & {
+  readonly has_password: boolean;
+  readonly has_register_password: boolean;
+};
+
+/** Outbound registration with the carrier's registrar (core/calls/trunk-registration.ts). */
+export interface TrunkRegistrationInput {
+  /** `sip:host[:port][;transport=udp|tcp|tls]`. */
+  readonly uri: string;
+  readonly username: string;
+  /** null: the registrar asks for none. */
+  readonly password: string | null;
+  /** Seconds asked for, 60 to 86400. */
+  readonly expires: number;
+  readonly didSource: TrunkDidSource;
+}
+
+export const REGISTER_EXPIRES = { min: 60, max: 86_400 } as const;
 
 export interface TrunkInput {
   readonly name: string;
@@ -24,6 +41,8 @@ export interface TrunkInput {
   readonly enabled: boolean;
   /** How numbers, caller ID and codecs go to the carrier; omitted: {@link DEFAULT_DIALLING_RULES}. */
   readonly dialling?: DiallingRules;
+  /** Omitted or null: the trunk does not register. */
+  readonly registration?: TrunkRegistrationInput | null;
 }
 
 function validate(input: TrunkInput): void {
@@ -44,19 +63,29 @@ function validate(input: TrunkInput): void {
       throw error;
     }
   }
-  if (input.outboundUri === null && input.inboundSources.length === 0)
-    throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, or both');
+  const registration = input.registration ?? null;
+  if (registration !== null) {
+    const registrar = parseTrunkUri(registration.uri);
+    if (!registrar.ok) throw new CallAdminError('invalid', `registrar URI ${registration.uri}: ${registrar.problem}, e.g. sip:reg.carrier.example`);
+    if (registration.username === '' || registration.password === '')
+      throw new CallAdminError('invalid', 'a registration needs a username, and a password if any is given');
+    if (!Number.isInteger(registration.expires) || registration.expires < REGISTER_EXPIRES.min || registration.expires > REGISTER_EXPIRES.max)
+      throw new CallAdminError('invalid', `registration expires is a whole number of seconds from ${REGISTER_EXPIRES.min} to ${REGISTER_EXPIRES.max}`);
+  }
+  if (input.outboundUri === null && input.inboundSources.length === 0 && registration === null)
+    throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, a registration, or some of these');
   const problem = diallingRulesProblem(input.dialling ?? DEFAULT_DIALLING_RULES);
   if (problem !== undefined) throw new CallAdminError('invalid', problem);
 }
 
 function view(row: Selectable<TrunksTable>): TrunkView {
-  const { auth_password, ...rest } = row;
-  return { ...rest, has_password: auth_password !== null };
+  const { auth_password, register_password, ...rest } = row;
+  return { ...rest, has_password: auth_password !== null, has_register_password: register_password !== null };
 }
 
 function columns(input: TrunkInput) {
   const dialling = input.dialling ?? DEFAULT_DIALLING_RULES;
+  const registration = input.registration ?? null;
   return {
     name: input.name,
     priority: input.priority,
@@ -71,6 +100,11 @@ function columns(input: TrunkInput) {
     caller_id_withheld: dialling.caller_id_withheld,
     // An empty order is no order.
     codec_order: dialling.codec_order === null || dialling.codec_order.length === 0 ? null : [...dialling.codec_order],
+    register_uri: registration?.uri ?? null,
+    register_username: registration?.username ?? null,
+    register_password: registration?.password ?? null,
+    register_expires: registration?.expires ?? 3600,
+    register_did_source: registration?.didSource ?? 'to',
   };
 }
 
@@ -95,12 +129,18 @@ export async function createTrunk(db: Kysely<Database>, actorAccountId: string, 
   return view(row);
 }
 
-/** Replaces a trunk's settings; `auth: 'keep'` leaves stored credentials as they are (the password is never shown). */
+/**
+ * Replaces a trunk's settings; `auth: 'keep'` leaves stored credentials as they are, and so does a registration's
+ * `password: 'keep'` (passwords are never shown).
+ */
 export async function updateTrunk(
   db: Kysely<Database>,
   actorAccountId: string,
   id: number,
-  input: Omit<TrunkInput, 'auth'> & { auth: TrunkInput['auth'] | 'keep' },
+  input: Omit<TrunkInput, 'auth' | 'registration'> & {
+    auth: TrunkInput['auth'] | 'keep';
+    registration?: (Omit<TrunkRegistrationInput, 'password'> & { password: string | null | 'keep' }) | null;
+  },
 ): Promise<TrunkView> {
   const current = await db.selectFrom('trunks').selectAll().where('id', '=', id).executeTakeFirst();
   if (current === undefined) throw new CallAdminError('not_found', 'no such trunk');
@@ -110,10 +150,22 @@ export async function updateTrunk(
         ? { username: current.auth_username, password: current.auth_password }
         : null
       : input.auth;
-  const full: TrunkInput = { ...input, auth };
+  const registration =
+    input.registration === undefined || input.registration === null
+      ? null
+      : { ...input.registration, password: input.registration.password === 'keep' ? current.register_password : input.registration.password };
+  const full: TrunkInput = { ...input, auth, registration };
   validate(full);
   const row = await writing(input.name, () => db.updateTable('trunks').set(columns(full)).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
-  await recordAudit(db, { action: 'calls.trunk_updated', actorAccountId, detail: { trunkId: id, name: row.name, credentialsChanged: input.auth !== 'keep' } });
+  await recordAudit(db, {
+    action: 'calls.trunk_updated',
+    actorAccountId,
+    detail: {
+      trunkId: id,
+      name: row.name,
+      credentialsChanged: input.auth !== 'keep' || (input.registration !== undefined && input.registration?.password !== 'keep'),
+    },
+  });
   return view(row);
 }
 

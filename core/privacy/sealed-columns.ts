@@ -83,6 +83,7 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'stripe_events.id': "the payment provider's event id",
   'stripe_events.outcome': 'a code',
   'stripe_events.type': "the payment provider's event type",
+  'trunk_registration_leases.node_id': "one of our signaling nodes' names",
   'top_up_reversals.id': "the payment provider's refund or dispute id",
   'top_up_reversals.kind': 'a code',
   'top_up_reversals.reason': "the payment provider's reason code",
@@ -100,5 +101,9 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'trunks.name': "the operator's name for a carrier",
   'trunks.number_format': 'a code (e164, e164-no-plus, national)',
   'trunks.outbound_uri': "a carrier's address",
+  'trunks.register_did_source': 'a code (request-uri, to)',
+  'trunks.register_password': "a carrier's credentials, not about a person",
+  'trunks.register_uri': "a carrier's registrar address",
+  'trunks.register_username': "a carrier's credentials, not about a person",
   'trunks.tech_prefix': "digits a carrier's routing wants before each number",
 };

@@ -35,6 +35,7 @@ import * as reversalWithdrawn from './0039-reversal-withdrawn.ts';
 import * as keyStore from './0040-key-store.ts';
 import * as sealedAccounts from './0041-sealed-accounts.ts';
 import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
+import * as trunkRegistration from './0044-trunk-registration.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '0040-key-store': keyStore,
   '0041-sealed-accounts': sealedAccounts,
   '0043-trunk-dialling-rules': trunkDiallingRules,
+  '0044-trunk-registration': trunkRegistration,
 };

@@ -6,6 +6,7 @@ import type { AbusePolicy } from '../../core/abuse/policy.ts';
 import type { ReservationLimits } from '../../core/billing/reservations.ts';
 import type { Directory } from '../../core/calls/directory.ts';
 import type { TrunkHealthBoard } from '../../core/calls/trunk-health.ts';
+import type { TrunkRegistrationBoard } from '../../core/calls/trunk-registration.ts';
 import type { Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
@@ -42,6 +43,11 @@ export interface CallDeps {
   readonly trunkTimeoutMs: number;
   /** Trunks' health by this node's OPTIONS pings: routing skips those down (core/calls/trunk-health.ts); none: all used. */
   readonly trunkHealth?: TrunkHealthBoard;
+  /**
+   * The registration trunks this node registers (core/calls/trunk-registration.ts): INVITEs to their contacts are
+   * theirs, and routing skips those whose registration failed; none: no registration trunk on this node.
+   */
+  readonly trunkRegistrations?: TrunkRegistrationBoard;
   /** Calls `listener` when the drachtio connection closes (no request in flight will be answered); returns the unsubscribe. */
   readonly onSignalingLost: (listener: () => void) => () => void;
   /** Bridged calls, hung up on shutdown. */
@@ -56,6 +62,8 @@ export interface InviteFacts {
   readonly callId: string;
   /** The Request-URI's user part, unescaped: the dialled number or user. */
   readonly dialled: string;
+  /** The To URI's user part: a registration trunk's carrier may put the called number here. */
+  readonly calledUser: string | undefined;
   /** The From URI's user part: who the caller says it is (a carrier's calling number). */
   readonly callingUser: string | undefined;
   readonly sourceAddress: string;

@@ -1,7 +1,8 @@
 /**
  * A new INVITE as a pipeline of named steps, each answering for itself: a step refuses with a SIP status +
  * X-Reason (signaling/refusals.ts: a metric and a CDR too) or hands on to the next.
- *   fromTrunk      a trunk's address (CIDR allow-list) -> the DID's owner rings (ring-devices.ts), or 404 unknown-did
+ *   fromTrunk      a registration trunk's contact (Request-URI user, core/calls/trunk-registration.ts), or a trunk's
+ *                  address (CIDR allow-list) -> the DID's owner rings (ring-devices.ts), or 404 unknown-did
  *   fromDevice     a live registration's address and port, else 403 source-not-allowed without a challenge
  *                  (scanners get nothing to work with), counted but not recorded (no row per packet)
  *   authenticate   digest: 407 challenge, 403 bad-credentials
@@ -20,6 +21,7 @@ import { closeFaultedRecords } from '../../core/calls/orphans.ts';
 import { isRefusalReason, refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, routeCall, routeFromCarrier, type RoutePorts, type TrunkRoute } from '../../core/calls/route.ts';
 import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
+import { inboundDid } from '../../core/calls/trunk-registration.ts';
 import { callingNumber } from '../../core/numbers.ts';
 import { isRegisteredSource } from '../../core/registrations.ts';
 import { authenticateDigest } from '../auth/digest-auth.ts';
@@ -75,14 +77,18 @@ async function fromSource(invite: Invite): Promise<void> {
   if (deps.floods.isBlocked(facts.sourceAddress, String(facts.sourcePort), Date.now())) {
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-blocked', 'flood'));
   }
-  const trunk = trunkForSource(await deps.directory.enabledTrunks(), facts.sourceAddress);
+  const trunks = await deps.directory.enabledTrunks();
+  // An INVITE to a contact this node registered is that trunk's, from wherever it comes (the carrier's proxies).
+  const registered = deps.trunkRegistrations?.trunkForContact(facts.dialled);
+  const trunk = (registered === undefined ? undefined : trunks.find((each) => each.id === registered)) ?? trunkForSource(trunks, facts.sourceAddress);
   if (trunk !== undefined) return fromTrunk(invite, trunk);
   return fromDevice(invite);
 }
 
 async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promise<void> {
   const log = deps.logger.child({ trunk: trunk.name });
-  const route = await routeFromCarrier({ didOwner: (number) => deps.directory.didOwner(number) }, facts.dialled);
+  const dialled = inboundDid(trunk, { requestUser: facts.dialled, toUser: facts.calledUser });
+  const route = await routeFromCarrier({ didOwner: (number) => deps.directory.didOwner(number) }, dialled);
   if (route.kind === 'refused') {
     return refuseCall(deps, res, facts, { direction: 'inbound', accountId: null }, refusal(route.refusal.reason, `via trunk ${trunk.name}`));
   }
@@ -128,7 +134,7 @@ async function route(invite: Invite, accountId: string): Promise<void> {
   let callerIdRead: Promise<string | undefined> | undefined;
   const callerId = () => (callerIdRead ??= deps.directory.firstDidOf(accountId).then((first) => first ?? deps.defaultCallerId));
   const ports: RoutePorts = {
-    ...accountPorts(deps.directory, deps.db, accountId, deps, deps.trunkHealth),
+    ...accountPorts(deps.directory, deps.db, accountId, deps, skipped(deps)),
     recordAttempt: async (number) => {
       cdrId = await openCdr(deps.db, deps.vault, {
         sipCallId: facts.callId,
@@ -194,6 +200,11 @@ async function hold(call: ToTrunks, path: MediaPath): Promise<void> {
     media: path,
   };
   return trunkCall(deps, call.req, res, facts, leg);
+}
+
+/** The trunks routing skips on this node: down by OPTIONS pings, or their registration failed (403, say). */
+function skipped(deps: CallDeps): { isDown(trunkId: number): boolean } {
+  return { isDown: (trunkId) => deps.trunkHealth?.isDown(trunkId) === true || deps.trunkRegistrations?.isDown(trunkId) === true };
 }
 
 const refusedFor = (call: ToTrunks) => ({ direction: 'outbound' as const, accountId: call.accountId, cdrIds: [call.cdrId] });

@@ -16,6 +16,7 @@ export function readInvite(req: SrfRequest): InviteFacts {
   return {
     callId: req.get('Call-ID'),
     dialled,
+    calledUser: Srf.parseUri(req.getParsedHeader('To').uri)?.user,
     callingUser: Srf.parseUri(req.getParsedHeader('From').uri)?.user,
     sourceAddress: req.source_address,
     sourcePort: Number(req.source_port),

@@ -109,6 +109,36 @@ describeEachDialect('calls API', (database) => {
     expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
   });
 
+  it("stores a trunk's registration with a write-only password, kept on a PUT that leaves it out", async () => {
+    const registration = { uri: 'sip:reg.carrier.example', username: 'acct-reg', expires: 600, didSource: 'request-uri' };
+    const created = await as(operator, 'POST', '/admin/trunks', { name: 'carrier-reg', registration: { ...registration, password: 'reg-secret' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const trunk = created.json<{ id: number }>();
+    expect(trunk).toMatchObject({ registration: { ...registration, hasPassword: true } });
+    expect(created.body).not.toContain('reg-secret');
+    expect((await as(operator, 'GET', '/admin/trunks')).body).not.toContain('reg-secret');
+    // No signaling role in this process and no node holds the lease yet: the state is not known here.
+    expect((await as(operator, 'GET', '/admin/trunks')).json<{ trunks: object[] }>().trunks).toContainEqual(
+      expect.objectContaining({ name: 'carrier-reg', registrationState: expect.objectContaining({ heldBy: null, state: null }) }),
+    );
+    const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: { ...registration, expires: 300 } });
+    expect(kept.json()).toMatchObject({ registration: { expires: 300, hasPassword: true } });
+    const stored = await database().db.selectFrom('trunks').selectAll().where('id', '=', trunk.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      register_uri: 'sip:reg.carrier.example',
+      register_password: 'reg-secret',
+      register_expires: 300,
+      register_did_source: 'request-uri',
+    });
+    const bad = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: { ...registration, uri: 'http://x' } });
+    expect(bad.statusCode).toBe(400);
+    const short = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: { ...registration, expires: 10 } });
+    expect(short.statusCode).toBe(400);
+    // Without a registration (and nothing else) a trunk has nothing to do.
+    expect((await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: null })).statusCode).toBe(400);
+    expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
+  });
+
   it('the database itself refuses dialling rules core would refuse (a row written past the API)', async () => {
     const row = (name: string, rules: object) =>
       database()

@@ -23,6 +23,11 @@ function trunk(id: number): Trunk {
     caller_id_header: 'from',
     caller_id_withheld: false,
     codec_order: null,
+    register_uri: null,
+    register_username: null,
+    register_password: null,
+    register_expires: 3600,
+    register_did_source: 'to',
   };
 }
 
