@@ -137,7 +137,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => accountRoutes(scope, deps));
   await app.register(async (scope) => privacyRoutes(scope, deps));
   await app.register(async (scope) => adminPrivacyRoutes(scope, deps));
-  if (deps.softphoneRoot !== undefined) await registerSoftphoneApp(app, deps.softphoneRoot);
+  if (deps.softphoneRoot !== undefined) await registerSoftphoneApp(app, deps.softphoneRoot, deps.payments !== undefined);
   await app.ready();
   return app;
 }

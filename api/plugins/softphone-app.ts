@@ -14,16 +14,29 @@ const APP_PAGES = ['/reset-password', '/verify-email'];
 /**
  * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the
  * page cannot run or send data elsewhere. Signaling is a WebSocket to wherever SIP_WS_URL points, hence ws:/wss:.
+ * With card payments on, exactly the origins Stripe documents for Stripe.js are added: its script and frames from
+ * js.stripe.com, 3-D Secure frames from hooks.stripe.com, its API calls to api.stripe.com.
  * No referrer: a reset link's token must not leak through one.
  */
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-};
+function pageHeaders(cardPayments: boolean) {
+  const directives = [
+    "default-src 'self'",
+    cardPayments ? "script-src 'self' https://js.stripe.com" : "script-src 'self'",
+    ...(cardPayments ? ['frame-src https://js.stripe.com https://hooks.stripe.com'] : []),
+    cardPayments ? "connect-src 'self' ws: wss: https://api.stripe.com" : "connect-src 'self' ws: wss:",
+    "media-src 'self' blob: mediastream:",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ];
+  return { 'content-security-policy': directives.join('; '), 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' };
+}
 
-export async function registerSoftphoneApp(app: FastifyInstance, root: string): Promise<void> {
+/** `cardPayments`: Stripe keys are configured, so the page loads Stripe.js for top-ups. */
+export async function registerSoftphoneApp(app: FastifyInstance, root: string, cardPayments: boolean): Promise<void> {
+  const headers = pageHeaders(cardPayments);
   const indexHtml = await readFile(join(root, 'index.html'));
   await app.register(async (scope) => {
     await scope.register(fastifyStatic, {
@@ -33,7 +46,7 @@ export async function registerSoftphoneApp(app: FastifyInstance, root: string): 
       decorateReply: false,
       // Vite fingerprints asset names, so they can be cached for good; index.html must always be revalidated.
       setHeaders(reply, path) {
-        if (path.endsWith('.html')) void reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' });
+        if (path.endsWith('.html')) void reply.headers({ ...headers, 'cache-control': 'no-cache' });
         else void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
       },
     });
@@ -41,7 +54,7 @@ export async function registerSoftphoneApp(app: FastifyInstance, root: string): 
       scope.get(page, { schema: { hide: true } }, async (_request, reply) =>
         reply
           .type('text/html; charset=utf-8')
-          .headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' })
+          .headers({ ...headers, 'cache-control': 'no-cache' })
           .send(indexHtml),
       );
     }

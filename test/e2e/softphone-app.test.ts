@@ -1,14 +1,14 @@
 // The softphone app as a user meets it: loaded in real Chromium from the API's own origin (Fastify on a loopback
 // port), driven only through what is on screen (labels, buttons, status lines). Registration and calls are real:
 // SIP over drachtio-server's WebSocket through our registrar and B2BUA, WebRTC media tab to tab.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, accountIdOf, latestMail, linkPath, signIn, uniqueEmail } from '../harness/api.ts';
 import { useCallStack } from '../harness/call-stack.ts';
-import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
+import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
-import { serveSoftphoneApp, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
+import { serveSoftphoneApp, useAppTabs, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
 import { startTcpProxy } from '../harness/tcp-proxy.ts';
 
 const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
@@ -24,9 +24,6 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   const suite = useCallStack({});
   const { did } = inboundFixtures(() => suite.database);
   let app: ServedSoftphoneApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
   let numbers = 0;
 
   /** The stack's SIP settings with what an operator sets as SIP_WS_URL: the API hands it to the app with the credentials. */
@@ -34,31 +31,13 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
 
   beforeAll(async () => {
     app = await serveSoftphoneApp(suite.database, { sip: sipSettings() });
-    browser = await launchChromium();
   });
-  afterEach(() => {
-    // Uncaught errors in the app fail the test that caused them.
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await app?.stop();
-  });
+  afterAll(() => app?.stop());
+  // Uncaught errors and CSP refusals in the app fail the test that caused them.
+  const tabs = useAppTabs();
 
   /** A fresh tab (its own cookies: another person) on the app (or on `served`). */
-  async function openApp(served = app): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // A Content-Security-Policy refusal is only a console message; the app must cause none.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
-    });
-    await page.goto(served.url);
-    return page;
-  }
+  const openApp = (served = app): Promise<Page> => tabs.open(served.url);
 
   const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
 

@@ -2,6 +2,9 @@
  * A local stand-in for api.stripe.com (unreachable here): answers the endpoints Dialo uses in Stripe's
  * documented shapes, honours Idempotency-Key like Stripe (same key and parameters, same response; other parameters
  * refused), refuses refunds as Stripe does (an unknown payment, more than is left), and records every request.
+ * It also confirms a payment intent as Stripe.js does from the browser (POST /v1/payment_intents/:id/confirm with the
+ * publishable key and client secret; test card numbers 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined) and
+ * then, like Stripe, sends the signed payment_intent.succeeded event to the webhook endpoint it was given.
  * Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
  */
 import { randomBytes } from 'node:crypto';
@@ -21,8 +24,17 @@ export interface RecordedRequest {
   readonly form: Record<string, string>;
 }
 
+/** A webhook the fake sent, and the endpoint's answer. */
+export interface SentWebhook {
+  readonly payload: string;
+  readonly signature: string;
+  readonly status: number;
+}
+
 export interface FakeStripe {
   readonly stripe: Stripe;
+  /** Where it listens, as api.stripe.com would: `http://127.0.0.1:<port>`. */
+  readonly url: string;
   /** The payment provider port over {@link stripe} and {@link webhookSecret}, as main.ts builds it. */
   readonly provider: PaymentProvider;
   readonly requests: RecordedRequest[];
@@ -31,6 +43,10 @@ export interface FakeStripe {
   signedEvent(type: string, object: Record<string, unknown>, id?: string, signedAt?: number): { payload: string; signature: string; id: string };
   /** The next request is answered with this Stripe error instead. */
   failNext(status: number, error: { type: string; message: string; code?: string }): void;
+  /** Sends each payment it confirms as a signed payment_intent.succeeded event to `url` (POST /billing/stripe/webhook). */
+  sendWebhooksTo(url: string): void;
+  /** Every webhook sent so far, once answered. */
+  readonly webhooks: SentWebhook[];
   close(): Promise<void>;
 }
 
@@ -65,14 +81,38 @@ class StripeRefusal {
   constructor(
     readonly message: string,
     readonly code: string,
+    readonly status = 400,
+    readonly type = 'invalid_request_error',
   ) {}
 }
 
+type Intent = ReturnType<typeof paymentIntent>;
+
+/** Stripe's test cards: the one that pays and the generic decline. */
+const PAYING_CARD = '4242424242424242';
+const DECLINED_CARD = '4000000000000002';
+
+/** Confirms an intent with a card as Stripe.js does with the publishable key, or Stripe's refusal. */
+function confirm(intentId: string, form: Record<string, string>, intents: Map<string, { intent: Intent; refunded: number }>) {
+  const found = intents.get(intentId);
+  if (found === undefined || form.client_secret !== found.intent.client_secret || !form.key?.startsWith('pk_')) {
+    return new StripeRefusal(`No such payment_intent: '${intentId}'`, 'resource_missing', 404);
+  }
+  if (found.intent.status === 'succeeded') {
+    return new StripeRefusal('This PaymentIntent has already succeeded.', 'payment_intent_unexpected_state');
+  }
+  const number = (form['payment_method_data[card][number]'] ?? '').replace(/\s/g, '');
+  if (number === DECLINED_CARD) return new StripeRefusal('Your card was declined.', 'card_declined', 402, 'card_error');
+  if (number !== PAYING_CARD) return new StripeRefusal('Your card number is incorrect.', 'incorrect_number', 402, 'card_error');
+  found.intent = { ...found.intent, status: 'succeeded', amount_received: found.intent.amount };
+  return found.intent;
+}
+
 /** A refund of what is left of a payment intent this server created, or Stripe's refusal. */
-function refund(form: Record<string, string>, intents: Map<string, { amount: number; currency: string; refunded: number }>) {
+function refund(form: Record<string, string>, intents: Map<string, { intent: Intent; refunded: number }>) {
   const intent = intents.get(form.payment_intent ?? '');
   if (intent === undefined) return new StripeRefusal(`No such payment_intent: '${form.payment_intent}'`, 'resource_missing');
-  const left = intent.amount - intent.refunded;
+  const left = intent.intent.amount - intent.refunded;
   if (left === 0) return new StripeRefusal('Charge has already been refunded.', 'charge_already_refunded');
   const amount = form.amount === undefined ? left : Number(form.amount);
   if (amount > left) return new StripeRefusal(`Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, 'amount_too_large');
@@ -81,7 +121,7 @@ function refund(form: Record<string, string>, intents: Map<string, { amount: num
     id: id('re'),
     object: 'refund',
     amount,
-    currency: intent.currency,
+    currency: intent.intent.currency,
     payment_intent: form.payment_intent,
     status: 'succeeded',
     metadata: metadataOf(form),
@@ -98,7 +138,9 @@ async function body(request: IncomingMessage): Promise<string> {
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const byKey = new Map<string, { body: string; result: unknown }>();
-  const intents = new Map<string, { amount: number; currency: string; refunded: number }>();
+  const intents = new Map<string, { intent: Intent; refunded: number }>();
+  const webhooks: SentWebhook[] = [];
+  let webhookUrl: string | undefined;
   let failure: { status: number; error: { type: string; message: string; code?: string } } | undefined;
   const server: Server = createServer((request, response) => {
     void body(request).then((text) => {
@@ -115,16 +157,19 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         failure = undefined;
         return answer(status, { error });
       }
+      const confirming = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path)?.[1];
       const create =
         request.method === 'POST' && path === '/v1/payment_intents'
           ? (fields: Record<string, string>) => {
               const intent = paymentIntent(fields);
-              intents.set(intent.id, { amount: intent.amount, currency: intent.currency ?? 'usd', refunded: 0 });
+              intents.set(intent.id, { intent, refunded: 0 });
               return intent;
             }
           : request.method === 'POST' && path === '/v1/refunds'
             ? (fields: Record<string, string>) => refund(fields, intents)
-            : undefined;
+            : request.method === 'POST' && confirming !== undefined
+              ? (fields: Record<string, string>) => confirm(confirming, fields, intents)
+              : undefined;
       if (create === undefined)
         return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
       const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
@@ -135,34 +180,45 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         });
       }
       const result = earlier?.result ?? create(form);
-      if (result instanceof StripeRefusal) return answer(400, { error: { type: 'invalid_request_error', message: result.message, code: result.code } });
+      if (result instanceof StripeRefusal) return answer(result.status, { error: { type: result.type, message: result.message, code: result.code } });
       if (key !== undefined) byKey.set(key, { body: text, result });
       answer(200, result);
+      if (confirming !== undefined && webhookUrl !== undefined) void send(webhookUrl, signedEvent('payment_intent.succeeded', result as Intent));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const stripe = new Stripe('sk_test_fake', { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  const signedEvent: FakeStripe['signedEvent'] = (type, object, eventId = id('evt'), signedAt = Math.floor(Date.now() / 1000)) => {
+    const payload = JSON.stringify({
+      id: eventId,
+      object: 'event',
+      type,
+      api_version: Stripe.API_VERSION,
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object },
+    });
+    return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp: signedAt }), id: eventId };
+  };
+  const send = async (url: string, { payload, signature }: { payload: string; signature: string }) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    webhooks.push({ payload, signature, status: response.status });
+  };
   return {
     stripe,
+    url: `http://127.0.0.1:${port}`,
     provider: stripePayments(stripe, webhookSecret),
     requests,
     webhookSecret,
-    signedEvent(type, object, eventId = id('evt'), signedAt = Math.floor(Date.now() / 1000)) {
-      const payload = JSON.stringify({
-        id: eventId,
-        object: 'event',
-        type,
-        api_version: Stripe.API_VERSION,
-        created: Math.floor(Date.now() / 1000),
-        livemode: false,
-        pending_webhooks: 1,
-        request: { id: null, idempotency_key: null },
-        data: { object },
-      });
-      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp: signedAt }), id: eventId };
+    signedEvent,
+    sendWebhooksTo(url) {
+      webhookUrl = url;
     },
+    webhooks,
     failNext(status, error) {
       failure = { status, error };
     },

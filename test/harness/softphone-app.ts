@@ -5,9 +5,12 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ApiDeps } from '../../api/app.ts';
 import { testApi } from './api.ts';
 import type { TestDatabase } from './databases.ts';
+import { launchChromium } from './chromium.ts';
 import { freePort } from './external.ts';
 import { bundleWithVite } from './softphone-page.ts';
 
@@ -42,6 +45,47 @@ export async function serveSoftphoneApp(database: TestDatabase, overrides: Parti
     async stop() {
       await api.close();
       await build.remove();
+    },
+  };
+}
+
+export interface AppTabs {
+  /** A fresh tab (its own cookies: another person) at `url`, its context `prepare`d first (routes, say). */
+  open(url: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<Page>;
+}
+
+/**
+ * Chromium for the enclosing suite: launched before it, its tabs and itself closed after it. An uncaught error in a
+ * tab, or a Content-Security-Policy refusal (otherwise only a console message), fails the test that caused it.
+ * Register it after the suite's own hooks, so the tabs close before the servers they talk to stop.
+ */
+export function useAppTabs(): AppTabs {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+  });
+  return {
+    async open(url, prepare) {
+      if (browser === undefined) throw new Error('Chromium not launched: open tabs inside a test');
+      const context = await browser.newContext();
+      contexts.push(context);
+      await prepare?.(context);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
+      });
+      await page.goto(url);
+      return page;
     },
   };
 }

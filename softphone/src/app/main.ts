@@ -18,6 +18,7 @@ import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
 import { startPhoneLine, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
+import { createTopUp } from './top-up.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -37,7 +38,21 @@ const notVerified = createNotVerified(
 );
 const registrationStatus = element('registration-status');
 
-const balance = createBalanceView(api, { amount: element('balance'), topUp: element('top-up'), message: element('top-up-message') });
+const balance = createBalanceView(api, element('balance'));
+createTopUp(
+  api,
+  {
+    open: element('top-up'),
+    panel: element('top-up-panel'),
+    amounts: element('top-up-amounts'),
+    paymentForm: element('payment-form'),
+    paymentElement: element('payment-element'),
+    pay: element('pay'),
+    message: element('top-up-message'),
+    receipt: element('top-up-receipt'),
+  },
+  () => void balance.refresh(),
+);
 const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
 /** The echo test's number, as POST /sip/credentials last told it (null: off or not known yet). */
 let echoTestNumber: string | null = null;

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApi } from '../../harness/api.ts';
+import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
 import { buildSoftphoneApp, type BuiltSoftphoneApp } from '../../harness/softphone-app.ts';
 
@@ -45,6 +46,31 @@ describe('softphone app served by the API', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('<title>Dialo</title>');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('lets the page reach exactly the Stripe.js origins Stripe documents, and only when card payments are configured', async () => {
+    const policy = async (served: FastifyInstance) => (await served.inject({ method: 'GET', url: '/' })).headers['content-security-policy'];
+    const withoutStripe = String(await policy(api));
+    expect(withoutStripe).not.toMatch(/stripe/);
+    expect(withoutStripe).not.toMatch(/frame-src/);
+
+    const stripe: FakeStripe = await startFakeStripe();
+    const paying = await testApi(database, { softphoneRoot: build.dir, payments: { provider: stripe.provider, publishableKey: 'pk_test_fake' } });
+    try {
+      const directives = Object.fromEntries(
+        String(await policy(paying))
+          .split('; ')
+          .map((directive) => [directive.split(' ')[0], directive.split(' ').slice(1)]),
+      );
+      expect(directives['default-src']).toEqual(["'self'"]);
+      expect(directives['script-src']).toEqual(["'self'", 'https://js.stripe.com']);
+      expect(directives['frame-src']).toEqual(['https://js.stripe.com', 'https://hooks.stripe.com']);
+      expect(directives['connect-src']).toEqual(["'self'", 'ws:', 'wss:', 'https://api.stripe.com']);
+      expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    } finally {
+      await paying.close();
+      await stripe.close();
+    }
   });
 
   it('answers problem+json for paths that are neither API routes nor app files', async () => {

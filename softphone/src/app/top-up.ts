@@ -1,0 +1,143 @@
+/**
+ * Card top-ups: the user picks one of a few amounts within the server's bounds (GET /billing/config), the API starts
+ * the top-up and its Stripe PaymentIntent (POST /billing/top-ups), and Stripe.js's Payment Element takes the card
+ * (3-D Secure runs in Stripe's own frames; card details never reach this code or the API). Credit lands only when
+ * Stripe's signed webhook reaches the server, so after the payment the app polls the top-up's receipt
+ * (GET /billing/top-ups/:id) until it is paid, then refreshes the balance and shows the receipt.
+ */
+import type { Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
+// The pure entry point loads Stripe.js only when a top-up starts; the main one would load it on every page, payments or not.
+import { loadStripe } from '@stripe/stripe-js/pure';
+import type { ApiClient } from './api-client.ts';
+import { formatWhen, messageOf } from './format.ts';
+import { paymentErrorMessage } from './payment-errors.ts';
+import { formatMinor, presetAmounts } from './top-up-amounts.ts';
+
+interface BillingConfig {
+  readonly currency: string;
+  readonly topUp: { readonly minMinor: number; readonly maxMinor: number };
+  readonly stripePublishableKey: string | null;
+}
+
+/** GET /billing/top-ups/:id, the receipt. */
+interface Receipt {
+  readonly id: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly paidAt: string | null;
+  readonly paymentReference: string | null;
+}
+
+interface StartedTopUp {
+  readonly topUpId: string;
+  readonly clientSecret: string;
+  readonly stripePublishableKey: string;
+}
+
+export interface TopUpElements {
+  readonly open: HTMLButtonElement;
+  readonly panel: HTMLElement;
+  readonly amounts: HTMLElement;
+  readonly paymentForm: HTMLFormElement;
+  readonly paymentElement: HTMLElement;
+  readonly pay: HTMLButtonElement;
+  readonly message: HTMLElement;
+  readonly receipt: HTMLElement;
+}
+
+/** How often, and for how long, the app asks whether the webhook has credited a paid top-up. */
+const POLL_MS = 1000;
+const POLL_LIMIT_MS = 120_000;
+
+function receiptLine(receipt: Receipt): string {
+  const paid = receipt.paidAt === null ? 'not paid yet' : `paid ${formatWhen(receipt.paidAt)}`;
+  return `Receipt: ${formatMinor(receipt.amountMinor, receipt.currency)} ${paid}, payment ${receipt.paymentReference ?? 'none'}`;
+}
+
+/** The top-up's receipt once the webhook has credited it, or undefined if it has not within {@link POLL_LIMIT_MS}. */
+async function paidReceipt(api: ApiClient, topUpId: string): Promise<Receipt | undefined> {
+  const until = Date.now() + POLL_LIMIT_MS;
+  for (;;) {
+    const receipt = await api.get<Receipt>(`/billing/top-ups/${topUpId}`);
+    if (receipt.status === 'succeeded') return receipt;
+    if (Date.now() >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Wires the Top up button; `credited` runs once a paid top-up is on the balance. */
+export function createTopUp(api: ApiClient, elements: TopUpElements, credited: () => void): void {
+  const say = (text: string) => (elements.message.textContent = text);
+  /** Stripe.js, loaded once (the loader injects https://js.stripe.com/v3 on first use). */
+  let stripe: Promise<Stripe | null> | undefined;
+  let payment: { stripe: Stripe; elements: StripeElements; element: StripePaymentElement; topUpId: string } | undefined;
+
+  async function start(amountMinor: number): Promise<void> {
+    payment?.element.destroy();
+    payment = undefined;
+    elements.paymentForm.hidden = true;
+    elements.receipt.textContent = '';
+    say('');
+    // One key per attempt: a retried request gets the same payment back.
+    const started = await api.post<StartedTopUp>('/billing/top-ups', { amountMinor, idempotencyKey: crypto.randomUUID() });
+    stripe ??= loadStripe(started.stripePublishableKey);
+    const loaded = await stripe;
+    if (loaded === null) throw new Error('the card form cannot run in this browser');
+    const stripeElements = loaded.elements({ clientSecret: started.clientSecret });
+    const element = stripeElements.create('payment');
+    element.mount(elements.paymentElement);
+    payment = { stripe: loaded, elements: stripeElements, element, topUpId: started.topUpId };
+    elements.paymentForm.hidden = false;
+  }
+
+  async function pay(): Promise<void> {
+    if (payment === undefined) return;
+    const { stripe: paying, elements: stripeElements, element, topUpId } = payment;
+    say('');
+    // Cards stay on this page (3-D Secure in Stripe's frame); a payment method that must redirect comes back to the app.
+    const { error } = await paying.confirmPayment({
+      elements: stripeElements,
+      redirect: 'if_required',
+      confirmParams: { return_url: `${location.origin}/` },
+    });
+    if (error !== undefined) return void say(paymentErrorMessage(error));
+    elements.paymentForm.hidden = true;
+    say('Payment accepted: adding the credit…');
+    const receipt = await paidReceipt(api, topUpId);
+    if (receipt === undefined) return void say('Payment accepted: the credit will show once Stripe confirms it to this server.');
+    element.destroy();
+    if (payment?.element === element) payment = undefined;
+    say('Credit added.');
+    elements.receipt.textContent = receiptLine(receipt);
+    credited();
+  }
+
+  elements.open.addEventListener('click', () => {
+    say('');
+    api.get<BillingConfig>('/billing/config').then(
+      ({ currency, topUp, stripePublishableKey }) => {
+        if (stripePublishableKey === null) return void say('Payments are not configured on this server.');
+        elements.amounts.replaceChildren(
+          ...presetAmounts(topUp.minMinor, topUp.maxMinor).map((amountMinor) => {
+            const button = document.createElement('button');
+            button.type = 'button';
+            button.textContent = formatMinor(amountMinor, currency);
+            button.addEventListener('click', () => void start(amountMinor).catch((error: unknown) => say(messageOf(error))));
+            return button;
+          }),
+        );
+        elements.panel.hidden = false;
+      },
+      (error: unknown) => say(messageOf(error)),
+    );
+  });
+  elements.paymentForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    elements.pay.disabled = true;
+    pay()
+      .catch((error: unknown) => say(messageOf(error)))
+      .finally(() => (elements.pay.disabled = false));
+  });
+}

@@ -1,0 +1,119 @@
+// A card top-up as a user makes it in the app, in real Chromium against the real API with Stripe keys. The real
+// Stripe.js cannot be reached here, so a stand-in (test/harness/stripe-js-stand-in.js) is served at js.stripe.com and
+// its calls to api.stripe.com go to the fake Stripe API, which, as Stripe does, then sends the signed
+// payment_intent.succeeded webhook to the app's endpoint. The page's own Content-Security-Policy stays in force.
+import { resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSWORD, signIn } from '../harness/api.ts';
+import { chromiumProvision } from '../harness/chromium.ts';
+import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { useFakeStripe } from '../harness/fake-stripe.ts';
+import { serveSoftphoneApp, useAppTabs, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
+
+const STAND_IN = resolve(import.meta.dirname, '../harness/stripe-js-stand-in.js');
+const UI_WAIT = { timeout: 15_000, interval: 100 };
+const TEST_MS = 60_000;
+
+describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app through the Payment Element', () => {
+  const fake = useFakeStripe();
+  let database: TestDatabase;
+  let app: ServedSoftphoneApp;
+
+  beforeAll(async () => {
+    database = await freshDatabase(preferredDialect());
+    app = await serveSoftphoneApp(database, { payments: { provider: fake().provider, publishableKey: 'pk_test_fake' } });
+    fake().sendWebhooksTo(new URL('/billing/stripe/webhook', app.url).href);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await database?.close();
+  });
+  const tabs = useAppTabs();
+
+  /** Stripe.js and its API for a tab: the stand-in at js.stripe.com, whose calls to api.stripe.com reach the fake. */
+  async function stripeStandIn(context: BrowserContext): Promise<void> {
+    await context.route('https://js.stripe.com/**', (route) => route.fulfill({ contentType: 'text/javascript', path: STAND_IN }));
+    await context.route('https://api.stripe.com/**', async (route) => {
+      const request = route.request();
+      const answer = await fetch(`${fake().url}${new URL(request.url()).pathname}`, {
+        method: request.method(),
+        headers: { 'content-type': (await request.headerValue('content-type')) ?? 'application/x-www-form-urlencoded' },
+        body: request.postData() ?? null,
+      });
+      await route.fulfill({
+        status: answer.status,
+        contentType: 'application/json',
+        headers: { 'access-control-allow-origin': '*' },
+        body: await answer.text(),
+      });
+    });
+  }
+
+  /** A verified user signed in on a fresh tab with the Stripe.js stand-in. */
+  async function userOnScreen(): Promise<{ page: Page; accountId: string }> {
+    const user = await signIn(app.api, database.db);
+    const page = await tabs.open(app.url, stripeStandIn);
+    await page.getByLabel('E-mail').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#balance').textContent(), UI_WAIT).toBe('0.00 USD');
+    return { page, accountId: user.accountId };
+  }
+
+  const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
+  const topUpEntries = (accountId: string) =>
+    database.db.selectFrom('ledger_entries').select(['amount', 'reference']).where('account_id', '=', accountId).where('kind', '=', 'top_up').execute();
+
+  async function payOnScreen(page: Page, amount: string, card: string): Promise<void> {
+    await page.getByRole('button', { name: 'Top up' }).click();
+    // The amounts on offer come from the server's bounds (500 to 50000 minor units by default).
+    await expect
+      .poll(() => page.getByRole('group', { name: 'Amount to add' }).getByRole('button').allTextContents(), UI_WAIT)
+      .toEqual(['5.00 USD', '10.00 USD', '20.00 USD', '50.00 USD']);
+    await page.getByRole('button', { name: amount }).click();
+    await page.getByLabel('Card number').fill(card);
+    await page.getByRole('button', { name: 'Pay' }).click();
+  }
+
+  it('pays 10.00 USD: the balance rises once, when the signed webhook lands, and the receipt shows', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    await payOnScreen(page, '10.00 USD', '4242 4242 4242 4242');
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Credit added.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('10.00 USD');
+    expect(await page.locator('#top-up-receipt').textContent()).toMatch(/^Receipt: 10\.00 USD paid .+, payment pi_[0-9a-f]+$/);
+    const entries = await topUpEntries(accountId);
+    expect(entries).toHaveLength(1);
+    expect(fake().webhooks.map(({ status }) => status)).toEqual([200]);
+    expect(fake().requests.filter(({ path }) => path.endsWith('/confirm'))).toHaveLength(1);
+
+    // Stripe delivers at least once: the same signed event again changes nothing.
+    const [sent] = fake().webhooks;
+    const again = await app.api.inject({
+      method: 'POST',
+      url: '/billing/stripe/webhook',
+      headers: { 'content-type': 'application/json', 'stripe-signature': sent!.signature },
+      payload: sent!.payload,
+    });
+    expect(again.statusCode).toBe(200);
+    expect(await topUpEntries(accountId)).toEqual(entries);
+    await page.reload();
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('10.00 USD');
+  });
+
+  it('a declined card is explained in plain words and the balance does not change', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const webhooksBefore = fake().webhooks.length;
+    await payOnScreen(page, '20.00 USD', '4000 0000 0000 0002');
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Your card was declined: no money was taken. Try another card.');
+    // The card form stays, to try another card.
+    expect(await page.getByLabel('Card number').isVisible()).toBe(true);
+    expect(await page.locator('#balance').textContent()).toBe('0.00 USD');
+    expect(await topUpEntries(accountId)).toEqual([]);
+    expect(fake().webhooks).toHaveLength(webhooksBefore);
+    const topUp = await database.db.selectFrom('top_ups').select(['status', 'amount_minor']).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    expect(topUp).toEqual({ status: 'pending', amount_minor: 2000 });
+  });
+});
