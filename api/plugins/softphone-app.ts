@@ -14,15 +14,16 @@ const APP_PAGES = ['/reset-password', '/verify-email'];
 /**
  * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the
  * page cannot run or send data elsewhere. Signaling is a WebSocket to wherever SIP_WS_URL points, hence ws:/wss:.
- * With card payments on, exactly the origins Stripe documents for Stripe.js are added: its script and frames from
- * js.stripe.com, 3-D Secure frames from hooks.stripe.com, its API calls to api.stripe.com.
+ * With card payments on, the origins Stripe's integration security guide lists for Stripe.js are added: its script and
+ * frames from js.stripe.com and *.js.stripe.com, 3-D Secure frames from hooks.stripe.com, its API calls to
+ * api.stripe.com (not maps.googleapis.com: only the Address Element, which the app does not use, needs it).
  * No referrer: a reset link's token must not leak through one.
  */
 function pageHeaders(cardPayments: boolean) {
   const directives = [
     "default-src 'self'",
-    cardPayments ? "script-src 'self' https://js.stripe.com" : "script-src 'self'",
-    ...(cardPayments ? ['frame-src https://js.stripe.com https://hooks.stripe.com'] : []),
+    cardPayments ? "script-src 'self' https://js.stripe.com https://*.js.stripe.com" : "script-src 'self'",
+    ...(cardPayments ? ['frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com'] : []),
     cardPayments ? "connect-src 'self' ws: wss: https://api.stripe.com" : "connect-src 'self' ws: wss:",
     "media-src 'self' blob: mediastream:",
     "img-src 'self' data:",

@@ -63,8 +63,8 @@ describe('softphone app served by the API', () => {
           .map((directive) => [directive.split(' ')[0], directive.split(' ').slice(1)]),
       );
       expect(directives['default-src']).toEqual(["'self'"]);
-      expect(directives['script-src']).toEqual(["'self'", 'https://js.stripe.com']);
-      expect(directives['frame-src']).toEqual(['https://js.stripe.com', 'https://hooks.stripe.com']);
+      expect(directives['script-src']).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com']);
+      expect(directives['frame-src']).toEqual(['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com']);
       expect(directives['connect-src']).toEqual(["'self'", 'ws:', 'wss:', 'https://api.stripe.com']);
       expect(directives['frame-ancestors']).toEqual(["'none'"]);
     } finally {
