@@ -1,6 +1,6 @@
 // Calls to numbers we host, through real drachtio-server: sipp as the carrier (calling from a trunk's listed
 // address), as the DID owner's phones (registered through the registrar) and as an on-net caller.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import { openCallRecords } from '../../../core/calls/history.ts';
 import { TEST_VAULT } from '../../harness/api.ts';
@@ -189,11 +189,19 @@ describe.skipIf(missing)('inbound and on-net calls over real drachtio-server', (
     expect(cdr).toMatchObject({ direction: 'onnet', phase: 'ended', ended_by: 'caller', sip_status: 200, cost: null });
     // Each party has the call in its own records, showing the caller's number.
     // Each sealed under its own account's key, both opened to the caller's number.
-    const stored = await database.db
-      .selectFrom('cdrs')
-      .select(['account_id', 'direction', 'from_number', 'to_number', 'phase'])
-      .where('sip_call_id', '=', cdr.sip_call_id)
-      .execute();
+    // The two records close one after the other: the callee's (found above) may be first.
+    const stored = await vi.waitFor(
+      async () => {
+        const rows = await database.db
+          .selectFrom('cdrs')
+          .select(['account_id', 'direction', 'from_number', 'to_number', 'phase'])
+          .where('sip_call_id', '=', cdr.sip_call_id)
+          .execute();
+        if (rows.length < 2 || rows.some((row) => row.phase !== 'ended')) throw new Error('both records not closed yet');
+        return rows;
+      },
+      { timeout: 5000 },
+    );
     expect(stored.map((record) => record.from_number)).not.toContain('+14155550149');
     const records = (await openCallRecords(database.db, TEST_VAULT, stored)).map(({ to_number: _to, ...record }) => record);
     expect(records).toHaveLength(2);
