@@ -1,6 +1,7 @@
 // The privacy page's table of what is held (GET /privacy/summary) in real Chromium against the real API: each kind
 // with its count and next change in the browser's locale, and the notice that a legal obligation pauses deletion.
 // No SIP server is needed for this page.
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeLegalHold } from '../../core/privacy/legal-holds.ts';
@@ -45,6 +46,9 @@ describe.skipIf(chromiumProvision.via === 'missing')('softphone app: what we hol
         started_at: startedAt,
       })
       .execute();
+    // Mail sent longer ago than the sent-mail window is due at the next retention run, not on a past date.
+    const sentAt = new Date(Date.now() - 10 * DAY);
+    await sql`update email_outbox set sent_at = ${sentAt}, created_at = ${sentAt} where account_id = ${user.accountId}`.execute(database.db);
     await placeLegalHold(database.db, TEST_VAULT, operator.accountId, user.accountId, 'court order 2026/5150');
 
     const page = await tabs.open(app.url);
@@ -64,6 +68,7 @@ describe.skipIf(chromiumProvision.via === 'missing')('softphone app: what we hol
     expect(calls).toContain(deidentifiedOn);
     expect(calls).toMatch(/cost1numbers in full/);
     expect(await rowText(page, 'Payments')()).toContain('Nothing scheduled');
+    expect(await rowText(page, 'Mail')()).toContain('At the next retention run: your oldest sent mail is deleted');
     const pause = page.getByRole('note');
     await expect
       .poll(() => pause.textContent(), UI_WAIT)

@@ -55,6 +55,11 @@ function cell(row: HTMLTableRowElement, text: string, tag: 'td' | 'th' = 'td'): 
   return element;
 }
 
+/** The date in the user's locale; one already past is due at the operator's next retention run. */
+function when(date: Date): string {
+  return date.getTime() <= Date.now() ? 'At the next retention run' : date.toLocaleDateString(undefined, { dateStyle: 'long' });
+}
+
 function summaryRow(entry: DataSummary['kinds'][number]): HTMLTableRowElement {
   const row = document.createElement('tr');
   cell(row, KIND_NAMES[entry.kind], 'th').scope = 'row';
@@ -62,7 +67,7 @@ function summaryRow(entry: DataSummary['kinds'][number]): HTMLTableRowElement {
   cell(row, entry.count.toLocaleString());
   cell(row, entry.kept);
   const next = entry.nextChange;
-  cell(row, next === null ? 'Nothing scheduled' : `${new Date(next.on).toLocaleDateString(undefined, { dateStyle: 'long' })}: ${next.what}`);
+  cell(row, next === null ? 'Nothing scheduled' : `${when(new Date(next.on))}: ${next.what}`);
   return row;
 }
 
