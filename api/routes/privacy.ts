@@ -1,6 +1,6 @@
 /**
  * The privacy rights of the signed-in user: the policy (with the operator's contact) and its
- * acknowledgement, the export (JSON bundle, and any table as CSV), and deletion.
+ * acknowledgement, a summary of the data held and when it goes, the export (JSON bundle, and any table as CSV), and deletion.
  */
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { exportAccountData, exportSourceRows } from '../../core/privacy/export.ts';
 import type { ExportRow } from '../../core/privacy/data-source.ts';
+import { summarizeAccountData } from '../../core/privacy/data-summary.ts';
 import { requestDeletion } from '../../core/privacy/erasure.ts';
 import { acknowledgePolicy, currentPolicy, pendingAcknowledgement } from '../../core/privacy/policy.ts';
 import type { ApiDeps } from '../app.ts';
@@ -28,6 +29,35 @@ const Policy = Type.Object({
   contact: Type.Object({ email: Type.String() }),
   acknowledgementRequired: Type.Union([Type.Null(), Type.Object({ version: Type.String() })], {
     description: 'for a signed-in caller: the material version to acknowledge, if any; null otherwise',
+  }),
+});
+
+const DataSummary = Type.Object({
+  kinds: Type.Array(
+    Type.Object({
+      kind: Type.Union([
+        Type.Literal('account'),
+        Type.Literal('calls'),
+        Type.Literal('payments'),
+        Type.Literal('devices'),
+        Type.Literal('mail'),
+        Type.Literal('security'),
+      ]),
+      holds: Type.Array(Type.String(), { description: 'what it holds, in words (one line per table, as in the export)' }),
+      count: Type.Integer({ minimum: 0 }),
+      kept: Type.String({ description: 'how long this kind is kept, in words, with the retention windows' }),
+      nextChange: Type.Union([
+        Type.Null(),
+        Type.Object({
+          on: Type.String({ format: 'date-time' }),
+          change: Type.Union([Type.Literal('deidentify'), Type.Literal('delete')]),
+          what: Type.String(),
+        }),
+      ]),
+    }),
+  ),
+  deletionPausedBy: Type.Array(Type.Union([Type.Literal('legal_obligation'), Type.Literal('open_dispute')]), {
+    description: 'what would pause deletion of the account if requested now; retention dates are not paused',
   }),
 });
 
@@ -85,6 +115,31 @@ export async function privacyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const bundle = await exportAccountData(db, privacy.tools.vault, requireCaller(request).accountId, { kind: 'subject' });
       void reply.header('content-disposition', 'attachment; filename="dialo-export.json"');
       return bundle;
+    },
+  );
+
+  scope.get(
+    '/privacy/summary',
+    {
+      schema: {
+        tags: ['privacy'],
+        description:
+          'Each kind of data held about you (account, calls, payments, devices, mail, security events): how many records, how long ' +
+          'it is kept, and the next date retention de-identifies or deletes some of it; and whether a legal obligation or an open ' +
+          'card dispute would pause deletion of your account.',
+        response: { 200: DataSummary, ...problems(401) },
+      },
+    },
+    async (request) => {
+      const summary = await summarizeAccountData(db, requireCaller(request).accountId, privacy.retention);
+      return {
+        kinds: summary.kinds.map((entry) => ({
+          ...entry,
+          holds: [...entry.holds],
+          nextChange: entry.nextChange && { ...entry.nextChange, on: entry.nextChange.on.toISOString() },
+        })),
+        deletionPausedBy: [...summary.deletionPausedBy],
+      };
     },
   );
 

@@ -39,6 +39,7 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /privacy/policy': {},
   'POST /privacy/policy/acknowledge': { body: () => ({ version: '2025-10' }) },
   'GET /privacy/export': {},
+  'GET /privacy/summary': {},
   'GET /privacy/export/csv/{table}': {},
   'POST /privacy/deletion': { body: () => ({ password: TEST_PASSWORD }), last: true },
   'POST /admin/accounts/{accountId}/legal-holds': { body: () => ({ reason: 'walk test' }) },

@@ -84,6 +84,8 @@ const privacy = createPrivacyView(
     contact: element('privacy-contact'),
     acknowledge: element('acknowledge-policy'),
     accountActions: element('privacy-account'),
+    summaryRows: element('data-summary-rows'),
+    summaryPause: element('data-summary-pause'),
     deletionForm: element('deletion-form'),
     deletionPassword: element('deletion-password'),
     message: element('privacy-message'),
