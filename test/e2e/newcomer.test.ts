@@ -15,6 +15,7 @@ import { drachtioProvision } from '../harness/drachtio.ts';
 import { freePort } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
 import { npmStart, type NpmStart } from '../harness/npm-start.ts';
+import { recordPeerConnections, type PeerConnectionPage } from '../harness/peer-connections.ts';
 import { alive } from '../harness/processes.ts';
 
 const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing');
@@ -27,36 +28,9 @@ interface InboundAudio {
   readonly totalAudioEnergy: number;
 }
 
-/** As much of the page's RTCPeerConnection as the test uses (Node's types have no DOM). */
-interface StatsSource {
-  getStats(): Promise<{ forEach(each: (report: { type: string; kind?: string; packetsReceived?: number; totalAudioEnergy?: number }) => void): void }>;
-}
-type PeerConnectionClass = new (...args: unknown[]) => StatsSource;
-interface PageGlobals {
-  RTCPeerConnection: PeerConnectionClass;
-  dialoPeerConnections: StatsSource[];
-}
-
-/**
- * Runs in the page before the app: keeps each RTCPeerConnection so the test can read its stats. The app is untouched;
- * init scripts run outside the page's Content-Security-Policy.
- */
-function recordPeerConnections(): void {
-  const page = globalThis as unknown as PageGlobals;
-  const Native = page.RTCPeerConnection;
-  const made: StatsSource[] = [];
-  page.dialoPeerConnections = made;
-  page.RTCPeerConnection = class extends Native {
-    constructor(...args: unknown[]) {
-      super(...args);
-      made.push(this);
-    }
-  };
-}
-
 async function inboundAudio(page: Page): Promise<InboundAudio> {
   return page.evaluate(async () => {
-    const last = (globalThis as unknown as PageGlobals).dialoPeerConnections.at(-1);
+    const last = (globalThis as unknown as PeerConnectionPage).dialoPeerConnections.at(-1);
     let packetsReceived = 0;
     let totalAudioEnergy = 0;
     if (last !== undefined) {

@@ -30,8 +30,13 @@ const ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** A browser with a fresh profile (playwright gives each launch its own temporary user-data-dir). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * A browser with a fresh profile (playwright gives each launch its own temporary user-data-dir). With `mediaPrompt`
+ * `refused`, no fake UI answers the microphone prompt: a context's own permissions decide, and without a grant
+ * getUserMedia fails with NotAllowedError (the fake UI grants even what `grantPermissions` left out).
+ */
+export async function launchChromium({ mediaPrompt = 'accepted' }: { mediaPrompt?: 'accepted' | 'refused' } = {}): Promise<Browser> {
   if (chromiumProvision.via !== 'path') throw new Error(chromiumProvision.via === 'missing' ? chromiumProvision.reason : 'chromium runs from PATH only');
-  return chromium.launch({ executablePath: chromiumProvision.binary, headless: true, args: ARGS });
+  const args = mediaPrompt === 'accepted' ? ARGS : ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream');
+  return chromium.launch({ executablePath: chromiumProvision.binary, headless: true, args });
 }

@@ -57,14 +57,15 @@ export interface AppTabs {
 /**
  * Chromium for the enclosing suite: launched before it, its tabs and itself closed after it. An uncaught error in a
  * tab, or a Content-Security-Policy refusal (otherwise only a console message), fails the test that caused it.
- * Register it after the suite's own hooks, so the tabs close before the servers they talk to stop.
+ * Register it after the suite's own hooks, so the tabs close before the servers they talk to stop. `chromiumOptions`:
+ * see launchChromium (a browser that refuses the microphone, say).
  */
-export function useAppTabs(): AppTabs {
+export function useAppTabs(chromiumOptions?: Parameters<typeof launchChromium>[0]): AppTabs {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   beforeAll(async () => {
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumOptions);
   });
   afterEach(() => {
     expect(pageErrors.splice(0)).toEqual([]);

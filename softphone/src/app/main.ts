@@ -7,6 +7,7 @@ import type { Call } from '../phone/call.ts';
 import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
+import { createDevices } from './devices.ts';
 import { createDialer } from './dialer.ts';
 import { partyName } from './echo-test.ts';
 import { confirmEmail, createNotVerified, verificationTokenOf } from './email-verification.ts';
@@ -76,6 +77,20 @@ const callView = createCallView(
   (user) => partyName(user, echoTestNumber),
 );
 const dialForm = element<HTMLFormElement>('dial-form');
+const remoteAudio = element<HTMLAudioElement>('remote-audio');
+const devices = createDevices(
+  {
+    section: element('devices'),
+    microphone: element('microphone'),
+    level: element('mic-level'),
+    speakerChoice: element('speaker-choice'),
+    speaker: element('speaker'),
+    message: element('device-message'),
+  },
+  remoteAudio,
+);
+/** The microphone is metered (so held) only while the dialer is on screen: not during a call, nor on another page. */
+const onDialScreen = () => devices.setActive(!views.phone.hidden && !dialForm.hidden);
 const privacy = createPrivacyView(
   api,
   {
@@ -127,12 +142,14 @@ function route(): void {
   views.reset.hidden = !onReset;
   views.auth.hidden = onPrivacy || onReset || account !== undefined;
   views.phone.hidden = onPrivacy || onReset || account === undefined;
+  onDialScreen();
   if (onPrivacy) void privacy.load(account !== undefined);
 }
 
 /** After a call: the dialer is back, and credit and history have changed. */
 function callOver(): void {
   dialForm.hidden = false;
+  onDialScreen();
   void balance.refresh();
   void callHistory.refreshUntilSettled();
 }
@@ -141,6 +158,7 @@ function showCall(call: Call): void {
   // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
   if (location.hash === '#privacy') location.hash = '';
   dialForm.hidden = true;
+  onDialScreen();
   callView.show(call, callOver);
 }
 
@@ -174,7 +192,8 @@ function signedIn(signedInAccount: Account): void {
     element('own-number').textContent = numbers[0] ?? 'none yet';
   });
   line = startPhoneLine(api, {
-    remoteAudio: element<HTMLAudioElement>('remote-audio'),
+    remoteAudio,
+    microphoneId: () => devices.microphoneId(),
     showStatus: (status) => (registrationStatus.textContent = status),
     onIncoming(call) {
       // One call at a time: a second caller is refused rather than left ringing unseen.

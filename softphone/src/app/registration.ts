@@ -42,6 +42,8 @@ export interface PhoneLineOptions {
   readonly busy: () => boolean;
   /** Told the echo test's number (null: off) each time credentials come. */
   readonly onEchoTestNumber?: (number: string | null) => void;
+  /** The microphone calls use: a deviceId, or undefined for the browser's default (see PhoneOptions). */
+  readonly microphoneId?: () => string | undefined;
 }
 
 export interface PhoneLine {
@@ -87,6 +89,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
         remoteAudio: options.remoteAudio,
         instanceId: tabInstanceId(),
         iceServers: credentials.iceServers,
+        microphoneId: options.microphoneId,
       });
       if (!quiet) options.showStatus('Registering…');
       await created.register();

@@ -53,10 +53,11 @@ function setTracksEnabled(session: Session, which: 'senders' | 'receivers', enab
   for (const part of parts) if (part.track) part.track.enabled = enabled;
 }
 
-/** Wraps a session; `remoteAudio` plays the far end once connected. */
+/** Wraps a session; `remoteAudio` plays the far end once connected; `microphone` is what answering asks getUserMedia for. */
 export function wrapSession(
   session: Inviter | Invitation,
   remoteAudio: HTMLAudioElement | undefined,
+  microphone: () => MediaStreamConstraints,
 ): Call & { readonly rejected: (status: number, reason: string) => void; readonly progressed: () => void } {
   const incoming = session instanceof Invitation;
   let state: CallState = incoming ? 'ringing' : 'calling';
@@ -129,7 +130,7 @@ export function wrapSession(
     },
     async answer() {
       if (!(session instanceof Invitation)) throw new Error('only an incoming call can be answered');
-      await session.accept();
+      await session.accept({ sessionDescriptionHandlerOptions: { constraints: microphone() } });
     },
     async decline() {
       if (!(session instanceof Invitation)) throw new Error('only an incoming call can be declined');

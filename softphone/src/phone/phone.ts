@@ -28,6 +28,8 @@ export interface PhoneOptions {
    * binding of a previous connection of the same tab instead of keeping a dead one.
    */
   readonly instanceId?: string;
+  /** The microphone calls use (placed and answered), asked at each call: a deviceId, or undefined for the browser's default. */
+  readonly microphoneId?: () => string | undefined;
 }
 
 export interface Phone {
@@ -54,6 +56,10 @@ const STOP_STEP_MS = 3000;
 export async function createPhone(options: PhoneOptions): Promise<Phone> {
   const incoming = new Set<(call: Call) => void>();
   const disconnected = new Set<() => void>();
+  const microphone = (): MediaStreamConstraints => {
+    const deviceId = options.microphoneId?.();
+    return { audio: deviceId === undefined ? true : { deviceId: { exact: deviceId } }, video: false };
+  };
   const uri = UserAgent.makeURI(`sip:${options.username}@${options.realm}`);
   if (uri === undefined) throw new Error(`not a SIP address: ${options.username}@${options.realm}`);
   const userAgent = new UserAgent({
@@ -71,7 +77,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     },
     delegate: {
       onInvite(invitation: Invitation) {
-        const call = wrapSession(invitation, options.remoteAudio);
+        const call = wrapSession(invitation, options.remoteAudio, microphone);
         for (const listener of incoming) listener(call);
       },
       // SIP.js calls this only while started: not for the close that stop() makes.
@@ -110,8 +116,8 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       if (targetUri === undefined) throw new Error(`not a callable address: ${target}`);
       // earlyMedia: a 183's answer is used at once, so carriers' ringback and announcements are heard (our B2BUA never
       // forks the INVITE, which SIP.js requires for it).
-      const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
-      const call = wrapSession(inviter, options.remoteAudio);
+      const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: microphone() } });
+      const call = wrapSession(inviter, options.remoteAudio, microphone);
       inviter
         .invite({
           requestDelegate: {
