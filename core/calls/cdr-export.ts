@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyOut } from '../../db/connect.ts';
 import type { CdrsTable, Database } from '../../db/schema.ts';
-import { isSealed, type Vault } from '../privacy/vault.ts';
+import { isSealed, SEALED_PATTERN, type Vault } from '../privacy/vault.ts';
 
 export const CDR_EXPORT_COLUMNS = [
   'id',
@@ -165,8 +165,7 @@ export async function copyCdrs(copyOut: CopyOut, db: Kysely<Database>, vault: Va
 
 /** Complete lines are opened once this much text has gathered: one key read per chunk, not per row. */
 const OPEN_CHUNK_CHARS = 64 * 1024;
-const TOKEN = String.raw`v1\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]+`;
-const WHOLE_TOKEN = new RegExp(`^${TOKEN}$`);
+const TOKEN = SEALED_PATTERN.source;
 // A key of row_to_json's output: inside a JSON string a quote is escaped, so a Call-ID cannot fake one.
 const JSON_NUMBER = new RegExp(`"(from_number|to_number)":"(${TOKEN})"`, 'g');
 // One CSV field and what ends it; a quoted field matches only once its closing quote and a delimiter have arrived.
@@ -214,7 +213,7 @@ function csvValue(value: string | null): string {
 
 /** Opens the sealed numbers of complete CSV records: only the number fields, so nothing else is taken for a sealed value. */
 async function openCsv(open: Opener, text: string, spans: readonly [number, number][]): Promise<string> {
-  const sealed = spans.filter(([start, end]) => WHOLE_TOKEN.test(text.slice(start, end)));
+  const sealed = spans.filter(([start, end]) => isSealed(text.slice(start, end)));
   if (sealed.length === 0) return text;
   const plain = await open(sealed.map(([start, end]) => text.slice(start, end)));
   let out = '';

@@ -57,8 +57,6 @@ export interface Vault {
   open(db: Kysely<Database>, value: string | null): Promise<string | null>;
   /** {@link open} for many values, reading each account's key once. */
   openAll(db: Kysely<Database>, values: readonly (string | null)[]): Promise<(string | null)[]>;
-  /** Replaces every sealed value inside `text` (a CSV or JSON line) by its plain text, or by nothing once shredded. */
-  openWithin(db: Kysely<Database>, text: string): Promise<string>;
   /**
    * A keyed hash for looking a value up (an e-mail address at login): equal inputs give equal hashes, and nobody
    * without the master key can test a guess.
@@ -207,12 +205,6 @@ export function createVault(masterKey: string, options: { readonly pollMs?: numb
       if (sealed.length === 0) return [...values];
       const keys = await keysFor(db, sealed);
       return values.map((value) => (isSealed(value) ? openWith(keys, value) : value));
-    },
-    async openWithin(db, text) {
-      const found = text.match(SEALED_PATTERN);
-      if (found === null) return text;
-      const keys = await keysFor(db, found);
-      return text.replace(SEALED_PATTERN, (value) => openWith(keys, value) ?? '');
     },
     lookupHash(value) {
       return `h1.${createHmac('sha256', lookupKey).update(value).digest('base64url')}`;

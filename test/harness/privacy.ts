@@ -3,7 +3,7 @@
  * every column of every schema for what can still be read.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Vault } from '../../core/privacy/vault.ts';
+import { SEALED_PATTERN, type Vault } from '../../core/privacy/vault.ts';
 import type { Database } from '../../db/schema.ts';
 
 /** Every table with a foreign key to accounts, read from information_schema (plus accounts itself). */
@@ -58,7 +58,7 @@ export async function readableEverywhere(db: Kysely<Database>, vault: Vault, nee
       db,
     );
     for (const { value } of values.rows) {
-      const readable = `${value}\n${await vault.openWithin(db, value)}`.toLowerCase();
+      const readable = `${value}\n${await openWithin(db, vault, value)}`.toLowerCase();
       for (const needle of needles) {
         if (!readable.includes(needle.toLowerCase())) continue;
         const where = `${schema}.${table}.${column}`;
@@ -67,4 +67,15 @@ export async function readableEverywhere(db: Kysely<Database>, vault: Vault, nee
     }
   }
   return found;
+}
+
+/**
+ * `text` (a column read as text: json, an array) with every sealed value in it opened, or emptied once its key is gone.
+ * @example await openWithin(db, vault, '{"reason":"v1.6f1c….Qk3…"}') // '{"reason":"goodwill"}'
+ */
+export async function openWithin(db: Kysely<Database>, vault: Vault, text: string): Promise<string> {
+  const sealed = text.match(SEALED_PATTERN) ?? [];
+  const opened = await vault.openAll(db, sealed);
+  let next = 0;
+  return text.replace(SEALED_PATTERN, () => opened[next++] ?? '');
 }
