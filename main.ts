@@ -161,6 +161,13 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
     process.stdout.write(`Dialo listening at ${address} (health endpoints only: no api role here)\n`);
     roles.push({ name: 'health', stop: () => health.close() });
   }
+  if (!roles.some((role) => role.name === 'signaling')) {
+    // A key destroyed by another node's erasure leaves this node's cache within a poll. Signaling polls the key
+    // cache with its other caches (signaling/app.ts); a process without it polls here.
+    const keyPoll = setInterval(() => void vault.poll(database.db, Date.now()).catch(() => undefined), 1000);
+    keyPoll.unref();
+    roles.push({ name: 'key-cache poll', stop: async () => clearInterval(keyPoll) });
+  }
   return roles;
 }
 
@@ -179,9 +186,6 @@ async function main(): Promise<void> {
   // Before any role reads them: rows an older version wrote in plain text are sealed, and their addresses get a lookup hash.
   const sealed = await sealLegacyAccounts(database.db, vault);
   if (sealed.accounts + sealed.tokens + sealed.mails > 0) logger.info(sealed, 'sealed account data written before sealing');
-  // A key destroyed by another node's erasure leaves this node's cache within a poll.
-  const keyPoll = setInterval(() => void vault.poll(database.db, Date.now()).catch(() => undefined), 1000);
-  keyPoll.unref();
 
   // Signals are handled from here on: a Ctrl-C while the local servers start (FreeSWITCH takes seconds) must still
   // stop them, and a process killed by a signal it does not handle runs no 'exit' handler to take its children along.
@@ -214,7 +218,6 @@ async function main(): Promise<void> {
     const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
     const stopped = Promise.allSettled(roles.map((role) => role.stop()));
     if ((await Promise.race([stopped, grace])) === 'timeout') logger.warn('grace period over; closing with work in flight');
-    clearInterval(keyPoll);
     await Promise.all([database.close(), local.stop()]);
     logger.info('stopped');
     logger.flush();
