@@ -6,16 +6,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, uniqueEmail } from '../harness/api.ts';
 import { runScript } from '../harness/app-process.ts';
-import { chromiumProvision, launchChromium } from '../harness/chromium.ts';
+import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freePort } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
 import { npmStart, type NpmStart } from '../harness/npm-start.ts';
 import { recordPeerConnections, type PeerConnectionPage } from '../harness/peer-connections.ts';
+import { useAppTabs } from '../harness/softphone-app.ts';
 import { alive } from '../harness/processes.ts';
 
 const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing');
@@ -59,9 +60,6 @@ async function hearsAudio(page: Page): Promise<InboundAudio> {
 describe.skipIf(missing)('a newcomer: npm start on a fresh folder, then a first call in Chromium', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
   const users = { alice: uniqueEmail('newcomer-alice'), bob: uniqueEmail('newcomer-bob') };
   let running: NpmStart | undefined;
 
@@ -84,27 +82,18 @@ describe.skipIf(missing)('a newcomer: npm start on a fresh folder, then a first 
       LOCAL_TURN_PORT: String(await freePort()),
       LOCAL_TURN_RELAY_PORTS: `${rtp + 200}-${rtp + 299}`,
     };
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
     running?.kill();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function openApp(url: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    await context.addInitScript(recordPeerConnections);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
+  // After the suite's own hooks: the tabs close before the app they talk to stops; a page error fails the test.
+  const tabs = useAppTabs();
+  const openApp = (url: string): Promise<Page> =>
+    tabs.open(url, async (context) => {
+      await context.addInitScript(recordPeerConnections);
     });
-    await page.goto(url);
-    return page;
-  }
 
   const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
 
@@ -266,7 +255,6 @@ describe.skipIf(missing)('a newcomer: npm start on a fresh folder, then a first 
       await hearsAudio(bob);
       await hangUp(alice);
       await expect.poll(() => alice.locator('#history-rows tr').first().textContent(), UI_WAIT).toMatch(/Dialo to Dialo/);
-      expect(pageErrors).toEqual([]);
       await stopLeavingNothing(second, 'sigterm');
     },
   );
