@@ -2,16 +2,14 @@
 // Stripe.js cannot be reached here, so a stand-in (test/harness/stripe-js-stand-in.js) is served at js.stripe.com and
 // its calls to api.stripe.com go to the fake Stripe API, which, as Stripe does, then sends the signed
 // payment_intent.succeeded webhook to the app's endpoint. The page's own Content-Security-Policy stays in force.
-import { resolve } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, signIn } from '../harness/api.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
-import { useFakeStripe } from '../harness/fake-stripe.ts';
+import { routeStripeToFake, useFakeStripe } from '../harness/fake-stripe.ts';
 import { serveSoftphoneApp, useAppTabs, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
 
-const STAND_IN = resolve(import.meta.dirname, '../harness/stripe-js-stand-in.js');
 const UI_WAIT = { timeout: 15_000, interval: 100 };
 const TEST_MS = 60_000;
 
@@ -31,29 +29,10 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
   });
   const tabs = useAppTabs();
 
-  /** Stripe.js and its API for a tab: the stand-in at js.stripe.com, whose calls to api.stripe.com reach the fake. */
-  async function stripeStandIn(context: BrowserContext): Promise<void> {
-    await context.route('https://js.stripe.com/**', (route) => route.fulfill({ contentType: 'text/javascript', path: STAND_IN }));
-    await context.route('https://api.stripe.com/**', async (route) => {
-      const request = route.request();
-      const answer = await fetch(`${fake().url}${new URL(request.url()).pathname}`, {
-        method: request.method(),
-        headers: { 'content-type': (await request.headerValue('content-type')) ?? 'application/x-www-form-urlencoded' },
-        body: request.postData() ?? null,
-      });
-      await route.fulfill({
-        status: answer.status,
-        contentType: 'application/json',
-        headers: { 'access-control-allow-origin': '*' },
-        body: await answer.text(),
-      });
-    });
-  }
-
   /** A verified user signed in on a fresh tab with the Stripe.js stand-in. */
   async function userOnScreen(): Promise<{ page: Page; accountId: string }> {
     const user = await signIn(app.api, database.db);
-    const page = await tabs.open(app.url, stripeStandIn);
+    const page = await tabs.open(app.url, (context) => routeStripeToFake(context, fake()));
     await page.getByLabel('E-mail').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

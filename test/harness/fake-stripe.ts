@@ -10,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll } from 'vitest';
 import type { PaymentProvider } from '../../core/billing/payment-provider.ts';
@@ -251,4 +253,28 @@ export function succeededIntent(started: { topUpId: string; clientSecret: string
     metadata: { dialo_account_id: accountId, dialo_top_up_id: started.topUpId },
   };
   return { intentId, succeeded };
+}
+
+const STRIPE_JS_STAND_IN = resolve(import.meta.dirname, 'stripe-js-stand-in.js');
+
+/**
+ * Stripe.js and its API for a browser context: the stand-in (stripe-js-stand-in.js) is served at js.stripe.com, and
+ * its calls to api.stripe.com reach `fake`. The page's own Content-Security-Policy stays in force.
+ */
+export async function routeStripeToFake(context: BrowserContext, fake: FakeStripe): Promise<void> {
+  await context.route('https://js.stripe.com/**', (route) => route.fulfill({ contentType: 'text/javascript', path: STRIPE_JS_STAND_IN }));
+  await context.route('https://api.stripe.com/**', async (route) => {
+    const request = route.request();
+    const answer = await fetch(`${fake.url}${new URL(request.url()).pathname}`, {
+      method: request.method(),
+      headers: { 'content-type': (await request.headerValue('content-type')) ?? 'application/x-www-form-urlencoded' },
+      body: request.postData() ?? null,
+    });
+    await route.fulfill({
+      status: answer.status,
+      contentType: 'application/json',
+      headers: { 'access-control-allow-origin': '*' },
+      body: await answer.text(),
+    });
+  });
 }

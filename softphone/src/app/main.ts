@@ -150,8 +150,8 @@ function route(): void {
 function callOver(): void {
   dialForm.hidden = false;
   onDialScreen();
-  void balance.refresh();
-  void callHistory.refreshUntilSettled();
+  // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
+  void callHistory.refreshUntilSettled().then(() => balance.refresh());
 }
 
 function showCall(call: Call): void {
