@@ -1,18 +1,24 @@
 // The call-quality indicator in the softphone app, in real Chromium on real drachtio-server and FreeSWITCH: during
 // a call the panel shows the MOS estimate in words and figures read from getStats; at hang-up the browser posts its
-// figures and the call's record holds them, beside FreeSWITCH's own MOS for a call through it (the echo test). A
-// tab-to-tab call (direct media, no FreeSWITCH) gets each party's report on that party's own record.
+// figures and the call's record holds them, beside FreeSWITCH's own MOS for a call through it (the echo test, and a
+// sipp carrier echoing the audio). A tab-to-tab call (direct media, no FreeSWITCH) gets each party's report on that
+// party's own record.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { signIn, type SignedIn } from '../harness/api.ts';
+import { credit } from '../harness/billing.ts';
 import { useCallStack } from '../harness/call-stack.ts';
+import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
+import { freeUdpPort } from '../harness/external.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
+import { sippBinary } from '../harness/sipp.ts';
 import { serveSoftphoneApp, useAppTabs, type ServedSoftphoneApp } from '../harness/softphone-app.ts';
 
-const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing');
+const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing') || sippBinary === undefined;
 const TEST_MS = 90_000;
 const UI_WAIT = { timeout: 20_000, interval: 200 };
 /** What the panel says once a second of audio is measured, e.g. "Quality: good (MOS 4.4)". */
@@ -20,8 +26,14 @@ const RATED = /^Quality: (good|fair|poor) \(MOS [1-4]\.\d\)$/;
 
 describe.skipIf(missing)('call quality in the softphone app (real FreeSWITCH, Chromium)', () => {
   const media = useFreeSwitch();
-  const suite = useCallStack(media.env);
+  const suite = useCallStack(media.env, (db) =>
+    createRate(db, toRateInput({ prefix: '1212', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
+  );
   const { did } = inboundFixtures(() => suite.database);
+  const { carrier } = callFixtures(
+    () => suite.database,
+    refreshOf(() => suite.stack),
+  );
   let app: ServedSoftphoneApp;
   beforeAll(async () => {
     const sip = { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
@@ -115,6 +127,28 @@ describe.skipIf(missing)('call quality in the softphone app (real FreeSWITCH, Ch
       await expect.poll(() => page.locator('#history-rows tr').first().locator('td').last().textContent(), UI_WAIT).toBe(quality);
     },
   );
+
+  it("shows a carrier call's quality; afterwards its record holds the browser's MOS beside FreeSWITCH's", { timeout: TEST_MS }, async () => {
+    const user = await signIn(app.api, suite.database.db);
+    await credit(suite.database.db, user.accountId, 10 * UNIT);
+    // sipp answers and sends back every RTP packet it gets: browser -> FreeSWITCH -> carrier -> FreeSWITCH -> browser.
+    const peer = await carrier('carrier-echo', 'uas-answer-expect-rtp-offer.xml', { extraArgs: ['-rtp_echo', '-mp', String(await freeUdpPort())] });
+    const page = await signedInTab(user);
+    await page.getByLabel('Number to call').fill('+12125550100');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(text(page, '#call-state'), UI_WAIT).toBe('Connected');
+    await panelShowsFigures(page);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    const carrierRun = await peer.done;
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+
+    const cdr = await reportedRecord({ accountId: user.accountId });
+    console.log(`[measure] browser->carrier record: browser MOS ${cdr.browser_mos! / 100}, FreeSWITCH MOS ${cdr.mos}`);
+    expect(cdr).toMatchObject({ direction: 'outbound', media_server: expect.stringMatching(/^freeswitch /) });
+    expect(cdr.browser_mos).toBeGreaterThanOrEqual(100);
+    expect(cdr.browser_mos).toBeLessThanOrEqual(450);
+    expect(cdr.mos).toBeGreaterThanOrEqual(1);
+  });
 
   it('records a tab-to-tab call on both sides: each browser reports on its own record', { timeout: TEST_MS }, async () => {
     const [alice, bob] = [await signIn(app.api, suite.database.db), await signIn(app.api, suite.database.db)];
