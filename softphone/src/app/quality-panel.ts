@@ -30,7 +30,9 @@ function render(panel: HTMLElement, sample: QualitySample, warnings: readonly st
     `${percent(sample.inLevel)} in, ${percent(sample.outLevel)} out`,
   ];
   for (const [i, dd] of [...figures.querySelectorAll('dd')].entries()) dd.textContent = values[i] ?? '';
-  warning.textContent = warnings.length === 0 ? '' : `Warning: ${warnings.join('; ')}`;
+  // Written only when it changes: the warning is a live region, and rewriting it each second would repeat it aloud.
+  const warningText = warnings.length === 0 ? '' : `Warning: ${warnings.join('; ')}`;
+  if (warning.textContent !== warningText) warning.textContent = warningText;
 }
 
 /** Builds the panel's parts inside `panel` (an empty element of the call view). */
