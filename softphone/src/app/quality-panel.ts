@@ -9,6 +9,8 @@ import { qualityWord, readingOf, reportOf, sampleBetween, WARNING_TEXT, warnings
 import './call-quality.css';
 
 const INTERVAL_MS = 1000;
+/** The history waits for the report at most this long: a post that hangs must not leave the list stale. */
+const REPORT_WAIT_MS = 3000;
 
 export interface QualityPanel {
   /** Shows `call`'s quality while it is connected; the promise settles once its report is posted (or not sent). */
@@ -45,14 +47,15 @@ function build(panel: HTMLElement): void {
     dt.textContent = name;
     figures.append(dt, document.createElement('dd'));
   }
+  rating.textContent = 'Quality: measuring…';
   const warning = document.createElement('p');
   warning.className = 'call-quality-warning';
   warning.setAttribute('role', 'status');
   panel.replaceChildren(rating, figures, warning);
+  panel.dataset.quality = '';
 }
 
 export function createQualityPanel(api: ApiClient, panel: HTMLElement): QualityPanel {
-  build(panel);
   return {
     watch: (call) =>
       new Promise<void>((settled) => {
@@ -74,6 +77,8 @@ export function createQualityPanel(api: ApiClient, panel: HTMLElement): QualityP
         };
         const stopped = call.onStateChange((state) => {
           if (state === 'connected') {
+            // Fresh for each call: nothing of the last call's figures shows while the first second is measured.
+            build(panel);
             panel.hidden = false;
             timer = setInterval(() => void measure().catch(() => undefined), INTERVAL_MS);
             return;
@@ -86,6 +91,7 @@ export function createQualityPanel(api: ApiClient, panel: HTMLElement): QualityP
           const recordId = call.recordId;
           if (report === undefined || recordId === undefined) return settled();
           // Best effort: a report that cannot be stored leaves the record without it, and the user is not bothered.
+          setTimeout(settled, REPORT_WAIT_MS);
           api.post(`/calls/${encodeURIComponent(recordId)}/quality`, report).then(
             () => settled(),
             () => settled(),
