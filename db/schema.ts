@@ -166,6 +166,12 @@ export interface CdrsTable {
   media_server: string | null;
   /** Mean opinion score (1-5) the media server measured, the worse of the two directions; null if not measured. */
   mos: number | null;
+  /** The user's browser's own report at the call's end (0047): E-model MOS in hundredths (100-500). Null: none came. */
+  browser_mos: number | null;
+  browser_rtt_ms: number | null;
+  browser_jitter_ms: number | null;
+  /** Received packets lost, in thousandths. */
+  browser_loss_permille: number | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

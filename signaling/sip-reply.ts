@@ -13,6 +13,13 @@ export function refuse(status: number, reason: string | undefined, xReason: stri
   return { status, ...(reason === undefined ? {} : { reason }), headers: { 'X-Reason': xReason, ...headers } };
 }
 
+/**
+ * Names the receiving party's own record of the call (its id in GET /calls) on the 200 answering a caller and on the
+ * INVITE ringing a device, so a browser can report how the call sounded on it (POST /calls/:id/quality). Not sent
+ * to carriers: a record is only named to the account it belongs to. The softphone reads it (phone/call.ts).
+ */
+export const CALL_RECORD_HEADER = 'X-Dialo-Call-Record';
+
 /** A handler failed because the database cannot be reached: the client is told to retry (RFC 3261 §21.5.4). */
 export function databaseUnavailable(): SipReply {
   return refuse(503, 'Service Unavailable', 'database-unavailable', { 'Retry-After': '5' });

@@ -1,6 +1,7 @@
 /** The caller's own calls (history, newest first) and the phone numbers that ring them. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { recordBrowserQuality } from '../../core/calls/browser-quality.ts';
 import { listDids } from '../../core/calls/dids.ts';
 import { callHistory, type CallRecord, type HistoryCursor } from '../../core/calls/history.ts';
 import { tariffOf } from '../../core/billing/rating.ts';
@@ -8,7 +9,7 @@ import { pricePorts, routeCall } from '../../core/calls/route.ts';
 import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
-import { HttpProblem } from '../plugins/errors.ts';
+import { HttpProblem, PROBLEM_TYPES } from '../plugins/errors.ts';
 import { problems } from '../schemas/problem.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -28,7 +29,21 @@ export const CallRecordSchema = Type.Object({
   endedAt: Nullable(Type.String({ format: 'date-time' })),
   billableSeconds: Type.Union([Type.Integer(), Type.Null()]),
   cost: Nullable(Type.String({ description: 'currency units' })),
+  quality: Type.Union([Type.Object({ mos: Type.Number(), rttMs: Type.Integer(), jitterMs: Type.Integer(), packetLossPermille: Type.Integer() }), Type.Null()], {
+    description: "how the call sounded to this user's browser, as it reported at the end (null: none reported); mos is an E-model estimate, 1-5",
+  }),
 });
+
+/** What the browser measured over the call (softphone/src/app/call-quality.ts): whole numbers but the MOS. */
+const QualityReport = Type.Object(
+  {
+    mos: Type.Number({ minimum: 1, maximum: 5, description: 'E-model (ITU-T G.107) estimate; kept to two decimals' }),
+    rttMs: Type.Integer({ minimum: 0, maximum: 60_000, description: 'mean round-trip time' }),
+    jitterMs: Type.Integer({ minimum: 0, maximum: 60_000, description: 'mean jitter of the received audio' }),
+    packetLossPermille: Type.Integer({ minimum: 0, maximum: 1000, description: 'received packets lost, in thousandths' }),
+  },
+  { additionalProperties: false },
+);
 
 const QuoteSchema = Type.Object({
   number: Type.String({ description: 'E.164, or the echo test number as dialled (e.g. *43)' }),
@@ -55,6 +70,15 @@ function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
     endedAt: call.ended_at?.toISOString() ?? null,
     billableSeconds: call.billable_seconds,
     cost: call.cost === null ? null : formatDecimal(micros(call.cost)),
+    quality:
+      call.browser_mos === null
+        ? null
+        : {
+            mos: call.browser_mos / 100,
+            rttMs: call.browser_rtt_ms ?? 0,
+            jitterMs: call.browser_jitter_ms ?? 0,
+            packetLossPermille: call.browser_loss_permille ?? 0,
+          },
   };
 }
 
@@ -88,6 +112,36 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...(before === undefined ? {} : { before: decodeCursor(before) }),
       });
       return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
+    },
+  );
+
+  app.post(
+    '/calls/:callId/quality',
+    {
+      schema: {
+        description:
+          "The browser's report of how one of the caller's own answered calls sounded, sent once it ends; stored on the call's record. Repeating the same report changes nothing (200 again); other figures after the first are refused (409).",
+        params: Type.Object({ callId: Type.String({ format: 'uuid' }) }),
+        body: QualityReport,
+        response: { 200: QualityReport, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { accountId } = requireCaller(request);
+      const { callId } = request.params as { callId: string };
+      const report = request.body as Static<typeof QualityReport>;
+      const mosHundredths = Math.round(report.mos * 100);
+      const quality = { mosHundredths, rttMs: report.rttMs, jitterMs: report.jitterMs, lossPermille: report.packetLossPermille };
+      switch (await recordBrowserQuality(deps.db, accountId, callId, quality)) {
+        case 'not-found':
+          throw new HttpProblem(404, 'Not Found', 'no call of yours has this id');
+        case 'not-answered':
+          throw new HttpProblem(409, 'Conflict', 'the call was never answered: there was no audio to report on', `${PROBLEM_TYPES}call-not-answered`);
+        case 'conflict':
+          throw new HttpProblem(409, 'Conflict', 'this call has a quality report already', `${PROBLEM_TYPES}quality-already-reported`);
+        default:
+          return { ...report, mos: mosHundredths / 100 };
+      }
     },
   );
 

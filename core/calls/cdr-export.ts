@@ -31,6 +31,10 @@ export const CDR_EXPORT_COLUMNS = [
   'node_id',
   'media_server',
   'mos',
+  'browser_mos',
+  'browser_rtt_ms',
+  'browser_jitter_ms',
+  'browser_loss_permille',
 ] as const satisfies readonly (keyof CdrsTable)[];
 
 /** One record as an export line: times in ISO 8601 (UTC, milliseconds), cost in currency units as a decimal string. */

@@ -19,6 +19,10 @@ export const CALL_RECORD_COLUMNS = [
   'ended_at',
   'billable_seconds',
   'cost',
+  'browser_mos',
+  'browser_rtt_ms',
+  'browser_jitter_ms',
+  'browser_loss_permille',
 ] as const;
 
 export type CallRecord = Pick<Selectable<CdrsTable>, (typeof CALL_RECORD_COLUMNS)[number]>;

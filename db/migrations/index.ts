@@ -36,6 +36,7 @@ import * as keyStore from './0040-key-store.ts';
 import * as sealedAccounts from './0041-sealed-accounts.ts';
 import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
 import * as trunkRegistration from './0044-trunk-registration.ts';
+import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -71,4 +72,5 @@ export const migrations: Record<string, Migration> = {
   '0041-sealed-accounts': sealedAccounts,
   '0043-trunk-dialling-rules': trunkDiallingRules,
   '0044-trunk-registration': trunkRegistration,
+  '0047-cdr-browser-quality': cdrBrowserQuality,
 };

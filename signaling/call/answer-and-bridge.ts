@@ -8,6 +8,7 @@ import type { CdrExtra } from '../../core/calls/cdr.ts';
 import type { CallDirection } from '../../db/schema.ts';
 import type { CallDeps } from '../invite/call-context.ts';
 import { failureReply } from '../refusals.ts';
+import { CALL_RECORD_HEADER } from '../sip-reply.ts';
 import { dialogHandleOf, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { Bridge, CallEnd } from './bridge.ts';
 import type { Dialog } from './dial.ts';
@@ -28,6 +29,8 @@ export interface AnsweringCall {
   abandon(): Promise<void> | void;
   /** The account an outbound call bills: hung up with the others when it is suspended. */
   readonly payingAccountId?: string;
+  /** The caller's own record of the call, named in the 200 ({@link CALL_RECORD_HEADER}); none for a carrier's call. */
+  readonly callerRecordId?: string;
 }
 
 export type AnsweredCall = { readonly state: InPhase<'ended'>; readonly end: CallEnd };
@@ -47,7 +50,8 @@ export async function answerAndBridge(deps: CallDeps, req: SrfRequest, res: SrfR
   }
   let caller: Dialog;
   try {
-    caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer });
+    const headers: Record<string, string> = call.callerRecordId === undefined ? {} : { [CALL_RECORD_HEADER]: call.callerRecordId };
+    caller = await deps.srf.createUAS(req, res, { localSdp: callerAnswer, headers });
   } catch (error) {
     // The caller went away while the far side answered: let it go, charge nothing.
     await call.abandon();

@@ -61,6 +61,8 @@ export async function echoCall(
       answered: { media_server: path.via },
       record,
       abandon: () => undefined,
+      // A desk phone's or a browser's echo test: either way the account's own.
+      callerRecordId: cdrId,
     });
     if (answered === undefined) return;
     // Read while the channel is still up (released after this returns).

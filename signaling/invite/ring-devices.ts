@@ -15,7 +15,7 @@ import { mediaKindOfTransport, type MediaKind } from '../../core/media/media-kin
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf, planMedia } from '../media/media-path.ts';
 import { failureReply, refuseCall } from '../refusals.ts';
-import { earlyMediaParts, type SipReply } from '../sip-reply.ts';
+import { CALL_RECORD_HEADER, earlyMediaParts, type SipReply } from '../sip-reply.ts';
 import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 
@@ -98,7 +98,7 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   if (unreachable.length > 0) deps.logger.info({ skipped: devices.length - reachable.length, why: unreachable }, "some devices cannot take this call's media");
 
   try {
-    await connectDevices(deps, req, res, facts, call, reachable, paths, record);
+    await connectDevices(deps, req, res, facts, call, reachable, paths, { calleeCdr, callerCdr, record });
   } finally {
     releaseAll();
   }
@@ -112,8 +112,9 @@ async function connectDevices(
   call: Ringing,
   devices: readonly Awaited<ReturnType<typeof liveRegistrations>>[number][],
   paths: ReadonlyMap<MediaKind, MediaPath>,
-  record: (state: CallState, extra?: CdrExtra) => Promise<void>,
+  records: { readonly calleeCdr: string; readonly callerCdr: string | null; record(state: CallState, extra?: CdrExtra): Promise<void> },
 ): Promise<void> {
+  const { record } = records;
   let state: CallState = nextState({ phase: 'setup' }, { type: 'dial', target: `${devices.length} device(s)` });
   const rings: Ring[] = devices.map((device) => {
     const media = paths.get(mediaKindOfTransport(device.transport))!;
@@ -123,7 +124,7 @@ async function connectDevices(
       {
         uri: device.contact,
         proxy: `sip:${device.source_address}:${device.source_port};transport=${device.transport}`,
-        headers: { From: fromHeader(call.callerNumber, deps.auth.realm) },
+        headers: { From: fromHeader(call.callerNumber, deps.auth.realm), [CALL_RECORD_HEADER]: records.calleeCdr },
       },
       calleeOfferOf(media),
       (status, sdp) => {
@@ -185,6 +186,7 @@ async function connectDevices(
     answered: { callee_dialog: dialogHandleOf(winner.dialog), media_server: mediaServerOf(media) },
     record,
     abandon: () => hangUpDialog(winner.dialog),
+    ...(records.callerCdr === null ? {} : { callerRecordId: records.callerCdr }),
   });
   if (answered !== undefined) await record(answered.state, { mos: await measuredQuality(media) });
 }

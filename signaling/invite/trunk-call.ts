@@ -182,6 +182,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
       await release(deps.db, held.reservationId);
     },
     payingAccountId: accountId,
+    callerRecordId: cdrId,
   });
   if (answered === undefined) return;
   const { end } = answered;

@@ -70,6 +70,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
   'GET /calls': {},
   'GET /calls/quote': { query: 'number=%2B14155550100' },
+  'POST /calls/{callId}/quality': { params: { callId: randomUUID() }, body: () => ({ mos: 4.2, rttMs: 20, jitterMs: 2, packetLossPermille: 0 }) },
   'GET /numbers': {},
   'GET /admin/cdrs/export': {},
   'GET /admin/trunks': {},

@@ -78,7 +78,7 @@ async function deidentifyNumbers(
 
 export const cdrsSource: AccountDataSource = {
   table: 'cdrs',
-  holds: 'your call records: numbers, times, duration, outcome and cost',
+  holds: 'your call records: numbers, times, duration, outcome, cost, and how each call sounded to your browser',
   export: (db, accountId) => db.selectFrom('cdrs').select(CALL_RECORD_COLUMNS).where('account_id', '=', accountId).orderBy('started_at').execute(),
   // Billing keeps the record; the numbers in it become keyed hashes (still countable, no longer readable).
   async erase(db, accountId, tools) {

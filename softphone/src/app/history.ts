@@ -1,5 +1,6 @@
 /** The account's recent calls (GET /calls, newest first) as a table. */
 import type { ApiClient } from './api-client.ts';
+import { qualityWord } from './call-quality.ts';
 import { ECHO_TEST_LABEL } from './echo-test.ts';
 import { formatDuration, formatWhen, messageOf } from './format.ts';
 
@@ -16,6 +17,8 @@ interface CallRecord {
   readonly answeredAt: string | null;
   readonly endedAt: string | null;
   readonly cost: string | null;
+  /** What this browser (or another of the user's) reported of how the call sounded. */
+  readonly quality: { readonly mos: number } | null;
 }
 
 export interface HistoryElements {
@@ -47,7 +50,8 @@ function row(call: CallRecord): HTMLTableRowElement {
   const tr = document.createElement('tr');
   const outcome = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
   const to = call.direction === 'echo' ? ECHO_TEST_LABEL : (call.to ?? '');
-  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', to, outcome, duration(call), call.cost ?? '']) {
+  const quality = call.quality === null ? '' : `${qualityWord(call.quality.mos)} (MOS ${call.quality.mos.toFixed(1)})`;
+  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', to, outcome, duration(call), call.cost ?? '', quality]) {
     const td = document.createElement('td');
     td.textContent = text;
     tr.append(td);

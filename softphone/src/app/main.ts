@@ -17,6 +17,7 @@ import type { CallQuote } from './live-cost.ts';
 import { afterLinkSent } from './mail-delivery.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
+import { createQualityPanel } from './quality-panel.ts';
 import { startPhoneLine, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
@@ -76,6 +77,7 @@ const callView = createCallView(
   },
   (user) => partyName(user, echoTestNumber),
 );
+const qualityPanel = createQualityPanel(api, element('call-quality'));
 const dialForm = element<HTMLFormElement>('dial-form');
 const remoteAudio = element<HTMLAudioElement>('remote-audio');
 const devices = createDevices(
@@ -146,12 +148,12 @@ function route(): void {
   if (onPrivacy) void privacy.load(account !== undefined);
 }
 
-/** After a call: the dialer is back, and credit and history have changed. */
-function callOver(): void {
+/** After a call: the dialer is back, and credit and history have changed (its quality once reported). */
+function callOver(reported: Promise<void>): void {
   dialForm.hidden = false;
   onDialScreen();
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
-  void callHistory.refreshUntilSettled().then(() => balance.refresh());
+  void reported.then(() => callHistory.refreshUntilSettled()).then(() => balance.refresh());
 }
 
 function showCall(call: Call): void {
@@ -159,7 +161,8 @@ function showCall(call: Call): void {
   if (location.hash === '#privacy') location.hash = '';
   dialForm.hidden = true;
   onDialScreen();
-  callView.show(call, callOver);
+  const reported = qualityPanel.watch(call);
+  callView.show(call, () => callOver(reported));
 }
 
 const dialer = createDialer(

@@ -39,7 +39,12 @@ export interface Call {
   onStateChange(listener: (state: CallState) => void): () => void;
   /** The WebRTC connection once media is being negotiated (for getStats and the UI's audio meter). */
   peerConnection(): RTCPeerConnection | undefined;
+  /** This user's record of the call (its id in GET /calls), once the server named it: when ringing in, or answered. */
+  readonly recordId: string | undefined;
 }
+
+/** The header signaling names our record of the call in (signaling/sip-reply.ts CALL_RECORD_HEADER). */
+export const CALL_RECORD_HEADER = 'X-Dialo-Call-Record';
 
 function webHandler(session: Session): Web.SessionDescriptionHandler | undefined {
   const handler = session.sessionDescriptionHandler;
@@ -58,8 +63,13 @@ export function wrapSession(
   session: Inviter | Invitation,
   remoteAudio: HTMLAudioElement | undefined,
   microphone: () => MediaStreamConstraints,
-): Call & { readonly rejected: (status: number, reason: string) => void; readonly progressed: () => void } {
+): Call & {
+  readonly rejected: (status: number, reason: string) => void;
+  readonly progressed: () => void;
+  readonly named: (recordId: string | undefined) => void;
+} {
   const incoming = session instanceof Invitation;
+  let recordId = incoming ? session.request.getHeader(CALL_RECORD_HEADER) : undefined;
   let state: CallState = incoming ? 'ringing' : 'calling';
   let end: CallEnd | undefined;
   let held = false;
@@ -121,6 +131,12 @@ export function wrapSession(
     },
     get end() {
       return end;
+    },
+    get recordId() {
+      return recordId;
+    },
+    named(id) {
+      recordId = id;
     },
     rejected(status, reason) {
       end = { status, reason };

@@ -4,7 +4,7 @@
  * that talks to sip.js.
  */
 import { Inviter, Registerer, RegistererState, UserAgent, type Invitation } from 'sip.js';
-import { wrapSession, type Call } from './call.ts';
+import { CALL_RECORD_HEADER, wrapSession, type Call } from './call.ts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface PhoneOptions {
@@ -122,6 +122,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
         .invite({
           requestDelegate: {
             onProgress: () => call.progressed(),
+            onAccept: (response) => call.named(response.message.getHeader(CALL_RECORD_HEADER)),
             onReject: (response) => call.rejected(response.message.statusCode ?? 0, response.message.reasonPhrase ?? ''),
           },
         })

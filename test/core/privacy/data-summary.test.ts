@@ -63,7 +63,7 @@ describeEachDialect('data summary', (database) => {
     expect(kind('calls').count).toBe(2);
     expect(kind('mail').count).toBe(1);
     expect(kind('account').count).toBeGreaterThanOrEqual(2); // the account and its session
-    expect(kind('calls').holds).toEqual(['your call records: numbers, times, duration, outcome and cost']);
+    expect(kind('calls').holds).toEqual(['your call records: numbers, times, duration, outcome, cost, and how each call sounded to your browser']);
 
     // The plain-numbered call is de-identified first; the de-identified one goes years later.
     expect(kind('calls').nextChange).toEqual({ on: new Date(recent.getTime() + windows.callDetailDays * DAY), change: 'deidentify', what: expect.any(String) });

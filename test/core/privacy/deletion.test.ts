@@ -34,6 +34,10 @@ describeEachDialect('account deletion', (database) => {
         node_id: 'n',
         billable_seconds: 60,
         cost: 600_000,
+        browser_mos: 431,
+        browser_rtt_ms: 42,
+        browser_jitter_ms: 3,
+        browser_loss_permille: 7,
       })
       .execute();
     await db()
@@ -63,7 +67,8 @@ describeEachDialect('account deletion', (database) => {
     expect(await findEverywhere(db(), '+14155550177')).toEqual(['dids.e164']);
     expect(await db().selectFrom('dids').select('account_id').where('e164', '=', '+14155550177').executeTakeFirstOrThrow()).toEqual({ account_id: null });
     const cdr = await db().selectFrom('cdrs').selectAll().where('account_id', '=', user.accountId).executeTakeFirstOrThrow();
-    expect(cdr).toMatchObject({ billable_seconds: 60, cost: 600_000 });
+    // How the call sounded is not about the person: the de-identified record keeps it.
+    expect(cdr).toMatchObject({ billable_seconds: 60, cost: 600_000, browser_mos: 431, browser_rtt_ms: 42, browser_jitter_ms: 3, browser_loss_permille: 7 });
     expect(cdr.to_number).toMatch(/^deid:/);
   });
 
