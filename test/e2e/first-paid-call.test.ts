@@ -85,19 +85,17 @@ describe.skipIf(missing)("a new user's first paid call, on screen", () => {
     const carrierRun = await peer.done;
     expect(carrierRun.code, carrierRun.log).toBe(0);
     const historyRow = () => page.locator('#history-rows tr').first().locator('td').allTextContents();
-    await expect
-      .poll(historyRow, UI_WAIT)
-      .toEqual([
-        expect.any(String),
-        'Outgoing',
-        expect.any(String),
-        CARRIER_NUMBER,
-        expect.stringMatching(/^ended/),
-        expect.stringMatching(/^\d+:\d\d$/),
-        '0.60',
-        // What this browser measured, if the call lasted long enough to measure (call-quality.test.ts checks it).
-        expect.stringMatching(/^$|\(MOS \d\.\d\)$/),
-      ]);
+    await expect.poll(historyRow, UI_WAIT).toEqual([
+      expect.any(String),
+      'Outgoing',
+      expect.any(String),
+      CARRIER_NUMBER,
+      expect.stringMatching(/^ended/),
+      expect.stringMatching(/^\d+:\d\d$/),
+      '0.60',
+      // What this browser measured, if the call lasted long enough to measure (call-quality.test.ts checks it).
+      expect.stringMatching(/^$|\(MOS \d\.\d\)$/),
+    ]);
     await expect.poll(text(page, '#balance'), UI_WAIT).toBe('9.40 USD');
   });
 });
