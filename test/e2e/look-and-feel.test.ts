@@ -65,6 +65,13 @@ const unreachable = (page: Page): Promise<string[]> =>
     .filter(({ box }) => box.left < 0 || box.right > document.documentElement.clientWidth || box.height < 44)
     .map(({ control, box }) => control.outerHTML.slice(0, 60) + ' ' + Math.round(box.left) + '..' + Math.round(box.right) + ' x' + Math.round(box.height))`);
 
+/** The page's visible controls that have no accessible name (no label, aria-label(ledby) or text). */
+const unlabelled = (page: Page): Promise<string[]> =>
+  page.evaluate(`[...document.querySelectorAll('button, input, select, a[href], meter, [tabindex="0"]')]
+    .filter((control) => control.checkVisibility())
+    .filter((control) => !(control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || control.labels?.length || control.textContent.trim()))
+    .map((control) => control.outerHTML.slice(0, 80))`);
+
 /** How far the page scrolls sideways (0: not at all). */
 const overflow = (page: Page): Promise<number> => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
@@ -155,6 +162,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       expect(box!.y + box!.height).toBeLessThan(120);
       expect(await page.locator('.line-status').getAttribute('data-state')).toBe('registered');
       expect(await unreachable(page)).toEqual([]);
+      expect(await unlabelled(page)).toEqual([]);
       expect(await page.getByRole('banner').getByRole('button', { name: 'Top up' }).isVisible()).toBe(true);
 
       // Tab goes header first (skip link, credit, navigation), then the dialer in reading order.
