@@ -66,7 +66,7 @@ describe.skipIf(chromiumProvision.via === 'missing')('softphone app: what we hol
     await expect.poll(rowText(page, 'Calls'), UI_WAIT).toContain('your call records');
     const calls = await rowText(page, 'Calls')();
     expect(calls).toContain(deidentifiedOn);
-    expect(calls).toMatch(/cost1numbers in full/);
+    expect(calls).toMatch(/to your browser1numbers in full/);
     expect(await rowText(page, 'Payments')()).toContain('Nothing scheduled');
     expect(await rowText(page, 'Mail')()).toContain('At the next retention run: your oldest sent mail is deleted');
     const pause = page.getByRole('note');
