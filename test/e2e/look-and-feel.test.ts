@@ -149,8 +149,15 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
 
   for (const width of [375, 1280]) {
     it(`at ${width} px: no sideways scroll, the phone's state in the header, every control reachable and finger-sized`, { timeout: TEST_MS }, async () => {
-      const { page } = await userOnScreen();
+      const page = await tabs.open(app.url);
       await page.setViewportSize({ width, height: width < 600 ? 812 : 800 });
+      // The first screen a new user sees.
+      await page.getByLabel('E-mail').waitFor();
+      expect(await overflow(page)).toBe(0);
+      expect(await unreachable(page)).toEqual([]);
+      expect(await page.getByRole('banner').getByRole('status').textContent()).toBe('Offline');
+      await page.screenshot({ path: `${ARTIFACTS}/sign-in-${width}-light.png`, fullPage: true });
+      await userOnScreen(page);
       await expect.poll(text(page, '#balance'), UI_WAIT).toMatch(/^\d+\.\d{2,6} [A-Z]{3}$/);
       await expect.poll(() => page.locator('#history-empty').textContent(), UI_WAIT).not.toBe('');
 
@@ -206,6 +213,8 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       const aliceTab = await tabs.open(app.url, async (context) => void (await context.addInitScript(recordTones)));
       const [alice, bob] = [await userOnScreen(aliceTab), await userOnScreen()];
       const page = alice.page;
+      // On a phone-sized screen, with a keyboard (a tablet's, say).
+      await page.setViewportSize({ width: 375, height: 812 });
       const number = page.getByLabel('Number to call');
       const dialled = page.locator('#dial-e164');
 
@@ -238,7 +247,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       // During the call, keys are tones.
       await page.keyboard.type('1#');
       expect(await page.evaluate(() => (globalThis as unknown as TonePage).dialoTones)).toEqual(['1', '#']);
-      await page.screenshot({ path: `${ARTIFACTS}/call-1280.png`, fullPage: true });
+      await page.screenshot({ path: `${ARTIFACTS}/call-375.png`, fullPage: true });
       await page.getByRole('button', { name: 'Hang up' }).click();
       await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
 
