@@ -242,6 +242,9 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       await page.keyboard.press('Enter');
       await expect.poll(text(bob.page, '#call-state'), UI_WAIT).toBe('Incoming call');
       expect(await page.locator('#call-party').textContent()).toBe(`To ${bob.number}`);
+      // The focus moves with the screen: from the dialer to the call, and back after it.
+      const focusedId = () => page.evaluate<string>('document.activeElement.id');
+      expect(await focusedId()).toBe('call-party');
       await bob.page.getByRole('button', { name: 'Answer' }).click();
       await expect.poll(text(page, '#call-state'), UI_WAIT).toBe('Connected');
       // During the call, keys are tones.
@@ -250,6 +253,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       await page.screenshot({ path: `${ARTIFACTS}/call-375.png`, fullPage: true });
       await page.getByRole('button', { name: 'Hang up' }).click();
       await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+      expect(await focusedId()).toBe('dial-heading');
 
       // Back on the dialer, the number is among the recent ones; one click calls it again.
       const recent = page.getByRole('list').getByRole('button', { name: 'Call +14155550' });
@@ -264,7 +268,10 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       // Someone else signing in on this browser does not see them; they come back for their owner.
       const storedKeys = () => page.evaluate<string[]>(`Object.keys(localStorage).filter((key) => key.startsWith('dialo.recent-numbers'))`);
       await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('E-mail').waitFor();
+      expect(await focusedId()).toBe('auth-heading');
       const carol = await userOnScreen(page);
+      expect(await focusedId()).toBe('dial-heading');
       expect(await page.locator('#recent').isVisible()).toBe(false);
       expect(await page.locator('#recent-suggestions option').count()).toBe(0);
       await page.getByRole('button', { name: 'Sign out' }).click();

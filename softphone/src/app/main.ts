@@ -159,9 +159,21 @@ function route(): void {
   if (onPrivacy) void privacy.load(account !== undefined);
 }
 
+const mainElement = element('main');
+/**
+ * Whether the focus was on what is being hidden (or on the page as a whole): it then moves to the heading of
+ * what replaces it, so a keyboard or screen-reader user is not left at the top of the page. A heading, not a field,
+ * so no on-screen keyboard pops up.
+ */
+function focusFollows(hidden: HTMLElement, heading: HTMLElement): void {
+  const focused = document.activeElement;
+  if (focused === null || focused === document.body || focused === mainElement || hidden.contains(focused)) heading.focus();
+}
+
 /** After a call: the dialer is back, and credit and history have changed (its quality once reported). */
 function callOver(reported: Promise<void>): void {
   dialForm.hidden = false;
+  focusFollows(element('call-view'), element('dial-heading'));
   onDialScreen();
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
   void reported.then(() => callHistory.refreshUntilSettled()).then(() => balance.refresh());
@@ -170,10 +182,11 @@ function callOver(reported: Promise<void>): void {
 function showCall(call: Call): void {
   // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
   if (location.hash === '#privacy') location.hash = '';
-  dialForm.hidden = true;
-  onDialScreen();
   const reported = qualityPanel.watch(call);
   callView.show(call, () => callOver(reported));
+  focusFollows(dialForm, element('call-party'));
+  dialForm.hidden = true;
+  onDialScreen();
 }
 
 const dialer = createDialer(
@@ -230,6 +243,8 @@ function signedIn(signedInAccount: Account): void {
   element('credit').hidden = false;
   dialer.useRecent(recentNumbers(localStorage, account.id));
   route();
+  // From the sign-in form to the dialer; a page opened signed in keeps its focus at the top.
+  if (!views.phone.hidden && views.auth.contains(document.activeElement)) element('dial-heading').focus();
   void balance.refresh();
   void callHistory.refresh();
   void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
@@ -263,6 +278,7 @@ async function signedOut(): Promise<void> {
   element('credit').hidden = true;
   dialer.useRecent(undefined);
   route();
+  if (!views.auth.hidden) focusFollows(element('sign-out'), element('auth-heading'));
 }
 
 element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
