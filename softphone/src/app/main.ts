@@ -161,9 +161,9 @@ function route(): void {
 
 const mainElement = element('main');
 /**
- * Whether the focus was on what is being hidden (or on the page as a whole): it then moves to the heading of
- * what replaces it, so a keyboard or screen-reader user is not left at the top of the page. A heading, not a field,
- * so no on-screen keyboard pops up.
+ * When the focus is on what is being hidden (or on the page as a whole), moves it to the heading of what replaces it,
+ * so a keyboard or screen-reader user is not sent back to the top of the page. A heading, not a field: no on-screen
+ * keyboard pops up.
  */
 function focusFollows(hidden: HTMLElement, heading: HTMLElement): void {
   const focused = document.activeElement;
