@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ApiDeps } from '../../api/app.ts';
 import { testApi } from './api.ts';
+import type { CallStack } from './call-stack.ts';
 import type { TestDatabase } from './databases.ts';
 import { launchChromium } from './chromium.ts';
 import { freePort } from './external.ts';
@@ -46,6 +47,31 @@ export async function serveSoftphoneApp(database: TestDatabase, overrides: Parti
       await api.close();
       await build.remove();
     },
+  };
+}
+
+/**
+ * The app served for a call-stack suite, its phones registering over the stack's drachtio WebSocket (what an operator
+ * sets as SIP_WS_URL): served before the suite's tests, stopped after them. Read it inside tests.
+ */
+export function useServedApp(suite: CallStack): ServedSoftphoneApp {
+  let served: ServedSoftphoneApp | undefined;
+  beforeAll(async () => {
+    served = await serveSoftphoneApp(suite.database, { sip: { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` } });
+  });
+  afterAll(() => served?.stop());
+  const current = () => {
+    if (served === undefined) throw new Error('the app is served only while the suite runs');
+    return served;
+  };
+  return {
+    get api() {
+      return current().api;
+    },
+    get url() {
+      return current().url;
+    },
+    stop: () => current().stop(),
   };
 }
 

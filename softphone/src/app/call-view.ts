@@ -34,6 +34,8 @@ export interface CallView {
   readonly busy: boolean;
   /** The tariff of `call` (an outgoing one), once the API has quoted it: shown, and counted up once connected. */
   price(call: Call, quote: CallQuote): void;
+  /** A keypad key pressed on the keyboard: sent as a tone while connected, as the on-screen keypad does. */
+  tone(key: string): void;
 }
 
 function stateText(call: Call, state: CallState): string {
@@ -69,9 +71,10 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
       });
   };
 
-  renderKeypad(elements.keypad, (key) => {
+  const tone = (key: string) => {
     if (current?.state === 'connected') current.sendDtmf(key);
-  });
+  };
+  renderKeypad(elements.keypad, tone);
   elements.answer.addEventListener('click', () => run(() => current?.answer()));
   elements.decline.addEventListener('click', () => run(() => current?.decline()));
   elements.hangup.addEventListener('click', () => run(() => current?.hangup()));
@@ -114,6 +117,7 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
       quote = callQuote;
       showCost();
     },
+    tone,
     show(call, onOver) {
       current = call;
       quote = undefined;

@@ -13,12 +13,14 @@ import { partyName } from './echo-test.ts';
 import { confirmEmail, createNotVerified, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
 import { createHistoryView } from './history.ts';
+import { listenForDialKeys } from './keyboard-dialling.ts';
 import type { CallQuote } from './live-cost.ts';
 import { afterLinkSent } from './mail-delivery.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
 import { createQualityPanel } from './quality-panel.ts';
-import { startPhoneLine, type PhoneLine } from './registration.ts';
+import { recentNumbers } from './recent-numbers.ts';
+import { startPhoneLine, type LineState, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
 
@@ -39,6 +41,11 @@ const notVerified = createNotVerified(
   withMailNote,
 );
 const registrationStatus = element('registration-status');
+/** The header's badge: the words say the state; data-state only colours it. */
+function showLineStatus(status: string, state: LineState): void {
+  registrationStatus.textContent = status;
+  if (registrationStatus.parentElement !== null) registrationStatus.parentElement.dataset.state = state;
+}
 
 const balance = createBalanceView(api, element('balance'));
 createTopUp(
@@ -107,7 +114,11 @@ const privacy = createPrivacyView(
     deletionPassword: element('deletion-password'),
     message: element('privacy-message'),
   },
-  () => void signedOut(),
+  () => {
+    // Someone else may use this browser next: the deleted account's numbers go with it.
+    if (account !== undefined) recentNumbers(localStorage, account.id).clear();
+    void signedOut();
+  },
 );
 
 const verificationToken = verificationTokenOf(location);
@@ -148,9 +159,21 @@ function route(): void {
   if (onPrivacy) void privacy.load(account !== undefined);
 }
 
+const mainElement = element('main');
+/**
+ * When the focus is on what is being hidden (or on the page as a whole), moves it to the heading of what replaces it,
+ * so a keyboard or screen-reader user is not sent back to the top of the page. A heading, not a field: no on-screen
+ * keyboard pops up.
+ */
+function focusFollows(hidden: HTMLElement, heading: HTMLElement): void {
+  const focused = document.activeElement;
+  if (focused === null || focused === document.body || focused === mainElement || hidden.contains(focused)) heading.focus();
+}
+
 /** After a call: the dialer is back, and credit and history have changed (its quality once reported). */
 function callOver(reported: Promise<void>): void {
   dialForm.hidden = false;
+  focusFollows(element('call-view'), element('dial-heading'));
   onDialScreen();
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
   void reported.then(() => callHistory.refreshUntilSettled()).then(() => balance.refresh());
@@ -159,17 +182,29 @@ function callOver(reported: Promise<void>): void {
 function showCall(call: Call): void {
   // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
   if (location.hash === '#privacy') location.hash = '';
-  dialForm.hidden = true;
-  onDialScreen();
   const reported = qualityPanel.watch(call);
   callView.show(call, () => callOver(reported));
+  focusFollows(dialForm, element('call-party'));
+  dialForm.hidden = true;
+  onDialScreen();
 }
 
 const dialer = createDialer(
-  { form: dialForm, number: element('dial-number'), keypad: element('dial-keypad'), echoTest: element<HTMLButtonElement>('echo-test') },
+  {
+    form: dialForm,
+    country: element('dial-country'),
+    number: element('dial-number'),
+    dialled: element('dial-e164'),
+    keypad: element('dial-keypad'),
+    echoTest: element('echo-test'),
+    recent: element('recent'),
+    recentList: element('recent-numbers'),
+    clearRecent: element('clear-recent'),
+    suggestions: element('recent-suggestions'),
+  },
   (number) => {
     const phone = line?.phone;
-    if (phone === undefined || callView.busy) return;
+    if (phone === undefined || callView.busy) return false;
     try {
       const call = phone.call(number);
       showCall(call);
@@ -178,17 +213,38 @@ const dialer = createDialer(
         (quote) => callView.price(call, quote),
         () => undefined,
       );
+      return true;
     } catch (error) {
       element('call-outcome').textContent = messageOf(error);
+      return false;
     }
   },
 );
+
+listenForDialKeys(
+  document,
+  () => (views.phone.hidden ? 'elsewhere' : !dialForm.hidden ? 'dial' : callView.busy ? 'call' : 'elsewhere'),
+  (action) => {
+    if (action.kind === 'type') dialer.type(action.key);
+    else if (action.kind === 'erase') dialer.erase();
+    else if (action.kind === 'call') dialer.call();
+    else callView.tone(action.key);
+  },
+);
+// Top up is in the header: its panel is on the phone page.
+element('top-up').addEventListener('click', () => {
+  if (location.hash === '#privacy') location.hash = '';
+});
 
 function signedIn(signedInAccount: Account): void {
   account = signedInAccount;
   element('account-email').textContent = account.email;
   element('sign-out').hidden = false;
+  element('credit').hidden = false;
+  dialer.useRecent(recentNumbers(localStorage, account.id));
   route();
+  // From the sign-in form to the dialer; a page opened signed in keeps its focus at the top.
+  if (!views.phone.hidden && views.auth.contains(document.activeElement)) element('dial-heading').focus();
   void balance.refresh();
   void callHistory.refresh();
   void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
@@ -197,7 +253,7 @@ function signedIn(signedInAccount: Account): void {
   line = startPhoneLine(api, {
     remoteAudio,
     microphoneId: () => devices.microphoneId(),
-    showStatus: (status) => (registrationStatus.textContent = status),
+    showStatus: showLineStatus,
     onIncoming(call) {
       // One call at a time: a second caller is refused rather than left ringing unseen.
       if (callView.busy) void call.hangup();
@@ -216,10 +272,13 @@ async function signedOut(): Promise<void> {
   const stopping = line;
   line = undefined;
   await stopping?.stop();
-  registrationStatus.textContent = 'Offline';
+  showLineStatus('Offline', 'offline');
   element('account-email').textContent = '';
   element('sign-out').hidden = true;
+  element('credit').hidden = true;
+  dialer.useRecent(undefined);
   route();
+  if (!views.auth.hidden) focusFollows(element('sign-out'), element('auth-heading'));
 }
 
 element<HTMLFormElement>('auth-form').addEventListener('submit', (event) => {
@@ -245,7 +304,7 @@ element('sign-out').addEventListener('click', () => {
   session.signOut().then(signedOut, (error: unknown) => {
     // An expired session is signed out already.
     if (error instanceof ApiError && error.status === 401) void signedOut();
-    else registrationStatus.textContent = `Sign-out failed: ${messageOf(error)}`;
+    else showLineStatus(`Sign-out failed: ${messageOf(error)}`, 'offline');
   });
 });
 

@@ -34,9 +34,13 @@ function tabInstanceId(): string {
   return created;
 }
 
+/** Connecting (or reconnecting), registered (calls can be made and received), or offline (with the reason why). */
+export type LineState = 'connecting' | 'registered' | 'offline';
+
 export interface PhoneLineOptions {
   readonly remoteAudio: HTMLAudioElement;
-  readonly showStatus: (status: string) => void;
+  /** The status line, and which of three states it is in (the page marks them apart, beside the words). */
+  readonly showStatus: (status: string, state: LineState) => void;
   readonly onIncoming: (call: Call) => void;
   /** True while a call is in progress: renewal waits for it to end. */
   readonly busy: () => boolean;
@@ -64,21 +68,21 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
 
   /** A registered phone with its credentials' expiry, or undefined; `quiet` keeps the status during renewals. */
   const connect = async (quiet: boolean): Promise<{ phone: Phone; expiresAt: number } | 'not-set-up' | undefined> => {
-    if (!quiet) options.showStatus('Connecting…');
+    if (!quiet) options.showStatus('Connecting…', 'connecting');
     let credentials: SipCredentials;
     try {
       credentials = await api.post<SipCredentials>('/sip/credentials');
     } catch (error) {
       if (error instanceof ApiError && error.status === 503) {
-        options.showStatus('Calling is not set up on this server');
+        options.showStatus('Calling is not set up on this server', 'offline');
         return 'not-set-up';
       }
-      options.showStatus(`Offline: ${messageOf(error)}`);
+      options.showStatus(`Offline: ${messageOf(error)}`, 'offline');
       return undefined;
     }
     options.onEchoTestNumber?.(credentials.echoTestNumber ?? null);
     if (credentials.webSocketUrl === null) {
-      options.showStatus('Calling is not set up on this server (no SIP_WS_URL)');
+      options.showStatus('Calling is not set up on this server (no SIP_WS_URL)', 'offline');
       return 'not-set-up';
     }
     let created: Phone | undefined;
@@ -91,16 +95,16 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
         iceServers: credentials.iceServers,
         microphoneId: options.microphoneId,
       });
-      if (!quiet) options.showStatus('Registering…');
+      if (!quiet) options.showStatus('Registering…', 'connecting');
       await created.register();
       created.onIncoming(options.onIncoming);
       const registered = created;
       registered.onDisconnect(() => void connectionLost(registered));
-      options.showStatus('Registered');
+      options.showStatus('Registered', 'registered');
       return { phone: created, expiresAt: Date.parse(credentials.expiresAt) };
     } catch (error) {
       await created?.stop();
-      options.showStatus(`Not registered: ${messageOf(error)}`);
+      options.showStatus(`Not registered: ${messageOf(error)}`, 'offline');
       return undefined;
     }
   };
@@ -138,7 +142,7 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     if (stopped || lost !== phone) return;
     phone = undefined;
     clearTimeout(timer);
-    options.showStatus('Connection lost: reconnecting…');
+    options.showStatus('Connection lost: reconnecting…', 'connecting');
     // Its goodbye cannot reach anyone; do not hold the reconnection up for its time limits.
     void lost.stop();
     // A call in progress went down with its signaling: reconnect now rather than wait for it.

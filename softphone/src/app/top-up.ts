@@ -85,7 +85,9 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
     stripe ??= loadStripe(started.stripePublishableKey);
     const loaded = await stripe;
     if (loaded === null) throw new Error('the card form cannot run in this browser');
-    const stripeElements = loaded.elements({ clientSecret: started.clientSecret });
+    // Stripe's own dark theme when the page is dark (styles.css follows prefers-color-scheme too).
+    const theme = matchMedia('(prefers-color-scheme: dark)').matches ? 'night' : 'stripe';
+    const stripeElements = loaded.elements({ clientSecret: started.clientSecret, appearance: { theme } });
     const element = stripeElements.create('payment');
     element.mount(elements.paymentElement);
     payment = { stripe: loaded, elements: stripeElements, element, topUpId: started.topUpId };
