@@ -179,6 +179,17 @@ export interface Config {
   /** Toll-fraud limits and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
   readonly localServers: LocalServersConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/**
+ * Where Prometheus reads `/metrics`: never on the public port by default. A listener of its own on an address the
+ * operator chooses (METRICS_LISTEN), and/or a bearer token (METRICS_TOKEN) that /metrics then requires wherever it
+ * is served, the public port included.
+ */
+export interface MetricsConfig {
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  readonly token: string | undefined;
 }
 
 export interface PrivacyConfig {
@@ -419,6 +430,18 @@ function portRange(env: Env, name: string, fallback: string): PortRange {
   return { start, end };
 }
 
+function metrics(env: Env): MetricsConfig {
+  const raw = read(env, 'METRICS_LISTEN');
+  const match = raw === undefined ? undefined : /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i.exec(raw);
+  if (match === null || (match !== undefined && Number(match[2]) > 65535))
+    throw new ConfigError('METRICS_LISTEN', 'host:port of a private address for /metrics, such as 127.0.0.1:9464', raw);
+  const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+  return {
+    listen: match === undefined ? undefined : { host: host!, port: Number(match[2]) },
+    token: secret(env, 'METRICS_TOKEN', 'a random bearer token for /metrics', 32),
+  };
+}
+
 function localServers(env: Env): LocalServersConfig {
   const port = (name: string, fallback: number) => integer(env, name, fallback, 1, 65535);
   return {
@@ -628,6 +651,7 @@ export function loadConfig(env: Env): Config {
     privacy: privacyConfig,
     abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),
     localServers: localServers(env),
+    metrics: metrics(env),
   };
 }
 
