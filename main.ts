@@ -105,6 +105,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(trunkHealth === undefined ? {} : { trunkHealth }),
       ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
       metricsToken: config.metrics.token,
+      trustedProxies: config.trustedProxies,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');

@@ -79,6 +79,8 @@ export interface ApiDeps {
   /** The registrations this process's signaling role holds, and its node id; absent without that role. */
   readonly trunkRegistrations?: TrunkRegistrationBoard;
   readonly nodeId?: string;
+  /** Proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY); none: the connection's. */
+  readonly trustedProxies?: readonly string[];
   /** METRICS_TOKEN: without it the public port serves no `/metrics` (only METRICS_LISTEN's listener does). */
   readonly metricsToken?: string | undefined;
 }
@@ -134,6 +136,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ...PROBLEMS_FROM_THE_FRAMEWORK,
     // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
     forceCloseConnections: 'idle',
+    // request.ip (per-IP limits, logs) is the client's only through proxies the operator named.
+    trustProxy: deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
   registerErrorHandling(app);
   // Before the session is looked up and before any route: the rules for every request (text, numbers, types).

@@ -82,6 +82,12 @@ describe('infra/compose.yaml', () => {
     expect(validate(broken)).toBe(false);
   });
 
+  it('has the api believe X-Forwarded-For from the compose network only, where Caddy is', () => {
+    expect(compose.services.api!.environment?.TRUST_PROXY).toBe(
+      (compose as unknown as { networks: { default: { ipam: { config: { subnet: string }[] } } } }).networks.default.ipam.config[0]!.subnet,
+    );
+  });
+
   it('publishes only the public ports', () => {
     const published = Object.fromEntries(Object.entries(compose.services).flatMap(([name, service]) => (service.ports ? [[name, service.ports]] : [])));
     expect(published).toEqual(PUBLISHED);
