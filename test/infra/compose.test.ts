@@ -88,6 +88,12 @@ describe('infra/compose.yaml', () => {
     );
   });
 
+  it("has each signaling replica advertise its own address to FreeSWITCH, then start the image's command", async () => {
+    const dockerfile = await readFile(join(ROOT, 'infra/Dockerfile'), 'utf8');
+    const imageCommand = (JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!) as string[]).join(' ');
+    expect(compose.services.signaling!.command).toEqual(['sh', '-c', `MEDIA_ADVERTISED_ADDRESS="$$(hostname -i)" exec ${imageCommand}`]);
+  });
+
   it('publishes only the public ports', () => {
     const published = Object.fromEntries(Object.entries(compose.services).flatMap(([name, service]) => (service.ports ? [[name, service.ports]] : [])));
     expect(published).toEqual(PUBLISHED);
