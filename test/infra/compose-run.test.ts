@@ -118,8 +118,8 @@ describe.skipIf(freeswitchProvision.via !== 'path')('FreeSWITCH as compose runs 
       .replace(/rtp_end_port=\d+/, 'rtp_end_port=32599');
     await writeFile(join(conf, 'vars.xml'), vars);
     const { command, environment } = service('freeswitch');
+    // Its folders are not made here: compose gives it an empty named volume, and FreeSWITCH makes them itself.
     const args = command.map((arg) => arg.replace('/etc/dialo/freeswitch', conf).replace('/var/lib/freeswitch', root));
-    await Promise.all(args.filter((arg) => arg.startsWith(root) && arg !== conf).map((dir) => mkdir(dir, { recursive: true })));
     // The compose network's subnet does not exist here: loopback stands in for it.
     const env = { ...process.env, ...environment, COMPOSE_SUBNET: '127.0.0.0/8' };
     server = await spawnServer(freeswitchProvision.via === 'path' ? freeswitchProvision.binary : 'freeswitch', args, {
