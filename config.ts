@@ -3,6 +3,7 @@
  * stops the process with a single line naming the variable and what it expects (see main.ts).
  * Every variable is listed, with its default, in .env.example.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import type { AddressBlockLimits } from './core/abuse/address-blocks.ts';
@@ -153,6 +154,11 @@ export interface StripeConfig {
 export interface Config {
   readonly roles: ReadonlySet<Role>;
   readonly http: { readonly host: string; readonly port: number };
+  /**
+   * Reverse proxies (addresses or CIDRs) whose X-Forwarded-For the api believes, so per-IP limits and logs see the
+   * client and not the proxy (TRUST_PROXY); empty: the connection's address is the client's.
+   */
+  readonly trustedProxies: readonly string[];
   readonly database: DatabaseConfig;
   readonly logLevel: LevelWithSilent;
   /** Absent when no drachtio-server is configured: the signaling role then cannot start. */
@@ -179,6 +185,17 @@ export interface Config {
   /** Toll-fraud limits and pattern detection (core/abuse/). */
   readonly abuse: AbusePolicy;
   readonly localServers: LocalServersConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/**
+ * Where Prometheus reads `/metrics`: never on the public port by default. A listener of its own on an address the
+ * operator chooses (METRICS_LISTEN), and/or a bearer token (METRICS_TOKEN) that /metrics then requires wherever it
+ * is served, the public port included.
+ */
+export interface MetricsConfig {
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  readonly token: string | undefined;
 }
 
 export interface PrivacyConfig {
@@ -419,6 +436,32 @@ function portRange(env: Env, name: string, fallback: string): PortRange {
   return { start, end };
 }
 
+function trustedProxies(env: Env): readonly string[] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (!entries.every(valid)) throw new ConfigError('TRUST_PROXY', 'a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24', raw);
+  return entries;
+}
+
+function metrics(env: Env): MetricsConfig {
+  const raw = read(env, 'METRICS_LISTEN');
+  const match = raw === undefined ? undefined : /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/i.exec(raw);
+  if (match === null || (match !== undefined && Number(match[2]) > 65535))
+    throw new ConfigError('METRICS_LISTEN', 'host:port of a private address for /metrics, such as 127.0.0.1:9464', raw);
+  const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+  return {
+    listen: match === undefined ? undefined : { host: host!, port: Number(match[2]) },
+    token: secret(env, 'METRICS_TOKEN', 'a random bearer token for /metrics', 32),
+  };
+}
+
 function localServers(env: Env): LocalServersConfig {
   const port = (name: string, fallback: number) => integer(env, name, fallback, 1, 65535);
   return {
@@ -612,6 +655,7 @@ export function loadConfig(env: Env): Config {
       host: read(env, 'HTTP_HOST') ?? '127.0.0.1',
       port: integer(env, 'HTTP_PORT', 8080, 0, 65535),
     },
+    trustedProxies: trustedProxies(env),
     database: database(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     drachtio: drachtio(env),
@@ -628,6 +672,7 @@ export function loadConfig(env: Env): Config {
     privacy: privacyConfig,
     abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),
     localServers: localServers(env),
+    metrics: metrics(env),
   };
 }
 

@@ -10,7 +10,7 @@ import { exitOnConfigError, loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
 import { stripePayments } from './payments/stripe.ts';
-import { buildApi, buildHealthServer, type Payments } from './api/app.ts';
+import { buildApi, buildHealthServer, buildMetricsServer, type Payments } from './api/app.ts';
 import { Readiness } from './core/readiness.ts';
 import { connectDatabase, type DatabaseHandle } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -104,6 +104,8 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       readiness,
       ...(trunkHealth === undefined ? {} : { trunkHealth }),
       ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
+      metricsToken: config.metrics.token,
+      trustedProxies: config.trustedProxies,
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -113,6 +115,9 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
   if (config.roles.has('signaling')) {
     if (config.drachtio === undefined || config.sip === undefined) {
       logger.warn('signaling role not started: DRACHTIO_HOST is not set');
+      // Single-machine mode without drachtio-server on PATH still serves the app (calling "not set up"); a process
+      // whose servers the operator runs (LOCAL_SERVERS=off) and that was told to signal cannot do its work.
+      if (config.localServers.mode === 'off') readiness.add('signaling', () => 'not started: DRACHTIO_HOST is not set');
     } else {
       const media = config.media;
       const signaling = startSignaling({
@@ -125,7 +130,15 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
         billing: config.billing,
         abuse: config.abuse,
         vault,
-        ...(media === undefined ? {} : { media: (srf: Srf) => startMediaControl(srf, media, logger) }),
+        ...(media === undefined
+          ? {}
+          : {
+              media: (srf: Srf) => {
+                const control = startMediaControl(srf, media, logger);
+                readiness.add('media', () => control.notReadyBecause());
+                return control;
+              },
+            }),
         ...(trunkHealth === undefined ? {} : { trunkHealth }),
         ...(trunkRegistrations === undefined ? {} : { trunkRegistrations }),
       });
@@ -154,12 +167,18 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
     roles.push({ name: 'jobs', stop: () => scheduler.stop() });
   }
   if (!config.roles.has('api')) {
-    // A process without the api still answers /healthz, /readyz and /metrics, for its orchestrator and Prometheus.
-    const health = await buildHealthServer({ db: database.db, dialect: database.dialect, metrics, readiness }, logger);
+    // A process without the api still answers /healthz and /readyz (and /metrics with a token), for its orchestrator.
+    const health = await buildHealthServer({ db: database.db, dialect: database.dialect, metrics, readiness, metricsToken: config.metrics.token }, logger);
     const address = await health.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'health endpoints listening');
     process.stdout.write(`Dialo listening at ${address} (health endpoints only: no api role here)\n`);
     roles.push({ name: 'health', stop: () => health.close() });
+  }
+  if (config.metrics.listen !== undefined) {
+    const scrape = await buildMetricsServer({ metrics, metricsToken: config.metrics.token }, logger);
+    const address = await scrape.listen(config.metrics.listen);
+    logger.info({ url: address }, 'metrics listening');
+    roles.push({ name: 'metrics', stop: () => scrape.close() });
   }
   if (!roles.some((role) => role.name === 'signaling')) {
     // A key destroyed by another node's erasure leaves this node's cache within a poll. Signaling polls the key

@@ -33,6 +33,7 @@ import type { Readiness } from '../core/readiness.ts';
 import type { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import type { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
+import { metricsRoutes, type MetricsDeps } from './routes/metrics.ts';
 import { sipRoutes } from './routes/sip.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 
@@ -78,6 +79,10 @@ export interface ApiDeps {
   /** The registrations this process's signaling role holds, and its node id; absent without that role. */
   readonly trunkRegistrations?: TrunkRegistrationBoard;
   readonly nodeId?: string;
+  /** Proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY); none: the connection's. */
+  readonly trustedProxies?: readonly string[];
+  /** METRICS_TOKEN: without it the public port serves no `/metrics` (only METRICS_LISTEN's listener does). */
+  readonly metricsToken?: string | undefined;
 }
 
 export type MailDelivery = 'smtp' | 'log';
@@ -92,19 +97,32 @@ export interface PrivacySettings {
 /** Errors Fastify and Node find before any route runs leave as problem+json too (api/plugins/errors.ts). */
 const PROBLEMS_FROM_THE_FRAMEWORK = { frameworkErrors: sendFrameworkProblem, clientErrorHandler: writeClientErrorProblem } as const;
 
-/**
- * `/healthz`, `/readyz` and `/metrics` alone, for a process that runs no api role (signaling or jobs on their own),
- * so its orchestrator can probe it the same way.
- */
-export async function buildHealthServer(deps: HealthDeps, logger: Logger): Promise<FastifyInstance> {
-  // Probes every few seconds: their request lines would drown the log, so only warnings and errors are written.
+/** A quiet Fastify for probes and scrapes: their request lines every few seconds would drown the log. */
+function quietServer(logger: Logger, role: string): FastifyInstance {
   const app = Fastify({
-    loggerInstance: logger.child({ role: 'health' }, { level: 'warn' }) as FastifyBaseLogger,
+    loggerInstance: logger.child({ role }, { level: 'warn' }) as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     ...PROBLEMS_FROM_THE_FRAMEWORK,
   });
   registerErrorHandling(app);
+  return app;
+}
+
+/**
+ * `/healthz` and `/readyz` (and `/metrics` with a token) alone, for a process that runs no api role (signaling or jobs
+ * on their own), so its orchestrator can probe it the same way.
+ */
+export async function buildHealthServer(deps: HealthDeps & MetricsDeps, logger: Logger): Promise<FastifyInstance> {
+  const app = quietServer(logger, 'health');
   healthRoutes(app, deps);
+  if (deps.metricsToken !== undefined) metricsRoutes(app, deps);
+  return app;
+}
+
+/** `/metrics` alone, for the listener of METRICS_LISTEN (an address the operator keeps private). */
+export async function buildMetricsServer(deps: MetricsDeps, logger: Logger): Promise<FastifyInstance> {
+  const app = quietServer(logger, 'metrics');
+  metricsRoutes(app, deps);
   return app;
 }
 
@@ -118,12 +136,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ...PROBLEMS_FROM_THE_FRAMEWORK,
     // Requests in flight finish on close; idle keep-alive sockets do not hold shutdown up.
     forceCloseConnections: 'idle',
+    // request.ip (per-IP limits, logs) is the client's only through proxies the operator named.
+    trustProxy: deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
   registerErrorHandling(app);
   // Before the session is looked up and before any route: the rules for every request (text, numbers, types).
   registerRequestRules(app);
   await registerOpenApi(app);
   healthRoutes(app, deps);
+  if (deps.metricsToken !== undefined) metricsRoutes(app, deps);
   await app.register(cookie);
   registerAuth(app, sessionAuthenticator(deps.db));
   await app.register(async (scope) => authRoutes(scope, deps));

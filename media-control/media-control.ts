@@ -11,11 +11,19 @@ import { FreeSwitchRelay } from './relay.ts';
 export interface MediaControl {
   readonly relay: FreeSwitchRelay;
   readonly pool: MediaServerPool;
+  /** For `/readyz`: why calls needing a media server would be refused now (none connected), or undefined. */
+  notReadyBecause(): string | undefined;
   stop(): void;
 }
 
 export function startMediaControl(srf: Srf, config: MediaConfig, logger: Logger): MediaControl {
   const log = logger.child({ role: 'media-control' });
   const pool = connectMediaServers(srf, config, log);
-  return { relay: new FreeSwitchRelay(pool, log), pool, stop: () => pool.stop() };
+  const names = config.servers.map((server) => `${server.host}:${server.port}`).join(', ');
+  return {
+    relay: new FreeSwitchRelay(pool, log),
+    pool,
+    notReadyBecause: () => (pool.connectedCount() > 0 ? undefined : `no media server connected (of ${names})`),
+    stop: () => pool.stop(),
+  };
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Readiness } from '../../core/readiness.ts';
 import type { Database } from '../../db/schema.ts';
-import type { Metrics } from '../../metrics.ts';
 import { HttpProblem } from '../plugins/errors.ts';
 import { problems } from '../schemas/problem.ts';
 
@@ -13,17 +12,16 @@ const Ready = Type.Object({ status: Type.Literal('ready'), checks: Type.Record(T
 export interface HealthDeps {
   readonly db: Kysely<Database>;
   readonly dialect: string;
-  readonly metrics: Metrics;
   /** The checks of the roles running in this process, beside the database's. */
   readonly readiness?: Readiness;
 }
 
 /**
  * `GET /healthz`: the process is up and its database answers. `GET /readyz`: everything this process serves works
- * (the database, and a signaling role's SIP really answering), else 503 with what is not. `GET /metrics` for
- * Prometheus.
+ * (the database, and a signaling role's SIP really answering), else 503 with what is not. `/metrics` is elsewhere
+ * (metrics.ts beside this file): it is not public by default.
  */
-export function healthRoutes(app: FastifyInstance, { db, dialect, metrics, readiness }: HealthDeps): void {
+export function healthRoutes(app: FastifyInstance, { db, dialect, readiness }: HealthDeps): void {
   app.get('/healthz', { schema: { response: { 200: Health } } }, async () => {
     await sql`select 1`.execute(db);
     return { status: 'ok' as const, database: dialect };
@@ -41,11 +39,5 @@ export function healthRoutes(app: FastifyInstance, { db, dialect, metrics, readi
     const failing = Object.entries(checks).filter(([, state]) => state !== 'ok');
     if (failing.length > 0) throw new HttpProblem(503, 'Not Ready', failing.map(([name, why]) => `${name}: ${why}`).join('; '));
     return { status: 'ready' as const, checks };
-  });
-
-  /** Prometheus scrape endpoint (text exposition format). Bind the api to a private address in production. */
-  app.get('/metrics', async (_request, reply) => {
-    void reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 }

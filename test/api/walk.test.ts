@@ -47,7 +47,6 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/accounts/{accountId}/export': { query: 'reason=walk' },
   'POST /admin/policy': { body: () => ({ version: `walk-${randomUUID().slice(0, 8)}`, text: 'x', material: true }) },
   'POST /admin/retention/run': {},
-  'GET /metrics': {},
   'POST /sip/credentials': {},
   'GET /billing/config': {},
   'GET /billing/balance': {},

@@ -48,9 +48,29 @@ describe('config', () => {
       { AUTH_LOGIN_FAILURES_PER_IP: '40', AUTH_LOGIN_FAILURES_PER_ADDRESS: '30' },
       'AUTH_LOGIN_FAILURES_PER_ADDRESS: expected an integer from 41 to 1000000, got "30"',
     ],
+    [{ METRICS_LISTEN: '9464' }, 'METRICS_LISTEN: expected host:port of a private address for /metrics, such as 127.0.0.1:9464, got "9464"'],
+    [
+      { METRICS_LISTEN: '127.0.0.1:99999' },
+      'METRICS_LISTEN: expected host:port of a private address for /metrics, such as 127.0.0.1:9464, got "127.0.0.1:99999"',
+    ],
+    [{ TRUST_PROXY: 'caddy' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "caddy"'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "10.0.0.0/33"'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: expected a random bearer token for /metrics of at least 32 characters, got "<redacted>"'],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('trusts no proxy by default, and the addresses and CIDRs TRUST_PROXY names', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '172.30.0.0/24, 10.0.0.5,::1' }).trustedProxies).toEqual(['172.30.0.0/24', '10.0.0.5', '::1']);
+  });
+
+  it('keeps /metrics private by default: no listener of its own, no token; both when set', () => {
+    expect(loadConfig({}).metrics).toEqual({ listen: undefined, token: undefined });
+    const token = 't'.repeat(32);
+    expect(loadConfig({ METRICS_LISTEN: '10.0.0.5:9464', METRICS_TOKEN: token }).metrics).toEqual({ listen: { host: '10.0.0.5', port: 9464 }, token });
+    expect(loadConfig({ METRICS_LISTEN: '[::1]:9464' }).metrics.listen).toEqual({ host: '::1', port: 9464 });
   });
 
   it('reads the attempt limits: counts from AUTH_*, windows fixed, a source blocked before an account', () => {

@@ -3,33 +3,15 @@
  * use its event socket with FreeSWITCH's published default password, nor with none.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eslAuth } from '../harness/esl.ts';
 import { freePort, spawnServer, type RunningProcess } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
 
 const INFRA = fileURLToPath(new URL('../../infra/freeswitch/', import.meta.url));
-
-/** Sends `auth <password>` on a fresh event-socket connection; resolves with FreeSWITCH's Reply-Text. */
-function eslAuth(port: number, password: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString();
-      if (received.includes('auth/request') && !received.includes('Reply-Text') && !socket.writableEnded) socket.write(`auth ${password}\n\n`);
-      const reply = /^Reply-Text: (.*)$/m.exec(received);
-      if (reply) {
-        socket.destroy();
-        resolve(reply[1]!);
-      }
-    });
-  });
-}
 
 describe.skipIf(freeswitchProvision.via !== 'path')('infra/freeswitch as shipped', { timeout: 60_000 }, () => {
   let folder: string;

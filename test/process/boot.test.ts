@@ -29,7 +29,7 @@ describe('the dialo process', { timeout: 120_000 }, () => {
   });
 
   it('starts on embedded defaults, answers /healthz, and stops cleanly on SIGTERM', async () => {
-    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs' });
+    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs', METRICS_LISTEN: '127.0.0.1:0' });
     const url = await app.url;
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -38,7 +38,10 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     const ready = await fetch(`${url}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok' } }]);
 
-    const metrics = await fetch(`${url}/metrics`);
+    // Not on the public port: only on METRICS_LISTEN's address (here a free loopback port, read from the log).
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    const scrapeUrl = /"url":"([^"]+)","msg":"metrics listening"/.exec(app.stdout())?.[1];
+    const metrics = await fetch(`${scrapeUrl}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^dialo_process_cpu_user_seconds_total \d/m);
 
@@ -61,6 +64,18 @@ describe('the dialo process', { timeout: 120_000 }, () => {
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok' } }]);
     // Nothing else is served here.
     expect((await fetch(`${url}/auth/config`)).status).toBe(404);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+  }, 90_000);
+
+  it('a signaling process whose servers the operator runs is not ready while it has no drachtio-server to use', async () => {
+    const app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'signaling', LOCAL_SERVERS: 'off' });
+    const url = await app.url;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ detail: 'signaling: not started: DRACHTIO_HOST is not set' });
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
   }, 90_000);

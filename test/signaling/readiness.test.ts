@@ -1,24 +1,16 @@
 // /readyz follows whether SIP is really served: a drachtio-server that is up but answers nothing (SIGSTOP) makes
 // the signaling role not ready, while /healthz stays ok; once it answers again (SIGCONT), ready again.
 import { describe, expect, it, vi } from 'vitest';
-import { buildHealthServer } from '../../api/app.ts';
-import { Readiness } from '../../core/readiness.ts';
-import { createLogger } from '../../logger.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
+import { probeReadiness } from '../harness/readiness.ts';
 
 describe.skipIf(drachtioProvision.via === 'missing')('readiness of the signaling role', () => {
   const suite = useCallStack({ SIP_PROBE_SECONDS: '1' });
 
   it('is ready while drachtio-server answers SIP, not ready while it does not, and ready again after', async () => {
-    const readiness = new Readiness();
-    readiness.add('signaling', () => suite.stack.signaling.notReadyBecause());
-    const { db, dialect } = suite.database;
-    const health = await buildHealthServer({ db, dialect, metrics: suite.stack.metrics, readiness }, createLogger('silent'));
-    const readyz = async () => {
-      const response = await health.inject({ method: 'GET', url: '/readyz' });
-      return { status: response.statusCode, body: response.json<{ checks?: Record<string, string>; detail?: string }>() };
-    };
+    const probe = await probeReadiness(suite.database, suite.stack.metrics, 'signaling', () => suite.stack.signaling.notReadyBecause());
+    const readyz = () => probe.readyz();
     try {
       await vi.waitFor(async () => expect(await readyz()).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', signaling: 'ok' } } }), {
         timeout: 10_000,
@@ -35,13 +27,13 @@ describe.skipIf(drachtioProvision.via === 'missing')('readiness of the signaling
         );
         expect(stuck).toMatchObject({ type: 'https://dialo.dev/problems/not-ready', detail: expect.stringMatching(/^signaling: /) });
         // The process and its database are fine: only readiness says SIP is not served.
-        expect((await health.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+        expect(await probe.healthzStatus()).toBe(200);
       } finally {
         suite.stack.drachtio.signal('SIGCONT');
       }
       await vi.waitFor(async () => expect((await readyz()).status).toBe(200), { timeout: 20_000, interval: 250 });
     } finally {
-      await health.close();
+      await probe.close();
     }
   }, 60_000);
 });

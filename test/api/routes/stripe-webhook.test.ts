@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
 import type { Database } from '../../../db/schema.ts';
 import { startTopUp } from '../../../core/billing/top-ups.ts';
+import { createMetrics } from '../../../metrics.ts';
 import { WEBHOOK_TOLERANCE_SECONDS } from '../../../payments/stripe.ts';
 import { testApi } from '../../harness/api.ts';
 import { createAccount, TEST_BILLING } from '../../harness/billing.ts';
@@ -25,8 +26,9 @@ const fake = useFakeStripe();
 
 describeEachDialect('stripe webhook', (database) => {
   let app: FastifyInstance;
+  const metrics = createMetrics({ processMetrics: false });
   beforeAll(async () => {
-    app = await testApi(database(), { billing: TEST_BILLING, payments: { provider: fake().provider, publishableKey: 'pk_test_fake' } });
+    app = await testApi(database(), { billing: TEST_BILLING, metrics, payments: { provider: fake().provider, publishableKey: 'pk_test_fake' } });
   });
   afterAll(() => app?.close());
 
@@ -77,9 +79,9 @@ describeEachDialect('stripe webhook', (database) => {
     expect((await balanceOf(db, accountId)).balance).toBe(10_000_000);
   });
 
-  /** What `/metrics` counts of signed events with this result. */
+  /** What the metrics registry (scraped at /metrics) counts of signed events with this result. */
   async function paymentEvents(result: 'applied' | 'unreadable'): Promise<number> {
-    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = await metrics.registry.metrics();
     return Number(new RegExp(`^dialo_payment_events_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   }
 
