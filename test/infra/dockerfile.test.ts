@@ -3,12 +3,11 @@
  * parser and validator of the VS Code Docker extension), then held to what the image promises: a pinned Node 20
  * base, a build stage that builds the softphone, production dependencies only at run time, a non-root user, and a
  * healthcheck on /readyz.
- *
- * Those two packages are not yet devDependencies of this project (the lead adds them): until they are, this suite is
- * skipped with a line saying so.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { DockerfileParser } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,27 +17,9 @@ const packageJson = JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as
   devDependencies: Record<string, string>;
 };
 
-// Loaded by name at run time so that the suite can say what is missing instead of failing to import.
-const load = (name: string) => import(/* @vite-ignore */ name).catch(() => undefined);
-const [utils, ast] = (await Promise.all([load('dockerfile-utils'), load('dockerfile-ast')])) as [
-  { validate(content: string): { message: string }[] } | undefined,
-  (
-    | {
-        DockerfileParser: {
-          parse(content: string): {
-            getInstructions(): { getKeyword(): string; getArgumentsContent(): string | null }[];
-            getFROMs(): { getImageName(): string | undefined; getImageTag(): string | undefined; getBuildStage(): string | undefined }[];
-          };
-        };
-      }
-    | undefined
-  ),
-];
-if (utils === undefined || ast === undefined) console.warn('infra/Dockerfile suite skipped: dockerfile-utils and dockerfile-ast are not installed');
-
-describe.skipIf(utils === undefined || ast === undefined)('infra/Dockerfile', () => {
+describe('infra/Dockerfile', () => {
   const instructions = () =>
-    ast!.DockerfileParser.parse(text)
+    DockerfileParser.parse(text)
       .getInstructions()
       .map((instruction) => [instruction.getKeyword(), instruction.getArgumentsContent() ?? ''] as const);
   /** The instructions of one stage, from its FROM to the next. */
@@ -50,15 +31,15 @@ describe.skipIf(utils === undefined || ast === undefined)('infra/Dockerfile', ()
   };
 
   it('has no problem the validator finds, and the validator finds them in a broken file', () => {
-    expect(utils!.validate(text)).toEqual([]);
-    expect(utils!.validate('FROM node\nUSERR app\nHEALTHCHECK --intervall=1s CMD true\n').map((problem) => problem.message)).toEqual([
+    expect(validate(text)).toEqual([]);
+    expect(validate('FROM node\nUSERR app\nHEALTHCHECK --intervall=1s CMD true\n').map((problem) => problem.message)).toEqual([
       'Unknown instruction: USERR',
       'Unknown flag: intervall',
     ]);
   });
 
   it('builds in two stages on a pinned node 20 bookworm-slim', () => {
-    const froms = ast!.DockerfileParser.parse(text).getFROMs();
+    const froms = DockerfileParser.parse(text).getFROMs();
     expect(froms.map((from) => [from.getImageName(), from.getBuildStage()])).toEqual([
       ['node', 'build'],
       ['node', 'runtime'],
@@ -84,9 +65,8 @@ describe.skipIf(utils === undefined || ast === undefined)('infra/Dockerfile', ()
     expect(runtime.find(([keyword]) => keyword === 'CMD')?.[1]).toBe('["node", "--import", "tsx", "main.ts"]');
   });
 
-  // The image starts the app through tsx's loader, which `npm ci --omit=dev` leaves out while tsx is a devDependency:
-  // this fails once tsx is moved to dependencies (then turn it into a plain `it`).
-  it.fails('has every loader its command imports among the production dependencies', () => {
+  // The image starts the app through tsx's loader, and `npm ci --omit=dev` installs production dependencies only.
+  it('has every loader its command imports among the production dependencies', () => {
     expect(Object.keys(packageJson.dependencies)).toContain('tsx');
   });
 });
