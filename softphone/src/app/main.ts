@@ -21,6 +21,8 @@ import { createQualityPanel } from './quality-panel.ts';
 import { startPhoneLine, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
+import { createHistoryFilters } from './usage-filters.ts';
+import { createUsagePanel } from './usage-panel.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -55,7 +57,27 @@ createTopUp(
   },
   () => void balance.refresh(),
 );
-const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+const historyFilters = createHistoryFilters(
+  {
+    form: element('history-filters'),
+    from: element('filter-from'),
+    to: element('filter-to'),
+    direction: element('filter-direction'),
+    outcome: element('filter-outcome'),
+    country: element('filter-country'),
+    csv: element('history-csv'),
+  },
+  () => {
+    void callHistory.refresh();
+    void usagePanel.refresh();
+  },
+);
+const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') }, historyFilters.query);
+const usagePanel = createUsagePanel(
+  api,
+  { panel: element('usage-panel'), charts: element('usage-charts'), message: element('usage-message') },
+  historyFilters.query,
+);
 /** The echo test's number, as POST /sip/credentials last told it (null: off or not known yet). */
 let echoTestNumber: string | null = null;
 const callView = createCallView(
@@ -153,7 +175,7 @@ function callOver(reported: Promise<void>): void {
   dialForm.hidden = false;
   onDialScreen();
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
-  void reported.then(() => callHistory.refreshUntilSettled()).then(() => balance.refresh());
+  void reported.then(() => callHistory.refreshUntilSettled()).then(() => Promise.all([balance.refresh(), usagePanel.refresh()]));
 }
 
 function showCall(call: Call): void {
