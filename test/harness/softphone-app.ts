@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ApiDeps } from '../../api/app.ts';
 import { testApi } from './api.ts';
+import type { CallStack } from './call-stack.ts';
 import type { TestDatabase } from './databases.ts';
 import { launchChromium } from './chromium.ts';
 import { freePort } from './external.ts';
@@ -46,6 +47,24 @@ export async function serveSoftphoneApp(database: TestDatabase, overrides: Parti
       await api.close();
       await build.remove();
     },
+  };
+}
+
+/**
+ * The app served for the enclosing suite on its call stack (its SIP settings, drachtio's WebSocket), with `overrides`
+ * read once the stack runs; stopped after the suite. Register it before {@link useAppTabs}.
+ * @example const app = useAppOnCallStack(suite); // then tabs.open(app().url)
+ */
+export function useAppOnCallStack(suite: CallStack, overrides: () => Partial<ApiDeps> = () => ({})): () => ServedSoftphoneApp {
+  let app: ServedSoftphoneApp | undefined;
+  beforeAll(async () => {
+    const sip = { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
+    app = await serveSoftphoneApp(suite.database, { sip, ...overrides() });
+  });
+  afterAll(() => app?.stop());
+  return () => {
+    if (app === undefined) throw new Error('the app is served once the suite starts');
+    return app;
   };
 }
 
