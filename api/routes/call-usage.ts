@@ -9,7 +9,7 @@ import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem } from '../plugins/errors.ts';
-import { HistoryFilterQuery, historyFilterOf } from '../schemas/history-filter.ts';
+import { HistoryFilterQuery, historyFilterOf, type HistoryFilterParams } from '../schemas/history-filter.ts';
 import { problems } from '../schemas/problem.ts';
 
 const DAY_MS = 86_400_000;
@@ -89,7 +89,7 @@ export function callUsageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const { accountId } = requireCaller(request);
-      const filter = historyFilterOf(request.query as Parameters<typeof historyFilterOf>[0]);
+      const filter = await historyFilterOf(deps, accountId, request.query as HistoryFilterParams);
       const currency = deps.billing.currency;
       const rows = Readable.from(allCallHistory(deps.db, deps.privacy.tools.vault, accountId, filter), { objectMode: true }).map((call: CallRecord) =>
         csvRow(call, currency),
@@ -111,7 +111,7 @@ export function callUsageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { accountId } = requireCaller(request);
-      const asked = historyFilterOf(request.query as Parameters<typeof historyFilterOf>[0]);
+      const asked = await historyFilterOf(deps, accountId, request.query as HistoryFilterParams);
       const to = asked.to ?? new Date();
       const from = asked.from ?? new Date(to.getTime() - DEFAULT_DAYS * DAY_MS);
       if (from >= to) throw new HttpProblem(400, 'Bad Request', '`from` must be before `to`');

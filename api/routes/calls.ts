@@ -10,7 +10,7 @@ import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem, PROBLEM_TYPES } from '../plugins/errors.ts';
-import { HistoryFilterQuery, historyFilterOf } from '../schemas/history-filter.ts';
+import { HistoryFilterQuery, historyFilterOf, type HistoryFilterParams } from '../schemas/history-filter.ts';
 import { problems } from '../schemas/problem.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -114,8 +114,8 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { accountId } = requireCaller(request);
-      const { limit, before, ...filters } = request.query as { limit: number; before?: string } & Parameters<typeof historyFilterOf>[0];
-      const filter = historyFilterOf(filters);
+      const { limit, before, ...filters } = request.query as { limit: number; before?: string } & HistoryFilterParams;
+      const filter = await historyFilterOf(deps, accountId, filters);
       const page = await callHistory(
         deps.db,
         deps.privacy.tools.vault,

@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
 import type { Vault } from '../privacy/vault.ts';
-import { historyWhere, type HistoryFilter } from './history-filter.ts';
+import { historyWhere, type SealedHistoryFilter } from './history-filter.ts';
 
 /** What a user sees of each call: in the history and in the privacy export alike. */
 export const CALL_RECORD_COLUMNS = [
@@ -65,7 +65,7 @@ export async function callHistory(
   vault: Vault,
   accountId: string,
   page: { limit: number; before?: HistoryCursor },
-  filter: HistoryFilter = {},
+  filter: SealedHistoryFilter = {},
 ): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
   let query = db
     .selectFrom('cdrs')
@@ -98,7 +98,7 @@ export async function* allCallHistory(
   db: Kysely<Database>,
   vault: Vault,
   accountId: string,
-  filter: HistoryFilter,
+  filter: SealedHistoryFilter,
   pageSize = 500,
 ): AsyncGenerator<CallRecord> {
   let before: HistoryCursor | undefined;

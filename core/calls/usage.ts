@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { micros, type Micros } from '../money.ts';
-import { historyWhere, type HistoryFilter } from './history-filter.ts';
+import { historyWhere, type SealedHistoryFilter } from './history-filter.ts';
 
 export interface UsageTotals {
   readonly calls: number;
@@ -25,7 +25,7 @@ export interface UsageSummary {
 /**
  * @example const usage = await usageSummary(db, accountId, { from: new Date('2026-11-01'), to: new Date('2026-12-01') });
  */
-export async function usageSummary(db: Kysely<Database>, accountId: string, filter: HistoryFilter): Promise<UsageSummary> {
+export async function usageSummary(db: Kysely<Database>, accountId: string, filter: SealedHistoryFilter): Promise<UsageSummary> {
   const totals = [
     sql<string | number>`count(*)`.as('calls'),
     sql<string | number>`coalesce(sum(ceil(extract(epoch from (ended_at - answered_at)))), 0)`.as('seconds'),

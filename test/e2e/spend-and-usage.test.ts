@@ -72,8 +72,9 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
   }
 
-  async function filter(page: Page, fields: { country?: string; outcome?: string }): Promise<void> {
+  async function filter(page: Page, fields: { country?: string; outcome?: string; number?: string }): Promise<void> {
     await page.getByLabel('Country (2 letters)').fill(fields.country ?? '');
+    await page.getByLabel('Number (whole)').fill(fields.number ?? '');
     await page.getByLabel('Outcome').selectOption(fields.outcome ?? '');
     await page.getByRole('button', { name: 'Apply filters' }).click();
   }
@@ -125,6 +126,8 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS]);
     await filter(page, { outcome: 'answered' });
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON, NEW_YORK]);
+    await filter(page, { number: '+44 20 7946 0958' });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON]);
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);
 

@@ -65,6 +65,7 @@ const historyFilters = createHistoryFilters(
     direction: element('filter-direction'),
     outcome: element('filter-outcome'),
     country: element('filter-country'),
+    number: element('filter-number'),
     csv: element('history-csv'),
   },
   () => {

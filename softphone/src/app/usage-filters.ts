@@ -11,6 +11,7 @@ export interface FilterElements {
   readonly direction: HTMLSelectElement;
   readonly outcome: HTMLSelectElement;
   readonly country: HTMLInputElement;
+  readonly number: HTMLInputElement;
   /** The "Download CSV" link: its address follows the filters. */
   readonly csv: HTMLAnchorElement;
 }
@@ -29,6 +30,7 @@ export function createHistoryFilters(elements: FilterElements, changed: () => vo
       direction: elements.direction.value,
       outcome: elements.outcome.value,
       country: elements.country.value,
+      number: elements.number.value,
     });
   const apply = () => {
     const current = query();

@@ -11,6 +11,8 @@ export interface FilterValues {
   readonly direction: string;
   readonly outcome: string;
   readonly country: string;
+  /** A whole number at either end of the call. */
+  readonly number: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -27,5 +29,6 @@ export function filterQuery(values: FilterValues): string {
   if (values.direction !== '') query.set('direction', values.direction);
   if (values.outcome !== '') query.set('outcome', values.outcome);
   if (values.country.trim() !== '') query.set('country', values.country.trim().toUpperCase());
+  if (values.number.trim() !== '') query.set('number', values.number.trim());
   return query.toString();
 }

@@ -116,6 +116,11 @@ describeEachDialect('spend and usage API', (database) => {
     expect(await listed('direction=out')).toEqual([ids.refused, ids.missed, ids.paris, ids.london]);
     expect(await listed('from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z')).toEqual([ids.refused, ids.missed]);
     expect(await listed('country=GB&outcome=answered')).toEqual([ids.london]);
+    // A whole number at either end (records hold them sealed: compared sealed, under the user's key).
+    expect(await listed('number=%2B33142685300')).toEqual([ids.paris]);
+    expect(await listed('number=%2B33142685301')).toEqual([ids.incoming]);
+    expect(await listed('number=%2B14155550199')).toEqual([ids.refused, ids.missed, ids.paris, ids.london]);
+    expect(await listed('number=%2B442079460000')).toEqual([]);
     const first = (await get(user, '/calls?country=GB&limit=2')).json<{ calls: { country: string }[]; next: string }>();
     expect(first.calls.map((call) => call.country)).toEqual(['GB', 'GB']);
     const rest = (await get(user, `/calls?country=GB&limit=2&before=${first.next}`)).json<{ calls: { id: string }[]; next: string | null }>();
@@ -123,7 +128,14 @@ describeEachDialect('spend and usage API', (database) => {
   });
 
   it('refuses a filter it cannot apply with problem details', async () => {
-    for (const query of ['country=gb', 'outcome=maybe', 'direction=sideways', 'from=yesterday', 'from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z']) {
+    for (const query of [
+      'country=gb',
+      'outcome=maybe',
+      'direction=sideways',
+      'from=yesterday',
+      'from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z',
+      'number=pizza',
+    ]) {
       for (const path of ['/calls', '/calls/export', '/calls/usage']) {
         const response = await get(user, `${path}?${query}`);
         expect(response.statusCode, `${path}?${query}`).toBe(400);
@@ -160,6 +172,8 @@ describeEachDialect('spend and usage API', (database) => {
     });
     const answeredOut = (await get(user, '/calls/usage?from=2026-03-01T00:00:00Z&to=2026-03-04T00:00:00Z&direction=out&outcome=answered')).json();
     expect(answeredOut).toMatchObject({ days: [{ day: '2026-03-01', calls: 2, seconds: 120, spend: '1.35' }], total: { calls: 2 } });
+    const london = (await get(user, '/calls/usage?from=2026-03-01T00:00:00Z&to=2026-03-04T00:00:00Z&number=%2B442079460958')).json();
+    expect(london).toMatchObject({ countries: [{ country: 'GB', calls: 1, seconds: 90, spend: '1.20' }], total: { calls: 1 } });
   });
 
   it("exports the filtered history as CSV, the user's own calls only", async () => {
@@ -190,6 +204,8 @@ describeEachDialect('spend and usage API', (database) => {
 
     const paris = parse((await get(user, '/calls/export?country=FR')).body, { columns: true }) as Record<string, string>[];
     expect(paris).toEqual([expect.objectContaining({ id: ids.paris, to: '+33142685300', cost: '0.15' })]);
+    // Another user's number is no way into their calls: it is sealed under this user's key, which sealed none of theirs.
+    expect((await get(user, '/calls/export?number=%2B442079460000')).body.trim().split('\n')).toHaveLength(1);
 
     // The other user's export is theirs alone: their one call, none of this user's.
     const theirs = parse((await get(other, '/calls/export')).body, { columns: true }) as Record<string, string>[];
