@@ -31,11 +31,16 @@ export async function usageSummary(db: Kysely<Database>, accountId: string, filt
     sql<string | number>`coalesce(sum(ceil(extract(epoch from (ended_at - answered_at)))), 0)`.as('seconds'),
     sql<string | number>`coalesce(sum(cost), 0)`.as('spend'),
   ] as const;
-  const day = sql<string>`to_char(started_at at time zone 'UTC', 'YYYY-MM-DD')`;
-  const base = db.selectFrom('cdrs').where((eb) => historyWhere(eb, accountId, filter));
-  // One after the other: PGlite serves one statement at a time.
-  const days = await base.select(day.as('day')).select(totals).groupBy(day).orderBy(day).execute();
-  const countries = await base.select('destination_country').select(totals).groupBy('destination_country').execute();
+  const day = sql<string | null>`to_char(started_at at time zone 'UTC', 'YYYY-MM-DD')`;
+  // One read of the rows for both sums (grouping sets): `by_day` tells a day's row from a country's (whose key may be null).
+  const rows = await db
+    .selectFrom('cdrs')
+    .where((eb) => historyWhere(eb, accountId, filter))
+    .select([day.as('day'), 'destination_country', sql<number>`grouping(destination_country)`.as('by_day'), ...totals])
+    .groupBy(sql`grouping sets ((${day}), (destination_country))`)
+    .execute();
+  const days = rows.filter((row) => Number(row.by_day) === 1).sort((a, b) => String(a.day).localeCompare(String(b.day)));
+  const countries = rows.filter((row) => Number(row.by_day) === 0);
   const figures = (row: { calls: string | number; seconds: string | number; spend: string | number }): UsageTotals => ({
     calls: Number(row.calls),
     seconds: Number(row.seconds),
@@ -49,5 +54,5 @@ export async function usageSummary(db: Kysely<Database>, accountId: string, filt
     seconds: 0,
     spend: micros(0),
   });
-  return { days: days.map((row) => ({ day: row.day, ...figures(row) })), countries: byCountry, total };
+  return { days: days.map((row) => ({ day: String(row.day), ...figures(row) })), countries: byCountry, total };
 }
