@@ -27,6 +27,7 @@ import { adminCallRoutes } from './routes/admin-calls.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
+import { callUsageRoutes } from './routes/call-usage.ts';
 import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import type { Readiness } from '../core/readiness.ts';
@@ -152,6 +153,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   billingRoutes(app, deps);
   adminBillingRoutes(app, deps);
   callRoutes(app, deps);
+  callUsageRoutes(app, deps);
   adminCallRoutes(app, deps);
   adminAbuseRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));

@@ -6,6 +6,7 @@
 import {
   isSupportedCountry,
   parsePhoneNumber,
+  parsePhoneNumberFromString,
   parsePhoneNumberWithError,
   ParseError,
   validatePhoneNumberLength,
@@ -74,6 +75,15 @@ export function toE164(dialled: string, defaultCountry?: string): ParsedNumber {
 export function numberFacts(number: E164): { country: CountryCode | undefined; type: NumberType } {
   const parsed = parsePhoneNumber(number);
   return { country: parsed.country, type: parsed.getType() };
+}
+
+/**
+ * The country a number rings in, for any string a record may hold (an echo test's `*43` too): undefined when it is
+ * not an international number or the number plan names no one country for it (+800).
+ * @example countryOf('+442079460958') // 'GB'
+ */
+export function countryOf(number: string): CountryCode | undefined {
+  return isE164(number) ? parsePhoneNumberFromString(number)?.country : undefined;
 }
 
 /** The digits of an E.164 number without "+", as rate prefixes are written. @example e164Digits('+4420' as E164) // "4420" */

@@ -172,6 +172,8 @@ export interface CdrsTable {
   browser_jitter_ms: number | null;
   /** Received packets lost, in thousandths. */
   browser_loss_permille: number | null;
+  /** ISO 3166 alpha-2 country of `to_number`, from the number when the record was opened (0048); null: none or unknown. */
+  destination_country: string | null;
   billable_seconds: number | null;
   /** Micro-units charged (core/money.ts). */
   cost: number | null;

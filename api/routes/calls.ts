@@ -10,6 +10,7 @@ import { formatDecimal, micros } from '../../core/money.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem, PROBLEM_TYPES } from '../plugins/errors.ts';
+import { HistoryFilterQuery, historyFilterOf, type HistoryFilterParams } from '../schemas/history-filter.ts';
 import { problems } from '../schemas/problem.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -24,6 +25,7 @@ export const CallRecordSchema = Type.Object({
   outcome: Type.String({ description: 'the call state it ended in: ended, refused, failed, cancelled (or answered/ringing while live)' }),
   reason: Nullable(Type.String({ description: 'why it was refused or failed, or how it ended' })),
   endedBy: Nullable(Type.String()),
+  country: Nullable(Type.String({ description: 'ISO 3166 alpha-2 country of the number called; null: none or unknown' })),
   startedAt: Type.String({ format: 'date-time' }),
   answeredAt: Nullable(Type.String({ format: 'date-time' })),
   endedAt: Nullable(Type.String({ format: 'date-time' })),
@@ -65,6 +67,7 @@ function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
     outcome: call.phase,
     reason: call.refusal_reason ?? call.hangup_cause,
     endedBy: call.ended_by,
+    country: call.destination_country,
     startedAt: call.started_at.toISOString(),
     answeredAt: call.answered_at?.toISOString() ?? null,
     endedAt: call.ended_at?.toISOString() ?? null,
@@ -100,17 +103,26 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/calls',
     {
       schema: {
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), before: Type.Optional(Type.String({ maxLength: 200 })) }),
+        description: 'Your own calls, newest first, narrowed by the filters; `next` pages on with the same filters.',
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          before: Type.Optional(Type.String({ maxLength: 200 })),
+          ...HistoryFilterQuery,
+        }),
         response: { 200: Type.Object({ calls: Type.Array(CallRecordSchema), next: Nullable(Type.String()) }), ...problems(400, 401) },
       },
     },
     async (request) => {
       const { accountId } = requireCaller(request);
-      const { limit, before } = request.query as { limit: number; before?: string };
-      const page = await callHistory(deps.db, deps.privacy.tools.vault, accountId, {
-        limit,
-        ...(before === undefined ? {} : { before: decodeCursor(before) }),
-      });
+      const { limit, before, ...filters } = request.query as { limit: number; before?: string } & HistoryFilterParams;
+      const filter = await historyFilterOf(deps, accountId, filters);
+      const page = await callHistory(
+        deps.db,
+        deps.privacy.tools.vault,
+        accountId,
+        { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) },
+        filter,
+      );
       return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
     },
   );

@@ -5,6 +5,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
+import { countryOf } from '../numbers.ts';
 import { isSealed, type Vault } from '../privacy/vault.ts';
 import { nextState, ORPHANED_CAUSE, type CallState } from './call-state.ts';
 import type { DialogHandle } from './dialog-handle.ts';
@@ -48,6 +49,8 @@ export async function openCdr(db: Kysely<Database>, vault: Vault, call: NewCall)
       account_id: call.accountId,
       from_number: fromNumber ?? null,
       to_number: toNumber ?? null,
+      // Kept beside the sealed number so usage can be summed per country in the database (0048).
+      destination_country: call.toNumber === null ? null : (countryOf(call.toNumber) ?? null),
       phase: 'setup',
       node_id: call.nodeId,
       trunk_id: call.trunkId ?? null,

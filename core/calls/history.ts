@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CdrsTable, Database } from '../../db/schema.ts';
 import type { Vault } from '../privacy/vault.ts';
+import { historyWhere, type SealedHistoryFilter } from './history-filter.ts';
 
 /** What a user sees of each call: in the history and in the privacy export alike. */
 export const CALL_RECORD_COLUMNS = [
@@ -17,6 +18,7 @@ export const CALL_RECORD_COLUMNS = [
   'started_at',
   'answered_at',
   'ended_at',
+  'destination_country',
   'billable_seconds',
   'cost',
   'browser_mos',
@@ -52,6 +54,8 @@ export async function openCallRecords<T extends Pick<CallRecord, 'from_number' |
 }
 
 /**
+ * One page of the account's calls that pass `filter` (core/calls/history-filter.ts); the next page takes the same
+ * filter and `before: next`.
  * @example
  * const first = await callHistory(db, vault, accountId, { limit: 50 });
  * const more = first.next && (await callHistory(db, vault, accountId, { limit: 50, before: first.next }));
@@ -61,12 +65,13 @@ export async function callHistory(
   vault: Vault,
   accountId: string,
   page: { limit: number; before?: HistoryCursor },
+  filter: SealedHistoryFilter = {},
 ): Promise<{ calls: CallRecord[]; next: HistoryCursor | null }> {
   let query = db
     .selectFrom('cdrs')
     .select(CALL_RECORD_COLUMNS)
     .select(sql<string>`started_at::text`.as('started_key'))
-    .where('account_id', '=', accountId);
+    .where((eb) => historyWhere(eb, accountId, filter));
   const before = page.before;
   if (before !== undefined) {
     const at = sql<Date>`${before.startedAt}::timestamptz`;
@@ -82,4 +87,24 @@ export async function callHistory(
     ),
     next: rows.length === page.limit && last !== undefined ? { startedAt: last.started_key, id: last.id } : null,
   };
+}
+
+/**
+ * Every call of the account that passes `filter`, newest first, a page at a time: an export of any length in
+ * constant memory.
+ * @example for await (const call of allCallHistory(db, vault, accountId, { outcome: 'answered' })) write(call);
+ */
+export async function* allCallHistory(
+  db: Kysely<Database>,
+  vault: Vault,
+  accountId: string,
+  filter: SealedHistoryFilter,
+  pageSize = 500,
+): AsyncGenerator<CallRecord> {
+  let before: HistoryCursor | undefined;
+  do {
+    const page = await callHistory(db, vault, accountId, { limit: pageSize, ...(before === undefined ? {} : { before }) }, filter);
+    yield* page.calls;
+    before = page.next ?? undefined;
+  } while (before !== undefined);
 }

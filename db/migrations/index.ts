@@ -37,6 +37,7 @@ import * as sealedAccounts from './0041-sealed-accounts.ts';
 import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
 import * as trunkRegistration from './0044-trunk-registration.ts';
 import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
+import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -73,4 +74,5 @@ export const migrations: Record<string, Migration> = {
   '0043-trunk-dialling-rules': trunkDiallingRules,
   '0044-trunk-registration': trunkRegistration,
   '0047-cdr-browser-quality': cdrBrowserQuality,
+  '0048-cdr-destination-country': cdrDestinationCountry,
 };

@@ -68,6 +68,8 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/accounts/{accountId}/adjustments': { body: () => ({ amount: '1.00', reason: 'walk' }) },
   'POST /admin/top-ups/{id}/refund': { body: () => ({ idempotencyKey: randomUUID() }), params: { id: randomUUID() } },
   'GET /calls': {},
+  'GET /calls/export': { query: 'outcome=answered' },
+  'GET /calls/usage': {},
   'GET /calls/quote': { query: 'number=%2B14155550100' },
   'POST /calls/{callId}/quality': { params: { callId: randomUUID() }, body: () => ({ mos: 4.2, rttMs: 20, jitterMs: 2, packetLossPermille: 0 }) },
   'GET /numbers': {},

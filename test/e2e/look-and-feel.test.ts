@@ -13,7 +13,7 @@ import { useCallStack } from '../harness/call-stack.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
-import { useAppTabs, useServedApp } from '../harness/softphone-app.ts';
+import { useAppOnCallStack, useAppTabs } from '../harness/softphone-app.ts';
 
 const missing = drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing';
 const TEST_MS = 90_000;
@@ -110,7 +110,7 @@ function recordTones(): void {
 describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard dialling, country picker, recent numbers', () => {
   const suite = useCallStack({});
   const { did } = inboundFixtures(() => suite.database);
-  const app = useServedApp(suite);
+  const app = useAppOnCallStack(suite);
   const tabs = useAppTabs();
   beforeAll(() => mkdir(ARTIFACTS, { recursive: true }));
   let numbers = 0;
@@ -126,10 +126,10 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
 
   /** A verified user with a US number, signed in on `page` (or a tab of its own). */
   async function userOnScreen(page?: Page) {
-    const user = await signIn(app.api, suite.database.db);
+    const user = await signIn(app().api, suite.database.db);
     const number = `+1415555019${numbers++}`;
     await did(number, user.accountId);
-    const tab = page ?? (await tabs.open(app.url));
+    const tab = page ?? (await tabs.open(app().url));
     await signInOnScreen(tab, user.email);
     return { ...user, number, page: tab };
   }
@@ -149,7 +149,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
 
   for (const width of [375, 1280]) {
     it(`at ${width} px: no sideways scroll, the phone's state in the header, every control reachable and finger-sized`, { timeout: TEST_MS }, async () => {
-      const page = await tabs.open(app.url);
+      const page = await tabs.open(app().url);
       await page.setViewportSize({ width, height: width < 600 ? 812 : 800 });
       // The first screen a new user sees.
       await page.getByLabel('E-mail').waitFor();
@@ -210,7 +210,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
     { timeout: TEST_MS },
     async () => {
       // Alice's tab records the tones its calls are asked to send (RTCDTMFSender.insertDTMF, RFC 4733 in the media).
-      const aliceTab = await tabs.open(app.url, async (context) => void (await context.addInitScript(recordTones)));
+      const aliceTab = await tabs.open(app().url, async (context) => void (await context.addInitScript(recordTones)));
       const [alice, bob] = [await userOnScreen(aliceTab), await userOnScreen()];
       const page = alice.page;
       // On a phone-sized screen, with a keyboard (a tablet's, say).

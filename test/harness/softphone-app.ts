@@ -51,27 +51,20 @@ export async function serveSoftphoneApp(database: TestDatabase, overrides: Parti
 }
 
 /**
- * The app served for a call-stack suite, its phones registering over the stack's drachtio WebSocket (what an operator
- * sets as SIP_WS_URL): served before the suite's tests, stopped after them. Read it inside tests.
+ * The app served for the enclosing suite on its call stack (its SIP settings, drachtio's WebSocket), with `overrides`
+ * read once the stack runs; stopped after the suite. Register it before {@link useAppTabs}.
+ * @example const app = useAppOnCallStack(suite); // then tabs.open(app().url)
  */
-export function useServedApp(suite: CallStack): ServedSoftphoneApp {
-  let served: ServedSoftphoneApp | undefined;
+export function useAppOnCallStack(suite: CallStack, overrides: () => Partial<ApiDeps> = () => ({})): () => ServedSoftphoneApp {
+  let app: ServedSoftphoneApp | undefined;
   beforeAll(async () => {
-    served = await serveSoftphoneApp(suite.database, { sip: { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` } });
+    const sip = { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
+    app = await serveSoftphoneApp(suite.database, { sip, ...overrides() });
   });
-  afterAll(() => served?.stop());
-  const current = () => {
-    if (served === undefined) throw new Error('the app is served only while the suite runs');
-    return served;
-  };
-  return {
-    get api() {
-      return current().api;
-    },
-    get url() {
-      return current().url;
-    },
-    stop: () => current().stop(),
+  afterAll(() => app?.stop());
+  return () => {
+    if (app === undefined) throw new Error('the app is served once the suite starts');
+    return app;
   };
 }
 

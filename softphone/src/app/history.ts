@@ -1,4 +1,4 @@
-/** The account's recent calls (GET /calls, newest first) as a table. */
+/** The account's recent calls (GET /calls, newest first, narrowed by the filters) as a table. */
 import type { ApiClient } from './api-client.ts';
 import { qualityWord } from './call-quality.ts';
 import { ECHO_TEST_LABEL } from './echo-test.ts';
@@ -59,13 +59,15 @@ function row(call: CallRecord): HTMLTableRowElement {
   return tr;
 }
 
-export function createHistoryView(api: ApiClient, elements: HistoryElements): HistoryView {
+/** `filters`: the query of the history's filters (usage-filters.ts), empty for every call. */
+export function createHistoryView(api: ApiClient, elements: HistoryElements, filters: () => string = () => ''): HistoryView {
   /** Shows the latest calls; true when one of them is still open. */
   const load = async (): Promise<boolean> => {
     try {
-      const { calls } = await api.get<{ calls: CallRecord[] }>('/calls?limit=20');
+      const query = filters();
+      const { calls } = await api.get<{ calls: CallRecord[] }>(`/calls?limit=20${query === '' ? '' : `&${query}`}`);
       elements.rows.replaceChildren(...calls.map(row));
-      elements.empty.textContent = calls.length === 0 ? 'No calls yet.' : '';
+      elements.empty.textContent = calls.length === 0 ? (query === '' ? 'No calls yet.' : 'No calls match these filters.') : '';
       return calls.some((call) => call.endedAt === null);
     } catch (error) {
       elements.empty.textContent = `History unavailable: ${messageOf(error)}`;

@@ -23,6 +23,8 @@ import { recentNumbers } from './recent-numbers.ts';
 import { startPhoneLine, type LineState, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
+import { createHistoryFilters } from './usage-filters.ts';
+import { createUsagePanel } from './usage-panel.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -62,7 +64,28 @@ createTopUp(
   },
   () => void balance.refresh(),
 );
-const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') });
+const historyFilters = createHistoryFilters(
+  {
+    form: element('history-filters'),
+    from: element('filter-from'),
+    to: element('filter-to'),
+    direction: element('filter-direction'),
+    outcome: element('filter-outcome'),
+    country: element('filter-country'),
+    number: element('filter-number'),
+    csv: element('history-csv'),
+  },
+  () => {
+    void callHistory.refresh();
+    void usagePanel.refresh();
+  },
+);
+const callHistory = createHistoryView(api, { rows: element('history-rows'), empty: element('history-empty') }, historyFilters.query);
+const usagePanel = createUsagePanel(
+  api,
+  { panel: element('usage-panel'), charts: element('usage-charts'), message: element('usage-message') },
+  historyFilters.query,
+);
 /** The echo test's number, as POST /sip/credentials last told it (null: off or not known yet). */
 let echoTestNumber: string | null = null;
 const callView = createCallView(
@@ -176,7 +199,7 @@ function callOver(reported: Promise<void>): void {
   focusFollows(element('call-view'), element('dial-heading'));
   onDialScreen();
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
-  void reported.then(() => callHistory.refreshUntilSettled()).then(() => balance.refresh());
+  void reported.then(() => callHistory.refreshUntilSettled()).then(() => Promise.all([balance.refresh(), usagePanel.refresh()]));
 }
 
 function showCall(call: Call): void {
