@@ -24,6 +24,7 @@ import { accountRoutes } from './routes/account.ts';
 import { adminAbuseRoutes } from './routes/admin-abuse.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { adminCallRoutes } from './routes/admin-calls.ts';
+import { adminSipCredentialRoutes } from './routes/admin-sip-credentials.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
@@ -132,6 +133,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   adminBillingRoutes(app, deps);
   callRoutes(app, deps);
   adminCallRoutes(app, deps);
+  adminSipCredentialRoutes(app, deps);
   adminAbuseRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));
   await app.register(async (scope) => accountRoutes(scope, deps));
