@@ -1,8 +1,11 @@
 // `dialo cdrs export` of 200k records to a file holds no more memory than one of 20k: the export streams (COPY on
 // Postgres, numbers opened a chunk at a time) instead of gathering. Peak RSS of the child, from GNU time.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDialo } from '../harness/app-process.ts';
@@ -47,9 +50,9 @@ describe.skipIf(preferredDialect() !== 'postgres')('dialo cdrs export memory [po
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
+  const env = () => ({ DATABASE_URL: database.url ?? '', PRIVACY_MASTER_KEY: TEST_MASTER_KEY, PRIVACY_HASH_KEY: TEST_HASH_KEY, LOG_LEVEL: 'silent' });
   const exportTo = async (file: string) => {
-    const env = { DATABASE_URL: database.url ?? '', PRIVACY_MASTER_KEY: TEST_MASTER_KEY, PRIVACY_HASH_KEY: TEST_HASH_KEY, LOG_LEVEL: 'silent' };
-    const run = await runDialo(['--json', 'cdrs', 'export', '--output', file], env, { time: true });
+    const run = await runDialo(['--json', 'cdrs', 'export', '--output', file], env(), { time: true });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     return { rows: (JSON.parse(run.stdout) as { rows: number }).rows, peakRssKb: run.peakRssKb ?? NaN };
@@ -71,5 +74,16 @@ describe.skipIf(preferredDialect() !== 'postgres')('dialo cdrs export memory [po
     // opened numbers and the GC's slack between runs.
     console.info(`[cdr export] peak RSS: 20k rows ${small.peakRssKb} kB, 200k rows ${large.peakRssKb} kB; file ${text.length} bytes`);
     expect(large.peakRssKb - small.peakRssKb).toBeLessThan(16 * 1024);
+  });
+
+  it('draws a progress bar with rows/s and ETA on a terminal (util-linux script gives it one)', async () => {
+    const file = join(dir, 'tty.csv');
+    const dialo = fileURLToPath(new URL('../../cli/dialo.js', import.meta.url));
+    const { stdout } = await promisify(execFile)('script', ['-qec', `${process.execPath} ${dialo} cdrs export --output ${file}`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env() },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(stdout).toMatch(/cdrs \[.*\] \d+\/200000 rows \| \d+ rows\/s \| ETA /);
+    expect(stdout).toContain(`exported 200000 records to ${file}`);
   });
 });
