@@ -2,11 +2,12 @@
  * What every `dialo` command works with: the configuration, read and checked once (config.ts, as main.ts does), the
  * database it names (migrated first, as at boot), the vault, and how to print. Opened for one command, then closed.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { loadConfigOrExit, type Config } from '../config.ts';
 import { createVault, type Vault } from '../core/privacy/vault.ts';
-import { connectDatabase, type CopyOut } from '../db/connect.ts';
+import { connectDatabase, type CopyOut, type DatabaseHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { loadOrCreateSecrets, privacyMasterKey } from '../local-servers/secrets.ts';
@@ -36,9 +37,30 @@ function config(): Config {
  */
 export const COMMAND_LINE = null;
 
+/** The database for `migrate`, which neither migrates first nor needs the vault. */
+export function openDatabase(): DatabaseHandle {
+  const settings = config();
+  refuseOpenPglite(settings);
+  return connectDatabase(settings.database);
+}
+
+/**
+ * PGlite is one process's at a time, with no lock of its own: a second opener would corrupt it. An open PGlite folder
+ * holds `postmaster.pid` (removed when it is closed, as the app does on SIGTERM), so its presence means "in use".
+ */
+function refuseOpenPglite(settings: Config): void {
+  const { database } = settings;
+  if (database.kind !== 'pglite' || database.dataDir.includes('://')) return;
+  const pid = join(database.dataDir, 'postmaster.pid');
+  if (existsSync(pid)) {
+    throw new Error(`the embedded database ${database.dataDir} is open in another process: stop the app first (after a crash, remove ${pid})`);
+  }
+}
+
 /** Runs `work` on a freshly opened, migrated database; closed whatever happens. */
 export async function withDatabase<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
   const settings = config();
+  refuseOpenPglite(settings);
   const masterKey = await privacyMasterKey(settings);
   const handle = connectDatabase(settings.database);
   try {

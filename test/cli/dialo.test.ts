@@ -117,6 +117,18 @@ for (const dialect of dialects) {
 
     const dialo = (...args: string[]) => runDialo(['--json', ...args], data.env);
 
+    it.runIf(dialect === 'pglite')('refuses a PGlite folder another process holds open, and works once it is closed', async () => {
+      const holder = connectDatabase({ kind: 'pglite', dataDir: data.env.PGLITE_DATA_DIR! });
+      try {
+        await holder.db.selectFrom('accounts').select('id').execute();
+        refused(await dialo('accounts', 'list'), 1, /is open in another process: stop the app first/);
+        refused(await dialo('migrate'), 1, /is open in another process/);
+      } finally {
+        await holder.close();
+      }
+      expect(done<unknown[]>(await dialo('accounts', 'list')).length).toBe(2);
+    });
+
     it('migrate: nothing left to do on a migrated database; an unknown option is bad usage', async () => {
       expect(done(await dialo('migrate'))).toEqual({ direction: 'up', migrations: [] });
       refused(await dialo('migrate', '--sideways'), 2, /unknown option '--sideways'/);
