@@ -1,5 +1,5 @@
 /**
- * A progress bar with rows/s and ETA (cli-progress) for long work, drawn on stderr only when stderr is a terminal:
+ * A progress bar with rows/s (or steps/s) and ETA (cli-progress) for long work, drawn on stderr only when stderr is a terminal:
  * scripts, pipes and files get nothing (and stdout stays the command's output, such as an export).
  */
 import cliProgress from 'cli-progress';
@@ -12,10 +12,10 @@ export interface Progress {
 
 const QUIET: Progress = { update: () => undefined, stop: () => undefined };
 
-export function progress(label: string, total: number): Progress {
+export function progress(label: string, total: number, unit = 'rows'): Progress {
   if (process.stderr.isTTY !== true) return QUIET;
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} rows | {speed} rows/s | ETA {eta_formatted}`, etaBuffer: 50 },
+    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted}`, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
