@@ -5,13 +5,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import { loadConfigOrExit, type Config } from '../config.ts';
+import { ConfigError, loadConfigOrExit, type Config } from '../config.ts';
 import { createVault, type Vault } from '../core/privacy/vault.ts';
 import { connectDatabase, type CopyOut, type DatabaseHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
 import { loadOrCreateSecrets, privacyMasterKey } from '../local-servers/secrets.ts';
-import { UsageError } from './output.ts';
 
 export interface CliContext {
   readonly config: Config;
@@ -79,7 +78,7 @@ export async function withDatabase<T>(work: (context: CliContext) => Promise<T>)
         if (database.kind === 'pglite' && !database.dataDir.includes('://')) {
           return (await loadOrCreateSecrets(resolve(settings.localServers.dataDir))).privacyHashKey;
         }
-        throw new UsageError('PRIVACY_HASH_KEY is required for this command (it de-identifies records)');
+        throw new ConfigError('PRIVACY_HASH_KEY', 'a secret of at least 32 characters for this command (it de-identifies records)', undefined);
       },
     });
   } finally {

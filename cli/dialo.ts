@@ -3,6 +3,7 @@
  * way (as no account: the command line). Exit codes: 0 done, 1 failed, 2 bad usage; errors are one line on stderr.
  */
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.ts';
 import { AccountError } from '../core/accounts/errors.ts';
 import { AdjustmentError } from '../core/billing/ledger.ts';
 import { RateInputError } from '../core/billing/rates.ts';
@@ -64,7 +65,9 @@ async function main(argv: readonly string[]): Promise<number> {
       // Help and version end the run normally; anything else commander refused is bad usage, already printed.
       return error.exitCode === 0 ? 0 : USAGE;
     }
-    process.stderr.write(`dialo: ${(error as Error).message.split('\n')[0]}\n`);
+    // A setting found wrong only now (PRIVACY_MASTER_KEY with DATABASE_URL): worded as at boot.
+    const prefix = error instanceof ConfigError ? 'invalid configuration: ' : '';
+    process.stderr.write(`dialo: ${prefix}${(error as Error).message.split('\n')[0]}\n`);
     return exitCodeOf(error);
   }
 }

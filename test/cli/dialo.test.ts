@@ -318,5 +318,9 @@ describe('dialo CLI usage', () => {
     const run = await runDialo(['accounts', 'list'], { DATABASE_URL: 'mysql://nope' });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('dialo: invalid configuration: DATABASE_URL: expected a postgres:// URL, got "<redacted>"\n');
+    // Found wrong only once a command needs it, worded the same.
+    const keyless = await runDialo(['accounts', 'list'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toMatch(/^dialo: invalid configuration: PRIVACY_MASTER_KEY: expected [^\n]+, got nothing\n$/);
   });
 });
