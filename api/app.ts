@@ -22,6 +22,7 @@ import { registerSoftphoneApp } from './plugins/softphone-app.ts';
 import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminAbuseRoutes } from './routes/admin-abuse.ts';
+import { adminAccountRoutes } from './routes/admin-accounts.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { adminCallRoutes } from './routes/admin-calls.ts';
 import { adminSipCredentialRoutes } from './routes/admin-sip-credentials.ts';
@@ -130,6 +131,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => authRoutes(scope, deps));
   sipRoutes(app, deps);
   billingRoutes(app, deps);
+  adminAccountRoutes(app, deps);
   adminBillingRoutes(app, deps);
   callRoutes(app, deps);
   adminCallRoutes(app, deps);

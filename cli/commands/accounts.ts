@@ -1,7 +1,8 @@
 /** `dialo accounts ...`: find accounts, make one an operator, suspend or lift its outbound calling, credit it. */
 import type { Command } from 'commander';
 import { liftSuspension, suspendOutbound } from '../../core/abuse/suspension.ts';
-import { getAccountSummary, listAccounts, setAccountRole, type AccountListing } from '../../core/accounts/accounts.ts';
+import { accountDto } from '../../api/routes/admin-accounts.ts';
+import { getAccountSummary, listAccounts, setAccountRole } from '../../core/accounts/accounts.ts';
 import { AccountError } from '../../core/accounts/errors.ts';
 import { adjust, balanceOf } from '../../core/billing/ledger.ts';
 import { formatDecimal, micros, type Micros } from '../../core/money.ts';
@@ -9,7 +10,8 @@ import { ACCOUNT_HELP, accountId } from '../account-argument.ts';
 import { COMMAND_LINE, withDatabase } from '../context.ts';
 import { parse, print } from '../output.ts';
 
-const listing = (account: AccountListing) => ({ ...account, createdAt: account.createdAt.toISOString() });
+/** As GET /admin/accounts shows an account, so --json reads the same. */
+const listing = accountDto;
 const line = (account: ReturnType<typeof listing>) => `${account.id}  ${account.role.padEnd(8)}  ${account.status.padEnd(8)}  ${account.email ?? '(erased)'}`;
 
 export function accountCommands(program: Command): void {

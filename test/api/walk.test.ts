@@ -81,6 +81,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /admin/dids': { body: (self) => ({ e164: '+14155550177', accountId: self.accountId }) },
   'PUT /admin/dids/{e164}': { body: () => ({ accountId: null }), params: { e164: '%2B14155550177' } },
   'DELETE /admin/dids/{e164}': { params: { e164: '%2B14155550177' } },
+  'GET /admin/accounts': {},
   'GET /admin/sip-credentials': {},
   'POST /admin/sip-credentials': { body: (self) => ({ accountId: self.accountId, username: 'walk-phone' }) },
   'DELETE /admin/sip-credentials/{username}': { params: { username: 'walk-phone' } },
