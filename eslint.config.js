@@ -13,7 +13,7 @@ const ADAPTERS = ['api', 'signaling', 'media-control', 'softphone', 'jobs', 'loc
 /** Libraries that speak a protocol (SIP, HTTP, a payment provider's API): adapters own them, core never sees them. */
 const PROTOCOL_LIBRARIES = ['drachtio-srf', 'drachtio-fsmrf', 'fastify', '@fastify/*', 'stripe', 'sip.js'];
 /** The composition root and its helpers at the top of the tree. */
-const ROOT_FILES = ['main', 'config', 'logger', 'metrics', 'operator-cli', 'retention-cli'];
+const ROOT_FILES = ['main', 'config', 'logger', 'metrics'];
 
 /** A relative import that climbs to the top of the tree and enters one of `folders` (`../../api/app.ts`). */
 const intoFolders = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
@@ -56,6 +56,7 @@ const boundaries = [
         },
         { group: packages(PROTOCOL_LIBRARIES), message: 'core/ imports no protocol library: put it behind a port in core/ that an adapter implements' },
         { regex: ofRootFiles(ROOT_FILES), message: 'core/ may import db/ and libraries only: it gets config, the logger and metrics as arguments' },
+        { regex: intoFolders(['cli']), message: 'core/ never imports the command line: cli/ (like main.ts) calls core' },
       ]),
     },
   },

@@ -1,4 +1,4 @@
-/** The retention job for the jobs role (hourly), and the same run from the command line: `npm run retention`. */
+/** The retention job for the jobs role (hourly), and the same run from the command line: `dialo retention run`. */
 import type { Kysely } from 'kysely';
 import type { PrivacyTools, RetentionWindows } from '../core/privacy/data-source.ts';
 import { runRetention } from '../core/privacy/retention.ts';

@@ -60,7 +60,7 @@ const RefundBody = Type.Object(
   { additionalProperties: false },
 );
 
-function rateDto(rate: Rate): Static<typeof RateSchema> {
+export function rateDto(rate: Rate): Static<typeof RateSchema> {
   return {
     id: rate.id,
     prefix: rate.prefix,

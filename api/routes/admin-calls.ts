@@ -2,13 +2,9 @@
  * Operator call plumbing: carriers (trunks: where calls go out, where they may come in from, with the carrier's
  * digest credentials, which are write-only) and phone numbers (DIDs) assigned to accounts.
  */
-import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
-import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
-import { requireAccount } from '../../core/accounts/accounts.ts';
-import { recordAudit } from '../../core/audit.ts';
-import { CDR_EXPORT_COLUMNS, copyCdrs, exportCdrs } from '../../core/calls/cdr-export.ts';
+import { runCdrExport } from '../../core/calls/cdr-export-run.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
 import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
@@ -163,7 +159,7 @@ const CdrExportQuery = Type.Object({
 const TrunkId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const DidParam = Type.Object({ e164: Type.String({ maxLength: 16 }) });
 
-function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
+export function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
   return {
     id: trunk.id,
     name: trunk.name,
@@ -191,7 +187,7 @@ function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
   };
 }
 
-const didDto = (did: Did): Static<typeof DidSchema> => ({ e164: did.e164, accountId: did.account_id });
+export const didDto = (did: Did): Static<typeof DidSchema> => ({ e164: did.e164, accountId: did.account_id });
 
 function trunkInput(body: Static<typeof TrunkBody>) {
   return {
@@ -277,27 +273,16 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const operator = requireOperator(request);
       const query = request.query as Static<typeof CdrExportQuery>;
-      // The audit names the account: one that does not exist is a 404, as for every operator action on an account.
-      if (query.accountId !== undefined) await requireAccount(db, query.accountId);
       const filter = {
         ...(query.from === undefined ? {} : { from: new Date(query.from) }),
         ...(query.to === undefined ? {} : { to: new Date(query.to) }),
         ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
       };
-      await recordAudit(db, {
-        action: 'admin.cdr_export',
-        actorAccountId: operator.accountId,
-        subjectAccountId: query.accountId ?? null,
-        detail: { format: query.format, from: query.from ?? null, to: query.to ?? null },
-      });
+      const body = await runCdrExport({ db, vault: deps.privacy.tools.vault, copyOut: deps.copyOut }, operator.accountId, filter, query.format);
       const stamp = new Date().toISOString().slice(0, 10);
       reply.header('content-disposition', `attachment; filename="dialo-cdrs-${stamp}.${query.format}"`);
       reply.type(query.format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8');
-      // Postgres writes the whole export itself (COPY); PGlite is read in batches and written here, to the same text.
-      if (deps.copyOut !== undefined) return reply.send(await copyCdrs(deps.copyOut, db, deps.privacy.tools.vault, filter, query.format));
-      const rows = Readable.from(exportCdrs(db, deps.privacy.tools.vault, filter), { objectMode: true });
-      if (query.format === 'ndjson') return reply.send(rows.map((row) => `${JSON.stringify(row)}\n`));
-      return reply.send(rows.pipe(stringify({ header: true, columns: [...CDR_EXPORT_COLUMNS] })));
+      return reply.send(body);
     },
   );
 

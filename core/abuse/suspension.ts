@@ -43,8 +43,8 @@ export interface SuspendRequest {
   readonly reason: string;
   /** Counts behind the decision, for the audit event and the alert. */
   readonly detail?: Record<string, unknown>;
-  /** The operator; omitted: pattern detection, and `alertTo` is mailed. */
-  readonly operatorId?: string;
+  /** The operator (null: one at the command line); omitted: pattern detection, and `alertTo` is mailed. */
+  readonly operatorId?: string | null;
   readonly alertTo?: string;
   /** Where the account's owner can ask about it; the owner is mailed whoever suspended. */
   readonly contact: string;
@@ -114,7 +114,7 @@ export async function suspendOutbound(db: Kysely<Database>, vault: Vault, reques
 }
 
 /** Gives outbound calling back; false when it was not suspended. Audited with the operator and why (sealed, as in {@link suspendOutbound}). */
-export async function liftSuspension(db: Kysely<Database>, vault: Vault, accountId: string, operatorId: string, reason: string): Promise<boolean> {
+export async function liftSuspension(db: Kysely<Database>, vault: Vault, accountId: string, operatorId: string | null, reason: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const lifted = await trx
       .updateTable('account_call_limits')

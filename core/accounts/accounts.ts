@@ -216,6 +216,29 @@ export async function getAccountSummary(db: Kysely<Database>, vault: Vault, acco
   return { id: row.id, email, role: row.role, status: row.status, createdAt: row.created_at };
 }
 
+/** An account as an operator lists it: the address opened, null once erased. */
+export type AccountListing = Omit<AccountSummary, 'email'> & { readonly email: string | null };
+
+/**
+ * Every account, oldest first, a page at a time, each address opened with one key read per page.
+ * @example const first = await listAccounts(db, vault, { limit: 50, offset: 0 });
+ */
+export async function listAccounts(db: Kysely<Database>, vault: Vault, page: { limit: number; offset: number }): Promise<AccountListing[]> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['id', 'email', 'role', 'status', 'created_at'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const emails = await vault.openAll(
+    db,
+    rows.map((row) => row.email),
+  );
+  return rows.map((row, i) => ({ id: row.id, email: emails[i] ?? null, role: row.role, status: row.status, createdAt: row.created_at }));
+}
+
 /** Makes an account an operator (CLI and test set-up: no route grants this role). */
 export async function setAccountRole(db: Kysely<Database>, accountId: string, role: AccountRole, actorAccountId: string | null): Promise<void> {
   await db.transaction().execute(async (trx) => {

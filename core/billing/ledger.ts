@@ -17,7 +17,7 @@ export interface NewEntry {
   /** The payment intent, refund, dispute or reservation the entry is for: one entry per kind and reference. */
   readonly reference?: string;
   readonly reason?: string;
-  readonly actorAccountId?: string;
+  readonly actorAccountId?: string | null;
 }
 
 /**
@@ -129,7 +129,7 @@ export class AdjustmentError extends Error {
 export async function adjust(
   db: Kysely<Database>,
   vault: Vault,
-  adjustment: { accountId: string; amount: Micros; reason: string; actorAccountId: string },
+  adjustment: { accountId: string; amount: Micros; reason: string; actorAccountId: string | null },
 ): Promise<LedgerEntry> {
   const plain = adjustment.reason.trim();
   if (plain === '') throw new AdjustmentError('an adjustment needs a reason');

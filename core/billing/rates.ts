@@ -207,7 +207,12 @@ export function parseRatesCsv(text: string): { rates: RateInput[]; errors: CsvLi
  * A line for a prefix and effective date that already exist replaces that rate.
  * @example const result = await importRatesCsv(db, csvText); if (!result.ok) console.error(result.errors);
  */
-export async function importRatesCsv(db: Kysely<Database>, text: string): Promise<RatesImportResult> {
+export async function importRatesCsv(
+  db: Kysely<Database>,
+  text: string,
+  /** Told after each chunk written: rates so far, and of how many (a progress bar). */
+  onProgress?: (written: number, total: number) => void,
+): Promise<RatesImportResult> {
   const { rates, errors } = parseRatesCsv(text);
   if (errors.length > 0) return { ok: false, errors };
   await db.transaction().execute(async (trx) => {
@@ -226,6 +231,7 @@ export async function importRatesCsv(db: Kysely<Database>, text: string): Promis
           })),
         )
         .execute();
+      onProgress?.(Math.min(start + 1000, rates.length), rates.length);
     }
   });
   return { ok: true, imported: rates.length };

@@ -288,3 +288,12 @@ export function copyStatement(db: Kysely<Database>, filter: CdrFilter, format: C
     ? `copy (${select.sql}) to stdout with (format csv, header)`
     : `copy (select row_to_json(line)::text from (${select.sql}) line) to stdout with (format csv, quote e'\\x01', delimiter e'\\x02')`;
 }
+
+/** How many records an export with this filter writes (for a progress bar's total). */
+export async function countCdrs(db: Kysely<Database>, filter: CdrFilter): Promise<number> {
+  const row = await filtered(db, filter, (v) => sql`${v}`)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number | string>().as('rows'))
+    .executeTakeFirstOrThrow();
+  return Number(row.rows);
+}

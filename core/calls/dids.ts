@@ -25,7 +25,7 @@ async function assigning<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** @example await addDid(db, operatorId, '+14155550123', accountId); */
-export async function addDid(db: Kysely<Database>, actorAccountId: string, e164: string, accountId: string | null): Promise<Did> {
+export async function addDid(db: Kysely<Database>, actorAccountId: string | null, e164: string, accountId: string | null): Promise<Did> {
   const number = checked(e164);
   const row = await assigning(async () => {
     try {
@@ -40,7 +40,7 @@ export async function addDid(db: Kysely<Database>, actorAccountId: string, e164:
 }
 
 /** Points a number at another account, or at none (it then answers 404 to carriers). */
-export async function assignDid(db: Kysely<Database>, actorAccountId: string, e164: string, accountId: string | null): Promise<Did> {
+export async function assignDid(db: Kysely<Database>, actorAccountId: string | null, e164: string, accountId: string | null): Promise<Did> {
   const number = checked(e164);
   const row = await assigning(() => db.updateTable('dids').set({ account_id: accountId }).where('e164', '=', number).returningAll().executeTakeFirst());
   if (row === undefined) throw new CallAdminError('not_found', `${number} is not listed`);
@@ -48,7 +48,7 @@ export async function assignDid(db: Kysely<Database>, actorAccountId: string, e1
   return row;
 }
 
-export async function removeDid(db: Kysely<Database>, actorAccountId: string, e164: string): Promise<void> {
+export async function removeDid(db: Kysely<Database>, actorAccountId: string | null, e164: string): Promise<void> {
   const number = checked(e164);
   const row = await db.deleteFrom('dids').where('e164', '=', number).returning('account_id').executeTakeFirst();
   if (row === undefined) throw new CallAdminError('not_found', `${number} is not listed`);

@@ -122,7 +122,7 @@ async function writing<T>(name: string, work: () => Promise<T>): Promise<T> {
  * await createTrunk(db, operatorId, { name: 'carrier-a', priority: 10, outboundUri: 'sip:sbc.carrier.example:5060',
  *   auth: { username: 'acct1', password: '...' }, inboundSources: ['203.0.113.0/28'], enabled: true });
  */
-export async function createTrunk(db: Kysely<Database>, actorAccountId: string, input: TrunkInput): Promise<TrunkView> {
+export async function createTrunk(db: Kysely<Database>, actorAccountId: string | null, input: TrunkInput): Promise<TrunkView> {
   validate(input);
   const row = await writing(input.name, () => db.insertInto('trunks').values(columns(input)).returningAll().executeTakeFirstOrThrow());
   await recordAudit(db, { action: 'calls.trunk_created', actorAccountId, detail: { trunkId: row.id, name: row.name } });
@@ -135,7 +135,7 @@ export async function createTrunk(db: Kysely<Database>, actorAccountId: string, 
  */
 export async function updateTrunk(
   db: Kysely<Database>,
-  actorAccountId: string,
+  actorAccountId: string | null,
   id: number,
   input: Omit<TrunkInput, 'auth' | 'registration'> & {
     auth: TrunkInput['auth'] | 'keep';
@@ -170,7 +170,7 @@ export async function updateTrunk(
 }
 
 /** Call records keep their history: their trunk reference becomes null (ON DELETE SET NULL). */
-export async function deleteTrunk(db: Kysely<Database>, actorAccountId: string, id: number): Promise<void> {
+export async function deleteTrunk(db: Kysely<Database>, actorAccountId: string | null, id: number): Promise<void> {
   const deleted = await db.deleteFrom('trunks').where('id', '=', id).returning(['id', 'name']).executeTakeFirst();
   if (deleted === undefined) throw new CallAdminError('not_found', 'no such trunk');
   await recordAudit(db, { action: 'calls.trunk_deleted', actorAccountId, detail: { trunkId: id, name: deleted.name } });

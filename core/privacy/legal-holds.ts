@@ -11,7 +11,7 @@ import type { Vault } from './vault.ts';
  * @example
  * const holdId = await placeLegalHold(db, vault, operatorId, accountId, 'court order 2026/118');
  */
-export async function placeLegalHold(db: Kysely<Database>, vault: Vault, operatorId: string, accountId: string, reason: string): Promise<string> {
+export async function placeLegalHold(db: Kysely<Database>, vault: Vault, operatorId: string | null, accountId: string, reason: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
     await requireAccount(trx, accountId);
     const sealed = await vault.seal(trx, accountId, reason);
@@ -26,7 +26,7 @@ export async function placeLegalHold(db: Kysely<Database>, vault: Vault, operato
 }
 
 /** Lifts an active hold; false when there is no such active hold on that account. */
-export async function liftLegalHold(db: Kysely<Database>, operatorId: string, accountId: string, holdId: string): Promise<boolean> {
+export async function liftLegalHold(db: Kysely<Database>, operatorId: string | null, accountId: string, holdId: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const lifted = await trx
       .updateTable('legal_holds')

@@ -43,7 +43,7 @@ export async function pendingAcknowledgement(db: Kysely<Database>, accountId: st
  */
 export async function publishPolicy(
   db: Kysely<Database>,
-  operatorId: string,
+  operatorId: string | null,
   policy: { version: string; text: string; material: boolean },
   publicUrl: string,
 ): Promise<{ version: string; notified: number }> {

@@ -21,19 +21,29 @@ export async function runRetention(
   tools: PrivacyTools,
   triggeredBy: string | null,
   sources: readonly AccountDataSource[] = accountDataSources,
+  /** Told after each step (erasures, each table's sweep, sealing, housekeeping): steps done, of how many. */
+  onStep?: (done: number, total: number) => void,
 ): Promise<Record<string, number>> {
+  const sweeping = sources.filter((source) => source.sweep !== undefined);
+  const total = sweeping.length + 3;
+  let done = 0;
+  const step = () => onStep?.(++done, total);
   const counts: Record<string, number> = {};
   counts.erased_accounts = await resumePendingErasures(db, tools);
-  for (const source of sources) {
-    if (source.sweep !== undefined) counts[source.table] = await source.sweep(db, windows, tools);
+  step();
+  for (const source of sweeping) {
+    counts[source.table] = await source.sweep!(db, windows, tools);
+    step();
   }
   // Records written before numbers were sealed get sealed over the runs, at most 100 batches of 1000 a run.
   counts.cdrs_sealed = await sealLegacyCallRecords(db, tools.vault, 100);
+  step();
   const spent = await db
     .deleteFrom('rate_limit_counters')
     .where('expires_at', '<=', sql<Date>`now()`)
     .executeTakeFirst();
   counts.rate_limit_counters = Number(spent.numDeletedRows);
+  step();
   await recordAudit(db, { action: 'privacy.retention_run', actorAccountId: triggeredBy, detail: { counts, windows: { ...windows } } });
   return counts;
 }

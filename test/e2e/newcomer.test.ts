@@ -2,14 +2,14 @@
 // starts its own drachtio-server, FreeSWITCH and TURN server, and mail goes to its log), then real Chromium through the
 // app's screens only: sign up, follow the link the log shows, sign in, call the echo test and hear one's own
 // microphone come back. Then the operator's path on the same embedded database: stop (nothing left running), make the
-// first user an operator with `npm run operator`, start again, give both users numbers, and they call each other.
+// first user an operator with `dialo accounts make-operator`, start again, give both users numbers, and they call each other.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, uniqueEmail } from '../harness/api.ts';
-import { runScript } from '../harness/app-process.ts';
+import { runDialo } from '../harness/app-process.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
 import { freePort } from '../harness/external.ts';
@@ -211,7 +211,7 @@ describe.skipIf(missing)('a newcomer: npm start on a fresh folder, then a first 
       await stopLeavingNothing(first, 'ctrl-c');
 
       // The operator's path on the embedded database: the command runs while the app is stopped.
-      const promoted = await runScript('operator-cli.ts', [users.alice], { DIALO_DATA_DIR: dataDir });
+      const promoted = await runDialo(['accounts', 'make-operator', users.alice], { DIALO_DATA_DIR: dataDir });
       expect(promoted.code, promoted.stderr).toBe(0);
 
       const second = (running = npmStart(env));

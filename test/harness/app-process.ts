@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const dialo = fileURLToPath(new URL('../../cli/dialo.js', import.meta.url));
 
 export interface AppProcess {
   readonly child: ChildProcess;
@@ -39,18 +39,34 @@ export function startApp(env: Record<string, string>): AppProcess {
   return { child, stdout: () => stdout, stderr: () => stderr, exited, url };
 }
 
-/** Runs a one-shot script of the project (e.g. `operator-cli.ts`) to its end, in a clean environment. */
-export function runScript(
-  script: string,
+export interface DialoRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the `dialo` bin (cli/dialo.js) as an operator runs it, to its end, in a clean environment; `stdin` is written
+ * to it (a trunk's password). With `time`, under GNU time: `peakRssKb` is the child's peak resident memory.
+ */
+export function runDialo(
   args: readonly string[],
   env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  options: { readonly stdin?: string; readonly time?: boolean } = {},
+): Promise<DialoRun & { readonly peakRssKb?: number }> {
+  const command = [process.execPath, dialo, ...args];
+  const [file, ...rest] = options.time === true ? ['/usr/bin/time', '-f', 'peak-rss-kb %M', ...command] : command;
   return new Promise((resolve) => {
-    const child = spawn(tsx, [script, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    const child = spawn(file!, rest, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+    child.on('close', (code) => {
+      const rss = /^peak-rss-kb (\d+)\n/m.exec(stderr);
+      if (rss === null) return resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr: stderr.replace(rss[0], ''), peakRssKb: Number(rss[1]) });
+    });
   });
 }

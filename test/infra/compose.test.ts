@@ -110,8 +110,8 @@ describe('infra/compose.yaml', () => {
 
   it('migrates once, with the project migrate script, before every role starts', async () => {
     const scripts = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.migrate).toBe('tsx cli/migrate.ts');
-    expect(compose.services.migrate!.command).toEqual(['node', '--import', 'tsx', 'cli/migrate.ts']);
+    expect(scripts.migrate).toBe('node cli/dialo.js migrate');
+    expect(compose.services.migrate!.command).toEqual(['node', 'cli/dialo.js', 'migrate']);
     for (const role of ['api', 'signaling', 'jobs']) {
       const service = compose.services[role]!;
       expect(service.depends_on, role).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
