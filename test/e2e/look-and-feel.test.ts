@@ -219,7 +219,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       const dialled = page.locator('#dial-e164');
 
       // A UK number typed the way people in the UK write it.
-      await page.getByLabel('Country').selectOption('GB');
+      await page.getByLabel('Country', { exact: true }).selectOption('GB');
       await page.locator('body').click({ position: { x: 1, y: 300 } });
       await page.keyboard.type('02079460958');
       expect(await number.inputValue()).toBe('020 7946 0958');
@@ -233,7 +233,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       await number.fill('');
 
       // Bob's US number, typed nationally with the United States chosen; Enter calls it.
-      await page.getByLabel('Country').selectOption('US');
+      await page.getByLabel('Country', { exact: true }).selectOption('US');
       await page.locator('body').click({ position: { x: 1, y: 300 } });
       await page.keyboard.type(bob.number.slice(2));
       expect(await number.inputValue()).toBe(`(${bob.number.slice(2, 5)}) ${bob.number.slice(5, 8)}-${bob.number.slice(8)}`);
@@ -281,7 +281,7 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       expect(carol.accountId).not.toBe(alice.accountId);
 
       // Clear forgets them; deleting the account forgets them too.
-      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.getByRole('button', { name: 'Clear recent numbers' }).click();
       expect(await page.locator('#recent').isVisible()).toBe(false);
       expect(await storedKeys()).toEqual([]);
       await page.getByLabel('Number to call').fill(bob.number);

@@ -128,7 +128,7 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON, NEW_YORK]);
     await filter(page, { number: '+44 20 7946 0958' });
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON]);
-    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);
 
     const download = async () => {
@@ -145,7 +145,7 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await filter(page, { country: 'US' });
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([NEW_YORK]);
     expect((await download()).map((row) => row.id)).toEqual([newYork.id]);
-    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);
 
     // The charts' code is fetched only once the panel opens.
