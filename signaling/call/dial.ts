@@ -30,7 +30,11 @@ export class DialFailed extends Error {
 export interface DialAttempt {
   /** Resolves with the answered dialog; rejects with {@link DialFailed}. */
   readonly answered: Promise<Dialog>;
-  /** Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. */
+  /**
+   * Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. Before any provisional
+   * response the attempt fails at once with 487: no CANCEL may be sent yet (RFC 3261 §9.1), and a far end that never
+   * answered (a TLS peer whose certificate was refused, a silent host) would otherwise hold it until Timer B, 32 s.
+   */
   cancel(): void;
 }
 
@@ -57,7 +61,11 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
   let request: SrfRequest | undefined;
   let cancelled = false;
   let settled = false;
-  const answered = srf
+  let provisional = false;
+  let abandon: (failure: DialFailed) => void = () => undefined;
+  const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+  abandoned.catch(() => undefined);
+  const reached = srf
     .createUAC(
       target.uri,
       {
@@ -73,12 +81,20 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
           request = sent;
           if (cancelled) request.cancel(() => undefined);
         },
-        cbProvisional: (response) => onProvisional(response.status, response.body || undefined),
+        cbProvisional: (response) => {
+          provisional = true;
+          onProvisional(response.status, response.body || undefined);
+        },
       },
     )
     .then(
       async (dialog) => {
         settled = true;
+        // An answer after we gave up on the attempt: hang it up, or the far end would hold a call no one is on.
+        if (cancelled && !provisional) {
+          await (dialog as unknown as { destroy(): Promise<void> }).destroy().catch(() => undefined);
+          throw new DialFailed(487, 'abandoned before any answer');
+        }
         if ('sdp' in offer) return dialog;
         // drachtio-srf resolves a noAck INVITE with the 2xx's offer and the ACK still to send (typed as a Dialog).
         const pending = dialog as unknown as OfferInAnswer;
@@ -96,12 +112,15 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
         throw new DialFailed(error.status ?? 500, error.reason ?? error.message ?? 'no answer');
       },
     );
+  const answered = Promise.race([reached, abandoned]);
+  reached.catch(() => undefined);
   return {
     answered,
     cancel() {
       if (settled || cancelled) return;
       cancelled = true;
       request?.cancel(() => undefined);
+      if (!provisional) abandon(new DialFailed(487, 'abandoned before any answer'));
     },
   };
 }
