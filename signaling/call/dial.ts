@@ -34,6 +34,7 @@ export interface DialAttempt {
    * Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. Before any provisional
    * response the attempt fails at once with 487: no CANCEL may be sent yet (RFC 3261 §9.1), and a far end that never
    * answered (a TLS peer whose certificate was refused, a silent host) would otherwise hold it until Timer B, 32 s.
+   * A 2xx that still comes is hung up by drachtio (the CANCEL was asked for): test/signaling/invite/calls.test.ts.
    */
   cancel(): void;
 }
@@ -90,11 +91,6 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
     .then(
       async (dialog) => {
         settled = true;
-        // An answer after we gave up on the attempt: hang it up, or the far end would hold a call no one is on.
-        if (cancelled && !provisional) {
-          await (dialog as unknown as { destroy(): Promise<void> }).destroy().catch(() => undefined);
-          throw new DialFailed(487, 'abandoned before any answer');
-        }
         if ('sdp' in offer) return dialog;
         // drachtio-srf resolves a noAck INVITE with the 2xx's offer and the ACK still to send (typed as a Dialog).
         const pending = dialog as unknown as OfferInAnswer;
