@@ -23,7 +23,33 @@ function configXml(adminPort: number, secret: string): string {
 `;
 }
 
-export async function drachtioChild(binary: string, options: { dataDir: string; ports: DrachtioPorts; secret: string }): Promise<ChildSpec> {
+/** SIP over TLS: drachtio-server's certificate and key, and the CA file it trusts (also sent as its chain). */
+export interface DrachtioTls {
+  readonly port: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+/**
+ * TLS, when given, verifies every peer: drachtio-server only checks certificates with DRACHTIO_TLS_VERIFY_CLIENT_CERT=1
+ * (sofia-sip's TPTAG_TLS_VERIFY_PEER), and then for both directions against the one CA file (its chain file). Without
+ * it, an outbound TLS trunk would accept any certificate. The certificate's host name is not checked by drachtio-server.
+ */
+function tlsArgs(tls: DrachtioTls | undefined): string[] {
+  if (tls === undefined) return [];
+  return ['--contact', `sips:127.0.0.1:${tls.port};transport=tls`, '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--chain-file', tls.caFile];
+}
+
+/** `env`: what drachtio-server takes only from its environment, to add to the one it inherits. */
+export interface DrachtioChildSpec extends ChildSpec {
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export async function drachtioChild(
+  binary: string,
+  options: { dataDir: string; ports: DrachtioPorts; secret: string; tls?: DrachtioTls },
+): Promise<DrachtioChildSpec> {
   const folder = join(options.dataDir, 'drachtio');
   await privateFolder(folder);
   const config = join(folder, 'drachtio.conf.xml');
@@ -40,12 +66,14 @@ export async function drachtioChild(binary: string, options: { dataDir: string; 
       `sip:127.0.0.1:${sip};transport=udp,tcp`,
       '--contact',
       `sip:127.0.0.1:${sipWs};transport=ws`,
+      ...tlsArgs(options.tls),
       '--address',
       '127.0.0.1',
       '--port',
       String(admin),
     ],
     cwd: folder,
+    env: options.tls === undefined ? {} : { DRACHTIO_TLS_VERIFY_CLIENT_CERT: '1' },
     logFile: join(options.dataDir, 'logs', 'drachtio.log'),
     ready: () => tcpAnswers(admin),
     readyTimeoutMs: 15_000,

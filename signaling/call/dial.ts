@@ -30,7 +30,12 @@ export class DialFailed extends Error {
 export interface DialAttempt {
   /** Resolves with the answered dialog; rejects with {@link DialFailed}. */
   readonly answered: Promise<Dialog>;
-  /** Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. */
+  /**
+   * Cancels the attempt if it is still ringing (CANCEL); a no-op once it has a final answer. Before any provisional
+   * response the attempt fails at once with 487: no CANCEL may be sent yet (RFC 3261 §9.1), and a far end that never
+   * answered (a TLS peer whose certificate was refused, a silent host) would otherwise hold it until Timer B, 32 s.
+   * A 2xx that still comes is hung up by drachtio (the CANCEL was asked for): test/signaling/invite/calls.test.ts.
+   */
   cancel(): void;
 }
 
@@ -57,7 +62,11 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
   let request: SrfRequest | undefined;
   let cancelled = false;
   let settled = false;
-  const answered = srf
+  let provisional = false;
+  let abandon: (failure: DialFailed) => void = () => undefined;
+  const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+  abandoned.catch(() => undefined);
+  const reached = srf
     .createUAC(
       target.uri,
       {
@@ -73,7 +82,10 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
           request = sent;
           if (cancelled) request.cancel(() => undefined);
         },
-        cbProvisional: (response) => onProvisional(response.status, response.body || undefined),
+        cbProvisional: (response) => {
+          provisional = true;
+          onProvisional(response.status, response.body || undefined);
+        },
       },
     )
     .then(
@@ -96,12 +108,15 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
         throw new DialFailed(error.status ?? 500, error.reason ?? error.message ?? 'no answer');
       },
     );
+  const answered = Promise.race([reached, abandoned]);
+  reached.catch(() => undefined);
   return {
     answered,
     cancel() {
       if (settled || cancelled) return;
       cancelled = true;
       request?.cancel(() => undefined);
+      if (!provisional) abandon(new DialFailed(487, 'abandoned before any answer'));
     },
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drachtioChild } from '../../local-servers/drachtio.ts';
+import { drachtioChild, type DrachtioTls } from '../../local-servers/drachtio.ts';
 import { freePort, locate, missingServer, spawnServer, waitForTcp, type Provision } from './external.ts';
 
 export interface DrachtioServer {
@@ -16,6 +16,8 @@ export interface DrachtioServer {
   readonly sipPort: number;
   /** SIP over WebSocket (subprotocol `sip`). */
   readonly wsPort: number;
+  /** SIP over TLS, when started with `tls`. */
+  readonly tlsPort: number | undefined;
   output(): string;
   /** Sends the process a signal: SIGSTOP and SIGCONT make a server that is up but answers nothing, then again. */
   signal(signal: NodeJS.Signals): void;
@@ -31,8 +33,10 @@ export const drachtioProvision: Provision = await locate({
 });
 if (drachtioProvision.via === 'missing') missingServer('SIP suites', drachtioProvision.reason);
 
-export async function startDrachtio(): Promise<DrachtioServer> {
+/** `tls`: also a TLS contact with these files, verifying every peer against `caFile` (local-servers/drachtio.ts). */
+export async function startDrachtio(options: { tls?: Omit<DrachtioTls, 'port'> } = {}): Promise<DrachtioServer> {
   const [adminPort, sipPort, wsPort] = [await freePort(), await freePort(), await freePort()];
+  const tls = options.tls === undefined ? undefined : { ...options.tls, port: await freePort() };
   const secret = randomBytes(12).toString('hex');
   // A container brings its own config file; only the flags go on its command line.
   const args = [
@@ -49,6 +53,7 @@ export async function startDrachtio(): Promise<DrachtioServer> {
   ];
   const admin = { host: '127.0.0.1', port: adminPort, secret };
   if (drachtioProvision.via === 'container') {
+    if (tls !== undefined) throw new Error('TLS is only set up for a drachtio-server from PATH');
     const { GenericContainer } = await import('testcontainers');
     // Host networking keeps SIP's addresses in Via/Contact true; UDP port mapping would rewrite nothing.
     const container = await new GenericContainer(drachtioProvision.image)
@@ -63,6 +68,7 @@ export async function startDrachtio(): Promise<DrachtioServer> {
       admin,
       sipPort,
       wsPort,
+      tlsPort: undefined,
       output: () => '',
       signal: unsupported,
       restart: async () => unsupported(),
@@ -72,11 +78,17 @@ export async function startDrachtio(): Promise<DrachtioServer> {
   if (drachtioProvision.via === 'missing') throw new Error(drachtioProvision.reason);
   // From PATH, run exactly as `npm start` runs it (local-servers/drachtio.ts), on this run's ports.
   const folder = await mkdtemp(join(tmpdir(), 'dialo-drachtio-'));
-  const spec = await drachtioChild(drachtioProvision.binary, { dataDir: folder, ports: { sip: sipPort, sipWs: wsPort, admin: adminPort }, secret });
+  const spec = await drachtioChild(drachtioProvision.binary, {
+    dataDir: folder,
+    ports: { sip: sipPort, sipWs: wsPort, admin: adminPort },
+    secret,
+    ...(tls === undefined ? {} : { tls }),
+  });
   const spawnIt = async () => {
-    const started = await spawnServer(spec.command, spec.args, { readyPort: adminPort, cwd: spec.cwd });
+    const started = await spawnServer(spec.command, spec.args, { readyPort: adminPort, cwd: spec.cwd, env: { ...process.env, ...spec.env } });
     await waitForTcp(sipPort, 10_000);
     await waitForTcp(wsPort, 10_000);
+    if (tls !== undefined) await waitForTcp(tls.port, 10_000);
     return started;
   };
   let server = await spawnIt();
@@ -84,6 +96,7 @@ export async function startDrachtio(): Promise<DrachtioServer> {
     admin,
     sipPort,
     wsPort,
+    tlsPort: tls?.port,
     output: () => server.output(),
     signal: (signal) => void server.child.kill(signal),
     async restart() {

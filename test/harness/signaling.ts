@@ -26,10 +26,12 @@ export interface SignalingStack {
 export interface StackOptions {
   /** Where the role connects instead of drachtio-server's admin port itself (a relay a test can cut). */
   readonly adminRoute?: (admin: { host: string; port: number }) => Promise<{ host: string; port: number }>;
+  /** drachtio-server's TLS contact: its certificate, key and the one CA it trusts (test/harness/tls-certs.ts). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 export async function startSignalingStack(database: TestDatabase, env: Record<string, string> = {}, options: StackOptions = {}): Promise<SignalingStack> {
-  const drachtio = await startDrachtio();
+  const drachtio = await startDrachtio(options.tls === undefined ? {} : { tls: options.tls });
   // A bad env or a failed connect must not leave the drachtio-server running after the suite.
   try {
     const admin = (await options.adminRoute?.(drachtio.admin)) ?? drachtio.admin;

@@ -63,6 +63,18 @@ describe.skipIf(missing)('calls over real drachtio-server', () => {
     expect(await finishedCdr(bob.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', trunk_id: up.trunkId });
   });
 
+  it('gives up at the trunk timeout on a trunk that sent no 1xx, fails over, and hangs up its late answer', async () => {
+    const cleo = await caller('cleo', 10 * UNIT);
+    const silent = await carrier('carrier-silent', 'uas-silent-then-answer-expect-bye.xml', { priority: 1 });
+    const up = await carrier('carrier-up', 'uas-answer.xml', { priority: 2 });
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [cleo.fields('+14155550102', 500)] });
+    expect(call.code, call.log).toBe(0);
+    const [silentRun, upRun] = [await silent.done, await up.done];
+    expect(silentRun.code, `${silentRun.log}\n${silentRun.trace}`).toBe(0);
+    expect(upRun.code, upRun.log).toBe(0);
+    expect(await finishedCdr(cleo.accountId)).toMatchObject({ phase: 'ended', trunk_id: up.trunkId });
+  });
+
   it('dials a trunk whose URI names its transport (sip:host:port;transport=udp), as the README writes it', async () => {
     const kim = await caller('kim', 10 * UNIT);
     const peer = await carrier('carrier-udp', 'uas-answer.xml');
