@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { drachtioProvision } from '../harness/drachtio.ts';
 import { eslAuth, eslSession } from '../harness/esl.ts';
 import { freePort, spawnServer, udpBound, type RunningProcess } from '../harness/external.ts';
 import { freeswitchProvision } from '../harness/freeswitch.ts';
+import { testCertificates, type TestCa, type TestCas } from '../harness/tls-certs.ts';
 import { allocate } from '../harness/turn-client.ts';
 import { turnBinary } from '../harness/turn.ts';
 
@@ -54,29 +56,40 @@ afterAll(async () => rm(folder, { recursive: true, force: true }));
 
 describe.skipIf(drachtioProvision.via !== 'path')('drachtio-server as compose runs it', { timeout: 60_000 }, () => {
   let server: RunningProcess;
-  let ports: { admin: number; sip: number; ws: number };
+  let ports: { admin: number; sip: number; tls: number; ws: number };
+  let certificates: TestCas;
+  let ca: TestCa;
+  let drachtioCert: { certFile: string; keyFile: string };
+  let carrier: { certFile: string; keyFile: string };
 
   beforeAll(async () => {
-    ports = { admin: await freePort(), sip: await freePort(), ws: await freePort() };
+    ports = { admin: await freePort(), sip: await freePort(), tls: await freePort(), ws: await freePort() };
+    certificates = await testCertificates();
+    ca = await certificates.ca('carriers');
+    drachtioCert = await ca.issue('drachtio');
+    carrier = await ca.issue('carrier');
     const { command, environment } = service('drachtio');
-    const byPort: Record<string, number> = { '5060': ports.sip, '8088': ports.ws, '9022': ports.admin };
-    // The drachtio-server on PATH here is built without TLS (sofia: "Protocol not supported"): the 5061 contact and its
-    // external IP are left out of the run, and stay validated only (infra/README.md says so).
-    const tlsAt = command.findIndex((arg) => arg.endsWith('transport=tls'));
-    expect(command.slice(tlsAt - 1, tlsAt + 3)).toEqual(['--contact', 'sip:0.0.0.0:5061;transport=tls', '--external-ip', ENV.PUBLIC_IP]);
-    const withoutTls = [...command.slice(1, tlsAt - 1), ...command.slice(tlsAt + 3)];
-    const args = withoutTls.map((arg) =>
+    // The TLS contact's certificate, key and trusted CAs come from the harness CA, in place of TLS_CERT_DIR.
+    const byPort: Record<string, number> = { '5060': ports.sip, '5061': ports.tls, '8088': ports.ws, '9022': ports.admin };
+    const args = command.slice(1).map((arg) =>
       arg
         .replace('/etc/dialo/drachtio.conf.xml', join(INFRA, 'drachtio/drachtio.conf.xml'))
-        .replace(/^sip:0\.0\.0\.0:(\d+)/, (_, port: string) => `sip:127.0.0.1:${byPort[port]}`)
+        .replace(/^(sips?):0\.0\.0\.0:(\d+)/, (_, scheme: string, port: string) => `${scheme}:127.0.0.1:${byPort[port]}`)
         .replace(/^0\.0\.0\.0$/, '127.0.0.1')
         .replace(/^9022$/, String(ports.admin)),
     );
-    const { DRACHTIO_TLS_CERT_FILE: _cert, DRACHTIO_TLS_KEY_FILE: _key, ...withoutTlsFiles } = environment;
-    const env = { ...process.env, ...withoutTlsFiles };
+    const files: Record<string, string> = {
+      '/etc/dialo/tls/fullchain.pem': drachtioCert.certFile,
+      '/etc/dialo/tls/privkey.pem': drachtioCert.keyFile,
+      '/etc/dialo/tls/carriers-ca.pem': ca.caFile,
+    };
+    const env = { ...process.env, ...Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, files[value] ?? value])) };
     server = await spawnServer(drachtioProvision.via === 'path' ? drachtioProvision.binary : 'drachtio', args, { readyPort: ports.admin, env, cwd: folder });
   });
-  afterAll(async () => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    await certificates?.remove();
+  });
 
   const connectWith = (secret: string) =>
     new Promise<string>((resolve) => {
@@ -92,7 +105,33 @@ describe.skipIf(drachtioProvision.via !== 'path')('drachtio-server as compose ru
   it('admits the app with DRACHTIO_SECRET from its environment, and serves SIP over UDP and TCP as PUBLIC_IP, and WebSocket', async () => {
     const hostports = await connectWith(ENV.DRACHTIO_SECRET!);
     const { PUBLIC_IP } = ENV;
-    expect(hostports.split(',').sort()).toEqual([`tcp/${PUBLIC_IP}:${ports.sip}`, `udp/${PUBLIC_IP}:${ports.sip}`, `ws/127.0.0.1:${ports.ws}`].sort());
+    expect(hostports.split(',').sort()).toEqual(
+      [`tcp/${PUBLIC_IP}:${ports.sip}`, `udp/${PUBLIC_IP}:${ports.sip}`, `tls/${PUBLIC_IP}:${ports.tls}`, `ws/127.0.0.1:${ports.ws}`].sort(),
+    );
+  });
+
+  /** A TLS handshake with the 5061 contact, trusting only the CA, with a client certificate or none. */
+  const handshake = async (client: { certFile: string; keyFile: string } | undefined) => {
+    const identity = client && { cert: await readFile(client.certFile), key: await readFile(client.keyFile) };
+    const trusted = await readFile(ca.caFile);
+    return new Promise<string>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: ports.tls, ca: [trusted], servername: 'localhost', ...identity });
+      // TLS 1.3 reports a refused client certificate after the handshake, on the first read: wait for data or an end.
+      socket.once('secureConnect', () => {
+        socket.write('OPTIONS sip:127.0.0.1 SIP/2.0\r\n\r\n');
+        setTimeout(() => {
+          socket.destroy();
+          resolve(socket.authorized ? 'accepted' : `unverified: ${String(socket.authorizationError)}`);
+        }, 500);
+      });
+      socket.once('error', (error: Error) => resolve(`refused: ${error.message}`));
+      socket.once('end', () => resolve('refused: closed'));
+    });
+  };
+
+  it('serves SIP over TLS with the operator certificate, to carriers whose certificate a trusted CA signed', async () => {
+    expect(await handshake(carrier)).toBe('accepted');
+    expect(await handshake(undefined)).toMatch(/^refused: /);
   });
 
   it('refuses a wrong secret', async () => {

@@ -161,7 +161,7 @@ describe('infra/compose.yaml', () => {
           .filter((pair) => !publicExtra(pair))
           .map(([option]) => option),
       ).toEqual(pairs(local.args).map(([option]) => option));
-      const transports = (list: readonly string[]) => list.filter((arg) => arg.startsWith('sip:')).map((contact) => contact.replace(/^sip:[^:]+:/, ''));
+      const transports = (list: readonly string[]) => list.filter((arg) => /^sips?:/.test(arg)).map((contact) => contact.replace(/^sips?:[^:]+:/, ''));
       expect(transports(args)).toEqual(['5060;transport=udp,tcp', '5061;transport=tls', '8088;transport=ws']);
       expect(transports(local.args)).toEqual(['5060;transport=udp,tcp', '8088;transport=ws']);
       expect(compose.services.drachtio!.volumes).toContain('./drachtio/drachtio.conf.xml:/etc/dialo/drachtio.conf.xml:ro');
