@@ -40,6 +40,8 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'cache_versions.topic': 'an internal cache name',
   'cdrs.caller_dialog': "a live call's SIP dialog (its From/To hold numbers): cleared when the call ends, kept only to send BYE after a restart",
   'cdrs.callee_dialog': "a live call's SIP dialog (its From/To hold numbers): cleared when the call ends, kept only to send BYE after a restart",
+  'cdrs.destination_country':
+    'a two-letter country code, as coarse as a rate prefix: summed in SQL for the usage charts, kept on de-identified records like the cost',
   'cdrs.direction': 'a code',
   'cdrs.ended_by': 'a code',
   'cdrs.hangup_cause': 'a code',
