@@ -23,21 +23,22 @@ export interface MoneyFlow {
 }
 
 export async function moneyFlowOf(db: Kysely<Database>, range: Pick<DashboardRange, 'from' | 'to'>): Promise<MoneyFlow> {
-  const day = sql<string>`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`;
+  // The expression 0049 keeps statistics of: the planner then knows how few days there are.
+  const day = sql`date_trunc('day', created_at at time zone 'UTC')`;
   const rows = await db
     .selectFrom('ledger_entries')
     .where('created_at', '>=', range.from)
     .where('created_at', '<', range.to)
     .where('kind', 'in', ['call_charge', 'top_up'])
     .select([
-      day.as('start'),
+      sql<Date>`${day} at time zone 'UTC'`.as('start'),
       // Charges are written negative (core/billing/reservations.ts): spend is their opposite.
       sql<string>`coalesce(-sum(amount) filter (where kind = 'call_charge'), 0)`.as('spend'),
       sql<string>`coalesce(sum(amount) filter (where kind = 'top_up'), 0)`.as('top_ups'),
     ])
     .groupBy(day)
     .execute();
-  const byStart = new Map(rows.map((row) => [row.start, row]));
+  const byStart = new Map(rows.map((row) => [row.start.toISOString(), row]));
   const days = bucketsOf({ ...range, bucket: 'day' }).map((start) => {
     const row = byStart.get(start);
     return { start, spend: micros(Number(row?.spend ?? 0)), topUps: micros(Number(row?.top_ups ?? 0)) };
