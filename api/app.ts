@@ -25,6 +25,7 @@ import { adminAbuseRoutes } from './routes/admin-abuse.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { adminCallRoutes } from './routes/admin-calls.ts';
+import { adminDashboardRoutes } from './routes/admin-dashboard.ts';
 import { adminSipCredentialRoutes } from './routes/admin-sip-credentials.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -158,6 +159,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   callRoutes(app, deps);
   callUsageRoutes(app, deps);
   adminCallRoutes(app, deps);
+  adminDashboardRoutes(app, deps);
   adminSipCredentialRoutes(app, deps);
   adminAbuseRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));

@@ -93,6 +93,12 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/blocked-prefixes': {},
   'POST /admin/blocked-prefixes': { body: () => ({ prefix: '1900', reason: 'walk test' }) },
   'DELETE /admin/blocked-prefixes/{prefix}': { params: { prefix: '1900' } },
+  'GET /admin/dashboard/traffic': { query: 'bucket=hour' },
+  'GET /admin/dashboard/refusals': {},
+  'GET /admin/dashboard/spend': {},
+  'GET /admin/dashboard/destinations': { query: 'limit=5' },
+  'GET /admin/dashboard/quality': {},
+  'GET /admin/dashboard/live': {},
 };
 
 describeEachDialect('every route', (database) => {

@@ -2,61 +2,14 @@
 // charged through the real billing functions (reserve, settle), then read through the HTTP API on every dialect.
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { createRate, toRateInput } from '../../../core/billing/rates.ts';
-import { reserve, settle } from '../../../core/billing/reservations.ts';
-import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
-import type { CallState } from '../../../core/calls/call-state.ts';
-import type { CallDirection, Rate } from '../../../db/schema.ts';
-import { signIn, testApi, type SignedIn, TEST_VAULT } from '../../harness/api.ts';
+import { signIn, testApi, type SignedIn } from '../../harness/api.ts';
 import { credit } from '../../harness/billing.ts';
 import { UNIT } from '../../harness/calls.ts';
-import { describeEachDialect, type TestDatabase } from '../../harness/databases.ts';
+import { describeEachDialect } from '../../harness/databases.ts';
+import { gbAndFrRates, seedCall } from '../../harness/seeded-calls.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
-
-const LIMITS = { maxConcurrent: 10, maxCallSeconds: 3600, setupGraceSeconds: 60 };
-
-interface Seeded {
-  readonly direction?: CallDirection;
-  readonly from?: string;
-  readonly to: string;
-  readonly startedAt: string;
-  /** Answered for this long (charged at `rate` if given); else how it ended unanswered. */
-  readonly talkSeconds?: number;
-  readonly rate?: Rate;
-  readonly unanswered?: CallState;
-}
-
-/** One call on record as signaling writes it: opened, held, answered, ended and settled (or left unanswered). */
-async function seedCall(database: TestDatabase, accountId: string, call: Seeded): Promise<string> {
-  const { db } = database;
-  const direction = call.direction ?? 'outbound';
-  const id = await openCdr(db, TEST_VAULT, {
-    sipCallId: `usage-${call.startedAt}-${call.to}`,
-    direction,
-    accountId,
-    fromNumber: call.from ?? '+14155550199',
-    toNumber: call.to,
-    nodeId: 'test',
-  });
-  const started = new Date(call.startedAt);
-  await sql`update cdrs set started_at = ${started} where id = ${id}`.execute(db);
-  if (call.talkSeconds === undefined) {
-    await recordCdrState(db, id, call.unanswered ?? { phase: 'cancelled' });
-    return id;
-  }
-  const held = call.rate === undefined ? undefined : await reserve(db, accountId, call.rate, LIMITS, { cdrId: id });
-  if (held !== undefined && !held.ok) throw new Error(`no hold: ${held.reason}`);
-  const answeredAt = new Date(started.getTime() + 5000);
-  const endedAt = new Date(answeredAt.getTime() + call.talkSeconds * 1000);
-  await recordCdrState(db, id, { phase: 'answered', target: call.to, answeredAt });
-  const cost = held === undefined ? 0 : await settle(db, held.reservationId, call.talkSeconds);
-  const ended: CallState = { phase: 'ended', target: call.to, answeredAt, endedAt, by: 'caller', cause: 'normal' };
-  await recordCdrState(db, id, ended, { billable_seconds: held === undefined ? 0 : call.talkSeconds, cost });
-  return id;
-}
 
 describeEachDialect('spend and usage API', (database) => {
   let app: FastifyInstance;
@@ -68,15 +21,7 @@ describeEachDialect('spend and usage API', (database) => {
     const { db } = database();
     user = await signIn(app, db);
     other = await signIn(app, db);
-    // GB: 0.60 a minute in whole minutes; FR: 0.30 a minute by the second.
-    const gb = await createRate(
-      db,
-      toRateInput({ prefix: '44', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' }),
-    );
-    const fr = await createRate(
-      db,
-      toRateInput({ prefix: '33', pricePerMinute: '0.30', firstIncrement: 1, nextIncrement: 1, effectiveFrom: '2000-01-01T00:00:00Z' }),
-    );
+    const { gb, fr } = await gbAndFrRates(db);
     await credit(db, user.accountId, 50 * UNIT);
     await credit(db, other.accountId, 50 * UNIT);
     ids.london = await seedCall(database(), user.accountId, { to: '+442079460958', startedAt: '2026-03-01T10:00:00Z', talkSeconds: 90, rate: gb });
