@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { runCdrExport } from '../../core/calls/cdr-export-run.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
-import { createTrunk, deleteTrunk, listTrunks, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
+import { createTrunk, deleteTrunk, listTrunks, REGISTER_DEFAULTS, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
 import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
 import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
 import type { TrunkRegistration } from '../../core/calls/trunk-registration.ts';
@@ -120,7 +120,7 @@ const RegistrationStateSchema = Type.Union(
 );
 const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema, registrationState: RegistrationStateSchema })]);
 
-function registrationStateDto(registration: TrunkRegistration | undefined, heldBy: string | undefined): Static<typeof RegistrationStateSchema> {
+export function registrationStateDto(registration: TrunkRegistration | undefined, heldBy: string | undefined): Static<typeof RegistrationStateSchema> {
   const state = registration?.state;
   return {
     heldBy: heldBy ?? null,
@@ -207,7 +207,12 @@ function trunkInput(body: Static<typeof TrunkBody>) {
 }
 
 function registrationInput(body: Static<typeof RegistrationBody>) {
-  return { uri: body.uri, username: body.username, expires: body.expires ?? 3600, didSource: body.didSource ?? 'to' };
+  return {
+    uri: body.uri,
+    username: body.username,
+    expires: body.expires ?? REGISTER_DEFAULTS.expires,
+    didSource: body.didSource ?? REGISTER_DEFAULTS.didSource,
+  };
 }
 
 export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {

@@ -29,6 +29,10 @@ export interface TrunkRegistrationInput {
 }
 
 export const REGISTER_EXPIRES = { min: 60, max: 86_400 } as const;
+/** Where inbound calls on a registration carry the number: the To user, or the Request-URI user. */
+export const DID_SOURCES: readonly TrunkDidSource[] = ['to', 'request-uri'];
+/** What a registration asks for when nothing is said. */
+export const REGISTER_DEFAULTS = { expires: 3600, didSource: 'to' } as const satisfies { expires: number; didSource: TrunkDidSource };
 
 export interface TrunkInput {
   readonly name: string;
@@ -71,6 +75,7 @@ function validate(input: TrunkInput): void {
       throw new CallAdminError('invalid', 'a registration needs a username, and a password if any is given');
     if (!Number.isInteger(registration.expires) || registration.expires < REGISTER_EXPIRES.min || registration.expires > REGISTER_EXPIRES.max)
       throw new CallAdminError('invalid', `registration expires is a whole number of seconds from ${REGISTER_EXPIRES.min} to ${REGISTER_EXPIRES.max}`);
+    if (!DID_SOURCES.includes(registration.didSource)) throw new CallAdminError('invalid', `registration didSource is one of ${DID_SOURCES.join(', ')}`);
   }
   if (input.outboundUri === null && input.inboundSources.length === 0 && registration === null)
     throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, a registration, or some of these');
@@ -103,8 +108,8 @@ function columns(input: TrunkInput) {
     register_uri: registration?.uri ?? null,
     register_username: registration?.username ?? null,
     register_password: registration?.password ?? null,
-    register_expires: registration?.expires ?? 3600,
-    register_did_source: registration?.didSource ?? 'to',
+    register_expires: registration?.expires ?? REGISTER_DEFAULTS.expires,
+    register_did_source: registration?.didSource ?? REGISTER_DEFAULTS.didSource,
   };
 }
 

@@ -1,92 +1,27 @@
 // The `dialo` bin spawned as an operator runs it, on Postgres and on an embedded PGlite data folder that nothing else
 // holds open while the command runs: each command's happy path, its bad-input path (exit 2 or 1 and one line), and
 // the audit it leaves, the same as the admin API's.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ha1 } from '../../core/accounts/sip-credentials.ts';
 import { openCdr } from '../../core/calls/cdr.ts';
-import { connectDatabase, type DatabaseHandle, type DialectName } from '../../db/connect.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
+import { connectDatabase } from '../../db/connect.ts';
 import type { Database } from '../../db/schema.ts';
-import { runDialo, type DialoRun } from '../harness/app-process.ts';
-import { signIn, testApi, TEST_HASH_KEY, TEST_MASTER_KEY, TEST_VAULT, type SignedIn } from '../harness/api.ts';
-import { DIALECTS, freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
+import { runDialo } from '../harness/app-process.ts';
+import { signIn, testApi, TEST_VAULT, type SignedIn } from '../harness/api.ts';
+import { cliDialects, done, fixture, refused, type Fixture } from '../harness/dialo-fixture.ts';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
-const KEYS = { PRIVACY_MASTER_KEY: TEST_MASTER_KEY, PRIVACY_HASH_KEY: TEST_HASH_KEY, SIP_REALM: 'desk.test', LOG_LEVEL: 'silent' };
 const RATES_HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';
-
-/** A database the CLI opens by itself, and a way for the test to look into it between commands. */
-interface Fixture {
-  readonly env: Record<string, string>;
-  readonly dir: string;
-  /** On PGlite the folder is opened only for `work` and closed again: the CLI must find it free. */
-  look<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-async function fixture(dialect: DialectName, seed: (database: TestDatabase) => Promise<void>): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'dialo-cli-'));
-  if (dialect === 'postgres') {
-    const database = await freshDatabase('postgres');
-    await seed(database);
-    return {
-      env: { ...KEYS, DATABASE_URL: database.url ?? '' },
-      dir,
-      look: (work) => work(database.db),
-      close: async () => {
-        await database.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const dataDir = join(dir, 'pglite');
-  const open = async (): Promise<DatabaseHandle> => connectDatabase({ kind: 'pglite', dataDir });
-  const first = await open();
-  await migrateToLatest(first.db);
-  await seed({ ...first, url: undefined });
-  await first.close();
-  return {
-    env: { ...KEYS, PGLITE_DATA_DIR: dataDir, DIALO_DATA_DIR: dir },
-    dir,
-    async look(work) {
-      const handle = await open();
-      try {
-        return await work(handle.db);
-      } finally {
-        await handle.close();
-      }
-    },
-    close: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** Exit 0, nothing on stderr; the JSON printed (every call here passes --json). */
-function done<T>(run: DialoRun): T {
-  expect(run.stderr, run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
-
-/** Refused with this exit code and exactly one line on stderr matching `reason`; nothing on stdout. */
-function refused(run: DialoRun, code: 1 | 2, reason: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(run.stderr).toMatch(/^dialo: [^\n]+\n$/);
-  expect(run.stderr).toMatch(reason);
-  expect(run.stdout).toBe('');
-}
 
 const commandLineAudit = (db: Kysely<Database>, action: string) =>
   db.selectFrom('audit_events').select(['subject_account_id', 'detail']).where('action', '=', action).where('actor_account_id', 'is', null).execute();
 
-const dialects = preferredDialect() === 'postgres' ? DIALECTS : (['pglite'] as const);
-
-for (const dialect of dialects) {
+for (const dialect of cliDialects) {
   describe(`dialo CLI [${dialect}]`, () => {
     let data: Fixture;
     let owner: SignedIn;

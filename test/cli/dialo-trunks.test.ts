@@ -1,0 +1,106 @@
+// `dialo trunks` with everything the admin API takes: a registration trunk with dialling rules, its two passwords
+// from stdin (never shown, kept on update), and each bad value refused naming its option, on both dialects.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runDialo } from '../harness/app-process.ts';
+import { cliDialects, done, fixture, refused, type Fixture } from '../harness/dialo-fixture.ts';
+
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
+
+const REGISTRAR = 'sip:reg.carrier.example:5060;transport=udp';
+
+for (const dialect of cliDialects) {
+  describe(`dialo trunks, registration and dialling rules [${dialect}]`, () => {
+    let data: Fixture;
+    beforeAll(async () => {
+      data = await fixture(dialect, async () => {});
+    });
+    afterAll(() => data?.close());
+
+    const dialo = (args: string[], stdin?: string) => runDialo(['--json', 'trunks', ...args], data.env, stdin === undefined ? {} : { stdin });
+
+    it('adds a registration trunk whose settings list shows, with no password; update keeps the stored ones', async () => {
+      const add = await dialo(
+        [
+          'add',
+          '--name',
+          'reg-carrier',
+          '--register-uri',
+          REGISTRAR,
+          '--register-username',
+          'acct-77',
+          '--register-password-stdin',
+          '--auth-username',
+          'acct-77',
+          '--auth-password-stdin',
+          '--register-expires',
+          '600',
+          '--register-did-source',
+          'request-uri',
+          '--number-format',
+          'national',
+          '--tech-prefix',
+          '99',
+          '--caller-id-header',
+          'pai',
+          '--caller-id-withheld',
+          '--codec-order',
+          'PCMA,PCMU',
+        ],
+        'digest-secret\nregistrar-secret\n',
+      );
+      const { id } = done<{ id: number }>(add);
+
+      const listed = await dialo(['list']);
+      expect(done(listed)).toEqual([
+        {
+          id,
+          name: 'reg-carrier',
+          priority: 100,
+          outboundUri: null,
+          authUsername: 'acct-77',
+          hasPassword: true,
+          inboundSources: [],
+          enabled: true,
+          numberFormat: 'national',
+          techPrefix: '99',
+          callerIdHeader: 'pai',
+          callerIdWithheld: true,
+          codecOrder: ['PCMA', 'PCMU'],
+          registration: { uri: REGISTRAR, username: 'acct-77', hasPassword: true, expires: 600, didSource: 'request-uri' },
+          health: null,
+          registrationState: { heldBy: null, state: null, since: null, lastStatus: null, expiresAt: null, nextRetryAt: null },
+        },
+      ]);
+      for (const run of [add, listed]) expect(run.stdout).not.toMatch(/digest-secret|registrar-secret/);
+
+      // What is not given is kept, passwords too; --no-codec-order clears the order.
+      expect(done(await dialo(['update', String(id), '--register-expires', '120', '--no-codec-order']))).toMatchObject({
+        codecOrder: null,
+        registration: { uri: REGISTRAR, username: 'acct-77', hasPassword: true, expires: 120, didSource: 'request-uri' },
+      });
+      await data.look(async (db) => {
+        expect(
+          await db.selectFrom('trunks').select(['auth_password', 'register_password', 'tech_prefix']).where('id', '=', id).executeTakeFirstOrThrow(),
+        ).toEqual({ auth_password: 'digest-secret', register_password: 'registrar-secret', tech_prefix: '99' });
+      });
+    });
+
+    it('refuses each bad value with one line naming its option, as the API refuses the field', async () => {
+      const base = ['add', '--name', 'bad', '--inbound', '203.0.113.0/28'];
+      refused(await dialo([...base, '--number-format', 'international']), 2, /option '--number-format <format>' argument 'international' is invalid/);
+      refused(
+        await dialo([...base, '--codec-order', 'PCMA,pcma']),
+        2,
+        /option '--codec-order <codecs>' argument 'PCMA,pcma' is invalid\. codec pcma is listed twice/,
+      );
+      refused(
+        await dialo([...base, '--register-uri', REGISTRAR, '--register-username', 'u', '--register-expires', '86401']),
+        2,
+        /option '--register-expires <seconds>' argument '86401' is invalid\. expected whole seconds from 60 to 86400/,
+      );
+      refused(await dialo([...base, '--register-did-source', 'from']), 2, /option '--register-did-source <where>' argument 'from' is invalid/);
+      refused(await dialo([...base, '--register-expires', '600']), 2, /--register-uri and --register-username are both needed to register/);
+      expect(done(await dialo(['list']))).toHaveLength(1);
+    });
+  });
+}
