@@ -38,6 +38,7 @@ import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
 import * as trunkRegistration from './0044-trunk-registration.ts';
 import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
 import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
+import * as pushSubscriptions from './0050-push-subscriptions.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -75,4 +76,5 @@ export const migrations: Record<string, Migration> = {
   '0044-trunk-registration': trunkRegistration,
   '0047-cdr-browser-quality': cdrBrowserQuality,
   '0048-cdr-destination-country': cdrDestinationCountry,
+  '0050-push-subscriptions': pushSubscriptions,
 };
