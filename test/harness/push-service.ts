@@ -42,8 +42,12 @@ export interface PushServiceStandIn {
   readonly received: ReceivedPush[];
   /** Pushes refused (a bad JWT, a body that does not decrypt), with why. */
   readonly refused: string[];
-  /** Registers a subscription the stand-in can decrypt for; `status` is what it answers (201, or 404/410 for gone). */
-  subscribe(path: string, status?: number): BrowserSubscription;
+  /**
+   * Registers a subscription the stand-in can decrypt for, bound to the VAPID public key the browser subscribed with
+   * (a push signed by another key is refused 403, RFC 8292 §4.2); `status` is what it answers a good push (201, or
+   * 404/410 for gone).
+   */
+  subscribe(path: string, applicationServerKey: string, status?: number): BrowserSubscription;
   close(): Promise<void>;
 }
 
@@ -99,7 +103,7 @@ export async function startPushService(): Promise<PushServiceStandIn> {
   const cas: TestCas = await testCertificates();
   const ca = await cas.ca('push');
   const leaf = await ca.issue('push-service');
-  const subscriptions = new Map<string, { subscription: BrowserSubscription; status: number }>();
+  const subscriptions = new Map<string, { subscription: BrowserSubscription; applicationServerKey: string; status: number }>();
   const received: ReceivedPush[] = [];
   const refused: string[] = [];
   let origin = '';
@@ -112,6 +116,11 @@ export async function startPushService(): Promise<PushServiceStandIn> {
       try {
         if (request.method !== 'POST' || known === undefined) throw new Error(`${request.method} ${path}: no such subscription`);
         const { jwt, vapidKey } = verifyVapid(request.headers.authorization, origin);
+        if (vapidKey !== known.applicationServerKey) {
+          refused.push('signed by a key the subscription is not bound to');
+          response.writeHead(403).end();
+          return;
+        }
         if (request.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${request.headers['content-encoding']}`);
         const plaintext = decryptAes128gcm(Buffer.concat(chunks), known.subscription);
         received.push({ path, headers: request.headers, jwt, vapidKey, plaintext });
@@ -129,9 +138,9 @@ export async function startPushService(): Promise<PushServiceStandIn> {
     ca: await readFile(ca.caFile, 'utf8'),
     received,
     refused,
-    subscribe(path, status = 201) {
+    subscribe(path, applicationServerKey, status = 201) {
       const subscription = browserSubscription(`${origin}${path}`);
-      subscriptions.set(path, { subscription, status });
+      subscriptions.set(path, { subscription, applicationServerKey, status });
       return subscription;
     },
     async close() {
