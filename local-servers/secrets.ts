@@ -90,11 +90,12 @@ export async function vapidKeys(config: Config): Promise<VapidKeys | undefined> 
   const dataDir = resolve(config.localServers.dataDir);
   const file = secretsFile(dataDir);
   const stored = await readSecrets(file);
-  const kept = stored.vapid as Partial<VapidKeys> | undefined;
-  if (typeof kept?.publicKey === 'string' && typeof kept.privateKey === 'string') return { publicKey: kept.publicKey, privateKey: kept.privateKey };
+  // Flat strings like every other entry, so the suites that look for each secret in logs and command lines find these too.
+  const { vapidPublicKey, vapidPrivateKey } = stored;
+  if (typeof vapidPublicKey === 'string' && typeof vapidPrivateKey === 'string') return { publicKey: vapidPublicKey, privateKey: vapidPrivateKey };
   const vapid = newVapidKeys();
   await mkdir(dataDir, { recursive: true });
-  await writePrivateFile(file, `${JSON.stringify({ ...stored, vapid }, null, 2)}\n`);
+  await writePrivateFile(file, `${JSON.stringify({ ...stored, vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey }, null, 2)}\n`);
   return vapid;
 }
 

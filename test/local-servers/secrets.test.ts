@@ -98,11 +98,11 @@ describe('the VAPID key pair (RFC 8292)', () => {
     expect(isPair(first!)).toBe(true);
     const file = join(dataDir, 'secrets.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ ...earlier, vapid: first });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ ...earlier, vapidPublicKey: first!.publicKey, vapidPrivateKey: first!.privateKey });
     // A restart keeps the pair: every browser's subscription is bound to its public key.
     expect(await vapidKeys(loadConfig({ DIALO_DATA_DIR: dataDir }))).toEqual(first);
     await privacyMasterKey(loadConfig({ DIALO_DATA_DIR: dataDir }));
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ vapid: first });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ vapidPublicKey: first!.publicKey, vapidPrivateKey: first!.privateKey });
   });
 
   it('is VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY when set, and then nothing is written', async () => {
