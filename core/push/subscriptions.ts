@@ -162,13 +162,14 @@ export async function listSubscriptions(db: Kysely<Database>, vault: Vault, acco
     db,
     rows.flatMap((row) => [row.endpoint, row.label]),
   );
-  return rows.map((row, i) => ({
-    id: row.id,
-    label: opened[i * 2 + 1] ?? null,
-    pushService: new URL(opened[i * 2] ?? 'https://invalid').origin,
-    createdAt: row.created_at,
-    lastSuccessAt: row.last_success_at,
-  }));
+  // A row whose account key is destroyed opens to nothing: it names no device any more, and is left out.
+  return rows.flatMap((row, i) => {
+    const endpoint = opened[i * 2];
+    if (endpoint === null || endpoint === undefined) return [];
+    return [
+      { id: row.id, label: opened[i * 2 + 1] ?? null, pushService: new URL(endpoint).origin, createdAt: row.created_at, lastSuccessAt: row.last_success_at },
+    ];
+  });
 }
 
 /** Removes one of the account's subscriptions; false when the account has none with that id. */

@@ -8,7 +8,7 @@ import { Agent } from 'node:https';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig, type VapidKeys } from '../../../config.ts';
 import { INCOMING_CALL_TTL_SECONDS, OpaqueCallIdError, sendIncomingCallPush } from '../../../core/push/incoming-call-push.ts';
-import { saveSubscription } from '../../../core/push/subscriptions.ts';
+import { listSubscriptions, saveSubscription } from '../../../core/push/subscriptions.ts';
 import { vapidKeys } from '../../../local-servers/secrets.ts';
 import { webPushTransport } from '../../../signaling/web-push.ts';
 import { TEST_VAULT } from '../../harness/api.ts';
@@ -124,5 +124,19 @@ describeEachDialect('incoming-call push', (database) => {
     expect(counts).toEqual({ delivered: 0, gone: 0, failed: 1 });
     expect(service.refused.slice(refusedBefore)).toEqual(['signed by a key the subscription is not bound to']);
     expect(await lastSuccess(accountId)).toEqual([null]);
+  });
+
+  it('pushes to nothing, and lists nothing, once the account key is destroyed (a restored backup’s rows stay mute)', async () => {
+    const accountId = await account();
+    await subscribeBrowser(accountId);
+    await TEST_VAULT.shred(db(), accountId);
+    const before = service.received.length;
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, webPushTransport(vapid, SUBJECT, { agent }), accountId, randomUUID())).toEqual({
+      delivered: 0,
+      gone: 0,
+      failed: 0,
+    });
+    expect(service.received.length).toBe(before);
+    expect(await listSubscriptions(db(), TEST_VAULT, accountId)).toEqual([]);
   });
 });
