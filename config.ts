@@ -3,6 +3,7 @@
  * stops the process with a single line naming the variable and what it expects (see main.ts).
  * Every variable is listed, with its default, in .env.example.
  */
+import { createECDH } from 'node:crypto';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
@@ -186,6 +187,23 @@ export interface Config {
   readonly abuse: AbusePolicy;
   readonly localServers: LocalServersConfig;
   readonly metrics: MetricsConfig;
+  readonly push: PushConfig;
+}
+
+/** A VAPID key pair (RFC 8292): P-256, base64url as browsers take `applicationServerKey` and web-push takes them. */
+export interface VapidKeys {
+  /** The uncompressed point, 65 bytes. */
+  readonly publicKey: string;
+  /** The private scalar, 32 bytes: a secret, never logged. */
+  readonly privateKey: string;
+}
+
+/** Web Push (issue 16): who the push services may contact about our pushes, and the keys our pushes are signed with. */
+export interface PushConfig {
+  /** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, both or neither; undefined: generated in single-machine mode (local-servers/secrets.ts). */
+  readonly vapid: VapidKeys | undefined;
+  /** VAPID_SUBJECT, a mailto: or https: URL (RFC 8292 §2.1); defaults to the operator's privacy contact. */
+  readonly subject: string;
 }
 
 /**
@@ -603,6 +621,39 @@ function privacy(env: Env): PrivacyConfig {
   };
 }
 
+/** The pair must be a P-256 key and its own public point: a mismatch would only show as every push refused. */
+function vapidPair(publicKey: string, privateKey: string): boolean {
+  if (!/^[A-Za-z0-9_-]{87}$/.test(publicKey) || !/^[A-Za-z0-9_-]{43}$/.test(privateKey)) return false;
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    return ecdh.getPublicKey().equals(Buffer.from(publicKey, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+function push(env: Env, operatorContact: string): PushConfig {
+  const publicKey = read(env, 'VAPID_PUBLIC_KEY');
+  const privateKey = read(env, 'VAPID_PRIVATE_KEY');
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    const missing = publicKey === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY';
+    throw new ConfigError(missing, 'set when the other VAPID key is set (both or neither)', undefined);
+  }
+  if (publicKey !== undefined && !vapidPair(publicKey, privateKey!)) {
+    throw new ConfigError(
+      'VAPID_PRIVATE_KEY',
+      'a base64url P-256 private key whose public key is VAPID_PUBLIC_KEY (npx web-push generate-vapid-keys)',
+      REDACTED,
+    );
+  }
+  const subject = read(env, 'VAPID_SUBJECT') ?? `mailto:${operatorContact}`;
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+(\/\S*)?)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', 'a mailto: address or an https: URL where push services can reach the operator', subject);
+  }
+  return { vapid: publicKey === undefined ? undefined : { publicKey, privateKey: privateKey! }, subject };
+}
+
 function countries(env: Env, name: string): readonly string[] {
   const raw = read(env, name) ?? ANY_COUNTRY;
   if (raw === ANY_COUNTRY) return [ANY_COUNTRY];
@@ -673,6 +724,7 @@ export function loadConfig(env: Env): Config {
     abuse: abuse(env, billingConfig.maxConcurrentCalls, privacyConfig.operatorContact),
     localServers: localServers(env),
     metrics: metrics(env),
+    push: push(env, privacyConfig.operatorContact),
   };
 }
 

@@ -32,7 +32,7 @@ import { TrunkHealthBoard } from './core/calls/trunk-health.ts';
 import { TrunkRegistrationBoard } from './core/calls/trunk-registration.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
-import { privacyMasterKey } from './local-servers/secrets.ts';
+import { privacyMasterKey, vapidKeys } from './local-servers/secrets.ts';
 
 /** Signals closer together than this are one request to stop (see shutdown). */
 const SAME_SIGNAL_MS = 1000;
@@ -68,6 +68,8 @@ function printSummary(roles: readonly RunningRole[], local: LocalServers): void 
 
 async function startRoles(config: Config, database: DatabaseHandle, vault: Vault, logger: Logger, metrics: Metrics): Promise<RunningRole[]> {
   const roles: RunningRole[] = [];
+  const vapid = await vapidKeys(config);
+  if (vapid === undefined) logger.warn('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY unset with DATABASE_URL: Web Push is off');
   // Filled by the roles below; /readyz (on the api, or on the health server of a process without it) asks them all.
   const readiness = new Readiness();
   // Written by the signaling role's OPTIONS pings, shown by the api's GET /admin/trunks (health is per node).
@@ -106,6 +108,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
       metricsToken: config.metrics.token,
       trustedProxies: config.trustedProxies,
+      ...(vapid === undefined ? {} : { push: { publicKey: vapid.publicKey } }),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');

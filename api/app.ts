@@ -33,6 +33,7 @@ import { billingRoutes } from './routes/billing.ts';
 import { callUsageRoutes } from './routes/call-usage.ts';
 import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
+import { pushRoutes } from './routes/push.ts';
 import type { Readiness } from '../core/readiness.ts';
 import type { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import type { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
@@ -87,6 +88,8 @@ export interface ApiDeps {
   readonly trustedProxies?: readonly string[];
   /** METRICS_TOKEN: without it the public port serves no `/metrics` (only METRICS_LISTEN's listener does). */
   readonly metricsToken?: string | undefined;
+  /** Web Push's VAPID public key (never the private one); absent: the push routes answer 503. */
+  readonly push?: { readonly publicKey: string };
 }
 
 export type MailDelivery = 'smtp' | 'log';
@@ -158,6 +161,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   adminBillingRoutes(app, deps);
   callRoutes(app, deps);
   callUsageRoutes(app, deps);
+  pushRoutes(app, deps);
   adminCallRoutes(app, deps);
   adminDashboardRoutes(app, deps);
   adminSipCredentialRoutes(app, deps);

@@ -291,6 +291,18 @@ export interface LegalHoldsTable {
   lifted_at: Date | null;
 }
 
+/** A browser's Web Push subscription (0050); every text column sealed under the account's key. */
+export interface PushSubscriptionsTable {
+  id: Generated<string>;
+  account_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  label: string | null;
+  created_at: CreatedAt;
+  last_success_at: Date | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   audit_events: AuditEventsTable;
@@ -319,6 +331,7 @@ export interface Database {
   blocked_prefixes: BlockedPrefixesTable;
   signaling_nodes: SignalingNodesTable;
   cache_versions: CacheVersionsTable;
+  push_subscriptions: PushSubscriptionsTable;
   'key_store.account_keys': AccountKeysTable;
 }
 

@@ -3,10 +3,10 @@
  * restart keeps browser credentials valid and de-identified records consistent. A missing entry is added; none is
  * ever replaced.
  */
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, type Config, type VapidKeys } from '../config.ts';
 
 export interface LocalSecrets {
   readonly drachtioSecret: string;
@@ -28,14 +28,19 @@ export function secretsFile(dataDir: string): string {
   return join(dataDir, 'secrets.json');
 }
 
-export async function loadOrCreateSecrets(dataDir: string): Promise<LocalSecrets> {
-  const file = secretsFile(dataDir);
-  let stored: Record<string, unknown> = {};
+/** What secrets.json holds; nothing when it is not there yet. */
+async function readSecrets(file: string): Promise<Record<string, unknown>> {
   try {
-    stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+    return {};
   }
+}
+
+export async function loadOrCreateSecrets(dataDir: string): Promise<LocalSecrets> {
+  const file = secretsFile(dataDir);
+  const stored = await readSecrets(file);
   const secrets = Object.fromEntries(
     NAMES.map((name) => {
       const value = stored[name];
@@ -63,6 +68,35 @@ export async function privacyMasterKey(config: Config): Promise<string> {
   // A database in memory dies with the process, and so may its key: nothing is written beside the code.
   if (config.database.dataDir.startsWith('memory://')) return randomBytes(32).toString('hex');
   return (await loadOrCreateSecrets(resolve(config.localServers.dataDir))).privacyMasterKey;
+}
+
+/** A fresh P-256 pair, as `npx web-push generate-vapid-keys` makes one. */
+function newVapidKeys(): VapidKeys {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+}
+
+/**
+ * The VAPID key pair pushes are signed with (RFC 8292): VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or, with the embedded
+ * database, a pair generated once into the data folder's secrets.json. Every browser subscription is bound to the
+ * public key, so a new pair would silently orphan them all: it is kept, never replaced. With DATABASE_URL and no keys,
+ * undefined (Web Push off): nodes sharing a database must share the pair, and one node cannot make it for all.
+ */
+export async function vapidKeys(config: Config): Promise<VapidKeys | undefined> {
+  if (config.push.vapid !== undefined) return config.push.vapid;
+  if (config.database.kind === 'postgres') return undefined;
+  if (config.database.dataDir.startsWith('memory://')) return newVapidKeys();
+  const dataDir = resolve(config.localServers.dataDir);
+  const file = secretsFile(dataDir);
+  const stored = await readSecrets(file);
+  // Flat strings like every other entry, so the suites that look for each secret in logs and command lines find these too.
+  const { vapidPublicKey, vapidPrivateKey } = stored;
+  if (typeof vapidPublicKey === 'string' && typeof vapidPrivateKey === 'string') return { publicKey: vapidPublicKey, privateKey: vapidPrivateKey };
+  const vapid = newVapidKeys();
+  await mkdir(dataDir, { recursive: true });
+  await writePrivateFile(file, `${JSON.stringify({ ...stored, vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey }, null, 2)}\n`);
+  return vapid;
 }
 
 /**

@@ -64,6 +64,7 @@ export const KIND_OF_TABLE: Readonly<Record<string, DataKind>> = {
   account_holds: 'payments',
   sip_credentials: 'devices',
   registrations: 'devices',
+  push_subscriptions: 'devices',
   dids: 'devices',
   email_outbox: 'mail',
   audit_events: 'security',
@@ -107,7 +108,9 @@ export async function summarizeAccountData(
       'sign-in sessions and e-mail links until they expire',
     calls: `numbers in full for ${windows.callDetailDays} days after the call, then de-identified; the de-identified record for ${windows.deidentifiedYears} years after the call`,
     payments: 'for billing and tax law: kept when the account is deleted, and not deleted on a schedule',
-    devices: 'SIP usernames and numbers while your account exists (erased, numbers released, when it is deleted); a device registration until it expires',
+    devices:
+      'SIP usernames and numbers while your account exists (erased, numbers released, when it is deleted); a device registration until it expires; ' +
+      'a browser woken for calls until you remove it, its push service says it is gone, or the account is deleted',
     mail: `${windows.sentMailDays} days after we wrote it, once sent (or given up on)`,
     security: `logins and failed logins for ${windows.usageDays} days; other events (changes, privacy requests) while the account exists, and ${windows.deidentifiedYears} years after it is deleted`,
   };
@@ -151,6 +154,7 @@ async function countByTable(db: Kysely<Database>, accountId: string): Promise<Re
       ${mine('account_holds')} as account_holds,
       ${mine('sip_credentials')} as sip_credentials,
       ${mine('registrations')} as registrations,
+      ${mine('push_subscriptions')} as push_subscriptions,
       ${mine('dids')} as dids,
       ${mine('email_outbox')} as email_outbox,
       (select count(*) from audit_events where subject_account_id = ${accountId} or actor_account_id = ${accountId}) as audit_events`.execute(db);

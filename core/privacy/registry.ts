@@ -12,6 +12,7 @@ import { cdrsSource, didsSource, registrationsSource, sipCredentialsSource } fro
 import { emailOutboxSource } from './sources/email-outbox.ts';
 import { legalHoldsSource } from './sources/legal-holds.ts';
 import { policyAcknowledgementsSource, policyVersionsSource } from './sources/policy.ts';
+import { pushSubscriptionsSource } from './sources/push-subscriptions.ts';
 import { rateLimitCountersSource } from './sources/rate-limits.ts';
 
 export const accountDataSources: readonly AccountDataSource[] = [
@@ -29,6 +30,7 @@ export const accountDataSources: readonly AccountDataSource[] = [
   accountHoldsSource,
   sipCredentialsSource,
   registrationsSource,
+  pushSubscriptionsSource,
   didsSource,
   cdrsSource,
   accountCallLimitsSource,

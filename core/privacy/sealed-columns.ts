@@ -19,6 +19,11 @@ export const SEALED_COLUMNS: Readonly<Record<string, string>> = {
   'legal_holds.reason': "an operator's words about the person",
   'ledger_entries.reason': "an operator's (or a dispute's) words about the person",
   'account_call_limits.suspension_reason': "an operator's words about the person",
+  'push_subscriptions.endpoint':
+    "a browser's push address, a lasting id of the device (sealed deterministically, so a browser subscribing again finds its row)",
+  'push_subscriptions.p256dh': "a browser's push key: with the endpoint, what lets anyone push to the device",
+  'push_subscriptions.auth': "a browser's push secret: with the endpoint, what lets anyone push to the device",
+  'push_subscriptions.label': "the person's name for a device",
 };
 
 /** `table.column`: why it may stay plain. */

@@ -39,6 +39,7 @@ import * as trunkRegistration from './0044-trunk-registration.ts';
 import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
 import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
 import * as dashboardIndexes from './0049-dashboard-indexes.ts';
+import * as pushSubscriptions from './0050-push-subscriptions.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -77,4 +78,5 @@ export const migrations: Record<string, Migration> = {
   '0047-cdr-browser-quality': cdrBrowserQuality,
   '0048-cdr-destination-country': cdrDestinationCountry,
   '0049-dashboard-indexes': dashboardIndexes,
+  '0050-push-subscriptions': pushSubscriptions,
 };

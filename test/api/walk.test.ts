@@ -9,6 +9,7 @@ import { expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
 import { TEST_PASSWORD, signIn, uniqueEmail, useTestApi, type SignedIn } from '../harness/api.ts';
 import { describeEachDialect } from '../harness/databases.ts';
+import { browserSubscription } from '../harness/push-service.ts';
 
 interface RouteSample {
   /** A valid request body for the caller (built from the caller's own details). */
@@ -99,11 +100,21 @@ const ROUTES: Record<string, RouteSample> = {
   'GET /admin/dashboard/destinations': { query: 'limit=5' },
   'GET /admin/dashboard/quality': {},
   'GET /admin/dashboard/live': {},
+  'GET /push/config': {},
+  'GET /push/subscriptions': {},
+  'POST /push/subscriptions': { body: () => ({ endpoint: `https://push.example.org/walk/${randomUUID()}`, keys: pushKeys() }) },
+  'DELETE /push/subscriptions/{id}': { params: { id: randomUUID() } },
 };
+
+/** A browser's subscription keys: its P-256 public point and auth secret, base64url. */
+function pushKeys() {
+  const { p256dh, auth } = browserSubscription('https://push.example.org/walk');
+  return { p256dh, auth };
+}
 
 describeEachDialect('every route', (database) => {
   // SIP configured, so that its routes answer as in a deployment that calls.
-  const api = useTestApi(database, { sip: loadConfig({ SIP_SECRET: 'w'.repeat(40) }).sip });
+  const api = useTestApi(database, { sip: loadConfig({ SIP_SECRET: 'w'.repeat(40) }).sip, push: { publicKey: pushKeys().p256dh } });
   const db = () => database().db;
 
   async function routes(): Promise<{ method: string; path: string; key: string; hasBody: boolean }[]> {

@@ -1,10 +1,10 @@
 /**
  * What the real process writes (stdout and stderr, at LOG_LEVEL=trace) while a user signs up, opens the verification
  * link, logs in, gets SIP credentials, resets the password and logs in again: no token, cookie, CSRF token, password,
- * SIP credential or configured secret in any line, but for the one documented `mail not sent` line that carries a
+ * SIP credential, push subscription or configured secret (the VAPID private key too) in any line, but for the one documented `mail not sent` line that carries a
  * mailed link when SMTP_URL is unset; and the client's address only truncated to its /24.
  */
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAIL_NOT_SENT } from '../../jobs/email-log.ts';
@@ -37,7 +37,14 @@ function send(base: string, method: string, path: string, options: { body?: stri
 }
 
 describe('what the process logs', { timeout: 120_000 }, () => {
-  const secrets = { SIP_SECRET: randomBytes(24).toString('hex'), PRIVACY_HASH_KEY: randomBytes(24).toString('hex') };
+  const vapid = createECDH('prime256v1');
+  vapid.generateKeys();
+  const secrets = {
+    SIP_SECRET: randomBytes(24).toString('hex'),
+    PRIVACY_HASH_KEY: randomBytes(24).toString('hex'),
+    VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
+  };
+  const vapidPublicKey = vapid.getPublicKey('base64url');
   let app: AppProcess | undefined;
   afterAll(() => void app?.child.kill('SIGKILL'));
 
@@ -57,7 +64,7 @@ describe('what the process logs', { timeout: 120_000 }, () => {
   const lineCount = () => app!.stdout().split('\n').length - 1;
 
   it('holds no token, cookie, password or secret but in the documented mail line, and client addresses only as /24', async () => {
-    app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs', LOG_LEVEL: 'trace', ...secrets });
+    app = startApp({ PGLITE_DATA_DIR: 'memory://', HTTP_PORT: '0', DIALO_ROLES: 'api,jobs', LOG_LEVEL: 'trace', VAPID_PUBLIC_KEY: vapidPublicKey, ...secrets });
     const base = await app.url;
     const email = `logs-${randomBytes(4).toString('hex')}@example.org`;
     const [password, newPassword, wrongPassword] = ['first passphrase 7731', 'second passphrase 1904', 'wrong passphrase 5560'];
@@ -79,6 +86,16 @@ describe('what the process logs', { timeout: 120_000 }, () => {
     const sip = await send(base, 'POST', '/sip/credentials', { headers });
     expect(sip.status).toBe(200);
     issued.sipPassword = JSON.parse(sip.body).password;
+    // A browser's push subscription: its endpoint names the device, its auth secret lets anyone push to it.
+    expect(JSON.parse((await send(base, 'GET', '/push/config')).body)).toEqual({ publicKey: vapidPublicKey });
+    const browser = createECDH('prime256v1');
+    browser.generateKeys();
+    Object.assign(issued, {
+      pushEndpoint: `https://push.example.org/wpush/${randomBytes(12).toString('hex')}`,
+      pushAuth: randomBytes(16).toString('base64url'),
+    });
+    const subscription = { endpoint: issued.pushEndpoint, keys: { p256dh: browser.getPublicKey('base64url'), auth: issued.pushAuth } };
+    expect((await send(base, 'POST', '/push/subscriptions', { headers, body: json(subscription) })).status).toBe(201);
     // Secrets where they do not belong: in a header, a query string, a body that fails to parse or validate.
     expect((await send(base, 'GET', `/no-such-page?token=${session}`, { headers: { authorization: `Bearer ${session}` } })).status).toBe(404);
     expect((await send(base, 'POST', '/auth/login', { body: `{"email":"${email}","password":"${password}"` })).status).toBe(400);

@@ -11,6 +11,8 @@ import type { Database } from '../../../db/schema.ts';
 import { TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
 import { tablesReferencingAccounts } from '../../harness/privacy.ts';
+import { browserSubscription } from '../../harness/push-service.ts';
+import { saveSubscription } from '../../../core/push/subscriptions.ts';
 
 /** Seeds one row about `accountId` in a table; returns a value that must appear in that table's export. */
 type Seeder = (db: Kysely<Database>, accountId: string) => Promise<string>;
@@ -136,6 +138,12 @@ const SEEDERS: Record<string, Seeder> = {
   account_call_limits: async (db, id) => {
     const marker = `reason ${randomUUID().slice(0, 8)}`;
     await db.insertInto('account_call_limits').values({ account_id: id, calls_per_minute: 5, suspended_at: new Date(), suspension_reason: marker }).execute();
+    return marker;
+  },
+  push_subscriptions: async (db, id) => {
+    const marker = `https://push.example.org/wpush/${randomUUID()}`;
+    const { p256dh, auth } = browserSubscription(marker);
+    await saveSubscription(db, TEST_VAULT, id, { endpoint: marker, p256dh, auth, label: 'seeded' });
     return marker;
   },
   legal_holds: async (db, id) => {
