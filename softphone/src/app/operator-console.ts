@@ -142,7 +142,11 @@ export function createOperatorConsole(api: ApiClient, container: HTMLElement): O
       const perBucket = (pick: (row: Figures) => number): Bar[] =>
         traffic.buckets.map((row) => ({ label: bucketLabel(row.start, traffic.bucket), value: pick(row), text: String(pick(row)) }));
       const mos = (pick: (bin: Quality['bins'][number]) => number): Bar[] =>
-        quality.bins.map((bin) => ({ label: `${bin.mos.toFixed(1)}–${(bin.mos + 0.5).toFixed(1)}`, value: pick(bin), text: String(pick(bin)) }));
+        quality.bins.map((bin) => ({
+          label: bin.mos >= 5 ? '5.0' : `${bin.mos.toFixed(1)}–${(bin.mos + 0.5).toFixed(1)}`,
+          value: pick(bin),
+          text: String(pick(bin)),
+        }));
       const days = (pick: (day: Spend['days'][number]) => string): Bar[] =>
         spend.days.map((day) => ({ label: day.start.slice(0, 10), value: Number(pick(day)), text: money(pick(day)) }));
       charts.replaceChildren(
