@@ -109,6 +109,8 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: the dash
       'France2 calls, 0.15 USD',
     ]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-console-24h.png`, fullPage: true });
+    // On a laptop screen (1280 px) the page does not scroll sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
 
     await page.getByLabel('Time range').selectOption({ label: 'Last 30 days, by day' });
     const day = hour.toISOString().slice(0, 10);
