@@ -6,7 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, TEST_PASSWORD, type SignedIn } from '../harness/api.ts';
+import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
+import { signIn, TEST_PASSWORD, TEST_VAULT, type SignedIn } from '../harness/api.ts';
 import { credit } from '../harness/billing.ts';
 import { UNIT } from '../harness/calls.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
@@ -118,6 +119,18 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: the dash
     expect((await bars(page, 'answered')()).filter(([, calls]) => calls !== '0')).toEqual([[day, '2']]);
     expect(await shown(page, 'asr')()).toBe('40.0 %');
     await page.screenshot({ path: `${ARTIFACTS}/operator-console-30d.png`, fullPage: true });
+
+    // A call answered now shows in the live figures without a refresh (they are read again every 10 s).
+    const open = await openCdr(database.db, TEST_VAULT, {
+      sipCallId: 'operator-console-live',
+      direction: 'outbound',
+      accountId: operator.accountId,
+      fromNumber: '+14155550198',
+      toNumber: '+442079460962',
+      nodeId: 'test',
+    });
+    await recordCdrState(database.db, open, { phase: 'answered', target: '+442079460962', answeredAt: new Date() });
+    await expect.poll(shown(page, 'active-calls'), UI_WAIT).toBe('1 up, 0 setting up');
 
     // A refusal shows the problem's own message: here the session is gone when the operator refreshes.
     await database.db.deleteFrom('sessions').where('account_id', '=', operator.accountId).execute();

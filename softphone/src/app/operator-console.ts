@@ -52,6 +52,8 @@ const RANGES = {
 } as const;
 type RangeName = keyof typeof RANGES;
 const HOUR_MS = 3_600_000;
+/** How often the live figures are read again while the console is on screen. */
+const LIVE_MS = 10_000;
 
 export interface OperatorConsole {
   /** Reads every figure again for the chosen range. */
@@ -100,6 +102,13 @@ export function createOperatorConsole(api: ApiClient, container: HTMLElement): O
   charts.className = 'operator-charts';
   container.replaceChildren(form, message, heading('Live now'), live, heading('Over the range (UTC)'), totals, charts);
 
+  const drawLive = (now: Live) =>
+    live.replaceChildren(
+      figure('active-calls', 'Active calls', `${now.calls.answered} up, ${now.calls.settingUp} setting up`),
+      figure('registrations', 'Registrations', `${now.registrations.bindings} devices, ${now.registrations.accounts} accounts`),
+    );
+  const unavailable = (error: unknown) => (message.textContent = `Dashboard unavailable: ${messageOf(error)}`);
+
   /** Only the latest read draws: a slow answer for an earlier range must not replace a newer one. */
   let reads = 0;
   const refresh = async () => {
@@ -123,10 +132,7 @@ export function createOperatorConsole(api: ApiClient, container: HTMLElement): O
       const currency = spend.currency.toUpperCase();
       const money = (amount: string) => `${amount} ${currency}`;
       const per = range.bucket === 'hour' ? 'hour' : 'day';
-      live.replaceChildren(
-        figure('active-calls', 'Active calls', `${now.calls.answered} up, ${now.calls.settingUp} setting up`),
-        figure('registrations', 'Registrations', `${now.registrations.bindings} devices, ${now.registrations.accounts} accounts`),
-      );
+      drawLive(now);
       const total = traffic.total;
       totals.replaceChildren(
         figure('answered', 'Answered', String(total.answered)),
@@ -205,9 +211,14 @@ export function createOperatorConsole(api: ApiClient, container: HTMLElement): O
       );
       message.textContent = '';
     } catch (error) {
-      if (read === reads) message.textContent = `Dashboard unavailable: ${messageOf(error)}`;
+      if (read === reads) unavailable(error);
     }
   };
+  // Live figures keep up by themselves, but only while someone can see them (not on another page or a hidden tab).
+  setInterval(() => {
+    if (container.offsetParent === null || document.hidden) return;
+    api.get<Live>('/admin/dashboard/live').then(drawLive, unavailable);
+  }, LIVE_MS);
   select.addEventListener('change', () => void refresh());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
