@@ -139,6 +139,11 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: the dash
     await expect
       .poll(() => page.locator('#operator-console [role="status"]').textContent(), UI_WAIT)
       .toBe(`Dashboard unavailable: ${problem.detail ?? problem.title}`);
+    // Signed out, the page keeps none of the figures for whoever uses this browser next.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in or create an account' }).isVisible(), UI_WAIT).toBe(true);
+    expect(await page.locator('#operator-console [data-figure], #operator-console figure').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Operator' }).count()).toBe(0);
   });
 
   it('gives a normal user no link, never sends them the console, and their session is refused by its routes', async () => {

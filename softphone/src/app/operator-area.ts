@@ -27,6 +27,7 @@ export function createOperatorArea(api: ApiClient, elements: OperatorAreaElement
   return {
     allow(account) {
       elements.link.hidden = !isOperator(account);
+      if (elements.link.hidden) void loaded?.then((drawn) => drawn.clear());
       return !elements.link.hidden;
     },
     async open() {

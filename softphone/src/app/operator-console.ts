@@ -58,6 +58,8 @@ const LIVE_MS = 10_000;
 export interface OperatorConsole {
   /** Reads every figure again for the chosen range. */
   refresh(): Promise<void>;
+  /** Forgets every figure drawn (at sign-out: the next person on this browser is not shown them). */
+  clear(): void;
 }
 
 function figure(key: string, term: string, value: string): HTMLElement {
@@ -224,5 +226,11 @@ export function createOperatorConsole(api: ApiClient, container: HTMLElement): O
     event.preventDefault();
     void refresh();
   });
-  return { refresh };
+  return {
+    refresh,
+    clear() {
+      reads += 1;
+      for (const drawn of [message, live, totals, charts]) drawn.replaceChildren();
+    },
+  };
 }
