@@ -12,6 +12,7 @@ import { createDialer } from './dialer.ts';
 import { partyName } from './echo-test.ts';
 import { confirmEmail, createNotVerified, verificationTokenOf } from './email-verification.ts';
 import { messageOf } from './format.ts';
+import { createOperatorArea, isOperator } from './operator-area.ts';
 import { createHistoryView } from './history.ts';
 import { listenForDialKeys } from './keyboard-dialling.ts';
 import type { CallQuote } from './live-cost.ts';
@@ -34,7 +35,13 @@ function element<T extends HTMLElement = HTMLElement>(id: string): T {
 
 const api = createApiClient();
 const session = createSession(api);
-const views = { auth: element('auth-view'), reset: element('reset-view'), phone: element('phone-view'), privacy: element('privacy-view') };
+const views = {
+  auth: element('auth-view'),
+  reset: element('reset-view'),
+  phone: element('phone-view'),
+  privacy: element('privacy-view'),
+  operator: element('operator-view'),
+};
 const authMessage = element('auth-message');
 const withMailNote = afterLinkSent(api);
 const notVerified = createNotVerified(
@@ -144,6 +151,10 @@ const privacy = createPrivacyView(
   },
 );
 
+const operatorArea = createOperatorArea(api, { link: element('operator-link'), container: element('operator-console') });
+/** The pages other than the phone's, which a call or a top-up leaves. */
+const offPhonePage = () => location.hash === '#privacy' || location.hash === '#operator';
+
 const verificationToken = verificationTokenOf(location);
 if (verificationToken !== undefined) void confirmEmail(api, verificationToken, authMessage);
 
@@ -174,12 +185,19 @@ createPasswordReset(
 function route(): void {
   const onPrivacy = location.hash === '#privacy';
   const onReset = !onPrivacy && resetToken !== undefined;
+  const onOperator = !onPrivacy && !onReset && location.hash === '#operator' && isOperator(account);
   views.privacy.hidden = !onPrivacy;
   views.reset.hidden = !onReset;
+  views.operator.hidden = !onOperator;
   views.auth.hidden = onPrivacy || onReset || account !== undefined;
-  views.phone.hidden = onPrivacy || onReset || account === undefined;
+  views.phone.hidden = onPrivacy || onReset || onOperator || account === undefined;
   onDialScreen();
   if (onPrivacy) void privacy.load(account !== undefined);
+  if (onOperator) {
+    // From the link (or the phone page) to the console's heading.
+    for (const left of [element('operator-link'), views.phone]) focusFollows(left, element('operator-heading'));
+    void operatorArea.open();
+  }
 }
 
 const mainElement = element('main');
@@ -204,7 +222,7 @@ function callOver(reported: Promise<void>): void {
 
 function showCall(call: Call): void {
   // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
-  if (location.hash === '#privacy') location.hash = '';
+  if (offPhonePage()) location.hash = '';
   const reported = qualityPanel.watch(call);
   callView.show(call, () => callOver(reported));
   focusFollows(dialForm, element('call-party'));
@@ -256,7 +274,7 @@ listenForDialKeys(
 );
 // Top up is in the header: its panel is on the phone page.
 element('top-up').addEventListener('click', () => {
-  if (location.hash === '#privacy') location.hash = '';
+  if (offPhonePage()) location.hash = '';
 });
 
 function signedIn(signedInAccount: Account): void {
@@ -265,6 +283,7 @@ function signedIn(signedInAccount: Account): void {
   element('sign-out').hidden = false;
   element('credit').hidden = false;
   dialer.useRecent(recentNumbers(localStorage, account.id));
+  operatorArea.allow(account);
   route();
   // From the sign-in form to the dialer; a page opened signed in keeps its focus at the top.
   if (!views.phone.hidden && views.auth.contains(document.activeElement)) element('dial-heading').focus();
@@ -300,6 +319,7 @@ async function signedOut(): Promise<void> {
   element('sign-out').hidden = true;
   element('credit').hidden = true;
   dialer.useRecent(undefined);
+  operatorArea.allow(undefined);
   route();
   if (!views.auth.hidden) focusFollows(element('sign-out'), element('auth-heading'));
 }

@@ -4,6 +4,8 @@ import { ApiError, type ApiClient } from './api-client.ts';
 export interface Account {
   readonly id: string;
   readonly email: string;
+  /** 'operator' sees the operator console (the API decides what each role may read). */
+  readonly role: string;
 }
 
 export interface Session {
@@ -17,9 +19,9 @@ export interface Session {
 
 export function createSession(api: ApiClient): Session {
   const me = async (): Promise<Account> => {
-    const account = await api.get<{ id: string; email: string; csrfToken: string }>('/auth/me');
+    const account = await api.get<{ id: string; email: string; role: string; csrfToken: string }>('/auth/me');
     api.setCsrfToken(account.csrfToken);
-    return { id: account.id, email: account.email };
+    return { id: account.id, email: account.email, role: account.role };
   };
 
   return {
