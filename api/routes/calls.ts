@@ -109,7 +109,14 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
           before: Type.Optional(Type.String({ maxLength: 200 })),
           ...HistoryFilterQuery,
         }),
-        response: { 200: Type.Object({ calls: Type.Array(CallRecordSchema), next: Nullable(Type.String()) }), ...problems(400, 401) },
+        response: {
+          200: Type.Object({
+            calls: Type.Array(CallRecordSchema),
+            next: Nullable(Type.String()),
+            currency: Type.String({ description: 'the currency of every cost, ISO 4217' }),
+          }),
+          ...problems(400, 401),
+        },
       },
     },
     async (request) => {
@@ -123,7 +130,7 @@ export function callRoutes(app: FastifyInstance, deps: ApiDeps): void {
         { limit, ...(before === undefined ? {} : { before: decodeCursor(before) }) },
         filter,
       );
-      return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next) };
+      return { calls: page.calls.map(callDto), next: page.next === null ? null : encodeCursor(page.next), currency: deps.billing.currency };
     },
   );
 

@@ -92,7 +92,7 @@ describe.skipIf(missing)("a new user's first paid call, on screen", () => {
       CARRIER_NUMBER,
       expect.stringMatching(/^ended/),
       expect.stringMatching(/^\d+:\d\d$/),
-      '0.60',
+      '0.60 USD',
       // What this browser measured, if the call lasted long enough to measure (call-quality.test.ts checks it).
       expect.stringMatching(/^$|\(MOS \d\.\d\)$/),
     ]);

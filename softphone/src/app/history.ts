@@ -46,12 +46,21 @@ function duration(call: CallRecord): string {
   return call.billableSeconds === null ? '' : formatDuration(call.billableSeconds);
 }
 
-function row(call: CallRecord): HTMLTableRowElement {
+function row(call: CallRecord, currency: string): HTMLTableRowElement {
   const tr = document.createElement('tr');
   const outcome = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
   const to = call.direction === 'echo' ? ECHO_TEST_LABEL : (call.to ?? '');
   const quality = call.quality === null ? '' : `${qualityWord(call.quality.mos)} (MOS ${call.quality.mos.toFixed(1)})`;
-  for (const text of [formatWhen(call.startedAt), DIRECTIONS[call.direction], call.from ?? '', to, outcome, duration(call), call.cost ?? '', quality]) {
+  for (const text of [
+    formatWhen(call.startedAt),
+    DIRECTIONS[call.direction],
+    call.from ?? '',
+    to,
+    outcome,
+    duration(call),
+    call.cost === null ? '' : `${call.cost} ${currency.toUpperCase()}`,
+    quality,
+  ]) {
     const td = document.createElement('td');
     td.textContent = text;
     tr.append(td);
@@ -65,8 +74,8 @@ export function createHistoryView(api: ApiClient, elements: HistoryElements, fil
   const load = async (): Promise<boolean> => {
     try {
       const query = filters();
-      const { calls } = await api.get<{ calls: CallRecord[] }>(`/calls?limit=20${query === '' ? '' : `&${query}`}`);
-      elements.rows.replaceChildren(...calls.map(row));
+      const { calls, currency } = await api.get<{ calls: CallRecord[]; currency: string }>(`/calls?limit=20${query === '' ? '' : `&${query}`}`);
+      elements.rows.replaceChildren(...calls.map((call) => row(call, currency)));
       elements.empty.textContent = calls.length === 0 ? (query === '' ? 'No calls yet.' : 'No calls match these filters.') : '';
       return calls.some((call) => call.endedAt === null);
     } catch (error) {

@@ -69,7 +69,7 @@ describeEachDialect('spend and usage API', (database) => {
     const first = (await get(user, '/calls?country=GB&limit=2')).json<{ calls: { country: string }[]; next: string }>();
     expect(first.calls.map((call) => call.country)).toEqual(['GB', 'GB']);
     const rest = (await get(user, `/calls?country=GB&limit=2&before=${first.next}`)).json<{ calls: { id: string }[]; next: string | null }>();
-    expect(rest).toEqual({ calls: [expect.objectContaining({ id: ids.london })], next: null });
+    expect(rest).toEqual({ calls: [expect.objectContaining({ id: ids.london })], next: null, currency: 'usd' });
   });
 
   it('refuses a filter it cannot apply with problem details', async () => {
