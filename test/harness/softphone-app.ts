@@ -51,15 +51,15 @@ export async function serveSoftphoneApp(database: TestDatabase, overrides: Parti
 }
 
 /**
- * The app served for the enclosing suite on its call stack (its SIP settings, drachtio's WebSocket), with `overrides`
- * read once the stack runs; stopped after the suite. Register it before {@link useAppTabs}.
+ * The app served for the enclosing suite on its call stack (its SIP settings, drachtio's WebSocket), once the stack
+ * runs; stopped after the suite. Register it before {@link useAppTabs}.
  * @example const app = useAppOnCallStack(suite); // then tabs.open(app().url)
  */
-export function useAppOnCallStack(suite: CallStack, overrides: () => Partial<ApiDeps> = () => ({})): () => ServedSoftphoneApp {
+export function useAppOnCallStack(suite: CallStack): () => ServedSoftphoneApp {
   let app: ServedSoftphoneApp | undefined;
   beforeAll(async () => {
     const sip = { ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` };
-    app = await serveSoftphoneApp(suite.database, { sip, ...overrides() });
+    app = await serveSoftphoneApp(suite.database, { sip });
   });
   afterAll(() => app?.stop());
   return () => {
