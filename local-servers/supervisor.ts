@@ -143,12 +143,14 @@ export function supervise(spec: ChildSpec, logger: Logger, options: SuperviseOpt
     stopping = true;
     if (restartTimer !== undefined) clearTimeout(restartTimer);
     failFirstReady?.(new Error(`${spec.name} stopped before it was ready`));
+    // Until 'close' (which writes to the log): a child the same Ctrl-C already ended may not have closed its pipes yet.
     const running = child;
-    if (running !== undefined && running.exitCode === null && running.signalCode === null) {
-      const exited = new Promise((resolve) => running.once('close', resolve));
-      running.kill('SIGTERM');
-      const kill = setTimeout(() => running.kill('SIGKILL'), killAfterMs);
-      await exited;
+    if (running !== undefined) {
+      const closed = new Promise((resolve) => running.once('close', resolve));
+      const alive = running.exitCode === null && running.signalCode === null;
+      if (alive) running.kill('SIGTERM');
+      const kill = alive ? setTimeout(() => running.kill('SIGKILL'), killAfterMs) : undefined;
+      await closed;
       clearTimeout(kill);
     }
     process.removeListener('exit', orphaned);

@@ -293,9 +293,11 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
     const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
     const starts = async () => (await readFile(join(dataDir, 'logs', 'drachtio.log'), 'utf8')).match(/\] started \//g)?.length ?? 0;
     const startsBefore = await starts();
@@ -309,7 +311,7 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
       { timeout: 30_000, interval: 50 },
     );
     process.kill(-child.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited, stderr).toBe(0);
     for (const [name, pid] of children) expect(existsSync(`/proc/${pid}`), `${name} (${pid}) left behind`).toBe(false);
     expect(await starts()).toBe(startsBefore + 1);
   });
