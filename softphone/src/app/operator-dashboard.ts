@@ -1,5 +1,5 @@
 /**
- * The operator console's dashboard (a chunk of its own, loaded only for operators by operator-area.ts): over the last
+ * The operator console's dashboard section (operator-console.ts lists the sections): over the last
  * 24 hours by hour or the last 30 days by day, live calls and registrations, calls answered and failed per bucket with
  * ASR and ACD, refusals by reason, spend and top-ups per day, the busiest destinations and the MOS distribution, all
  * from GET /admin/dashboard/*. Each chart is a bar-chart.ts figure: captioned image and table.
@@ -7,7 +7,7 @@
 import type { ApiClient } from './api-client.ts';
 import { barChart, type Bar } from './bar-chart.ts';
 import { formatDuration, messageOf } from './format.ts';
-import './operator.css';
+import type { ConsoleSection } from './operator-section.ts';
 
 interface Figures {
   readonly answered: number;
@@ -55,13 +55,6 @@ const HOUR_MS = 3_600_000;
 /** How often the live figures are read again while the console is on screen. */
 const LIVE_MS = 10_000;
 
-export interface OperatorConsole {
-  /** Reads every figure again for the chosen range. */
-  refresh(): Promise<void>;
-  /** Forgets every figure drawn (at sign-out: the next person on this browser is not shown them). */
-  clear(): void;
-}
-
 function figure(key: string, term: string, value: string): HTMLElement {
   const item = document.createElement('div');
   item.dataset.figure = key;
@@ -74,15 +67,15 @@ function figure(key: string, term: string, value: string): HTMLElement {
 }
 
 function heading(text: string): HTMLElement {
-  const h3 = document.createElement('h3');
-  h3.textContent = text;
-  return h3;
+  const h4 = document.createElement('h4');
+  h4.textContent = text;
+  return h4;
 }
 
 const percent = (ratio: number | null) => (ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`);
 const bucketLabel = (start: string, bucket: 'hour' | 'day') => (bucket === 'hour' ? `${start.slice(0, 10)} ${start.slice(11, 13)}:00` : start.slice(0, 10));
 
-export function createOperatorConsole(api: ApiClient, container: HTMLElement): OperatorConsole {
+export function createDashboard(api: ApiClient, container: HTMLElement): ConsoleSection {
   const form = document.createElement('form');
   form.className = 'operator-range';
   const label = document.createElement('label');
