@@ -4,12 +4,18 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createAccounts } from './operator-accounts.ts';
+import { createCdrExport } from './operator-cdr-export.ts';
 import { createDashboard } from './operator-dashboard.ts';
 import type { ConsoleSection, ConsoleSectionSpec } from './operator-section.ts';
 import './operator.css';
 
 /** In nav order; the first is the one the console opens on. */
-const SECTIONS: readonly ConsoleSectionSpec[] = [{ id: 'dashboard', label: 'Dashboard', create: createDashboard }];
+const SECTIONS: readonly ConsoleSectionSpec[] = [
+  { id: 'dashboard', label: 'Dashboard', create: createDashboard },
+  { id: 'accounts', label: 'Accounts', create: createAccounts },
+  { id: 'cdr-export', label: 'CDR export', create: createCdrExport },
+];
 
 export interface OperatorConsole {
   /** Reads the section on screen again. */
