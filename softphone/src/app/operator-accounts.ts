@@ -9,7 +9,6 @@ import { downloadFile } from './file-download.ts';
 import { formatWhen, messageOf } from './format.ts';
 import { decimalOfMinor, parseMajorUnits } from './major-units.ts';
 import type { ConsoleSection } from './operator-section.ts';
-import { formatMinor } from './top-up-amounts.ts';
 
 interface Listed {
   readonly id: string;
@@ -94,7 +93,7 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
       amount.value = '';
       adjustmentReason.value = '';
       const balance = await refresh();
-      return `Credit adjusted by ${formatMinor(minor, currency)}: the balance is ${balance.balance} ${currency.toUpperCase()}.`;
+      return `Credit adjusted by ${decimalOfMinor(minor, currency)} ${currency.toUpperCase()}: the balance is ${balance.balance} ${currency.toUpperCase()}.`;
     },
   );
 

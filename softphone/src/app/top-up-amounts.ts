@@ -1,5 +1,4 @@
 /** The amounts a top-up offers within the server's bounds (GET /billing/config), and how the app writes them. */
-import { decimalOfMinor } from './major-units.ts';
 
 /** Up to four amounts to offer: the minimum, then the next steps of 1, 2, 5 times a power of ten up to the maximum. */
 export function presetAmounts(minMinor: number, maxMinor: number): number[] {
@@ -12,5 +11,6 @@ export function presetAmounts(minMinor: number, maxMinor: number): number[] {
 
 /** `1000` usd as `10.00 USD` (the currency's own number of decimals, as the balance is shown). */
 export function formatMinor(amountMinor: number, currency: string): string {
-  return `${decimalOfMinor(amountMinor, currency)} ${currency.toUpperCase()}`;
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return `${(amountMinor / 10 ** digits).toFixed(digits)} ${currency.toUpperCase()}`;
 }
