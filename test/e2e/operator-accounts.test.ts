@@ -108,6 +108,7 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
     await page.getByRole('button', { name: 'Find account' }).press('Enter');
     const account = page.getByRole('region', { name: `Account ${user.email}` });
     await expect.poll(() => account.getByRole('heading', { level: 4 }).textContent(), UI_WAIT).toBe(user.email);
+    expect(await statusOf(page, 'Find an account')()).toBe(`Showing ${user.email}.`);
     expect(await shown(page, 'balance')()).toBe('8.65 USD');
     expect(await shown(page, 'status')()).toBe('active');
 
@@ -211,6 +212,12 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
     expect(bundle.data.cdrs.map((row) => row.id).sort()).toEqual([...seeded.user, ...seeded.earlier].sort());
     await expect.poll(statusOf(page, 'Data export'), UI_WAIT).toBe(`Downloaded ${file.name}.`);
     expect((await audited('admin.export')).map((event) => [event.actor_account_id, event.subject_account_id])).toEqual([[operator.accountId, user.accountId]]);
+
+    // Signed out, the page keeps nothing of the account for whoever uses this browser next.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in or create an account' }).isVisible(), UI_WAIT).toBe(true);
+    expect(await page.locator('#operator-console .operator-account').count()).toBe(0);
+    expect(await page.locator('#operator-console').getByLabel('Account e-mail').inputValue()).toBe('');
   });
 
   it('exports the call records a filter picks as CSV and NDJSON downloads', async () => {

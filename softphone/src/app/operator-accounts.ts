@@ -296,15 +296,17 @@ export function createAccounts(api: ApiClient, container: HTMLElement): ConsoleS
       const { accounts } = await api.get<{ accounts: Listed[] }>(`/admin/accounts?limit=1&email=${encodeURIComponent(address)}`);
       if (mine !== searches) return '';
       const [found] = accounts;
-      current = found && accountPage(api, found);
-      if (current === undefined) {
+      if (found === undefined) {
+        current = undefined;
         shown.replaceChildren();
         return `No account has the address ${address}.`;
       }
-      await current.refresh();
+      const page = accountPage(api, found);
+      await page.refresh();
       if (mine !== searches) return '';
-      shown.replaceChildren(current.element);
-      return '';
+      current = page;
+      shown.replaceChildren(page.element);
+      return `Showing ${found.email ?? found.id}.`;
     },
   );
   container.replaceChildren(search.form, shown);
