@@ -25,7 +25,8 @@ const LegalHoldSchema = Type.Object({
   liftedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while the hold is active' }),
 });
 
-const legalHoldDto = (hold: LegalHold): Static<typeof LegalHoldSchema> => ({
+/** As GET /admin/accounts/:id/legal-holds shows a hold (and `dialo holds list --json`). */
+export const legalHoldDto = (hold: LegalHold): Static<typeof LegalHoldSchema> => ({
   ...hold,
   placedAt: hold.placedAt.toISOString(),
   liftedAt: hold.liftedAt?.toISOString() ?? null,
