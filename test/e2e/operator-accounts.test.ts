@@ -198,6 +198,8 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
     expect((await audited('admin.legal_hold_placed')).map((event) => event.actor_account_id)).toEqual([operator.accountId]);
     expect((await audited('admin.legal_hold_lifted')).map((event) => event.actor_account_id)).toEqual([operator.accountId]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-accounts-account.png`, fullPage: true });
+    // On a laptop screen (1280 px) the account's page does not scroll sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
 
     // The export's reason is the API's to check (at least 3 characters): its message is shown, nothing is saved.
     await page.getByLabel('Export reason').fill('no');

@@ -184,7 +184,7 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
   const drawHolds = (list: readonly Hold[]) => {
     holdsTable.replaceChildren();
     const head = holdsTable.createTHead().insertRow();
-    for (const text of ['Reason', 'Placed', 'Lifted', '']) {
+    for (const text of ['Reason', 'Placed', 'Lifted', 'Action']) {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = text;
