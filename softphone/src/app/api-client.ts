@@ -22,6 +22,8 @@ export interface ApiClient {
   get<T>(path: string): Promise<T>;
   /** POST with a JSON body (or none); resolves to undefined for 204. */
   post<T>(path: string, body?: unknown): Promise<T>;
+  /** DELETE; resolves to undefined for 204. */
+  delete<T>(path: string): Promise<T>;
   /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
   setCsrfToken(token: string | undefined): void;
 }
@@ -52,6 +54,7 @@ export function createApiClient(): ApiClient {
   return {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, body),
+    delete: (path) => send('DELETE', path),
     setCsrfToken(token) {
       csrfToken = token;
     },
