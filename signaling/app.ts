@@ -264,7 +264,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // cache poll's pace, one indexed read of this node's open records while it carries calls.
   const hangUpRequested = async () => {
     if (calls.activeCalls.size === 0) return;
-    const requested = await hangUpsRequested(deps.db, deps.calls.nodeId, calls.activeCalls.callIds());
+    const requested = await hangUpsRequested(deps.db, deps.calls.nodeId);
     const ended = calls.activeCalls.hangUpCalls(requested, OPERATOR_HANG_UP_CAUSE);
     if (ended > 0) logger.info({ calls: ended }, 'hung up calls an operator asked to end');
   };
