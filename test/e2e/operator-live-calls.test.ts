@@ -81,6 +81,8 @@ describe.skipIf(missing)('operator console: live calls and the audit log (a real
         'Hang up',
       ]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-live-calls.png`, fullPage: true });
+    // On a laptop screen (1280 px) the page does not scroll sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
     // From the keyboard: the row's button, named for its call.
     const hangUp = row.getByRole('button', { name: /^Hang up the call from \+•+0199 to \+••••••••0958 started / });
     await hangUp.focus();
@@ -117,5 +119,6 @@ describe.skipIf(missing)('operator console: live calls and the audit log (a real
       `callId: ${id}, nodeId: ${cdr.node_id}`,
     ]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-audit-log.png`, fullPage: true });
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
   });
 });
