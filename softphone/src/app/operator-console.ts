@@ -4,12 +4,18 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createAuditLog } from './operator-audit-log.ts';
 import { createDashboard } from './operator-dashboard.ts';
+import { createLiveCalls } from './operator-live-calls.ts';
 import type { ConsoleSection, ConsoleSectionSpec } from './operator-section.ts';
 import './operator.css';
 
 /** In nav order; the first is the one the console opens on. */
-const SECTIONS: readonly ConsoleSectionSpec[] = [{ id: 'dashboard', label: 'Dashboard', create: createDashboard }];
+const SECTIONS: readonly ConsoleSectionSpec[] = [
+  { id: 'dashboard', label: 'Dashboard', create: createDashboard },
+  { id: 'live-calls', label: 'Live calls', create: createLiveCalls },
+  { id: 'audit-log', label: 'Audit log', create: createAuditLog },
+];
 
 export interface OperatorConsole {
   /** Reads the section on screen again. */
