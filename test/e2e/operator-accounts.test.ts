@@ -187,7 +187,8 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
     await page.getByLabel('Legal hold reason').fill('court order 2026/118');
     await page.getByRole('button', { name: 'Place legal hold' }).click();
     await expect.poll(statusOf(page, 'Legal holds'), UI_WAIT).toBe('Legal hold placed.');
-    const rows = () => page.locator('#operator-console .operator-holds tbody tr').evaluateAll((all) => all.map((row) => row.getAttribute('data-hold')));
+    const table = page.getByRole('table', { name: 'Legal holds, newest first' });
+    const rows = () => table.locator('tbody tr').evaluateAll((all) => all.map((row) => (row.children[2]?.textContent === 'Active' ? 'active' : 'lifted')));
     expect(await rows()).toEqual(['active']);
     const active = () => database.db.selectFrom('legal_holds').select('id').where('account_id', '=', user.accountId).where('lifted_at', 'is', null).execute();
     expect(await active()).toHaveLength(1);

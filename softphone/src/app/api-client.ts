@@ -26,6 +26,8 @@ export interface ApiClient {
   put<T>(path: string, body: unknown): Promise<T>;
   /** GET of a file (an export): its bytes and the name the API's Content-Disposition gives it. */
   file(path: string): Promise<{ readonly blob: Blob; readonly filename: string | undefined }>;
+  /** DELETE; resolves to undefined for 204. */
+  delete<T>(path: string): Promise<T>;
   /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
   setCsrfToken(token: string | undefined): void;
 }
@@ -67,6 +69,7 @@ export function createApiClient(): ApiClient {
       const filename = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
       return { blob: await response.blob(), filename };
     },
+    delete: (path) => send('DELETE', path),
     setCsrfToken(token) {
       csrfToken = token;
     },

@@ -9,6 +9,7 @@ import { downloadFile } from './file-download.ts';
 import { formatWhen, messageOf } from './format.ts';
 import { decimalOfMinor, parseMajorUnits } from './major-units.ts';
 import type { ConsoleSection } from './operator-section.ts';
+import { operatorTable } from './operator-table.ts';
 
 interface Listed {
   readonly id: string;
@@ -144,8 +145,7 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
     },
   );
 
-  const holdsTable = document.createElement('table');
-  holdsTable.className = 'operator-holds';
+  const holdsList = document.createElement('div');
   const holds = reasonForm(
     'Legal holds',
     ['Legal hold reason', 'The legal basis, e.g. a case number. Erasure of the account waits while a hold is active.'],
@@ -182,25 +182,17 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
   };
 
   const drawHolds = (list: readonly Hold[]) => {
-    holdsTable.replaceChildren();
-    const head = holdsTable.createTHead().insertRow();
-    for (const text of ['Reason', 'Placed', 'Lifted', 'Action']) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = text;
-      head.append(th);
-    }
-    const body = holdsTable.createTBody();
-    if (list.length === 0) body.insertRow().insertCell().textContent = 'No legal holds.';
-    for (const hold of list) {
-      const row = body.insertRow();
-      row.dataset.hold = hold.liftedAt === null ? 'active' : 'lifted';
-      row.insertCell().textContent = hold.reason ?? '(erased)';
-      row.insertCell().textContent = formatWhen(hold.placedAt);
-      row.insertCell().textContent = hold.liftedAt === null ? 'Active' : formatWhen(hold.liftedAt);
-      const action = row.insertCell();
-      if (hold.liftedAt === null) action.append(liftButton(hold));
-    }
+    if (list.length === 0) return holdsList.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'No legal holds.' }));
+    const rows = list.map((hold) => ({
+      key: hold.id,
+      cells: [
+        hold.reason ?? '(erased)',
+        formatWhen(hold.placedAt),
+        hold.liftedAt === null ? 'Active' : formatWhen(hold.liftedAt),
+        hold.liftedAt === null ? liftButton(hold) : '',
+      ],
+    }));
+    holdsList.replaceChildren(operatorTable('Legal holds, newest first', ['Reason', 'Placed', 'Lifted', 'Action'], rows));
   };
 
   async function refresh(): Promise<Balance> {
@@ -266,7 +258,7 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
     limitsNote,
     limitsForm.form,
     heading('Legal holds', 'h5'),
-    holdsTable,
+    holdsList,
     holds.form,
     heading('Data export', 'h5'),
     dataExport.form,
