@@ -82,11 +82,11 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
   summary.className = 'operator-figures';
 
   const amount = textInput({ required: true, inputMode: 'decimal', maxLength: 16 });
-  const amountLabel = labelled('Amount', amount, 'In major units (5.00); negative to debit.');
+  const amountField = labelled('Amount', amount, 'In major units (5.00); negative to debit.');
   const adjustmentReason = textInput({ required: true, maxLength: 500 });
   const credit = actionForm(
     'Adjust credit',
-    [amountLabel, labelled('Adjustment reason', adjustmentReason, 'The owner sees it in their history.')],
+    [amountField, labelled('Adjustment reason', adjustmentReason, 'The owner sees it in their history.')],
     'Adjust credit',
     async () => {
       const minor = amountOrThrow(amount.value, currency, true);
@@ -117,14 +117,14 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
   const maxConcurrent = numberInput(1, 1000);
   const perMinute = numberInput(0, 100_000);
   const spendCap = textInput({ inputMode: 'decimal', maxLength: 16 });
-  const spendCapLabel = labelled('Daily spend cap', spendCap, 'In major units over any 24 hours; 0: no cap.');
+  const spendCapField = labelled('Daily spend cap', spendCap, 'In major units over any 24 hours; 0: no cap.');
   const countries = textInput({ maxLength: 1000 });
   const limitsForm = actionForm(
     'Call limits',
     [
       labelled('Concurrent calls', maxConcurrent),
       labelled('Calls per minute', perMinute, '0: no limit.'),
-      spendCapLabel,
+      spendCapField,
       labelled('Allowed countries', countries, 'ISO codes separated by commas (GB, FR), or * for anywhere.'),
     ],
     'Save call limits',
@@ -213,8 +213,8 @@ function accountPage(api: ApiClient, account: Listed): { readonly element: HTMLE
       figure('reserved', 'Held for calls', money(balance.reserved)),
       figure('available', 'Available', money(balance.available)),
     );
-    amountLabel.querySelector('label')!.textContent = `Amount (${code})`;
-    spendCapLabel.querySelector('label')!.textContent = `Daily spend cap (${code})`;
+    amountField.querySelector('label')!.textContent = `Amount (${code})`;
+    spendCapField.querySelector('label')!.textContent = `Daily spend cap (${code})`;
     const { suspension: suspended, effective: now, overrides } = callLimits;
     suspensionState.textContent =
       suspended === null
