@@ -22,6 +22,10 @@ export interface ApiClient {
   get<T>(path: string): Promise<T>;
   /** POST with a JSON body (or none); resolves to undefined for 204. */
   post<T>(path: string, body?: unknown): Promise<T>;
+  /** PUT with a JSON body. */
+  put<T>(path: string, body: unknown): Promise<T>;
+  /** GET of a file (an export): its bytes and the name the API's Content-Disposition gives it. */
+  file(path: string): Promise<{ readonly blob: Blob; readonly filename: string | undefined }>;
   /** DELETE; resolves to undefined for 204. */
   delete<T>(path: string): Promise<T>;
   /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
@@ -36,8 +40,8 @@ async function problemOf(response: Response): Promise<ApiError> {
 export function createApiClient(): ApiClient {
   let csrfToken: string | undefined;
 
-  const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  const request = async (method: string, path: string, body: unknown, accept: string): Promise<Response> => {
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
     const response = await fetch(path, {
@@ -47,6 +51,10 @@ export function createApiClient(): ApiClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!response.ok) throw await problemOf(response);
+    return response;
+  };
+  const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await request(method, path, body, 'application/json');
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   };
@@ -54,6 +62,13 @@ export function createApiClient(): ApiClient {
   return {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, body),
+    put: (path, body) => send('PUT', path, body),
+    async file(path) {
+      // Problems still come as JSON; the file itself in whatever type the route answers.
+      const response = await request('GET', path, undefined, '*/*');
+      const filename = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+      return { blob: await response.blob(), filename };
+    },
     delete: (path) => send('DELETE', path),
     setCsrfToken(token) {
       csrfToken = token;

@@ -4,7 +4,9 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createAccounts } from './operator-accounts.ts';
 import { createAuditLog } from './operator-audit-log.ts';
+import { createCdrExport } from './operator-cdr-export.ts';
 import { createDashboard } from './operator-dashboard.ts';
 import { createLiveCalls } from './operator-live-calls.ts';
 import type { ConsoleSection, ConsoleSectionSpec } from './operator-section.ts';
@@ -15,6 +17,8 @@ const SECTIONS: readonly ConsoleSectionSpec[] = [
   { id: 'dashboard', label: 'Dashboard', create: createDashboard },
   { id: 'live-calls', label: 'Live calls', create: createLiveCalls },
   { id: 'audit-log', label: 'Audit log', create: createAuditLog },
+  { id: 'accounts', label: 'Accounts', create: createAccounts },
+  { id: 'cdr-export', label: 'CDR export', create: createCdrExport },
 ];
 
 export interface OperatorConsole {
