@@ -70,12 +70,14 @@ interface Ring {
 export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, call: Ringing): Promise<void> {
   const { calleeCdr, callerCdr, record } = await openRecords(deps, facts, call);
   let devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
-  // The caller gave up while we looked the devices up: ring none of them.
-  if (facts.cancelled.aborted) {
+  // The caller gave up while we looked the devices up (or pushed to none): ring none of them.
+  const cancelledMeanwhile = async () => {
+    if (!facts.cancelled.aborted) return false;
     if (!res.finalResponseSent) res.send(487);
     await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
-    return;
-  }
+    return true;
+  };
+  if (await cancelledMeanwhile()) return;
   const refuse = (why: Refusal) =>
     refuseCall(
       deps,
@@ -88,7 +90,7 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   if (devices.length === 0) {
     if (deps.push === undefined) return refuse(refusal('offline'));
     const woken = await wakeByPush({ ...deps, push: deps.push }, res, facts, call.calleeAccountId, { calleeCdr, record });
-    if (woken.kind === 'offline') return refuse(refusal('offline'));
+    if (woken.kind === 'offline') return (await cancelledMeanwhile()) ? undefined : refuse(refusal('offline'));
     if (woken.kind === 'ended') return;
     ({ devices, state } = woken);
   }
