@@ -12,6 +12,7 @@ import { ANY_COUNTRY, type AbusePolicy } from './core/abuse/policy.ts';
 import type { IceConfig } from './core/accounts/ice-servers.ts';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits, type Limit } from './core/accounts/throttle.ts';
 import { MoneyError, parseDecimal, type Micros } from './core/money.ts';
+import { DEFAULT_PUSH_SERVICE_HOSTS, isPushServicePattern } from './core/push/push-services.ts';
 import type { DatabaseConfig } from './db/connect.ts';
 
 export const ROLES = ['api', 'signaling', 'jobs'] as const;
@@ -204,6 +205,13 @@ export interface PushConfig {
   readonly vapid: VapidKeys | undefined;
   /** VAPID_SUBJECT, a mailto: or https: URL (RFC 8292 §2.1); defaults to the operator's privacy contact. */
   readonly subject: string;
+  /**
+   * PUSH_RING_SECONDS: how long a call to an account with no live device, but with push subscriptions, holds the
+   * caller ringing while a pushed browser wakes and registers.
+   */
+  readonly ringSeconds: number;
+  /** PUSH_SERVICE_HOSTS: the push services' hosts endpoints may be on (`*.` for any host under a domain); core/push/push-services.ts. */
+  readonly serviceHosts: readonly string[];
 }
 
 /**
@@ -651,7 +659,20 @@ function push(env: Env, operatorContact: string): PushConfig {
   if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+(\/\S*)?)$/.test(subject)) {
     throw new ConfigError('VAPID_SUBJECT', 'a mailto: address or an https: URL where push services can reach the operator', subject);
   }
-  return { vapid: publicKey === undefined ? undefined : { publicKey, privateKey: privateKey! }, subject };
+  return {
+    vapid: publicKey === undefined ? undefined : { publicKey, privateKey: privateKey! },
+    subject,
+    ringSeconds: integer(env, 'PUSH_RING_SECONDS', 30, 1, 120),
+    serviceHosts: pushServiceHosts(env),
+  };
+}
+
+function pushServiceHosts(env: Env): readonly string[] {
+  const raw = read(env, 'PUSH_SERVICE_HOSTS');
+  if (raw === undefined) return DEFAULT_PUSH_SERVICE_HOSTS;
+  const hosts = raw.split(',').map((host) => host.trim().toLowerCase());
+  if (!hosts.every(isPushServicePattern)) throw new ConfigError('PUSH_SERVICE_HOSTS', 'comma-separated host names, each optionally *.domain', raw);
+  return hosts;
 }
 
 function countries(env: Env, name: string): readonly string[] {

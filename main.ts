@@ -33,6 +33,7 @@ import { TrunkRegistrationBoard } from './core/calls/trunk-registration.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 import { privacyMasterKey, vapidKeys } from './local-servers/secrets.ts';
+import { webPushTransport } from './signaling/web-push.ts';
 
 /** Signals closer together than this are one request to stop (see shutdown). */
 const SAME_SIGNAL_MS = 1000;
@@ -108,7 +109,7 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
       metricsToken: config.metrics.token,
       trustedProxies: config.trustedProxies,
-      ...(vapid === undefined ? {} : { push: { publicKey: vapid.publicKey } }),
+      ...(vapid === undefined ? {} : { push: { publicKey: vapid.publicKey, serviceHosts: config.push.serviceHosts } }),
     });
     const address = await api.listen({ host: config.http.host, port: config.http.port });
     logger.info({ url: address }, 'api listening');
@@ -144,6 +145,15 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
             }),
         ...(trunkHealth === undefined ? {} : { trunkHealth }),
         ...(trunkRegistrations === undefined ? {} : { trunkRegistrations }),
+        ...(vapid === undefined
+          ? {}
+          : {
+              push: {
+                transport: webPushTransport(vapid, config.push.subject),
+                ringSeconds: config.push.ringSeconds,
+                serviceHosts: config.push.serviceHosts,
+              },
+            }),
       });
       readiness.add('signaling', () => signaling.notReadyBecause());
       roles.push({ name: 'signaling', stop: () => signaling.stop() });

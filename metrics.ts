@@ -16,6 +16,10 @@ export interface Metrics {
   readonly callsEnded: Counter<'cause'>;
   /** Calls bridged by this process now. */
   readonly callsActive: Gauge;
+  /** Calls held ringing now while the callee's browsers, woken by Web Push, may register (signaling/invite/push-ring.ts). */
+  readonly callsWaking: Gauge;
+  /** Calls to a callee with no live device that pushed, by result: woken (a device registered), missed, cancelled, undelivered. */
+  readonly pushRings: Counter<'result'>;
   /** Accounts whose outbound calling pattern detection suspended, by pattern (core/abuse/abuse-patterns.ts). */
   readonly abuseSuspensions: Counter<'reason'>;
   /**
@@ -56,6 +60,13 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     }),
     callsEnded: new Counter({ name: 'dialo_calls_ended_total', help: 'Answered calls ended, by cause', labelNames: ['cause'] as const, registers: [registry] }),
     callsActive: new Gauge({ name: 'dialo_calls_active', help: 'Calls bridged by this process now', registers: [registry] }),
+    callsWaking: new Gauge({ name: 'dialo_calls_waking', help: 'Calls ringing now while a browser woken by push may register', registers: [registry] }),
+    pushRings: new Counter({
+      name: 'dialo_push_rings_total',
+      help: 'Calls to a callee with no live device that pushed, by result (woken, missed, cancelled, undelivered)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     abuseSuspensions: new Counter({
       name: 'dialo_abuse_suspensions_total',
       help: 'Outbound calling suspended by pattern detection, by pattern',

@@ -91,7 +91,11 @@ export interface ApiDeps {
   /** METRICS_TOKEN: without it the public port serves no `/metrics` (only METRICS_LISTEN's listener does). */
   readonly metricsToken?: string | undefined;
   /** Web Push's VAPID public key (never the private one); absent: the push routes answer 503. */
-  readonly push?: { readonly publicKey: string };
+  readonly push?: {
+    readonly publicKey: string;
+    /** PUSH_SERVICE_HOSTS: subscriptions on other hosts are refused; default the known browsers' push services. */
+    readonly serviceHosts?: readonly string[];
+  };
 }
 
 export type MailDelivery = 'smtp' | 'log';

@@ -36,6 +36,8 @@ import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { startTrunkPinger } from './trunk-pinger.ts';
 import { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
 import { startTrunkRegistrar } from './trunk-registrar.ts';
+import type { PushTransport } from '../core/push/incoming-call-push.ts';
+import { RegistrationWatches } from '../core/registration-watch.ts';
 
 export interface SignalingDeps {
   readonly db: Kysely<Database>;
@@ -54,6 +56,8 @@ export interface SignalingDeps {
   readonly trunkHealth?: TrunkHealthBoard;
   /** Where this node keeps the registrations it holds (shared with the api in one process); by default a board of its own. */
   readonly trunkRegistrations?: TrunkRegistrationBoard;
+  /** Web Push (signaling/web-push.ts on the VAPID keys) and its settings; none: a callee with no live device gets 480 at once. */
+  readonly push?: { readonly transport: PushTransport; readonly ringSeconds: number; readonly serviceHosts: readonly string[] };
 }
 
 export interface Signaling {
@@ -84,8 +88,11 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     logger,
     now: () => new Date(),
   };
+  // Calls held ringing for a pushed browser, woken by the registrar (signaling/invite/push-ring.ts).
+  const watches = new RegistrationWatches();
   const registrar: RegistrarDeps = {
     auth,
+    watches,
     // Two batches in flight keep the disk busy while the next one fills; the pool keeps connections for calls.
     refreshes: new BindingRefreshes(deps.db, { concurrency: 2, maxBatch: 500 }),
     options: {
@@ -141,6 +148,9 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     floods: new AddressBlocks(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),
     ...(deps.calls.echoTest === undefined ? {} : { echoTest: deps.calls.echoTest }),
+    ...(deps.push === undefined
+      ? {}
+      : { push: { transport: deps.push.transport, ringMs: deps.push.ringSeconds * 1000, serviceHosts: deps.push.serviceHosts, watches } }),
   };
   const endLeg = (leg: DialogHandle) => hangUpLeg(connection.srf, leg);
   // This process among any others that (wrongly) run under the same node id.

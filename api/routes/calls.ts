@@ -11,6 +11,7 @@ import type { ApiDeps } from '../app.ts';
 import { requireCaller } from '../plugins/auth.ts';
 import { HttpProblem, PROBLEM_TYPES } from '../plugins/errors.ts';
 import { HistoryFilterQuery, historyFilterOf, type HistoryFilterParams } from '../schemas/history-filter.ts';
+import { isMissed } from '../../core/calls/history-filter.ts';
 import { problems } from '../schemas/problem.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -23,7 +24,14 @@ export const CallRecordSchema = Type.Object({
   from: Nullable(Type.String()),
   to: Nullable(Type.String()),
   outcome: Type.String({ description: 'the call state it ended in: ended, refused, failed, cancelled (or answered/ringing while live)' }),
-  reason: Nullable(Type.String({ description: 'why it was refused or failed, or how it ended' })),
+  reason: Nullable(
+    Type.String({
+      description: 'why it was refused or failed, or how it ended (missed-with-push: the app was woken by push and no device registered in time)',
+    }),
+  ),
+  missed: Type.Boolean({
+    description: 'never answered because nobody picked up, was busy or declined, or the caller gave up: what the `missed` outcome filter selects',
+  }),
   endedBy: Nullable(Type.String()),
   country: Nullable(Type.String({ description: 'ISO 3166 alpha-2 country of the number called; null: none or unknown' })),
   startedAt: Type.String({ format: 'date-time' }),
@@ -66,6 +74,7 @@ function callDto(call: CallRecord): Static<typeof CallRecordSchema> {
     to: call.to_number,
     outcome: call.phase,
     reason: call.refusal_reason ?? call.hangup_cause,
+    missed: isMissed(call),
     endedBy: call.ended_by,
     country: call.destination_country,
     startedAt: call.started_at.toISOString(),

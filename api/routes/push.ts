@@ -77,7 +77,13 @@ export function pushRoutes(app: FastifyInstance, { db, privacy, push }: ApiDeps)
       if (push === undefined) throw notConfigured();
       const body = request.body as { endpoint: string; keys: { p256dh: string; auth: string }; label?: string };
       try {
-        const id = await saveSubscription(db, vault, caller.accountId, { endpoint: body.endpoint, ...body.keys, label: body.label ?? null });
+        const id = await saveSubscription(
+          db,
+          vault,
+          caller.accountId,
+          { endpoint: body.endpoint, ...body.keys, label: body.label ?? null },
+          push.serviceHosts === undefined ? {} : { allowedHosts: push.serviceHosts },
+        );
         const saved = (await listSubscriptions(db, vault, caller.accountId)).find((view) => view.id === id)!;
         return reply.status(201).send(subscriptionDto(saved));
       } catch (error) {

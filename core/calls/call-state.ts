@@ -5,6 +5,9 @@
  * ```
  * setup ──refuse──▶ refused
  *   │ dial    (setup ──cancel──▶ cancelled: the caller gave up before anything was dialled)
+ *   │         (setup ──push──▶ waking: no device was live, the callee's browsers were pushed; the caller hears ringing
+ *   │          waking ──dial──▶ dialing once a device registers; ──no-device-woke──▶ failed 480 missed-with-push;
+ *   │          ──cancel──▶ cancelled)
  *   ▼
  * dialing ──answer──▶ answered ──hangup (by a party, max-duration, shutdown, ...)──▶ ended
  *   │ ▲
@@ -25,6 +28,8 @@ export type Party = 'caller' | 'callee' | 'system';
 export type CallState =
   | { readonly phase: 'setup' }
   | { readonly phase: 'refused'; readonly refusal: Refusal }
+  /** No device of the callee was live: its browsers were sent `pushed` pushes, and the caller rings while one wakes. */
+  | { readonly phase: 'waking'; readonly pushed: number }
   | { readonly phase: 'dialing'; readonly attempt: number; readonly target: string }
   | { readonly phase: 'answered'; readonly target: string; readonly answeredAt: Date }
   | { readonly phase: 'ended'; readonly target: string; readonly answeredAt: Date; readonly endedAt: Date; readonly by: Party; readonly cause: string }
@@ -35,6 +40,9 @@ export type CallState =
 export type CallEvent =
   | { readonly type: 'refuse'; readonly refusal: Refusal }
   | { readonly type: 'dial'; readonly target: string }
+  | { readonly type: 'push'; readonly pushed: number }
+  /** PUSH_RING_SECONDS passed and no pushed device registered. */
+  | { readonly type: 'no-device-woke' }
   | { readonly type: 'answer'; readonly at: Date }
   | { readonly type: 'attempt-failed'; readonly status: number; readonly cause: string }
   | { readonly type: 'cancel' }
@@ -46,6 +54,9 @@ export type CallEvent =
 
 /** The cause a call cut short by an internal error of ours is closed with (its X-Reason too). */
 export const FAULT_CAUSE = 'internal-error';
+
+/** The cause (and X-Reason) of a call whose callee's browsers were pushed and none registered in time. */
+export const MISSED_WITH_PUSH_CAUSE = 'missed-with-push';
 
 /** The cause an orphaned call is closed with. */
 export const ORPHANED_CAUSE = 'orphaned-by-restart';
@@ -70,6 +81,8 @@ export function isTerminal(state: CallState): boolean {
 interface PhaseAfter {
   refuse: 'refused';
   dial: 'dialing';
+  push: 'waking';
+  'no-device-woke': 'failed';
   answer: 'answered';
   'attempt-failed': 'failed';
   cancel: 'cancelled';
@@ -96,6 +109,15 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
       if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
       if (event.type === 'cancel') return { phase: 'cancelled' };
+      if (event.type === 'push') return { phase: 'waking', pushed: event.pushed };
+      break;
+    case 'waking':
+      if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
+      if (event.type === 'cancel') return { phase: 'cancelled' };
+      // What a caller hears when devices rang and none answered: 480.
+      if (event.type === 'no-device-woke') return { phase: 'failed', status: 480, cause: MISSED_WITH_PUSH_CAUSE };
+      if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
+      if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
       break;
     case 'dialing':
       if (event.type === 'answer') return { phase: 'answered', target: state.target, answeredAt: event.at };

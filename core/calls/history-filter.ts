@@ -49,6 +49,16 @@ const UNANSWERED_STATUSES = [408, 480, 486, 487, 600, 603];
 
 type Cdrs = ExpressionBuilder<Database, 'cdrs'>;
 
+/**
+ * Whether a record is a missed call, as the `missed` filter reads it in SQL (kept together: a test checks they agree):
+ * unanswered, and the caller gave up or nobody picked up (a callee woken by push that did not register: 480).
+ * @example isMissed({ phase: 'failed', sip_status: 480, answered_at: null }) // true
+ */
+export function isMissed(record: { readonly phase: string; readonly sip_status: number | null; readonly answered_at: Date | null }): boolean {
+  if (record.answered_at !== null) return false;
+  return record.phase === 'cancelled' || (record.phase === 'failed' && record.sip_status !== null && UNANSWERED_STATUSES.includes(record.sip_status));
+}
+
 function missed(eb: Cdrs): Expression<SqlBool> {
   return eb.or([eb('phase', '=', 'cancelled'), eb.and([eb('phase', '=', 'failed'), eb('sip_status', 'in', UNANSWERED_STATUSES)])]);
 }

@@ -4,10 +4,13 @@
  * whoever reads a locked screen, learns nothing of who calls). The push is worth nothing once the caller has given up,
  * so it lives briefly at the push service (TTL) and asks to be delivered at once (Urgency: high, RFC 8030 §5.3).
  * A subscription its push service calls gone (404/410, RFC 8030 §7.3) is deleted; one that took a push is marked.
+ * An endpoint on a host no longer allowed (PUSH_SERVICE_HOSTS, core/push/push-services.ts) is not sent to: counted
+ * failed and kept, since the list may be widened again.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Vault } from '../privacy/vault.ts';
+import { DEFAULT_PUSH_SERVICE_HOSTS, pushEndpointProblem } from './push-services.ts';
 import { forgetSubscription, markDelivered, pushTargets, type PushTarget } from './subscriptions.ts';
 
 /** Seconds a push service keeps an undelivered incoming-call push: about as long as a caller waits. */
@@ -47,6 +50,7 @@ export async function sendIncomingCallPush(
   transport: PushTransport,
   accountId: string,
   opaqueCallId: string,
+  allowedHosts: readonly string[] = DEFAULT_PUSH_SERVICE_HOSTS,
 ): Promise<PushCounts> {
   // A random id (the call record's), so that nothing about the caller can ride along in it.
   if (!OPAQUE_ID.test(opaqueCallId)) throw new OpaqueCallIdError('the call id in a push must be an opaque UUID');
@@ -59,6 +63,7 @@ export async function sendIncomingCallPush(
   const targets = await pushTargets(db, vault, accountId);
   await Promise.all(
     targets.map(async (target) => {
+      if (pushEndpointProblem(target.endpoint, allowedHosts) !== undefined) return void counts.failed++;
       const outcome = await transport.send(target, message);
       counts[outcome]++;
       if (outcome === 'delivered') await markDelivered(db, target.id);

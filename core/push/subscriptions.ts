@@ -6,10 +6,10 @@
  * account's key; the endpoint deterministically, so the same browser subscribing again updates its row.
  */
 import { createPublicKey } from 'node:crypto';
-import { isIP } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Vault } from '../privacy/vault.ts';
+import { DEFAULT_PUSH_SERVICE_HOSTS, pushEndpointProblem } from './push-services.ts';
 
 /** Devices one account may have subscribed at once: each incoming call pushes to all of them. */
 export const MAX_SUBSCRIPTIONS = 20;
@@ -28,10 +28,10 @@ export interface PushSubscriptionInput {
 
 export interface ValidationOptions {
   /**
-   * Endpoints on loopback or private addresses, and IP-literal hosts, are refused: the server would POST wherever a
-   * user points it. Only a test's push-service stand-in on loopback sets this.
+   * The push services' hosts an endpoint may be on (core/push/push-services.ts; PUSH_SERVICE_HOSTS): the server POSTs
+   * wherever an endpoint points. Default: the known browsers' services.
    */
-  readonly allowLoopback?: boolean;
+  readonly allowedHosts?: readonly string[];
 }
 
 export class PushSubscriptionError extends Error {
@@ -66,19 +66,7 @@ function isP256Point(point: Buffer): boolean {
 
 function endpointProblem(endpoint: string, options: ValidationOptions): string | undefined {
   if (endpoint.length > MAX_ENDPOINT_LENGTH) return `at most ${MAX_ENDPOINT_LENGTH} characters`;
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return 'an https: URL of a push service';
-  }
-  if (url.protocol !== 'https:') return 'an https: URL of a push service';
-  if (url.username !== '' || url.password !== '' || url.hash !== '') return 'an https: URL without credentials or fragment';
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!options.allowLoopback && (isIP(host) !== 0 || host === 'localhost' || host.endsWith('.localhost') || !host.includes('.'))) {
-    return "a push service's public host name, not an address";
-  }
-  return undefined;
+  return pushEndpointProblem(endpoint, options.allowedHosts ?? DEFAULT_PUSH_SERVICE_HOSTS);
 }
 
 /** Throws a {@link PushSubscriptionError} (`invalid`) naming each bad field. */

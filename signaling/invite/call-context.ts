@@ -14,6 +14,19 @@ import type { Metrics } from '../../metrics.ts';
 import type { DigestAuthDeps } from '../auth/digest-auth.ts';
 import type { ActiveCalls } from '../call/active-calls.ts';
 import type { MediaRelay } from '../../core/media/media-relay.ts';
+import type { PushTransport } from '../../core/push/incoming-call-push.ts';
+import type { RegistrationWatches } from '../../core/registration-watch.ts';
+
+/** Waking a callee with no live device by Web Push (signaling/invite/push-ring.ts). */
+export interface PushRing {
+  readonly transport: PushTransport;
+  /** PUSH_RING_SECONDS, in ms: how long the caller rings while a pushed browser wakes. */
+  readonly ringMs: number;
+  /** PUSH_SERVICE_HOSTS: endpoints elsewhere are not pushed to. */
+  readonly serviceHosts: readonly string[];
+  /** Told by the registrar of each accepted REGISTER: what wakes a waiting call. */
+  readonly watches: RegistrationWatches;
+}
 
 export interface CallDeps {
   readonly db: Kysely<Database>;
@@ -54,6 +67,8 @@ export interface CallDeps {
   readonly activeCalls: ActiveCalls;
   /** The media server for calls whose two ends speak different media (browser <-> RTP); none: such calls get 488. */
   readonly media?: MediaRelay;
+  /** Web Push for callees with no live device; none (no VAPID keys): such calls get 480 at once. */
+  readonly push?: PushRing;
   /** The echo test's number and time cap (signaling/invite/echo-call.ts); undefined: turned off. */
   readonly echoTest?: { readonly number: string; readonly maxSeconds: number };
 }

@@ -1,7 +1,8 @@
 /**
  * A call for one of our numbers: from a trunk (inbound) or from another user (on-net). The number's owner's live
  * registrations are all rung at once (RFC 3261 §16.7 forking, done as a B2BUA): the first to answer wins and the
- * rest are cancelled. No registration -> 480 offline; no device can take the media -> 488.
+ * rest are cancelled. No registration -> the owner's browsers are woken by push and the caller rings meanwhile
+ * (push-ring.ts), else 480 offline; no device can take the media -> 488.
  */
 import { nextState, type CallState } from '../../core/calls/call-state.ts';
 import { openCdr, recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
@@ -18,6 +19,7 @@ import { failureReply, refuseCall } from '../refusals.ts';
 import { CALL_RECORD_HEADER, earlyMediaParts, type SipReply } from '../sip-reply.ts';
 import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
+import { wakeByPush, type Devices } from './push-ring.ts';
 
 export interface Ringing {
   readonly direction: 'inbound' | 'onnet';
@@ -67,13 +69,15 @@ interface Ring {
 /** Rings every live registration of the callee; resolves when the call is over. */
 export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, call: Ringing): Promise<void> {
   const { calleeCdr, callerCdr, record } = await openRecords(deps, facts, call);
-  const devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
-  // The caller gave up while we looked the devices up: ring none of them.
-  if (facts.cancelled.aborted) {
+  let devices = await liveRegistrations(deps.db, call.calleeAccountId, new Date());
+  // The caller gave up while we looked the devices up (or pushed to none): ring none of them.
+  const cancelledMeanwhile = async () => {
+    if (!facts.cancelled.aborted) return false;
     if (!res.finalResponseSent) res.send(487);
     await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
-    return;
-  }
+    return true;
+  };
+  if (await cancelledMeanwhile()) return;
   const refuse = (why: Refusal) =>
     refuseCall(
       deps,
@@ -82,7 +86,14 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
       { direction: call.direction, accountId: call.calleeAccountId, cdrIds: [calleeCdr, ...(callerCdr === null ? [] : [callerCdr])] },
       why,
     );
-  if (devices.length === 0) return refuse(refusal('offline'));
+  let state: CallState = { phase: 'setup' };
+  if (devices.length === 0) {
+    if (deps.push === undefined) return refuse(refusal('offline'));
+    const woken = await wakeByPush({ ...deps, push: deps.push }, res, facts, call.calleeAccountId, { calleeCdr, record });
+    if (woken.kind === 'offline') return (await cancelledMeanwhile()) ? undefined : refuse(refusal('offline'));
+    if (woken.kind === 'ended') return;
+    ({ devices, state } = woken);
+  }
 
   // Each kind of device (browser, SIP phone) gets the offer it can take: as sent, or through the media server.
   const paths = new Map<MediaKind, MediaPath>();
@@ -98,7 +109,7 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   if (unreachable.length > 0) deps.logger.info({ skipped: devices.length - reachable.length, why: unreachable }, "some devices cannot take this call's media");
 
   try {
-    await connectDevices(deps, req, res, facts, call, reachable, paths, { calleeCdr, callerCdr, record });
+    await connectDevices(deps, req, res, facts, call, state, reachable, paths, { calleeCdr, callerCdr, record });
   } finally {
     releaseAll();
   }
@@ -110,12 +121,13 @@ async function connectDevices(
   res: SrfResponse,
   facts: InviteFacts,
   call: Ringing,
-  devices: readonly Awaited<ReturnType<typeof liveRegistrations>>[number][],
+  from: CallState,
+  devices: Devices,
   paths: ReadonlyMap<MediaKind, MediaPath>,
   records: { readonly calleeCdr: string; readonly callerCdr: string | null; record(state: CallState, extra?: CdrExtra): Promise<void> },
 ): Promise<void> {
   const { record } = records;
-  let state: CallState = nextState({ phase: 'setup' }, { type: 'dial', target: `${devices.length} device(s)` });
+  let state: CallState = nextState(from, { type: 'dial', target: `${devices.length} device(s)` });
   const rings: Ring[] = devices.map((device) => {
     const media = paths.get(mediaKindOfTransport(device.transport))!;
     const attempt = dial(

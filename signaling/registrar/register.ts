@@ -3,6 +3,7 @@
  * X-Reason. Works on a small {@link RegisterRequest}, not on drachtio types, so the adapter stays thin.
  */
 import type { BindingRefreshes } from '../../core/binding-refreshes.ts';
+import type { RegistrationWatches } from '../../core/registration-watch.ts';
 import { applyRegister, contactList, type ContactBinding, type RegisterUpdate } from '../../core/registrations.ts';
 import type { SipTransport } from '../../db/schema.ts';
 import { authenticateDigest, type DigestAuthDeps, type Step } from '../auth/digest-auth.ts';
@@ -47,6 +48,8 @@ export interface RegistrarDeps {
   /** Plain renewals of a contact, written in batches under load. */
   readonly refreshes: BindingRefreshes;
   readonly options: RegistrarOptions;
+  /** Calls held ringing for a pushed browser (core/registration-watch.ts): told of each accepted REGISTER that leaves a live binding. */
+  readonly watches?: RegistrationWatches;
 }
 
 /** Resolves each contact's expiry (§10.2.1.1): its own parameter, else the Expires header, else the default. */
@@ -105,6 +108,8 @@ export async function handleRegister(deps: RegistrarDeps, request: RegisterReque
   const outcome = refreshed === undefined ? await applyRegister(deps.auth.db, update, now) : { kind: 'updated' as const, bindings: refreshed };
   if (outcome.kind === 'out-of-order') return refuse(500, 'Out Of Order', 'register-out-of-order', { 'Retry-After': '1' });
   if (outcome.kind === 'too-many-bindings') return refuse(403, 'Too Many Bindings', 'too-many-bindings');
+  // Written and committed: a call waiting for this account now finds the binding.
+  if (outcome.bindings.length > 0) deps.watches?.registered(auth.pass.accountId);
   // The 200 lists every live binding with its remaining time: SIP.js drops a 200 without its Contact.
   const contact = contactList(outcome.bindings, now);
   return { status: 200, reason: 'OK', headers: contact === '' ? {} : { Contact: contact } };

@@ -55,10 +55,24 @@ describe('config', () => {
     ],
     [{ TRUST_PROXY: 'caddy' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "caddy"'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "10.0.0.0/33"'],
+    [{ PUSH_RING_SECONDS: '0' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "0"'],
+    [{ PUSH_RING_SECONDS: '121' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "121"'],
+    [{ PUSH_SERVICE_HOSTS: 'https://fcm.googleapis.com' }, 'PUSH_SERVICE_HOSTS: expected comma-separated host names, each optionally *.domain'],
+    [{ PUSH_SERVICE_HOSTS: 'fcm.googleapis.com,*' }, 'PUSH_SERVICE_HOSTS: expected comma-separated host names, each optionally *.domain'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: expected a random bearer token for /metrics of at least 32 characters, got "<redacted>"'],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("rings a pushed callee's caller 30 s by default, and pushes only to the known browsers' push services unless PUSH_SERVICE_HOSTS says", () => {
+    const defaults = loadConfig({}).push;
+    expect([defaults.ringSeconds, defaults.serviceHosts]).toEqual([
+      30,
+      ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'],
+    ]);
+    const set = loadConfig({ PUSH_RING_SECONDS: '5', PUSH_SERVICE_HOSTS: ' Push.Example.org, *.push.apple.com' }).push;
+    expect([set.ringSeconds, set.serviceHosts]).toEqual([5, ['push.example.org', '*.push.apple.com']]);
   });
 
   it('trusts no proxy by default, and the addresses and CIDRs TRUST_PROXY names', () => {

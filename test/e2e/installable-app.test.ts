@@ -62,7 +62,7 @@ describe.skipIf(chromiumProvision.via === 'missing')('the softphone installs as 
 
   beforeAll(async () => {
     database = await freshDatabase(preferredDialect());
-    app = await serveSoftphoneApp(database, { push: { publicKey: PUBLIC_KEY } });
+    app = await serveSoftphoneApp(database, { push: { publicKey: PUBLIC_KEY, serviceHosts: ['push.example.org'] } });
     profile = await mkdtemp(join(tmpdir(), 'dialo-profile-'));
     browser = await launchChromiumProfile(profile);
     await browser.grantPermissions(['notifications'], { origin: new URL(app.url).origin });

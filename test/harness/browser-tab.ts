@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { issueBrowserCredentials } from '../../core/accounts/sip-credentials.ts';
 import type { SipConfig } from '../../config.ts';
 import { answerChallenge } from './digest-client.ts';
-import type { SipResponse, WsSipClient } from './ws-sip-client.ts';
+import type { SipRequest, SipResponse, WsSipClient } from './ws-sip-client.ts';
 
 export const WEBRTC_OFFER = [
   'v=0',
@@ -31,6 +31,15 @@ export const WEBRTC_OFFER = [
 export interface BrowserTab {
   /** Places a call from the tab (answering the 407 challenge) and resolves with the final response. */
   call(dialled: string): Promise<SipResponse>;
+  /** Ends a call `call` answered 200: a BYE in its dialog; resolves with the BYE's response. */
+  hangUp(answered: SipResponse): Promise<SipResponse>;
+}
+
+export interface AnsweredCalls {
+  /** The first INVITE that rang the tab, once its 200 was ACKed (the ACK carries FreeSWITCH's answer, if any). */
+  readonly answered: Promise<{ readonly invite: SipRequest; readonly ack: SipRequest }>;
+  /** The first BYE the tab got (answered 200). */
+  readonly hungUp: Promise<SipRequest>;
 }
 
 /** Registers a tab for `accountId` on `client`'s connection; throws unless the registrar answers 200. */
@@ -53,6 +62,11 @@ export async function registerBrowserTab(client: WsSipClient, sip: SipConfig, ac
   if (registered.status !== 200) throw new Error(`browser tab not registered: ${registered.status} ${registered.reason}`);
 
   return {
+    hangUp(answered) {
+      const remote = /<([^>]+)>/.exec(answered.header('Contact') ?? '')?.[1] ?? `sip:${sip.realm}`;
+      const headers = { From: answered.header('From') ?? '', To: answered.header('To') ?? '', Contact: contact };
+      return client.request({ method: 'BYE', uri: remote, callId: answered.header('Call-ID') ?? '', cseq: 10, headers });
+    },
     async call(dialled) {
       const uri = `sip:${dialled}@${sip.realm}`;
       const callId = randomUUID();
@@ -64,4 +78,33 @@ export async function registerBrowserTab(client: WsSipClient, sip: SipConfig, ac
       return client.request({ method: 'INVITE', uri, callId, cseq: 2, headers: { ...invite, 'Proxy-Authorization': proxyAuthorization }, body });
     },
   };
+}
+
+/**
+ * From now on the tab on `client` answers every INVITE ringing it: 180, then 200 with its WebRTC SDP (its offer when
+ * the INVITE has none, as FreeSWITCH rings tabs for carriers' calls), and every BYE with 200. Set up before the tab
+ * registers, so no INVITE can come first.
+ */
+export function answerCalls(client: WsSipClient): AnsweredCalls {
+  let invite: SipRequest | undefined;
+  let answered!: (call: { invite: SipRequest; ack: SipRequest }) => void;
+  let hungUp!: (bye: SipRequest) => void;
+  const calls: AnsweredCalls = {
+    answered: new Promise((resolve) => (answered = resolve)),
+    hungUp: new Promise((resolve) => (hungUp = resolve)),
+  };
+  client.onRequest((request) => {
+    if (request.method === 'INVITE') {
+      invite ??= request;
+      request.reply(180, 'Ringing');
+      const contact = `<sip:tab@${client.host};transport=ws>`;
+      request.reply(200, 'OK', { headers: { Contact: contact }, body: { type: 'application/sdp', content: WEBRTC_OFFER } });
+    } else if (request.method === 'ACK' && invite !== undefined) {
+      answered({ invite, ack: request });
+    } else if (request.method === 'BYE') {
+      request.reply(200, 'OK');
+      hungUp(request);
+    }
+  });
+  return calls;
 }

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Database } from '../../db/schema.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from './databases.ts';
-import { startSignalingStack, type SignalingStack } from './signaling.ts';
+import { startSignalingStack, type SignalingStack, type StackOptions } from './signaling.ts';
 
 export interface CallStack {
   readonly database: TestDatabase;
@@ -21,6 +21,7 @@ export interface CallStack {
 export function useCallStack(
   env: Record<string, string> | (() => Record<string, string>),
   setUp: (db: Kysely<Database>) => Promise<unknown> = async () => undefined,
+  options: () => StackOptions = () => ({}),
 ): CallStack {
   let database: TestDatabase | undefined;
   let stack: SignalingStack | undefined;
@@ -28,7 +29,11 @@ export function useCallStack(
     database = await freshDatabase(preferredDialect());
     // A function: values only known once an earlier hook ran (a media server's port).
     const suiteEnv = typeof env === 'function' ? env() : env;
-    stack = await startSignalingStack(database, { CALLER_ID_DEFAULT: '+14155550199', ...suiteEnv, ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) });
+    stack = await startSignalingStack(
+      database,
+      { CALLER_ID_DEFAULT: '+14155550199', ...suiteEnv, ...(process.env.CALLS_LOG ? { LOG_LEVEL: 'debug' } : {}) },
+      options(),
+    );
     await setUp(database.db);
   });
   afterEach(async () => {

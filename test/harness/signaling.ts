@@ -7,7 +7,9 @@ import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { createMetrics, type Metrics } from '../../metrics.ts';
 import { startMediaControl, type MediaControl } from '../../media-control/media-control.ts';
+import type { Agent } from 'node:https';
 import { startSignaling, type Signaling } from '../../signaling/app.ts';
+import { webPushTransport } from '../../signaling/web-push.ts';
 import type { TestDatabase } from './databases.ts';
 import { startDrachtio, type DrachtioServer } from './drachtio.ts';
 
@@ -28,6 +30,8 @@ export interface StackOptions {
   readonly adminRoute?: (admin: { host: string; port: number }) => Promise<{ host: string; port: number }>;
   /** drachtio-server's TLS contact: its certificate, key and the one CA it trusts (test/harness/tls-certs.ts). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+  /** Web Push (with the VAPID keys the env sets) through this TLS agent: one trusting a push-service stand-in's CA. */
+  readonly pushAgent?: Agent;
 }
 
 export async function startSignalingStack(database: TestDatabase, env: Record<string, string> = {}, options: StackOptions = {}): Promise<SignalingStack> {
@@ -50,6 +54,7 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
     const logger = createLogger(env.LOG_LEVEL === undefined ? 'silent' : config.logLevel);
     let media: MediaControl | undefined;
     const mediaConfig = config.media;
+    const vapid = config.push.vapid;
     const signaling = startSignaling({
       db: database.db,
       drachtio: config.drachtio!,
@@ -61,6 +66,15 @@ export async function startSignalingStack(database: TestDatabase, env: Record<st
       logger,
       metrics,
       ...(mediaConfig === undefined ? {} : { media: (srf) => (media = startMediaControl(srf, mediaConfig, logger)) }),
+      ...(vapid === undefined
+        ? {}
+        : {
+            push: {
+              transport: webPushTransport(vapid, config.push.subject, options.pushAgent === undefined ? {} : { agent: options.pushAgent }),
+              ringSeconds: config.push.ringSeconds,
+              serviceHosts: config.push.serviceHosts,
+            },
+          }),
     });
     await signaling.connected;
     if (media !== undefined && !(await media.pool.ready(10_000))) throw new Error('no media server connected within 10 s');

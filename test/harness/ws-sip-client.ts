@@ -1,4 +1,7 @@
-/** A minimal SIP-over-WebSocket client (RFC 7118) for tests: sends text frames, matches responses by CSeq. */
+/**
+ * A minimal SIP-over-WebSocket client (RFC 7118) for tests: sends text frames, matches responses by CSeq, and hands
+ * requests that reach it (an INVITE ringing the tab, a BYE) to a handler that may answer them.
+ */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 
@@ -26,14 +29,36 @@ function parseResponse(raw: string): SipResponse {
   };
 }
 
+/** A request the server sent this client, with what answering it takes (RFC 3261 §8.2.6: Via, From, To, Call-ID, CSeq copied). */
+export interface SipRequest {
+  readonly method: string;
+  readonly uri: string;
+  readonly body: string;
+  header(name: string): string | undefined;
+  reply(status: number, reason: string, options?: { readonly headers?: Record<string, string>; readonly body?: { type: string; content: string } }): void;
+}
+
+function headerLines(head: string): string[] {
+  return head.split('\r\n').slice(1);
+}
+
+function headerOf(lines: readonly string[], name: string): string | undefined {
+  const prefix = `${name.toLowerCase()}:`;
+  const values = lines.filter((line) => line.toLowerCase().startsWith(prefix)).map((line) => line.slice(prefix.length).trim());
+  return values.length === 0 ? undefined : values.join(', ');
+}
+
 export class WsSipClient {
   readonly #pending = new Map<string, (response: SipResponse) => void>();
   readonly host = `${randomBytes(6).toString('hex')}.invalid`;
+  #onRequest: ((request: SipRequest) => void) | undefined;
+  /** Our To tag per dialog (Call-ID): the same on every response of it. */
+  readonly #tags = new Map<string, string>();
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
       const text = data.toString();
-      if (!text.startsWith('SIP/2.0')) return;
+      if (!text.startsWith('SIP/2.0')) return this.#received(text);
       const cseq = /\r\nCSeq:\s*(.+)\r\n/i.exec(text)?.[1]?.trim();
       const callId = /\r\nCall-ID:\s*(.+)\r\n/i.exec(text)?.[1]?.trim();
       const key = `${callId} ${cseq}`;
@@ -55,8 +80,8 @@ export class WsSipClient {
   }
 
   /**
-   * Sends a request and resolves with its final response. An INVITE's non-2xx final response is ACKed on the same
-   * branch, as its client transaction must (RFC 3261 §17.1.1.3).
+   * Sends a request and resolves with its final response. An INVITE's final response is ACKed: a non-2xx on the same
+   * branch, as its client transaction must (RFC 3261 §17.1.1.3), a 2xx in the dialog it set up.
    */
   request(message: {
     method: string;
@@ -86,20 +111,55 @@ export class WsSipClient {
     this.socket.send(`${lines.join('\r\n')}\r\n\r\n${content}`);
     if (message.method !== 'INVITE') return response;
     return response.then((final) => {
-      if (final.status >= 300) {
-        const ack = [
-          `ACK ${message.uri} SIP/2.0`,
-          `Via: ${via}`,
-          `Call-ID: ${message.callId}`,
-          `CSeq: ${message.cseq} ACK`,
-          'Max-Forwards: 70',
-          `From: ${message.headers.From ?? ''}`,
-          `To: ${final.header('To') ?? ''}`,
-          'Content-Length: 0',
-        ];
-        this.socket.send(`${ack.join('\r\n')}\r\n\r\n`);
-      }
+      // RFC 3261 §17.1.1.3: a non-2xx is ACKed on the INVITE's branch; §13.2.2.4: a 2xx by a new request to its Contact.
+      const answered = final.status < 300;
+      const uri = answered ? (/<([^>]+)>/.exec(final.header('Contact') ?? '')?.[1] ?? message.uri) : message.uri;
+      const ack = [
+        `ACK ${uri} SIP/2.0`,
+        `Via: ${answered ? `SIP/2.0/WS ${this.host};branch=z9hG4bK${randomBytes(8).toString('hex')}` : via}`,
+        `Call-ID: ${message.callId}`,
+        `CSeq: ${message.cseq} ACK`,
+        'Max-Forwards: 70',
+        `From: ${message.headers.From ?? ''}`,
+        `To: ${final.header('To') ?? ''}`,
+        'Content-Length: 0',
+      ];
+      this.socket.send(`${ack.join('\r\n')}\r\n\r\n`);
       return final;
+    });
+  }
+
+  /** Every request the server sends from now on goes to `handler` (ACKs too; they take no answer). */
+  onRequest(handler: (request: SipRequest) => void): void {
+    this.#onRequest = handler;
+  }
+
+  #received(raw: string): void {
+    const [head = '', ...rest] = raw.split('\r\n\r\n');
+    const [method = '', uri = ''] = (head.split('\r\n')[0] ?? '').split(' ');
+    const lines = headerLines(head);
+    const callId = headerOf(lines, 'Call-ID') ?? '';
+    const tag = this.#tags.get(callId) ?? randomBytes(4).toString('hex');
+    this.#tags.set(callId, tag);
+    const to = headerOf(lines, 'To') ?? '';
+    this.#onRequest?.({
+      method,
+      uri,
+      body: rest.join('\r\n\r\n'),
+      header: (name) => headerOf(lines, name),
+      reply: (status, reason, options = {}) => {
+        const content = options.body?.content ?? '';
+        const copied = lines.filter((line) => /^(via|from|call-id|cseq|record-route):/i.test(line));
+        const response = [
+          `SIP/2.0 ${status} ${reason}`,
+          ...copied,
+          `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${tag}`}`,
+          ...Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+          ...(options.body ? [`Content-Type: ${options.body.type}`] : []),
+          `Content-Length: ${Buffer.byteLength(content)}`,
+        ];
+        this.socket.send(`${response.join('\r\n')}\r\n\r\n${content}`);
+      },
     });
   }
 

@@ -12,6 +12,8 @@ interface CallRecord {
   readonly to: string | null;
   readonly outcome: string;
   readonly reason: string | null;
+  /** Never answered: nobody picked up (or the app woken by push did not register in time), busy, declined, or the caller gave up. */
+  readonly missed: boolean;
   readonly startedAt: string;
   readonly billableSeconds: number | null;
   readonly answeredAt: string | null;
@@ -40,6 +42,27 @@ const SETTLE_INTERVAL_MS = 500;
 
 const DIRECTIONS: Record<CallRecord['direction'], string> = { outbound: 'Outgoing', inbound: 'Incoming', onnet: 'Dialo to Dialo', echo: 'Echo test' };
 
+/** Why a missed call was missed, in words; a reason not listed is shown as the server says it. */
+const MISSED_BECAUSE: Record<string, string> = {
+  'missed-with-push': 'your app was woken but did not answer in time',
+  'caller-cancelled': 'the caller hung up',
+};
+
+/** The outcome cell: a missed call gets a "Missed" badge (its words, not only its colour, say so) and why. */
+function outcomeCell(call: CallRecord): HTMLTableCellElement {
+  const td = document.createElement('td');
+  if (!call.missed) {
+    td.textContent = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
+    return td;
+  }
+  const badge = document.createElement('strong');
+  badge.className = 'missed-badge';
+  badge.textContent = 'Missed';
+  const why = call.reason === null ? '' : (MISSED_BECAUSE[call.reason] ?? call.reason);
+  td.append(badge, why === '' ? '' : ` ${why}`);
+  return td;
+}
+
 /** How long the call was up; billed seconds (rounded to increments, 0 for free calls) are what the cost says. */
 function duration(call: CallRecord): string {
   if (call.answeredAt !== null && call.endedAt !== null) return formatDuration((Date.parse(call.endedAt) - Date.parse(call.answeredAt)) / 1000);
@@ -48,23 +71,24 @@ function duration(call: CallRecord): string {
 
 function row(call: CallRecord, currency: string): HTMLTableRowElement {
   const tr = document.createElement('tr');
-  const outcome = call.reason === null ? call.outcome : `${call.outcome} (${call.reason})`;
+  if (call.missed) tr.classList.add('missed');
   const to = call.direction === 'echo' ? ECHO_TEST_LABEL : (call.to ?? '');
   const quality = call.quality === null ? '' : `${qualityWord(call.quality.mos)} (MOS ${call.quality.mos.toFixed(1)})`;
-  for (const text of [
-    formatWhen(call.startedAt),
-    DIRECTIONS[call.direction],
-    call.from ?? '',
-    to,
-    outcome,
-    duration(call),
-    call.cost === null ? '' : `${call.cost} ${currency.toUpperCase()}`,
-    quality,
-  ]) {
+  const cell = (text: string) => {
     const td = document.createElement('td');
     td.textContent = text;
-    tr.append(td);
-  }
+    return td;
+  };
+  tr.append(
+    cell(formatWhen(call.startedAt)),
+    cell(DIRECTIONS[call.direction]),
+    cell(call.from ?? ''),
+    cell(to),
+    outcomeCell(call),
+    cell(duration(call)),
+    cell(call.cost === null ? '' : `${call.cost} ${currency.toUpperCase()}`),
+    cell(quality),
+  );
   return tr;
 }
 

@@ -305,7 +305,7 @@ describeEachDialect('calls API', (database) => {
 
     const first = (await as(user, 'GET', '/calls?limit=3')).json<{ calls: { to: string; outcome: string; reason: string | null }[]; next: string }>();
     expect(first.calls.map((call) => call.to)).toEqual(['+442079460954', '+442079460953', '+442079460952']);
-    expect(first.calls[0]).toMatchObject({ outcome: 'refused', reason: 'no-credit' });
+    expect(first.calls[0]).toMatchObject({ outcome: 'refused', reason: 'no-credit', missed: false });
     const second = (await as(user, 'GET', `/calls?limit=3&before=${first.next}`)).json<{ calls: { to: string }[]; next: string | null }>();
     expect(second.calls.map((call) => call.to)).toEqual(['+442079460951', '+442079460950']);
     expect(second.next).toBeNull();

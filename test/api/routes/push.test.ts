@@ -19,7 +19,9 @@ function body(endpoint = `https://push.example.org/wpush/${randomUUID()}`, label
 }
 
 describeEachDialect('push routes', (database) => {
-  const api = useTestApi(database, { push: { publicKey: PUBLIC_KEY } });
+  // PUSH_SERVICE_HOSTS as an operator might set it; `byDefault` keeps the default list, the known browsers' services.
+  const api = useTestApi(database, { push: { publicKey: PUBLIC_KEY, serviceHosts: ['push.example.org', '*.push.apple.com'] } });
+  const byDefault = useTestApi(database, { push: { publicKey: PUBLIC_KEY } });
   const off = useTestApi(database);
   const db = () => database().db;
 
@@ -81,6 +83,8 @@ describeEachDialect('push routes', (database) => {
       ['http endpoint', { ...good, endpoint: 'http://push.example.org/x' }, '/endpoint'],
       ['loopback endpoint', { ...good, endpoint: 'https://127.0.0.1:8443/x' }, '/endpoint'],
       ['localhost endpoint', { ...good, endpoint: 'https://localhost/x' }, '/endpoint'],
+      ['a host not on PUSH_SERVICE_HOSTS', { ...good, endpoint: 'https://internal.example.org/x' }, '/endpoint'],
+      ['the bare domain of a *. entry', { ...good, endpoint: 'https://push.apple.com/x' }, '/endpoint'],
       ['credentials in the endpoint', { ...good, endpoint: 'https://user:pw@push.example.org/x' }, '/endpoint'],
       ['not a URL', { ...good, endpoint: 'push service' }, '/endpoint'],
       ['short p256dh', { ...good, keys: { ...good.keys, p256dh: point.subarray(0, 64).toString('base64url') } }, '/keys/p256dh'],
@@ -107,6 +111,37 @@ describeEachDialect('push routes', (database) => {
       );
     }
     expect(await db().selectFrom('push_subscriptions').select('id').where('account_id', '=', user.accountId).execute()).toEqual([]);
+  });
+
+  it("takes endpoints on the known browsers' push services by default, and refuses any other host with a problem naming the field and the list", async () => {
+    const user = await signIn(byDefault(), db());
+    for (const endpoint of [
+      `https://fcm.googleapis.com/fcm/send/${randomUUID()}`,
+      `https://updates.push.services.mozilla.com/wpush/v2/${randomUUID()}`,
+      `https://web.push.apple.com/${randomUUID()}`,
+      `https://wns2-by3p.notify.windows.com/w/?token=${randomUUID()}`,
+    ]) {
+      const created = await byDefault().inject({ method: 'POST', url: '/push/subscriptions', headers: user.headers, payload: body(endpoint) });
+      expect(created.statusCode, endpoint).toBe(201);
+    }
+    // A host inside the operator's network, reachable only from the server: the SSRF the list is there to stop.
+    const refused = await byDefault().inject({
+      method: 'POST',
+      url: '/push/subscriptions',
+      headers: user.headers,
+      payload: body('https://metadata.internal.example/latest'),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      title: 'Invalid Push Subscription',
+      errors: [
+        {
+          path: '/endpoint',
+          message: expect.stringContaining('fcm.googleapis.com, updates.push.services.mozilla.com, *.push.apple.com, *.notify.windows.com'),
+        },
+      ],
+    });
+    expect((await byDefault().inject({ method: 'GET', url: '/push/subscriptions', headers: user.headers })).json().subscriptions).toHaveLength(4);
   });
 
   it(`wakes at most ${MAX_SUBSCRIPTIONS} devices per account: the next one is a 409`, async () => {

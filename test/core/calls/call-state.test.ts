@@ -50,6 +50,20 @@ describe('call state machine', () => {
     expect(() => nextState(ended, { type: 'answer', at: at(13_000) })).toThrow(IllegalTransition);
   });
 
+  it('holds a pushed call waking: a registered device is dialled, a cancel cancels, no device in time fails 480 missed-with-push', () => {
+    const waking = nextState({ phase: 'setup' }, { type: 'push', pushed: 2 });
+    expect(waking).toEqual({ phase: 'waking', pushed: 2 });
+    expect(nextState(waking, { type: 'dial', target: '1 device(s)' })).toEqual({ phase: 'dialing', attempt: 1, target: '1 device(s)' });
+    expect(nextState(waking, { type: 'cancel' })).toEqual({ phase: 'cancelled' });
+    expect(nextState(waking, { type: 'no-device-woke' })).toEqual({ phase: 'failed', status: 480, cause: 'missed-with-push' });
+    expect(nextState(waking, { type: 'orphaned', at: at(0) })).toMatchObject({ phase: 'failed', status: null, by: 'system' });
+    expect(nextState(waking, { type: 'fault', at: at(0) })).toMatchObject({ phase: 'failed', status: 500, by: 'system' });
+    // Nothing answers a call nobody was rung for, and only a call not yet dialled can wait for a push.
+    expect(() => nextState(waking, { type: 'answer', at: at(0) })).toThrow(IllegalTransition);
+    expect(() => nextState({ phase: 'dialing', attempt: 1, target: 'x' }, { type: 'push', pushed: 1 })).toThrow(IllegalTransition);
+    expect(() => nextState({ phase: 'dialing', attempt: 1, target: 'x' }, { type: 'no-device-woke' })).toThrow(IllegalTransition);
+  });
+
   it('fails over to the next route, counting attempts, and fails when no route is left', () => {
     const second = run([
       { type: 'dial', target: 'trunk-a' },

@@ -16,6 +16,8 @@ import { describeEachDialect } from '../../harness/databases.ts';
 import { startPushService, type BrowserSubscription, type PushServiceStandIn } from '../../harness/push-service.ts';
 
 const SUBJECT = 'mailto:ops@dialo.example.org';
+/** PUSH_SERVICE_HOSTS as a test sets it: the stand-in, on loopback. */
+const STAND_IN_HOSTS = ['127.0.0.1'];
 
 describeEachDialect('incoming-call push', (database) => {
   const db = () => database().db;
@@ -54,7 +56,7 @@ describeEachDialect('incoming-call push', (database) => {
       TEST_VAULT,
       accountId,
       { endpoint: browser.endpoint, p256dh: browser.p256dh, auth: browser.auth, label: null },
-      { allowLoopback: true },
+      { allowedHosts: STAND_IN_HOSTS },
     );
     return Object.assign(browser, { path });
   }
@@ -72,7 +74,7 @@ describeEachDialect('incoming-call push', (database) => {
     const callId = randomUUID();
     const before = service.received.length;
 
-    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, callId)).toEqual({ delivered: 2, gone: 0, failed: 0 });
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, callId, STAND_IN_HOSTS)).toEqual({ delivered: 2, gone: 0, failed: 0 });
     expect(service.refused).toEqual([]);
     const pushes = service.received.slice(before);
     expect(pushes.map((push) => push.path).sort()).toEqual([phone.path, laptop.path].sort());
@@ -99,10 +101,27 @@ describeEachDialect('incoming-call push', (database) => {
     await subscribeBrowser(accountId, 404);
     await subscribeBrowser(accountId, 500);
     await subscribeBrowser(accountId, 201);
-    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, randomUUID())).toEqual({ delivered: 1, gone: 2, failed: 1 });
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, randomUUID(), STAND_IN_HOSTS)).toEqual({ delivered: 1, gone: 2, failed: 1 });
     const left = await lastSuccess(accountId);
     expect(left).toHaveLength(2);
     expect(left.filter((at) => at === null)).toHaveLength(1); // the one that failed, kept for the next call
+  });
+
+  it('sends nothing to an endpoint whose host is no longer on PUSH_SERVICE_HOSTS (SSRF), and keeps the subscription', async () => {
+    const accountId = await account();
+    await subscribeBrowser(accountId);
+    const before = service.received.length;
+    const transport = webPushTransport(vapid, SUBJECT, { agent });
+    // The default list, the known browsers' services: the loopback stand-in is not on it.
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, randomUUID())).toEqual({ delivered: 0, gone: 0, failed: 1 });
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, transport, accountId, randomUUID(), ['*.push.apple.com'])).toEqual({
+      delivered: 0,
+      gone: 0,
+      failed: 1,
+    });
+    expect(service.received.length).toBe(before);
+    expect(service.refused).toEqual([]);
+    expect(await lastSuccess(accountId)).toEqual([null]);
   });
 
   it('refuses a call id that is not opaque, sending nothing', async () => {
@@ -120,7 +139,7 @@ describeEachDialect('incoming-call push', (database) => {
     const accountId = await account();
     await subscribeBrowser(accountId);
     const refusedBefore = service.refused.length;
-    const counts = await sendIncomingCallPush(db(), TEST_VAULT, webPushTransport(other, SUBJECT, { agent }), accountId, randomUUID());
+    const counts = await sendIncomingCallPush(db(), TEST_VAULT, webPushTransport(other, SUBJECT, { agent }), accountId, randomUUID(), STAND_IN_HOSTS);
     expect(counts).toEqual({ delivered: 0, gone: 0, failed: 1 });
     expect(service.refused.slice(refusedBefore)).toEqual(['signed by a key the subscription is not bound to']);
     expect(await lastSuccess(accountId)).toEqual([null]);
@@ -131,7 +150,7 @@ describeEachDialect('incoming-call push', (database) => {
     await subscribeBrowser(accountId);
     await TEST_VAULT.shred(db(), accountId);
     const before = service.received.length;
-    expect(await sendIncomingCallPush(db(), TEST_VAULT, webPushTransport(vapid, SUBJECT, { agent }), accountId, randomUUID())).toEqual({
+    expect(await sendIncomingCallPush(db(), TEST_VAULT, webPushTransport(vapid, SUBJECT, { agent }), accountId, randomUUID(), STAND_IN_HOSTS)).toEqual({
       delivered: 0,
       gone: 0,
       failed: 0,
