@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly detail: string | undefined,
     /** The problem type URI, e.g. `https://dialo.dev/problems/not-verified`. */
     readonly type: string | undefined = undefined,
+    /** A 400's failures, per field or per line (a rate CSV's). */
+    readonly errors: readonly { readonly path: string; readonly message: string }[] = [],
   ) {
     super(detail ?? title);
     this.name = 'ApiError';
@@ -20,15 +22,24 @@ export class ApiError extends Error {
 
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
-  /** POST with a JSON body (or none); resolves to undefined for 204. */
+  /** POST with a JSON body (or none; a Blob goes as itself, in its own type); resolves to undefined for 204. */
   post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  delete(path: string): Promise<void>;
   /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
   setCsrfToken(token: string | undefined): void;
 }
 
+interface ProblemBody {
+  type?: string;
+  title?: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}
+
 async function problemOf(response: Response): Promise<ApiError> {
-  const problem = (await response.json().catch(() => ({}))) as { type?: string; title?: string; detail?: string };
-  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.type);
+  const problem = (await response.json().catch(() => ({}))) as ProblemBody;
+  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.type, problem.errors);
 }
 
 export function createApiClient(): ApiClient {
@@ -36,13 +47,14 @@ export function createApiClient(): ApiClient {
 
   const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (body !== undefined) headers['content-type'] = raw ? body.type : 'application/json';
     if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
     const response = await fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
     });
     if (!response.ok) throw await problemOf(response);
     if (response.status === 204) return undefined as T;
@@ -52,6 +64,8 @@ export function createApiClient(): ApiClient {
   return {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, body),
+    put: (path, body) => send('PUT', path, body),
+    delete: (path) => send('DELETE', path),
     setCsrfToken(token) {
       csrfToken = token;
     },

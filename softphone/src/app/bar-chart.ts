@@ -2,6 +2,7 @@
  * A horizontal bar chart as inline SVG (no charting library): named for screen readers by its caption (role=img) and
  * followed by its figures as a table. Shared by the usage panel and the operator console, each a lazily loaded chunk.
  */
+import { appendColumnHeadings } from './column-headings.ts';
 import './usage.css';
 
 export interface Bar {
@@ -56,13 +57,7 @@ export function barChart(kind: string, caption: string, headings: readonly [stri
   });
   const table = document.createElement('table');
   table.className = 'usage-figures';
-  const head = table.createTHead().insertRow();
-  for (const text of headings) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = text;
-    head.append(th);
-  }
+  appendColumnHeadings(table, headings);
   const body = table.createTBody();
   for (const bar of bars) {
     const row = body.insertRow();

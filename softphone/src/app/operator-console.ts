@@ -4,12 +4,24 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createBlockedPrefixes } from './operator-blocked-prefixes.ts';
 import { createDashboard } from './operator-dashboard.ts';
+import { createDeskPhones } from './operator-desk-phones.ts';
+import { createNumbers } from './operator-numbers.ts';
+import { createRates } from './operator-rates.ts';
+import { createTrunks } from './operator-trunks.ts';
 import type { ConsoleSection, ConsoleSectionSpec } from './operator-section.ts';
 import './operator.css';
 
 /** In nav order; the first is the one the console opens on. */
-const SECTIONS: readonly ConsoleSectionSpec[] = [{ id: 'dashboard', label: 'Dashboard', create: createDashboard }];
+const SECTIONS: readonly ConsoleSectionSpec[] = [
+  { id: 'dashboard', label: 'Dashboard', create: createDashboard },
+  { id: 'trunks', label: 'Trunks', create: createTrunks },
+  { id: 'numbers', label: 'Numbers', create: createNumbers },
+  { id: 'rates', label: 'Rates', create: createRates },
+  { id: 'desk-phones', label: 'Desk phones', create: createDeskPhones },
+  { id: 'blocked-prefixes', label: 'Blocked prefixes', create: createBlockedPrefixes },
+];
 
 export interface OperatorConsole {
   /** Reads the section on screen again. */
