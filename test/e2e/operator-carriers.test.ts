@@ -4,6 +4,8 @@
 // creates a desk phone (its password shown once) and blocks a prefix, each checked in the database. Then the objects
 // work: the desk phone (sipp) registers with the password the page showed and calls out through the trunk to a sipp
 // carrier that challenges for the trunk's digest, billed at the imported rate; a call to the blocked prefix is refused.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ha1 } from '../../core/accounts/sip-credentials.ts';
@@ -19,6 +21,7 @@ import { runSipp, sippBinary, startSipp } from '../harness/sipp.ts';
 import { useAppOnCallStack, useAppTabs } from '../harness/softphone-app.ts';
 
 const missing = [drachtioProvision, chromiumProvision].some((provision) => provision.via === 'missing') || sippBinary === undefined;
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const UI_WAIT = { timeout: 15_000, interval: 100 };
 const HEADER = 'prefix,description,price_per_minute,first_increment,next_increment,connection_fee,effective_from';
 const SF = '1415,San Francisco,0.60,60,60,0,2000-01-01T00:00:00Z';
@@ -46,6 +49,7 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
   it('makes each object through the page, and they carry a real call', async () => {
     const { database, stack } = suite;
     const db = database.db;
+    await mkdir(ARTIFACTS, { recursive: true });
     const operator = await signIn(app().api, db, { role: 'operator' });
     const user = await signIn(app().api, db);
     await credit(db, user.accountId, 10 * UNIT);
@@ -72,9 +76,14 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     await trunks.getByLabel('Trunk name').fill('ui-carrier');
     await trunks.getByLabel('Priority').fill('5');
     await trunks.getByLabel('Outbound URI').fill(`sip:127.0.0.1:${carrierPort}`);
-    await trunks.getByLabel('Inbound CIDRs').fill('203.0.113.0/28, 198.51.100.7/32');
+    await trunks.getByLabel('Inbound CIDRs').fill('203.0.113.0/99');
     await trunks.getByLabel('Digest username').fill('trunkuser');
     await trunks.getByLabel('Digest password').fill('trunk-pass-from-ui');
+    // A refusal shows the problem's own message, and the form keeps what was typed.
+    await trunks.getByLabel('Digest password').press('Enter');
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toMatch(/^The trunk was not added: inbound source .*203\.0\.113\.0\/99/);
+    expect(await db.selectFrom('trunks').select('id').execute()).toEqual([]);
+    await trunks.getByLabel('Inbound CIDRs').fill('203.0.113.0/28, 198.51.100.7/32');
     await trunks.getByLabel('Digest password').press('Enter');
     await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-carrier added.');
     const made = await db.selectFrom('trunks').selectAll().where('name', '=', 'ui-carrier').executeTakeFirstOrThrow();
@@ -86,6 +95,9 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     expect(await rowsOf(page, 'Trunks')()).toEqual([
       `ui-carrier | 5 | sip:127.0.0.1:${carrierPort} | 203.0.113.0/28, 198.51.100.7/32 | trunkuser (password set) | not known here (no signaling role) | does not register | EditRemove`,
     ]);
+    await page.screenshot({ path: `${ARTIFACTS}/operator-trunks.png`, fullPage: true });
+    // On a laptop screen (1280 px) the wide table scrolls in its box; the page does not scroll sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
     await trunks.getByRole('button', { name: 'Edit trunk ui-carrier' }).click();
     expect(await trunks.getByLabel('Digest password').inputValue()).toBe('');
     // Keyboard users land in the form: the focus is on its first field.
@@ -115,6 +127,7 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
       .poll(() => rates.getByRole('status').innerText(), UI_WAIT)
       .toBe(`The rates were not imported: ${problem.detail}\n\nline 3: ${problem.errors[0]!.message}`);
     expect(await db.selectFrom('rates').select('prefix').execute()).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}/operator-rates-refused.png`, fullPage: true });
     await rates.getByLabel('Rate deck (CSV)').setInputFiles(csv('rates.csv', SF, UK));
     await rates.getByRole('button', { name: 'Import' }).click();
     await expect.poll(statusOf(page, 'Rates'), UI_WAIT).toBe('rates.csv: 2 rates imported.');
@@ -158,6 +171,7 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     await expect.poll(statusOf(page, 'Desk phones'), UI_WAIT).toMatch(/^Desk phone ui-desk added/);
     const password = (await phones.locator('code[data-password="ui-desk"]').textContent()) ?? '';
     expect(password).toMatch(/^[\w-]{24}$/);
+    await page.screenshot({ path: `${ARTIFACTS}/operator-desk-phone.png`, fullPage: true });
     const credential = await db.selectFrom('sip_credentials').selectAll().where('username', '=', 'ui-desk').executeTakeFirstOrThrow();
     expect(credential.account_id).toBe(user.accountId);
     expect(JSON.stringify(credential)).not.toContain(password);
@@ -203,5 +217,30 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
       keys: { expect: '403', reason: 'destination-blocked' },
     });
     expect(refusedCall.code, refusedCall.log).toBe(0);
+
+    // Each goes again from the page: the phone can no longer register, and nothing is left.
+    await open(page, 'Desk phones');
+    await phones.getByRole('button', { name: 'Remove desk phone ui-desk' }).click();
+    await expect.poll(statusOf(page, 'Desk phones'), UI_WAIT).toBe('Desk phone ui-desk removed.');
+    expect(await phones.locator('code').count()).toBe(0);
+    await stack.signaling.refreshCaches();
+    const gone = await runSipp({ scenario: 'uac-register-expect-403.xml', target: stack.target, fields: [`ui-desk;${auth};desk`] });
+    expect(gone.code, gone.log).toBe(0);
+    await open(page, 'Blocked prefixes');
+    await blocked.getByRole('button', { name: 'Unblock 882' }).click();
+    await expect.poll(statusOf(page, 'Blocked prefixes'), UI_WAIT).toBe('Calls to +882… are allowed again.');
+    await open(page, 'Numbers');
+    await numbers.getByRole('button', { name: 'Unassign +14155550123' }).click();
+    await expect.poll(statusOf(page, 'Numbers'), UI_WAIT).toBe('+14155550123 rings no one now.');
+    expect(await db.selectFrom('dids').select(['e164', 'account_id']).execute()).toEqual([{ e164: '+14155550123', account_id: null }]);
+    await numbers.getByRole('button', { name: 'Remove +14155550123' }).click();
+    await expect.poll(statusOf(page, 'Numbers'), UI_WAIT).toBe('+14155550123 removed.');
+    await open(page, 'Trunks');
+    await trunks.getByRole('button', { name: 'Remove trunk ui-carrier' }).click();
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-carrier removed.');
+    expect(await rowsOf(page, 'Trunks')()).toEqual(['None yet.']);
+    for (const table of ['sip_credentials', 'blocked_prefixes', 'dids', 'trunks'] as const) {
+      expect(await db.selectFrom(table).selectAll().execute(), table).toEqual([]);
+    }
   });
 });

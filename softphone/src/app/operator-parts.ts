@@ -37,7 +37,8 @@ export function input(name: string, options: { type?: string; required?: boolean
   element.type = options.type ?? 'text';
   element.required = options.required ?? false;
   element.autocomplete = 'off';
-  if (options.value !== undefined) element.value = options.value;
+  // The default too: a form's reset() brings it back.
+  if (options.value !== undefined) element.defaultValue = options.value;
   if (options.min !== undefined) element.min = String(options.min);
   if (options.max !== undefined) element.max = String(options.max);
   return element;
@@ -84,6 +85,15 @@ export function form(
     submit();
   });
   return { form: element, legend: title, body: fieldset };
+}
+
+/** Related fields of a form under a legend of their own (a carrier's digest, its registration). */
+export function group(legend: string, ...children: HTMLElement[]): HTMLFieldSetElement {
+  const fieldset = document.createElement('fieldset');
+  const title = document.createElement('legend');
+  title.textContent = legend;
+  fieldset.append(title, ...children);
+  return fieldset;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { ApiClient } from './api-client.ts';
 import { formatWhen } from './format.ts';
-import { actions, button, checkbox, field, form, input, listOf, select, statusLine, table } from './operator-parts.ts';
+import { actions, button, checkbox, field, form, group, input, listOf, select, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface Trunk {
@@ -116,27 +116,38 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
     field('Outbound URI', outboundUri, 'e.g. sip:sbc.carrier.example:5060;transport=udp; blank: inbound only'),
     field('Inbound CIDRs', inbound, "addresses the carrier's calls come from, e.g. 203.0.113.0/28, separated by commas"),
     enabled.block,
-    field('Number format', numberFormat),
-    field('Tech prefix', techPrefix, 'digits put before the number'),
-    field('Caller ID header', callerIdHeader),
-    withheld.block,
-    field('Codec order', codecOrder, 'e.g. PCMA, PCMU; blank: as offered'),
-    field('Digest username', authUsername, 'blank: the carrier asks for no digest'),
-    field('Digest password', authPassword),
-    field('Registrar URI', registerUri, 'blank: the trunk does not register'),
-    field('Registration username', registerUsername),
-    field('Registration password', registerPassword),
-    field('Registration expiry (seconds)', registerExpires),
-    field('Inbound number read from', didSource),
-    submit,
-    cancel,
+    group(
+      'Dialling rules',
+      field('Number format', numberFormat),
+      field('Tech prefix', techPrefix, 'digits put before the number'),
+      field('Caller ID header', callerIdHeader),
+      withheld.block,
+      field('Codec order', codecOrder, 'e.g. PCMA, PCMU; blank: as offered'),
+    ),
+    group(
+      "The carrier's digest (write-only password)",
+      field('Digest username', authUsername, 'blank: the carrier asks for no digest'),
+      field('Digest password', authPassword, 'write-only'),
+    ),
+    group(
+      'Registration with the carrier',
+      field('Registrar URI', registerUri, 'blank: the trunk does not register'),
+      field('Registration username', registerUsername),
+      field('Registration password', registerPassword, 'write-only'),
+      field('Registration expiry (seconds)', registerExpires),
+      field('Inbound number read from', didSource),
+    ),
+    actions(submit, cancel),
   );
+  /** Says, under each password field, whether a blank one keeps a stored password. */
   const passwordHints = () => {
-    const keep = (has: boolean | undefined) => (has ? 'write-only: blank keeps the stored one' : 'write-only: never shown again');
-    authPassword.placeholder = editing?.hasPassword ? 'unchanged' : '';
-    registerPassword.placeholder = editing?.registration?.hasPassword ? 'unchanged' : '';
-    authPassword.title = keep(editing?.hasPassword);
-    registerPassword.title = keep(editing?.registration?.hasPassword);
+    const hint = (password: HTMLInputElement, stored: boolean | undefined) => {
+      password.placeholder = stored ? 'unchanged' : '';
+      const small = password.parentElement?.querySelector('small');
+      if (small) small.textContent = stored ? 'write-only: blank keeps the stored one' : 'write-only: never shown again';
+    };
+    hint(authPassword, editing?.hasPassword);
+    hint(registerPassword, editing?.registration?.hasPassword);
   };
 
   function startAdding() {
