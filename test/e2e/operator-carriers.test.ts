@@ -108,6 +108,41 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     const edited = await db.selectFrom('trunks').selectAll().where('id', '=', made.id).executeTakeFirstOrThrow();
     expect(edited).toMatchObject({ priority: 7, auth_username: 'trunkuser', auth_password: made.auth_password });
 
+    // A trunk that only registers with its carrier: the registration's fields land, its password kept across an edit.
+    const registrarPort = await freeUdpPort();
+    await trunks.getByLabel('Trunk name').fill('ui-registrar');
+    await trunks.getByLabel('Registrar URI').fill(`sip:127.0.0.1:${registrarPort}`);
+    await trunks.getByLabel('Registration username').fill('reg-user');
+    await trunks.getByLabel('Registration password').fill('reg-pass-from-ui');
+    await trunks.getByLabel('Registration expiry (seconds)').fill('600');
+    await trunks.getByLabel('Inbound number read from').selectOption('request-uri');
+    await trunks.getByRole('button', { name: 'Add trunk' }).click();
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-registrar added.');
+    const registering = () =>
+      db
+        .selectFrom('trunks')
+        .select(['outbound_uri', 'register_uri', 'register_username', 'register_password', 'register_expires', 'register_did_source'])
+        .where('name', '=', 'ui-registrar')
+        .executeTakeFirstOrThrow();
+    const stored = await registering();
+    expect(stored).toMatchObject({
+      outbound_uri: null,
+      register_uri: `sip:127.0.0.1:${registrarPort}`,
+      register_username: 'reg-user',
+      register_expires: 600,
+      register_did_source: 'request-uri',
+    });
+    expect(stored.register_password).not.toBeNull();
+    await trunks.getByRole('button', { name: 'Edit trunk ui-registrar' }).click();
+    expect(await trunks.getByLabel('Registration password').inputValue()).toBe('');
+    await trunks.getByLabel('Registration expiry (seconds)').fill('900');
+    await trunks.getByRole('button', { name: 'Save trunk' }).click();
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-registrar saved.');
+    expect(await registering()).toEqual({ ...stored, register_expires: 900 });
+    await trunks.getByRole('button', { name: 'Remove trunk ui-registrar' }).click();
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-registrar removed.');
+    expect((await db.selectFrom('trunks').select('name').execute()).map((trunk) => trunk.name)).toEqual(['ui-carrier']);
+
     // Rates: a deck with one bad line is refused whole, the line named as the API names it; then the good deck.
     await open(page, 'Rates');
     const rates = region(page, 'Rates');

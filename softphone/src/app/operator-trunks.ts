@@ -57,7 +57,7 @@ function registrationText(trunk: Trunk): string {
     case 'failed':
       return `failed${status}, retried ${formatWhen(state.nextRetryAt!)}`;
     case null:
-      return state.heldBy === null ? 'no node registers it now' : `registered by node ${state.heldBy}`;
+      return state.heldBy === null ? 'no node registers it now' : `node ${state.heldBy} registers it (ask it for the state)`;
     default:
       return state.state;
   }
