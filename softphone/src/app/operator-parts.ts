@@ -109,11 +109,14 @@ export function table(
   const element = document.createElement('table');
   block.append(element);
   element.createCaption().textContent = caption;
+  element.tabIndex = -1;
   appendColumnHeadings(element, headings);
   const body = element.createTBody();
   return {
     block,
     fill(rows) {
+      // A row's button that had the focus may be gone (its row removed): the table takes it, not the page's body.
+      const hadFocus = body.contains(document.activeElement);
       body.replaceChildren();
       if (rows.length === 0) {
         const cell = body.insertRow().insertCell();
@@ -129,6 +132,7 @@ export function table(
         row.append(heading);
         for (const content of rest) row.insertCell().append(content);
       }
+      if (hadFocus) element.focus();
     },
   };
 }
