@@ -120,4 +120,9 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   { files: ['test/**', 'bench/**'], rules: { 'no-console': 'off', 'no-restricted-imports': 'off' } },
+  {
+    // The service worker runs in its own global scope (softphone/public/sw.js, served unbundled).
+    files: ['softphone/public/sw.js'],
+    languageOptions: { globals: { self: 'readonly', caches: 'readonly', fetch: 'readonly', URL: 'readonly' } },
+  },
 );

@@ -23,9 +23,11 @@ import { sessionAuthenticator, type SessionSettings } from './plugins/session.ts
 import { accountRoutes } from './routes/account.ts';
 import { adminAbuseRoutes } from './routes/admin-abuse.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { adminAuditRoutes } from './routes/admin-audit.ts';
 import { adminBillingRoutes } from './routes/admin-billing.ts';
 import { adminCallRoutes } from './routes/admin-calls.ts';
 import { adminDashboardRoutes } from './routes/admin-dashboard.ts';
+import { adminLiveCallRoutes } from './routes/admin-live-calls.ts';
 import { adminSipCredentialRoutes } from './routes/admin-sip-credentials.ts';
 import { adminPrivacyRoutes } from './routes/admin-privacy.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -164,6 +166,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   pushRoutes(app, deps);
   adminCallRoutes(app, deps);
   adminDashboardRoutes(app, deps);
+  adminLiveCallRoutes(app, deps);
+  adminAuditRoutes(app, deps);
   adminSipCredentialRoutes(app, deps);
   adminAbuseRoutes(app, deps);
   await app.register(stripeWebhookRoutes(deps));

@@ -178,6 +178,8 @@ export interface CdrsTable {
   /** Micro-units charged (core/money.ts). */
   cost: number | null;
   node_id: string;
+  /** When an operator asked for the call to be hung up (0051); the node holding it ends it on its next poll. */
+  hangup_requested_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Per-account call limits over the operator's defaults (null = default), and outbound suspension. */

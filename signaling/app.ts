@@ -7,6 +7,7 @@ import { AddressBlocks } from '../core/abuse/address-blocks.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
+import { hangUpsRequested, OPERATOR_HANG_UP_CAUSE } from '../core/calls/hang-up-request.ts';
 import { markNodeAlive } from '../core/calls/nodes.ts';
 import { closeFaultedRecords, closeSilentNodes, hangUpOwedLegs, recoverOrphans } from '../core/calls/orphans.ts';
 import type { DialogHandle } from '../core/calls/dialog-handle.ts';
@@ -259,7 +260,18 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     // The vault's too: each call's record seals its numbers with the account's cached key, no statement per call.
     await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now)]);
   };
-  const pollCaches = () => void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));
+  // An operator's hang-up (core/calls/hang-up-request.ts) may be recorded by an api in another process: read at the
+  // cache poll's pace, one indexed read of this node's open records while it carries calls.
+  const hangUpRequested = async () => {
+    if (calls.activeCalls.size === 0) return;
+    const requested = await hangUpsRequested(deps.db, deps.calls.nodeId);
+    const ended = calls.activeCalls.hangUpCalls(requested, OPERATOR_HANG_UP_CAUSE);
+    if (ended > 0) logger.info({ calls: ended }, 'hung up calls an operator asked to end');
+  };
+  const pollCaches = () => {
+    void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));
+    void hangUpRequested().catch((error: unknown) => logger.warn({ err: error }, 'reading hang-up requests failed'));
+  };
   pollCaches();
   const cachePoller = setInterval(pollCaches, deps.sip.cachePollMs);
   // OPTIONS to each outbound trunk (trunk-pinger.ts): routing skips those that stop answering.

@@ -4,7 +4,7 @@
  * the build falls through to the API's problem+json 404.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -39,16 +39,20 @@ function pageHeaders(cardPayments: boolean) {
 export async function registerSoftphoneApp(app: FastifyInstance, root: string, cardPayments: boolean): Promise<void> {
   const headers = pageHeaders(cardPayments);
   const indexHtml = await readFile(join(root, 'index.html'));
+  const assets = join(root, 'assets') + sep;
   await app.register(async (scope) => {
     await scope.register(fastifyStatic, {
       root,
       prefix: '/',
       // The OpenAPI page registers its own static files; this scope must not decorate the reply a second time.
       decorateReply: false,
-      // Vite fingerprints asset names, so they can be cached for good; index.html must always be revalidated.
+      // Vite fingerprints the names in assets/, so those can be cached for good. Everything else keeps its name from
+      // release to release and is revalidated: index.html, the manifest, the icons, and the service worker (whose
+      // script is also the policy its own fetches run under).
       setHeaders(reply, path) {
-        if (path.endsWith('.html')) void reply.headers({ ...headers, 'cache-control': 'no-cache' });
-        else void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
+        if (path.startsWith(assets)) void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
+        else if (path.endsWith('.html') || path.endsWith('sw.js')) void reply.headers({ ...headers, 'cache-control': 'no-cache' });
+        else void reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
       },
     });
     for (const page of APP_PAGES) {

@@ -40,6 +40,7 @@ import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
 import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
 import * as dashboardIndexes from './0049-dashboard-indexes.ts';
 import * as pushSubscriptions from './0050-push-subscriptions.ts';
+import * as operatorHangUp from './0051-operator-hang-up.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -79,4 +80,5 @@ export const migrations: Record<string, Migration> = {
   '0048-cdr-destination-country': cdrDestinationCountry,
   '0049-dashboard-indexes': dashboardIndexes,
   '0050-push-subscriptions': pushSubscriptions,
+  '0051-operator-hang-up': operatorHangUp,
 };

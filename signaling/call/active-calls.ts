@@ -1,7 +1,8 @@
 /**
  * The calls this process is bridging, with the account paying for each outbound one. On shutdown each is hung up
  * from our side (BYE both legs, cause `shutdown`) so it is billed for the time used and closed now, rather than
- * left open for the next start to guess at; an account whose outbound calling is suspended loses its calls too.
+ * left open for the next start to guess at; an account whose outbound calling is suspended loses its calls too, and
+ * an operator can hang up any one of them.
  */
 import type { Bridge } from './bridge.ts';
 
@@ -47,6 +48,18 @@ export class ActiveCalls {
     let count = 0;
     for (const [bridge, account] of this.#bridges) {
       if (account !== null && accounts.has(account)) {
+        bridge.hangUp(cause);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /** Hangs up the calls with these SIP Call-IDs (an operator asked: core/calls/hang-up-request.ts); returns how many. */
+  hangUpCalls(callIds: ReadonlySet<string>, cause: 'operator'): number {
+    let count = 0;
+    for (const [bridge, callId] of this.#callIds) {
+      if (callIds.has(callId)) {
         bridge.hangUp(cause);
         count += 1;
       }

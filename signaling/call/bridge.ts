@@ -11,8 +11,11 @@ import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '..
 export interface CallEnd {
   readonly by: Party;
   readonly at: Date;
-  /** signaling-lost: the drachtio connection carrying both legs dropped (signaling/app.ts). */
-  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'media-failure' | 'signaling-lost' | 'internal-error';
+  /**
+   * signaling-lost: the drachtio connection carrying both legs dropped (signaling/app.ts); operator: an operator hung
+   * it up (core/calls/hang-up-request.ts).
+   */
+  readonly cause: 'normal' | 'max-duration' | 'shutdown' | 'suspended' | 'operator' | 'media-failure' | 'signaling-lost' | 'internal-error';
 }
 
 export interface Bridge {

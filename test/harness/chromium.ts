@@ -4,7 +4,7 @@
  * with one line when it is not installed (fail under CI=true).
  */
 import { access, constants } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { missingServer, type Provision } from './external.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -39,4 +39,13 @@ export async function launchChromium({ mediaPrompt = 'accepted' }: { mediaPrompt
   if (chromiumProvision.via !== 'path') throw new Error(chromiumProvision.via === 'missing' ? chromiumProvision.reason : 'chromium runs from PATH only');
   const args = mediaPrompt === 'accepted' ? ARGS : ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream');
   return chromium.launch({ executablePath: chromiumProvision.binary, headless: true, args });
+}
+
+/**
+ * A browser on a profile kept in `userDataDir`, as a person's own browser is (not an incognito-like context, where
+ * Chromium never offers to install an app): for installability checks.
+ */
+export async function launchChromiumProfile(userDataDir: string): Promise<BrowserContext> {
+  if (chromiumProvision.via !== 'path') throw new Error(chromiumProvision.via === 'missing' ? chromiumProvision.reason : 'chromium runs from PATH only');
+  return chromium.launchPersistentContext(userDataDir, { executablePath: chromiumProvision.binary, headless: true, args: ARGS });
 }

@@ -25,7 +25,8 @@ export interface ApiClient {
   /** POST with a JSON body (or none; a Blob goes as itself, in its own type); resolves to undefined for 204. */
   post<T>(path: string, body?: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
-  delete(path: string): Promise<void>;
+  /** DELETE; resolves to undefined for 204. */
+  delete<T>(path: string): Promise<T>;
   /** The token writes must carry; set at sign-in and from GET /auth/me, cleared at sign-out. */
   setCsrfToken(token: string | undefined): void;
 }

@@ -2,7 +2,7 @@
  * A horizontal bar chart as inline SVG (no charting library): named for screen readers by its caption (role=img) and
  * followed by its figures as a table. Shared by the usage panel and the operator console, each a lazily loaded chunk.
  */
-import { appendColumnHeadings } from './column-headings.ts';
+import { headedTable } from './headed-table.ts';
 import './usage.css';
 
 export interface Bar {
@@ -55,10 +55,7 @@ export function barChart(kind: string, caption: string, headings: readonly [stri
     group.append(title, label, rect, value);
     svg.append(group);
   });
-  const table = document.createElement('table');
-  table.className = 'usage-figures';
-  appendColumnHeadings(table, headings);
-  const body = table.createTBody();
+  const { table, body } = headedTable('usage-figures', headings);
   for (const bar of bars) {
     const row = body.insertRow();
     const th = document.createElement('th');

@@ -14,13 +14,16 @@ import { confirmEmail, createNotVerified, verificationTokenOf } from './email-ve
 import { messageOf } from './format.ts';
 import { createOperatorArea, isOperator } from './operator-area.ts';
 import { createHistoryView } from './history.ts';
+import { createIncomingRing } from './incoming-ring.ts';
 import { listenForDialKeys } from './keyboard-dialling.ts';
 import type { CallQuote } from './live-cost.ts';
 import { afterLinkSent } from './mail-delivery.ts';
 import { createPasswordReset, resetTokenOf } from './password-reset.ts';
 import { createPrivacyView } from './privacy.ts';
+import { createPushDevices } from './push-devices.ts';
 import { createQualityPanel } from './quality-panel.ts';
 import { recentNumbers } from './recent-numbers.ts';
+import { registerServiceWorker, takeAnswerRequest } from './service-worker.ts';
 import { startPhoneLine, type LineState, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
@@ -151,6 +154,11 @@ const privacy = createPrivacyView(
   },
 );
 
+const pushDevices = createPushDevices(api, { enable: element('push-enable'), list: element('push-devices'), message: element('push-message') });
+// Before the first route(): a notification's "#answer=<callId>" is read (and removed) here, not taken for a page.
+const incomingRing = createIncomingRing((action) => element(action).click(), takeAnswerRequest());
+registerServiceWorker((click) => incomingRing.act(click));
+
 const operatorArea = createOperatorArea(api, { link: element('operator-link'), container: element('operator-console') });
 /** The pages other than the phone's, which a call or a top-up leaves. */
 const offPhonePage = () => location.hash === '#privacy' || location.hash === '#operator';
@@ -193,6 +201,7 @@ function route(): void {
   views.phone.hidden = onPrivacy || onReset || onOperator || account === undefined;
   onDialScreen();
   if (onPrivacy) void privacy.load(account !== undefined);
+  if (onPrivacy && account !== undefined) void pushDevices.load();
   if (onOperator) {
     // From the link (or the phone page) to the console's heading.
     for (const left of [element('operator-link'), views.phone]) focusFollows(left, element('operator-heading'));
@@ -299,7 +308,10 @@ function signedIn(signedInAccount: Account): void {
     onIncoming(call) {
       // One call at a time: a second caller is refused rather than left ringing unseen.
       if (callView.busy) void call.hangup();
-      else showCall(call);
+      else {
+        showCall(call);
+        incomingRing.ring(call, element('call-party').textContent?.replace(/^From /, '') ?? call.remoteUser);
+      }
     },
     busy: () => callView.busy,
     onEchoTestNumber(number) {
@@ -320,6 +332,7 @@ async function signedOut(): Promise<void> {
   element('credit').hidden = true;
   dialer.useRecent(undefined);
   operatorArea.allow(undefined);
+  void pushDevices.forgetThisBrowser();
   route();
   if (!views.auth.hidden) focusFollows(element('sign-out'), element('auth-heading'));
 }

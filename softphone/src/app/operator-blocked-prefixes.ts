@@ -57,7 +57,7 @@ export function createBlockedPrefixes(api: ApiClient, container: HTMLElement): C
     );
   }
 
-  container.replaceChildren(status.element, list.block, blockForm.form);
+  container.replaceChildren(status.element, list.table, blockForm.form);
   return {
     refresh: async () => void (await status.run('Blocked prefixes unavailable', async () => void (await load()))),
     clear() {

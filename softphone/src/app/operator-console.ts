@@ -4,9 +4,11 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createAuditLog } from './operator-audit-log.ts';
 import { createBlockedPrefixes } from './operator-blocked-prefixes.ts';
 import { createDashboard } from './operator-dashboard.ts';
 import { createDeskPhones } from './operator-desk-phones.ts';
+import { createLiveCalls } from './operator-live-calls.ts';
 import { createNumbers } from './operator-numbers.ts';
 import { createRates } from './operator-rates.ts';
 import { createTrunks } from './operator-trunks.ts';
@@ -16,6 +18,8 @@ import './operator.css';
 /** In nav order; the first is the one the console opens on. */
 const SECTIONS: readonly ConsoleSectionSpec[] = [
   { id: 'dashboard', label: 'Dashboard', create: createDashboard },
+  { id: 'live-calls', label: 'Live calls', create: createLiveCalls },
+  { id: 'audit-log', label: 'Audit log', create: createAuditLog },
   { id: 'trunks', label: 'Trunks', create: createTrunks },
   { id: 'numbers', label: 'Numbers', create: createNumbers },
   { id: 'rates', label: 'Rates', create: createRates },

@@ -71,7 +71,7 @@ export function createDeskPhones(api: ApiClient, container: HTMLElement): Consol
     );
   }
 
-  container.replaceChildren(status.element, secret, list.block, phoneForm.form, accounts.suggestions);
+  container.replaceChildren(status.element, secret, list.table, phoneForm.form, accounts.suggestions);
   return {
     refresh: async () => void (await status.run('Desk phones unavailable', async () => void (await load()))),
     clear() {

@@ -96,7 +96,7 @@ export function createNumbers(api: ApiClient, container: HTMLElement): ConsoleSe
     );
   }
 
-  container.replaceChildren(status.element, list.block, addForm.form, assignForm.form, accounts.suggestions);
+  container.replaceChildren(status.element, list.table, addForm.form, assignForm.form, accounts.suggestions);
   return {
     refresh: async () => void (await status.run('Numbers unavailable', async () => void (await load()))),
     clear() {

@@ -4,7 +4,7 @@
  * did or the problem the API answered with.
  */
 import { ApiError } from './api-client.ts';
-import { appendColumnHeadings } from './column-headings.ts';
+import { headedTable } from './headed-table.ts';
 import { messageOf } from './format.ts';
 
 let fields = 0;
@@ -97,23 +97,18 @@ export function group(legend: string, ...children: HTMLElement[]): HTMLFieldSetE
 }
 
 /**
- * A table with a caption and column headings, scrolling sideways on its own when wide (`block` holds it); `fill`
- * replaces its rows, the first cell of each a row heading.
+ * A table with a caption and column headings; `fill` replaces its rows, the first cell of each a row heading.
  */
 export function table(
   caption: string,
   headings: readonly string[],
-): { readonly block: HTMLElement; fill(rows: readonly (readonly (string | Node)[])[]): void } {
-  const block = document.createElement('div');
-  block.className = 'table-scroll';
-  const element = document.createElement('table');
-  block.append(element);
-  element.createCaption().textContent = caption;
+): { readonly table: HTMLTableElement; fill(rows: readonly (readonly (string | Node)[])[]): void } {
+  // .operator-table (operator.css) scrolls sideways inside the section rather than the page.
+  const { table: element, body } = headedTable('operator-table', headings);
   element.tabIndex = -1;
-  appendColumnHeadings(element, headings);
-  const body = element.createTBody();
+  element.createCaption().textContent = caption;
   return {
-    block,
+    table: element,
     fill(rows) {
       // A row's button that had the focus may be gone (its row removed): the table takes it, not the page's body.
       const hadFocus = body.contains(document.activeElement);

@@ -158,7 +158,7 @@ export function createRates(api: ApiClient, container: HTMLElement): ConsoleSect
   }
   const refresh = async () => void (await status.run('Rates unavailable', async () => void (await load())));
 
-  container.replaceChildren(status.element, filterForm.form, list.block, importForm.form, rateForm.form);
+  container.replaceChildren(status.element, filterForm.form, list.table, importForm.form, rateForm.form);
   startAdding();
   return {
     refresh,

@@ -255,7 +255,7 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
     );
   }
 
-  container.replaceChildren(status.element, list.block, trunkForm.form);
+  container.replaceChildren(status.element, list.table, trunkForm.form);
   startAdding();
   return {
     refresh: async () => void (await status.run('Trunks unavailable', async () => void (await load()))),

@@ -40,6 +40,28 @@ describe('softphone app served by the API', () => {
     expect(bundle.body).toContain('/sip/credentials');
   });
 
+  it('serves the service worker, manifest and icons under fixed names, revalidated (only fingerprinted assets are immutable)', async () => {
+    const worker = await api.inject({ method: 'GET', url: '/sw.js' });
+    expect(worker.statusCode).toBe(200);
+    expect(worker.headers['content-type']).toMatch(/javascript/);
+    expect(worker.headers['cache-control']).toBe('no-cache');
+    expect(worker.headers['content-security-policy']).toMatch(/^default-src 'self';/);
+    const manifest = await api.inject({ method: 'GET', url: '/manifest.webmanifest' });
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.headers['cache-control']).toBe('no-cache');
+    const icons = (manifest.json() as { icons: { src: string }[] }).icons;
+    for (const { src } of icons) {
+      const icon = await api.inject({ method: 'GET', url: src });
+      expect(icon.statusCode, src).toBe(200);
+      expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(icon.headers['cache-control']).toBe('no-cache');
+    }
+    const page = await api.inject({ method: 'GET', url: '/' });
+    expect(page.body).toContain('<link rel="manifest" href="/manifest.webmanifest"');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.body)![1]!;
+    expect((await api.inject({ method: 'GET', url: script })).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  });
+
   it('serves the app at /reset-password too, where the password-reset mail links', async () => {
     const page = await api.inject({ method: 'GET', url: '/reset-password?token=abcdefghijklmnop' });
     expect(page.statusCode).toBe(200);

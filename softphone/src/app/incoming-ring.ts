@@ -1,0 +1,46 @@
+/**
+ * How an incoming call makes itself known while it rings: the ringtone, a notification when nobody sees the tab
+ * (call-notifications.ts), and the notification's Answer and Decline, which act on the call they name as the call
+ * view's buttons do. A page a notification opened (`#answer=<callId>`) answers that call when it arrives.
+ */
+import type { Call } from '../phone/call.ts';
+import { notifyRinging } from './call-notifications.ts';
+import { startRingtone } from './ringtone.ts';
+import type { CallNotificationClick, NotificationAction } from './service-worker.ts';
+
+export interface IncomingRing {
+  /** Rings for `call` until it stops ringing in (answered, declined, cancelled by the caller). */
+  ring(call: Call, from: string): void;
+  /** A notification's Answer or Decline. */
+  act(click: CallNotificationClick): void;
+}
+
+/** `press`: what the call view's Answer or Decline button does for the call it shows. */
+export function createIncomingRing(press: (action: NotificationAction) => void, answerOnArrival: string | undefined): IncomingRing {
+  let ringing: Call | undefined;
+  let awaited = answerOnArrival;
+  return {
+    ring(call, from) {
+      if (call.direction !== 'incoming' || call.state !== 'ringing') return;
+      ringing = call;
+      const stopTone = startRingtone();
+      const closing =
+        call.recordId === undefined ? Promise.resolve(() => undefined) : notifyRinging({ callId: call.recordId, from }).catch(() => () => undefined);
+      const stop = call.onStateChange((state) => {
+        if (state === 'ringing') return;
+        stop();
+        stopTone();
+        void closing.then((close) => close());
+        if (ringing === call) ringing = undefined;
+      });
+      if (awaited !== undefined && awaited === call.recordId) {
+        awaited = undefined;
+        press('answer');
+      }
+    },
+    act({ action, callId }) {
+      if (ringing !== undefined && ringing.recordId === callId) press(action);
+      else if (action === 'answer') awaited = callId;
+    },
+  };
+}
