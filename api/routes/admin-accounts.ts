@@ -1,7 +1,8 @@
-/** Operators find accounts (the ids every other admin route takes), as `dialo accounts list` does. */
+/** Operators find accounts (the ids every other admin route takes), as `dialo accounts list` does, or one by its address. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { listAccounts, type AccountListing } from '../../core/accounts/accounts.ts';
+import { EMAIL_MAX_LENGTH } from '../../core/accounts/email-address.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { problems } from '../schemas/problem.ts';
@@ -27,8 +28,9 @@ export function adminAccountRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/admin/accounts',
     {
       schema: {
-        description: 'Accounts, oldest first, a page at a time.',
+        description: 'Accounts, oldest first, a page at a time; with `email`, the account of that whole address (any case), if any.',
         querystring: Type.Object({
+          email: Type.Optional(Type.String({ minLength: 1, maxLength: EMAIL_MAX_LENGTH })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
         }),
@@ -37,7 +39,7 @@ export function adminAccountRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       requireOperator(request);
-      const page = request.query as { limit: number; offset: number };
+      const page = request.query as { limit: number; offset: number; email?: string };
       return { accounts: (await listAccounts(deps.db, deps.privacy.tools.vault, page)).map(accountDto) };
     },
   );

@@ -1,10 +1,10 @@
 /** Operator privacy duties: legal holds, the audited export of an account, policy versions, retention runs. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireAccount } from '../../core/accounts/accounts.ts';
 import { exportAccountData } from '../../core/privacy/export.ts';
-import { liftLegalHold, placeLegalHold } from '../../core/privacy/legal-holds.ts';
+import { liftLegalHold, listLegalHolds, placeLegalHold, type LegalHold } from '../../core/privacy/legal-holds.ts';
 import { publishPolicy } from '../../core/privacy/policy.ts';
 import { runRetention } from '../../core/privacy/retention.ts';
 import type { ApiDeps } from '../app.ts';
@@ -15,6 +15,22 @@ import { problems } from '../schemas/problem.ts';
 
 const AccountParams = Type.Object({ accountId: Type.String({ format: 'uuid' }) });
 const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'the legal basis, e.g. a case number' });
+
+const LegalHoldSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'null once the account is erased' }),
+  placedBy: Type.Union([Type.String(), Type.Null()], { description: 'the operator; null: at the command line' }),
+  placedAt: Type.String({ format: 'date-time' }),
+  liftedBy: Type.Union([Type.String(), Type.Null()]),
+  liftedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while the hold is active' }),
+});
+
+/** As GET /admin/accounts/:id/legal-holds shows a hold (and `dialo holds list --json`). */
+export const legalHoldDto = (hold: LegalHold): Static<typeof LegalHoldSchema> => ({
+  ...hold,
+  placedAt: hold.placedAt.toISOString(),
+  liftedAt: hold.liftedAt?.toISOString() ?? null,
+});
 
 export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { db, privacy } = deps;
@@ -35,6 +51,22 @@ export async function adminPrivacyRoutes(app: FastifyInstance, deps: ApiDeps): P
       const operator = requireOperator(request);
       const id = await placeLegalHold(db, privacy.tools.vault, operator.accountId, request.params.accountId, request.body.reason);
       return reply.code(201).send({ id });
+    },
+  );
+
+  scope.get(
+    '/admin/accounts/:accountId/legal-holds',
+    {
+      schema: {
+        tags: ['admin'],
+        description: "The account's legal holds, active and lifted, newest first.",
+        params: AccountParams,
+        response: { 200: Type.Object({ holds: Type.Array(LegalHoldSchema) }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      requireOperator(request);
+      return { holds: (await listLegalHolds(db, privacy.tools.vault, request.params.accountId)).map(legalHoldDto) };
     },
   );
 

@@ -1,12 +1,27 @@
-/** `dialo holds ...`: legal holds (core/privacy/legal-holds.ts): while one is active, erasure of the account waits. */
+/** `dialo holds ...`: legal holds listed, placed and lifted (core/privacy/legal-holds.ts): while one is active, erasure of the account waits. */
 import type { Command } from 'commander';
-import { liftLegalHold, placeLegalHold } from '../../core/privacy/legal-holds.ts';
+import { legalHoldDto } from '../../api/routes/admin-privacy.ts';
+import { liftLegalHold, listLegalHolds, placeLegalHold } from '../../core/privacy/legal-holds.ts';
 import { ACCOUNT_HELP, accountId } from '../account-argument.ts';
 import { COMMAND_LINE, withDatabase } from '../context.ts';
 import { parse, print, UsageError } from '../output.ts';
 
 export function holdCommands(program: Command): void {
   const holds = program.command('holds').description('legal holds: erasure of an account waits while one is active');
+
+  holds
+    .command('list')
+    .description("the account's holds, active and lifted, newest first")
+    .argument('<account>', ACCOUNT_HELP)
+    .action((account: string, _options: unknown, command: Command) =>
+      withDatabase(async (context) => {
+        const id = await accountId(context, account);
+        const listed = (await listLegalHolds(context.db, context.vault, id)).map(legalHoldDto);
+        print(command, listed, (all) =>
+          all.map((hold) => `${hold.id}  ${hold.liftedAt === null ? 'active' : 'lifted'}  placed ${hold.placedAt}  ${hold.reason ?? '(erased)'}`),
+        );
+      }),
+    );
 
   holds
     .command('place')

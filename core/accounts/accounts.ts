@@ -220,13 +220,21 @@ export async function getAccountSummary(db: Kysely<Database>, vault: Vault, acco
 export type AccountListing = Omit<AccountSummary, 'email'> & { readonly email: string | null };
 
 /**
- * Every account, oldest first, a page at a time, each address opened with one key read per page.
+ * Every account, oldest first, a page at a time, each address opened with one key read per page. With `email`, only
+ * the account of that address (any case): addresses are sealed, so only the whole address can be found, by its hash.
  * @example const first = await listAccounts(db, vault, { limit: 50, offset: 0 });
+ * @example const [ana] = await listAccounts(db, vault, { limit: 1, offset: 0, email: 'Ana@Example.org' });
  */
-export async function listAccounts(db: Kysely<Database>, vault: Vault, page: { limit: number; offset: number }): Promise<AccountListing[]> {
+export async function listAccounts(
+  db: Kysely<Database>,
+  vault: Vault,
+  page: { limit: number; offset: number; email?: string | undefined },
+): Promise<AccountListing[]> {
+  const { email } = page;
   const rows = await db
     .selectFrom('accounts')
     .select(['id', 'email', 'role', 'status', 'created_at'])
+    .$if(email !== undefined, (query) => query.where('email_hash', '=', emailHash(vault, email!)))
     .orderBy('created_at')
     .orderBy('id')
     .limit(page.limit)

@@ -40,3 +40,40 @@ export async function liftLegalHold(db: Kysely<Database>, operatorId: string | n
     return true;
   });
 }
+
+/** A hold as an operator reads it: the reason opened (null once the account is erased). */
+export interface LegalHold {
+  readonly id: string;
+  readonly reason: string | null;
+  readonly placedBy: string | null;
+  readonly placedAt: Date;
+  readonly liftedBy: string | null;
+  readonly liftedAt: Date | null;
+}
+
+/**
+ * The account's holds, active and lifted, newest first. Throws AccountError `no_such_account` when there is no such account.
+ * @example const active = (await listLegalHolds(db, vault, accountId)).filter((hold) => hold.liftedAt === null);
+ */
+export async function listLegalHolds(db: Kysely<Database>, vault: Vault, accountId: string): Promise<LegalHold[]> {
+  await requireAccount(db, accountId);
+  const rows = await db
+    .selectFrom('legal_holds')
+    .select(['id', 'reason', 'placed_by', 'placed_at', 'lifted_by', 'lifted_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('placed_at', 'desc')
+    .orderBy('id')
+    .execute();
+  const reasons = await vault.openAll(
+    db,
+    rows.map((row) => row.reason),
+  );
+  return rows.map((row, i) => ({
+    id: row.id,
+    reason: reasons[i] ?? null,
+    placedBy: row.placed_by,
+    placedAt: row.placed_at,
+    liftedBy: row.lifted_by,
+    liftedAt: row.lifted_at,
+  }));
+}

@@ -45,6 +45,7 @@ const ROUTES: Record<string, RouteSample> = {
   'POST /privacy/deletion': { body: () => ({ password: TEST_PASSWORD }), last: true },
   'POST /admin/accounts/{accountId}/legal-holds': { body: () => ({ reason: 'walk test' }) },
   'POST /admin/accounts/{accountId}/legal-holds/{holdId}/lift': {},
+  'GET /admin/accounts/{accountId}/legal-holds': {},
   'GET /admin/accounts/{accountId}/export': { query: 'reason=walk' },
   'POST /admin/policy': { body: () => ({ version: `walk-${randomUUID().slice(0, 8)}`, text: 'x', material: true }) },
   'POST /admin/retention/run': {},

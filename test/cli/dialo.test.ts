@@ -213,10 +213,14 @@ for (const dialect of cliDialects) {
       });
     });
 
-    it('holds: place and lift a legal hold; an id that is not one is bad usage', async () => {
+    it('holds: place, list and lift a legal hold; an id that is not one is bad usage', async () => {
       const { holdId } = done<{ holdId: string }>(await dialo('holds', 'place', owner.email, '--reason', 'case 2026/118'));
+      expect(done(await dialo('holds', 'list', owner.email))).toEqual([
+        { id: holdId, reason: 'case 2026/118', placedBy: null, placedAt: expect.any(String), liftedBy: null, liftedAt: null },
+      ]);
       refused(await dialo('holds', 'lift', owner.email, 'not-a-hold'), 2, /argument 'hold-id'.*UUID/);
       expect(done(await dialo('holds', 'lift', owner.email, holdId))).toEqual({ accountId: owner.accountId, holdId, lifted: true });
+      expect(done(await dialo('holds', 'list', owner.email))).toEqual([expect.objectContaining({ id: holdId, liftedAt: expect.any(String) })]);
       refused(await dialo('holds', 'lift', owner.email, holdId), 1, /no active hold/);
       await data.look(async (db) => expect((await commandLineAudit(db, 'admin.legal_hold_lifted')).length).toBe(1));
     });

@@ -4,7 +4,8 @@
  */
 import type { ApiClient } from './api-client.ts';
 import { formatWhen } from './format.ts';
-import { actions, button, field, form, input, statusLine, table } from './operator-parts.ts';
+import { labelled } from './console-parts.ts';
+import { actions, button, form, input, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface BlockedPrefix {
@@ -17,8 +18,8 @@ export function createBlockedPrefixes(api: ApiClient, container: HTMLElement): C
   const status = statusLine();
   const list = table('Blocked destination prefixes', ['Prefix', 'Reason', 'Since', 'Actions']);
 
-  const prefix = input('prefix', { required: true });
-  const reason = input('reason', { required: true });
+  const prefix = input({ required: true });
+  const reason = input({ required: true });
   const blockForm = form(
     'Block a prefix',
     () =>
@@ -33,8 +34,8 @@ export function createBlockedPrefixes(api: ApiClient, container: HTMLElement): C
       }),
   );
   blockForm.body.append(
-    field('Prefix to block', prefix, 'E.164 digits, e.g. 882 (every number starting with them)'),
-    field('Reason for blocking', reason, 'at least 3 characters; kept in the audit log'),
+    labelled('Prefix to block', prefix, 'E.164 digits, e.g. 882 (every number starting with them)'),
+    labelled('Reason for blocking', reason, 'at least 3 characters; kept in the audit log'),
     button('Block prefix', () => undefined, { type: 'submit' }),
   );
 

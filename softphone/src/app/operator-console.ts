@@ -4,8 +4,10 @@
  * route to anyone but an operator; this page only hides.
  */
 import type { ApiClient } from './api-client.ts';
+import { createAccounts } from './operator-accounts.ts';
 import { createAuditLog } from './operator-audit-log.ts';
 import { createBlockedPrefixes } from './operator-blocked-prefixes.ts';
+import { createCdrExport } from './operator-cdr-export.ts';
 import { createDashboard } from './operator-dashboard.ts';
 import { createDeskPhones } from './operator-desk-phones.ts';
 import { createLiveCalls } from './operator-live-calls.ts';
@@ -20,6 +22,8 @@ const SECTIONS: readonly ConsoleSectionSpec[] = [
   { id: 'dashboard', label: 'Dashboard', create: createDashboard },
   { id: 'live-calls', label: 'Live calls', create: createLiveCalls },
   { id: 'audit-log', label: 'Audit log', create: createAuditLog },
+  { id: 'accounts', label: 'Accounts', create: createAccounts },
+  { id: 'cdr-export', label: 'CDR export', create: createCdrExport },
   { id: 'trunks', label: 'Trunks', create: createTrunks },
   { id: 'numbers', label: 'Numbers', create: createNumbers },
   { id: 'rates', label: 'Rates', create: createRates },

@@ -1,11 +1,13 @@
 /**
  * The operator console's dashboard section (operator-console.ts lists the sections): over the last
- * 24 hours by hour or the last 30 days by day, live calls and registrations, calls answered and failed per bucket with
+ * 24 hours by hour, the last 30 days by day, or chosen days (UTC; by hour up to two days, else by day), live calls and registrations, calls answered and failed per bucket with
  * ASR and ACD, refusals by reason, spend and top-ups per day, the busiest destinations and the MOS distribution, all
  * from GET /admin/dashboard/*. Each chart is a bar-chart.ts figure: captioned image and table.
  */
 import type { ApiClient } from './api-client.ts';
 import { barChart, type Bar } from './bar-chart.ts';
+import { figure, heading, labelled, textInput } from './console-parts.ts';
+import { dayRange } from './day-range.ts';
 import { formatDuration, messageOf } from './format.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
@@ -51,26 +53,14 @@ const RANGES = {
   month: { label: 'Last 30 days, by day', hours: 30 * 24, bucket: 'day' },
 } as const;
 type RangeName = keyof typeof RANGES;
+const CUSTOM = 'custom';
+/** A custom range of up to this many days is drawn by hour (48 bars at most), a longer one by day. */
+const HOURLY_DAYS = 2;
+/** A chart is a bar per bucket: past a quarter of days it stops being readable. */
+const MAX_CUSTOM_DAYS = 93;
 const HOUR_MS = 3_600_000;
 /** How often the live figures are read again while the console is on screen. */
 const LIVE_MS = 10_000;
-
-function figure(key: string, term: string, value: string): HTMLElement {
-  const item = document.createElement('div');
-  item.dataset.figure = key;
-  const dt = document.createElement('dt');
-  dt.textContent = term;
-  const dd = document.createElement('dd');
-  dd.textContent = value;
-  item.append(dt, dd);
-  return item;
-}
-
-function heading(text: string): HTMLElement {
-  const h4 = document.createElement('h4');
-  h4.textContent = text;
-  return h4;
-}
 
 const percent = (ratio: number | null) => (ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`);
 const bucketLabel = (start: string, bucket: 'hour' | 'day') => (bucket === 'hour' ? `${start.slice(0, 10)} ${start.slice(11, 13)}:00` : start.slice(0, 10));
@@ -82,11 +72,18 @@ export function createDashboard(api: ApiClient, container: HTMLElement): Console
   label.textContent = 'Time range ';
   const select = document.createElement('select');
   for (const [value, range] of Object.entries(RANGES)) select.add(new Option(range.label, value));
+  select.add(new Option('Custom dates', CUSTOM));
   label.append(select);
+  const first = textInput({ type: 'date' });
+  const last = textInput({ type: 'date' });
+  const days = document.createElement('span');
+  days.className = 'operator-range';
+  days.append(labelled('First day', first, 'UTC'), labelled('Last day', last, `UTC, included; up to ${MAX_CUSTOM_DAYS} days`));
+  days.hidden = true;
   const reload = document.createElement('button');
   reload.type = 'submit';
   reload.textContent = 'Refresh';
-  form.append(label, reload);
+  form.append(label, days, reload);
   const message = document.createElement('p');
   message.setAttribute('role', 'status');
   const live = document.createElement('dl');
@@ -104,15 +101,30 @@ export function createDashboard(api: ApiClient, container: HTMLElement): Console
     );
   const unavailable = (error: unknown) => (message.textContent = `Dashboard unavailable: ${messageOf(error)}`);
 
+  /** The preset's span back from now, or the custom days with their bucket; a custom pair that is not a range says why. */
+  const chosenRange = (): { ok: true; from: Date; to: Date; bucket: 'hour' | 'day' } | { ok: false; problem: string } => {
+    if (select.value !== CUSTOM) {
+      const preset = RANGES[select.value as RangeName];
+      const to = new Date();
+      return { ok: true, from: new Date(to.getTime() - preset.hours * HOUR_MS), to, bucket: preset.bucket };
+    }
+    const custom = dayRange(first.value, last.value, { required: true, maxDays: MAX_CUSTOM_DAYS });
+    if (!custom.ok) return custom;
+    const { from, to, days: count } = custom;
+    return { ok: true, from: from!, to: to!, bucket: count! <= HOURLY_DAYS ? 'hour' : 'day' };
+  };
+
   /** Only the latest read draws: a slow answer for an earlier range must not replace a newer one. */
   let reads = 0;
   const refresh = async () => {
     reads += 1;
     const read = reads;
-    const range = RANGES[select.value as RangeName];
-    const to = new Date();
-    const from = new Date(to.getTime() - range.hours * HOUR_MS);
-    const span = `from=${from.toISOString()}&to=${to.toISOString()}`;
+    const range = chosenRange();
+    if (!range.ok) {
+      message.textContent = range.problem;
+      return;
+    }
+    const span = `from=${range.from.toISOString()}&to=${range.to.toISOString()}`;
     message.textContent = 'Loading…';
     try {
       const [now, traffic, refusals, spend, destinations, quality] = await Promise.all([
@@ -214,7 +226,17 @@ export function createDashboard(api: ApiClient, container: HTMLElement): Console
     if (container.offsetParent === null || document.hidden) return;
     api.get<Live>('/admin/dashboard/live').then(drawLive, unavailable);
   }, LIVE_MS);
-  select.addEventListener('change', () => void refresh());
+  select.addEventListener('change', () => {
+    days.hidden = select.value !== CUSTOM;
+    // Custom days start as the last week, so a change of one date is a range at once.
+    if (select.value === CUSTOM && first.value === '' && last.value === '') {
+      const today = new Date();
+      last.value = today.toISOString().slice(0, 10);
+      first.value = new Date(today.getTime() - 6 * 24 * HOUR_MS).toISOString().slice(0, 10);
+    }
+    void refresh();
+  });
+  for (const input of [first, last]) input.addEventListener('change', () => void refresh());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void refresh();

@@ -5,7 +5,8 @@
 import { createAccountDirectory } from './operator-account-directory.ts';
 import type { ApiClient } from './api-client.ts';
 import { formatWhen } from './format.ts';
-import { actions, button, field, form, input, statusLine, table } from './operator-parts.ts';
+import { labelled } from './console-parts.ts';
+import { actions, button, form, input, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface DeskPhone {
@@ -23,9 +24,9 @@ export function createDeskPhones(api: ApiClient, container: HTMLElement): Consol
   const secret = document.createElement('p');
   secret.className = 'operator-secret';
 
-  const account = input('account', { type: 'email', required: true });
+  const account = input({ type: 'email', required: true });
   account.setAttribute('list', accounts.suggestions.id);
-  const username = input('username', { required: true });
+  const username = input({ required: true });
   const phoneForm = form('Add a desk phone', () => {
     secret.replaceChildren();
     void status.run('The desk phone was not added', async () => {
@@ -43,8 +44,8 @@ export function createDeskPhones(api: ApiClient, container: HTMLElement): Consol
     });
   });
   phoneForm.body.append(
-    field('Phone owner address', account, 'the sign-in address of the account it calls as'),
-    field('SIP username', username, '3 to 64 letters, digits, dots, dashes or underscores'),
+    labelled('Phone owner address', account, 'the sign-in address of the account it calls as'),
+    labelled('SIP username', username, '3 to 64 letters, digits, dots, dashes or underscores'),
     button('Add desk phone', () => undefined, { type: 'submit' }),
   );
 

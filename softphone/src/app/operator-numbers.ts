@@ -4,7 +4,8 @@
  */
 import { createAccountDirectory } from './operator-account-directory.ts';
 import type { ApiClient } from './api-client.ts';
-import { actions, button, field, form, input, select, statusLine, table } from './operator-parts.ts';
+import { labelled } from './console-parts.ts';
+import { actions, button, form, input, select, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface Did {
@@ -18,11 +19,11 @@ export function createNumbers(api: ApiClient, container: HTMLElement): ConsoleSe
   const list = table('Numbers (DIDs) and the account each rings', ['Number', 'Account', 'Actions']);
 
   const addressInput = () => {
-    const element = input('account', { type: 'email' });
+    const element = input({ type: 'email' });
     element.setAttribute('list', accounts.suggestions.id);
     return element;
   };
-  const newNumber = input('e164', { required: true });
+  const newNumber = input({ required: true });
   newNumber.placeholder = '+14155550100';
   const newAccount = addressInput();
   const addForm = form(
@@ -37,12 +38,12 @@ export function createNumbers(api: ApiClient, container: HTMLElement): ConsoleSe
       }),
   );
   addForm.body.append(
-    field('Number (E.164)', newNumber),
-    field('Account address (optional)', newAccount, 'the sign-in address of the account it rings'),
+    labelled('Number (E.164)', newNumber),
+    labelled('Account address (optional)', newAccount, 'the sign-in address of the account it rings'),
     button('Add number', () => undefined, { type: 'submit' }),
   );
 
-  const numberChoice = select('e164', []);
+  const numberChoice = select([]);
   const assignAccount = addressInput();
   assignAccount.required = true;
   const assignForm = form(
@@ -57,8 +58,8 @@ export function createNumbers(api: ApiClient, container: HTMLElement): ConsoleSe
       }),
   );
   assignForm.body.append(
-    field('Number to assign', numberChoice),
-    field('Assign to account address', assignAccount),
+    labelled('Number to assign', numberChoice),
+    labelled('Assign to account address', assignAccount),
     button('Assign', () => undefined, { type: 'submit' }),
   );
 

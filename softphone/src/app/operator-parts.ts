@@ -1,60 +1,32 @@
 /**
- * What the console's management sections (trunks, numbers, rates, desk phones, blocked prefixes) are built of:
- * labelled fields, tables with captions, row buttons named for their row, and a status line that says what an action
+ * What the console's management sections (trunks, numbers, rates, desk phones, blocked prefixes) are built of, beside
+ * console-parts.ts's labelled fields: inputs with defaults, grouped fieldsets, tables with captions, row buttons named for their row, and a status line that says what an action
  * did or the problem the API answered with.
  */
 import { ApiError } from './api-client.ts';
 import { headedTable } from './headed-table.ts';
+import { textInput } from './console-parts.ts';
 import { messageOf } from './format.ts';
 
-let fields = 0;
-
-type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
-
-/** `control` under a visible label (and a hint it is described by, if any), as one block of a form. */
-export function field(label: string, control: Control, hint?: string): HTMLElement {
-  fields += 1;
-  control.id ||= `operator-field-${fields}`;
-  const wrapper = document.createElement('div');
-  wrapper.className = 'operator-field';
-  const text = document.createElement('label');
-  text.htmlFor = control.id;
-  text.textContent = label;
-  wrapper.append(text, control);
-  if (hint !== undefined) {
-    const small = document.createElement('small');
-    small.id = `${control.id}-hint`;
-    small.textContent = hint;
-    control.setAttribute('aria-describedby', small.id);
-    wrapper.append(small);
-  }
-  return wrapper;
-}
-
-export function input(name: string, options: { type?: string; required?: boolean; value?: string; min?: number; max?: number } = {}): HTMLInputElement {
-  const element = document.createElement('input');
-  element.name = name;
-  element.type = options.type ?? 'text';
-  element.required = options.required ?? false;
-  element.autocomplete = 'off';
-  // The default too: a form's reset() brings it back.
+/** An input of `textInput`'s, with a default value (a form's reset() brings it back) and bounds. */
+export function input(options: { type?: string; required?: boolean; value?: string; min?: number; max?: number } = {}): HTMLInputElement {
+  const element = textInput(options);
   if (options.value !== undefined) element.defaultValue = options.value;
   if (options.min !== undefined) element.min = String(options.min);
   if (options.max !== undefined) element.max = String(options.max);
   return element;
 }
 
-export function checkbox(name: string, label: string): { readonly block: HTMLElement; readonly box: HTMLInputElement } {
-  const box = input(name, { type: 'checkbox' });
+export function checkbox(label: string): { readonly block: HTMLElement; readonly box: HTMLInputElement } {
+  const box = input({ type: 'checkbox' });
   const wrapper = document.createElement('label');
   wrapper.className = 'operator-check';
   wrapper.append(box, ` ${label}`);
   return { block: wrapper, box };
 }
 
-export function select(name: string, options: readonly (readonly [value: string, text: string])[]): HTMLSelectElement {
+export function select(options: readonly (readonly [value: string, text: string])[]): HTMLSelectElement {
   const element = document.createElement('select');
-  element.name = name;
   for (const [value, text] of options) element.add(new Option(text, value));
   return element;
 }

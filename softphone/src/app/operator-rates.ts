@@ -4,7 +4,8 @@
  * each bad line listed under the message).
  */
 import type { ApiClient } from './api-client.ts';
-import { actions, button, field, form, input, statusLine, table } from './operator-parts.ts';
+import { labelled } from './console-parts.ts';
+import { actions, button, form, input, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface Rate {
@@ -33,14 +34,14 @@ export function createRates(api: ApiClient, container: HTMLElement): ConsoleSect
   ]);
   let editing: Rate | undefined;
 
-  const filter = input('prefix');
+  const filter = input();
   const filterForm = form('Find rates', () => void refresh());
   filterForm.body.append(
-    field('Prefix starts with', filter),
+    labelled('Prefix starts with', filter),
     button('Show rates', () => undefined, { type: 'submit' }),
   );
 
-  const deck = input('deck', { type: 'file', required: true });
+  const deck = input({ type: 'file', required: true });
   deck.accept = '.csv,text/csv';
   const importForm = form(
     'Import a rate deck',
@@ -55,28 +56,28 @@ export function createRates(api: ApiClient, container: HTMLElement): ConsoleSect
       }),
   );
   importForm.body.append(
-    field('Rate deck (CSV)', deck, 'columns: prefix, description, price_per_minute, first_increment, next_increment, connection_fee, effective_from'),
+    labelled('Rate deck (CSV)', deck, 'columns: prefix, description, price_per_minute, first_increment, next_increment, connection_fee, effective_from'),
     button('Import', () => undefined, { type: 'submit' }),
   );
 
-  const prefix = input('prefix', { required: true });
-  const description = input('description');
-  const price = input('pricePerMinute', { required: true });
-  const first = input('firstIncrement', { type: 'number', value: '60', min: 1, max: 3600 });
-  const next = input('nextIncrement', { type: 'number', value: '60', min: 1, max: 3600 });
-  const fee = input('connectionFee', { value: '0' });
-  const effective = input('effectiveFrom', { required: true });
+  const prefix = input({ required: true });
+  const description = input();
+  const price = input({ required: true });
+  const first = input({ type: 'number', value: '60', min: 1, max: 3600 });
+  const next = input({ type: 'number', value: '60', min: 1, max: 3600 });
+  const fee = input({ value: '0' });
+  const effective = input({ required: true });
   const submit = button('Add rate', () => undefined, { type: 'submit' });
   const cancel = button('Cancel edit', () => startAdding());
   const rateForm = form('Add a rate', () => void save());
   rateForm.body.append(
-    field('Rate prefix', prefix, 'E.164 digits, e.g. 44 or 4420'),
-    field('Description', description),
-    field('Price per minute', price, 'currency units, e.g. 0.02'),
-    field('First increment (seconds)', first),
-    field('Next increments (seconds)', next),
-    field('Connection fee', fee),
-    field('Effective from', effective, 'ISO 8601, e.g. 2026-01-01T00:00:00Z'),
+    labelled('Rate prefix', prefix, 'E.164 digits, e.g. 44 or 4420'),
+    labelled('Description', description),
+    labelled('Price per minute', price, 'currency units, e.g. 0.02'),
+    labelled('First increment (seconds)', first),
+    labelled('Next increments (seconds)', next),
+    labelled('Connection fee', fee),
+    labelled('Effective from', effective, 'ISO 8601, e.g. 2026-01-01T00:00:00Z'),
     submit,
     cancel,
   );

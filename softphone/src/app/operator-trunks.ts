@@ -5,7 +5,8 @@
  */
 import type { ApiClient } from './api-client.ts';
 import { formatWhen } from './format.ts';
-import { actions, button, checkbox, field, form, group, input, listOf, select, statusLine, table } from './operator-parts.ts';
+import { labelled } from './console-parts.ts';
+import { actions, button, checkbox, form, group, input, listOf, select, statusLine, table } from './operator-parts.ts';
 import type { ConsoleSection } from './operator-section.ts';
 
 interface Trunk {
@@ -77,32 +78,32 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
   ]);
   let editing: Trunk | undefined;
 
-  const name = input('name', { required: true });
-  const priority = input('priority', { type: 'number', value: '100', min: 0, max: 10_000 });
-  const outboundUri = input('outboundUri');
-  const inbound = input('inboundSources');
-  const enabled = checkbox('enabled', 'Enabled');
-  const numberFormat = select('numberFormat', [
+  const name = input({ required: true });
+  const priority = input({ type: 'number', value: '100', min: 0, max: 10_000 });
+  const outboundUri = input();
+  const inbound = input();
+  const enabled = checkbox('Enabled');
+  const numberFormat = select([
     ['e164', 'E.164 with + (+14155550100)'],
     ['e164-no-plus', 'E.164 without + (14155550100)'],
     ['national', 'National digits'],
   ]);
-  const techPrefix = input('techPrefix');
-  const callerIdHeader = select('callerIdHeader', [
+  const techPrefix = input();
+  const callerIdHeader = select([
     ['from', 'From only'],
     ['pai', 'From and P-Asserted-Identity'],
   ]);
-  const withheld = checkbox('callerIdWithheld', 'Withhold caller ID (needs P-Asserted-Identity)');
-  const codecOrder = input('codecOrder');
-  const authUsername = input('authUsername');
-  const authPassword = input('authPassword', { type: 'password' });
+  const withheld = checkbox('Withhold caller ID (needs P-Asserted-Identity)');
+  const codecOrder = input();
+  const authUsername = input();
+  const authPassword = input({ type: 'password' });
   authPassword.autocomplete = 'new-password';
-  const registerUri = input('registerUri');
-  const registerUsername = input('registerUsername');
-  const registerPassword = input('registerPassword', { type: 'password' });
+  const registerUri = input();
+  const registerUsername = input();
+  const registerPassword = input({ type: 'password' });
   registerPassword.autocomplete = 'new-password';
-  const registerExpires = input('registerExpires', { type: 'number', value: '3600', min: 60, max: 86_400 });
-  const didSource = select('didSource', [
+  const registerExpires = input({ type: 'number', value: '3600', min: 60, max: 86_400 });
+  const didSource = select([
     ['to', 'To header'],
     ['request-uri', 'Request-URI'],
   ]);
@@ -111,31 +112,31 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
   const cancel = button('Cancel edit', () => startAdding());
   const trunkForm = form('Add a trunk', () => void save());
   trunkForm.body.append(
-    field('Trunk name', name),
-    field('Priority', priority, 'lower is tried first'),
-    field('Outbound URI', outboundUri, 'e.g. sip:sbc.carrier.example:5060;transport=udp; blank: inbound only'),
-    field('Inbound CIDRs', inbound, "addresses the carrier's calls come from, e.g. 203.0.113.0/28, separated by commas"),
+    labelled('Trunk name', name),
+    labelled('Priority', priority, 'lower is tried first'),
+    labelled('Outbound URI', outboundUri, 'e.g. sip:sbc.carrier.example:5060;transport=udp; blank: inbound only'),
+    labelled('Inbound CIDRs', inbound, "addresses the carrier's calls come from, e.g. 203.0.113.0/28, separated by commas"),
     enabled.block,
     group(
       'Dialling rules',
-      field('Number format', numberFormat),
-      field('Tech prefix', techPrefix, 'digits put before the number'),
-      field('Caller ID header', callerIdHeader),
+      labelled('Number format', numberFormat),
+      labelled('Tech prefix', techPrefix, 'digits put before the number'),
+      labelled('Caller ID header', callerIdHeader),
       withheld.block,
-      field('Codec order', codecOrder, 'e.g. PCMA, PCMU; blank: as offered'),
+      labelled('Codec order', codecOrder, 'e.g. PCMA, PCMU; blank: as offered'),
     ),
     group(
       "The carrier's digest (write-only password)",
-      field('Digest username', authUsername, 'blank: the carrier asks for no digest'),
-      field('Digest password', authPassword, 'write-only'),
+      labelled('Digest username', authUsername, 'blank: the carrier asks for no digest'),
+      labelled('Digest password', authPassword, 'write-only'),
     ),
     group(
       'Registration with the carrier',
-      field('Registrar URI', registerUri, 'blank: the trunk does not register'),
-      field('Registration username', registerUsername),
-      field('Registration password', registerPassword, 'write-only'),
-      field('Registration expiry (seconds)', registerExpires),
-      field('Inbound number read from', didSource),
+      labelled('Registrar URI', registerUri, 'blank: the trunk does not register'),
+      labelled('Registration username', registerUsername),
+      labelled('Registration password', registerPassword, 'write-only'),
+      labelled('Registration expiry (seconds)', registerExpires),
+      labelled('Inbound number read from', didSource),
     ),
     actions(submit, cancel),
   );
