@@ -4,6 +4,7 @@
 // creates a desk phone (its password shown once) and blocks a prefix, each checked in the database. Then the objects
 // work: the desk phone (sipp) registers with the password the page showed and calls out through the trunk to a sipp
 // carrier that challenges for the trunk's digest, billed at the imported rate; a call to the blocked prefix is refused.
+// Last, each is removed from the page (the desk phone then refused). A user's 403 on these routes: test/api/walk.test.ts.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
