@@ -1,5 +1,5 @@
 /**
- * Operator money tools: the rate table (CRUD and CSV import), manual adjustments (with a reason,
+ * Operator money tools: the rate table (CRUD and CSV import, each change audited), manual adjustments (with a reason,
  * audited), refunds of card top-ups, and any account's balance.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -96,8 +96,9 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   app.post('/admin/rates', { schema: { body: RateBody, response: { 201: RateSchema, ...problems(400, 401, 403, 409) } } }, async (request, reply) => {
-    requireOperator(request);
+    const operator = requireOperator(request);
     const rate = await createRate(db, toRateInput(request.body as Static<typeof RateBody>));
+    await recordAudit(db, { action: 'billing.rate_created', actorAccountId: operator.accountId, detail: { rateId: rate.id, prefix: rate.prefix } });
     return reply.status(201).send(rateDto(rate));
   });
 
@@ -105,17 +106,20 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/admin/rates/:id',
     { schema: { params: RateId, body: RateBody, response: { 200: RateSchema, ...problems(400, 401, 403, 404, 409) } } },
     async (request) => {
-      requireOperator(request);
+      const operator = requireOperator(request);
       const { id } = request.params as Static<typeof RateId>;
       const rate = await updateRate(db, id, toRateInput(request.body as Static<typeof RateBody>));
       if (rate === null) throw new HttpProblem(404, 'Not Found', 'no such rate');
+      await recordAudit(db, { action: 'billing.rate_updated', actorAccountId: operator.accountId, detail: { rateId: id, prefix: rate.prefix } });
       return rateDto(rate);
     },
   );
 
   app.delete('/admin/rates/:id', { schema: { params: RateId, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } }, async (request, reply) => {
-    requireOperator(request);
-    if (!(await deleteRate(db, (request.params as Static<typeof RateId>).id))) throw new HttpProblem(404, 'Not Found', 'no such rate');
+    const operator = requireOperator(request);
+    const { id } = request.params as Static<typeof RateId>;
+    if (!(await deleteRate(db, id))) throw new HttpProblem(404, 'Not Found', 'no such rate');
+    await recordAudit(db, { action: 'billing.rate_deleted', actorAccountId: operator.accountId, detail: { rateId: id } });
     return reply.status(204).send();
   });
 
@@ -126,10 +130,13 @@ export function adminBillingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       '/admin/rates/import',
       { bodyLimit: 20 * 1024 * 1024, schema: { response: { 200: Type.Object({ imported: Type.Integer() }), ...problems(400, 401, 403, 415) } } },
       async (request) => {
-        requireOperator(request);
+        const operator = requireOperator(request);
         if (typeof request.body !== 'string') throw new HttpProblem(415, 'Unsupported Media Type', 'send the rates as text/csv');
         const result = await importRatesCsv(db, request.body);
-        if (result.ok) return { imported: result.imported };
+        if (result.ok) {
+          await recordAudit(db, { action: 'billing.rates_imported', actorAccountId: operator.accountId, detail: { imported: result.imported } });
+          return { imported: result.imported };
+        }
         throw new HttpProblem(
           400,
           'Bad Request',

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { rateDto } from '../../api/routes/admin-billing.ts';
+import { recordAudit } from '../../core/audit.ts';
 import { importRatesCsv, listRates, RATES_CSV_COLUMNS } from '../../core/billing/rates.ts';
 import { withDatabase } from '../context.ts';
 import { parse, print, UsageError } from '../output.ts';
@@ -29,6 +30,8 @@ export function rateCommands(program: Command): void {
           for (const error of result.errors) process.stderr.write(`line ${error.line}: ${error.message}\n`);
           throw new Error(`${result.errors.length} bad line(s) in ${file}; nothing was imported`);
         }
+        // As the admin route audits it, by no account: the command line.
+        await recordAudit(db, { action: 'billing.rates_imported', detail: { imported: result.imported } });
         print(command, { imported: result.imported }, (it) => `imported ${it.imported} rates`);
       });
     });

@@ -180,6 +180,10 @@ for (const dialect of cliDialects) {
       expect(refusedFile.stderr).toMatch(/^dialo: 1 bad line\(s\) in .*bad\.csv; nothing was imported\n$/m);
       refused(await dialo('rates', 'import', join(data.dir, 'missing.csv')), 2, /file: cannot read .*ENOENT/);
       expect(done<unknown[]>(await dialo('rates', 'list')).length).toBe(2);
+      // The import that wrote rates is audited, as the command line; the refused one is not.
+      await data.look(async (db) =>
+        expect(await commandLineAudit(db, 'billing.rates_imported')).toEqual([{ subject_account_id: null, detail: { imported: 2 } }]),
+      );
     });
 
     it('cdrs export: CSV to a file and NDJSON to stdout, numbers opened, filtered by account, audited', async () => {

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly detail: string | undefined,
     /** The problem type URI, e.g. `https://dialo.dev/problems/not-verified`. */
     readonly type: string | undefined = undefined,
+    /** A 400's failures, per field or per line (a rate CSV's). */
+    readonly errors: readonly { readonly path: string; readonly message: string }[] = [],
   ) {
     super(detail ?? title);
     this.name = 'ApiError';
@@ -20,7 +22,7 @@ export class ApiError extends Error {
 
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
-  /** POST with a JSON body (or none); resolves to undefined for 204. */
+  /** POST with a JSON body (or none; a Blob goes as itself, in its own type); resolves to undefined for 204. */
   post<T>(path: string, body?: unknown): Promise<T>;
   /** PUT with a JSON body. */
   put<T>(path: string, body: unknown): Promise<T>;
@@ -32,9 +34,16 @@ export interface ApiClient {
   setCsrfToken(token: string | undefined): void;
 }
 
+interface ProblemBody {
+  type?: string;
+  title?: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}
+
 async function problemOf(response: Response): Promise<ApiError> {
-  const problem = (await response.json().catch(() => ({}))) as { type?: string; title?: string; detail?: string };
-  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.type);
+  const problem = (await response.json().catch(() => ({}))) as ProblemBody;
+  return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.type, problem.errors);
 }
 
 export function createApiClient(): ApiClient {
@@ -42,13 +51,14 @@ export function createApiClient(): ApiClient {
 
   const request = async (method: string, path: string, body: unknown, accept: string): Promise<Response> => {
     const headers: Record<string, string> = { accept };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (body !== undefined) headers['content-type'] = raw ? body.type : 'application/json';
     if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
     const response = await fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
     });
     if (!response.ok) throw await problemOf(response);
     return response;

@@ -6,9 +6,14 @@
 import type { ApiClient } from './api-client.ts';
 import { createAccounts } from './operator-accounts.ts';
 import { createAuditLog } from './operator-audit-log.ts';
+import { createBlockedPrefixes } from './operator-blocked-prefixes.ts';
 import { createCdrExport } from './operator-cdr-export.ts';
 import { createDashboard } from './operator-dashboard.ts';
+import { createDeskPhones } from './operator-desk-phones.ts';
 import { createLiveCalls } from './operator-live-calls.ts';
+import { createNumbers } from './operator-numbers.ts';
+import { createRates } from './operator-rates.ts';
+import { createTrunks } from './operator-trunks.ts';
 import type { ConsoleSection, ConsoleSectionSpec } from './operator-section.ts';
 import './operator.css';
 
@@ -19,6 +24,11 @@ const SECTIONS: readonly ConsoleSectionSpec[] = [
   { id: 'audit-log', label: 'Audit log', create: createAuditLog },
   { id: 'accounts', label: 'Accounts', create: createAccounts },
   { id: 'cdr-export', label: 'CDR export', create: createCdrExport },
+  { id: 'trunks', label: 'Trunks', create: createTrunks },
+  { id: 'numbers', label: 'Numbers', create: createNumbers },
+  { id: 'rates', label: 'Rates', create: createRates },
+  { id: 'desk-phones', label: 'Desk phones', create: createDeskPhones },
+  { id: 'blocked-prefixes', label: 'Blocked prefixes', create: createBlockedPrefixes },
 ];
 
 export interface OperatorConsole {

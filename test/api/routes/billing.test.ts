@@ -333,6 +333,19 @@ describeEachDialect('billing API', (database) => {
     expect((await app.inject({ url: '/billing/ledger?before=100000000000000000000', headers: owner.headers })).statusCode).toBe(400);
   });
 
+  /** The audit events about one rate, oldest first: action, actor, detail. */
+  const rateAudits = async (rateId: number) =>
+    (
+      await database()
+        .db.selectFrom('audit_events')
+        .select(['action', 'actor_account_id', 'detail'])
+        .where('action', 'like', 'billing.rate_%')
+        .orderBy('id')
+        .execute()
+    )
+      .filter((event) => (event.detail as { rateId?: number }).rateId === rateId)
+      .map((event) => [event.action, event.actor_account_id, event.detail]);
+
   it('manages rates: create, conflict, list, update, delete', async () => {
     const rate = {
       prefix: '+3531',
@@ -357,6 +370,12 @@ describeEachDialect('billing API', (database) => {
     expect((await app.inject({ method: 'DELETE', url: `/admin/rates/${id}`, headers: operator.headers })).statusCode).toBe(404);
     expect((await app.inject({ method: 'PUT', url: `/admin/rates/${id}`, headers: operator.headers, payload: rate })).statusCode).toBe(404);
     expect((await app.inject({ method: 'DELETE', url: '/admin/rates/100000000000000000000', headers: operator.headers })).statusCode).toBe(400);
+    // Each change is audited with its operator; the refused ones are not.
+    expect(await rateAudits(id)).toEqual([
+      ['billing.rate_created', operator.accountId, { rateId: id, prefix: '3531' }],
+      ['billing.rate_updated', operator.accountId, { rateId: id, prefix: '3531' }],
+      ['billing.rate_deleted', operator.accountId, { rateId: id }],
+    ]);
   });
 
   it('imports a rates CSV, or reports each bad line and imports nothing', async () => {
@@ -368,6 +387,14 @@ describeEachDialect('billing API', (database) => {
     });
     const good = await app.inject(csv(['61,Australia,0.03,60,60,0,2026-01-01T00:00:00Z', '612,Sydney,0.02,60,60,0,2026-01-01T00:00:00Z']));
     expect(good.json()).toEqual({ imported: 2 });
+    const imports = () =>
+      database()
+        .db.selectFrom('audit_events')
+        .select(['actor_account_id', 'detail'])
+        .where('action', '=', 'billing.rates_imported')
+        .where('actor_account_id', '=', operator.accountId)
+        .execute();
+    expect(await imports()).toEqual([{ actor_account_id: operator.accountId, detail: { imported: 2 } }]);
     const bad = await app.inject(
       csv(['64,NZ,0.03,60,60,0,2026-01-01T00:00:00Z', '65,SG,cheap,60,60,0,2026-01-01T00:00:00Z', 'x,bad,0.03,60,60,0,2026-01-01T00:00:00Z']),
     );
@@ -376,5 +403,7 @@ describeEachDialect('billing API', (database) => {
     expect((await app.inject({ url: '/admin/rates?prefix=64', headers: operator.headers })).json()).toEqual({ rates: [] });
     const wrongType = await app.inject({ method: 'POST', url: '/admin/rates/import', headers: operator.headers, payload: { csv: 'x' } });
     expect(wrongType.statusCode).toBe(415);
+    // Only the import that wrote rates is in the audit log.
+    expect(await imports()).toHaveLength(1);
   });
 });
