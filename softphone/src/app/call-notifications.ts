@@ -1,7 +1,7 @@
 /**
  * A ringing call nobody is looking at (the tab hidden, or another window or tab in front) raises a notification
  * with Answer and Decline, through the service worker so its actions work (softphone/public/sw.js routes the click
- * back to this tab). Only with the user's permission, asked for by push-devices.ts; closed when the call stops ringing.
+ * back to this tab). Only with the user's permission, asked for by push-devices.ts.
  */
 
 export interface RingingCall {
@@ -13,15 +13,15 @@ export interface RingingCall {
 
 const unseen = () => document.visibilityState === 'hidden' || !document.hasFocus();
 
-/** Raises the notification if nobody sees the tab; returns what closes it (a no-op when none was raised). */
-export async function notifyRinging(call: RingingCall): Promise<() => void> {
-  if (!unseen() || !('Notification' in window) || Notification.permission !== 'granted' || !('serviceWorker' in navigator)) return () => undefined;
+const tagOf = (callId: string) => `call-${callId}`;
+
+/** Raises the notification if nobody sees the tab. */
+export async function notifyRinging(call: RingingCall): Promise<void> {
+  if (!unseen() || !('Notification' in window) || Notification.permission !== 'granted' || !('serviceWorker' in navigator)) return;
   const registration = await navigator.serviceWorker.getRegistration();
-  if (registration === undefined) return () => undefined;
-  const tag = `call-${call.callId}`;
-  await registration.showNotification('Incoming call', {
+  await registration?.showNotification('Incoming call', {
     body: `From ${call.from}`,
-    tag,
+    tag: tagOf(call.callId),
     data: { callId: call.callId },
     icon: '/icon.svg',
     requireInteraction: true,
@@ -33,5 +33,11 @@ export async function notifyRinging(call: RingingCall): Promise<() => void> {
       ],
     } as NotificationOptions),
   });
-  return () => void registration.getNotifications({ tag }).then((shown) => shown.forEach((notification) => notification.close()));
+}
+
+/** Closes the call's notifications: this tab's, and the one a push raised before the tab opened (the same tag). */
+export async function closeCallNotifications(callId: string): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  for (const shown of (await registration?.getNotifications({ tag: tagOf(callId) })) ?? []) shown.close();
 }

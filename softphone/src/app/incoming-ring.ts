@@ -4,7 +4,7 @@
  * view's buttons do. A page a notification opened (`#answer=<callId>`) answers that call when it arrives.
  */
 import type { Call } from '../phone/call.ts';
-import { notifyRinging } from './call-notifications.ts';
+import { closeCallNotifications, notifyRinging } from './call-notifications.ts';
 import { startRingtone } from './ringtone.ts';
 import type { CallNotificationClick, NotificationAction } from './service-worker.ts';
 
@@ -24,13 +24,13 @@ export function createIncomingRing(press: (action: NotificationAction) => void, 
       if (call.direction !== 'incoming' || call.state !== 'ringing') return;
       ringing = call;
       const stopTone = startRingtone();
-      const closing =
-        call.recordId === undefined ? Promise.resolve(() => undefined) : notifyRinging({ callId: call.recordId, from }).catch(() => () => undefined);
+      const callId = call.recordId;
+      const raised = callId === undefined ? Promise.resolve() : notifyRinging({ callId, from }).catch(() => undefined);
       const stop = call.onStateChange((state) => {
         if (state === 'ringing') return;
         stop();
         stopTone();
-        void closing.then((close) => close());
+        if (callId !== undefined) void raised.then(() => closeCallNotifications(callId)).catch(() => undefined);
         if (ringing === call) ringing = undefined;
       });
       if (awaited !== undefined && awaited === call.recordId) {
