@@ -12,7 +12,7 @@ import { answerOffer, type AnsweringLeg } from './fs-leg.ts';
 import type { MediaServerPool } from './media-server-pool.ts';
 
 /** A path through a media server: unlike a direct one it always answers re-offers, measures quality and can be lost. */
-export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality'>>;
+export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality' | 'sendDtmf'>>;
 
 /** The text of an event-socket reply (drachtio-modesl's event, untyped). */
 function bodyOf(reply: unknown): string {
@@ -129,6 +129,16 @@ class Channels {
 }
 
 /**
+ * Plays keys out of a channel as RFC 4733 telephone-events to whoever is on its far side (the infra/freeswitch profile's
+ * `dtmf-type` rfc2833): FreeSWITCH's `uuid_send_dtmf <uuid> <digits>[@<ms>]`, on the channel's own event socket.
+ */
+async function playDtmf(endpoint: Endpoint | undefined, digits: string, durationMs: number | undefined): Promise<void> {
+  if (endpoint === undefined) throw new Error('that leg is not up yet');
+  const reply = bodyOf(await endpoint.api('uuid_send_dtmf', [endpoint.uuid, durationMs === undefined ? digits : `${digits}@${durationMs}`]));
+  if (reply.startsWith('-ERR')) throw new Error(`media server: ${reply.trim()}`);
+}
+
+/**
  * Offers `sdp` to a channel (re-INVITE) and returns FreeSWITCH's answer. Straight on the SIP dialog: Endpoint.modify
  * also re-reads every channel variable over the event socket, which took ~75 ms of each call's setup here.
  */
@@ -184,6 +194,7 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
       if (browserSide === undefined) throw new Error('the browser leg is not up yet');
       return renegotiate(await browserSide, sdp);
     },
+    sendDtmf: async (to, digits, durationMs) => playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs),
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),
@@ -227,6 +238,7 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
       if (side === undefined) throw new Error('the browser leg is not up yet');
       return renegotiate(side, sdp);
     },
+    sendDtmf: (to, digits, durationMs) => playDtmf(to === 'caller' ? carrierSide : browserSide, digits, durationMs),
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),
