@@ -21,7 +21,7 @@ describe.skipIf(missing)('DTMF as SIP INFO over real drachtio-server', () => {
   it('a desk phone presses 5 then # as INFO: the carrier receives both INFOs with those digits, in order, and the call ends cleanly', async () => {
     const phone = await caller('desk', 10 * UNIT);
     const peer = await carrier('carrier-dtmf', 'uas-answer-expect-dtmf-info.xml');
-    const call = await runSipp({ scenario: 'uac-call-send-dtmf-info.xml', target: suite.stack.target, fields: [phone.fields('+14155550100')] });
+    const call = await runSipp({ scenario: 'uac-call-dtmf-info-expect-200.xml', target: suite.stack.target, fields: [phone.fields('+14155550100')] });
     expect(call.code, call.log).toBe(0);
     const carrierRun = await peer.done;
     expect(carrierRun.code, `${carrierRun.log}\n${carrierRun.trace}`).toBe(0);
