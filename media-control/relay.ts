@@ -161,6 +161,9 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
   let carrierSdp: string | undefined;
   let browserAnswer: Promise<string> | undefined;
   let browserSide: Promise<Endpoint> | undefined;
+  // Whether the two channels got bridged: keys played on the browser's channel before it were never sent (seen in
+  // test/e2e/browser-media.test.ts), so they wait for it.
+  let bridged: Promise<boolean> | undefined;
 
   const useCarrierSdp = async (sdp: string) => {
     if (sdp === carrierSdp) return;
@@ -171,9 +174,10 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     (browserAnswer ??= answerOffer(ms, browserOffer).then((leg) => {
       channels.addLeg(leg);
       browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
-      browserSide.then(
-        (endpoint) => endpoint.bridge(carrierSide).catch((error: unknown) => channels.fail('could not bridge the call on the media server', error)),
-        (error: unknown) => channels.fail('the browser leg never reached the media server', error),
+      const failed = (reason: string) => (error: unknown) => (channels.fail(reason, error), false);
+      bridged = browserSide.then(
+        (endpoint) => endpoint.bridge(carrierSide).then(() => true, failed('could not bridge the call on the media server')),
+        failed('the browser leg never reached the media server'),
       );
       return leg.sdp;
     }));
@@ -194,7 +198,10 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
       if (browserSide === undefined) throw new Error('the browser leg is not up yet');
       return renegotiate(await browserSide, sdp);
     },
-    sendDtmf: async (to, digits, durationMs) => playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs),
+    async sendDtmf(to, digits, durationMs) {
+      if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
+      return playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs);
+    },
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),

@@ -37,12 +37,34 @@ async function relay(req: SrfRequest, to: Dialog): Promise<number> {
   return response.status;
 }
 
+type InfoHandler = (req: SrfRequest, res: SrfResponse) => void;
+
+/** INFO a party sent before its call was bridged, kept unanswered for the bridge (see {@link holdInfo}). */
+const held = new WeakMap<Dialog, { readonly pending: [SrfRequest, SrfResponse][]; readonly listener: InfoHandler }>();
+
+/**
+ * From a leg's answer until the bridge takes it, its INFO waits unanswered: with no listener drachtio-srf would answer
+ * 200 itself and the keys would be lost (a carrier's user can press one while the caller's leg is still being
+ * answered). A leg that ends before any bridge answers them 481 (RFC 3261 §12.2.2).
+ * @example
+ * holdInfo(calleeDialog); // at the answer; bridgeDialogs() later plays what came meanwhile
+ */
+export function holdInfo(dialog: Dialog): void {
+  const pending: [SrfRequest, SrfResponse][] = [];
+  const listener: InfoHandler = (req, res) => void pending.push([req, res]);
+  dialog.on('info', listener);
+  dialog.once('destroy', () => {
+    for (const [, res] of pending.splice(0)) answer(res, 481, 'Call/Transaction Does Not Exist');
+  });
+  held.set(dialog, { pending, listener });
+}
+
 /**
  * @example
  * relayInfo(callerDialog, calleeDialog, 'callee', path); // the caller's keys reach the callee
  */
 export function relayInfo(from: Dialog, to: Dialog, toSide: Side, media: InfoMedia | undefined): void {
-  from.on('info', (req: SrfRequest, res: SrfResponse) => {
+  const handle: InfoHandler = (req, res) => {
     const info = readDtmfInfo({
       contentType: req.has('Content-Type') ? req.get('Content-Type') : undefined,
       infoPackage: req.has('Info-Package') ? req.get('Info-Package') : undefined,
@@ -57,5 +79,10 @@ export function relayInfo(from: Dialog, to: Dialog, toSide: Side, media: InfoMed
       // The bridge has no logger: the sender learns it from the reason phrase, and the call goes on.
       (error: unknown) => answer(res, 500, `DTMF not passed on: ${(error as Error).message}`.slice(0, 80)),
     );
-  });
+  };
+  const waiting = held.get(from);
+  held.delete(from);
+  if (waiting !== undefined) from.removeListener('info', waiting.listener);
+  from.on('info', handle);
+  for (const [req, res] of waiting?.pending.splice(0) ?? []) handle(req, res);
 }

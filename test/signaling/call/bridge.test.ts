@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { bridgeDialogs } from '../../../signaling/call/bridge.ts';
 import type { Dialog } from '../../../signaling/call/dial.ts';
+import { holdInfo } from '../../../signaling/call/info-relay.ts';
 
 /**
  * A leg as drachtio-srf hands it over: an emitter with `connected` (false once a BYE was handled) and destroy(),
@@ -134,5 +135,30 @@ describe('bridge: DTMF sent as SIP INFO', () => {
     caller.emit('info', keepalive.req, keepalive.res);
     expect(await keepalive.reply).toMatchObject({ status: 200 });
     expect([caller.sent, callee.sent]).toEqual([[], []]);
+  });
+
+  it('keeps an INFO sent between the answer and the bridge unanswered, and plays it once bridged', async () => {
+    const [caller, callee] = [answeringLeg(200), answeringLeg(200)];
+    holdInfo(callee as unknown as Dialog);
+    const early = infoRequest(DTMF, 'Signal=3');
+    callee.emit('info', early.req, early.res);
+    let answered = false;
+    void early.reply.then(() => (answered = true));
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    const played: string[] = [];
+    bridgeDialogs(caller as unknown as Dialog, callee as unknown as Dialog, { media: { sendDtmf: async (to, digits) => void played.push(`${to} ${digits}`) } });
+    expect(await early.reply).toMatchObject({ status: 200 });
+    expect(played).toEqual(['caller 3']);
+    expect(callee.listenerCount('info')).toBe(1);
+  });
+
+  it('answers 481 to an INFO kept for a leg that ended before any bridge', async () => {
+    const callee = answeringLeg(200);
+    holdInfo(callee as unknown as Dialog);
+    const early = infoRequest(DTMF, 'Signal=3');
+    callee.emit('info', early.req, early.res);
+    callee.emit('destroy');
+    expect(await early.reply).toMatchObject({ status: 481 });
   });
 });
