@@ -16,7 +16,7 @@ type Side = 'caller' | 'callee';
 /** What the bridge needs of the media path: the conversion, present exactly when the audio runs through a media server. */
 export type InfoMedia = Pick<MediaPath, 'sendDtmf'>;
 
-/** Answers an INFO whose answer never came (no connection to drachtio-server): the request must not stay open. */
+/** Answers the INFO; one that cannot be sent any more (drachtio-server gone with the dialog) is dropped. */
 function answer(res: SrfResponse, status: number, reason?: string, headers: Readonly<Record<string, string>> = {}): void {
   try {
     if (reason === undefined) res.send(status, { headers });
