@@ -12,7 +12,7 @@ import { answerOffer, type AnsweringLeg } from './fs-leg.ts';
 import type { MediaServerPool } from './media-server-pool.ts';
 
 /** A path through a media server: unlike a direct one it always answers re-offers, measures quality and can be lost. */
-export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality'>>;
+export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality' | 'sendDtmf'>>;
 
 /** The text of an event-socket reply (drachtio-modesl's event, untyped). */
 function bodyOf(reply: unknown): string {
@@ -129,6 +129,16 @@ class Channels {
 }
 
 /**
+ * Plays keys out of a channel as RFC 4733 telephone-events to whoever is on its far side (the infra/freeswitch profile's
+ * `dtmf-type` rfc2833): FreeSWITCH's `uuid_send_dtmf <uuid> <digits>[@<ms>]`, on the channel's own event socket.
+ */
+async function playDtmf(endpoint: Endpoint | undefined, digits: string, durationMs: number | undefined): Promise<void> {
+  if (endpoint === undefined) throw new Error('that leg is not up yet');
+  const reply = bodyOf(await endpoint.api('uuid_send_dtmf', [endpoint.uuid, durationMs === undefined ? digits : `${digits}@${durationMs}`]));
+  if (reply.startsWith('-ERR')) throw new Error(`media server: ${reply.trim()}`);
+}
+
+/**
  * Offers `sdp` to a channel (re-INVITE) and returns FreeSWITCH's answer. Straight on the SIP dialog: Endpoint.modify
  * also re-reads every channel variable over the event socket, which took ~75 ms of each call's setup here.
  */
@@ -151,6 +161,9 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
   let carrierSdp: string | undefined;
   let browserAnswer: Promise<string> | undefined;
   let browserSide: Promise<Endpoint> | undefined;
+  // Whether the two channels got bridged: keys played on the browser's channel before it were never sent (seen in
+  // test/e2e/browser-media.test.ts), so they wait for it.
+  let bridged: Promise<boolean> | undefined;
 
   const useCarrierSdp = async (sdp: string) => {
     if (sdp === carrierSdp) return;
@@ -161,9 +174,10 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     (browserAnswer ??= answerOffer(ms, browserOffer).then((leg) => {
       channels.addLeg(leg);
       browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
-      browserSide.then(
-        (endpoint) => endpoint.bridge(carrierSide).catch((error: unknown) => channels.fail('could not bridge the call on the media server', error)),
-        (error: unknown) => channels.fail('the browser leg never reached the media server', error),
+      const failed = (reason: string) => (error: unknown) => (channels.fail(reason, error), false);
+      bridged = browserSide.then(
+        (endpoint) => endpoint.bridge(carrierSide).then(() => true, failed('could not bridge the call on the media server')),
+        failed('the browser leg never reached the media server'),
       );
       return leg.sdp;
     }));
@@ -183,6 +197,10 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
       if (party === 'callee') return renegotiate(carrierSide, sdp);
       if (browserSide === undefined) throw new Error('the browser leg is not up yet');
       return renegotiate(await browserSide, sdp);
+    },
+    async sendDtmf(to, digits, durationMs) {
+      if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
+      return playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs);
     },
     lost: channels.lost,
     quality: () => channels.quality(ms),
@@ -227,6 +245,7 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
       if (side === undefined) throw new Error('the browser leg is not up yet');
       return renegotiate(side, sdp);
     },
+    sendDtmf: (to, digits, durationMs) => playDtmf(to === 'caller' ? carrierSide : browserSide, digits, durationMs),
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),

@@ -29,6 +29,12 @@ export interface MediaPath {
    */
   readonly reoffer?: (party: 'caller' | 'callee', sdp: string) => Promise<string>;
   /**
+   * Plays DTMF keys to one party as RFC 4733 telephone-events in its media, from the media server's channel facing it:
+   * how a key pressed as SIP INFO reaches a party whose audio runs through the media server. Absent for `direct`
+   * paths: the bridge relays the INFO itself (signaling/call/info-relay.ts).
+   */
+  readonly sendDtmf?: (to: 'caller' | 'callee', digits: string, durationMs: number | undefined) => Promise<void>;
+  /**
    * How the call sounded so far as the media server measured it: mean opinion score (1-5) of the worse direction, or
    * undefined when nothing was measured. Absent for `direct` paths (no media server hears them).
    */

@@ -1,11 +1,12 @@
 /**
  * Two answered dialogs joined as one call: a BYE on either side ends the other, a re-INVITE (hold, resume,
- * codec change) on one side is offered to the other and its answer returned, and an optional limit ends the
- * call from our side (the credit-bound maximum duration).
+ * codec change) on one side is offered to the other and its answer returned, an INFO carrying DTMF reaches the other
+ * (info-relay.ts), and an optional limit ends the call from our side (the credit-bound maximum duration).
  */
 import type { Party } from '../../core/calls/call-state.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import type { Dialog } from './dial.ts';
+import { relayInfo } from './info-relay.ts';
 import { dialogEnded, hangUpDialog, type SrfRequest, type SrfResponse } from '../srf.ts';
 
 export interface CallEnd {
@@ -40,7 +41,11 @@ function relayModify(from: Dialog, to: Dialog, answer: ((sdp: string) => Promise
  * const bridge = bridgeDialogs(callerDialog, calleeDialog, { maxSeconds: 300 });
  * const { by, cause } = await bridge.ended;
  */
-export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeconds?: number; media?: Pick<MediaPath, 'reoffer' | 'lost'> }): Bridge {
+export function bridgeDialogs(
+  caller: Dialog,
+  callee: Dialog,
+  options: { maxSeconds?: number; media?: Pick<MediaPath, 'reoffer' | 'lost' | 'sendDtmf'> },
+): Bridge {
   let finish!: (end: CallEnd) => void;
   const ended = new Promise<CallEnd>((resolve) => (finish = resolve));
   let done = false;
@@ -62,6 +67,8 @@ export function bridgeDialogs(caller: Dialog, callee: Dialog, options: { maxSeco
   const reoffer = options.media?.reoffer;
   relayModify(caller, callee, reoffer && ((sdp) => reoffer('caller', sdp)));
   relayModify(callee, caller, reoffer && ((sdp) => reoffer('callee', sdp)));
+  relayInfo(caller, callee, 'callee', options.media);
+  relayInfo(callee, caller, 'caller', options.media);
   options.media?.lost?.then(
     () => end('system', 'media-failure'),
     () => undefined,

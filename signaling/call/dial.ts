@@ -4,6 +4,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { SrfRequest } from '../srf.ts';
+import { holdInfo } from './info-relay.ts';
 
 export type Dialog = Srf.Dialog;
 
@@ -52,6 +53,12 @@ interface OfferInAnswer {
  */
 export type DialOffer = { readonly sdp: string } | { readonly answerOffer: (offer: string) => Promise<string> };
 
+/** An answered leg keeps the INFO it sends until it is bridged (info-relay.ts). */
+function holding(dialog: Dialog): Dialog {
+  holdInfo(dialog);
+  return dialog;
+}
+
 /**
  * Sends an INVITE with the offer. Provisional responses are reported so the caller's leg can ring.
  * @example
@@ -91,7 +98,7 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
     .then(
       async (dialog) => {
         settled = true;
-        if ('sdp' in offer) return dialog;
+        if ('sdp' in offer) return holding(dialog);
         // drachtio-srf resolves a noAck INVITE with the 2xx's offer and the ACK still to send (typed as a Dialog).
         const pending = dialog as unknown as OfferInAnswer;
         let answer: string;
@@ -101,7 +108,7 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
           await pending.destroy().catch(() => undefined);
           throw new DialFailed(488, 'offer in answer not acceptable');
         }
-        return pending.ack(answer);
+        return holding(await pending.ack(answer));
       },
       (error: { status?: number; reason?: string; message?: string }) => {
         settled = true;

@@ -2,24 +2,30 @@
 // real drachtio-server. The carrier is sipp echoing whatever audio reaches it (-rtp_echo), so a tab that decodes sound
 // has had its own microphone travel browser -> FreeSWITCH -> carrier -> FreeSWITCH -> browser: both media legs and
 // the bridge between them work, in both directions, over DTLS-SRTP on the browser side and plain RTP on the carrier's.
-import { describe, expect, it } from 'vitest';
+// Keys cross too: the tab's RFC 4733 events reach the carrier, and a carrier's SIP INFO keys are played to the tab.
+import { describe, expect, it, vi } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { credit } from '../harness/billing.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
 import { chromiumProvision } from '../harness/chromium.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
+import { telephoneEventsSent } from '../harness/esl.ts';
 import { freeUdpPort } from '../harness/external.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
 import { runSipp, sippBinary, type SippRun } from '../harness/sipp.ts';
 import type { SoftphoneTab } from '../harness/softphone-tab.ts';
 import { audioArrives, heardSpeech, useSoftphoneUsers } from '../harness/softphone-users.ts';
+import { listenForTelephoneEvents } from '../harness/telephone-events.ts';
 
 const missing = [drachtioProvision, freeswitchProvision, chromiumProvision].some((provision) => provision.via === 'missing') || sippBinary === undefined;
 const TEST_MS = 90_000;
 /** Carriers send from here (an inbound trunk's allowed source); the tabs and FreeSWITCH are on 127.0.0.1. */
 const CARRIER = '127.0.0.2';
+
+/** The telephone-event payload type the carrier's answer declares (test/sipp/uas-answer-telephone-events-at-key.xml). */
+const EVENT_PT = 101;
 
 /** sipp sends back every RTP packet it receives, on its own media port. */
 const echoAudio = async () => ['-rtp_echo', '-mp', String(await freeUdpPort())];
@@ -151,6 +157,65 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
         sip_status: 200,
         media_server: 'freeswitch 127.0.0.1',
       });
+    },
+  );
+
+  it('a tab presses 1 9 #: the carrier receives exactly those keys as RFC 4733 events', { timeout: TEST_MS }, async () => {
+    const user = await users.userWithNumber();
+    await credit(suite.database.db, user.accountId, 10 * UNIT);
+    // The carrier's scenario requires telephone-event in FreeSWITCH's offer and points its media at this socket.
+    const events = await listenForTelephoneEvents(EVENT_PT);
+    const peer = await carrier('carrier-keys', 'uas-answer-telephone-events-at-key.xml', { extraArgs: ['-key', 'rtp_port', String(events.port)] });
+    const tab = await user.openTab();
+    try {
+      const callId = await tab.run('dial', '+14155550100');
+      await tab.run('untilState', callId, 'connected');
+      // The tab's RTCDTMFSender says which tones it played: telephone-event was negotiated with FreeSWITCH.
+      expect(await tab.run('sendDtmf', callId, '19#')).toBe('19#');
+      await vi.waitFor(
+        () => {
+          if (events.keys().length < 3) throw new Error(`keys so far: "${events.keys()}" in ${events.packets()} RTP packets`);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      await hangUp(tab, callId);
+    } finally {
+      await tab.close();
+      await events.close();
+    }
+    expect(events.keys()).toBe('19#');
+    expect(await carrierSawItAll(peer, user.accountId)).toMatchObject({ phase: 'ended', ended_by: 'caller', media_server: 'freeswitch 127.0.0.1' });
+  });
+
+  it(
+    'a carrier presses a key as SIP INFO: FreeSWITCH plays it to the tab as RFC 4733 events; an INFO that is not DTMF gets 415 and the call goes on',
+    { timeout: TEST_MS },
+    async () => {
+      const user = await users.userWithNumber();
+      await credit(suite.database.db, user.accountId, 10 * UNIT);
+      const peer = await carrier('carrier-info', 'uas-answer-then-send-dtmf-info.xml');
+      const tab = await user.openTab();
+      const { port, secret } = media.server.esl;
+      try {
+        const callId = await tab.run('dial', '+14155550100');
+        await tab.run('untilState', callId, 'connected');
+        // What FreeSWITCH sent on each channel: the browser's (Opus) played the key, the carrier's (G.711) nothing.
+        const channels = await vi.waitFor(
+          async () => {
+            const sent = await telephoneEventsSent(port, secret);
+            if (!sent.some((channel) => channel.codec === 'opus' && channel.sent > 0)) throw new Error(`no events played yet: ${JSON.stringify(sent)}`);
+            return sent;
+          },
+          { timeout: 15_000, interval: 250 },
+        );
+        expect(channels.filter((channel) => channel.codec !== 'opus').map((channel) => channel.sent)).toEqual([0]);
+        await hangUp(tab, callId);
+      } finally {
+        await tab.close();
+      }
+      // The carrier's run checked the 415 (with Accept naming the DTMF types) and the 200 to its DTMF INFO.
+      const cdr = await carrierSawItAll(peer, user.accountId);
+      expect(cdr).toMatchObject({ phase: 'ended', ended_by: 'caller' });
     },
   );
 });

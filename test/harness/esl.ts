@@ -40,3 +40,19 @@ export function eslSession(port: number, password: string, command?: string): Pr
 export async function eslAuth(port: number, password: string): Promise<string> {
   return (await eslSession(port, password)).auth;
 }
+
+/**
+ * Each of FreeSWITCH's channels with its codec and how many RFC 4733 telephone-event packets it has sent so far
+ * (its RTP statistics, brought up to date by `uuid_set_media_stats`): what a media server really played to a party.
+ */
+export async function telephoneEventsSent(port: number, password: string): Promise<{ uuid: string; codec: string; sent: number }[]> {
+  const listed = (await eslSession(port, password, 'show channels as json')).output ?? '';
+  const rows = (JSON.parse(listed) as { rows?: { uuid: string; read_codec: string }[] }).rows ?? [];
+  return Promise.all(
+    rows.map(async ({ uuid, read_codec }) => {
+      await eslSession(port, password, `uuid_set_media_stats ${uuid}`);
+      const sent = (await eslSession(port, password, `uuid_getvar ${uuid} rtp_audio_out_dtmf_packet_count`)).output ?? '';
+      return { uuid, codec: read_codec, sent: Number.parseInt(sent, 10) || 0 };
+    }),
+  );
+}
