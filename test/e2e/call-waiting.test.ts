@@ -130,8 +130,10 @@ describe.skipIf(missing)('call waiting in the softphone app', () => {
     expect(await directions(carol.page)).toEqual(['sendrecv']);
     expect(await directions(bobPage)).toEqual(['sendrecv']);
 
-    await bobPage.getByRole('button', { name: 'Hang up', exact: true }).click();
-    await expect.poll(text(carol.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+    // Carol hangs up: Bob is back on the dialer.
+    await carol.page.getByRole('button', { name: 'Hang up', exact: true }).click();
+    await expect.poll(text(bobPage, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+    await bobPage.getByLabel('Number to call').waitFor();
     // Each call its own record: Bob's history has both, answered.
     const rows = () => bobPage.locator('#history-rows tr').allTextContents();
     await expect.poll(async () => (await rows()).filter((row) => /ended/.test(row)).length, UI_WAIT).toBe(2);
@@ -145,6 +147,7 @@ describe.skipIf(missing)('call waiting in the softphone app', () => {
     await bob.page.getByRole('button', { name: `Decline ${carol.number}`, exact: true }).click();
     await expect.poll(text(carol.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
     expect(await bob.page.locator('#waiting-call').isHidden()).toBe(true);
+    await expect.poll(text(bob.page, '#call-outcome'), UI_WAIT).toBe(`Declined the call from ${carol.number}`);
     expect(await bob.page.locator('#call-state').textContent()).toBe('Connected');
     expect(await alice.page.locator('#call-state').textContent()).toBe('Connected');
     expect(await directions(alice.page)).toEqual(['sendrecv']);

@@ -270,7 +270,8 @@ function secondCallOver(call: Call): void {
   callView.refresh();
   const party = partyName(call.remoteUser, echoTestNumber);
   element('waiting-message').textContent = '';
-  element('call-outcome').textContent = call.state === 'failed' ? `Call from ${party} not answered` : `Call with ${party} ended`;
+  element('call-outcome').textContent =
+    call.state === 'ended' ? `Call with ${party} ended` : call.end?.status === 603 ? `Declined the call from ${party}` : `Missed the call from ${party}`;
   void callHistory.refreshUntilSettled().then(() => Promise.all([balance.refresh(), usagePanel.refresh()]));
 }
 
