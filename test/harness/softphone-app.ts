@@ -109,3 +109,11 @@ export function useAppTabs(chromiumOptions?: Parameters<typeof launchChromium>[0
     },
   };
 }
+
+/** Signs `email` in through the app's form on `page` and waits for the header to say Registered. */
+export async function signInOnScreen(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.locator('#registration-status').textContent(), { timeout: 15_000, interval: 100 }).toBe('Registered');
+}

@@ -9,6 +9,8 @@ export interface RingingCall {
   readonly callId: string;
   /** Who calls, as the call view shows it. */
   readonly from: string;
+  /** It rings during another call. */
+  readonly waiting?: boolean;
 }
 
 const unseen = () => document.visibilityState === 'hidden' || !document.hasFocus();
@@ -19,7 +21,7 @@ const tagOf = (callId: string) => `call-${callId}`;
 export async function notifyRinging(call: RingingCall): Promise<void> {
   if (!unseen() || !('Notification' in window) || Notification.permission !== 'granted' || !('serviceWorker' in navigator)) return;
   const registration = await navigator.serviceWorker.getRegistration();
-  await registration?.showNotification('Incoming call', {
+  await registration?.showNotification(call.waiting === true ? 'Call waiting' : 'Incoming call', {
     body: `From ${call.from}`,
     tag: tagOf(call.callId),
     data: { callId: call.callId },

@@ -1,10 +1,12 @@
 /**
  * The call in progress: who, its state (calling, ringing, connected, ended or failed with the reason), a timer once
  * connected, and what the user can do in each state: answer/decline a ringing incoming call, hang up, mute, hold and
- * send keypad tones while connected. One call at a time.
+ * send keypad tones while connected; "On hold" (ours) or "Held by the other party". The first of two calls when one
+ * waits or is held beside it (waiting-call-view.ts shows the second): its buttons are then named for its party.
  */
 import { costLine, type CallQuote } from './live-cost.ts';
 import type { Call, CallState } from '../phone/call.ts';
+import { holdWords } from './call-waiting.ts';
 import { formatDuration, messageOf } from './format.ts';
 import { renderKeypad } from './keypad.ts';
 
@@ -30,8 +32,14 @@ export interface CallViewElements {
 export interface CallView {
   /** Shows `call` until it is over, then calls `onOver`. */
   show(call: Call, onOver: (call: Call) => void): void;
-  /** Whether a call is being shown (a second incoming one is then refused). */
+  /** Whether a call is being shown. */
   readonly busy: boolean;
+  /** The call shown. */
+  readonly current: Call | undefined;
+  /** Shows the call's hold state again (after another view held or resumed it). */
+  refresh(): void;
+  /** With a second call up, the buttons say which call they act on ("Hang up +1415…"); without, plainly. */
+  nameButtons(twoCalls: boolean): void;
   /** The tariff of `call` (an outgoing one), once the API has quoted it: shown, and counted up once connected. */
   price(call: Call, quote: CallQuote): void;
   /** A keypad key pressed on the keyboard: sent as a tone while connected, as the on-screen keypad does. */
@@ -53,9 +61,18 @@ function stateText(call: Call, state: CallState): string {
   }
 }
 
-/** `nameOf` turns the remote user into what is shown ("Echo test" for the echo test's number). */
-export function createCallView(elements: CallViewElements, nameOf: (user: string) => string = (user) => user): CallView {
+/**
+ * `nameOf` turns the remote user into what is shown ("Echo test" for the echo test's number). `lines`: how Resume resumes (holding the other call first) and what hears of a hold or resume here; by default
+ * Resume only resumes.
+ */
+export function createCallView(
+  elements: CallViewElements,
+  nameOf: (user: string) => string = (user) => user,
+  lines: { resume(call: Call): Promise<void>; changed(): void } = { resume: (call) => call.unhold(), changed: () => undefined },
+): CallView {
   let current: Call | undefined;
+  let party = '';
+  let named = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let quote: CallQuote | undefined;
   let connectedAt: number | undefined;
@@ -72,7 +89,8 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
   };
 
   const tone = (key: string) => {
-    if (current?.state === 'connected') current.sendDtmf(key);
+    // Not into a held call: with two calls, the one being talked to may be the other.
+    if (current?.state === 'connected' && !current.held) current.sendDtmf(key);
   };
   renderKeypad(elements.keypad, tone);
   elements.answer.addEventListener('click', () => run(() => current?.answer()));
@@ -82,7 +100,7 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
     if (current === undefined) return;
     if (current.muted) current.unmute();
     else current.mute();
-    elements.mute.textContent = current.muted ? 'Unmute' : 'Mute';
+    nameButton(elements.mute, current.muted ? 'Unmute' : 'Mute');
     elements.mute.setAttribute('aria-pressed', String(current.muted));
   });
   elements.hold.addEventListener('click', () =>
@@ -90,17 +108,27 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
       if (current === undefined) return;
       elements.hold.disabled = true;
       try {
-        await (current.held ? current.unhold() : current.hold());
+        await (current.held ? lines.resume(current) : current.hold());
       } finally {
         elements.hold.disabled = false;
-        elements.hold.textContent = current.held ? 'Resume' : 'Hold';
-        elements.hold.setAttribute('aria-pressed', String(current.held));
+        if (current !== undefined) render(current, current.state);
+        lines.changed();
       }
     }),
   );
 
+  const nameButton = (button: HTMLButtonElement, words: string) => {
+    button.textContent = words;
+    if (named) button.setAttribute('aria-label', `${words} ${party}`);
+    else button.removeAttribute('aria-label');
+  };
+
   const render = (call: Call, state: CallState) => {
-    elements.state.textContent = stateText(call, state);
+    elements.state.textContent = holdWords(call) ?? stateText(call, state);
+    nameButton(elements.hold, call.held ? 'Resume' : 'Hold');
+    elements.hold.setAttribute('aria-pressed', String(call.held));
+    nameButton(elements.mute, call.muted ? 'Unmute' : 'Mute');
+    nameButton(elements.hangup, 'Hang up');
     elements.incomingActions.hidden = !(call.direction === 'incoming' && state === 'ringing');
     elements.connectedActions.hidden = state !== 'connected';
     elements.keypad.hidden = state !== 'connected';
@@ -111,6 +139,16 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
   return {
     get busy() {
       return current !== undefined;
+    },
+    get current() {
+      return current;
+    },
+    refresh() {
+      if (current !== undefined) render(current, current.state);
+    },
+    nameButtons(twoCalls) {
+      named = twoCalls;
+      if (current !== undefined) render(current, current.state);
     },
     price(call, callQuote) {
       if (call !== current) return;
@@ -123,26 +161,31 @@ export function createCallView(elements: CallViewElements, nameOf: (user: string
       quote = undefined;
       connectedAt = undefined;
       elements.cost.textContent = '';
-      elements.outcome.textContent = '';
-      const party = nameOf(call.remoteUser);
+      // The other of two calls just ended: its outcome stays said.
+      if (call.connectedAt === undefined) elements.outcome.textContent = '';
+      party = nameOf(call.remoteUser);
       elements.party.textContent = call.direction === 'incoming' ? `From ${party}` : party === call.remoteUser ? `To ${party}` : party;
       elements.timer.textContent = '';
-      elements.mute.textContent = 'Mute';
-      elements.hold.textContent = 'Hold';
+      elements.mute.setAttribute('aria-pressed', String(call.muted));
       elements.section.hidden = false;
+      const count = (since: number) => {
+        connectedAt = since;
+        elements.timer.textContent = formatDuration((Date.now() - since) / 1000);
+        showCost();
+        timer = setInterval(() => {
+          elements.timer.textContent = formatDuration((Date.now() - since) / 1000);
+          showCost();
+        }, 1000);
+      };
       render(call, call.state);
+      // A call shown once connected: the one left when the other of two calls ended.
+      if (call.connectedAt !== undefined) count(call.connectedAt);
+      call.onRemoteHoldChange(() => {
+        if (call === current) render(call, call.state);
+      });
       call.onStateChange((state) => {
         render(call, state);
-        if (state === 'connected') {
-          const since = Date.now();
-          connectedAt = since;
-          elements.timer.textContent = formatDuration(0);
-          showCost();
-          timer = setInterval(() => {
-            elements.timer.textContent = formatDuration((Date.now() - since) / 1000);
-            showCost();
-          }, 1000);
-        }
+        if (state === 'connected') count(call.connectedAt ?? Date.now());
         if (state === 'ended' || state === 'failed') {
           clearInterval(timer);
           current = undefined;

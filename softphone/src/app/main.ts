@@ -7,6 +7,7 @@ import type { Call } from '../phone/call.ts';
 import { ApiError, createApiClient } from './api-client.ts';
 import { createBalanceView } from './balance.ts';
 import { createCallView } from './call-view.ts';
+import { arrival, perform, resume } from './call-waiting.ts';
 import { createDevices } from './devices.ts';
 import { createDialer } from './dialer.ts';
 import { partyName } from './echo-test.ts';
@@ -29,6 +30,7 @@ import { createSession, type Account } from './session.ts';
 import { createTopUp } from './top-up.ts';
 import { createHistoryFilters } from './usage-filters.ts';
 import { createUsagePanel } from './usage-panel.ts';
+import { createWaitingCallView } from './waiting-call-view.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -116,6 +118,27 @@ const callView = createCallView(
     outcome: element('call-outcome'),
   },
   (user) => partyName(user, echoTestNumber),
+  {
+    resume: (call) => perform(resume(call, waitingCall.current === undefined ? [] : [waitingCall.current])),
+    changed: () => waitingCall.refresh(),
+  },
+);
+/** The second call: one waiting during the first, then held or talked to beside it. */
+const waitingCall = createWaitingCallView(
+  {
+    section: element('waiting-call'),
+    party: element('waiting-party'),
+    state: element('waiting-state'),
+    answerAndHold: element('waiting-answer'),
+    decline: element('waiting-decline'),
+    swap: element('swap'),
+    resume: element('waiting-resume'),
+    hangup: element('waiting-hangup'),
+    message: element('waiting-message'),
+  },
+  (user) => partyName(user, echoTestNumber),
+  () => callView.current,
+  () => callView.refresh(),
 );
 const qualityPanel = createQualityPanel(api, element('call-quality'));
 const dialForm = element<HTMLFormElement>('dial-form');
@@ -156,7 +179,10 @@ const privacy = createPrivacyView(
 
 const pushDevices = createPushDevices(api, { enable: element('push-enable'), list: element('push-devices'), message: element('push-message') });
 // Before the first route(): a notification's "#answer=<callId>" is read (and removed) here, not taken for a page.
-const incomingRing = createIncomingRing((action) => element(action).click(), takeAnswerRequest());
+const incomingRing = createIncomingRing(
+  (action, call) => element(call === waitingCall.current ? (action === 'answer' ? 'waiting-answer' : 'waiting-decline') : action).click(),
+  takeAnswerRequest(),
+);
 registerServiceWorker((click) => incomingRing.act(click));
 
 const operatorArea = createOperatorArea(api, { link: element('operator-link'), container: element('operator-console') });
@@ -220,19 +246,40 @@ function focusFollows(hidden: HTMLElement, heading: HTMLElement): void {
   if (focused === null || focused === document.body || focused === mainElement || hidden.contains(focused)) heading.focus();
 }
 
-/** After a call: the dialer is back, and credit and history have changed (its quality once reported). */
+/**
+ * After a call: credit and history have changed (its quality once reported); the dialer is back, unless the second
+ * of two calls is left, which the call view shows from now on.
+ */
 function callOver(reported: Promise<void>): void {
-  dialForm.hidden = false;
-  focusFollows(element('call-view'), element('dial-heading'));
-  onDialScreen();
+  const left = waitingCall.release();
+  if (left !== undefined) {
+    callView.nameButtons(false);
+    showCall(left);
+  } else {
+    dialForm.hidden = false;
+    focusFollows(element('call-view'), element('dial-heading'));
+    onDialScreen();
+  }
   // The server releases the call's credit hold when it settles the record: read the balance after that, not before.
   void reported.then(() => callHistory.refreshUntilSettled()).then(() => Promise.all([balance.refresh(), usagePanel.refresh()]));
+}
+
+/** The second of two calls is over: the first stays as it is; history and credit change as after any call. */
+function secondCallOver(call: Call): void {
+  callView.nameButtons(false);
+  callView.refresh();
+  const party = partyName(call.remoteUser, echoTestNumber);
+  element('waiting-message').textContent = '';
+  element('call-outcome').textContent =
+    call.state === 'ended' ? `Call with ${party} ended` : call.end?.status === 603 ? `Declined the call from ${party}` : `Missed the call from ${party}`;
+  void callHistory.refreshUntilSettled().then(() => Promise.all([balance.refresh(), usagePanel.refresh()]));
 }
 
 function showCall(call: Call): void {
   // A call needs the phone view in front, wherever the user was (a ringing call on the privacy page goes unseen).
   if (offPhonePage()) location.hash = '';
-  const reported = qualityPanel.watch(call);
+  // The quality panel measures from the connection on: a call shown once connected (the second of two) goes without.
+  const reported = call.state === 'connected' ? Promise.resolve() : qualityPanel.watch(call);
   callView.show(call, () => callOver(reported));
   focusFollows(dialForm, element('call-party'));
   dialForm.hidden = true;
@@ -306,11 +353,21 @@ function signedIn(signedInAccount: Account): void {
     microphoneId: () => devices.microphoneId(),
     showStatus: showLineStatus,
     onIncoming(call) {
-      // One call at a time: a second caller is refused rather than left ringing unseen.
-      if (callView.busy) void call.hangup();
-      else {
-        showCall(call);
-        incomingRing.ring(call, element('call-party').textContent?.replace(/^From /, '') ?? call.remoteUser);
+      const from = partyName(call.remoteUser, echoTestNumber);
+      const calls = [callView.current, waitingCall.current].filter((shown) => shown !== undefined);
+      switch (arrival(calls)) {
+        case 'show':
+          showCall(call);
+          incomingRing.ring(call, from);
+          return;
+        case 'wait':
+          callView.nameButtons(true);
+          waitingCall.show(call, (over) => secondCallOver(over));
+          incomingRing.ring(call, from, true);
+          return;
+        case 'refuse':
+          // Two calls at most: a third is busy, not left ringing unseen.
+          void call.refuseBusy();
       }
     },
     busy: () => callView.busy,

@@ -4,9 +4,10 @@
  */
 import { Invitation, Inviter, SessionState, Web, type Session } from 'sip.js';
 import { playRemoteAudio } from './remote-audio.ts';
+import { offersHold } from './sdp-hold.ts';
+import type { CallState } from './call-state.ts';
 
-/** `ended`: it was connected and is over; `failed`: it never connected (refused, declined, cancelled). */
-export type CallState = 'calling' | 'ringing' | 'connected' | 'ended' | 'failed';
+export type { CallState };
 
 export interface CallEnd {
   /** The SIP status that refused the call, when one did (e.g. 486, 603, 480). */
@@ -20,12 +21,18 @@ export interface Call {
   readonly remoteUser: string;
   readonly state: CallState;
   readonly held: boolean;
+  /** The far end put us on hold: its last offer was sendonly or inactive. */
+  readonly remoteHeld: boolean;
   readonly muted: boolean;
+  /** When it connected (Date.now()), once it has. */
+  readonly connectedAt: number | undefined;
   /** Why it failed, once it has. */
   readonly end: CallEnd | undefined;
   answer(): Promise<void>;
   /** Refuses an incoming call that is still ringing (603 Decline). */
   decline(): Promise<void>;
+  /** Refuses an incoming call that is still ringing as 486 Busy Here (the user has calls enough). */
+  refuseBusy(): Promise<void>;
   /** Ends the call whatever its state: CANCEL while calling, reject while ringing in, BYE once connected. */
   hangup(): Promise<void>;
   /** re-INVITE with our media sendonly; resolves once the far end accepted it. */
@@ -37,6 +44,8 @@ export interface Call {
   sendDtmf(digits: string): boolean;
   /** Called with each new state; returns the unsubscribe. */
   onStateChange(listener: (state: CallState) => void): () => void;
+  /** Called when the far end holds or resumes us; returns the unsubscribe. */
+  onRemoteHoldChange(listener: (remoteHeld: boolean) => void): () => void;
   /** The WebRTC connection once media is being negotiated (for getStats and the UI's audio meter). */
   peerConnection(): RTCPeerConnection | undefined;
   /** This user's record of the call (its id in GET /calls), once the server named it: when ringing in, or answered. */
@@ -73,9 +82,22 @@ export function wrapSession(
   let state: CallState = incoming ? 'ringing' : 'calling';
   let end: CallEnd | undefined;
   let held = false;
+  let remoteHeld = false;
+  let connectedAt: number | undefined;
   let muted = false;
   let stopAudio: (() => void) | undefined;
   const listeners = new Set<(state: CallState) => void>();
+  const remoteHoldListeners = new Set<(remoteHeld: boolean) => void>();
+  // SIP.js hands us each re-INVITE it accepted: the far end's hold or resume.
+  session.delegate = {
+    ...session.delegate,
+    onInvite(request) {
+      const next = offersHold(request.body);
+      if (next === remoteHeld) return;
+      remoteHeld = next;
+      for (const listener of remoteHoldListeners) listener(next);
+    },
+  };
 
   const moveTo = (next: CallState) => {
     if (state === next || state === 'ended' || state === 'failed') return;
@@ -87,6 +109,7 @@ export function wrapSession(
     if (sessionState === SessionState.Established) {
       const connection = webHandler(session)?.peerConnection;
       if (connection !== undefined && remoteAudio !== undefined) stopAudio = playRemoteAudio(connection, remoteAudio);
+      connectedAt ??= Date.now();
       moveTo('connected');
     } else if (sessionState === SessionState.Terminated) {
       stopAudio?.();
@@ -126,6 +149,12 @@ export function wrapSession(
     get held() {
       return held;
     },
+    get remoteHeld() {
+      return remoteHeld;
+    },
+    get connectedAt() {
+      return connectedAt;
+    },
     get muted() {
       return muted;
     },
@@ -152,6 +181,11 @@ export function wrapSession(
       if (!(session instanceof Invitation)) throw new Error('only an incoming call can be declined');
       end = { status: 603, reason: 'Decline' };
       await session.reject({ statusCode: 603 });
+    },
+    async refuseBusy() {
+      if (!(session instanceof Invitation)) throw new Error('only an incoming call can be refused');
+      end = { status: 486, reason: 'Busy Here' };
+      await session.reject({ statusCode: 486 });
     },
     async hangup() {
       switch (session.state) {
@@ -184,6 +218,10 @@ export function wrapSession(
     onStateChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onRemoteHoldChange(listener) {
+      remoteHoldListeners.add(listener);
+      return () => remoteHoldListeners.delete(listener);
     },
     peerConnection: () => webHandler(session)?.peerConnection,
   };
