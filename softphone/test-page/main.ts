@@ -129,10 +129,18 @@ window.dialo = {
     });
   },
   untilResumed: () => new Promise((resolve) => resumeWaiters.push(resolve)),
-  iceUfrags(id) {
+  async iceUfrags(id) {
     const connection = tracked(id).call.peerConnection();
     const ufrag = (description: RTCSessionDescription | null | undefined) => /^a=ice-ufrag:(\S+)/m.exec(description?.sdp ?? '')?.[1] ?? null;
-    return { local: ufrag(connection?.currentLocalDescription), remote: ufrag(connection?.currentRemoteDescription) };
+    let inUse: string | null = null;
+    const stats = await connection?.getStats();
+    stats?.forEach((report: { type: string; selectedCandidatePairId?: string }) => {
+      if (report.type !== 'transport' || report.selectedCandidatePairId === undefined) return;
+      const pair = stats.get(report.selectedCandidatePairId) as { localCandidateId?: string } | undefined;
+      const candidate = pair?.localCandidateId === undefined ? undefined : (stats.get(pair.localCandidateId) as { usernameFragment?: string } | undefined);
+      inUse = candidate?.usernameFragment ?? null;
+    });
+    return { local: ufrag(connection?.currentLocalDescription), remote: ufrag(connection?.currentRemoteDescription), inUse };
   },
   async inboundAudio(id) {
     const connection = tracked(id).call.peerConnection();

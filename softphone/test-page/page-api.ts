@@ -64,7 +64,10 @@ export interface PageApi {
    * with an ICE restart (the page does this by itself on a drop, retrying each second).
    */
   untilResumed(): Promise<void>;
-  /** The ICE username fragments of the call's current local and remote descriptions: an ICE restart changes both. */
-  iceUfrags(id: string): { readonly local: string | null; readonly remote: string | null };
+  /**
+   * The ICE username fragments of the call's current local and remote descriptions (an ICE restart changes the
+   * local one, and the far end's if it restarts too), and the local one of the candidate pair media takes now.
+   */
+  iceUfrags(id: string): Promise<{ readonly local: string | null; readonly remote: string | null; readonly inUse: string | null }>;
   stop(): Promise<void>;
 }
