@@ -45,6 +45,8 @@ export interface PhoneLineOptions {
   readonly onIncoming: (call: Call) => void;
   /** True while a call is in progress: renewal waits for it to end. */
   readonly busy: () => boolean;
+  /** Told true when a call in progress waits for the dropped connection to come back, false once it is back (or given up). */
+  readonly onReconnecting?: (on: boolean) => void;
   /** Told the echo test's number (null: off) each time credentials come. */
   readonly onEchoTestNumber?: (number: string | null) => void;
   /** The microphone calls use: a deviceId, or undefined for the browser's default (see PhoneOptions). */
@@ -146,15 +148,18 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
     options.showStatus('Connection lost: reconnecting…', 'connecting');
     // A call in progress lives on this phone's user agent: the same one connects again (same instance and Contact)
     // and restarts ICE on the call, which signaling keeps for CALL_RECONNECT_GRACE_SECONDS meanwhile.
+    if (options.busy()) options.onReconnecting?.(true);
     while (!stopped && lost === phone && options.busy()) {
       try {
         await lost.resume();
+        options.onReconnecting?.(false);
         options.showStatus('Registered', 'registered');
         return;
       } catch {
         await new Promise((retry) => setTimeout(retry, RESUME_RETRY_MS));
       }
     }
+    options.onReconnecting?.(false);
     if (stopped || lost !== phone) return;
     phone = undefined;
     clearTimeout(timer);
