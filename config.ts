@@ -70,6 +70,11 @@ export interface CallsConfig {
   /** How often signaling sends itself an OPTIONS through drachtio-server (signaling/sip-probe.ts), for /readyz. */
   readonly sipProbeMs: number;
   /**
+   * A browser leg whose WebSocket is lost mid-call: probed every probeMs (a third of the grace, at most 10 s), and
+   * waited for graceMs (CALL_RECONNECT_GRACE_SECONDS) to reconnect and re-INVITE before the call ends.
+   */
+  readonly reconnect: { readonly graceMs: number; readonly probeMs: number };
+  /**
    * The echo test: a number a registered device dials to hear its own audio back from the media server (free, never
    * billed); undefined when ECHO_TEST_NUMBER=off.
    */
@@ -517,6 +522,7 @@ function calls(env: Env): CallsConfig {
   if (defaultCallerId !== undefined && !/^\+[1-9]\d{6,14}$/.test(defaultCallerId))
     throw new ConfigError('CALLER_ID_DEFAULT', 'an E.164 number such as +14155550100', defaultCallerId);
   const heartbeatSeconds = integer(env, 'CALL_HEARTBEAT_SECONDS', 15, 1, 300);
+  const reconnectGraceSeconds = integer(env, 'CALL_RECONNECT_GRACE_SECONDS', 30, 1, 600);
   return {
     nodeId: read(env, 'SIGNALING_NODE_ID') ?? hostname(),
     defaultCountry,
@@ -527,6 +533,7 @@ function calls(env: Env): CallsConfig {
     heartbeatMs: heartbeatSeconds * 1000,
     nodeDeadMs: integer(env, 'CALL_NODE_DEAD_SECONDS', Math.max(60, 4 * heartbeatSeconds), 2 * heartbeatSeconds, 86_400) * 1000,
     sipProbeMs: integer(env, 'SIP_PROBE_SECONDS', 5, 1, 300) * 1000,
+    reconnect: { graceMs: reconnectGraceSeconds * 1000, probeMs: Math.min(10_000, Math.ceil((reconnectGraceSeconds * 1000) / 3)) },
     echoTest: echoTest(env),
   };
 }

@@ -144,6 +144,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     trunkRegistrations,
     onSignalingLost: (listener) => connection.onLost(listener),
     activeCalls: new ActiveCalls((size) => deps.metrics.callsActive.set(size)),
+    reconnect: deps.calls.reconnect,
     abuse: deps.abuse,
     floods: new AddressBlocks(deps.sip.flood),
     ...(media === undefined ? {} : { media: media.relay }),

@@ -65,6 +65,8 @@ export interface CallDeps {
   readonly onSignalingLost: (listener: () => void) => () => void;
   /** Bridged calls, hung up on shutdown. */
   readonly activeCalls: ActiveCalls;
+  /** Browser legs whose WebSocket is lost are probed and waited for (signaling/call/leg-watch.ts); none: not watched. */
+  readonly reconnect?: { readonly graceMs: number; readonly probeMs: number };
   /** The media server for calls whose two ends speak different media (browser <-> RTP); none: such calls get 488. */
   readonly media?: MediaRelay;
   /** Web Push for callees with no live device; none (no VAPID keys): such calls get 480 at once. */

@@ -194,7 +194,7 @@ async function connectDevices(
     direction: call.direction,
     state,
     callerAnswer: () => media.answerCaller(winner.dialog.remote.sdp),
-    join: (caller) => bridgeDialogs(caller, winner.dialog, { media }),
+    join: (caller) => bridgeDialogs(caller, winner.dialog, { media, ...(deps.reconnect ? { reconnect: deps.reconnect } : {}) }),
     answered: { callee_dialog: dialogHandleOf(winner.dialog), media_server: mediaServerOf(media) },
     record,
     abandon: () => hangUpDialog(winner.dialog),

@@ -174,7 +174,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
     direction: 'outbound',
     state,
     callerAnswer: () => media.answerCaller(callee.remote.sdp),
-    join: (caller) => bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media }),
+    join: (caller) => bridgeDialogs(caller, callee, { maxSeconds: held.maxSeconds, media, ...(deps.reconnect ? { reconnect: deps.reconnect } : {}) }),
     answered: { callee_dialog: dialogHandleOf(callee), media_server: mediaServerOf(media) },
     record,
     abandon: async () => {

@@ -22,6 +22,19 @@ const unclaimed: string[] = [];
 const incomingWaiters: ((id: string) => void)[] = [];
 let phone: Phone | undefined;
 let nextId = 1;
+const resumeWaiters: (() => void)[] = [];
+
+/** As the app does (src/app/registration.ts): on a drop, the same phone connects again until it is back. */
+function resumeWhenDropped(dropped: Phone): void {
+  dropped.onDisconnect(() => {
+    const attempt = () =>
+      void dropped.resume().then(
+        () => resumeWaiters.splice(0).forEach((resumed) => resumed()),
+        () => setTimeout(attempt, 1000),
+      );
+    attempt();
+  });
+}
 
 function track(call: Call): string {
   const id = `call-${nextId++}`;
@@ -69,6 +82,7 @@ window.dialo = {
       else unclaimed.push(id);
     });
     await phone.register();
+    resumeWhenDropped(phone);
   },
   dial: (target) => track(started().call(target)),
   async nextIncoming() {
@@ -113,6 +127,20 @@ window.dialo = {
       const stopListening = call.onStateChange(check);
       check();
     });
+  },
+  untilResumed: () => new Promise((resolve) => resumeWaiters.push(resolve)),
+  async iceUfrags(id) {
+    const connection = tracked(id).call.peerConnection();
+    const ufrag = (description: RTCSessionDescription | null | undefined) => /^a=ice-ufrag:(\S+)/m.exec(description?.sdp ?? '')?.[1] ?? null;
+    let inUse: string | null = null;
+    const stats = await connection?.getStats();
+    stats?.forEach((report: { type: string; selectedCandidatePairId?: string }) => {
+      if (report.type !== 'transport' || report.selectedCandidatePairId === undefined) return;
+      const pair = stats.get(report.selectedCandidatePairId) as { localCandidateId?: string } | undefined;
+      const candidate = pair?.localCandidateId === undefined ? undefined : (stats.get(pair.localCandidateId) as { usernameFragment?: string } | undefined);
+      inUse = candidate?.usernameFragment ?? null;
+    });
+    return { local: ufrag(connection?.currentLocalDescription), remote: ufrag(connection?.currentRemoteDescription), inUse };
   },
   async inboundAudio(id) {
     const connection = tracked(id).call.peerConnection();

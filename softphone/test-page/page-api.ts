@@ -59,5 +59,15 @@ export interface PageApi {
   untilState(id: string, state: CallStateName): Promise<CallSnapshot>;
   /** inbound-rtp audio statistics of the call's peer connection. */
   inboundAudio(id: string): Promise<InboundAudio>;
+  /**
+   * Resolves once the phone, after its WebSocket dropped, has connected again, registered and re-offered its calls
+   * with an ICE restart (the page does this by itself on a drop, retrying each second).
+   */
+  untilResumed(): Promise<void>;
+  /**
+   * The ICE username fragments of the call's current local and remote descriptions (an ICE restart changes the
+   * local one, and the far end's if it restarts too), and the local one of the candidate pair media takes now.
+   */
+  iceUfrags(id: string): Promise<{ readonly local: string | null; readonly remote: string | null; readonly inUse: string | null }>;
   stop(): Promise<void>;
 }

@@ -55,6 +55,7 @@ describe('config', () => {
     ],
     [{ TRUST_PROXY: 'caddy' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "caddy"'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "10.0.0.0/33"'],
+    [{ CALL_RECONNECT_GRACE_SECONDS: '0' }, 'CALL_RECONNECT_GRACE_SECONDS: expected an integer from 1 to 600, got "0"'],
     [{ PUSH_RING_SECONDS: '0' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "0"'],
     [{ PUSH_RING_SECONDS: '121' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "121"'],
     [{ PUSH_SERVICE_HOSTS: 'https://fcm.googleapis.com' }, 'PUSH_SERVICE_HOSTS: expected comma-separated host names, each optionally *.domain'],
@@ -156,5 +157,10 @@ describe('config', () => {
   it('pings each trunk every 30 s and skips it after 3 failures by default; 0 turns pinging off', () => {
     expect(loadConfig({}).calls.trunkPing).toEqual({ intervalMs: 30_000, failuresBeforeDown: 3 });
     expect(loadConfig({ TRUNK_PING_INTERVAL_MS: '0', TRUNK_PING_FAILURES: '1' }).calls.trunkPing).toEqual({ intervalMs: 0, failuresBeforeDown: 1 });
+  });
+
+  it('waits 30 s for a browser leg to reconnect by default, probing it every 10 s; a short grace is probed thrice', () => {
+    expect(loadConfig({}).calls.reconnect).toEqual({ graceMs: 30_000, probeMs: 10_000 });
+    expect(loadConfig({ CALL_RECONNECT_GRACE_SECONDS: '3' }).calls.reconnect).toEqual({ graceMs: 3000, probeMs: 1000 });
   });
 });

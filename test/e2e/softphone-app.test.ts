@@ -50,11 +50,16 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
 
   /** A verified user (through the API), with a number, signed in on its own tab. */
   /** Another user calls `callee` on screen: it rings there, is declined, and the caller sees 603. */
-  async function ringsAndDeclines(callee: { page: Page; number: string }): Promise<void> {
-    const caller = await userOnScreen();
+  /** `caller` dials `callee` on screen, whose tab rings. */
+  async function dialsAndRings(caller: { page: Page }, callee: { page: Page; number: string }): Promise<void> {
     await caller.page.getByLabel('Number to call').fill(callee.number);
     await caller.page.getByRole('button', { name: 'Call', exact: true }).click();
     await expect.poll(text(callee.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+  }
+
+  async function ringsAndDeclines(callee: { page: Page; number: string }): Promise<void> {
+    const caller = await userOnScreen();
+    await dialsAndRings(caller, callee);
     await callee.page.getByRole('button', { name: 'Decline' }).click();
     await expect.poll(text(caller.page, '#call-outcome'), UI_WAIT).toBe('Call failed: 603 Decline');
   }
@@ -249,4 +254,38 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
       await relay.stop();
     }
   });
+
+  it(
+    'keeps a call through a signaling drop: "Reconnecting…" on the call while the network is down, then the call again, the other side never cut',
+    { timeout: TEST_MS },
+    async () => {
+      const relay = await startTcpProxy({ host: '127.0.0.1', port: suite.stack.drachtio.wsPort });
+      const viaRelay = await serveSoftphoneApp(suite.database, { sip: { ...sipSettings(), webSocketUrl: `ws://127.0.0.1:${relay.port}` } });
+      try {
+        const gina = await userOnScreen(viaRelay);
+        const hugo = await userOnScreen();
+        await dialsAndRings(gina, hugo);
+        await hugo.page.getByRole('button', { name: 'Answer' }).click();
+        await expect.poll(text(gina.page, '#call-state'), UI_WAIT).toBe('Connected');
+
+        // The network stays down until the tab has said so.
+        relay.refuseConnections(true);
+        relay.dropConnections();
+        await expect.poll(text(gina.page, '#call-state'), UI_WAIT).toBe('Reconnecting…');
+        await expect.poll(text(gina.page, '#registration-status'), UI_WAIT).toBe('Connection lost: reconnecting…');
+        relay.refuseConnections(false);
+        await expect.poll(text(gina.page, '#registration-status'), UI_WAIT).toBe('Registered');
+        await expect.poll(text(gina.page, '#call-state'), UI_WAIT).toBe('Connected');
+        expect(await text(hugo.page, '#call-state')()).toBe('Connected');
+
+        // The call goes on over the new connection: hugo's hang-up reaches gina.
+        await hugo.page.getByRole('button', { name: 'Hang up' }).click();
+        await expect.poll(text(gina.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+      } finally {
+        relay.refuseConnections(false);
+        await viaRelay.stop();
+        await relay.stop();
+      }
+    },
+  );
 });

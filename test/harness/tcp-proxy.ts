@@ -9,6 +9,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Destroys every open connection, both sides; the relay keeps accepting new ones. */
   dropConnections(): void;
+  /** While on, new connections are closed at once (the network is still down); off, they get through again. */
+  refuseConnections(refusing: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -18,7 +20,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   };
+  let refusing = false;
   const server = createServer((client) => {
+    if (refusing) return void client.destroy();
     const upstream = connect(target.port, target.host);
     track(client);
     track(upstream);
@@ -37,6 +41,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port,
     dropConnections() {
       for (const socket of open) socket.destroy();
+    },
+    refuseConnections(on) {
+      refusing = on;
     },
     async stop() {
       for (const socket of open) socket.destroy();

@@ -44,6 +44,8 @@ export interface CallView {
   price(call: Call, quote: CallQuote): void;
   /** A keypad key pressed on the keyboard: sent as a tone while connected, as the on-screen keypad does. */
   tone(key: string): void;
+  /** The signaling dropped and is being brought back with the call (true), or is back (false): said on the call's state line. */
+  reconnecting(on: boolean): void;
 }
 
 function stateText(call: Call, state: CallState): string {
@@ -156,6 +158,11 @@ export function createCallView(
       showCost();
     },
     tone,
+    reconnecting(on) {
+      if (current === undefined || current.state !== 'connected') return;
+      if (on) elements.state.textContent = 'Reconnecting…';
+      else render(current, current.state);
+    },
     show(call, onOver) {
       current = call;
       quote = undefined;

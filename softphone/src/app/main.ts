@@ -371,6 +371,7 @@ function signedIn(signedInAccount: Account): void {
       }
     },
     busy: () => callView.busy,
+    onReconnecting: (on) => callView.reconnecting(on),
     onEchoTestNumber(number) {
       echoTestNumber = number;
       dialer.setEchoTestNumber(number);

@@ -1,8 +1,9 @@
 /**
  * Keeps the phone online for the signed-in account: short-lived SIP credentials and the signaling WebSocket's
  * address from `POST /sip/credentials`, then REGISTER; before the credentials expire, a new phone registers with
- * fresh ones and replaces the old (never during a call: that would drop it). When the WebSocket drops, a new phone
- * connects at once, and again every few seconds until it registers. Every step is reported as a status line.
+ * fresh ones and replaces the old (never during a call: that would drop it). When the WebSocket drops during a call,
+ * the same phone connects again and restarts ICE on the call (it survives); otherwise a new phone connects at once,
+ * and again every few seconds until it registers. Every step is reported as a status line.
  */
 import type { Call } from '../phone/call.ts';
 import { createPhone, type Phone } from '../phone/phone.ts';
@@ -44,6 +45,8 @@ export interface PhoneLineOptions {
   readonly onIncoming: (call: Call) => void;
   /** True while a call is in progress: renewal waits for it to end. */
   readonly busy: () => boolean;
+  /** Told true when a call in progress waits for the dropped connection to come back, false once it is back (or given up). */
+  readonly onReconnecting?: (on: boolean) => void;
   /** Told the echo test's number (null: off) each time credentials come. */
   readonly onEchoTestNumber?: (number: string | null) => void;
   /** The microphone calls use: a deviceId, or undefined for the browser's default (see PhoneOptions). */
@@ -60,6 +63,8 @@ export interface PhoneLine {
 /** Renew this long before the credentials expire (or halfway through a shorter lifetime). */
 const RENEW_BEFORE_MS = 120_000;
 const RETRY_MS = 10_000;
+/** Between attempts to bring a dropped connection back while a call waits on it (the server's grace is 30 s by default). */
+const RESUME_RETRY_MS = 2000;
 
 export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): PhoneLine {
   let phone: Phone | undefined;
@@ -140,9 +145,24 @@ export function startPhoneLine(api: ApiClient, options: PhoneLineOptions): Phone
   // Declared as a function so connect() can refer to it before this point.
   async function connectionLost(lost: Phone) {
     if (stopped || lost !== phone) return;
+    options.showStatus('Connection lost: reconnecting…', 'connecting');
+    // A call in progress lives on this phone's user agent: the same one connects again (same instance and Contact)
+    // and restarts ICE on the call, which signaling keeps for CALL_RECONNECT_GRACE_SECONDS meanwhile.
+    if (options.busy()) options.onReconnecting?.(true);
+    while (!stopped && lost === phone && options.busy()) {
+      try {
+        await lost.resume();
+        options.onReconnecting?.(false);
+        options.showStatus('Registered', 'registered');
+        return;
+      } catch {
+        await new Promise((retry) => setTimeout(retry, RESUME_RETRY_MS));
+      }
+    }
+    options.onReconnecting?.(false);
+    if (stopped || lost !== phone) return;
     phone = undefined;
     clearTimeout(timer);
-    options.showStatus('Connection lost: reconnecting…', 'connecting');
     // Its goodbye cannot reach anyone; do not hold the reconnection up for its time limits.
     void lost.stop();
     // A call in progress went down with its signaling: reconnect now rather than wait for it.

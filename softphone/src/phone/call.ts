@@ -40,6 +40,11 @@ export interface Call {
   unhold(): Promise<void>;
   mute(): void;
   unmute(): void;
+  /**
+   * Re-offers the call on its dialog with fresh ICE credentials (an ICE restart): after the signaling reconnected,
+   * or when the network under the media changed; resolves once the far end accepted the new offer.
+   */
+  restartIce(): Promise<void>;
   /** RFC 4733 telephone-events in the media stream; false when the connection cannot send them. */
   sendDtmf(digits: string): boolean;
   /** Called with each new state; returns the unsubscribe. */
@@ -51,6 +56,9 @@ export interface Call {
   /** This user's record of the call (its id in GET /calls), once the server named it: when ringing in, or answered. */
   readonly recordId: string | undefined;
 }
+
+/** How long ICE may stay disconnected (a blip usually recovers by itself within a few seconds) before it is restarted. */
+const ICE_DISCONNECTED_MS = 4000;
 
 /** The header signaling names our record of the call in (signaling/sip-reply.ts CALL_RECORD_HEADER). */
 export const CALL_RECORD_HEADER = 'X-Dialo-Call-Record';
@@ -110,6 +118,7 @@ export function wrapSession(
       const connection = webHandler(session)?.peerConnection;
       if (connection !== undefined && remoteAudio !== undefined) stopAudio = playRemoteAudio(connection, remoteAudio);
       connectedAt ??= Date.now();
+      if (connection !== undefined) restartIceWhenBroken(connection);
       moveTo('connected');
     } else if (sessionState === SessionState.Terminated) {
       stopAudio?.();
@@ -118,6 +127,54 @@ export function wrapSession(
       queueMicrotask(() => moveTo(state === 'connected' ? 'ended' : 'failed'));
     }
   });
+
+  let restarting: Promise<void> | undefined;
+  // One at a time: a reconnection and an ICE failure can ask together, and SIP.js sends one re-INVITE at a time.
+  const restartIce = () => (restarting ??= reOfferWithIceRestart().finally(() => (restarting = undefined)));
+  const reOfferWithIceRestart = () =>
+    new Promise<void>((resolve, reject) => {
+      if (state !== 'connected') return reject(new Error(`cannot restart ICE on a call that is ${state}`));
+      const before = session.sessionDescriptionHandlerOptionsReInvite as Web.SessionDescriptionHandlerOptions;
+      // Only this offer restarts ICE: later re-INVITEs (hold) keep the credentials it negotiated.
+      const settle = () => (session.sessionDescriptionHandlerOptionsReInvite = before);
+      session.sessionDescriptionHandlerOptionsReInvite = {
+        ...before,
+        offerOptions: { ...before.offerOptions, iceRestart: true },
+      } as Web.SessionDescriptionHandlerOptions;
+      session
+        .invite({
+          requestDelegate: {
+            onAccept: () => {
+              settle();
+              resolve();
+            },
+            onReject: (response) => {
+              settle();
+              reject(new Error(`ICE restart refused: ${response.message.statusCode} ${response.message.reasonPhrase}`));
+            },
+          },
+        })
+        .catch((error: unknown) => {
+          settle();
+          reject(error as Error);
+        });
+    });
+
+  // The network under the media changed without the signaling dropping (a new Wi-Fi, a VPN): ICE fails, or stays
+  // disconnected past a blip, and a restart finds a path again. A failed re-offer (signaling down too) is left to the
+  // reconnection, which restarts ICE itself (phone.ts resume()).
+  let disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  const restartIceWhenBroken = (connection: RTCPeerConnection) => {
+    connection.addEventListener('iceconnectionstatechange', () => {
+      clearTimeout(disconnectedTimer);
+      if (state !== 'connected') return;
+      if (connection.iceConnectionState === 'failed') void restartIce().catch(() => undefined);
+      if (connection.iceConnectionState === 'disconnected')
+        disconnectedTimer = setTimeout(() => {
+          if (connection.iceConnectionState === 'disconnected') void restartIce().catch(() => undefined);
+        }, ICE_DISCONNECTED_MS);
+    });
+  };
 
   const reInvite = (hold: boolean) =>
     new Promise<void>((resolve, reject) => {
@@ -202,6 +259,7 @@ export function wrapSession(
           return;
       }
     },
+    restartIce,
     hold: () => reInvite(true),
     unhold: () => reInvite(false),
     mute() {

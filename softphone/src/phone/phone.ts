@@ -45,6 +45,12 @@ export interface Phone {
    * dead and this phone stays offline (it does not reconnect by itself); returns the unsubscribe.
    */
   onDisconnect(listener: () => void): () => void;
+  /**
+   * After {@link onDisconnect}: connects the same user agent again (same +sip.instance and Contact), registers, and
+   * re-offers each call in progress with an ICE restart on its dialog, so the calls survive the drop (the signaling
+   * server waits CALL_RECONNECT_GRACE_SECONDS for this). Rejects if the connection or the registration fails.
+   */
+  resume(): Promise<void>;
   /** Unregisters (if registered) and closes the WebSocket. Never hangs: each step has a time limit. */
   stop(): Promise<void>;
 }
@@ -55,6 +61,15 @@ const STOP_STEP_MS = 3000;
 /** Connects the user agent; `register()` is separate so the app can show "connecting" and "registering" apart. */
 export async function createPhone(options: PhoneOptions): Promise<Phone> {
   const incoming = new Set<(call: Call) => void>();
+  // Calls in progress, re-offered on resume().
+  const live = new Set<Call>();
+  const keep = (call: Call): Call => {
+    live.add(call);
+    call.onStateChange((state) => {
+      if (state === 'ended' || state === 'failed') live.delete(call);
+    });
+    return call;
+  };
   const disconnected = new Set<() => void>();
   const microphone = (): MediaStreamConstraints => {
     const deviceId = options.microphoneId?.();
@@ -77,7 +92,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     },
     delegate: {
       onInvite(invitation: Invitation) {
-        const call = wrapSession(invitation, options.remoteAudio, microphone);
+        const call = keep(wrapSession(invitation, options.remoteAudio, microphone));
         for (const listener of incoming) listener(call);
       },
       // SIP.js calls this only while started: not for the close that stop() makes.
@@ -89,18 +104,25 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
   const registerer = new Registerer(userAgent, { expires: options.registerExpires ?? 600 });
   await userAgent.start();
 
+  const register = () =>
+    new Promise<void>((resolve, reject) => {
+      registerer
+        .register({
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (response) => reject(new Error(`registration refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+          },
+        })
+        .catch(reject);
+    });
+
   return {
-    register: () =>
-      new Promise<void>((resolve, reject) => {
-        registerer
-          .register({
-            requestDelegate: {
-              onAccept: () => resolve(),
-              onReject: (response) => reject(new Error(`registration refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
-            },
-          })
-          .catch(reject);
-      }),
+    register,
+    async resume() {
+      await userAgent.reconnect();
+      await register();
+      await Promise.all([...live].filter((call) => call.state === 'connected').map((call) => call.restartIce()));
+    },
     async unregister() {
       if (registerer.state !== RegistererState.Registered) return;
       await new Promise<void>((resolve, reject) => {
@@ -118,6 +140,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       // forks the INVITE, which SIP.js requires for it).
       const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: microphone() } });
       const call = wrapSession(inviter, options.remoteAudio, microphone);
+      keep(call);
       inviter
         .invite({
           requestDelegate: {
