@@ -3,6 +3,7 @@
  * export's exact text (core/calls/cdr-export.ts, as GET /admin/cdrs/export sends it):
  * - COPY: Postgres writes CSV or NDJSON itself (`copyCdrs`, what the route uses on Postgres);
  * - batches: keyset batches of 1,000 -> csv-stringify / JSON.stringify (`exportCdrs`, what it uses on PGlite);
+ * - COPY, filtered: the same with a direction and an outcome filter every row passes (their cost alone);
  * against the baseline in the same run: `psql -c` running the very same COPY statement, its output counted. The
  * numbers are stored sealed, as calls write them (core/calls/cdr.ts): both paths open them, psql writes them sealed,
  * so the bytes are compared with the batches' (the reference text), not psql's.
@@ -110,6 +111,11 @@ try {
       const paths: [string, () => Promise<Run>][] = [
         ['psql COPY (baseline)', () => psql(database.url!, copyStatement(db, {}, format))],
         ['COPY (copyCdrs)', () => measure(() => copyCdrs(database.copyOut!, db, vault, {}, format))],
+        // Every bench record is outbound and answered: the same rows, each checked against the filters on the way.
+        [
+          'COPY, filtered (direction, outcome)',
+          () => measure(() => copyCdrs(database.copyOut!, db, vault, { direction: 'outbound', outcome: 'answered' }, format)),
+        ],
         ['batches (exportCdrs)', () => measure(batches(format))],
       ];
       for (const [path, run] of paths) {

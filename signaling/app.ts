@@ -31,6 +31,7 @@ import type { MediaRelay } from '../core/media/media-relay.ts';
 import { handleInvite } from './invite/handle-invite.ts';
 import { probeSip, probeTarget } from './sip-probe.ts';
 import { readInvite } from './invite/read-invite.ts';
+import { OPERATOR_STOP } from './invite/ringing-stop.ts';
 import { logCallId } from '../core/client-address.ts';
 import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { startTrunkPinger } from './trunk-pinger.ts';
@@ -165,13 +166,15 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       if (legs > 0) logger.warn({ legs, hungUp: legs - failures.length, failures }, 'sent BYE on the legs of calls left up');
       if (closed > 0) logger.warn({ closed }, 'closed calls left open by a previous process');
     });
-  // The Call-IDs of the INVITEs being handled: with the bridges', what this process carries (closeFaultedRecords).
-  const handling = new Set<string>();
+  // The INVITEs being handled, by Call-ID: with the bridges', what this process carries (closeFaultedRecords); each
+  // with what stops it ringing when an operator hangs it up (ringing-stop.ts).
+  const handling = new Map<string, AbortController>();
   connection.on('invite', async (req, res) => {
     // Read before anything is awaited: drachtio can deliver an INVITE and its CANCEL in one read, and drachtio-srf
     // emits 'cancel' once, so the watch readInvite starts must already be there.
-    const facts = readInvite(req);
-    handling.add(facts.callId);
+    const stop = new AbortController();
+    const facts = readInvite(req, stop);
+    handling.set(facts.callId, stop);
     try {
       await recovered;
       await handleInvite(calls, req, res, facts);
@@ -230,7 +233,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
       }
       // Records of ours no handler or bridge carries any more (their last write failed): closed, not left to expire.
       if (!shared) {
-        const carried = [...handling, ...calls.activeCalls.callIds()];
+        const carried = [...handling.keys(), ...calls.activeCalls.callIds()];
         const startedBefore = new Date(now.getTime() - deps.calls.heartbeatMs);
         const lost = await closeFaultedRecords(deps.db, deps.calls.nodeId, { notCarried: carried, startedBefore }, now);
         if (lost > 0) logger.warn({ closed: lost }, 'closed call records left open by a failed write');
@@ -274,10 +277,19 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   // An operator's hang-up (core/calls/hang-up-request.ts) may be recorded by an api in another process: read at the
   // cache poll's pace, one indexed read of this node's open records while it carries calls.
   const hangUpRequested = async () => {
-    if (calls.activeCalls.size === 0) return;
+    if (handling.size === 0 && calls.activeCalls.size === 0) return;
     const requested = await hangUpsRequested(deps.db, deps.calls.nodeId);
     const ended = calls.activeCalls.hangUpCalls(requested, OPERATOR_HANG_UP_CAUSE);
-    if (ended > 0) logger.info({ calls: ended }, 'hung up calls an operator asked to end');
+    // Those not bridged yet still ring (or are being routed): their flows cancel the legs and answer the caller.
+    const bridged = new Set(calls.activeCalls.callIds());
+    let stopped = 0;
+    for (const callId of requested) {
+      const stop = handling.get(callId);
+      if (stop === undefined || bridged.has(callId) || stop.signal.aborted) continue;
+      stop.abort(OPERATOR_STOP);
+      stopped += 1;
+    }
+    if (ended + stopped > 0) logger.info({ calls: ended, ringing: stopped }, 'hung up calls an operator asked to end');
   };
   const pollCaches = () => {
     void refreshCaches().catch((error: unknown) => logger.debug({ err: error }, 'cache version poll failed (reading through)'));

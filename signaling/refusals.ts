@@ -5,6 +5,7 @@
  */
 import { nextState } from '../core/calls/call-state.ts';
 import { openCdr, recordCdrState } from '../core/calls/cdr.ts';
+import { OPERATOR_HANG_UP_CAUSE, OPERATOR_STOP_STATUS } from '../core/calls/hang-up-request.ts';
 import type { Refusal, RefusalReason } from '../core/calls/refusal.ts';
 import type { CallDirection } from '../db/schema.ts';
 import type { CallDeps, InviteFacts } from './invite/call-context.ts';
@@ -42,12 +43,15 @@ export function refusalReply(refusal: Refusal): SipReply {
 
 /**
  * A dialled call that did not connect, where the reason is ours: every trunk failed (their last status, a timeout
- * as 503), no device answered (480), or the media server could not join the answer to the offer (488).
+ * as 503), no device answered (480), the media server could not join the answer to the offer (488), or an operator
+ * ended it while it rang (core/calls/hang-up-request.ts).
  */
 export function failureReply(
-  failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' },
+  failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' | 'operator' },
 ): SipReply {
   switch (failure.reason) {
+    case 'operator':
+      return refuse(OPERATOR_STOP_STATUS, 'Temporarily Unavailable', OPERATOR_HANG_UP_CAUSE);
     case 'trunk-failure':
       return refuse(failure.status === 408 ? 503 : failure.status, undefined, failure.reason);
     case 'no-answer':

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { CDR_DIRECTIONS } from '../../core/calls/cdr-export.ts';
 import { runCdrExport } from '../../core/calls/cdr-export-run.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, REGISTER_DEFAULTS, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
@@ -12,6 +13,7 @@ import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
 import type { TrunkRegistration } from '../../core/calls/trunk-registration.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
+import { HistoryFilterQuery } from '../schemas/history-filter.ts';
 import { problems } from '../schemas/problem.ts';
 
 const Credentials = Type.Object(
@@ -154,6 +156,15 @@ const CdrExportQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: 'calls started at or after' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'calls started before' })),
   accountId: Type.Optional(Type.String({ format: 'uuid' })),
+  direction: Type.Optional(
+    Type.Union(
+      CDR_DIRECTIONS.map((value) => Type.Literal(value)),
+      { description: 'as recorded: outbound to carriers, inbound from carriers, onnet between users of this server, echo tests' },
+    ),
+  ),
+  // How a call turned out, read as a user's GET /calls reads it.
+  outcome: HistoryFilterQuery.outcome,
+  trunkId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'calls through this trunk' })),
 });
 
 const TrunkId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
@@ -282,6 +293,9 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...(query.from === undefined ? {} : { from: new Date(query.from) }),
         ...(query.to === undefined ? {} : { to: new Date(query.to) }),
         ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
+        ...(query.direction === undefined ? {} : { direction: query.direction }),
+        ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+        ...(query.trunkId === undefined ? {} : { trunkId: query.trunkId }),
       };
       const body = await runCdrExport({ db, vault: deps.privacy.tools.vault, copyOut: deps.copyOut }, operator.accountId, filter, query.format);
       const stamp = new Date().toISOString().slice(0, 10);

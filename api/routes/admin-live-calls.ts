@@ -67,8 +67,9 @@ export function adminLiveCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         description:
-          'Hangs up an answered call: BYE on both legs from the node holding it, billed to that moment, closed by `system` with cause `operator`. ' +
-          'Accepted at once, done within a poll of that node; asking again changes nothing. 409 when the call is over or not answered yet.',
+          'Hangs up a call: answered, with BYE on both legs from the node holding it, billed to that moment; still ringing, with CANCEL on the legs ' +
+          'it rings and 480 (X-Reason: operator) to the caller, not charged. Either way closed by `system` with cause `operator`. ' +
+          'Accepted at once, done within a poll of that node; asking again changes nothing. 409 when the call is over.',
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         response: { 202: HangUpSchema, ...problems(400, 401, 403, 404, 409) },
       },

@@ -3,8 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import { countCdrs, type CdrExportFormat } from '../../core/calls/cdr-export.ts';
+import { CDR_DIRECTIONS, countCdrs, type CdrExportFormat } from '../../core/calls/cdr-export.ts';
 import { runCdrExport } from '../../core/calls/cdr-export-run.ts';
+import { OUTCOME_FILTERS, type OutcomeFilter } from '../../core/calls/history-filter.ts';
+import type { CallDirection } from '../../db/schema.ts';
 import { ACCOUNT_HELP, accountId } from '../account-argument.ts';
 import { COMMAND_LINE, withDatabase } from '../context.ts';
 import { parse, print } from '../output.ts';
@@ -15,6 +17,9 @@ interface ExportOptions {
   from?: Date;
   to?: Date;
   account?: string;
+  direction?: CallDirection;
+  outcome?: OutcomeFilter;
+  trunk?: number;
   output?: string;
 }
 
@@ -44,6 +49,13 @@ export function cdrCommands(program: Command): void {
     .option('--from <time>', 'calls started at or after (ISO 8601)', parse.time)
     .option('--to <time>', 'calls started before (ISO 8601)', parse.time)
     .option('--account <account>', ACCOUNT_HELP)
+    .addOption(new Option('--direction <direction>', 'as recorded: outbound, inbound, onnet (between users) or echo').choices(CDR_DIRECTIONS))
+    .addOption(
+      new Option('--outcome <outcome>', "as a user's call history reads it: missed (nobody picked up, busy, declined, cancelled); failed: otherwise").choices(
+        OUTCOME_FILTERS,
+      ),
+    )
+    .option('--trunk <id>', 'calls through this trunk (its id, as `dialo trunks list` shows)', parse.integer)
     .option('--output <file>', 'write to this file instead of stdout')
     .action((options: ExportOptions, command: Command) =>
       withDatabase(async (context) => {
@@ -51,6 +63,9 @@ export function cdrCommands(program: Command): void {
           ...(options.from === undefined ? {} : { from: options.from }),
           ...(options.to === undefined ? {} : { to: options.to }),
           ...(options.account === undefined ? {} : { accountId: await accountId(context, options.account) }),
+          ...(options.direction === undefined ? {} : { direction: options.direction }),
+          ...(options.outcome === undefined ? {} : { outcome: options.outcome }),
+          ...(options.trunk === undefined ? {} : { trunkId: options.trunk }),
         };
         // The total is counted only for a bar that is drawn.
         const bar = progress('cdrs', process.stderr.isTTY === true ? await countCdrs(context.db, filter) : 0);

@@ -13,6 +13,7 @@
  *   │ ▲
  *   │ └─ dial (the next trunk)
  *   ├──attempt-failed (no route left)──▶ failed
+ *   ├──stop (an operator ended it)─────▶ failed, by the system (from setup and waking too)
  *   └──cancel (the caller gave up)─────▶ cancelled
  *
  * orphaned (the process carrying the call died; its next start closes the call):
@@ -46,6 +47,8 @@ export type CallEvent =
   | { readonly type: 'answer'; readonly at: Date }
   | { readonly type: 'attempt-failed'; readonly status: number; readonly cause: string }
   | { readonly type: 'cancel' }
+  /** The system ended a call not yet answered (an operator's hang-up): the caller is told `status`. */
+  | { readonly type: 'stop'; readonly status: number; readonly cause: string }
   | { readonly type: 'hangup'; readonly by: Party; readonly at: Date; readonly cause: string }
   /** `at`: the last moment the call is known to have been up (its last heartbeat, else its answer). */
   | { readonly type: 'orphaned'; readonly at: Date }
@@ -86,6 +89,7 @@ interface PhaseAfter {
   answer: 'answered';
   'attempt-failed': 'failed';
   cancel: 'cancelled';
+  stop: 'failed';
   hangup: 'ended';
   orphaned: 'ended' | 'failed';
   fault: 'ended' | 'failed';
@@ -104,6 +108,7 @@ export function nextState<E extends CallEvent>(state: CallState, event: E): InPh
 export function nextState(state: CallState, event: CallEvent): CallState {
   switch (state.phase) {
     case 'setup':
+      if (event.type === 'stop') return { phase: 'failed', status: event.status, cause: event.cause, by: 'system' };
       if (event.type === 'refuse') return { phase: 'refused', refusal: event.refusal };
       if (event.type === 'orphaned') return { phase: 'failed', status: null, cause: ORPHANED_CAUSE, by: 'system' };
       if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
@@ -112,6 +117,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'push') return { phase: 'waking', pushed: event.pushed };
       break;
     case 'waking':
+      if (event.type === 'stop') return { phase: 'failed', status: event.status, cause: event.cause, by: 'system' };
       if (event.type === 'dial') return { phase: 'dialing', attempt: 1, target: event.target };
       if (event.type === 'cancel') return { phase: 'cancelled' };
       // What a caller hears when devices rang and none answered: 480.
@@ -120,6 +126,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
       if (event.type === 'fault') return { phase: 'failed', status: 500, cause: FAULT_CAUSE, by: 'system' };
       break;
     case 'dialing':
+      if (event.type === 'stop') return { phase: 'failed', status: event.status, cause: event.cause, by: 'system' };
       if (event.type === 'answer') return { phase: 'answered', target: state.target, answeredAt: event.at };
       if (event.type === 'cancel') return { phase: 'cancelled' };
       if (event.type === 'attempt-failed') return { phase: 'failed', status: event.status, cause: event.cause };

@@ -29,7 +29,14 @@ export async function runCdrExport(
     action: 'admin.cdr_export',
     actorAccountId,
     subjectAccountId: filter.accountId ?? null,
-    detail: { format, from: filter.from?.toISOString() ?? null, to: filter.to?.toISOString() ?? null },
+    detail: {
+      format,
+      from: filter.from?.toISOString() ?? null,
+      to: filter.to?.toISOString() ?? null,
+      direction: filter.direction ?? null,
+      outcome: filter.outcome ?? null,
+      trunkId: filter.trunkId ?? null,
+    },
   });
   if (copyOut !== undefined) return copyCdrs(copyOut, db, vault, filter, format);
   const rows = Readable.from(exportCdrs(db, vault, filter), { objectMode: true });

@@ -7,8 +7,9 @@ import { Transform, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyOut } from '../../db/connect.ts';
-import type { CdrsTable, Database } from '../../db/schema.ts';
+import type { CallDirection, CdrsTable, Database } from '../../db/schema.ts';
 import { isSealed, SEALED_PATTERN, type Vault } from '../privacy/vault.ts';
+import { outcomeIs, type OutcomeFilter } from './history-filter.ts';
 
 export const CDR_EXPORT_COLUMNS = [
   'id',
@@ -46,7 +47,14 @@ export interface CdrFilter {
   /** Calls started before. */
   readonly to?: Date;
   readonly accountId?: string;
+  /** As recorded: `echo` apart from `outbound`, unlike a user's own history filter. */
+  readonly direction?: CallDirection;
+  /** How the call turned out, as a user's own history filter reads it (core/calls/history-filter.ts). */
+  readonly outcome?: OutcomeFilter;
+  readonly trunkId?: number;
 }
+
+export const CDR_DIRECTIONS: readonly CallDirection[] = ['outbound', 'inbound', 'onnet', 'echo'];
 
 const TIMES = new Set<string>(['started_at', 'answered_at', 'ended_at']);
 
@@ -71,6 +79,11 @@ function filtered(db: Kysely<Database>, filter: CdrFilter, value: (v: string) =>
   if (filter.from !== undefined) query = query.where('started_at', '>=', sql<Date>`${value(filter.from.toISOString())}::timestamptz`);
   if (filter.to !== undefined) query = query.where('started_at', '<', sql<Date>`${value(filter.to.toISOString())}::timestamptz`);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', sql<string>`${value(filter.accountId)}::uuid`);
+  // The rest narrow the (started_at, id) range scan row by row: the export stays one statement, COPY's included.
+  if (filter.direction !== undefined) query = query.where('direction', '=', sql<CallDirection>`${value(filter.direction)}`);
+  if (filter.trunkId !== undefined) query = query.where('trunk_id', '=', sql<number>`${value(String(filter.trunkId))}::bigint`);
+  const outcome = filter.outcome;
+  if (outcome !== undefined) query = query.where((eb) => outcomeIs(eb, outcome));
   return query;
 }
 

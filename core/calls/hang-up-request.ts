@@ -2,8 +2,9 @@
  * An operator's hang-up of a live call. The api role may run apart from the signaling node that holds the call (and
  * there may be several nodes), so the decision is recorded on the call's record (`hangup_requested_at`, 0051) and
  * audited in one transaction; the node named by the record's `node_id` finds it on its next poll
- * (`hangUpsRequested`) and ends the call from its side: BYE on both legs, billed to that moment, closed by `system`
- * with the cause `operator`. Only answered calls: one still ringing ends by itself within the trunk's timeout.
+ * (`hangUpsRequested`) and ends the call from its side, closed by `system` with the cause `operator`: an answered
+ * call with BYE on both legs, billed to that moment; one still ringing with CANCEL on the legs it rings and
+ * {@link OPERATOR_STOP_STATUS} to the caller, not charged.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
@@ -12,6 +13,15 @@ import { CallAdminError } from './call-admin-error.ts';
 
 /** The hangup cause the call's record is closed with. */
 export const OPERATOR_HANG_UP_CAUSE = 'operator';
+
+/**
+ * What the caller of a call still ringing is answered when an operator ends it (with `X-Reason: operator`). 480
+ * Temporarily Unavailable (RFC 3261 §21.4.18: the callee was reached but is not available now) ends the attempt at
+ * this destination only. Not 503 (§21.5.4): it says this server is overloaded or down, and a caller's proxy then
+ * tries the request at another server (§16.7, RFC 3263), placing the call again. Not 487 either: that answers a
+ * CANCEL or BYE of the caller's own (§21.4.25).
+ */
+export const OPERATOR_STOP_STATUS = 480;
 
 export interface HangUpRequest {
   readonly callId: string;
@@ -23,7 +33,7 @@ export interface HangUpRequest {
 }
 
 /**
- * Records the request, or finds the one already made. A call that is over (or never answered) is a conflict, an
+ * Records the request, or finds the one already made, ringing or answered. A call that is over is a conflict, an
  * unknown id not found.
  * @example const { nodeId } = await requestHangUp(db, { callId, operatorId }, new Date());
  */
@@ -35,13 +45,12 @@ export async function requestHangUp(
   return db.transaction().execute(async (trx) => {
     const call = await trx
       .selectFrom('cdrs')
-      .select(['id', 'account_id', 'node_id', 'answered_at', 'ended_at', 'hangup_requested_at'])
+      .select(['id', 'account_id', 'node_id', 'ended_at', 'hangup_requested_at'])
       .where('id', '=', request.callId)
       .forUpdate()
       .executeTakeFirst();
     if (call === undefined) throw new CallAdminError('not_found', 'no such call');
     if (call.ended_at !== null) throw new CallAdminError('conflict', `the call already ended at ${call.ended_at.toISOString()}`);
-    if (call.answered_at === null) throw new CallAdminError('conflict', 'the call is not answered yet: only answered calls can be hung up');
     const found = { callId: call.id, nodeId: call.node_id };
     if (call.hangup_requested_at !== null) return { ...found, requestedAt: call.hangup_requested_at, recorded: false };
     await trx.updateTable('cdrs').set({ hangup_requested_at: now }).where('id', '=', call.id).execute();

@@ -59,15 +59,29 @@ export function isMissed(record: { readonly phase: string; readonly sip_status: 
   return record.phase === 'cancelled' || (record.phase === 'failed' && record.sip_status !== null && UNANSWERED_STATUSES.includes(record.sip_status));
 }
 
+// Constants as literals, not parameters: the operator export runs this condition inside COPY, which takes none.
+const phaseIs = (eb: Cdrs, phases: readonly string[]) =>
+  eb(
+    'phase',
+    'in',
+    phases.map((phase) => sql.lit(phase)),
+  );
+
 function missed(eb: Cdrs): Expression<SqlBool> {
-  return eb.or([eb('phase', '=', 'cancelled'), eb.and([eb('phase', '=', 'failed'), eb('sip_status', 'in', UNANSWERED_STATUSES)])]);
+  const statuses = UNANSWERED_STATUSES.map((status) => eb.lit(status));
+  return eb.or([phaseIs(eb, ['cancelled']), eb.and([phaseIs(eb, ['failed']), eb('sip_status', 'in', statuses)])]);
 }
 
-function outcomeIs(eb: Cdrs, outcome: OutcomeFilter): Expression<SqlBool> {
+/**
+ * Records that turned out as `outcome`, as one condition carrying no parameters: the user's history filter and the
+ * operator's CDR export (core/calls/cdr-export.ts) share it.
+ * @example db.selectFrom('cdrs').selectAll().where((eb) => outcomeIs(eb, 'failed'))
+ */
+export function outcomeIs(eb: Cdrs, outcome: OutcomeFilter): Expression<SqlBool> {
   if (outcome === 'answered') return eb('answered_at', 'is not', null);
   const unanswered = eb('answered_at', 'is', null);
   if (outcome === 'missed') return eb.and([unanswered, missed(eb)]);
-  return eb.and([unanswered, eb('phase', 'in', ['refused', 'failed']), eb.not(sql<SqlBool>`coalesce(${missed(eb)}, false)`)]);
+  return eb.and([unanswered, phaseIs(eb, ['refused', 'failed']), eb.not(sql<SqlBool>`coalesce(${missed(eb)}, false)`)]);
 }
 
 /**

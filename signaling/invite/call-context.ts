@@ -93,7 +93,8 @@ export interface InviteFacts {
    */
   readonly localContact: string | undefined;
   /**
-   * Aborted when the caller sends CANCEL (RFC 3261 §9.2). Watched from the moment the INVITE arrives: drachtio-srf
+   * Aborted when the caller sends CANCEL (RFC 3261 §9.2), or an operator ends the call while it rings (its reason
+   * says which: ringing-stop.ts). Watched from the moment the INVITE arrives: drachtio-srf
    * emits 'cancel' once, so a CANCEL landing while a step awaits the database would otherwise go unseen and the
    * callee would be rung for a caller who already got 487.
    */

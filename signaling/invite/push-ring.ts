@@ -12,6 +12,7 @@ import { liveRegistrations } from '../../core/registrations.ts';
 import { failureReply } from '../refusals.ts';
 import { sendReply, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts, PushRing } from './call-context.ts';
+import { answerStopped, stoppedState } from './ringing-stop.ts';
 
 export type Devices = Awaited<ReturnType<typeof liveRegistrations>>;
 
@@ -69,7 +70,7 @@ export async function wakeByPush(
     try {
       await records.record(waking);
       if (!facts.cancelled.aborted && !res.finalResponseSent) res.send(180);
-      return await waitForDevice(deps, res, calleeAccountId, waking, watch, waitEnd.ended, records);
+      return await waitForDevice(deps, res, facts, calleeAccountId, waking, watch, waitEnd.ended, records);
     } finally {
       deps.metrics.callsWaking.dec();
     }
@@ -82,6 +83,7 @@ export async function wakeByPush(
 async function waitForDevice(
   deps: CallDeps,
   res: SrfResponse,
+  facts: InviteFacts,
   calleeAccountId: string,
   waking: InPhase<'waking'>,
   watch: RegistrationWatch,
@@ -103,14 +105,14 @@ async function waitForDevice(
       return { kind: 'devices', devices, state: waking };
     }
     if (step.next !== 'end') continue;
-    deps.metrics.pushRings.inc({ result: step.state.phase === 'cancelled' ? 'cancelled' : 'missed' });
-    // Recorded before the caller hears it, so the record never lags what the caller saw.
-    await records.record(step.state);
-    if (!res.finalResponseSent) {
-      if (step.state.phase === 'cancelled') res.send(487);
-      // What a caller hears when devices rang and none answered.
-      else sendReply(res, failureReply({ reason: 'no-answer' }));
-    }
+    const stopped = step.state.phase === 'cancelled';
+    deps.metrics.pushRings.inc({ result: stopped ? 'cancelled' : 'missed' });
+    // Recorded before the caller hears it, so the record never lags what the caller saw. Stopped: by the caller's
+    // CANCEL or an operator's hang-up (ringing-stop.ts).
+    await records.record(stopped ? stoppedState(facts, waking) : step.state);
+    if (stopped) answerStopped(facts, res);
+    // What a caller hears when devices rang and none answered.
+    else if (!res.finalResponseSent) sendReply(res, failureReply({ reason: 'no-answer' }));
     return { kind: 'ended' };
   }
 }

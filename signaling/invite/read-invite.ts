@@ -2,8 +2,11 @@ import Srf from 'drachtio-srf';
 import type { SrfRequest } from '../srf.ts';
 import type { InviteFacts } from './call-context.ts';
 
-/** Reads the facts the call flow needs off a new INVITE, and starts watching for its CANCEL. */
-export function readInvite(req: SrfRequest): InviteFacts {
+/**
+ * Reads the facts the call flow needs off a new INVITE, and starts watching for its CANCEL: `stop` aborts with the
+ * reason `caller` then; an operator's hang-up aborts it with another (ringing-stop.ts).
+ */
+export function readInvite(req: SrfRequest, stop = new AbortController()): InviteFacts {
   const user = Srf.parseUri(req.uri)?.user ?? '';
   let dialled = user;
   try {
@@ -11,8 +14,7 @@ export function readInvite(req: SrfRequest): InviteFacts {
   } catch {
     // a malformed escape is left as sent: number parsing refuses it
   }
-  const cancel = new AbortController();
-  req.on('cancel', () => cancel.abort());
+  req.on('cancel', () => stop.abort('caller'));
   return {
     callId: req.get('Call-ID'),
     dialled,
@@ -23,7 +25,7 @@ export function readInvite(req: SrfRequest): InviteFacts {
     proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
     sdp: req.body,
     localContact: localContact(req),
-    cancelled: cancel.signal,
+    cancelled: stop.signal,
   };
 }
 

@@ -19,6 +19,7 @@ import { failureReply, refuseCall } from '../refusals.ts';
 import { CALL_RECORD_HEADER, earlyMediaParts, type SipReply } from '../sip-reply.ts';
 import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
+import { answerStopped, stoppedState } from './ringing-stop.ts';
 import { wakeByPush, type Devices } from './push-ring.ts';
 
 export interface Ringing {
@@ -73,8 +74,8 @@ export async function ringAccount(deps: CallDeps, req: SrfRequest, res: SrfRespo
   // The caller gave up while we looked the devices up (or pushed to none): ring none of them.
   const cancelledMeanwhile = async () => {
     if (!facts.cancelled.aborted) return false;
-    if (!res.finalResponseSent) res.send(487);
-    await record(nextState({ phase: 'setup' }, { type: 'cancel' }));
+    answerStopped(facts, res);
+    await record(stoppedState(facts, { phase: 'setup' }));
     return true;
   };
   if (await cancelledMeanwhile()) return;
@@ -169,8 +170,8 @@ async function connectDevices(
     winner = await Promise.any(rings.map((ring) => ring.attempt.answered.then((dialog) => ({ dialog, ring }))));
   } catch (error) {
     if (cancelled) {
-      state = nextState(state, { type: 'cancel' });
-      if (!res.finalResponseSent) res.send(487);
+      state = stoppedState(facts, state);
+      answerStopped(facts, res);
     } else {
       const failures = error instanceof AggregateError ? error.errors.filter((failure): failure is DialFailed => failure instanceof DialFailed) : [];
       const final = callerFacingFailure(declined, failures);

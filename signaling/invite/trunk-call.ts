@@ -1,6 +1,6 @@
 /**
  * An outbound call core/calls/route.ts sent to the trunks, with its media path and credit already held: trunks by
- * priority (next on 408/5xx/timeout) -> answer and bridge with a timer at the credit's limit -> settle -> watch for
+ * priority (next on 408/5xx/timeout; the caller's CANCEL or an operator's hang-up cancels the one ringing) -> answer and bridge with a timer at the credit's limit -> settle -> watch for
  * abuse patterns.
  */
 import { watchAfterCall } from '../../core/abuse/abuse-patterns.ts';
@@ -20,6 +20,7 @@ import { failureReply } from '../refusals.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
+import { answerStopped, stoppedState } from './ringing-stop.ts';
 
 /** 408, 5xx and our own timeout move on to the next trunk; any other failure is the callee's answer. */
 function worthFailover(status: number): boolean {
@@ -157,14 +158,12 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
   if ('failure' in outcome) {
     await release(deps.db, held.reservationId);
     state = outcome.cancelled
-      ? nextState(state, { type: 'cancel' })
+      ? stoppedState(facts, state)
       : nextState(state, { type: 'attempt-failed', status: outcome.failure.status, cause: outcome.failure.reason });
     // Recorded before the caller is told: with the drachtio connection gone, telling fails.
-    await recordCdrState(deps.db, cdrId, state, { sip_status: outcome.failure.status });
-    if (!res.finalResponseSent) {
-      if (outcome.cancelled) res.send(487);
-      else sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));
-    }
+    await recordCdrState(deps.db, cdrId, state, { sip_status: state.phase === 'failed' ? state.status : outcome.failure.status });
+    if (outcome.cancelled) answerStopped(facts, res);
+    else if (!res.finalResponseSent) sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));
     return;
   }
 

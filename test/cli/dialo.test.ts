@@ -32,11 +32,11 @@ for (const dialect of cliDialects) {
         try {
           owner = await signIn(app, database.db);
           other = await signIn(app, database.db);
-          // Three call records of the owner's and one of the other's, numbers sealed as calls seal them.
+          // Three call records of the owner's (the second inbound) and one of the other's, numbers sealed as calls seal them.
           for (const [i, accountId] of [owner.accountId, owner.accountId, owner.accountId, other.accountId].entries()) {
             await openCdr(database.db, TEST_VAULT, {
               sipCallId: `cli-${i}`,
-              direction: 'outbound',
+              direction: i === 1 ? 'inbound' : 'outbound',
               accountId,
               fromNumber: '+33142685300',
               toNumber: `+1415555010${i}`,
@@ -202,13 +202,22 @@ for (const dialect of cliDialects) {
       expect(lines.map((line) => line.sip_call_id).sort()).toEqual(['cli-0', 'cli-1', 'cli-2', 'cli-3']);
       expect(lines.find((line) => line.sip_call_id === 'cli-3')?.to_number).toBe('+14155550103');
 
+      const inbound = join(data.dir, 'inbound.csv');
+      expect(done(await dialo('cdrs', 'export', '--direction', 'inbound', '--outcome', 'answered', '--output', inbound))).toMatchObject({ rows: 0 });
+      expect(done(await dialo('cdrs', 'export', '--direction', 'inbound', '--output', inbound))).toMatchObject({ rows: 1 });
+      expect((parse(await readFile(inbound, 'utf8'), { columns: true }) as Record<string, string>[]).map((row) => row.sip_call_id)).toEqual(['cli-1']);
+
       refused(await dialo('cdrs', 'export', '--format', 'xml'), 2, /'--format <format>' argument 'xml' is invalid/);
+      refused(await dialo('cdrs', 'export', '--direction', 'out'), 2, /'--direction <direction>' argument 'out' is invalid/);
+      refused(await dialo('cdrs', 'export', '--trunk', 'carrier-a'), 2, /'--trunk <id>' argument 'carrier-a' is invalid/);
       refused(await dialo('cdrs', 'export', '--from', 'yesterday'), 2, /'--from <time>' argument 'yesterday' is invalid/);
       refused(await dialo('cdrs', 'export', '--account', '00000000-0000-4000-8000-000000000000'), 1, /no such account/);
       await data.look(async (db) => {
         expect(await commandLineAudit(db, 'admin.cdr_export')).toEqual([
-          { subject_account_id: owner.accountId, detail: { format: 'csv', from: null, to: null } },
-          { subject_account_id: null, detail: { format: 'ndjson', from: null, to: null } },
+          { subject_account_id: owner.accountId, detail: { format: 'csv', from: null, to: null, direction: null, outcome: null, trunkId: null } },
+          { subject_account_id: null, detail: { format: 'ndjson', from: null, to: null, direction: null, outcome: null, trunkId: null } },
+          { subject_account_id: null, detail: { format: 'csv', from: null, to: null, direction: 'inbound', outcome: 'answered', trunkId: null } },
+          { subject_account_id: null, detail: { format: 'csv', from: null, to: null, direction: 'inbound', outcome: null, trunkId: null } },
         ]);
       });
     });

@@ -1,7 +1,7 @@
 // The operator console's accounts and CDR export sections and the dashboard's custom dates, in real Chromium against
 // the real API: an operator finds a user by address, adjusts their credit (the ledger, the audit trail and the user's
 // own tab follow), suspends and lifts their outbound calling, sets a call limit, places and lifts a legal hold and
-// downloads their data; exports call records with filters and reads the downloaded files against the seeded calls;
+// downloads their data; exports call records with filters (an outcome among them) and reads the downloaded files against the seeded calls;
 // picks custom days on the dashboard that take in the seeded calls or leave them out. Refusals show their messages.
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -242,9 +242,10 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
     ]);
     await expect.poll(statusOf(page, 'Export call records'), UI_WAIT).toBe(`Downloaded ${csv.name}.`);
 
-    // Every account from the week before up to the seeded day, as NDJSON.
+    // Every account's answered calls from the week before up to the seeded day, as NDJSON: not the user's cancelled one.
     await page.getByLabel('Calls from').fill(dayOf(new Date(day.getTime() - 7 * DAY_MS)));
     await page.getByLabel('Only the account').fill('');
+    await page.getByLabel('Call outcome').selectOption({ label: 'Answered' });
     await page.getByLabel('File format').selectOption({ label: 'NDJSON (one JSON object a line)' });
     const ndjson = await downloaded(page, download);
     expect(ndjson.name).toMatch(/\.ndjson$/);
@@ -252,12 +253,15 @@ describe.skipIf(chromiumProvision.via === 'missing')('operator console: accounts
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { id: string });
-    expect(lines.map((line) => line.id).sort()).toEqual([...seeded.user, ...seeded.other, ...seeded.earlier].sort());
+    expect(lines.map((line) => line.id).sort()).toEqual([...seeded.user.slice(0, 2), ...seeded.other, ...seeded.earlier].sort());
     expect(
-      (await audited('admin.cdr_export')).map((event) => [event.actor_account_id, event.subject_account_id, (event.detail as { format: string }).format]),
+      (await audited('admin.cdr_export')).map((event) => {
+        const detail = event.detail as { format: string; outcome: string | null };
+        return [event.actor_account_id, event.subject_account_id, detail.format, detail.outcome];
+      }),
     ).toEqual([
-      [operator.accountId, user.accountId, 'csv'],
-      [operator.accountId, null, 'ndjson'],
+      [operator.accountId, user.accountId, 'csv', null],
+      [operator.accountId, null, 'ndjson', 'answered'],
     ]);
 
     // Days the wrong way round, and an address nobody has, are said so and nothing is exported.

@@ -1,7 +1,7 @@
 /**
  * The operator console's live calls (operator-console.ts lists the sections): the calls not ended yet, from
- * GET /admin/calls/live, read again every few seconds while on screen, each answered one with a button that asks the
- * node holding it to hang it up (POST /admin/calls/:id/hang-up; the call ends within a poll of that node). Numbers
+ * GET /admin/calls/live, read again every few seconds while on screen, each with a button that asks the
+ * node holding it to hang it up, answered or still ringing (POST /admin/calls/:id/hang-up; the call ends within a poll of that node). Numbers
  * come masked from the API.
  */
 import type { ApiClient } from './api-client.ts';
@@ -18,7 +18,6 @@ interface LiveCall {
   readonly from: string | null;
   readonly to: string | null;
   readonly startedAt: string;
-  readonly answeredAt: string | null;
   readonly seconds: number;
   readonly hangUpRequestedAt: string | null;
 }
@@ -48,20 +47,21 @@ export function createLiveCalls(api: ApiClient, container: HTMLElement): Console
     await refresh();
   };
 
+  const hangUpButton = (call: LiveCall) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Hang up';
+    // Named for the call, so that each button on the page says which call it ends.
+    button.setAttribute('aria-label', `Hang up the call from ${call.from ?? 'unknown'} to ${call.to ?? 'unknown'} started ${formatWhen(call.startedAt)}`);
+    button.addEventListener('click', () => void hangUp(call, button));
+    return button;
+  };
+
   const draw = (calls: readonly LiveCall[]) => {
     if (calls.length === 0) return list.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'No calls up now.' }));
     const rows = calls.map((call) => {
-      let action: string | HTMLElement = '';
-      if (call.hangUpRequestedAt !== null) action = 'Hanging up…';
-      else if (call.answeredAt !== null) {
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.textContent = 'Hang up';
-        // Named for the call, so that each button on the page says which call it ends.
-        button.setAttribute('aria-label', `Hang up the call from ${call.from ?? 'unknown'} to ${call.to ?? 'unknown'} started ${formatWhen(call.startedAt)}`);
-        button.addEventListener('click', () => void hangUp(call, button));
-        action = button;
-      }
+      // Ringing ones too: the node cancels their legs and answers the caller (core/calls/hang-up-request.ts).
+      const action = call.hangUpRequestedAt !== null ? 'Hanging up…' : hangUpButton(call);
       return {
         key: call.id,
         cells: [

@@ -115,14 +115,19 @@ describeEachDialect('operator live calls API', (database) => {
     });
   });
 
-  it('refuses a call that is over, one not answered yet and an unknown one, as problems', async () => {
+  it('accepts a call still ringing: its node stops it too', async () => {
+    const accepted = await hangUp(ringing);
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    expect(accepted.json()).toMatchObject({ id: ringing });
+    const [record] = await database().db.selectFrom('cdrs').select(['sip_call_id', 'node_id']).where('id', '=', ringing).execute();
+    expect(await hangUpsRequested(database().db, record!.node_id)).toContain(record!.sip_call_id);
+  });
+
+  it('refuses a call that is over and an unknown one, as problems', async () => {
     const over = await hangUp(ended);
     expect(over.statusCode).toBe(409);
     expect(over.headers['content-type']).toContain('application/problem+json');
     expect(over.json<{ detail: string }>().detail).toMatch(/^the call already ended at /);
-    const notYet = await hangUp(ringing);
-    expect(notYet.statusCode).toBe(409);
-    expect(notYet.json<{ detail: string }>().detail).toContain('not answered yet');
     const unknown = await hangUp('00000000-0000-4000-8000-000000000000');
     expect(unknown.statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/admin/calls/not-a-uuid/hang-up', headers: operator.headers })).statusCode).toBe(400);

@@ -399,4 +399,56 @@ describeEachDialect('calls API', (database) => {
       .execute();
     expect(audit).toContainEqual({ action: 'admin.cdr_export', subject_account_id: owner.accountId });
   });
+
+  it('narrows the export by direction, outcome (as GET /calls reads it) and trunk, in CSV and NDJSON', async () => {
+    const { db } = database();
+    const owner = await signIn(app, db);
+    const trunk = async (name: string) =>
+      (await as(operator, 'POST', '/admin/trunks', { name, outboundUri: 'sip:sbc.filter.example' })).json<{ id: number }>().id;
+    const [mine, theirs] = [await trunk('filter-mine'), await trunk('filter-theirs')];
+    const calls = [
+      { id: 'out-answered', direction: 'outbound', phase: 'ended', status: 200, answered: true, trunk: mine },
+      { id: 'out-busy', direction: 'outbound', phase: 'failed', status: 486, answered: false, trunk: mine },
+      { id: 'out-refused', direction: 'outbound', phase: 'refused', status: 403, answered: false, trunk: mine },
+      { id: 'out-cancelled', direction: 'outbound', phase: 'cancelled', status: 487, answered: false, trunk: mine },
+      { id: 'out-answered-elsewhere', direction: 'outbound', phase: 'ended', status: 200, answered: true, trunk: theirs },
+      { id: 'in-answered', direction: 'inbound', phase: 'ended', status: 200, answered: true, trunk: mine },
+      { id: 'echo-answered', direction: 'echo', phase: 'ended', status: 200, answered: true, trunk: null },
+      { id: 'onnet-unavailable', direction: 'onnet', phase: 'failed', status: 503, answered: false, trunk: null },
+    ];
+    for (const [i, call] of calls.entries()) {
+      await sql`
+        insert into cdrs (sip_call_id, direction, account_id, trunk_id, phase, sip_status, started_at, answered_at, node_id)
+        values (${`filter-${call.id}`}, ${call.direction}, ${owner.accountId}, ${call.trunk}, ${call.phase}, ${call.status},
+                timestamptz '2025-04-01 09:00:00+00' + ${i} * interval '1 minute',
+                ${call.answered ? sql`timestamptz '2025-04-01 09:00:05+00' + ${i} * interval '1 minute'` : null}, 'test')
+      `.execute(db);
+    }
+    const exported = async (filter: string) => {
+      const csv = await as(operator, 'GET', `/admin/cdrs/export?accountId=${owner.accountId}&${filter}`);
+      expect(csv.statusCode, csv.body).toBe(200);
+      const ids = (parse(csv.body, { columns: true }) as Record<string, string>[]).map((row) => row.sip_call_id!.replace('filter-', ''));
+      const ndjson = await as(operator, 'GET', `/admin/cdrs/export?format=ndjson&accountId=${owner.accountId}&${filter}`);
+      const lines = ndjson.body.split('\n').filter((line) => line !== '');
+      expect(lines.map((line) => (JSON.parse(line) as { sip_call_id: string }).sip_call_id.replace('filter-', ''))).toEqual(ids);
+      return ids;
+    };
+    expect(await exported(`direction=outbound&outcome=answered&trunkId=${mine}`)).toEqual(['out-answered']);
+    expect(await exported(`direction=outbound&outcome=missed&trunkId=${mine}`)).toEqual(['out-busy', 'out-cancelled']);
+    expect(await exported('outcome=failed')).toEqual(['out-refused', 'onnet-unavailable']);
+    expect(await exported('outcome=answered')).toEqual(['out-answered', 'out-answered-elsewhere', 'in-answered', 'echo-answered']);
+    expect(await exported('direction=echo')).toEqual(['echo-answered']);
+    expect(await exported(`trunkId=${mine}`)).toEqual(['out-answered', 'out-busy', 'out-refused', 'out-cancelled', 'in-answered']);
+    expect(await exported(`direction=inbound&trunkId=${theirs}`)).toEqual([]);
+
+    expect((await as(operator, 'GET', '/admin/cdrs/export?direction=out')).statusCode).toBe(400);
+    expect((await as(operator, 'GET', '/admin/cdrs/export?outcome=refused')).statusCode).toBe(400);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'admin.cdr_export')
+      .where('subject_account_id', '=', owner.accountId)
+      .execute();
+    expect(audit.map((row) => row.detail)).toContainEqual(expect.objectContaining({ direction: 'outbound', outcome: 'missed', trunkId: mine }));
+  });
 });

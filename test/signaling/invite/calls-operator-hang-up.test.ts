@@ -2,7 +2,8 @@
 // database, as the api and signaling processes of a deployment share it): the node holding the call finds the request
 // on its poll and sends BYE on both legs (sipp, as caller and carrier, checks each gets one), and the record is
 // closed by `system` with cause `operator`, billed to that moment. Asking again is answered the same; once the call
-// is over the API says so.
+// is over the API says so. A call still ringing is stopped too: CANCEL to the carrier, 480 with X-Reason operator to
+// the caller (sipp checks both), the record failed by `system` with cause `operator`, nothing charged.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
@@ -65,5 +66,39 @@ describe.skipIf(drachtioProvision.via === 'missing' || sippBinary === undefined)
     expect(
       await api.inject({ method: 'GET', url: '/admin/calls/live', headers: operator.headers }).then((response) => response.json<{ calls: unknown[] }>().calls),
     ).toEqual([]);
+  });
+
+  it('stops a call still ringing: CANCEL to the carrier, 480 X-Reason operator to the caller, nothing charged', async () => {
+    const { db } = suite.database;
+    const lee = await caller('lee', 10 * UNIT);
+    // Tried before carrier-a (priority 1): rings, never answers, and fails unless CANCEL comes.
+    const peer = await carrier('carrier-ringing', 'uas-ring-expect-cancel.xml', { priority: 0 });
+    const call = await startSipp({
+      scenario: 'uac-call-refused.xml',
+      target: suite.stack.target,
+      fields: [lee.fields('+442079460959')],
+      keys: { expect: '480', reason: 'operator' },
+      timeoutSeconds: 30,
+    });
+    // The credit is held just before the carrier is dialled.
+    await vi.waitFor(
+      async () => {
+        const hold = await db.selectFrom('reservations').select('status').where('account_id', '=', lee.accountId).executeTakeFirst();
+        if (hold?.status !== 'active') throw new Error('ringing call holds no credit yet');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const { id, answered_at } = await lastCdr(lee.accountId);
+    expect(answered_at).toBeNull();
+    const hangUp = await api.inject({ method: 'POST', url: `/admin/calls/${id}/hang-up`, headers: operator.headers });
+    expect(hangUp.statusCode, hangUp.body).toBe(202);
+
+    const [callerRun, carrierRun] = [await call.done, await peer.done];
+    expect(callerRun.code, callerRun.log).toBe(0);
+    expect(carrierRun.code, carrierRun.log).toBe(0);
+    const cdr = await onceClosed(() => lastCdr(lee.accountId));
+    expect(cdr).toMatchObject({ id, phase: 'failed', sip_status: 480, ended_by: 'system', hangup_cause: 'operator', answered_at: null });
+    expect(cdr.cost ?? 0).toBe(0);
+    expect(await balanceOf(db, lee.accountId)).toEqual({ balance: 10 * UNIT, reserved: 0, available: 10 * UNIT });
   });
 });

@@ -4,6 +4,7 @@
 // test/media/calls-push.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../core/billing/ledger.ts';
+import { requestHangUp } from '../../../core/calls/hang-up-request.ts';
 import { callHistory } from '../../../core/calls/history.ts';
 import { saveSubscription } from '../../../core/push/subscriptions.ts';
 import { TEST_VAULT } from '../../harness/api.ts';
@@ -15,7 +16,7 @@ import { drachtioProvision } from '../../harness/drachtio.ts';
 import { inboundFixtures } from '../../harness/inbound-calls.ts';
 import { usePushCalls } from '../../harness/push-calls.ts';
 import { browserSubscription, type ReceivedPush } from '../../harness/push-service.ts';
-import { derivedScenario, runSipp, sippBinary } from '../../harness/sipp.ts';
+import { derivedScenario, runSipp, sippBinary, startSipp } from '../../harness/sipp.ts';
 import type { SignalingStack } from '../../harness/signaling.ts';
 import { WsSipClient } from '../../harness/ws-sip-client.ts';
 
@@ -62,6 +63,14 @@ describe.skipIf(missing)('a callee with no live device and a push subscription: 
     await did(number, owner.accountId);
     return { owner, path: await push.subscribe(db(), owner.accountId) };
   }
+  /** The carrier calls `number`, must hear ringing, then 480 with this X-Reason. */
+  const ringingCarrierCall = async (number: string, reason: string) => ({
+    scenario: await mustRing('uac-carrier-refused.xml'),
+    target: suite.stack.target,
+    localAddress: CARRIER,
+    fields: [number],
+    keys: { expect: '480', reason },
+  });
   const carrierTrunk = async () => {
     await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
     await suite.stack.signaling.refreshCaches();
@@ -70,13 +79,7 @@ describe.skipIf(missing)('a callee with no live device and a push subscription: 
   it('pushes "incoming call" and an opaque id only, rings the carrier (180), then 480; the record says missed with push, the history shows it missed, nothing is charged', async () => {
     await carrierTrunk();
     const { owner, path } = await ownerWithSubscription('mia', '+14155550160');
-    const call = await runSipp({
-      scenario: await mustRing('uac-carrier-refused.xml'),
-      target: suite.stack.target,
-      localAddress: CARRIER,
-      fields: ['+14155550160'],
-      keys: { expect: '480', reason: 'no-answer' },
-    });
+    const call = await runSipp(await ringingCarrierCall('+14155550160', 'no-answer'));
     expect(call.code, call.log).toBe(0);
 
     const cdr = await finishedCallTo('+14155550160');
@@ -110,6 +113,27 @@ describe.skipIf(missing)('a callee with no live device and a push subscription: 
     expect(push.pushesTo(path)).toHaveLength(1);
     expect(await metric(suite.stack, 'dialo_push_rings_total')).toMatch(/result="cancelled"} 1$/m);
     // The call's wait (its watch of the account, its deadline) ended with it.
+    expect(await metric(suite.stack, 'dialo_calls_waking')).toMatch(/^dialo_calls_waking 0$/m);
+  });
+
+  it("an operator hangs up a call while the callee is being woken: the carrier gets 480 X-Reason operator, the record is the operator's", async () => {
+    await carrierTrunk();
+    const { owner } = await ownerWithSubscription('omar', '+14155550162');
+    const call = await startSipp({ ...(await ringingCarrierCall('+14155550162', 'operator')), timeoutSeconds: 20 });
+    const waking = await vi.waitFor(
+      async () => {
+        const row = await db().selectFrom('cdrs').select(['id', 'phase']).where('account_id', '=', owner.accountId).executeTakeFirstOrThrow();
+        if (row.phase !== 'waking') throw new Error('not waking yet');
+        return row;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    // As POST /admin/calls/:id/hang-up records it: the node finds it on its next poll.
+    await requestHangUp(db(), { callId: waking.id, operatorId: await createAccount(db()) }, new Date());
+    const run = await call.done;
+    expect(run.code, run.log).toBe(0);
+    const cdr = await finishedCallTo('+14155550162');
+    expect(cdr).toMatchObject({ id: waking.id, phase: 'failed', sip_status: 480, ended_by: 'system', hangup_cause: 'operator', answered_at: null, cost: null });
     expect(await metric(suite.stack, 'dialo_calls_waking')).toMatch(/^dialo_calls_waking 0$/m);
   });
 
