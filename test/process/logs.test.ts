@@ -91,7 +91,7 @@ describe('what the process logs', { timeout: 120_000 }, () => {
     const browser = createECDH('prime256v1');
     browser.generateKeys();
     Object.assign(issued, {
-      pushEndpoint: `https://push.example.org/wpush/${randomBytes(12).toString('hex')}`,
+      pushEndpoint: `https://fcm.googleapis.com/fcm/send/${randomBytes(12).toString('hex')}`,
       pushAuth: randomBytes(16).toString('base64url'),
     });
     const subscription = { endpoint: issued.pushEndpoint, keys: { p256dh: browser.getPublicKey('base64url'), auth: issued.pushAuth } };

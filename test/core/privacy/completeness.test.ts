@@ -143,7 +143,7 @@ const SEEDERS: Record<string, Seeder> = {
   push_subscriptions: async (db, id) => {
     const marker = `https://push.example.org/wpush/${randomUUID()}`;
     const { p256dh, auth } = browserSubscription(marker);
-    await saveSubscription(db, TEST_VAULT, id, { endpoint: marker, p256dh, auth, label: 'seeded' });
+    await saveSubscription(db, TEST_VAULT, id, { endpoint: marker, p256dh, auth, label: 'seeded' }, { allowedHosts: ['push.example.org'] });
     return marker;
   },
   legal_holds: async (db, id) => {

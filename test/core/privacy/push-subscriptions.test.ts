@@ -10,7 +10,7 @@ import { describeEachDialect } from '../../harness/databases.ts';
 import { browserSubscription } from '../../harness/push-service.ts';
 
 describeEachDialect('push subscriptions and privacy', (database) => {
-  const api = useTestApi(database, { push: { publicKey: browserSubscription('https://unused.example').p256dh } });
+  const api = useTestApi(database, { push: { publicKey: browserSubscription('https://unused.example').p256dh, serviceHosts: ['push.example.org'] } });
   const db = () => database().db;
 
   async function subscribe(user: SignedIn, label: string) {
