@@ -25,6 +25,8 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
   const { did } = inboundFixtures(() => suite.database);
   let app: ServedSoftphoneApp;
   let numbers = 0;
+  /** A US number of its own for each user: +14155551800, +14155551801, … (four digits, however many users a run makes). */
+  const nextNumber = () => `+1415555${1800 + numbers++}`;
 
   /** The stack's SIP settings with what an operator sets as SIP_WS_URL: the API hands it to the app with the credentials. */
   const sipSettings = () => ({ ...suite.stack.config.sip!, webSocketUrl: `ws://127.0.0.1:${suite.stack.drachtio.wsPort}` });
@@ -66,7 +68,7 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
 
   async function userOnScreen(served = app) {
     const user = await signIn(served.api, suite.database.db);
-    const number = `+1415555018${numbers++}`;
+    const number = nextNumber();
     await did(number, user.accountId);
     const page = await openApp(served);
     await signInOnScreen(page, user.email);
@@ -87,7 +89,7 @@ describe.skipIf(missing)('softphone app in Chromium, served by the API', () => {
     await expect.poll(text(alice, '#auth-message'), UI_WAIT).toBe('Address confirmed: sign in.');
     expect(new URL(alice.url()).pathname).toBe('/');
     const account = { id: await accountIdOf(suite.database.db, email) };
-    const aliceNumber = `+1415555018${numbers++}`;
+    const aliceNumber = nextNumber();
     await did(aliceNumber, account.id);
     await signInOnScreen(alice, email);
     expect(await alice.locator('#account-email').textContent()).toBe(email);

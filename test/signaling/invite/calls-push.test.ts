@@ -118,8 +118,8 @@ describe.skipIf(missing)('a callee with no live device and a push subscription: 
 
   it("an operator hangs up a call while the callee is being woken: the carrier gets 480 X-Reason operator, the record is the operator's", async () => {
     await carrierTrunk();
-    const { owner } = await ownerWithSubscription('omar', '+14155550162');
-    const call = await startSipp({ ...(await ringingCarrierCall('+14155550162', 'operator')), timeoutSeconds: 20 });
+    const { owner } = await ownerWithSubscription('otto', '+14155550163');
+    const call = await startSipp({ ...(await ringingCarrierCall('+14155550163', 'operator')), timeoutSeconds: 20 });
     const waking = await vi.waitFor(
       async () => {
         const row = await db().selectFrom('cdrs').select(['id', 'phase']).where('account_id', '=', owner.accountId).executeTakeFirstOrThrow();
@@ -132,7 +132,7 @@ describe.skipIf(missing)('a callee with no live device and a push subscription: 
     await requestHangUp(db(), { callId: waking.id, operatorId: await createAccount(db()) }, new Date());
     const run = await call.done;
     expect(run.code, run.log).toBe(0);
-    const cdr = await finishedCallTo('+14155550162');
+    const cdr = await finishedCallTo('+14155550163');
     expect(cdr).toMatchObject({ id: waking.id, phase: 'failed', sip_status: 480, ended_by: 'system', hangup_cause: 'operator', answered_at: null, cost: null });
     expect(await metric(suite.stack, 'dialo_calls_waking')).toMatch(/^dialo_calls_waking 0$/m);
   });
