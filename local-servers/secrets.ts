@@ -71,10 +71,16 @@ export async function privacyMasterKey(config: Config): Promise<string> {
 }
 
 /** A fresh P-256 pair, as `npx web-push generate-vapid-keys` makes one. */
+/** VAPID private keys are exactly 32 bytes (web-push refuses any other length): one in 256 has a leading zero byte. */
+const VAPID_PRIVATE_KEY_BYTES = 32;
+
 function newVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+  // getPrivateKey() drops leading zero bytes; a 31-byte key would make every push fail for good.
+  const privateKey = ecdh.getPrivateKey();
+  const padded = Buffer.concat([Buffer.alloc(VAPID_PRIVATE_KEY_BYTES - privateKey.length), privateKey]);
+  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: padded.toString('base64url') };
 }
 
 /**
