@@ -79,6 +79,16 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     expect(await topUpEntries(accountId)).toEqual(entries);
     await page.reload();
     await expect.poll(text(page, '#balance'), UI_WAIT).toBe('10.00 USD');
+
+    // After the reload the receipt line is gone; the panel's list of top-ups opens it again.
+    expect(await page.locator('#top-up-receipt').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Top up' }).click();
+    const list = page.getByRole('region', { name: 'Top-ups and receipts' });
+    await expect.poll(() => list.getByRole('listitem').allTextContents(), UI_WAIT).toEqual([expect.stringMatching(/^10\.00 USD, paid .+$/)]);
+    expect(await page.locator('#top-up-none').isVisible()).toBe(false);
+    await list.getByRole('button', { name: /^Receipt for 10\.00 USD, paid/ }).click();
+    await expect.poll(text(page, '#top-up-receipt'), UI_WAIT).toMatch(/^Receipt: 10\.00 USD paid .+, payment pi_[0-9a-f]+$/);
+    expect(await page.locator('#top-up-receipt').textContent()).toContain(entries[0]!.reference);
   });
 
   it('a declined card is explained in plain words and the balance does not change', { timeout: TEST_MS }, async () => {

@@ -73,6 +73,8 @@ createTopUp(
     pay: element('pay'),
     message: element('top-up-message'),
     receipt: element('top-up-receipt'),
+    history: element('top-up-list'),
+    noTopUps: element('top-up-none'),
   },
   () => void balance.refresh(),
 );

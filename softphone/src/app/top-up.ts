@@ -3,7 +3,8 @@
  * the top-up and its Stripe PaymentIntent (POST /billing/top-ups), and Stripe.js's Payment Element takes the card
  * (3-D Secure runs in Stripe's own frames; card details never reach this code or the API). Credit lands only when
  * Stripe's signed webhook reaches the server, so after the payment the app polls the top-up's receipt
- * (GET /billing/top-ups/:id) until it is paid, then refreshes the balance and shows the receipt.
+ * (GET /billing/top-ups/:id) until it is paid, then refreshes the balance and shows the receipt. The panel lists the
+ * account's top-ups (GET /billing/top-ups), each opening its receipt, so a receipt can be read again later.
  */
 import type { Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 // The pure entry point loads Stripe.js only when a top-up starts; the main one would load it on every page, payments or not.
@@ -45,6 +46,9 @@ export interface TopUpElements {
   readonly pay: HTMLButtonElement;
   readonly message: HTMLElement;
   readonly receipt: HTMLElement;
+  /** The list of past top-ups, and what shows when there are none. */
+  readonly history: HTMLElement;
+  readonly noTopUps: HTMLElement;
 }
 
 /** How often, and for how long, the app asks whether the webhook has credited a paid top-up. */
@@ -54,6 +58,12 @@ const POLL_LIMIT_MS = 120_000;
 function receiptLine(receipt: Receipt): string {
   const paid = receipt.paidAt === null ? 'not paid yet' : `paid ${formatWhen(receipt.paidAt)}`;
   return `Receipt: ${formatMinor(receipt.amountMinor, receipt.currency)} ${paid}, payment ${receipt.paymentReference ?? 'none'}`;
+}
+
+/** A past top-up in the list: its amount and whether (and when) it was paid. */
+function topUpSummary(topUp: Receipt): string {
+  const amount = formatMinor(topUp.amountMinor, topUp.currency);
+  return topUp.paidAt === null ? `${amount}, not paid (started ${formatWhen(topUp.createdAt)})` : `${amount}, paid ${formatWhen(topUp.paidAt)}`;
 }
 
 /** The top-up's receipt once the webhook has credited it, or undefined if it has not within {@link POLL_LIMIT_MS}. */
@@ -73,6 +83,27 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
   /** Stripe.js, loaded once (the loader injects https://js.stripe.com/v3 on first use). */
   let stripe: Promise<Stripe | null> | undefined;
   let payment: { stripe: Stripe; elements: StripeElements; element: StripePaymentElement; topUpId: string } | undefined;
+
+  async function showReceipt(topUpId: string): Promise<void> {
+    elements.receipt.textContent = receiptLine(await api.get<Receipt>(`/billing/top-ups/${topUpId}`));
+  }
+
+  async function listTopUps(): Promise<void> {
+    const { topUps } = await api.get<{ topUps: Receipt[] }>('/billing/top-ups');
+    elements.noTopUps.hidden = topUps.length > 0;
+    elements.history.replaceChildren(
+      ...topUps.map((topUp) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = topUpSummary(topUp);
+        button.setAttribute('aria-label', `Receipt for ${topUpSummary(topUp)}`);
+        button.addEventListener('click', () => void showReceipt(topUp.id).catch((error: unknown) => say(messageOf(error))));
+        const item = document.createElement('li');
+        item.append(button);
+        return item;
+      }),
+    );
+  }
 
   async function start(amountMinor: number): Promise<void> {
     payment?.element.destroy();
@@ -114,27 +145,27 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
     say('Credit added.');
     elements.receipt.textContent = receiptLine(receipt);
     credited();
+    await listTopUps();
   }
 
-  elements.open.addEventListener('click', () => {
+  async function open(): Promise<void> {
     say('');
-    api.get<BillingConfig>('/billing/config').then(
-      ({ currency, topUp, stripePublishableKey }) => {
-        if (stripePublishableKey === null) return void say('Payments are not configured on this server.');
-        elements.amounts.replaceChildren(
-          ...presetAmounts(topUp.minMinor, topUp.maxMinor).map((amountMinor) => {
-            const button = document.createElement('button');
-            button.type = 'button';
-            button.textContent = formatMinor(amountMinor, currency);
-            button.addEventListener('click', () => void start(amountMinor).catch((error: unknown) => say(messageOf(error))));
-            return button;
-          }),
-        );
-        elements.panel.hidden = false;
-      },
-      (error: unknown) => say(messageOf(error)),
+    const { currency, topUp, stripePublishableKey } = await api.get<BillingConfig>('/billing/config');
+    if (stripePublishableKey === null) return void say('Payments are not configured on this server.');
+    elements.amounts.replaceChildren(
+      ...presetAmounts(topUp.minMinor, topUp.maxMinor).map((amountMinor) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = formatMinor(amountMinor, currency);
+        button.addEventListener('click', () => void start(amountMinor).catch((error: unknown) => say(messageOf(error))));
+        return button;
+      }),
     );
-  });
+    elements.panel.hidden = false;
+    await listTopUps();
+  }
+
+  elements.open.addEventListener('click', () => void open().catch((error: unknown) => say(messageOf(error))));
   elements.paymentForm.addEventListener('submit', (event) => {
     event.preventDefault();
     elements.pay.disabled = true;
