@@ -91,6 +91,52 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     expect(await page.locator('#top-up-receipt').textContent()).toContain(entries[0]!.reference);
   });
 
+  /** Starts a top-up of `amount` on screen (the card form up) and what POST /billing/top-ups answered. */
+  async function startOnScreen(page: Page, amount: string): Promise<{ topUpId: string; clientSecret: string }> {
+    await page.getByRole('button', { name: 'Top up' }).click();
+    const started = page.waitForResponse((response) => response.url().endsWith('/billing/top-ups') && response.request().method() === 'POST');
+    await page.getByRole('button', { name: amount }).click();
+    const answer = (await (await started).json()) as { topUpId: string; clientSecret: string };
+    await page.getByLabel('Card number').waitFor();
+    return answer;
+  }
+
+  /** The address Stripe sends the browser back to after a payment method that redirects (the app's return_url). */
+  const returnUrl = (clientSecret: string, redirectStatus: string) =>
+    `${app.url}?${new URLSearchParams({ payment_intent: clientSecret.split('_secret_')[0]!, payment_intent_client_secret: clientSecret, redirect_status: redirectStatus })}`;
+
+  it('a payment that went to the bank and back is credited once, its receipt shown, the address cleaned', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const { clientSecret } = await startOnScreen(page, '50.00 USD');
+    // Paid on the bank's page: Stripe confirms the intent and sends its webhook, then the browser comes back.
+    const confirmed = await fetch(`${fake().url}/v1/payment_intents/${clientSecret.split('_secret_')[0]}/confirm`, {
+      method: 'POST',
+      body: new URLSearchParams({ key: 'pk_test_fake', client_secret: clientSecret, 'payment_method_data[card][number]': '4242424242424242' }),
+    });
+    expect(confirmed.status).toBe(200);
+    await page.goto(returnUrl(clientSecret, 'succeeded'));
+    expect(page.url()).toBe(app.url);
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Credit added.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('50.00 USD');
+    expect(await page.locator('#top-up-receipt').textContent()).toMatch(/^Receipt: 50\.00 USD paid .+, payment pi_[0-9a-f]+$/);
+    expect(await topUpEntries(accountId)).toHaveLength(1);
+    await page.reload();
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('50.00 USD');
+    expect(await page.locator('#top-up-message').textContent()).toBe('');
+  });
+
+  it('a payment that failed at the bank is explained in plain words, with no credit', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const { clientSecret } = await startOnScreen(page, '5.00 USD');
+    await page.goto(returnUrl(clientSecret, 'failed'));
+    expect(page.url()).toBe(app.url);
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('The payment did not go through: no money was taken. Try again.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('0.00 USD');
+    expect(await topUpEntries(accountId)).toEqual([]);
+  });
+
   it('a declined card is explained in plain words and the balance does not change', { timeout: TEST_MS }, async () => {
     const { page, accountId } = await userOnScreen();
     const webhooksBefore = fake().webhooks.length;

@@ -5,13 +5,16 @@
  * Stripe's signed webhook reaches the server, so after the payment the app polls the top-up's receipt
  * (GET /billing/top-ups/:id) until it is paid, then refreshes the balance and shows the receipt. The panel lists the
  * account's top-ups (GET /billing/top-ups), each opening its receipt, so a receipt can be read again later.
+ * A payment that left for the bank's page comes back with Stripe's return parameters (payment-return.ts): once signed
+ * in, the app finds that top-up and waits for its credit the same way.
  */
 import type { Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 // The pure entry point loads Stripe.js only when a top-up starts; the main one would load it on every page, payments or not.
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { ApiClient } from './api-client.ts';
 import { formatWhen, messageOf } from './format.ts';
-import { paymentErrorMessage } from './payment-errors.ts';
+import { NOT_PAID, paymentErrorMessage } from './payment-errors.ts';
+import { mayBeCredited, paymentReturnOf, type PaymentReturn } from './payment-return.ts';
 import { formatMinor, presetAmounts } from './top-up-amounts.ts';
 
 interface BillingConfig {
@@ -77,8 +80,21 @@ async function paidReceipt(api: ApiClient, topUpId: string): Promise<Receipt | u
   }
 }
 
-/** Wires the Top up button; `credited` runs once a paid top-up is on the balance. */
-export function createTopUp(api: ApiClient, elements: TopUpElements, credited: () => void): void {
+/** Stripe's return on this page, if any, taken out of the address (history.replaceState). */
+export function takePaymentReturn(): PaymentReturn | undefined {
+  const url = new URL(location.href);
+  const { payment, cleaned } = paymentReturnOf(url);
+  if (cleaned.href !== url.href) history.replaceState(history.state, '', cleaned.href);
+  return payment;
+}
+
+export interface TopUp {
+  /** Once signed in: settles the payment the page came back from, if it did (once). */
+  settleReturn(): Promise<void>;
+}
+
+/** Wires the Top up button; `credited` runs once a paid top-up is on the balance; `returned`: see {@link TopUp.settleReturn}. */
+export function createTopUp(api: ApiClient, elements: TopUpElements, credited: () => void, returned: PaymentReturn | undefined): TopUp {
   const say = (text: string) => (elements.message.textContent = text);
   /** Stripe.js, loaded once (the loader injects https://js.stripe.com/v3 on first use). */
   let stripe: Promise<Stripe | null> | undefined;
@@ -103,6 +119,17 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
         return item;
       }),
     );
+  }
+
+  /** After Stripe accepted the payment: the credit, once its webhook has landed, and the receipt. */
+  async function awaitCredit(topUpId: string): Promise<void> {
+    say('Payment accepted: adding the credit…');
+    const receipt = await paidReceipt(api, topUpId);
+    if (receipt === undefined) return void say('Payment accepted: the credit will show once Stripe confirms it to this server.');
+    say('Credit added.');
+    elements.receipt.textContent = receiptLine(receipt);
+    credited();
+    await listTopUps();
   }
 
   async function start(amountMinor: number): Promise<void> {
@@ -137,15 +164,9 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
     });
     if (error !== undefined) return void say(paymentErrorMessage(error));
     elements.paymentForm.hidden = true;
-    say('Payment accepted: adding the credit…');
-    const receipt = await paidReceipt(api, topUpId);
-    if (receipt === undefined) return void say('Payment accepted: the credit will show once Stripe confirms it to this server.');
     element.destroy();
     if (payment?.element === element) payment = undefined;
-    say('Credit added.');
-    elements.receipt.textContent = receiptLine(receipt);
-    credited();
-    await listTopUps();
+    await awaitCredit(topUpId);
   }
 
   async function open(): Promise<void> {
@@ -173,4 +194,16 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
       .catch((error: unknown) => say(messageOf(error)))
       .finally(() => (elements.pay.disabled = false));
   });
+  return {
+    async settleReturn() {
+      const payment = returned;
+      returned = undefined;
+      if (payment === undefined) return;
+      if (!mayBeCredited(payment)) return void say(NOT_PAID);
+      const { topUps } = await api.get<{ topUps: Receipt[] }>('/billing/top-ups');
+      const topUp = topUps.find(({ paymentReference }) => paymentReference === payment.paymentIntentId);
+      if (topUp === undefined) return void say('That payment is not a top-up of this account: no credit was added.');
+      await awaitCredit(topUp.id);
+    },
+  };
 }
