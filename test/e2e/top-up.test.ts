@@ -91,6 +91,39 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     expect(await page.locator('#top-up-receipt').textContent()).toContain(entries[0]!.reference);
   });
 
+  /** The bank's 3-D Secure challenge, in Stripe's frame from hooks.stripe.com (the page's frame-src allows it). */
+  const challenge = (page: Page) => page.frameLocator('iframe[title="3D Secure authentication"]');
+  const webhooksFor = (intentId: string) => fake().webhooks.filter(({ payload }) => payload.includes(`"id":"${intentId}"`));
+
+  it('a card that needs 3-D Secure pays once the bank confirms: the balance rises exactly once', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    await payOnScreen(page, '20.00 USD', '4000 0025 0000 3155');
+    await challenge(page).getByRole('button', { name: 'Complete' }).click();
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Credit added.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('20.00 USD');
+    expect(await page.locator('iframe').count()).toBe(0);
+    const entries = await topUpEntries(accountId);
+    expect(entries).toHaveLength(1);
+    // The fake records a webhook once the app has answered it.
+    await expect.poll(() => webhooksFor(entries[0]!.reference!).map(({ status }) => status), UI_WAIT).toEqual([200]);
+  });
+
+  it('a card whose 3-D Secure fails is explained in plain words, with no credit', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const webhooksBefore = fake().webhooks.length;
+    await payOnScreen(page, '10.00 USD', '4000 0025 0000 3155');
+    await challenge(page).getByRole('button', { name: 'Fail' }).click();
+
+    await expect
+      .poll(text(page, '#top-up-message'), UI_WAIT)
+      .toBe('Your bank did not confirm the payment: no money was taken. Try again, or try another card.');
+    expect(await page.getByLabel('Card number').isVisible()).toBe(true);
+    expect(await page.locator('#balance').textContent()).toBe('0.00 USD');
+    expect(await topUpEntries(accountId)).toEqual([]);
+    expect(fake().webhooks).toHaveLength(webhooksBefore);
+  });
+
   /** Starts a top-up of `amount` on screen (the card form up) and what POST /billing/top-ups answered. */
   async function startOnScreen(page: Page, amount: string): Promise<{ topUpId: string; clientSecret: string }> {
     await page.getByRole('button', { name: 'Top up' }).click();
