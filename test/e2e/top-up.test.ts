@@ -65,7 +65,10 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     const entries = await topUpEntries(accountId);
     expect(entries).toHaveLength(1);
     expect(fake().webhooks.map(({ status }) => status)).toEqual([200]);
-    expect(fake().requests.filter(({ path }) => path.endsWith('/confirm'))).toHaveLength(1);
+    const confirms = fake().requests.filter(({ path }) => path.endsWith('/confirm'));
+    expect(confirms).toHaveLength(1);
+    // Stripe.js confirmed with the publishable key GET /billing/config gives (POST /billing/top-ups carries none).
+    expect(confirms[0]!.form.key).toBe('pk_test_fake');
 
     // Stripe delivers at least once: the same signed event again changes nothing.
     const [sent] = fake().webhooks;

@@ -37,7 +37,6 @@ interface Receipt {
 interface StartedTopUp {
   readonly topUpId: string;
   readonly clientSecret: string;
-  readonly stripePublishableKey: string;
 }
 
 export interface TopUpElements {
@@ -132,7 +131,8 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
     await listTopUps();
   }
 
-  async function start(amountMinor: number): Promise<void> {
+  /** Starts a top-up of `amountMinor`; `publishableKey` is GET /billing/config's, the one source of it. */
+  async function start(amountMinor: number, publishableKey: string): Promise<void> {
     payment?.element.destroy();
     payment = undefined;
     elements.paymentForm.hidden = true;
@@ -140,7 +140,7 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
     say('');
     // One key per attempt: a retried request gets the same payment back.
     const started = await api.post<StartedTopUp>('/billing/top-ups', { amountMinor, idempotencyKey: crypto.randomUUID() });
-    stripe ??= loadStripe(started.stripePublishableKey);
+    stripe ??= loadStripe(publishableKey);
     const loaded = await stripe;
     if (loaded === null) throw new Error('the card form cannot run in this browser');
     // Stripe's own dark theme when the page is dark (styles.css follows prefers-color-scheme too).
@@ -178,7 +178,7 @@ export function createTopUp(api: ApiClient, elements: TopUpElements, credited: (
         const button = document.createElement('button');
         button.type = 'button';
         button.textContent = formatMinor(amountMinor, currency);
-        button.addEventListener('click', () => void start(amountMinor).catch((error: unknown) => say(messageOf(error))));
+        button.addEventListener('click', () => void start(amountMinor, stripePublishableKey).catch((error: unknown) => say(messageOf(error))));
         return button;
       }),
     );
