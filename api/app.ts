@@ -178,7 +178,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => accountRoutes(scope, deps));
   await app.register(async (scope) => privacyRoutes(scope, deps));
   await app.register(async (scope) => adminPrivacyRoutes(scope, deps));
-  if (deps.softphoneRoot !== undefined) await registerSoftphoneApp(app, deps.softphoneRoot, deps.payments !== undefined);
+  if (deps.softphoneRoot !== undefined) {
+    await registerSoftphoneApp(app, deps.softphoneRoot, { cardPayments: deps.payments !== undefined, sipWebSocketUrl: deps.sip?.webSocketUrl });
+  }
   await app.ready();
   return app;
 }

@@ -13,18 +13,24 @@ const APP_PAGES = ['/reset-password', '/verify-email'];
 
 /**
  * The bundle is self-contained (no inline script or style, nothing from other origins): anything injected into the
- * page cannot run or send data elsewhere. Signaling is a WebSocket to wherever SIP_WS_URL points, hence ws:/wss:.
+ * page cannot run or send data elsewhere. Signaling is a WebSocket to SIP_WS_URL: its origin alone is added to
+ * connect-src (none when unset: the app then has no line to open).
  * With card payments on, the origins Stripe's integration security guide lists for Stripe.js are added: its script and
  * frames from js.stripe.com and *.js.stripe.com, 3-D Secure frames from hooks.stripe.com, its API calls to
  * api.stripe.com (not maps.googleapis.com: only the Address Element, which the app does not use, needs it).
  * No referrer: a reset link's token must not leak through one.
  */
-function pageHeaders(cardPayments: boolean) {
+function pageHeaders({ cardPayments, sipWebSocketUrl }: PagePolicy) {
+  const connectTo = [
+    "'self'",
+    ...(sipWebSocketUrl === undefined ? [] : [new URL(sipWebSocketUrl).origin]),
+    ...(cardPayments ? ['https://api.stripe.com'] : []),
+  ];
   const directives = [
     "default-src 'self'",
     cardPayments ? "script-src 'self' https://js.stripe.com https://*.js.stripe.com" : "script-src 'self'",
     ...(cardPayments ? ['frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com'] : []),
-    cardPayments ? "connect-src 'self' ws: wss: https://api.stripe.com" : "connect-src 'self' ws: wss:",
+    `connect-src ${connectTo.join(' ')}`,
     "media-src 'self' blob: mediastream:",
     "img-src 'self' data:",
     "object-src 'none'",
@@ -35,9 +41,15 @@ function pageHeaders(cardPayments: boolean) {
   return { 'content-security-policy': directives.join('; '), 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' };
 }
 
-/** `cardPayments`: Stripe keys are configured, so the page loads Stripe.js for top-ups. */
-export async function registerSoftphoneApp(app: FastifyInstance, root: string, cardPayments: boolean): Promise<void> {
-  const headers = pageHeaders(cardPayments);
+export interface PagePolicy {
+  /** Stripe keys are configured, so the page loads Stripe.js for top-ups. */
+  readonly cardPayments: boolean;
+  /** SIP_WS_URL, where the app registers. */
+  readonly sipWebSocketUrl: string | undefined;
+}
+
+export async function registerSoftphoneApp(app: FastifyInstance, root: string, policy: PagePolicy): Promise<void> {
+  const headers = pageHeaders(policy);
   const indexHtml = await readFile(join(root, 'index.html'));
   const assets = join(root, 'assets') + sep;
   await app.register(async (scope) => {

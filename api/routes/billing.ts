@@ -134,7 +134,6 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
             amountMinor: Type.Integer(),
             currency: Type.String(),
             clientSecret: Type.String(),
-            stripePublishableKey: Type.String(),
           }),
           ...problems(400, 401, 409, 502, 503),
         },
@@ -154,7 +153,7 @@ export function billingRoutes(app: FastifyInstance, deps: ApiDeps): void {
           maxMinor: billing.topUpMaxMinor,
         },
       );
-      return reply.status(201).send({ ...started, stripePublishableKey: payments.publishableKey });
+      return reply.status(201).send(started);
     },
   );
 

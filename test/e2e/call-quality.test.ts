@@ -2,8 +2,9 @@
 // a call the panel shows the MOS estimate in words and figures read from getStats; at hang-up the browser posts its
 // figures and the call's record holds them, beside FreeSWITCH's own MOS for a call through it (the echo test, and a
 // sipp carrier echoing the audio). A tab-to-tab call (direct media, no FreeSWITCH) gets each party's report on that
-// party's own record.
-import type { Page } from 'playwright-core';
+// party's own record. A link that loses half its audio (getStats wrapped by an init script to count it) raises the
+// warning in words.
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { signIn, type SignedIn } from '../harness/api.ts';
@@ -45,8 +46,9 @@ describe.skipIf(missing)('call quality in the softphone app (real FreeSWITCH, Ch
 
   const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
 
-  async function signedInTab(user: SignedIn): Promise<Page> {
-    const page = await tabs.open(app.url);
+  /** `prepare`: see AppTabs.open (an init script, say). */
+  async function signedInTab(user: SignedIn, prepare?: (context: BrowserContext) => Promise<void>): Promise<Page> {
+    const page = await tabs.open(app.url, prepare);
     await page.getByLabel('E-mail').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -127,6 +129,34 @@ describe.skipIf(missing)('call quality in the softphone app (real FreeSWITCH, Ch
       await expect.poll(() => page.locator('#history-rows tr').first().locator('td').last().textContent(), UI_WAIT).toBe(quality);
     },
   );
+
+  it('warns in words when audio is being lost: the panel rates the call poor, and the record holds the loss', { timeout: TEST_MS }, async () => {
+    const user = await signIn(app.api, suite.database.db);
+    // A lossy link, as getStats would report it: for every packet that arrives, one more counted lost (half lost).
+    const lossyLink = `{
+      const getStats = RTCPeerConnection.prototype.getStats;
+      RTCPeerConnection.prototype.getStats = async function (...args) {
+        const report = await getStats.apply(this, args);
+        return new Map([...report].map(([id, stat]) =>
+          [id, stat.type === 'inbound-rtp' && stat.kind === 'audio' ? { ...stat, packetsLost: stat.packetsLost + stat.packetsReceived } : stat]));
+      };
+    }`;
+    const page = await signedInTab(user, async (context) => void (await context.addInitScript(lossyLink)));
+    await page.getByRole('button', { name: 'Echo test' }).click();
+    await expect.poll(text(page, '#call-state'), UI_WAIT).toBe('Connected');
+    const panel = page.getByRole('region', { name: 'Call quality' });
+    // Three seconds of five over the thresholds (Twilio's rule) raise it; the warning is a status, read aloud.
+    await expect.poll(() => panel.getByRole('status').textContent(), UI_WAIT).toBe('Warning: Audio is being lost; Poor audio quality');
+    expect(await panel.locator('.call-quality-rating').textContent()).toMatch(/^Quality: poor \(MOS [1-3]\.\d\)$/);
+    expect(await panel.getAttribute('data-quality')).toBe('poor');
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+
+    const cdr = await reportedRecord({ accountId: user.accountId });
+    expect(cdr.browser_mos).toBeLessThan(350);
+    // Half the packets due, give or take the first reading's.
+    expect(cdr.browser_loss_permille).toBeGreaterThanOrEqual(400);
+  });
 
   it("shows a carrier call's quality; afterwards its record holds the browser's MOS beside FreeSWITCH's", { timeout: TEST_MS }, async () => {
     const user = await signIn(app.api, suite.database.db);

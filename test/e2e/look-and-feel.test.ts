@@ -147,6 +147,13 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
     return names;
   }
 
+  /** `selector`'s text and whether it lies wholly inside the viewport as the page is scrolled now. */
+  const onScreen = (page: Page, selector: string) =>
+    page.locator(selector).evaluate((element) => {
+      const { top, bottom } = element.getBoundingClientRect();
+      return { text: element.textContent, top, inside: top >= 0 && bottom <= element.ownerDocument.documentElement.clientHeight };
+    });
+
   for (const width of [375, 1280]) {
     it(`at ${width} px: no sideways scroll, the phone's state in the header, every control reachable and finger-sized`, { timeout: TEST_MS }, async () => {
       const page = await tabs.open(app().url);
@@ -171,6 +178,13 @@ describe.skipIf(missing)('the softphone app: layout, dark mode, keyboard diallin
       expect(await unreachable(page)).toEqual([]);
       expect(await unlabelled(page)).toEqual([]);
       expect(await page.getByRole('banner').getByRole('button', { name: 'Top up' }).isVisible()).toBe(true);
+
+      // Scrolled down to the history (below the dialer on a phone), the state is still on screen: the header stays.
+      await page.locator('.history table').scrollIntoViewIfNeeded();
+      if (width < 600) expect(await page.evaluate<number>('scrollY')).toBeGreaterThan(0);
+      const inView = await onScreen(page, '#registration-status');
+      expect(inView).toEqual({ text: 'Registered', top: expect.any(Number), inside: true });
+      await page.evaluate('scrollTo(0, 0)');
 
       // Tab goes header first (skip link, credit, navigation), then the dialer in reading order.
       const order = await tabOrder(page, 12);

@@ -72,11 +72,19 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await expect.poll(text(page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
   }
 
-  async function filter(page: Page, fields: { country?: string; outcome?: string; number?: string }): Promise<void> {
-    await page.getByLabel('Country (2 letters)').fill(fields.country ?? '');
-    await page.getByLabel('Number (whole)').fill(fields.number ?? '');
-    await page.getByLabel('Outcome').selectOption(fields.outcome ?? '');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
+  /** Applies the history's filters: these `fields` set, the others cleared (days as `YYYY-MM-DD`, UTC). */
+  async function filter(
+    page: Page,
+    fields: { from?: string; to?: string; direction?: string; country?: string; outcome?: string; number?: string },
+  ): Promise<void> {
+    const form = page.getByRole('form', { name: 'Filter calls' });
+    await form.getByLabel('From', { exact: true }).fill(fields.from ?? '');
+    await form.getByLabel('To', { exact: true }).fill(fields.to ?? '');
+    await form.getByLabel('Direction').selectOption(fields.direction ?? '');
+    await form.getByLabel('Country (2 letters)').fill(fields.country ?? '');
+    await form.getByLabel('Number (whole)').fill(fields.number ?? '');
+    await form.getByLabel('Outcome').selectOption(fields.outcome ?? '');
+    await form.getByRole('button', { name: 'Apply filters' }).click();
   }
 
   /** A chart's bars as drawn: each one's label and figure. */
@@ -127,6 +135,25 @@ describe.skipIf(missing)('spend and usage in the softphone app (real calls, Chro
     await filter(page, { outcome: 'answered' });
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON, NEW_YORK]);
     await filter(page, { number: '+44 20 7946 0958' });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON]);
+    // All three calls are outgoing: none came in.
+    await filter(page, { direction: 'out' });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);
+    await filter(page, { direction: 'in' });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([]);
+    await filter(page, { direction: 'in', number: NEW_YORK });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([]);
+    await filter(page, { direction: 'out', number: NEW_YORK });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([NEW_YORK]);
+    // Days (UTC) from the records' own start times: both ends included, the days either side hold none of them.
+    const day = (date: Date, offset = 0) => new Date(date.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    await filter(page, { from: day(newYork.started_at), to: day(paris.started_at) });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);
+    await filter(page, { to: day(newYork.started_at, -1) });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([]);
+    await filter(page, { from: day(paris.started_at, 1) });
+    await expect.poll(listedNumbers(page), UI_WAIT).toEqual([]);
+    await filter(page, { from: day(london.started_at), to: day(london.started_at), country: 'GB' });
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([LONDON]);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(listedNumbers(page), UI_WAIT).toEqual([PARIS, LONDON, NEW_YORK]);

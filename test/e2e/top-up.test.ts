@@ -65,7 +65,10 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     const entries = await topUpEntries(accountId);
     expect(entries).toHaveLength(1);
     expect(fake().webhooks.map(({ status }) => status)).toEqual([200]);
-    expect(fake().requests.filter(({ path }) => path.endsWith('/confirm'))).toHaveLength(1);
+    const confirms = fake().requests.filter(({ path }) => path.endsWith('/confirm'));
+    expect(confirms).toHaveLength(1);
+    // Stripe.js confirmed with the publishable key GET /billing/config gives (POST /billing/top-ups carries none).
+    expect(confirms[0]!.form.key).toBe('pk_test_fake');
 
     // Stripe delivers at least once: the same signed event again changes nothing.
     const [sent] = fake().webhooks;
@@ -79,6 +82,95 @@ describe.skipIf(chromiumProvision.via === 'missing')('card top-up in the app thr
     expect(await topUpEntries(accountId)).toEqual(entries);
     await page.reload();
     await expect.poll(text(page, '#balance'), UI_WAIT).toBe('10.00 USD');
+
+    // After the reload the receipt line is gone; the panel's list of top-ups opens it again.
+    expect(await page.locator('#top-up-receipt').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Top up' }).click();
+    const list = page.getByRole('region', { name: 'Top-ups and receipts' });
+    await expect.poll(() => list.getByRole('listitem').allTextContents(), UI_WAIT).toEqual([expect.stringMatching(/^10\.00 USD, paid .+$/)]);
+    expect(await page.locator('#top-up-none').isVisible()).toBe(false);
+    await list.getByRole('button', { name: /^Receipt for 10\.00 USD, paid/ }).click();
+    await expect.poll(text(page, '#top-up-receipt'), UI_WAIT).toMatch(/^Receipt: 10\.00 USD paid .+, payment pi_[0-9a-f]+$/);
+    expect(await page.locator('#top-up-receipt').textContent()).toContain(entries[0]!.reference);
+  });
+
+  /** The bank's 3-D Secure challenge, in Stripe's frame from hooks.stripe.com (the page's frame-src allows it). */
+  const challenge = (page: Page) => page.frameLocator('iframe[title="3D Secure authentication"]');
+  const webhooksFor = (intentId: string) => fake().webhooks.filter(({ payload }) => payload.includes(`"id":"${intentId}"`));
+
+  it('a card that needs 3-D Secure pays once the bank confirms: the balance rises exactly once', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    await payOnScreen(page, '20.00 USD', '4000 0025 0000 3155');
+    await challenge(page).getByRole('button', { name: 'Complete' }).click();
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Credit added.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('20.00 USD');
+    expect(await page.locator('iframe').count()).toBe(0);
+    const entries = await topUpEntries(accountId);
+    expect(entries).toHaveLength(1);
+    // The fake records a webhook once the app has answered it.
+    await expect.poll(() => webhooksFor(entries[0]!.reference!).map(({ status }) => status), UI_WAIT).toEqual([200]);
+  });
+
+  it('a card whose 3-D Secure fails is explained in plain words, with no credit', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const webhooksBefore = fake().webhooks.length;
+    await payOnScreen(page, '10.00 USD', '4000 0025 0000 3155');
+    await challenge(page).getByRole('button', { name: 'Fail' }).click();
+
+    await expect
+      .poll(text(page, '#top-up-message'), UI_WAIT)
+      .toBe('Your bank did not confirm the payment: no money was taken. Try again, or try another card.');
+    expect(await page.getByLabel('Card number').isVisible()).toBe(true);
+    expect(await page.locator('#balance').textContent()).toBe('0.00 USD');
+    expect(await topUpEntries(accountId)).toEqual([]);
+    expect(fake().webhooks).toHaveLength(webhooksBefore);
+  });
+
+  /** Starts a top-up of `amount` on screen (the card form up) and what POST /billing/top-ups answered. */
+  async function startOnScreen(page: Page, amount: string): Promise<{ topUpId: string; clientSecret: string }> {
+    await page.getByRole('button', { name: 'Top up' }).click();
+    const started = page.waitForResponse((response) => response.url().endsWith('/billing/top-ups') && response.request().method() === 'POST');
+    await page.getByRole('button', { name: amount }).click();
+    const answer = (await (await started).json()) as { topUpId: string; clientSecret: string };
+    await page.getByLabel('Card number').waitFor();
+    return answer;
+  }
+
+  /** The address Stripe sends the browser back to after a payment method that redirects (the app's return_url). */
+  const returnUrl = (clientSecret: string, redirectStatus: string) =>
+    `${app.url}?${new URLSearchParams({ payment_intent: clientSecret.split('_secret_')[0]!, payment_intent_client_secret: clientSecret, redirect_status: redirectStatus })}`;
+
+  it('a payment that went to the bank and back is credited once, its receipt shown, the address cleaned', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const { clientSecret } = await startOnScreen(page, '50.00 USD');
+    // Paid on the bank's page: Stripe confirms the intent and sends its webhook, then the browser comes back.
+    const confirmed = await fetch(`${fake().url}/v1/payment_intents/${clientSecret.split('_secret_')[0]}/confirm`, {
+      method: 'POST',
+      body: new URLSearchParams({ key: 'pk_test_fake', client_secret: clientSecret, 'payment_method_data[card][number]': '4242424242424242' }),
+    });
+    expect(confirmed.status).toBe(200);
+    await page.goto(returnUrl(clientSecret, 'succeeded'));
+    expect(page.url()).toBe(app.url);
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('Credit added.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('50.00 USD');
+    expect(await page.locator('#top-up-receipt').textContent()).toMatch(/^Receipt: 50\.00 USD paid .+, payment pi_[0-9a-f]+$/);
+    expect(await topUpEntries(accountId)).toHaveLength(1);
+    await page.reload();
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('50.00 USD');
+    expect(await page.locator('#top-up-message').textContent()).toBe('');
+  });
+
+  it('a payment that failed at the bank is explained in plain words, with no credit', { timeout: TEST_MS }, async () => {
+    const { page, accountId } = await userOnScreen();
+    const { clientSecret } = await startOnScreen(page, '5.00 USD');
+    await page.goto(returnUrl(clientSecret, 'failed'));
+    expect(page.url()).toBe(app.url);
+
+    await expect.poll(text(page, '#top-up-message'), UI_WAIT).toBe('The payment did not go through: no money was taken. Try again.');
+    await expect.poll(text(page, '#balance'), UI_WAIT).toBe('0.00 USD');
+    expect(await topUpEntries(accountId)).toEqual([]);
   });
 
   it('a declined card is explained in plain words and the balance does not change', { timeout: TEST_MS }, async () => {

@@ -3,8 +3,10 @@
  * documented shapes, honours Idempotency-Key like Stripe (same key and parameters, same response; other parameters
  * refused), refuses refunds as Stripe does (an unknown payment, more than is left), and records every request.
  * It also confirms a payment intent as Stripe.js does from the browser (POST /v1/payment_intents/:id/confirm with the
- * publishable key and client secret; test card numbers 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined) and
- * then, like Stripe, sends the signed payment_intent.succeeded event to the webhook endpoint it was given.
+ * publishable key and client secret; test card numbers 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined,
+ * 4000 0025 0000 3155 first needs 3-D Secure) and then, like Stripe, sends the signed payment_intent.succeeded event to
+ * the webhook endpoint it was given. The bank's answer to a 3-D Secure challenge, which Stripe learns from the bank,
+ * reaches it from the Stripe.js stand-in's challenge frame as POST /v1/payment_intents/:id/authenticate (not Stripe's API).
  * Events are signed with the real scheme (stripe.webhooks.generateTestHeaderString).
  */
 import { randomBytes } from 'node:crypto';
@@ -88,30 +90,70 @@ class StripeRefusal {
   ) {}
 }
 
-type Intent = ReturnType<typeof paymentIntent>;
+type Intent = ReturnType<typeof paymentIntent> & {
+  readonly next_action?: { readonly type: string; readonly use_stripe_sdk: { readonly type: string } };
+  readonly last_payment_error?: { readonly type: string; readonly code: string; readonly message: string };
+};
 
-/** Stripe's test cards: the one that pays and the generic decline. */
+/** Stripe's test cards: the one that pays, the generic decline, and one that needs 3-D Secure every time. */
 const PAYING_CARD = '4242424242424242';
 const DECLINED_CARD = '4000000000000002';
+const AUTHENTICATION_CARD = '4000002500003155';
 
-/** Confirms an intent with a card as Stripe.js does with the publishable key, or Stripe's refusal. */
-function confirm(intentId: string, form: Record<string, string>, intents: Map<string, { intent: Intent; refunded: number }>) {
+type Intents = Map<string, { intent: Intent; refunded: number }>;
+
+/** The intent `form` may act on as Stripe.js (publishable key and client secret), or Stripe's refusal. */
+function intentForBrowser(intentId: string, form: Record<string, string>, intents: Intents) {
   const found = intents.get(intentId);
   if (found === undefined || form.client_secret !== found.intent.client_secret || !form.key?.startsWith('pk_')) {
     return new StripeRefusal(`No such payment_intent: '${intentId}'`, 'resource_missing', 404);
   }
+  return found;
+}
+
+/** Confirms an intent with a card as Stripe.js does with the publishable key, or Stripe's refusal. */
+function confirm(intentId: string, form: Record<string, string>, intents: Intents) {
+  const found = intentForBrowser(intentId, form, intents);
+  if (found instanceof StripeRefusal) return found;
   if (found.intent.status === 'succeeded') {
     return new StripeRefusal('This PaymentIntent has already succeeded.', 'payment_intent_unexpected_state');
   }
   const number = (form['payment_method_data[card][number]'] ?? '').replace(/\s/g, '');
   if (number === DECLINED_CARD) return new StripeRefusal('Your card was declined.', 'card_declined', 402, 'card_error');
+  if (number === AUTHENTICATION_CARD) {
+    found.intent = { ...found.intent, status: 'requires_action', next_action: { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } } };
+    return found.intent;
+  }
   if (number !== PAYING_CARD) return new StripeRefusal('Your card number is incorrect.', 'incorrect_number', 402, 'card_error');
   found.intent = { ...found.intent, status: 'succeeded', amount_received: found.intent.amount };
   return found.intent;
 }
 
+/** The bank's answer to the 3-D Secure challenge (`outcome`: complete or fail): paid, or back to a new payment method as Stripe leaves it. */
+function authenticate(intentId: string, form: Record<string, string>, intents: Intents) {
+  const found = intentForBrowser(intentId, form, intents);
+  if (found instanceof StripeRefusal) return found;
+  if (found.intent.status !== 'requires_action') {
+    return new StripeRefusal(`This PaymentIntent's status is ${found.intent.status}: it needs no authentication.`, 'payment_intent_unexpected_state');
+  }
+  const { next_action: _done, ...intent } = found.intent;
+  found.intent =
+    form.outcome === 'complete'
+      ? { ...intent, status: 'succeeded', amount_received: intent.amount }
+      : {
+          ...intent,
+          status: 'requires_payment_method',
+          last_payment_error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_authentication_failure',
+            message: 'We are unable to authenticate your payment method. Please choose a different payment method and try again.',
+          },
+        };
+  return found.intent;
+}
+
 /** A refund of what is left of a payment intent this server created, or Stripe's refusal. */
-function refund(form: Record<string, string>, intents: Map<string, { intent: Intent; refunded: number }>) {
+function refund(form: Record<string, string>, intents: Intents) {
   const intent = intents.get(form.payment_intent ?? '');
   if (intent === undefined) return new StripeRefusal(`No such payment_intent: '${form.payment_intent}'`, 'resource_missing');
   const left = intent.intent.amount - intent.refunded;
@@ -140,7 +182,7 @@ async function body(request: IncomingMessage): Promise<string> {
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const byKey = new Map<string, { body: string; result: unknown }>();
-  const intents = new Map<string, { intent: Intent; refunded: number }>();
+  const intents: Intents = new Map();
   const webhooks: SentWebhook[] = [];
   let webhookUrl: string | undefined;
   let failure: { status: number; error: { type: string; message: string; code?: string } } | undefined;
@@ -160,6 +202,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         return answer(status, { error });
       }
       const confirming = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path)?.[1];
+      const authenticating = /^\/v1\/payment_intents\/([^/]+)\/authenticate$/.exec(path)?.[1];
       const create =
         request.method === 'POST' && path === '/v1/payment_intents'
           ? (fields: Record<string, string>) => {
@@ -171,7 +214,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
             ? (fields: Record<string, string>) => refund(fields, intents)
             : request.method === 'POST' && confirming !== undefined
               ? (fields: Record<string, string>) => confirm(confirming, fields, intents)
-              : undefined;
+              : request.method === 'POST' && authenticating !== undefined
+                ? (fields: Record<string, string>) => authenticate(authenticating, fields, intents)
+                : undefined;
       if (create === undefined)
         return answer(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${path})` } });
       const key = idempotencyKey === undefined ? undefined : `${path} ${idempotencyKey}`;
@@ -185,7 +230,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (result instanceof StripeRefusal) return answer(result.status, { error: { type: result.type, message: result.message, code: result.code } });
       if (key !== undefined) byKey.set(key, { body: text, result });
       answer(200, result);
-      if (confirming !== undefined && webhookUrl !== undefined) void send(webhookUrl, signedEvent('payment_intent.succeeded', result as Intent));
+      const paid = (confirming ?? authenticating) !== undefined && (result as Intent).status === 'succeeded';
+      if (paid && webhookUrl !== undefined) void send(webhookUrl, signedEvent('payment_intent.succeeded', result as Intent));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -257,12 +303,19 @@ export function succeededIntent(started: { topUpId: string; clientSecret: string
 
 const STRIPE_JS_STAND_IN = resolve(import.meta.dirname, 'stripe-js-stand-in.js');
 
+/** The bank's 3-D Secure page in the stand-in's challenge frame, like Stripe's test page: Complete or Fail. */
+const CHALLENGE_PAGE = `<!doctype html><title>3D Secure test payment</title>
+<p>This is a test payment that needs authentication.</p>
+<button type="button" onclick="parent.postMessage('complete', '*')">Complete</button>
+<button type="button" onclick="parent.postMessage('fail', '*')">Fail</button>`;
+
 /**
- * Stripe.js and its API for a browser context: the stand-in (stripe-js-stand-in.js) is served at js.stripe.com, and
- * its calls to api.stripe.com reach `fake`. The page's own Content-Security-Policy stays in force.
+ * Stripe.js and its API for a browser context: the stand-in (stripe-js-stand-in.js) is served at js.stripe.com, its
+ * 3-D Secure challenge page at hooks.stripe.com, and its calls to api.stripe.com reach `fake`. The page's own Content-Security-Policy stays in force.
  */
 export async function routeStripeToFake(context: BrowserContext, fake: FakeStripe): Promise<void> {
   await context.route('https://js.stripe.com/**', (route) => route.fulfill({ contentType: 'text/javascript', path: STRIPE_JS_STAND_IN }));
+  await context.route('https://hooks.stripe.com/**', (route) => route.fulfill({ contentType: 'text/html', body: CHALLENGE_PAGE }));
   await context.route('https://api.stripe.com/**', async (route) => {
     const request = route.request();
     const answer = await fetch(`${fake.url}${new URL(request.url()).pathname}`, {

@@ -27,7 +27,7 @@ import { recentNumbers } from './recent-numbers.ts';
 import { registerServiceWorker, takeAnswerRequest } from './service-worker.ts';
 import { startPhoneLine, type LineState, type PhoneLine } from './registration.ts';
 import { createSession, type Account } from './session.ts';
-import { createTopUp } from './top-up.ts';
+import { createTopUp, takePaymentReturn } from './top-up.ts';
 import { createHistoryFilters } from './usage-filters.ts';
 import { createUsagePanel } from './usage-panel.ts';
 import { createWaitingCallView } from './waiting-call-view.ts';
@@ -62,7 +62,8 @@ function showLineStatus(status: string, state: LineState): void {
 }
 
 const balance = createBalanceView(api, element('balance'));
-createTopUp(
+// Read before the first route(): Stripe's return parameters leave the address at once.
+const topUp = createTopUp(
   api,
   {
     open: element('top-up'),
@@ -73,8 +74,11 @@ createTopUp(
     pay: element('pay'),
     message: element('top-up-message'),
     receipt: element('top-up-receipt'),
+    history: element('top-up-list'),
+    noTopUps: element('top-up-none'),
   },
   () => void balance.refresh(),
+  takePaymentReturn(),
 );
 const historyFilters = createHistoryFilters(
   {
@@ -344,6 +348,7 @@ function signedIn(signedInAccount: Account): void {
   // From the sign-in form to the dialer; a page opened signed in keeps its focus at the top.
   if (!views.phone.hidden && views.auth.contains(document.activeElement)) element('dial-heading').focus();
   void balance.refresh();
+  void topUp.settleReturn().catch((error: unknown) => (element('top-up-message').textContent = messageOf(error)));
   void callHistory.refresh();
   void api.get<{ numbers: string[] }>('/numbers').then(({ numbers }) => {
     element('own-number').textContent = numbers[0] ?? 'none yet';

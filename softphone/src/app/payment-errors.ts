@@ -1,5 +1,8 @@
 /** What a refused card payment means for the user, in plain words. */
 
+/** A payment that failed for no reason the user can act on. */
+export const NOT_PAID = 'The payment did not go through: no money was taken. Try again.';
+
 /** The fields of Stripe.js's `StripeError` read here (https://docs.stripe.com/error-codes). */
 export interface StripeRefusal {
   readonly type: string;
@@ -18,5 +21,5 @@ export function paymentErrorMessage(error: StripeRefusal): string {
       return 'Your bank did not confirm the payment: no money was taken. Try again, or try another card.';
   }
   if ((error.type === 'card_error' || error.type === 'validation_error') && error.message !== undefined) return error.message;
-  return 'The payment did not go through: no money was taken. Try again.';
+  return NOT_PAID;
 }

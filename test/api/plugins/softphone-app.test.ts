@@ -2,6 +2,7 @@
 // while paths that are neither routes nor files of the build still answer problem+json.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../config.ts';
 import { testApi } from '../../harness/api.ts';
 import { startFakeStripe, type FakeStripe } from '../../harness/fake-stripe.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../../harness/databases.ts';
@@ -70,14 +71,20 @@ describe('softphone app served by the API', () => {
     expect(page.headers['referrer-policy']).toBe('no-referrer');
   });
 
-  it('lets the page reach exactly the Stripe.js origins Stripe documents, and only when card payments are configured', async () => {
+  it('lets the page reach SIP_WS_URL and exactly the Stripe.js origins Stripe documents, those only when card payments are configured', async () => {
     const policy = async (served: FastifyInstance) => (await served.inject({ method: 'GET', url: '/' })).headers['content-security-policy'];
     const withoutStripe = String(await policy(api));
     expect(withoutStripe).not.toMatch(/stripe/);
     expect(withoutStripe).not.toMatch(/frame-src/);
+    // No SIP_WS_URL: no WebSocket beyond the page's own origin.
+    expect(withoutStripe).toContain("connect-src 'self';");
 
     const stripe: FakeStripe = await startFakeStripe();
-    const paying = await testApi(database, { softphoneRoot: build.dir, payments: { provider: stripe.provider, publishableKey: 'pk_test_fake' } });
+    const paying = await testApi(database, {
+      softphoneRoot: build.dir,
+      payments: { provider: stripe.provider, publishableKey: 'pk_test_fake' },
+      sip: loadConfig({ SIP_SECRET: 'k'.repeat(40), SIP_WS_URL: 'wss://sip.example.org:8443/ws' }).sip,
+    });
     try {
       const directives = Object.fromEntries(
         String(await policy(paying))
@@ -87,7 +94,8 @@ describe('softphone app served by the API', () => {
       expect(directives['default-src']).toEqual(["'self'"]);
       expect(directives['script-src']).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com']);
       expect(directives['frame-src']).toEqual(['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com']);
-      expect(directives['connect-src']).toEqual(["'self'", 'ws:', 'wss:', 'https://api.stripe.com']);
+      // WebSockets only to SIP_WS_URL's origin, not to any host.
+      expect(directives['connect-src']).toEqual(["'self'", 'wss://sip.example.org:8443', 'https://api.stripe.com']);
       expect(directives['frame-ancestors']).toEqual(["'none'"]);
     } finally {
       await paying.close();
