@@ -99,6 +99,18 @@ describe.skipIf(missing)('SRTP to a TLS trunk (real FreeSWITCH and drachtio-serv
     }
   });
 
+  it("a desk phone's plain-RTP call to an SRTP trunk goes through the media server too, and the carrier gets SRTP", async () => {
+    const carrier = await tlsCarrier(await harnessCa.issue('phone-carrier'), harnessCa, () => carrierOffer(40_002, true));
+    carriers.push(carrier);
+    const trunkId = await srtpTrunk(carrier);
+    const cy = await caller('cy', 10 * UNIT);
+    const call = await runSipp({ scenario: 'uac-call-expect-200.xml', target: suite.stack.target, fields: [cy.fields('+14155550100', 300)] });
+    expect(call.code, call.log).toBe(0);
+    expect(carrier.seen).toMatchObject([{ protocol: 'tls', offer: '' }]);
+    expect(carrier.seen[0]!.ackSdp).toMatch(/^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:\S+/m);
+    expect(await finishedCdr(cy.accountId)).toMatchObject({ phase: 'ended', trunk_id: trunkId, sip_status: 200, media_server: 'freeswitch 127.0.0.1' });
+  });
+
   it('a carrier that offers plain RTP to an SRTP trunk is refused: ACK and BYE to it, 488 srtp-refused to the caller', async () => {
     const carrier = await tlsCarrier(await harnessCa.issue('plain-carrier'), harnessCa, () => carrierOffer(40_000, false));
     carriers.push(carrier);
