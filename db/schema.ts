@@ -116,7 +116,15 @@ export interface TrunksTable {
   register_expires: ColumnType<number, number | undefined, number>;
   /** Where an INVITE on the registration carries the DID. */
   register_did_source: ColumnType<TrunkDidSource, TrunkDidSource | undefined, TrunkDidSource>;
+  /** PEM of the CA(s) a TLS carrier's certificate must chain to (checked by signaling/trunk-tls-check.ts); null: none beyond drachtio-server's. */
+  tls_ca_pem: string | null;
+  /** SHA-256 fingerprint the TLS carrier's certificate must have, `AB:CD:...`; null: not pinned. */
+  tls_pin_sha256: string | null;
+  /** `sdes`: SRTP to the carrier keyed in SDP (RFC 4568) through the media server, never plain RTP. */
+  media_encryption: ColumnType<TrunkMediaEncryption, TrunkMediaEncryption | undefined, TrunkMediaEncryption>;
 }
+
+export type TrunkMediaEncryption = 'none' | 'sdes';
 
 export type TrunkDidSource = 'request-uri' | 'to';
 

@@ -5,6 +5,7 @@
  */
 import type Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
 import type Mrf from 'drachtio-fsmrf';
+import { srtpSdpProblem } from '../core/calls/trunk-security.ts';
 import type { MediaKind } from '../core/media/media-kind.ts';
 import type { EchoPath, MediaPath, MediaRelay } from '../core/media/media-relay.ts';
 import type { Logger } from '../logger.ts';
@@ -48,6 +49,7 @@ export class FreeSwitchRelay implements MediaRelay {
     const ms = this.pool.pick();
     if (ms === undefined) throw new NoMediaServer();
     if (callerKind === calleeKind) throw new Error(`a ${callerKind} caller and callee need no media server`);
+    if (calleeKind === 'sdes') return toSrtpCarrier(ms, callerOffer, this.logger);
     return callerKind === 'webrtc' ? browserToRtp(ms, callerOffer, this.logger) : rtpToBrowser(ms, callerOffer, this.logger);
   }
 
@@ -151,6 +153,27 @@ function ready(ms: Mrf.MediaServer, channels: Channels, opts: Parameters<Mrf.Med
 }
 
 /**
+ * Answers the caller's offer on a channel of its own and bridges that to `carrierSide` once FreeSWITCH connects it
+ * back; `bridged` says whether it came to that (keys played before it were never sent: test/e2e/browser-media.test.ts).
+ */
+async function answerAndBridge(
+  ms: Mrf.MediaServer,
+  channels: Channels,
+  callerOffer: string,
+  carrierSide: Endpoint,
+): Promise<{ sdp: string; side: Promise<Endpoint>; bridged: Promise<boolean> }> {
+  const leg = await answerOffer(ms, callerOffer);
+  channels.addLeg(leg);
+  const side = leg.endpoint.then((endpoint) => channels.add(endpoint));
+  const failed = (reason: string) => (error: unknown) => (channels.fail(reason, error), false);
+  const bridged = side.then(
+    (endpoint) => endpoint.bridge(carrierSide).then(() => true, failed('could not bridge the call on the media server')),
+    failed('the caller leg never reached the media server'),
+  );
+  return { sdp: leg.sdp, side, bridged };
+}
+
+/**
  * Browser -> carrier. The carrier gets FreeSWITCH's plain-RTP offer at once. The browser's offer is answered only when
  * the carrier sends media (183 with SDP: ringback, announcements) or answers, because its DTLS handshake starts the
  * moment it holds an answer; that answer then stays the browser's whichever carrier (after failover) answers.
@@ -171,14 +194,8 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     await renegotiate(carrierSide, sdp);
   };
   const answerBrowser = () =>
-    (browserAnswer ??= answerOffer(ms, browserOffer).then((leg) => {
-      channels.addLeg(leg);
-      browserSide = leg.endpoint.then((endpoint) => channels.add(endpoint));
-      const failed = (reason: string) => (error: unknown) => (channels.fail(reason, error), false);
-      bridged = browserSide.then(
-        (endpoint) => endpoint.bridge(carrierSide).then(() => true, failed('could not bridge the call on the media server')),
-        failed('the browser leg never reached the media server'),
-      );
+    (browserAnswer ??= answerAndBridge(ms, channels, browserOffer, carrierSide).then((leg) => {
+      ({ side: browserSide, bridged } = leg);
       return leg.sdp;
     }));
 
@@ -201,6 +218,59 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     async sendDtmf(to, digits, durationMs) {
       if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
       return playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs);
+    },
+    lost: channels.lost,
+    quality: () => channels.quality(ms),
+    release: () => channels.release(),
+  };
+}
+
+/**
+ * Browser or desk phone -> a carrier that takes SRTP only (SDES, RFC 4568). FreeSWITCH 1.10 puts no a=crypto keys in
+ * an offer on a channel the app's INVITE opened (and makes new keys on every re-offer), so the carrier is dialled
+ * without an offer: it offers RTP/SAVP with its key in its 200, FreeSWITCH answers with its own key in the ACK, and a
+ * plain-RTP offer or answer is refused here, never carried. The caller is answered and bridged when the carrier
+ * answers; early media from the carrier is not carried (its 183 SDP would be an offer outside this exchange).
+ */
+async function toSrtpCarrier(ms: Mrf.MediaServer, callerOffer: string, logger: Logger): Promise<RelayedPath> {
+  const channels = new Channels(logger);
+  let carrierSide: Endpoint | undefined;
+  let callerSide: Promise<Endpoint> | undefined;
+  let bridged: Promise<boolean> | undefined;
+  const refuseInsecure = (sdp: string, whose: string) => {
+    const problem = srtpSdpProblem(sdp);
+    if (problem !== undefined) throw new Error(`${whose}: ${problem}`);
+  };
+  return {
+    via: `freeswitch ${ms.address}`,
+    calleeOffer: undefined,
+    async answerCallee(carrierOffer) {
+      refuseInsecure(carrierOffer, 'the carrier');
+      const leg = await answerOffer(ms, carrierOffer);
+      channels.addLeg(leg);
+      // What FreeSWITCH makes of the offer is checked too: its answer must key the media as well.
+      refuseInsecure(leg.sdp, 'the media server');
+      carrierSide = channels.add(await leg.endpoint);
+      return leg.sdp;
+    },
+    async answerCaller() {
+      if (carrierSide === undefined) throw new Error('the carrier leg is not up');
+      const leg = await answerAndBridge(ms, channels, callerOffer, carrierSide);
+      ({ side: callerSide, bridged } = leg);
+      return leg.sdp;
+    },
+    async reoffer(party, sdp) {
+      if (party === 'callee') {
+        if (carrierSide === undefined) throw new Error('the carrier leg is not up');
+        refuseInsecure(sdp, 'the carrier');
+        return renegotiate(carrierSide, sdp);
+      }
+      if (callerSide === undefined) throw new Error('the caller leg is not up yet');
+      return renegotiate(await callerSide, sdp);
+    },
+    async sendDtmf(to, digits, durationMs) {
+      if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
+      return playDtmf(to === 'callee' ? carrierSide : await callerSide, digits, durationMs);
     },
     lost: channels.lost,
     quality: () => channels.quality(ms),

@@ -46,13 +46,18 @@ export function refusalReply(refusal: Refusal): SipReply {
  * as 503), no device answered (480), the media server could not join the answer to the offer (488), or an operator
  * ended it while it rang (core/calls/hang-up-request.ts).
  */
+/** `trunk-untrusted`: no carrier's TLS certificate passed its trunk's CA or pin; `srtp-refused`: an SRTP trunk's carrier offered plain RTP. */
+export type TrunkFailureReason = 'trunk-failure' | 'trunk-untrusted' | 'srtp-refused';
+
 export function failureReply(
-  failure: { readonly reason: 'trunk-failure'; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' | 'operator' },
+  failure: { readonly reason: TrunkFailureReason; readonly status: number } | { readonly reason: 'no-answer' | 'media-unavailable' | 'operator' },
 ): SipReply {
   switch (failure.reason) {
     case 'operator':
       return refuse(OPERATOR_STOP_STATUS, 'Temporarily Unavailable', OPERATOR_HANG_UP_CAUSE);
     case 'trunk-failure':
+    case 'trunk-untrusted':
+    case 'srtp-refused':
       return refuse(failure.status === 408 ? 503 : failure.status, undefined, failure.reason);
     case 'no-answer':
       return refuse(480, 'Temporarily Unavailable', failure.reason);

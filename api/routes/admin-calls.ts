@@ -39,6 +39,22 @@ const DiallingFields = {
   }),
 };
 
+/** A TLS trunk's own trust and SRTP to the carrier (core/calls/trunk-security.ts); checked in core. */
+const SecurityFields = {
+  tlsCaPem: Type.Union([Type.Null(), Type.String({ maxLength: 20_000 })], {
+    default: null,
+    description: "PEM CA certificate(s) the carrier's TLS certificate must chain to, host name checked; needs a TLS outbound URI",
+  }),
+  tlsPinSha256: Type.Union([Type.Null(), Type.String({ maxLength: 95 })], {
+    default: null,
+    description: "the carrier certificate's SHA-256 fingerprint (64 hex digits, colons allowed); needs a TLS outbound URI",
+  }),
+  mediaEncryption: Type.Union([Type.Literal('none'), Type.Literal('sdes')], {
+    default: 'none',
+    description: 'sdes: media to the carrier is SRTP keyed in the SDP (RFC 4568), never plain RTP; needs a TLS outbound URI',
+  }),
+};
+
 /** Outbound registration (RFC 3261 §10.2); the password is write-only: omitted on update, the stored one is kept. */
 const RegistrationBody = Type.Object(
   {
@@ -65,6 +81,7 @@ const TrunkBody = Type.Object(
     inboundSources: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, default: [] }),
     enabled: Type.Boolean({ default: true }),
     ...DiallingFields,
+    ...SecurityFields,
     registration: Type.Union([Type.Null(), RegistrationBody], { default: null }),
   },
   { additionalProperties: false },
@@ -84,6 +101,9 @@ const TrunkSchema = Type.Object({
   callerIdHeader: Type.String(),
   callerIdWithheld: Type.Boolean(),
   codecOrder: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  tlsCaPem: Type.Union([Type.String(), Type.Null()]),
+  tlsPinSha256: Type.Union([Type.String(), Type.Null()], { description: 'as stored: AB:CD:... upper case' }),
+  mediaEncryption: Type.String(),
   registration: Type.Union([
     Type.Null(),
     Type.Object({ uri: Type.String(), username: Type.String(), hasPassword: Type.Boolean(), expires: Type.Integer(), didSource: Type.String() }),
@@ -185,6 +205,9 @@ export function trunkDto(trunk: TrunkView): Static<typeof TrunkSchema> {
     callerIdHeader: trunk.caller_id_header,
     callerIdWithheld: trunk.caller_id_withheld,
     codecOrder: trunk.codec_order,
+    tlsCaPem: trunk.tls_ca_pem,
+    tlsPinSha256: trunk.tls_pin_sha256,
+    mediaEncryption: trunk.media_encryption,
     registration:
       trunk.register_uri === null || trunk.register_username === null
         ? null
@@ -214,6 +237,7 @@ function trunkInput(body: Static<typeof TrunkBody>) {
       caller_id_withheld: body.callerIdWithheld,
       codec_order: body.codecOrder,
     },
+    security: { tls_ca_pem: body.tlsCaPem, tls_pin_sha256: body.tlsPinSha256, media_encryption: body.mediaEncryption },
   };
 }
 

@@ -4,6 +4,7 @@
  * come from, as it is parsed, so a bad one is refused naming its option. Passwords are read from stdin, never from
  * the command line (every local user can read a process's arguments), and never printed.
  */
+import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { registrationStateDto, trunkDto } from '../../api/routes/admin-calls.ts';
@@ -21,8 +22,9 @@ import {
   type TrunkView,
 } from '../../core/calls/trunk-admin.ts';
 import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
+import { DEFAULT_TRUNK_SECURITY, MEDIA_ENCRYPTIONS, normalisePin, type TrunkSecurity } from '../../core/calls/trunk-security.ts';
 import { parseTrunkUri } from '../../core/calls/trunk-uri.ts';
-import type { TrunkCallerIdHeader, TrunkDidSource, TrunkNumberFormat } from '../../db/schema.ts';
+import type { TrunkCallerIdHeader, TrunkDidSource, TrunkMediaEncryption, TrunkNumberFormat } from '../../db/schema.ts';
 import { COMMAND_LINE, withDatabase } from '../context.ts';
 import { parse, print, UsageError } from '../output.ts';
 
@@ -49,6 +51,10 @@ interface TrunkOptions {
   registerExpires?: number;
   registerDidSource?: TrunkDidSource;
   registration?: boolean;
+  tlsCaFile?: string;
+  tlsCa?: boolean;
+  tlsPin?: string | false;
+  mediaEncryption?: TrunkMediaEncryption;
 }
 
 /** A rule alone, checked by core's dialling-rules check: its sentence becomes commander's "argument ... is invalid". */
@@ -68,6 +74,10 @@ const check = {
   codecOrder(value: string): string[] {
     const codecs = value.split(',').map((codec) => codec.trim());
     return rule(codecs, { codec_order: codecs });
+  },
+  pin(value: string): string {
+    if (normalisePin(value) === undefined) throw new InvalidArgumentError('expected the SHA-256 fingerprint: 64 hex digits, colons allowed.');
+    return value;
   },
   expires(value: string): number {
     const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
@@ -92,6 +102,9 @@ function trunkOptions(command: Command): Command {
     .addOption(new Option('--caller-id-header <header>', 'pai: the caller also in P-Asserted-Identity (RFC 3325)').choices(CALLER_ID_HEADERS))
     .option('--caller-id-withheld', 'From anonymous and Privacy: id (RFC 3323); needs --caller-id-header pai')
     .option('--codec-order <codecs>', 'codecs first in the offer, in this order, e.g. PCMA,PCMU', check.codecOrder)
+    .option('--tls-ca-file <path>', "a PEM file of the CA(s) the carrier's TLS certificate must chain to (host name checked)")
+    .option('--tls-pin <sha256>', "the carrier certificate's SHA-256 fingerprint, e.g. from openssl x509 -fingerprint -sha256", check.pin)
+    .addOption(new Option('--media-encryption <kind>', 'sdes: SRTP to the carrier, keyed in the SDP; never plain RTP').choices(MEDIA_ENCRYPTIONS))
     .option('--register-uri <uri>', "register with the carrier's registrar, e.g. sip:reg.carrier.example:5060", check.uri)
     .option('--register-username <name>', 'the username to register as')
     .option('--register-password-stdin', "read the registrar's password from stdin (the line after the digest password, if both)")
@@ -138,6 +151,22 @@ function dialling(options: TrunkOptions, current: DiallingRules): DiallingRules 
     caller_id_header: options.callerIdHeader ?? current.caller_id_header,
     caller_id_withheld: options.callerIdWithheld ?? current.caller_id_withheld,
     codec_order: or(options.codecOrder, current.codec_order),
+  };
+}
+
+/** The TLS trust and media encryption asked for, over what `current` has; the CA read from its file. */
+async function security(options: TrunkOptions, current: TrunkSecurity): Promise<TrunkSecurity> {
+  if (options.tlsCa === false && options.tlsCaFile !== undefined) throw new UsageError('--no-tls-ca and --tls-ca-file do not go together');
+  const caPem =
+    options.tlsCaFile === undefined
+      ? undefined
+      : await readFile(options.tlsCaFile, 'utf8').catch((error: Error) => {
+          throw new UsageError(`--tls-ca-file: ${error.message}`);
+        });
+  return {
+    tls_ca_pem: options.tlsCa === false ? null : (caPem ?? current.tls_ca_pem),
+    tls_pin_sha256: options.tlsPin === false ? null : (options.tlsPin ?? current.tls_pin_sha256),
+    media_encryption: options.mediaEncryption ?? current.media_encryption,
   };
 }
 
@@ -197,6 +226,8 @@ type Shown = ReturnType<typeof trunkDto> & Partial<Pick<Listed, 'registrationSta
 
 const rules = (trunk: Shown) =>
   `dial ${trunk.numberFormat}${trunk.techPrefix === null ? '' : ` after ${trunk.techPrefix}`}  caller ${trunk.callerIdWithheld ? 'withheld, ' : ''}${trunk.callerIdHeader}  codecs ${trunk.codecOrder?.join(',') ?? 'as offered'}`;
+const secured = (trunk: Shown) =>
+  `tls ${[trunk.tlsCaPem === null ? '' : 'own CA', trunk.tlsPinSha256 === null ? '' : `pin ${trunk.tlsPinSha256}`].filter(Boolean).join(', ') || 'as drachtio trusts'}  media ${trunk.mediaEncryption}`;
 const registered = (trunk: Shown) => {
   const it = trunk.registration;
   if (it === null) return 'no registration';
@@ -204,7 +235,7 @@ const registered = (trunk: Shown) => {
   return `registers ${it.username} at ${it.uri} every ${it.expires}s${it.hasPassword ? ' with a password' : ''}, number in ${it.didSource}${held}`;
 };
 const line = (trunk: Shown) =>
-  `${trunk.id}  ${trunk.name}  priority ${trunk.priority}  ${trunk.enabled ? 'enabled' : 'disabled'}  out ${trunk.outboundUri ?? '-'}  in ${trunk.inboundSources.join(',') || '-'}  auth ${trunk.authUsername ?? '-'}  ${rules(trunk)}  ${registered(trunk)}`;
+  `${trunk.id}  ${trunk.name}  priority ${trunk.priority}  ${trunk.enabled ? 'enabled' : 'disabled'}  out ${trunk.outboundUri ?? '-'}  in ${trunk.inboundSources.join(',') || '-'}  auth ${trunk.authUsername ?? '-'}  ${rules(trunk)}  ${secured(trunk)}  ${registered(trunk)}`;
 
 export function trunkCommands(program: Command): void {
   const trunks = program.command('trunks').description('carriers: where calls go out and come in from, how they are dialled, registration');
@@ -223,6 +254,7 @@ export function trunkCommands(program: Command): void {
           inboundSources: options.inbound || [],
           enabled: options.disabled !== true,
           dialling: dialling(options, DEFAULT_DIALLING_RULES),
+          security: await security(options, DEFAULT_TRUNK_SECURITY),
           registration: change === null ? null : { ...change, password: change.password === 'keep' ? null : change.password },
         });
         print(command, trunkDto(trunk), line);
@@ -265,6 +297,8 @@ export function trunkCommands(program: Command): void {
     .option('--no-tech-prefix', 'put nothing before the number')
     .option('--no-caller-id-withheld', 'show the caller again')
     .option('--no-codec-order', 'leave the offer as it is')
+    .option('--no-tls-ca', "forget the trunk's own CA")
+    .option('--no-tls-pin', 'forget the pin')
     .option('--no-register-password', 'the registrar asks for none: forget the stored one')
     .option('--no-registration', 'stop registering')
     .action((id: number, options: TrunkOptions, command: Command) =>
@@ -282,6 +316,7 @@ export function trunkCommands(program: Command): void {
           inboundSources: options.inbound === false ? [] : (options.inbound ?? current.inbound_sources),
           enabled: options.disabled === true ? false : options.enabled === true ? true : current.enabled,
           dialling: dialling(options, current),
+          security: await security(options, current),
           registration: registration(options, current, secret.register),
         });
         print(command, trunkDto(trunk), line);

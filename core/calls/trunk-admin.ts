@@ -8,6 +8,7 @@ import { recordAudit } from '../audit.ts';
 import { CallAdminError, isUniqueViolation } from './call-admin-error.ts';
 import { DEFAULT_DIALLING_RULES, diallingRulesProblem, type DiallingRules } from './dial-string.ts';
 import { InvalidCidr, parseCidr } from './trunks.ts';
+import { DEFAULT_TRUNK_SECURITY, normalisePin, trunkSecurityProblem, type TrunkSecurity } from './trunk-security.ts';
 import { parseTrunkUri } from './trunk-uri.ts';
 
 /** A trunk as shown to operators: everything but the passwords, and whether each is set. */
@@ -47,6 +48,8 @@ export interface TrunkInput {
   readonly dialling?: DiallingRules;
   /** Omitted or null: the trunk does not register. */
   readonly registration?: TrunkRegistrationInput | null;
+  /** A TLS trunk's own CA or pin, and SRTP to the carrier; omitted: {@link DEFAULT_TRUNK_SECURITY}. */
+  readonly security?: TrunkSecurity;
 }
 
 function validate(input: TrunkInput): void {
@@ -81,6 +84,8 @@ function validate(input: TrunkInput): void {
     throw new CallAdminError('invalid', 'a trunk needs an outbound URI, inbound sources, a registration, or some of these');
   const problem = diallingRulesProblem(input.dialling ?? DEFAULT_DIALLING_RULES);
   if (problem !== undefined) throw new CallAdminError('invalid', problem);
+  const securityProblem = trunkSecurityProblem(input.security ?? DEFAULT_TRUNK_SECURITY, uri?.ok ? uri.uri : undefined);
+  if (securityProblem !== undefined) throw new CallAdminError('invalid', securityProblem);
 }
 
 function view(row: Selectable<TrunksTable>): TrunkView {
@@ -91,6 +96,7 @@ function view(row: Selectable<TrunksTable>): TrunkView {
 function columns(input: TrunkInput) {
   const dialling = input.dialling ?? DEFAULT_DIALLING_RULES;
   const registration = input.registration ?? null;
+  const security = input.security ?? DEFAULT_TRUNK_SECURITY;
   return {
     name: input.name,
     priority: input.priority,
@@ -110,6 +116,9 @@ function columns(input: TrunkInput) {
     register_password: registration?.password ?? null,
     register_expires: registration?.expires ?? REGISTER_DEFAULTS.expires,
     register_did_source: registration?.didSource ?? REGISTER_DEFAULTS.didSource,
+    tls_ca_pem: security.tls_ca_pem,
+    tls_pin_sha256: security.tls_pin_sha256 === null ? null : (normalisePin(security.tls_pin_sha256) ?? null),
+    media_encryption: security.media_encryption,
   };
 }
 

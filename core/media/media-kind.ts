@@ -1,9 +1,11 @@
 /**
  * Which kind of media an endpoint speaks, read off its SDP. Browsers only do WebRTC: ICE + DTLS-SRTP over the
  * `UDP/TLS/RTP/SAVPF` profile with a certificate fingerprint (RFC 8829 §5.2.1, RFC 8842). Carriers and desk
- * phones speak plain RTP (`RTP/AVP`). The two cannot meet without a media server in between.
+ * phones speak plain RTP (`RTP/AVP`). The two cannot meet without a media server in between. `sdes` is what a trunk
+ * with SRTP keyed in the SDP (`RTP/SAVP`, `a=crypto`, RFC 4568) is offered: always through the media server, which
+ * holds the keys; callers are never taken for it (an SDES offer from a desk phone reads as `rtp`).
  */
-export type MediaKind = 'webrtc' | 'rtp';
+export type MediaKind = 'webrtc' | 'rtp' | 'sdes';
 
 /**
  * @example

@@ -50,6 +50,7 @@ export interface MediaPath {
  * (drachtio-fsmrf endpoints on a FreeSWITCH pool).
  */
 export interface MediaRelay {
+  /** A `sdes` callee is offered SRTP only (RTP/SAVP with a=crypto) and refuses a plain-RTP answer. */
   open(callerOffer: string, callerKind: MediaKind, calleeKind: MediaKind): Promise<MediaPath>;
   /** The echo test: answers the caller's offer on a media server channel that plays the caller's audio back to it. */
   echo(callerOffer: string, callerKind: MediaKind): Promise<EchoPath>;

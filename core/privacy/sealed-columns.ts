@@ -105,6 +105,7 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'trunks.caller_id_header': 'a code (from, pai)',
   'trunks.codec_order': 'codec names a carrier prefers',
   'trunks.inbound_sources': "a carrier's addresses",
+  'trunks.media_encryption': 'a code (none, sdes)',
   'trunks.name': "the operator's name for a carrier",
   'trunks.number_format': 'a code (e164, e164-no-plus, national)',
   'trunks.outbound_uri': "a carrier's address",
@@ -113,4 +114,6 @@ export const PLAIN_COLUMNS: Readonly<Record<string, string>> = {
   'trunks.register_uri': "a carrier's registrar address",
   'trunks.register_username': "a carrier's credentials, not about a person",
   'trunks.tech_prefix': "digits a carrier's routing wants before each number",
+  'trunks.tls_ca_pem': "the CA certificate(s) a carrier's TLS certificate must chain to",
+  'trunks.tls_pin_sha256': "the fingerprint of a carrier's TLS certificate",
 };

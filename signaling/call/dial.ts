@@ -104,9 +104,10 @@ export function dial(srf: Srf, target: DialTarget, offer: DialOffer, onProvision
         let answer: string;
         try {
           answer = await offer.answerOffer(pending.sdp);
-        } catch {
+        } catch (error) {
           await pending.destroy().catch(() => undefined);
-          throw new DialFailed(488, 'offer in answer not acceptable');
+          // The answerer's own refusal (an SRTP trunk's plain offer) keeps its reason.
+          throw error instanceof DialFailed ? error : new DialFailed(488, 'offer in answer not acceptable');
         }
         return holding(await pending.ack(answer));
       },

@@ -35,6 +35,7 @@ import { echoCall } from './echo-call.ts';
 import { ringAccount } from './ring-devices.ts';
 import { trunkCall } from './trunk-call.ts';
 import { logAddress, logCallId } from '../../core/client-address.ts';
+import type { TrunkMediaEncryption } from '../../db/schema.ts';
 
 interface Invite {
   readonly deps: CallDeps;
@@ -174,19 +175,23 @@ interface ToTrunks extends Invite {
   readonly callerId: string | undefined;
 }
 
-/** Carriers speak plain RTP: a browser's WebRTC offer needs the media server in between. Decided before any credit is held. */
+/**
+ * Carriers speak plain RTP, or SDES-SRTP on a trunk that says so (its first choice decides): a browser's WebRTC offer,
+ * or any offer to an SRTP carrier, needs the media server in between. Decided before any credit is held.
+ */
 async function media(call: ToTrunks): Promise<void> {
   const { deps, res, facts } = call;
-  const plan = await planMedia(deps.media, facts.sdp, 'rtp');
+  const mediaEncryption = call.route.trunks[0]?.media_encryption ?? 'none';
+  const plan = await planMedia(deps.media, facts.sdp, mediaEncryption === 'sdes' ? 'sdes' : 'rtp');
   if (!plan.ok) return refuseCall(deps, res, facts, refusedFor(call), refusal('media-unavailable', plan.detail));
   try {
-    return await hold(call, plan.path);
+    return await hold(call, plan.path, mediaEncryption);
   } finally {
     plan.path.release();
   }
 }
 
-async function hold(call: ToTrunks, path: MediaPath): Promise<void> {
+async function hold(call: ToTrunks, path: MediaPath, mediaEncryption: TrunkMediaEncryption): Promise<void> {
   const { deps, res, facts, route } = call;
   const held = await holdCredit(deps.db, call.accountId, deps, route, call.cdrId);
   if (!held.ok) return refuseCall(deps, res, facts, refusedFor(call), held.refusal);
@@ -198,6 +203,7 @@ async function hold(call: ToTrunks, path: MediaPath): Promise<void> {
     trunks: route.trunks,
     held: held.held,
     media: path,
+    mediaEncryption,
   };
   return trunkCall(deps, call.req, res, facts, leg);
 }

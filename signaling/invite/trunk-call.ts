@@ -9,16 +9,19 @@ import { nextState, talkSeconds, type CallState } from '../../core/calls/call-st
 import { recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
 import { dialString, orderCodecs } from '../../core/calls/dial-string.ts';
 import type { Trunk } from '../../core/calls/trunks.ts';
+import { checksPeerCertificate, isTlsUri, srtpSdpProblem } from '../../core/calls/trunk-security.ts';
 import { formatTrunkUri, parseTrunkUri } from '../../core/calls/trunk-uri.ts';
 import type { E164 } from '../../core/numbers.ts';
+import type { TrunkMediaEncryption } from '../../db/schema.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs } from '../call/bridge.ts';
 import { dial, DialFailed, type DialOffer, type Dialog, type DialTarget } from '../call/dial.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { calleeOfferOf, measuredQuality, mediaServerOf } from '../media/media-path.ts';
-import { failureReply } from '../refusals.ts';
+import { failureReply, type TrunkFailureReason } from '../refusals.ts';
 import { earlyMediaParts } from '../sip-reply.ts';
 import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { trunkCertificateProblem } from '../trunk-tls-check.ts';
 import type { CallDeps, InviteFacts } from './call-context.ts';
 import { answerStopped, stoppedState } from './ringing-stop.ts';
 
@@ -44,11 +47,36 @@ function trunkTarget(trunk: Trunk, number: E164, callerId: string | undefined): 
   };
 }
 
-/** The offer this trunk gets: its codec order applied to an SDP offer (an offer the carrier makes in its 2xx is its own). */
+/**
+ * The offer this trunk gets: its codec order applied to an SDP offer. An SDES trunk gets none (the media server cannot
+ * key an offer: media-control/relay.ts) and its carrier's offer, made in its 2xx, must be SRTP: a plain one is refused.
+ */
 function trunkOffer(trunk: Trunk, media: MediaPath): DialOffer {
   const offer = calleeOfferOf(media);
-  return 'sdp' in offer ? { sdp: orderCodecs(offer.sdp, trunk.codec_order) } : offer;
+  if ('sdp' in offer) return { sdp: orderCodecs(offer.sdp, trunk.codec_order) };
+  if (trunk.media_encryption !== 'sdes') return offer;
+  return {
+    answerOffer(carrierOffer) {
+      if (srtpSdpProblem(carrierOffer) !== undefined) throw new DialFailed(488, 'srtp-refused');
+      return offer.answerOffer(carrierOffer);
+    },
+  };
 }
+
+/** Why this attempt must not be made (its carrier's certificate, its media encryption), or undefined. */
+async function attemptProblem(deps: CallDeps, trunk: Trunk, pathEncryption: TrunkMediaEncryption): Promise<DialFailed | undefined> {
+  // The media path was opened for the first trunk's encryption: an SRTP one cannot carry plain RTP, nor the reverse.
+  if (trunk.media_encryption !== pathEncryption) return new DialFailed(503, 'media-encryption-differs');
+  const parsed = parseTrunkUri(trunk.outbound_uri ?? '');
+  if (!parsed.ok || !isTlsUri(parsed.uri) || !checksPeerCertificate(trunk)) return undefined;
+  const problem = await trunkCertificateProblem(parsed.uri, trunk, Math.min(deps.trunkTimeoutMs, TLS_CHECK_TIMEOUT_MS));
+  if (problem === undefined) return undefined;
+  deps.logger.warn({ trunk: trunk.name, problem }, 'trunk certificate refused');
+  return new DialFailed(503, 'trunk-untrusted');
+}
+
+/** How long the app's own TLS handshake with a carrier (a CA or pin to check) may take. */
+const TLS_CHECK_TIMEOUT_MS = 5000;
 
 /** Tries each trunk in turn; resolves with the answered dialog and its trunk, or the last failure. */
 async function dialTrunks(
@@ -58,6 +86,7 @@ async function dialTrunks(
   number: E164,
   callerId: string | undefined,
   media: MediaPath,
+  mediaEncryption: TrunkMediaEncryption,
   trunks: readonly Trunk[],
   onAttempt: (trunk: Trunk) => void,
 ): Promise<{ dialog: Dialog; trunk: Trunk } | { failure: DialFailed; cancelled: boolean }> {
@@ -75,14 +104,28 @@ async function dialTrunks(
   });
   lost.catch(() => undefined);
   try {
+    const callerGone = () => {
+      cancelled = true;
+      failure = new DialFailed(487, 'caller cancelled');
+    };
     for (const trunk of trunks) {
       // Also true when the CANCEL came before any trunk was dialled: then none is.
       if (facts.cancelled.aborted) {
-        cancelled = true;
-        failure = new DialFailed(487, 'caller cancelled');
+        callerGone();
         break;
       }
       onAttempt(trunk);
+      const problem = await attemptProblem(deps, trunk, mediaEncryption);
+      if (problem !== undefined) {
+        deps.logger.info({ trunk: trunk.name, reason: problem.reason }, 'trunk skipped');
+        failure = problem;
+        continue;
+      }
+      // The certificate check took a moment: the caller may have gone meanwhile.
+      if (facts.cancelled.aborted) {
+        callerGone();
+        break;
+      }
       deps.logger.debug({ trunk: trunk.name }, 'dialling trunk');
       let attempt: ReturnType<typeof dial>;
       try {
@@ -146,13 +189,15 @@ export interface OutboundLeg {
   readonly trunks: readonly Trunk[];
   readonly held: { readonly reservationId: string; readonly maxSeconds: number };
   readonly media: MediaPath;
+  /** What the media path offers the carriers: trunks of another encryption are skipped. */
+  readonly mediaEncryption: TrunkMediaEncryption;
 }
 
 /** Dials the trunks, bridges the answered call under its credit limit, and settles it when it ends. */
 export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfResponse, facts: InviteFacts, leg: OutboundLeg): Promise<void> {
   const { accountId, cdrId, number, callerId, trunks, held, media } = leg;
   let state: CallState = { phase: 'setup' };
-  const outcome = await dialTrunks(deps, res, facts, number, callerId, media, trunks, (trunk) => {
+  const outcome = await dialTrunks(deps, res, facts, number, callerId, media, leg.mediaEncryption, trunks, (trunk) => {
     state = nextState(state, { type: 'dial', target: trunk.name });
   });
   if ('failure' in outcome) {
@@ -163,7 +208,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
     // Recorded before the caller is told: with the drachtio connection gone, telling fails.
     await recordCdrState(deps.db, cdrId, state, { sip_status: state.phase === 'failed' ? state.status : outcome.failure.status });
     if (outcome.cancelled) answerStopped(facts, res);
-    else if (!res.finalResponseSent) sendReply(res, failureReply({ reason: 'trunk-failure', status: outcome.failure.status }));
+    else if (!res.finalResponseSent) sendReply(res, failureReply({ reason: failureReason(outcome.failure), status: outcome.failure.status }));
     return;
   }
 
@@ -199,6 +244,11 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
   await recordCdrState(deps.db, cdrId, answered.state, { billable_seconds: seconds, cost, mos: await quality });
   deps.logger.info({ seconds, cost, by: end.by, cause: end.cause }, 'call ended');
   await watchForAbuse(deps, accountId);
+}
+
+/** The X-Reason a failed trunk call ends with: our own refusals by name, any other as the trunks' failure. */
+function failureReason(failure: DialFailed): TrunkFailureReason {
+  return failure.reason === 'trunk-untrusted' || failure.reason === 'srtp-refused' ? failure.reason : 'trunk-failure';
 }
 
 /** After an outbound call is charged: pattern detection (core/abuse/abuse-patterns.ts), counted and logged. */

@@ -1,8 +1,10 @@
 // `dialo trunks` with everything the admin API takes: a registration trunk with dialling rules, its two passwords
 // from stdin (never shown, kept on update), and each bad value refused naming its option, on both dialects.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { runDialo } from '../harness/app-process.ts';
 import { cliDialects, done, fixture, refused, type Fixture } from '../harness/dialo-fixture.ts';
+import { testCertificates } from '../harness/tls-certs.ts';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
@@ -66,6 +68,9 @@ for (const dialect of cliDialects) {
           callerIdHeader: 'pai',
           callerIdWithheld: true,
           codecOrder: ['PCMA', 'PCMU'],
+          tlsCaPem: null,
+          tlsPinSha256: null,
+          mediaEncryption: 'none',
           registration: { uri: REGISTRAR, username: 'acct-77', hasPassword: true, expires: 600, didSource: 'request-uri' },
           health: null,
           registrationState: { heldBy: null, state: null, since: null, lastStatus: null, expiresAt: null, nextRetryAt: null },
@@ -83,6 +88,48 @@ for (const dialect of cliDialects) {
           await db.selectFrom('trunks').select(['auth_password', 'register_password', 'tech_prefix']).where('id', '=', id).executeTakeFirstOrThrow(),
         ).toEqual({ auth_password: 'digest-secret', register_password: 'registrar-secret', tech_prefix: '99' });
       });
+    });
+
+    it('adds a TLS trunk with its own CA, a pin as pasted and SRTP; update forgets the CA and keeps the rest', async () => {
+      const certificates = await testCertificates();
+      try {
+        const ca = await certificates.ca('carrier');
+        const pin = 'ab'.repeat(32);
+        const add = await dialo([
+          'add',
+          '--name',
+          'tls-carrier',
+          '--outbound-uri',
+          'sips:sbc.carrier.example:5061',
+          '--tls-ca-file',
+          ca.caFile,
+          '--tls-pin',
+          pin,
+          '--media-encryption',
+          'sdes',
+        ]);
+        const { id } = done<{ id: number }>(add);
+        expect(done(add)).toMatchObject({
+          tlsCaPem: await readFile(ca.caFile, 'utf8'),
+          tlsPinSha256: 'AB:'.repeat(31) + 'AB',
+          mediaEncryption: 'sdes',
+        });
+        expect(done(await dialo(['update', String(id), '--no-tls-ca']))).toMatchObject({
+          tlsCaPem: null,
+          tlsPinSha256: 'AB:'.repeat(31) + 'AB',
+          mediaEncryption: 'sdes',
+        });
+        refused(
+          await dialo(['update', String(id), '--tls-pin', 'AB:CD']),
+          2,
+          /option '--tls-pin <sha256>' argument 'AB:CD' is invalid\. expected the SHA-256 fingerprint/,
+        );
+        // SDES keys in the SDP of a plain-SIP trunk would be readable on the path: core refuses it, as the API does.
+        refused(await dialo(['update', String(id), '--outbound-uri', 'sip:sbc.carrier.example']), 2, /needs a TLS outbound URI/);
+        expect(done(await dialo(['remove', String(id)]))).toEqual({ id, removed: true });
+      } finally {
+        await certificates.remove();
+      }
     });
 
     it('refuses each bad value with one line naming its option, as the API refuses the field', async () => {

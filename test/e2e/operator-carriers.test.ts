@@ -146,6 +146,23 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     expect(await page.evaluate('document.activeElement?.tagName')).toBe('TABLE');
     expect((await db.selectFrom('trunks').select('name').execute()).map((trunk) => trunk.name)).toEqual(['ui-carrier']);
 
+    // A TLS trunk pinned to its carrier's certificate (pasted without colons) with SRTP; the edit form shows them back.
+    await trunks.getByLabel('Trunk name').fill('ui-tls');
+    await trunks.getByLabel('Outbound URI').fill('sips:127.0.0.1:5061');
+    await trunks.getByLabel('TLS pin (SHA-256)').fill('ab'.repeat(32));
+    await trunks.getByLabel('Media to the carrier').selectOption('sdes');
+    await trunks.getByRole('button', { name: 'Add trunk' }).click();
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-tls added.');
+    const pinned = 'AB:'.repeat(31) + 'AB';
+    expect(
+      await db.selectFrom('trunks').select(['tls_ca_pem', 'tls_pin_sha256', 'media_encryption']).where('name', '=', 'ui-tls').executeTakeFirstOrThrow(),
+    ).toEqual({ tls_ca_pem: null, tls_pin_sha256: pinned, media_encryption: 'sdes' });
+    await trunks.getByRole('button', { name: 'Edit trunk ui-tls' }).click();
+    expect([await trunks.getByLabel('TLS pin (SHA-256)').inputValue(), await trunks.getByLabel('Media to the carrier').inputValue()]).toEqual([pinned, 'sdes']);
+    await trunks.getByRole('button', { name: 'Cancel edit' }).click();
+    await trunks.getByRole('button', { name: 'Remove trunk ui-tls' }).press('Enter');
+    await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-tls removed.');
+
     // Rates: a deck with one bad line is refused whole, the line named as the API names it; then the good deck.
     await open(page, 'Rates');
     const rates = region(page, 'Rates');

@@ -23,6 +23,9 @@ interface Trunk {
   readonly callerIdHeader: string;
   readonly callerIdWithheld: boolean;
   readonly codecOrder: readonly string[] | null;
+  readonly tlsCaPem: string | null;
+  readonly tlsPinSha256: string | null;
+  readonly mediaEncryption: string;
   readonly registration: {
     readonly uri: string;
     readonly username: string;
@@ -95,6 +98,14 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
   ]);
   const withheld = checkbox('Withhold caller ID (needs P-Asserted-Identity)');
   const codecOrder = input();
+  // A CA certificate is many lines of PEM.
+  const tlsCaPem = document.createElement('textarea');
+  tlsCaPem.rows = 4;
+  const tlsPin = input();
+  const mediaEncryption = select([
+    ['none', 'Plain RTP'],
+    ['sdes', 'SRTP, keys in the SDP (SDES); never plain RTP'],
+  ]);
   const authUsername = input();
   const authPassword = input({ type: 'password' });
   authPassword.autocomplete = 'new-password';
@@ -124,6 +135,12 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
       labelled('Caller ID header', callerIdHeader),
       withheld.block,
       labelled('Codec order', codecOrder, 'e.g. PCMA, PCMU; blank: as offered'),
+    ),
+    group(
+      'TLS and media encryption (need a sips: or ;transport=tls outbound URI)',
+      labelled('TLS CA (PEM)', tlsCaPem, "the carrier's certificate must chain to it, host name checked; blank: the server's CA file only"),
+      labelled('TLS pin (SHA-256)', tlsPin, "the carrier certificate's fingerprint, 64 hex digits; blank: not pinned"),
+      labelled('Media to the carrier', mediaEncryption),
     ),
     group(
       "The carrier's digest (write-only password)",
@@ -176,6 +193,9 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
     callerIdHeader.value = trunk.callerIdHeader;
     withheld.box.checked = trunk.callerIdWithheld;
     codecOrder.value = trunk.codecOrder?.join(', ') ?? '';
+    tlsCaPem.value = trunk.tlsCaPem ?? '';
+    tlsPin.value = trunk.tlsPinSha256 ?? '';
+    mediaEncryption.value = trunk.mediaEncryption;
     authUsername.value = trunk.authUsername ?? '';
     authPassword.value = '';
     registerUri.value = trunk.registration?.uri ?? '';
@@ -220,6 +240,9 @@ export function createTrunks(api: ApiClient, container: HTMLElement): ConsoleSec
         callerIdHeader: callerIdHeader.value,
         callerIdWithheld: withheld.box.checked,
         codecOrder: codecs.length === 0 ? null : codecs,
+        tlsCaPem: tlsCaPem.value.trim() === '' ? null : tlsCaPem.value.trim(),
+        tlsPinSha256: tlsPin.value.trim() === '' ? null : tlsPin.value.trim(),
+        mediaEncryption: mediaEncryption.value,
         registration: registration(),
       };
       const saved = adding ? await api.post<Trunk>('/admin/trunks', body) : await api.put<Trunk>(`/admin/trunks/${editing!.id}`, body);

@@ -109,6 +109,28 @@ describeEachDialect('calls API', (database) => {
     expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
   });
 
+  it("stores a TLS trunk's pin as a fingerprint and its SRTP; a plain-SIP trunk may have neither (400)", async () => {
+    const created = await as(operator, 'POST', '/admin/trunks', {
+      name: 'carrier-tls',
+      outboundUri: 'sip:sbc.carrier.example;transport=tls',
+      tlsPinSha256: 'ab'.repeat(32),
+      mediaEncryption: 'sdes',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const trunk = created.json<{ id: number }>();
+    expect(trunk).toMatchObject({ tlsCaPem: null, tlsPinSha256: 'AB:'.repeat(31) + 'AB', mediaEncryption: 'sdes' });
+    const plain = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, {
+      name: 'carrier-tls',
+      outboundUri: 'sip:sbc.carrier.example',
+      mediaEncryption: 'sdes',
+    });
+    expect(plain.statusCode).toBe(400);
+    expect(plain.json()).toMatchObject({ detail: expect.stringMatching(/sdes needs a TLS outbound URI/) as unknown as string });
+    const badCa = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-tls', outboundUri: 'sips:sbc.carrier.example', tlsCaPem: 'junk' });
+    expect(badCa.json()).toMatchObject({ status: 400, detail: 'the TLS CA is not a PEM certificate' });
+    expect((await as(operator, 'DELETE', `/admin/trunks/${trunk.id}`)).statusCode).toBe(204);
+  });
+
   it("stores a trunk's registration with a write-only password, kept on a PUT that leaves it out", async () => {
     const registration = { uri: 'sip:reg.carrier.example', username: 'acct-reg', expires: 600, didSource: 'request-uri' };
     const created = await as(operator, 'POST', '/admin/trunks', { name: 'carrier-reg', registration: { ...registration, password: 'reg-secret' } });

@@ -28,6 +28,9 @@ function trunk(id: number): Trunk {
     register_password: null,
     register_expires: 3600,
     register_did_source: 'to',
+    tls_ca_pem: null,
+    tls_pin_sha256: null,
+    media_encryption: 'none',
   };
 }
 
