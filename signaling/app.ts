@@ -36,6 +36,7 @@ import { logCallId } from '../core/client-address.ts';
 import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { startTrunkPinger } from './trunk-pinger.ts';
 import { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
+import { failedRegistrations } from '../core/calls/trunk-state.ts';
 import { startTrunkRegistrar } from './trunk-registrar.ts';
 import type { PushTransport } from '../core/push/incoming-call-push.ts';
 import { RegistrationWatches } from '../core/registration-watch.ts';
@@ -269,10 +270,20 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const prober = setInterval(runProbe, deps.calls.sipProbeMs);
   prober.unref();
 
+  // Registrations that failed on the node holding their lease (core/calls/trunk-state.ts): routing here skips them
+  // too. One read per cache poll; unread, none is skipped on another node's word.
+  const readFailedRegistrations = async (now: number) => {
+    try {
+      trunkRegistrations.observeFailedOnHolders(await failedRegistrations(deps.db, new Date(now)));
+    } catch (error) {
+      trunkRegistrations.observeFailedOnHolders(new Set());
+      throw error;
+    }
+  };
   const refreshCaches = async () => {
     const now = Date.now();
     // The vault's too: each call's record seals its numbers with the account's cached key, no statement per call.
-    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now)]);
+    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now), readFailedRegistrations(now)]);
   };
   // An operator's hang-up (core/calls/hang-up-request.ts) may be recorded by an api in another process: read at the
   // cache poll's pace, one indexed read of this node's open records while it carries calls.
@@ -301,6 +312,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const pinger = startTrunkPinger({
     srf: connection.srf,
     board: trunkHealth,
+    db: deps.db,
+    nodeId: deps.calls.nodeId,
     trunks: () => directory.enabledTrunks(),
     isUp: () => connection.isUp(),
     logger,

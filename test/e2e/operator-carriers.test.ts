@@ -90,11 +90,11 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     const made = await db.selectFrom('trunks').selectAll().where('name', '=', 'ui-carrier').executeTakeFirstOrThrow();
     expect(made).toMatchObject({ priority: 5, outbound_uri: `sip:127.0.0.1:${carrierPort}`, auth_username: 'trunkuser', enabled: true });
     expect(made.inbound_sources).toEqual(['203.0.113.0/28', '198.51.100.7/32']);
-    // The row shows the state GET /admin/trunks reports (this API process has no signaling role: no health here).
+    // The row shows the state GET /admin/trunks reports (no signaling node has written health for it).
     const listed = (await app().api.inject({ method: 'GET', url: '/admin/trunks', headers: operator.headers })).json<{ trunks: { health: unknown }[] }>();
     expect(listed.trunks[0]!.health).toBeNull();
     expect(await rowsOf(page, 'Trunks')()).toEqual([
-      `ui-carrier | 5 | sip:127.0.0.1:${carrierPort} | 203.0.113.0/28, 198.51.100.7/32 | trunkuser (password set) | not known here (no signaling role) | does not register | EditRemove`,
+      `ui-carrier | 5 | sip:127.0.0.1:${carrierPort} | 203.0.113.0/28, 198.51.100.7/32 | trunkuser (password set) | unknown: no signaling node reports it | does not register | EditRemove`,
     ]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-trunks.png`, fullPage: true });
     // On a laptop screen (1280 px) the wide table scrolls in its box; the page does not scroll sideways.
