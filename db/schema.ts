@@ -139,7 +139,7 @@ export interface TrunkRegistrationLeasesTable {
 export interface TrunkRegistrationStatesTable {
   trunk_id: number;
   node_id: string;
-  state: 'unregistered' | 'registering' | 'registered' | 'failed';
+  state: 'unregistered' | 'registered' | 'failed';
   since: Date;
   last_status: number | null;
   last_reason: 'refused' | 'timeout' | 'error' | null;

@@ -178,7 +178,7 @@ function registrationStateDto(registration: SharedRegistration | undefined): Sta
   const record = registration?.record;
   return {
     heldBy: registration?.heldBy ?? null,
-    state: record?.state === 'registering' ? 'unregistered' : (record?.state ?? null),
+    state: record?.state ?? null,
     stale: registration?.stale ?? false,
     since: record?.since.toISOString() ?? null,
     lastStatus: record?.last_status ?? null,

@@ -86,7 +86,7 @@ export function afterRegister(
   answer: { readonly status: number | undefined; readonly grantedSeconds?: number },
   backoff: RegistrationBackoff,
   now: Date,
-): RegistrationState {
+): Extract<RegistrationState, { readonly kind: 'registered' | 'failed' }> {
   const { status } = answer;
   if (status !== undefined && status >= 200 && status < 300 && (answer.grantedSeconds ?? 0) > 0) {
     const seconds = answer.grantedSeconds ?? 0;

@@ -24,7 +24,10 @@ export type RegistrationRecord = Omit<TrunkRegistrationStatesTable, 'trunk_id' |
 /** A ping's health is rewritten unchanged after this many intervals, so a node still pinging never reads as stale. */
 export const HEALTH_REFRESH_PINGS = 10;
 
-export function registrationRecord(state: RegistrationState, failure: RegisterFailure | null): RegistrationRecord {
+/** A registration's state as written: `registering` lasts one transaction and is not (the last answer stands). */
+export type SharedRegistrationState = Exclude<RegistrationState, { readonly kind: 'registering' }>;
+
+export function registrationRecord(state: SharedRegistrationState, failure: RegisterFailure | null): RegistrationRecord {
   return {
     state: state.kind,
     since: state.since,

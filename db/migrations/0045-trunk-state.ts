@@ -5,11 +5,12 @@ import { sql, type Kysely } from 'kysely';
 // (core/calls/trunk-state.ts). Carrier state and node names only: no one's data.
 export async function up(db: Kysely<unknown>): Promise<void> {
   // The registration as its lease holder sees it; believed only while that node still holds the trunk's lease.
+  // Not `registering`: that lasts one REGISTER transaction, and is not written.
   await db.schema
     .createTable('trunk_registration_states')
     .addColumn('trunk_id', 'integer', (col) => col.primaryKey().references('trunks.id').onDelete('cascade'))
     .addColumn('node_id', 'text', (col) => col.notNull())
-    .addColumn('state', 'text', (col) => col.notNull().check(sql`state in ('unregistered', 'registering', 'registered', 'failed')`))
+    .addColumn('state', 'text', (col) => col.notNull().check(sql`state in ('unregistered', 'registered', 'failed')`))
     .addColumn('since', 'timestamptz', (col) => col.notNull())
     .addColumn('last_status', 'integer')
     /** Why the last REGISTER failed: refused (a final non-2xx), timeout, error; null unless failed. */
