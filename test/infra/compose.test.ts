@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { parse } from 'yaml';
+import { loadConfig } from '../../config.ts';
 import { drachtioChild } from '../../local-servers/drachtio.ts';
 import { freeswitchChild } from '../../local-servers/freeswitch.ts';
 import { turnChild } from '../../local-servers/turn.ts';
@@ -126,7 +128,7 @@ describe('infra/compose.yaml', () => {
     expect(secrets.length).toBeGreaterThan(10);
     for (const { name, operator, rest } of secrets) {
       if (operator === ':?') continue;
-      expect([name, operator, rest]).toEqual([expect.stringMatching(/^(STRIPE|SMTP)_/), ':-', '']);
+      expect([name, operator, rest]).toEqual([expect.stringMatching(/^(STRIPE|SMTP|VAPID)_/), ':-', '']);
     }
     // No secret value is written into the file itself.
     expect(text).not.toMatch(/(SECRET|KEY|PASSWORD|TOKEN): (?!\$\{)\S/);
@@ -207,6 +209,26 @@ describe('infra/compose.yaml', () => {
       const result = check(FILLED);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
+    });
+
+    /** Each service's environment as docker-compose resolves it from these variables. */
+    const resolved = (env: Record<string, string>): Record<string, Record<string, string>> => {
+      const result = spawnSync(dockerCompose!, ['-f', COMPOSE, 'config'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      const { services } = parse(result.stdout) as ComposeFile;
+      return Object.fromEntries(Object.entries(services).map(([name, service]) => [name, service.environment ?? {}]));
+    };
+
+    it('hands the VAPID pair to the api and signaling roles, and leaves Web Push off while the keys are empty', () => {
+      // As the operator makes them (infra/.env.example): web-push's generate-vapid-keys.
+      const { publicKey, privateKey } = webpush.generateVAPIDKeys();
+      const withPush = resolved({ ...FILLED, VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'https://dialo.example.org/contact' });
+      for (const role of ['api', 'signaling']) {
+        expect(loadConfig(withPush[role]!).push, role).toMatchObject({ vapid: { publicKey, privateKey }, subject: 'https://dialo.example.org/contact' });
+      }
+      const withoutPush = resolved(FILLED);
+      expect(withoutPush.signaling!.VAPID_PUBLIC_KEY).toBe('');
+      expect(loadConfig(withoutPush.signaling!).push).toMatchObject({ vapid: undefined, subject: 'mailto:privacy@example.org' });
     });
 
     it.each(Object.keys(FILLED))('refuses to run without %s, naming it', (name) => {
