@@ -184,6 +184,14 @@ for (const dialect of cliDialects) {
       await data.look(async (db) =>
         expect(await commandLineAudit(db, 'billing.rates_imported')).toEqual([{ subject_account_id: null, detail: { imported: 2 } }]),
       );
+
+      // `-` reads stdin, as `docker compose run -T api node cli/dialo.js rates import - < rates.csv` feeds it.
+      const piped = await runDialo(['--json', 'rates', 'import', '-'], data.env, { stdin: `${RATES_HEADER}\n47,NO,0.03,60,60,0,2026-01-01T00:00:00Z\n` });
+      expect(done(piped)).toEqual({ imported: 1 });
+      expect(done<{ prefix: string }[]>(await dialo('rates', 'list', '--prefix', '47'))).toMatchObject([{ prefix: '47', pricePerMinute: '0.03' }]);
+      const pipedBad = await runDialo(['rates', 'import', '-'], data.env, { stdin: `${RATES_HEADER}\n48,PL,cheap,60,60,0,2026-01-01T00:00:00Z\n` });
+      expect(pipedBad.code).toBe(1);
+      expect(pipedBad.stderr).toMatch(/^line 2: price_per_minute[^\n]*\ndialo: 1 bad line\(s\) in stdin; nothing was imported\n$/);
     });
 
     it('cdrs export: CSV to a file and NDJSON to stdout, numbers opened, filtered by account, audited', async () => {
@@ -246,6 +254,15 @@ for (const dialect of cliDialects) {
       expect(done(await dialo('policy', 'publish', '2026-12', '--file', text, '--material'))).toEqual({ version: '2026-12', notified: 2 });
       refused(await dialo('policy', 'publish', '2026-12', '--file', text), 1, /already published/);
       refused(await dialo('policy', 'publish', 'bad version', '--file', text), 2, /version: 1 to 40 letters/);
+      // `--file -` reads the text from stdin.
+      const piped = await runDialo(['--json', 'policy', 'publish', '2027-01', '--file', '-'], data.env, { stdin: 'We keep call records for 60 days.\n' });
+      expect(done(piped)).toEqual({ version: '2027-01', notified: 0 });
+      await data.look(async (db) =>
+        expect(await db.selectFrom('policy_versions').select('body_text').where('version', '=', '2027-01').executeTakeFirstOrThrow()).toEqual({
+          body_text: 'We keep call records for 60 days.\n',
+        }),
+      );
+      refused(await runDialo(['policy', 'publish', '2027-02', '--file', '-'], data.env, { stdin: '' }), 2, /--file: the file is empty/);
     });
   });
 }
