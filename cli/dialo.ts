@@ -36,6 +36,11 @@ export function buildProgram(): Command {
   const program = new Command('dialo')
     .description("Dialo's operator commands, on the database DATABASE_URL names (else the embedded one under ./data)")
     .option('--json', 'print JSON for scripts instead of lines for people')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 failed, 2 bad usage. Export, import and retention draw a progress bar (rows/s, ETA) on stderr\n' +
+        'when stderr is a terminal, and nothing otherwise: stdout carries the output (cdrs export > cdrs.csv).',
+    )
     .exitOverride();
   // Subcommands inherit exitOverride and this output; commander's errors are one line already.
   program.configureOutput({ outputError: (text, write) => write(`dialo: ${text.replace(/^error: /, '')}`) });
