@@ -139,7 +139,7 @@ const OPERATOR_SETTINGS: Record<string, string> = {
  */
 const NOT_FOR_COMPOSE = /^(LOCAL_(?!SERVERS$)\w+|DIALO_DATA_DIR|PGLITE_DATA_DIR|SIGNALING_NODE_ID|PATH|MEDIA_ADVERTISED_ADDRESS)$/;
 /** Read by config.ts only for a role or feature a service does not run (its own part of the environment). */
-const ROLE_SPECIFIC = /^(DRACHTIO_\w+|MEDIA_(SERVERS|SERVER_SECRET|LISTEN_ADDRESS|ADVERTISED_ADDRESS)|SIP_WS_URL|WEBRTC_\w+|TRUST_PROXY|STRIPE_\w+)$/;
+const ROLE_SPECIFIC = /^(DRACHTIO_\w+|MEDIA_(SERVERS|SERVER_SECRET|LISTEN_ADDRESS|ADVERTISED_ADDRESS)|SIP_WS_(URL|PROXIES)|WEBRTC_\w+|TRUST_PROXY|STRIPE_\w+)$/;
 
 /** The names config.ts's loader reads from an environment (each read goes through the proxy). */
 function namesRead(env: Record<string, string>): Set<string> {
@@ -180,10 +180,10 @@ describe('infra/compose.yaml', () => {
     expect(validate(broken)).toBe(false);
   });
 
-  it('has the api believe X-Forwarded-For from the compose network only, where Caddy is', () => {
-    expect(compose.services.api!.environment?.TRUST_PROXY).toBe(
-      (compose as unknown as { networks: { default: { ipam: { config: { subnet: string }[] } } } }).networks.default.ipam.config[0]!.subnet,
-    );
+  it("has the api believe X-Forwarded-For, and signaling exempt browsers' shared address from per-address SIP blocks, from the compose network only, where Caddy is", () => {
+    const subnet = (compose as unknown as { networks: { default: { ipam: { config: { subnet: string }[] } } } }).networks.default.ipam.config[0]!.subnet;
+    expect(compose.services.api!.environment?.TRUST_PROXY).toBe(subnet);
+    expect(compose.services.signaling!.environment?.SIP_WS_PROXIES).toBe(subnet);
   });
 
   it("has each signaling replica advertise its own address to FreeSWITCH, then start the image's command", async () => {
