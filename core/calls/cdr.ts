@@ -19,6 +19,8 @@ export interface NewCall {
   readonly nodeId: string;
   /** The carrier an inbound call came through. */
   readonly trunkId?: number;
+  /** A leg a transfer placed: the transferring user's record of the call it came from (core/calls/transfer.ts). */
+  readonly transferredFrom?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function openCdr(db: Kysely<Database>, vault: Vault, call: NewCall)
       phase: 'setup',
       node_id: call.nodeId,
       trunk_id: call.trunkId ?? null,
+      transferred_from: call.transferredFrom ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
