@@ -2,9 +2,11 @@
 // B2BUA, FreeSWITCH between the carriers' RTP and the tabs' WebRTC, and sipp as the carriers. A carrier calls alice's
 // number; alice transfers the carrier to bob's tab, or to a carrier number; the carrier's scenario fails on any message
 // it does not expect, so its passing says it never got a BYE before its own. A transfer the rules refuse keeps the call.
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
 import { TRANSFERRED_CAUSE } from '../../core/calls/transfer.ts';
+import { TEST_PASSWORD, signIn } from '../harness/api.ts';
 import { credit } from '../harness/billing.ts';
 import { useCallStack } from '../harness/call-stack.ts';
 import { callFixtures, refreshOf, UNIT } from '../harness/calls.ts';
@@ -14,6 +16,7 @@ import { freeUdpPort } from '../harness/external.ts';
 import { freeswitchProvision, useFreeSwitch } from '../harness/freeswitch.ts';
 import { inboundFixtures } from '../harness/inbound-calls.ts';
 import { runSipp, sippBinary, type SippRun } from '../harness/sipp.ts';
+import { signInOnScreen, useAppOnCallStack, useAppTabs } from '../harness/softphone-app.ts';
 import { audioArrives, useSoftphoneUsers, type SoftphoneUser } from '../harness/softphone-users.ts';
 import type { SoftphoneTab } from '../harness/softphone-tab.ts';
 
@@ -179,5 +182,80 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
     // The refused target is on record as alice's refused attempt, linked to the call it was for.
     expect(refused).toMatchObject({ phase: 'refused', refusal_reason: 'destination-blocked', transferred_from: original!.id });
     expect(await charges(alice.accountId)).toEqual([]);
+  });
+});
+
+describe.skipIf(drachtioProvision.via === 'missing' || chromiumProvision.via === 'missing')('blind transfer on screen, tab to tab', () => {
+  const suite = useCallStack({});
+  const { did } = inboundFixtures(() => suite.database);
+  const app = useAppOnCallStack(suite);
+  const tabs = useAppTabs();
+  let numbers = 0;
+  const UI_WAIT = { timeout: 15_000, interval: 100 };
+  const text = (page: Page, selector: string) => () => page.locator(selector).textContent();
+
+  async function userOnScreen() {
+    const user = await signIn(app().api, suite.database.db);
+    const number = `+1415555031${numbers++}`;
+    await did(number, user.accountId);
+    const page = await tabs.open(app().url);
+    await signInOnScreen(page, user.email, TEST_PASSWORD);
+    return { ...user, number, page };
+  }
+
+  async function call(from: Page, number: string): Promise<void> {
+    await from.getByLabel('Number to call').fill(number);
+    await from.getByRole('button', { name: 'Call', exact: true }).click();
+  }
+
+  async function transfer(page: Page, target: string): Promise<void> {
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await page.getByLabel('Transfer to').fill(target);
+    await page.getByRole('button', { name: 'Transfer call', exact: true }).click();
+  }
+
+  /** Alice calls Bob, Bob answers. */
+  async function aliceCallsBob() {
+    const [alice, bob] = [await userOnScreen(), await userOnScreen()];
+    await call(alice.page, bob.number);
+    await expect.poll(text(bob.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+    await bob.page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(text(alice.page, '#call-state'), UI_WAIT).toBe('Connected');
+    return { alice, bob };
+  }
+
+  it("bob transfers alice to carol: carol's tab rings with alice's number, the two talk, bob's call ends as transferred", { timeout: TEST_MS }, async () => {
+    const { alice, bob } = await aliceCallsBob();
+    const carol = await userOnScreen();
+    await transfer(bob.page, carol.number);
+    await expect.poll(text(bob.page, '#transfer-status'), UI_WAIT).toMatch(/^Transferring to/);
+    await expect.poll(text(carol.page, '#call-state'), UI_WAIT).toBe('Incoming call');
+    expect(await carol.page.locator('#call-party').textContent()).toBe(`From ${alice.number}`);
+    await carol.page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(text(bob.page, '#call-outcome'), UI_WAIT).toMatch(new RegExp(`^Call transferred to \\${carol.number}`));
+    await expect.poll(text(carol.page, '#call-state'), UI_WAIT).toBe('Connected');
+    // Alice never left her call: it is the same one, now with carol (her offer re-negotiated by a re-INVITE).
+    expect(await alice.page.locator('#call-state').textContent()).toBe('Connected');
+    expect(await alice.page.locator('#call-party').textContent()).toBe(`To ${bob.number}`);
+    await alice.page.getByRole('button', { name: 'Hang up', exact: true }).click();
+    await expect.poll(text(carol.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+    const [original, transferred] = await suite.database.db
+      .selectFrom('cdrs')
+      .selectAll()
+      .where('account_id', '=', bob.accountId)
+      .orderBy('started_at')
+      .execute();
+    expect(original).toMatchObject({ direction: 'onnet', hangup_cause: TRANSFERRED_CAUSE, ended_by: 'callee' });
+    expect(transferred).toMatchObject({ direction: 'onnet', transferred_from: original!.id, cost: null });
+  });
+
+  it('a refused transfer says why and keeps the call', { timeout: TEST_MS }, async () => {
+    const { alice, bob } = await aliceCallsBob();
+    await transfer(bob.page, 'pizza');
+    await expect.poll(text(bob.page, '#transfer-status'), UI_WAIT).toBe('Transfer to pizza failed: 484 bad-number. The call goes on.');
+    expect(await bob.page.locator('#call-state').textContent()).toBe('Connected');
+    expect(await alice.page.locator('#call-state').textContent()).toBe('Connected');
+    await bob.page.getByRole('button', { name: 'Hang up', exact: true }).click();
+    await expect.poll(text(alice.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
   });
 });
