@@ -156,6 +156,38 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
     },
   );
 
+  it(
+    "an outbound call: alice's tab called a carrier and transfers it to bob's tab; alice's billed record ends as transferred, the new leg is free",
+    { timeout: TEST_MS },
+    async () => {
+      const alice = await users.userWithNumber();
+      const bob = await users.userWithNumber();
+      await credit(suite.database.db, alice.accountId, 10 * UNIT);
+      // The carrier echoes what it hears, and expects the BYE bob's hang-up sends it, and no other.
+      const called = await carrier('carrier-called', 'uas-answer.xml', { timeoutSeconds: 60, extraArgs: await echoAudio() });
+      const [aliceTab, bobTab] = [await alice.openTab(), await bob.openTab()];
+      await closing([aliceTab, bobTab], async () => {
+        const callId = await aliceTab.run('dial', '+14155550100');
+        await aliceTab.run('untilState', callId, 'connected');
+        const outcome = aliceTab.run('transfer', callId, bob.number);
+        const ringing = await bobTab.run('nextIncoming');
+        expect(ringing.remoteUser).toBe('+14155550100');
+        await bobTab.run('answer', ringing.id);
+        expect(await outcome).toEqual({ ok: true, status: 200, reason: 'OK' });
+        await aliceTab.run('untilState', callId, 'ended');
+        await bobTab.run('untilState', ringing.id, 'connected');
+        await audioArrives(bobTab, ringing.id);
+        await bobTab.run('hangup', ringing.id);
+        await passed(called.done);
+      });
+      const [original, transferred] = await closedRecords(alice.accountId, 2);
+      expect(original).toMatchObject({ direction: 'outbound', ended_by: 'caller', hangup_cause: TRANSFERRED_CAUSE, cost: 0.6 * UNIT });
+      expect(transferred).toMatchObject({ direction: 'onnet', ended_by: 'callee', transferred_from: original!.id, cost: null });
+      // Billed as usual up to the transfer: one increment, from its own hold; the on-net leg costs nothing.
+      expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
+    },
+  );
+
   it('a target the rules refuse (a blocked prefix): 403 destination-blocked, the call goes on and ends as a normal call', { timeout: TEST_MS }, async () => {
     await suite.database.db
       .insertInto('blocked_prefixes')
