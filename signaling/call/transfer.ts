@@ -328,6 +328,7 @@ async function handOver(deps: CallDeps, call: TransferableCall, placed: Placed, 
       callee_dialog: dialogHandleOf(answered.dialog),
       ...(answered.trunkId === undefined ? {} : { trunk_id: answered.trunkId }),
     });
+    deps.metrics.callsAnswered.inc({ direction: transferLegRecords(placed.target).direction });
     log.info({ target: placed.target.kind }, 'call transferred');
     const end = await bridge.ended;
     deps.metrics.callsEnded.inc({ cause: end.cause });

@@ -90,6 +90,23 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
     }
   }
 
+  /**
+   * The transferor's tab transfers its call to the target user's tab, which rings showing `shown` (the kept party) and
+   * answers; the transferor's call ends, the target's is connected and hears audio. Returns the target's call id.
+   */
+  async function transferToTab(from: SoftphoneTab, callId: string, to: SoftphoneTab, number: string, shown: string): Promise<string> {
+    const outcome = from.run('transfer', callId, number);
+    const ringing = await to.run('nextIncoming');
+    expect(ringing.remoteUser).toBe(shown);
+    await to.run('answer', ringing.id);
+    expect(await outcome).toEqual({ ok: true, status: 200, reason: 'OK' });
+    await from.run('untilState', callId, 'ended');
+    await to.run('untilState', ringing.id, 'connected');
+    // The carrier echoes what reaches it: the target hears its own audio back, through FreeSWITCH and the carrier.
+    await audioArrives(to, ringing.id);
+    return ringing.id;
+  }
+
   it(
     "to another user: bob's tab rings and hears the carrier; alice's call ends as transferred, bob's is a new linked, free record",
     { timeout: TEST_MS },
@@ -98,19 +115,11 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
       const bob: SoftphoneUser = await users.userWithNumber();
       const bobTab = await bob.openTab();
       await closing([aliceTab, bobTab], async () => {
-        const outcome = aliceTab.run('transfer', callId, bob.number);
-        const ringing = await bobTab.run('nextIncoming');
         // Bob is shown who he will talk to: the carrier's caller, not alice.
-        expect(ringing.remoteUser).toBe('+14155550123');
-        await bobTab.run('answer', ringing.id);
-        expect(await outcome).toEqual({ ok: true, status: 200, reason: 'OK' });
-        await aliceTab.run('untilState', callId, 'ended');
-        await bobTab.run('untilState', ringing.id, 'connected');
-        // The carrier echoes what reaches it: bob hears his own audio back, through FreeSWITCH and the carrier.
-        await audioArrives(bobTab, ringing.id);
+        const bobsCall = await transferToTab(aliceTab, callId, bobTab, bob.number, '+14155550123');
         // The carrier hangs up at the end of its talk time: its BYE reaches bob; it got none before.
         await passed(carrierRun);
-        await bobTab.run('untilState', ringing.id, 'ended');
+        await bobTab.run('untilState', bobsCall, 'ended');
       });
       const [original, transferred] = await closedRecords(alice.accountId, 2);
       expect(original).toMatchObject({ direction: 'inbound', phase: 'ended', ended_by: 'callee', hangup_cause: TRANSFERRED_CAUSE, transferred_from: null });
@@ -169,15 +178,8 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
       await closing([aliceTab, bobTab], async () => {
         const callId = await aliceTab.run('dial', '+14155550100');
         await aliceTab.run('untilState', callId, 'connected');
-        const outcome = aliceTab.run('transfer', callId, bob.number);
-        const ringing = await bobTab.run('nextIncoming');
-        expect(ringing.remoteUser).toBe('+14155550100');
-        await bobTab.run('answer', ringing.id);
-        expect(await outcome).toEqual({ ok: true, status: 200, reason: 'OK' });
-        await aliceTab.run('untilState', callId, 'ended');
-        await bobTab.run('untilState', ringing.id, 'connected');
-        await audioArrives(bobTab, ringing.id);
-        await bobTab.run('hangup', ringing.id);
+        const bobsCall = await transferToTab(aliceTab, callId, bobTab, bob.number, '+14155550100');
+        await bobTab.run('hangup', bobsCall);
         await passed(called.done);
       });
       const [original, transferred] = await closedRecords(alice.accountId, 2);
@@ -187,6 +189,28 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
       expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
     },
   );
+
+  it('a target that fails (its carrier answers 503): NOTIFY 503, the hold released, the call goes on as it was', { timeout: TEST_MS }, async () => {
+    const target = await carrier('carrier-down', 'uas-reject-503.xml', { timeoutSeconds: 60 });
+    const { alice, aliceTab, callId, carrierRun } = await carrierCallsAlice('uac-carrier-call-expect-bye.xml', 0);
+    await credit(suite.database.db, alice.accountId, 10 * UNIT);
+    await closing([aliceTab], async () => {
+      expect(await aliceTab.run('transfer', callId, '+14155550100')).toEqual({ ok: false, status: 503, reason: 'Service Unavailable' });
+      await passed(target.done);
+      expect(await aliceTab.run('snapshot', callId)).toMatchObject({ state: 'connected' });
+      await audioArrives(aliceTab, callId, (await aliceTab.run('inboundAudio', callId)).packetsReceived);
+      await aliceTab.run('hangup', callId);
+      await aliceTab.run('untilState', callId, 'ended');
+      // The carrier's only BYE is the one alice's hang-up sends.
+      await passed(carrierRun);
+    });
+    const rows = await closedRecords(alice.accountId, 2);
+    expect(rows.find((row) => row.direction === 'inbound')).toMatchObject({ phase: 'ended', hangup_cause: 'normal' });
+    expect(rows.find((row) => row.direction === 'outbound')).toMatchObject({ phase: 'failed', sip_status: 503, transferred_from: expect.any(String) });
+    expect(await charges(alice.accountId)).toEqual([]);
+    const holds = await suite.database.db.selectFrom('reservations').select('status').where('account_id', '=', alice.accountId).execute();
+    expect(holds.map((hold) => hold.status)).toEqual(['released']);
+  });
 
   it('a target the rules refuse (a blocked prefix): 403 destination-blocked, the call goes on and ends as a normal call', { timeout: TEST_MS }, async () => {
     await suite.database.db
