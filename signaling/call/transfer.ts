@@ -16,6 +16,7 @@
 import { release, settle } from '../../core/billing/reservations.ts';
 import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
 import { openCdr, recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
+import { closeFaultedRecords } from '../../core/calls/orphans.ts';
 import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, type Held } from '../../core/calls/route.ts';
 import {
@@ -80,11 +81,18 @@ export async function transferCall(deps: CallDeps, call: TransferableCall, from:
   if (!transferor.ok) return refuseRefer(refuse(...REFUSED[transferor.reason], transferor.reason), transferor.detail);
   if (transferring.has(call)) return refuseRefer(refuse(491, 'Request Pending', 'transfer-in-progress'), 'a transfer is already under way');
   transferring.add(call);
+  // The new leg's records, the transferor's first: what an internal error closes (and their hold settles or releases).
+  const ids: string[] = [];
   try {
-    await placeTransfer(deps, call, { from, payer: transferor.payer, transferredFrom: transferor.transferredFrom, dialled: referTo.dialled }, res, log);
+    await placeTransfer(deps, call, { from, payer: transferor.payer, transferredFrom: transferor.transferredFrom, dialled: referTo.dialled }, ids, res, log);
   } catch (error) {
     log.error({ err: (error as Error).message }, 'transfer failed inside the app');
     if (!res.finalResponseSent) sendReply(res, refuse(500, 'Server Internal Error', 'internal-error'));
+    if (ids.length > 0)
+      await closeFaultedRecords(deps.db, deps.nodeId, { cdrIds: ids }, new Date()).catch((closing: unknown) =>
+        // The database itself failed: the heartbeat closes them once it is back (core/calls/orphans.ts).
+        log.error({ err: (closing as Error).message }, 'could not close the records of a failed transfer'),
+      );
   } finally {
     transferring.delete(call);
   }
@@ -104,9 +112,15 @@ interface LegRecords {
   record(state: CallState, extra?: CdrExtra): Promise<void>;
 }
 
-async function placeTransfer(deps: CallDeps, call: TransferableCall, transfer: Transfer, res: SrfResponse, log: CallDeps['logger']): Promise<void> {
+async function placeTransfer(
+  deps: CallDeps,
+  call: TransferableCall,
+  transfer: Transfer,
+  ids: string[],
+  res: SrfResponse,
+  log: CallDeps['logger'],
+): Promise<void> {
   const keep = other(transfer.from);
-  const ids: string[] = [];
   const records: LegRecords = {
     ids,
     record: async (state, extra = {}) => {
@@ -322,12 +336,18 @@ async function handOver(deps: CallDeps, call: TransferableCall, placed: Placed, 
   });
   deps.activeCalls.add(bridge, call.callId, placed.target.kind === 'trunks' ? placed.payer : null);
   try {
-    await records.record(answeredState, {
-      sip_status: 200,
-      caller_dialog: dialogHandleOf(kept),
-      callee_dialog: dialogHandleOf(answered.dialog),
-      ...(answered.trunkId === undefined ? {} : { trunk_id: answered.trunkId }),
-    });
+    try {
+      await records.record(answeredState, {
+        sip_status: 200,
+        caller_dialog: dialogHandleOf(kept),
+        callee_dialog: dialogHandleOf(answered.dialog),
+        ...(answered.trunkId === undefined ? {} : { trunk_id: answered.trunkId }),
+      });
+    } catch (error) {
+      // A call whose answer is not on record could not be billed rightly: it ends now (as answer-and-bridge.ts does).
+      bridge.hangUp('internal-error');
+      throw error;
+    }
     deps.metrics.callsAnswered.inc({ direction: transferLegRecords(placed.target).direction });
     log.info({ target: placed.target.kind }, 'call transferred');
     const end = await bridge.ended;

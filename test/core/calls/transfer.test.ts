@@ -8,6 +8,7 @@ import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { settle } from '../../../core/billing/reservations.ts';
 import { nextState } from '../../../core/calls/call-state.ts';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
+import { closeFaultedRecords } from '../../../core/calls/orphans.ts';
 import { Directory } from '../../../core/calls/directory.ts';
 import { accountPorts, holdCredit, type RoutePorts } from '../../../core/calls/route.ts';
 import { readReferTo, routeTransfer, transferLegRecords, transferorOf, transferTarget, TRANSFERRED_CAUSE } from '../../../core/calls/transfer.ts';
@@ -152,6 +153,26 @@ describeEachDialect('routing, holding and recording a transfer', (database) => {
       .where('reference', '=', held.held.reservationId)
       .execute();
     expect(charges.map((entry) => ({ ...entry, amount: Number(entry.amount) }))).toEqual([{ account_id: alice, amount: -1.2 * UNIT }]);
+  });
+
+  it("closes a failed transfer's records alone after an internal error, its hold released; the call it came from stays open", async () => {
+    const { db } = database();
+    await createRate(db, toRateInput({ prefix: '4420', effectiveFrom: '2000-01-01T00:00:00Z', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60 }));
+    await db.insertInto('trunks').values({ name: 'uk-fault', priority: 1, outbound_uri: 'sip:uk.example.net' }).execute();
+    const alice = await createAccount(db);
+    await credit(db, alice, 10 * UNIT);
+    const original = await answeredInbound(alice);
+    const { ports, records } = payerPorts(alice, original.id);
+    const target = await routeTransfer(ports, facts(UK));
+    if (target.kind !== 'trunks') throw new Error(`not routed to the trunks: ${target.kind}`);
+    const held = await holdCredit(db, alice, POLICY, target, records[0]!);
+    expect(held.ok).toBe(true);
+    expect(await closeFaultedRecords(db, 'transfer-test', { cdrIds: records }, new Date())).toBe(1);
+    const rows = await db.selectFrom('cdrs').select(['id', 'phase', 'hangup_cause']).where('id', 'in', [original.id, records[0]!]).execute();
+    expect(rows.find((row) => row.id === records[0])).toMatchObject({ phase: 'failed' });
+    expect(rows.find((row) => row.id === original.id)).toMatchObject({ phase: 'answered' });
+    const holds = await db.selectFrom('reservations').select('status').where('cdr_id', '=', records[0]!).execute();
+    expect(holds).toEqual([{ status: 'released' }]);
   });
 
   it('sends a target we host on-net, free, before any rule or rate: the target user gets a record too', async () => {
