@@ -48,6 +48,11 @@ export interface SipConfig {
   readonly flood: AddressBlockLimits;
   /** How often cached credentials are checked against the database's change counter (core/versioned-cache.ts). */
   readonly cachePollMs: number;
+  /**
+   * Reverse proxies (addresses or CIDRs) browsers' SIP WebSockets come through (SIP_WS_PROXIES): their address is
+   * every browser's, so bruteForce and flood do not block it as a whole (core/abuse/web-socket-proxies.ts).
+   */
+  readonly webSocketProxies: readonly string[];
 }
 
 export interface CallsConfig {
@@ -418,6 +423,7 @@ function sipSettings(env: Env): SipSettings {
       blockMs: integer(env, 'SIP_FLOOD_BLOCK_SECONDS', 60, 1, 86_400) * 1000,
     },
     cachePollMs: integer(env, 'CACHE_POLL_MS', 1000, 50, 60_000),
+    webSocketProxies: addressesOrCidrs(env, 'SIP_WS_PROXIES', "the WebSocket proxies' addresses or CIDRs"),
   };
 }
 
@@ -467,8 +473,9 @@ function portRange(env: Env, name: string, fallback: string): PortRange {
   return { start, end };
 }
 
-function trustedProxies(env: Env): readonly string[] {
-  const raw = read(env, 'TRUST_PROXY');
+/** A comma-separated list of addresses or CIDRs; unset: none. */
+function addressesOrCidrs(env: Env, name: string, what: string): readonly string[] {
+  const raw = read(env, name);
   if (raw === undefined) return [];
   const entries = raw.split(',').map((entry) => entry.trim());
   const valid = (entry: string) => {
@@ -477,7 +484,7 @@ function trustedProxies(env: Env): readonly string[] {
     if (family === 0 || rest.length > 0) return false;
     return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
   };
-  if (!entries.every(valid)) throw new ConfigError('TRUST_PROXY', 'a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24', raw);
+  if (!entries.every(valid)) throw new ConfigError(name, `a comma-separated list of ${what} such as 172.30.0.0/24`, raw);
   return entries;
 }
 
@@ -734,7 +741,7 @@ export function loadConfig(env: Env): Config {
       host: read(env, 'HTTP_HOST') ?? '127.0.0.1',
       port: integer(env, 'HTTP_PORT', 8080, 0, 65535),
     },
-    trustedProxies: trustedProxies(env),
+    trustedProxies: addressesOrCidrs(env, 'TRUST_PROXY', 'proxy addresses or CIDRs'),
     database: database(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     drachtio: drachtio(env),

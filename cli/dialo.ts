@@ -2,24 +2,15 @@
  * `dialo`: the operator's command line. Each command calls the core functions the admin API calls, audited the same
  * way (as no account: the command line). Exit codes: 0 done, 1 failed, 2 bad usage; errors are one line on stderr.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { AccountError } from '../core/accounts/errors.ts';
 import { AdjustmentError } from '../core/billing/ledger.ts';
 import { RateInputError } from '../core/billing/rates.ts';
 import { CallAdminError } from '../core/calls/call-admin-error.ts';
 import { MoneyError } from '../core/money.ts';
-import { accountCommands } from './commands/accounts.ts';
-import { cdrCommands } from './commands/cdrs.ts';
-import { didCommands } from './commands/dids.ts';
-import { holdCommands } from './commands/holds.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { policyCommands } from './commands/policy.ts';
-import { rateCommands } from './commands/rates.ts';
-import { retentionCommands } from './commands/retention.ts';
-import { sipCredentialCommands } from './commands/sip-credentials.ts';
-import { trunkCommands } from './commands/trunks.ts';
 import { UsageError } from './output.ts';
+import { buildProgram } from './program.ts';
 
 const USAGE = 2;
 const FAILED = 1;
@@ -30,30 +21,6 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof CallAdminError && error.code === 'invalid') return USAGE;
   if (error instanceof AccountError && error.code === 'invalid_email') return USAGE;
   return FAILED;
-}
-
-export function buildProgram(): Command {
-  const program = new Command('dialo')
-    .description("Dialo's operator commands, on the database DATABASE_URL names (else the embedded one under ./data)")
-    .option('--json', 'print JSON for scripts instead of lines for people')
-    .exitOverride();
-  // Subcommands inherit exitOverride and this output; commander's errors are one line already.
-  program.configureOutput({ outputError: (text, write) => write(`dialo: ${text.replace(/^error: /, '')}`) });
-  for (const add of [
-    migrateCommand,
-    accountCommands,
-    sipCredentialCommands,
-    trunkCommands,
-    didCommands,
-    rateCommands,
-    cdrCommands,
-    holdCommands,
-    retentionCommands,
-    policyCommands,
-  ]) {
-    add(program);
-  }
-  return program;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -215,6 +215,8 @@ export interface CdrsTable {
   node_id: string;
   /** When an operator asked for the call to be hung up (0051); the node holding it ends it on its next poll. */
   hangup_requested_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** For a leg placed by a transfer (0052): the record of the user who transferred, whose account pays for it. */
+  transferred_from: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Per-account call limits over the operator's defaults (null = default), and outbound suspension. */

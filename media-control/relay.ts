@@ -7,13 +7,13 @@ import type Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
 import type Mrf from 'drachtio-fsmrf';
 import { srtpSdpProblem } from '../core/calls/trunk-security.ts';
 import type { MediaKind } from '../core/media/media-kind.ts';
-import type { EchoPath, MediaPath, MediaRelay } from '../core/media/media-relay.ts';
+import type { EchoPath, JoinedMedia, MediaHandOver, MediaPath, MediaRelay } from '../core/media/media-relay.ts';
 import type { Logger } from '../logger.ts';
 import { answerOffer, type AnsweringLeg } from './fs-leg.ts';
 import type { MediaServerPool } from './media-server-pool.ts';
 
 /** A path through a media server: unlike a direct one it always answers re-offers, measures quality and can be lost. */
-export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality' | 'sendDtmf'>>;
+export type RelayedPath = MediaPath & Required<Pick<MediaPath, 'reoffer' | 'lost' | 'quality' | 'sendDtmf' | 'handOver'>>;
 
 /** The text of an event-socket reply (drachtio-modesl's event, untyped). */
 function bodyOf(reply: unknown): string {
@@ -79,9 +79,9 @@ class Channels {
     this.endpoints.add(endpoint);
     // FreeSWITCH hung the channel up (BYE: RTP timeout, operator) or its event socket went (crash): nobody hears
     // anything any more.
+    // One let go of on purpose (drop) is no loss.
     const gone = (why: string) => () => {
-      this.endpoints.delete(endpoint);
-      if (!this.released) this.reportLoss(why);
+      if (this.endpoints.delete(endpoint) && !this.released) this.reportLoss(why);
     };
     endpoint.dialog.once('destroy', gone('media server hung up a channel'));
     endpoint.once('destroy', gone('media server connection lost'));
@@ -91,6 +91,17 @@ class Channels {
   addLeg(leg: AnsweringLeg): void {
     if (this.released) return leg.hangUp();
     this.legs.add(leg);
+  }
+
+  /** Lets go of a channel (a transfer replaced its party), without that counting as the call's audio lost. */
+  drop(endpoint: Endpoint): void {
+    this.endpoints.delete(endpoint);
+    void endpoint.destroy().catch(() => undefined);
+  }
+
+  dropLeg(leg: AnsweringLeg): void {
+    this.legs.delete(leg);
+    leg.hangUp();
   }
 
   fail(reason: string, error: unknown): void {
@@ -174,6 +185,56 @@ async function answerAndBridge(
 }
 
 /**
+ * A transfer on the media server: a channel for the new party (an RTP offer made at once for a carrier or desk phone;
+ * for a browser, answering the offer it makes in its 2xx), bridged to the kept party's channel once it answers, which
+ * moves the kept party's audio there; the replaced party's channel is then let go.
+ */
+async function handOverTo(ms: Mrf.MediaServer, channels: Channels, kept: Endpoint, replaced: Endpoint, kind: MediaKind): Promise<MediaHandOver> {
+  const joinTo = async (side: Endpoint): Promise<JoinedMedia> => {
+    // Let go of first: FreeSWITCH may hang the replaced channel up itself once the kept one is bridged away from it.
+    channels.drop(replaced);
+    await side.bridge(kept);
+    return {
+      via: `freeswitch ${ms.address}`,
+      reoffer: (party, sdp) => renegotiate(party === 'caller' ? kept : side, sdp),
+      sendDtmf: (to, digits, durationMs) => playDtmf(to === 'caller' ? kept : side, digits, durationMs),
+      lost: channels.lost,
+      quality: () => channels.quality(ms),
+    };
+  };
+  if (kind === 'rtp') {
+    const side = await ready(ms, channels, { headers: { [OFFER_KIND_HEADER]: 'rtp' } });
+    return {
+      calleeOffer: side.local.sdp,
+      async join(answer) {
+        await renegotiate(side, answer);
+        return joinTo(side);
+      },
+      abandon: () => channels.drop(side),
+    };
+  }
+  const legs: AnsweringLeg[] = [];
+  const byOffer = new Map<string, AnsweringLeg>();
+  return {
+    calleeOffer: undefined,
+    async answerCallee(offer) {
+      const leg = await answerOffer(ms, offer);
+      channels.addLeg(leg);
+      legs.push(leg);
+      byOffer.set(offer, leg);
+      return leg.sdp;
+    },
+    async join(offer) {
+      const leg = byOffer.get(offer);
+      if (leg === undefined) throw new Error('no media server channel answered the new party');
+      for (const other of legs) if (other !== leg) channels.dropLeg(other);
+      return joinTo(channels.add(await leg.endpoint));
+    },
+    abandon: () => legs.forEach((leg) => channels.dropLeg(leg)),
+  };
+}
+
+/**
  * Browser -> carrier. The carrier gets FreeSWITCH's plain-RTP offer at once. The browser's offer is answered only when
  * the carrier sends media (183 with SDP: ringback, announcements) or answers, because its DTLS handshake starts the
  * moment it holds an answer; that answer then stays the browser's whichever carrier (after failover) answers.
@@ -218,6 +279,11 @@ async function browserToRtp(ms: Mrf.MediaServer, browserOffer: string, logger: L
     async sendDtmf(to, digits, durationMs) {
       if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
       return playDtmf(to === 'callee' ? carrierSide : await browserSide, digits, durationMs);
+    },
+    async handOver(keep, kind) {
+      if (browserSide === undefined) throw new Error('the browser leg is not up yet');
+      const browser = await browserSide;
+      return keep === 'callee' ? handOverTo(ms, channels, carrierSide, browser, kind) : handOverTo(ms, channels, browser, carrierSide, kind);
     },
     lost: channels.lost,
     quality: () => channels.quality(ms),
@@ -272,6 +338,11 @@ async function toSrtpCarrier(ms: Mrf.MediaServer, callerOffer: string, logger: L
       if (!((await bridged) ?? false)) throw new Error('the call is not bridged on the media server');
       return playDtmf(to === 'callee' ? carrierSide : await callerSide, digits, durationMs);
     },
+    async handOver(keep, kind) {
+      if (carrierSide === undefined || callerSide === undefined) throw new Error('the call is not up yet');
+      const caller = await callerSide;
+      return keep === 'callee' ? handOverTo(ms, channels, carrierSide, caller, kind) : handOverTo(ms, channels, caller, carrierSide, kind);
+    },
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),
@@ -316,6 +387,10 @@ async function rtpToBrowser(ms: Mrf.MediaServer, carrierOffer: string, logger: L
       return renegotiate(side, sdp);
     },
     sendDtmf: (to, digits, durationMs) => playDtmf(to === 'caller' ? carrierSide : browserSide, digits, durationMs),
+    async handOver(keep, kind) {
+      if (browserSide === undefined) throw new Error('the browser leg is not up yet');
+      return keep === 'caller' ? handOverTo(ms, channels, carrierSide, browserSide, kind) : handOverTo(ms, channels, browserSide, carrierSide, kind);
+    },
     lost: channels.lost,
     quality: () => channels.quality(ms),
     release: () => channels.release(),

@@ -4,6 +4,7 @@ import type Srf from 'drachtio-srf';
 import type { Kysely } from 'kysely';
 import type { BillingConfig, CallsConfig, DrachtioConfig, SipConfig } from '../config.ts';
 import { AddressBlocks } from '../core/abuse/address-blocks.ts';
+import { webSocketProxies } from '../core/abuse/web-socket-proxies.ts';
 import type { AbusePolicy } from '../core/abuse/policy.ts';
 import { suspendedAmong } from '../core/abuse/suspension.ts';
 import { markCallsAlive } from '../core/calls/cdr.ts';
@@ -84,6 +85,7 @@ export function startSignaling(deps: SignalingDeps): Signaling {
     nonces: new NonceIssuer(deps.sip.secret, deps.sip.nonceTtlSeconds * 1000),
     credentials: new VersionedCache({ topic: 'sip-credentials', pollMs: deps.sip.cachePollMs, maxEntries: 100_000 }),
     bruteForce: new AddressBlocks(deps.sip.bruteForce),
+    webSocketProxies: webSocketProxies(deps.sip.webSocketProxies),
     realm: deps.sip.realm,
     credentialSecret: deps.sip.secret,
     challengeAlgorithm: deps.sip.challengeAlgorithm,

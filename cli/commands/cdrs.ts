@@ -10,7 +10,7 @@ import type { CallDirection } from '../../db/schema.ts';
 import { ACCOUNT_HELP, accountId } from '../account-argument.ts';
 import { COMMAND_LINE, withDatabase } from '../context.ts';
 import { parse, print } from '../output.ts';
-import { progress, type Progress } from '../progress.ts';
+import { drawsProgress, progress, type Progress } from '../progress.ts';
 
 interface ExportOptions {
   format: CdrExportFormat;
@@ -68,7 +68,7 @@ export function cdrCommands(program: Command): void {
           ...(options.trunk === undefined ? {} : { trunkId: options.trunk }),
         };
         // The total is counted only for a bar that is drawn.
-        const bar = progress('cdrs', process.stderr.isTTY === true ? await countCdrs(context.db, filter) : 0);
+        const bar = progress('cdrs', drawsProgress() ? await countCdrs(context.db, filter) : 0);
         const counter = lineCounter(bar, options.format === 'csv' ? 1 : 0);
         const destination: Writable = options.output === undefined ? process.stdout : createWriteStream(options.output);
         try {

@@ -1,11 +1,11 @@
 /** `dialo rates ...`: the rate table (core/billing/rates.ts), as the admin API. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { rateDto } from '../../api/routes/admin-billing.ts';
 import { recordAudit } from '../../core/audit.ts';
 import { importRatesCsv, listRates, RATES_CSV_COLUMNS } from '../../core/billing/rates.ts';
 import { withDatabase } from '../context.ts';
-import { parse, print, UsageError } from '../output.ts';
+import { readInput } from '../input.ts';
+import { parse, print } from '../output.ts';
 import { progress } from '../progress.ts';
 
 /** As the admin API shows a rate, so --json reads the same. */
@@ -17,18 +17,16 @@ export function rateCommands(program: Command): void {
   rates
     .command('import')
     .description(`import a rates CSV, all or nothing (columns: ${RATES_CSV_COLUMNS.join(',')})`)
-    .argument('<file>', 'the CSV file')
+    .argument('<file>', 'the CSV file, or - to read it from stdin')
     .action(async (file: string, _options: unknown, command: Command) => {
-      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`file: cannot read ${file} (${error.code ?? error.message})`);
-      });
+      const text = await readInput(file, 'file');
       await withDatabase(async ({ db }) => {
         const bar = progress('rates', 0);
         const result = await importRatesCsv(db, text, (written, total) => bar.update(written, total)).finally(() => bar.stop());
         if (!result.ok) {
           // Every bad line first (the one place an error takes more than a line), then what it means.
           for (const error of result.errors) process.stderr.write(`line ${error.line}: ${error.message}\n`);
-          throw new Error(`${result.errors.length} bad line(s) in ${file}; nothing was imported`);
+          throw new Error(`${result.errors.length} bad line(s) in ${file === '-' ? 'stdin' : file}; nothing was imported`);
         }
         // As the admin route audits it, by no account: the command line.
         await recordAudit(db, { action: 'billing.rates_imported', detail: { imported: result.imported } });

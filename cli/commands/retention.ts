@@ -16,8 +16,8 @@ export function retentionCommands(program: Command): void {
       withDatabase(async (context) => {
         const tools = privacyTools(await context.hashKey(), context.vault);
         const bar = progress('retention', 0, 'steps');
-        const counts = await runRetention(context.db, context.config.privacy.retention, tools, COMMAND_LINE, undefined, (done, total) =>
-          bar.update(done, total),
+        const counts = await runRetention(context.db, context.config.privacy.retention, tools, COMMAND_LINE, undefined, (done, total, rows) =>
+          bar.update(done, total, rows),
         ).finally(() => bar.stop());
         print(command, counts, (it) => Object.entries(it).map(([table, rows]) => `${table.padEnd(24)} ${rows}`));
       }),

@@ -6,6 +6,8 @@
  * address block it.
  *   auth failures (signaling/auth/digest-auth.ts)       address + username   SIP_AUTH_MAX_FAILURES[_PER_ADDRESS]
  *   INVITEs from unknown sources (invite/handle-invite) address + port       SIP_FLOOD_MAX_REFUSALS[_PER_ADDRESS]
+ * A shared address (a WebSocket proxy's that every browser comes through, core/abuse/web-socket-proxies.ts) counts
+ * only the narrower key: blocking the address itself would block every browser for one attacker.
  */
 export interface StrikeLimits {
   readonly maxStrikes: number;
@@ -83,18 +85,18 @@ export class AddressBlocks {
     this.#perAddress = new StrikeCounter({ maxStrikes: maxStrikesPerAddress, windowMs, blockMs });
   }
 
-  /** The whole address: checked before any work. */
-  isAddressBlocked(address: string, now: number): boolean {
-    return this.#perAddress.isBlocked(address, now);
+  /** The whole address: checked before any work. Never for a `shared` address. */
+  isAddressBlocked(address: string, now: number, shared = false): boolean {
+    return !shared && this.#perAddress.isBlocked(address, now);
   }
 
-  isBlocked(address: string, key: string, now: number): boolean {
-    return this.isAddressBlocked(address, now) || this.#perKey.isBlocked(`${address} ${key}`, now);
+  isBlocked(address: string, key: string, now: number, shared = false): boolean {
+    return this.isAddressBlocked(address, now, shared) || this.#perKey.isBlocked(`${address} ${key}`, now);
   }
 
-  /** Records a strike (`key` when one is known); returns what it blocked, if anything. */
-  strike(address: string, key: string | undefined, now: number): 'address' | 'key' | undefined {
-    const addressBlocked = this.#perAddress.strike(address, now);
+  /** Records a strike (`key` when one is known; a `shared` address counts only that); returns what it blocked, if anything. */
+  strike(address: string, key: string | undefined, now: number, shared = false): 'address' | 'key' | undefined {
+    const addressBlocked = !shared && this.#perAddress.strike(address, now);
     const keyBlocked = key !== undefined && this.#perKey.strike(`${address} ${key}`, now);
     return addressBlocked ? 'address' : keyBlocked ? 'key' : undefined;
   }

@@ -19,6 +19,8 @@ export interface NewCall {
   readonly nodeId: string;
   /** The carrier an inbound call came through. */
   readonly trunkId?: number;
+  /** A leg a transfer placed: the transferring user's record of the call it came from (core/calls/transfer.ts). */
+  readonly transferredFrom?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function openCdr(db: Kysely<Database>, vault: Vault, call: NewCall)
       phase: 'setup',
       node_id: call.nodeId,
       trunk_id: call.trunkId ?? null,
+      transferred_from: call.transferredFrom ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -136,7 +139,11 @@ export async function markCallsAlive(db: Kysely<Database>, nodeId: string, now: 
  * The records a fault closes: one call's (by SIP Call-ID), or those a live process no longer carries (no handler or
  * bridge of it holds their Call-ID), opened before `startedBefore` so that one being opened right now is left be.
  */
-export type FaultScope = { readonly sipCallId: string } | { readonly notCarried: readonly string[]; readonly startedBefore: Date };
+export type FaultScope =
+  | { readonly sipCallId: string }
+  /** These records only: a transfer's new leg, which shares its Call-ID with the call it came from. */
+  | { readonly cdrIds: readonly string[] }
+  | { readonly notCarried: readonly string[]; readonly startedBefore: Date };
 
 export interface OrphanedCall {
   readonly id: string;
@@ -166,6 +173,7 @@ export async function closeOrphanedCdrs(
       .$call((query) => {
         if (fault === undefined) return query;
         if ('sipCallId' in fault) return query.where('sip_call_id', '=', fault.sipCallId);
+        if ('cdrIds' in fault) return query.where('id', 'in', fault.cdrIds);
         const older = query.where('started_at', '<', fault.startedBefore);
         return fault.notCarried.length === 0 ? older : older.where('sip_call_id', 'not in', fault.notCarried);
       })

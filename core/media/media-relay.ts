@@ -41,8 +41,30 @@ export interface MediaPath {
   readonly quality?: () => Promise<number | undefined>;
   /** Settles with a reason if the media server loses the call's audio; the call should then end. */
   readonly lost?: Promise<string>;
+  /**
+   * A transfer: a new party of `kind` is to take the place of the party other than `keep`, on this media server.
+   * Absent for `direct` paths: signaling offers the new party's SDP to the kept party itself.
+   */
+  readonly handOver?: (keep: 'caller' | 'callee', kind: MediaKind) => Promise<MediaHandOver>;
   /** Frees whatever the path holds; safe to call more than once. */
   release(): void;
+}
+
+/** The media of a call that goes on after a transfer: caller is the kept party, callee the new one. */
+export type JoinedMedia = Pick<MediaPath, 'via' | 'reoffer' | 'sendDtmf' | 'lost' | 'quality'>;
+
+/** A new party's channel on the media server of a call being transferred, until it answers or fails. */
+export interface MediaHandOver {
+  /** The offer to dial the new party with; undefined: dialled without one, {@link answerCallee} answers its 2xx's. */
+  readonly calleeOffer: string | undefined;
+  readonly answerCallee?: (calleeOffer: string) => Promise<string>;
+  /**
+   * The new party answered (its SDP: the answer, or its offer already answered): its channel now carries the kept
+   * party's audio and the replaced party's channel is let go. The original path's `release` frees it all at the end.
+   */
+  join(calleeSdp: string): Promise<JoinedMedia>;
+  /** The new party never answered: its channel is let go; the call goes on as it was. */
+  abandon(): void;
 }
 
 /**

@@ -21,14 +21,19 @@ export async function runRetention(
   tools: PrivacyTools,
   triggeredBy: string | null,
   sources: readonly AccountDataSource[] = accountDataSources,
-  /** Told after each step (erasures, each table's sweep, sealing, housekeeping): steps done, of how many. */
-  onStep?: (done: number, total: number) => void,
+  /** Told after each step (erasures, each table's sweep, sealing, housekeeping): steps done, of how many, and the rows touched so far. */
+  onStep?: (done: number, total: number, rows: number) => void,
 ): Promise<Record<string, number>> {
   const sweeping = sources.filter((source) => source.sweep !== undefined);
   const total = sweeping.length + 3;
   let done = 0;
-  const step = () => onStep?.(++done, total);
   const counts: Record<string, number> = {};
+  const step = () =>
+    onStep?.(
+      ++done,
+      total,
+      Object.values(counts).reduce((sum, rows) => sum + rows, 0),
+    );
   counts.erased_accounts = await resumePendingErasures(db, tools);
   step();
   for (const source of sweeping) {

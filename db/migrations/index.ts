@@ -43,6 +43,7 @@ import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
 import * as dashboardIndexes from './0049-dashboard-indexes.ts';
 import * as pushSubscriptions from './0050-push-subscriptions.ts';
 import * as operatorHangUp from './0051-operator-hang-up.ts';
+import * as cdrTransfers from './0052-cdr-transfers.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -85,4 +86,5 @@ export const migrations: Record<string, Migration> = {
   '0049-dashboard-indexes': dashboardIndexes,
   '0050-push-subscriptions': pushSubscriptions,
   '0051-operator-hang-up': operatorHangUp,
+  '0052-cdr-transfers': cdrTransfers,
 };

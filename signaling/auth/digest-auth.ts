@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { AddressBlocks } from '../../core/abuse/address-blocks.ts';
+import type { WebSocketProxies } from '../../core/abuse/web-socket-proxies.ts';
 import { cachedSipCredential, type DigestAlgorithm, type SipCredential } from '../../core/accounts/sip-credentials.ts';
 import type { VersionedCache } from '../../core/versioned-cache.ts';
 import type { Database } from '../../db/schema.ts';
@@ -22,6 +23,8 @@ export interface DigestAuthDeps {
   readonly credentials: VersionedCache<string, SipCredential>;
   /** Failed authentications per address and username (core/abuse/address-blocks.ts). */
   readonly bruteForce: AddressBlocks;
+  /** The WebSocket proxies whose address is every browser's, never blocked as a whole (SIP_WS_PROXIES); absent: none. */
+  readonly webSocketProxies?: WebSocketProxies;
   readonly realm: string;
   /** Secret that browser credentials are derived from (shared with the api). */
   readonly credentialSecret: string;
@@ -36,7 +39,13 @@ export interface DigestAttempt {
   /** Authorization (REGISTER) or Proxy-Authorization (others), if the request carried one. */
   readonly authorization: string | undefined;
   readonly sourceAddress: string;
+  /** The top Via's transport: ws or wss from a WebSocket proxy's address makes that address a shared one. */
+  readonly transport: string | undefined;
 }
+
+/** Whether the attempt's address is a WebSocket proxy's, shared by every browser behind it. */
+export const sharedSource = (deps: Pick<DigestAuthDeps, 'webSocketProxies'>, address: string, transport: string | undefined): boolean =>
+  deps.webSocketProxies?.(address, transport) === true;
 
 export interface Authenticated {
   readonly accountId: string;
@@ -53,7 +62,8 @@ function challenge(deps: DigestAuthDeps, method: string, stale: boolean, xReason
 }
 
 function failure(deps: DigestAuthDeps, attempt: DigestAttempt, username: string | undefined, reply: SipReply): { reply: SipReply } {
-  const blocked = deps.bruteForce.strike(attempt.sourceAddress, username, deps.now().getTime());
+  const shared = sharedSource(deps, attempt.sourceAddress, attempt.transport);
+  const blocked = deps.bruteForce.strike(attempt.sourceAddress, username, deps.now().getTime(), shared);
   if (blocked !== undefined) deps.logger.warn({ source: logAddress(attempt.sourceAddress), blocked }, 'source blocked after repeated auth failures');
   return { reply };
 }
@@ -77,18 +87,19 @@ function readCredentials(deps: DigestAuthDeps, attempt: DigestAttempt): Step<Dig
 
 /**
  * @example
- * const auth = await authenticateDigest(deps, { method: 'INVITE', authorization, sourceAddress });
+ * const auth = await authenticateDigest(deps, { method: 'INVITE', authorization, sourceAddress, transport: 'udp' });
  * if ('reply' in auth) return send(auth.reply); // 407 challenge, 403, 400
  */
 export async function authenticateDigest(deps: DigestAuthDeps, attempt: DigestAttempt): Promise<Step<Authenticated>> {
   const now = deps.now();
   const blocked = { reply: refuse(403, 'Forbidden', 'source-blocked') };
-  if (deps.bruteForce.isAddressBlocked(attempt.sourceAddress, now.getTime())) return blocked;
+  const shared = sharedSource(deps, attempt.sourceAddress, attempt.transport);
+  if (deps.bruteForce.isAddressBlocked(attempt.sourceAddress, now.getTime(), shared)) return blocked;
   const read = readCredentials(deps, attempt);
   if ('reply' in read) return read;
   const credentials = read.pass;
   // Blocked for this username only: the address's other users still get through.
-  if (deps.bruteForce.isBlocked(attempt.sourceAddress, credentials.username, now.getTime())) return blocked;
+  if (deps.bruteForce.isBlocked(attempt.sourceAddress, credentials.username, now.getTime(), shared)) return blocked;
   const credential = await cachedSipCredential(deps.credentials, deps.db, { secret: deps.credentialSecret, realm: deps.realm, now }, credentials.username);
   if (credential.kind === 'expired') return { reply: refuse(403, 'Credentials Expired', 'credentials-expired') };
   const ha1 = credential.kind === 'known' ? credential.ha1[credentials.algorithm] : undefined;

@@ -85,6 +85,8 @@ export interface InviteFacts {
   readonly callingUser: string | undefined;
   readonly sourceAddress: string;
   readonly sourcePort: number;
+  /** The top Via's transport (over ws drachtio reports `req.protocol` as tcp). */
+  readonly transport: string | undefined;
   readonly proxyAuthorization: string | undefined;
   readonly sdp: string;
   /**

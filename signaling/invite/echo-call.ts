@@ -102,6 +102,8 @@ function holdEcho(caller: Dialog, path: EchoPath, maxSeconds: number): Bridge {
   caller.on('destroy', () => end('caller', 'normal'));
   // Hold, resume, codec changes: nothing to renegotiate against on an echo; the call goes on as it was.
   caller.on('modify', (_req: SrfRequest, res: SrfResponse) => res.send(488, 'Not Acceptable Here', {}));
+  // Nobody else is on an echo test to transfer (drachtio-srf would accept a REFER nobody listens for with a 200).
+  caller.on('refer', (_req: SrfRequest, res: SrfResponse) => res.send(403, 'Forbidden', { headers: { 'X-Reason': 'transfer-not-allowed' } }));
   path.lost.then(
     () => end('system', 'media-failure'),
     () => undefined,

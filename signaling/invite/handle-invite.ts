@@ -24,7 +24,7 @@ import { trunkForSource, type Trunk } from '../../core/calls/trunks.ts';
 import { inboundDid } from '../../core/calls/trunk-registration.ts';
 import { callingNumber } from '../../core/numbers.ts';
 import { isRegisteredSource } from '../../core/registrations.ts';
-import { authenticateDigest } from '../auth/digest-auth.ts';
+import { authenticateDigest, sharedSource } from '../auth/digest-auth.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
 import { planMedia } from '../media/media-path.ts';
 import { refuseCall, refuseUnknownSource } from '../refusals.ts';
@@ -75,7 +75,7 @@ async function closeAfterFault({ deps, facts }: Invite): Promise<void> {
 async function fromSource(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   // A flooding source costs no lookup: its answer comes from memory.
-  if (deps.floods.isBlocked(facts.sourceAddress, String(facts.sourcePort), Date.now())) {
+  if (deps.floods.isBlocked(facts.sourceAddress, String(facts.sourcePort), Date.now(), sharedSource(deps.auth, facts.sourceAddress, facts.transport))) {
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-blocked', 'flood'));
   }
   const trunks = await deps.directory.enabledTrunks();
@@ -106,7 +106,8 @@ async function fromTrunk({ deps, req, res, facts }: Invite, trunk: Trunk): Promi
 async function fromDevice(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
   if (!(await isRegisteredSource(deps.db, facts.sourceAddress, facts.sourcePort, new Date()))) {
-    const blocked = deps.floods.strike(facts.sourceAddress, String(facts.sourcePort), Date.now());
+    const shared = sharedSource(deps.auth, facts.sourceAddress, facts.transport);
+    const blocked = deps.floods.strike(facts.sourceAddress, String(facts.sourcePort), Date.now(), shared);
     if (blocked !== undefined)
       deps.logger.warn({ source: logAddress(facts.sourceAddress), blocked }, 'unknown source flooding: refused from memory for a while');
     return refuseUnknownSource(deps, res, facts.sourceAddress, refusal('source-not-allowed'));
@@ -116,7 +117,12 @@ async function fromDevice(invite: Invite): Promise<void> {
 
 async function authenticate(invite: Invite): Promise<void> {
   const { deps, res, facts } = invite;
-  const auth = await authenticateDigest(deps.auth, { method: 'INVITE', authorization: facts.proxyAuthorization, sourceAddress: facts.sourceAddress });
+  const auth = await authenticateDigest(deps.auth, {
+    method: 'INVITE',
+    authorization: facts.proxyAuthorization,
+    sourceAddress: facts.sourceAddress,
+    transport: facts.transport,
+  });
   if ('reply' in auth) {
     // A challenge is part of every call, not a refusal; failed credentials are.
     // Each 403 says why (bad or expired credentials, a blocked address), and the record keeps that reason.

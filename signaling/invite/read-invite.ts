@@ -22,6 +22,7 @@ export function readInvite(req: SrfRequest, stop = new AbortController()): Invit
     callingUser: Srf.parseUri(req.getParsedHeader('From').uri)?.user,
     sourceAddress: req.source_address,
     sourcePort: Number(req.source_port),
+    transport: viaTransport(req),
     proxyAuthorization: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
     sdp: req.body,
     localContact: localContact(req),
@@ -35,7 +36,12 @@ export function readInvite(req: SrfRequest, stop = new AbortController()): Invit
  */
 function localContact(req: SrfRequest): string | undefined {
   const receivedOn = (req as SrfRequest & { receivedOn?: string }).receivedOn;
-  const transport = req.getParsedHeader('Via')[0]?.protocol?.toLowerCase();
+  const transport = viaTransport(req);
   if (receivedOn === undefined || transport === undefined) return undefined;
   return `<sip:${receivedOn};transport=${transport}>`;
+}
+
+/** The top Via's transport, lower case (over ws drachtio reports `req.protocol` as tcp); undefined if it has none. */
+function viaTransport(req: SrfRequest): string | undefined {
+  return req.getParsedHeader('Via')[0]?.protocol?.toLowerCase();
 }

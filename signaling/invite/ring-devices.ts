@@ -10,7 +10,8 @@ import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import type { E164 } from '../../core/numbers.ts';
 import { liveRegistrations } from '../../core/registrations.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
-import { bridgeDialogs } from '../call/bridge.ts';
+import { bridgeDialogs, type DialogBridge } from '../call/bridge.ts';
+import { transferCall } from '../call/transfer.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../../core/media/media-kind.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
@@ -195,13 +196,33 @@ async function connectDevices(
     direction: call.direction,
     state,
     callerAnswer: () => media.answerCaller(winner.dialog.remote.sdp),
-    join: (caller) => bridgeDialogs(caller, winner.dialog, { media, ...(deps.reconnect ? { reconnect: deps.reconnect } : {}) }),
+    join: (caller) => {
+      const bridge: DialogBridge = bridgeDialogs(caller, winner.dialog, {
+        media,
+        ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
+        onRefer: (from, referReq, referRes) => void transferCall(deps, transferable, from, referReq, referRes),
+      });
+      const transferable = {
+        callId: facts.callId,
+        dialogs: { caller, callee: winner.dialog },
+        parties: {
+          caller: { accountId: call.callerAccountId, recordId: records.callerCdr, number: call.callerNumber },
+          callee: { accountId: call.calleeAccountId, recordId: records.calleeCdr, number: call.number },
+        },
+        media,
+        bridge: () => bridge,
+      };
+      return bridge;
+    },
     answered: { callee_dialog: dialogHandleOf(winner.dialog), media_server: mediaServerOf(media) },
     record,
     abandon: () => hangUpDialog(winner.dialog),
     ...(records.callerCdr === null ? {} : { callerRecordId: records.callerCdr }),
   });
-  if (answered !== undefined) await record(answered.state, { mos: await measuredQuality(media) });
+  if (answered === undefined) return;
+  await record(answered.state, { mos: await measuredQuality(media) });
+  // A transferred call goes on over this call's media path, released once this returns.
+  await answered.end.continued;
 }
 
 /**

@@ -9,9 +9,11 @@ import { mediaKindOf, type MediaKind } from '../../core/media/media-kind.ts';
 import type { MediaPath, MediaRelay } from '../../core/media/media-relay.ts';
 
 /** What to dial the callee with (signaling/call/dial.ts `DialOffer`): the path's offer, or none and its answerer. */
-export function calleeOfferOf(path: MediaPath): { readonly sdp: string } | { readonly answerOffer: (offer: string) => Promise<string> } {
+export function calleeOfferOf(
+  path: Pick<MediaPath, 'calleeOffer' | 'answerCallee'>,
+): { readonly sdp: string } | { readonly answerOffer: (offer: string) => Promise<string> } {
   if (path.calleeOffer !== undefined) return { sdp: path.calleeOffer };
-  if (path.answerCallee === undefined) throw new Error(`media path via ${path.via} has neither an offer nor an answerer`);
+  if (path.answerCallee === undefined) throw new Error('media path has neither an offer nor an answerer');
   return { answerOffer: path.answerCallee };
 }
 

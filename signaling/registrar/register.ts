@@ -79,7 +79,12 @@ function readBindings(deps: RegistrarDeps, request: RegisterRequest): Step<reado
 }
 
 export async function handleRegister(deps: RegistrarDeps, request: RegisterRequest): Promise<SipReply> {
-  const auth = await authenticateDigest(deps.auth, { method: 'REGISTER', authorization: request.authorization, sourceAddress: request.sourceAddress });
+  const auth = await authenticateDigest(deps.auth, {
+    method: 'REGISTER',
+    authorization: request.authorization,
+    sourceAddress: request.sourceAddress,
+    transport: request.transport,
+  });
   if ('reply' in auth) return auth.reply;
   // A user registers their own address-of-record only.
   if (request.toUser !== auth.pass.username) return refuse(403, 'Forbidden', 'aor-mismatch');

@@ -95,6 +95,7 @@ window.dialo = {
   hangup: (id) => tracked(id).call.hangup(),
   hold: (id) => tracked(id).call.hold(),
   unhold: (id) => tracked(id).call.unhold(),
+  transfer: (id, target) => tracked(id).call.transfer(target),
   async sendDtmf(id, digits) {
     const { call } = tracked(id);
     const dtmf = call

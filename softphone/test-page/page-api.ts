@@ -54,6 +54,8 @@ export interface PageApi {
    * '' when the connection cannot send them (telephone-event not negotiated).
    */
   sendDtmf(id: string, digits: string): Promise<string>;
+  /** Blind transfer of the call's other party to `target`; resolves with how it went (phone/call.ts TransferOutcome). */
+  transfer(id: string, target: string): Promise<{ readonly ok: boolean; readonly status: number; readonly reason: string }>;
   snapshot(id: string): CallSnapshot;
   /** Resolves once the call is in `state`; rejects as soon as it ends in another. */
   untilState(id: string, state: CallStateName): Promise<CallSnapshot>;

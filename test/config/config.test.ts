@@ -55,6 +55,10 @@ describe('config', () => {
     ],
     [{ TRUST_PROXY: 'caddy' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "caddy"'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: expected a comma-separated list of proxy addresses or CIDRs such as 172.30.0.0/24, got "10.0.0.0/33"'],
+    [
+      { SIP_WS_PROXIES: 'caddy' },
+      'SIP_WS_PROXIES: expected a comma-separated list of the WebSocket proxies\' addresses or CIDRs such as 172.30.0.0/24, got "caddy"',
+    ],
     [{ CALL_RECONNECT_GRACE_SECONDS: '0' }, 'CALL_RECONNECT_GRACE_SECONDS: expected an integer from 1 to 600, got "0"'],
     [{ PUSH_RING_SECONDS: '0' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "0"'],
     [{ PUSH_RING_SECONDS: '121' }, 'PUSH_RING_SECONDS: expected an integer from 1 to 120, got "121"'],

@@ -56,8 +56,10 @@ export function runDialo(
 ): Promise<DialoRun & { readonly peakRssKb?: number }> {
   const command = [process.execPath, dialo, ...args];
   const [file, ...rest] = options.time === true ? ['/usr/bin/time', '-f', 'peak-rss-kb %M', ...command] : command;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(file!, rest, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    // A program that cannot start (no /usr/bin/time: Debian package `time`) fails the test naming it, not a hang.
+    child.on('error', (error) => reject(new Error(`cannot run ${file}: ${error.message}`)));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

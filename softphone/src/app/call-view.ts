@@ -57,7 +57,7 @@ function stateText(call: Call, state: CallState): string {
     case 'connected':
       return 'Connected';
     case 'ended':
-      return 'Call ended';
+      return call.end?.transferredTo === undefined ? 'Call ended' : `Call transferred to ${call.end.transferredTo}`;
     case 'failed':
       return call.end?.status === undefined ? 'Call failed' : `Call failed: ${call.end.status} ${call.end.reason ?? ''}`.trim();
   }

@@ -31,6 +31,7 @@ import { createTopUp, takePaymentReturn } from './top-up.ts';
 import { createHistoryFilters } from './usage-filters.ts';
 import { createUsagePanel } from './usage-panel.ts';
 import { createWaitingCallView } from './waiting-call-view.ts';
+import { createTransferForm } from './transfer-form.ts';
 
 function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -143,6 +144,17 @@ const waitingCall = createWaitingCallView(
   (user) => partyName(user, echoTestNumber),
   () => callView.current,
   () => callView.refresh(),
+);
+const transferForm = createTransferForm(
+  {
+    open: element('transfer'),
+    form: element('transfer-form'),
+    target: element('transfer-target'),
+    submit: element('transfer-send'),
+    cancel: element('transfer-cancel'),
+    status: element('transfer-status'),
+  },
+  () => callView.current,
 );
 const qualityPanel = createQualityPanel(api, element('call-quality'));
 const dialForm = element<HTMLFormElement>('dial-form');
@@ -284,6 +296,7 @@ function showCall(call: Call): void {
   if (offPhonePage()) location.hash = '';
   // The quality panel measures from the connection on: a call shown once connected (the second of two) goes without.
   const reported = call.state === 'connected' ? Promise.resolve() : qualityPanel.watch(call);
+  if (call.state !== 'connected') transferForm.reset();
   callView.show(call, () => callOver(reported));
   focusFollows(dialForm, element('call-party'));
   dialForm.hidden = true;

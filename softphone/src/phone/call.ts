@@ -2,7 +2,7 @@
  * One call (placed or received) over a SIP.js session: its state as the app shows it, and what a user can do to
  * it. Media is WebRTC: the peer connection is SIP.js's Web session description handler's.
  */
-import { Invitation, Inviter, SessionState, Web, type Session } from 'sip.js';
+import { Invitation, Inviter, SessionState, Web, type Session, type URI } from 'sip.js';
 import { playRemoteAudio } from './remote-audio.ts';
 import { offersHold } from './sdp-hold.ts';
 import type { CallState } from './call-state.ts';
@@ -13,6 +13,19 @@ export interface CallEnd {
   /** The SIP status that refused the call, when one did (e.g. 486, 603, 480). */
   readonly status?: number;
   readonly reason?: string;
+  /** Who the other party was transferred to, when the call ended by our transfer. */
+  readonly transferredTo?: string;
+}
+
+/**
+ * How a blind transfer went: the REFER's refusal (its X-Reason when the server gave one), or the final status of the
+ * new call as the server reported it (NOTIFY with message/sipfrag, RFC 3515 §2.4.5). A failed transfer leaves the
+ * call as it was.
+ */
+export interface TransferOutcome {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly reason: string;
 }
 
 export interface Call {
@@ -47,6 +60,11 @@ export interface Call {
   restartIce(): Promise<void>;
   /** RFC 4733 telephone-events in the media stream; false when the connection cannot send them. */
   sendDtmf(digits: string): boolean;
+  /**
+   * Blind transfer (REFER, RFC 3515): the other party is connected to `target` (a number or user) and this call
+   * ends; resolves once the server says how it went. `onTrying` is told when the server started dialling.
+   */
+  transfer(target: string, onTrying?: () => void): Promise<TransferOutcome>;
   /** Called with each new state; returns the unsubscribe. */
   onStateChange(listener: (state: CallState) => void): () => void;
   /** Called when the far end holds or resumes us; returns the unsubscribe. */
@@ -80,6 +98,7 @@ export function wrapSession(
   session: Inviter | Invitation,
   remoteAudio: HTMLAudioElement | undefined,
   microphone: () => MediaStreamConstraints,
+  addressOf: (target: string) => URI | undefined,
 ): Call & {
   readonly rejected: (status: number, reason: string) => void;
   readonly progressed: () => void;
@@ -272,6 +291,43 @@ export function wrapSession(
     },
     sendDtmf(digits) {
       return webHandler(session)?.sendDtmf(digits) ?? false;
+    },
+    transfer(target, onTrying) {
+      return new Promise<TransferOutcome>((resolve, reject) => {
+        if (state !== 'connected') return reject(new Error(`cannot transfer a call that is ${state}`));
+        const uri = addressOf(target);
+        if (uri === undefined) return reject(new Error(`not a callable address: ${target}`));
+        // A call that ends before the server's final word (a hang-up meanwhile) must not leave the transfer pending.
+        const ended = (sessionState: SessionState) => {
+          if (sessionState === SessionState.Terminated) finish({ ok: false, status: 0, reason: 'call ended first' });
+        };
+        const finish = (outcome: TransferOutcome) => {
+          session.stateChange.removeListener(ended);
+          resolve(outcome);
+        };
+        session.stateChange.addListener(ended);
+        session
+          .refer(uri, {
+            requestDelegate: {
+              onReject: (response) =>
+                finish({
+                  ok: false,
+                  status: response.message.statusCode ?? 0,
+                  reason: response.message.getHeader('X-Reason') ?? response.message.reasonPhrase ?? '',
+                }),
+            },
+            onNotify: (notification) => {
+              notification.accept().catch(() => undefined);
+              const line = /^SIP\/2\.0 (\d{3}) ?(.*)$/m.exec(notification.request.body);
+              if (line === null) return;
+              const status = Number(line[1]);
+              if (status < 200) return onTrying?.();
+              if (status < 300) end = { transferredTo: target };
+              finish({ ok: status < 300, status, reason: line[2]?.trim() ?? '' });
+            },
+          })
+          .catch(reject);
+      });
     },
     onStateChange(listener) {
       listeners.add(listener);

@@ -75,6 +75,8 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     const deviceId = options.microphoneId?.();
     return { audio: deviceId === undefined ? true : { deviceId: { exact: deviceId } }, video: false };
   };
+  /** A number or user at our domain, or a SIP URI as it is: where a call or a transfer goes. */
+  const addressOf = (target: string) => UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${options.realm}`);
   const uri = UserAgent.makeURI(`sip:${options.username}@${options.realm}`);
   if (uri === undefined) throw new Error(`not a SIP address: ${options.username}@${options.realm}`);
   const userAgent = new UserAgent({
@@ -92,7 +94,7 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
     },
     delegate: {
       onInvite(invitation: Invitation) {
-        const call = keep(wrapSession(invitation, options.remoteAudio, microphone));
+        const call = keep(wrapSession(invitation, options.remoteAudio, microphone, addressOf));
         for (const listener of incoming) listener(call);
       },
       // SIP.js calls this only while started: not for the close that stop() makes.
@@ -134,12 +136,12 @@ export async function createPhone(options: PhoneOptions): Promise<Phone> {
       });
     },
     call(target) {
-      const targetUri = UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${options.realm}`);
+      const targetUri = addressOf(target);
       if (targetUri === undefined) throw new Error(`not a callable address: ${target}`);
       // earlyMedia: a 183's answer is used at once, so carriers' ringback and announcements are heard (our B2BUA never
       // forks the INVITE, which SIP.js requires for it).
       const inviter = new Inviter(userAgent, targetUri, { earlyMedia: true, sessionDescriptionHandlerOptions: { constraints: microphone() } });
-      const call = wrapSession(inviter, options.remoteAudio, microphone);
+      const call = wrapSession(inviter, options.remoteAudio, microphone, addressOf);
       keep(call);
       inviter
         .invite({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AddressBlocks, StrikeCounter } from '../../../core/abuse/address-blocks.ts';
+import { webSocketProxies } from '../../../core/abuse/web-socket-proxies.ts';
 
 describe('strike counter', () => {
   const limits = { maxStrikes: 3, windowMs: 10_000, blockMs: 60_000 };
@@ -46,5 +47,29 @@ describe('address blocks', () => {
     expect(blocks.isAddressBlocked('10.0.0.1', 5)).toBe(true);
     expect(blocks.isBlocked('10.0.0.1', 'anyone', 5)).toBe(true);
     expect(blocks.isAddressBlocked('10.0.0.1', 60_005)).toBe(false);
+  });
+
+  it("never blocks a shared address (a WebSocket proxy's) as a whole; its keys still are", () => {
+    const blocks = new AddressBlocks(limits);
+    for (const [i, key] of ['tab-1', 'tab-2', 'tab-3', 'tab-4', undefined].entries()) expect(blocks.strike('172.30.0.9', key, i, true)).toBeUndefined();
+    expect(blocks.isAddressBlocked('172.30.0.9', 5, true)).toBe(false);
+    expect(blocks.strike('172.30.0.9', 'bob', 6, true)).toBeUndefined();
+    expect(blocks.strike('172.30.0.9', 'bob', 7, true)).toBeUndefined();
+    expect(blocks.strike('172.30.0.9', 'bob', 8, true)).toBe('key');
+    expect(blocks.isBlocked('172.30.0.9', 'bob', 9, true)).toBe(true);
+    expect(blocks.isBlocked('172.30.0.9', 'alice', 9, true)).toBe(false);
+  });
+});
+
+describe('WebSocket proxies', () => {
+  it('are their addresses or CIDRs, over ws and wss only', () => {
+    const proxied = webSocketProxies(['172.30.0.0/24', '2001:db8::7']);
+    expect(proxied('172.30.0.9', 'wss')).toBe(true);
+    expect(proxied('172.30.0.9', 'ws')).toBe(true);
+    expect(proxied('2001:db8::7', 'ws')).toBe(true);
+    expect(proxied('172.30.0.9', 'udp')).toBe(false);
+    expect(proxied('172.30.0.9', undefined)).toBe(false);
+    expect(proxied('172.30.1.9', 'wss')).toBe(false);
+    expect(webSocketProxies([])('172.30.0.9', 'wss')).toBe(false);
   });
 });
