@@ -101,7 +101,6 @@ export function startTrunkPinger(deps: TrunkPingerDeps): { stop(): void } {
       const outcome = await ping(trunk);
       metrics.trunkPings.inc({ trunk: trunk.name, result: outcome.result });
       const { before, after } = board.record(trunk.id, outcome);
-      await share(trunk, before, after);
       if (after.state !== 'unknown') metrics.trunkUp.set({ trunk: trunk.name }, after.state === 'up' ? 1 : 0);
       if (after.state === 'down' && before.state !== 'down') {
         logger.warn(
@@ -111,6 +110,8 @@ export function startTrunkPinger(deps: TrunkPingerDeps): { stop(): void } {
       } else if (after.state === 'up' && before.state === 'down') {
         logger.info({ trunk: trunk.name, status: outcome.status }, 'trunk answers OPTIONS again: back in routing');
       }
+      // Last: the board and metrics say it first, as the database write may take a while.
+      await share(trunk, before, after);
     } finally {
       inFlight.delete(trunk.id);
     }

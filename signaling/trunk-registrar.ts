@@ -184,7 +184,6 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
         now,
       );
       board.set(trunk.id, { ...latest, state });
-      await share(trunk.id, state, outcome.result === 'registered' ? 'refused' : outcome.result);
       metrics.trunkRegistered.set({ trunk: trunk.name }, state.kind === 'registered' ? 1 : 0);
       if (state.kind === 'failed' && latest.state.kind !== 'failed') {
         logger.warn(
@@ -194,6 +193,8 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
       } else if (state.kind === 'registered' && latest.state.kind !== 'registered') {
         logger.info({ trunk: trunk.name, until: state.until }, 'trunk registered');
       }
+      // Last: the board and metrics say it first, as the database write may take a while.
+      await share(trunk.id, state, outcome.result === 'registered' ? 'refused' : outcome.result);
     } finally {
       binding.inFlight = false;
     }
