@@ -55,10 +55,6 @@ export interface SignalingDeps {
   readonly vault: Vault;
   /** Starts the media server relay (media-control) on this role's drachtio connection; none: browser <-> RTP calls get 488. */
   readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
-  /** Where this node keeps its trunks' health (shared with the api in one process); by default a board of its own. */
-  readonly trunkHealth?: TrunkHealthBoard;
-  /** Where this node keeps the registrations it holds (shared with the api in one process); by default a board of its own. */
-  readonly trunkRegistrations?: TrunkRegistrationBoard;
   /** Web Push (signaling/web-push.ts on the VAPID keys) and its settings; none: a callee with no live device gets 480 at once. */
   readonly push?: { readonly transport: PushTransport; readonly ringSeconds: number; readonly serviceHosts: readonly string[] };
 }
@@ -125,8 +121,9 @@ export function startSignaling(deps: SignalingDeps): Signaling {
 
   const media = deps.media?.(connection.srf);
   const directory = new Directory(deps.db, { pollMs: deps.sip.cachePollMs });
-  const trunkHealth = deps.trunkHealth ?? new TrunkHealthBoard(deps.calls.trunkPing);
-  const trunkRegistrations = deps.trunkRegistrations ?? new TrunkRegistrationBoard(deps.calls.trunkRegister);
+  // In memory, this node's own; what others need of them is written to the database (core/calls/trunk-state.ts).
+  const trunkHealth = new TrunkHealthBoard(deps.calls.trunkPing);
+  const trunkRegistrations = new TrunkRegistrationBoard(deps.calls.trunkRegister);
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
