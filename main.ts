@@ -28,8 +28,6 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { sweepExpiredRegistrations } from './core/registrations.ts';
 import { startSignaling } from './signaling/app.ts';
-import { TrunkHealthBoard } from './core/calls/trunk-health.ts';
-import { TrunkRegistrationBoard } from './core/calls/trunk-registration.ts';
 import { startMediaControl } from './media-control/media-control.ts';
 import { startLocalServers, type LocalServers } from './local-servers/local-servers.ts';
 import { privacyMasterKey, vapidKeys } from './local-servers/secrets.ts';
@@ -73,10 +71,6 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
   if (vapid === undefined) logger.warn('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY unset with DATABASE_URL: Web Push is off');
   // Filled by the roles below; /readyz (on the api, or on the health server of a process without it) asks them all.
   const readiness = new Readiness();
-  // Written by the signaling role's OPTIONS pings, shown by the api's GET /admin/trunks (health is per node).
-  const trunkHealth = config.roles.has('signaling') && config.drachtio !== undefined ? new TrunkHealthBoard(config.calls.trunkPing) : undefined;
-  // Written by the signaling role's registrar loop, shown there too (registrations are per lease-holding node).
-  const trunkRegistrations = trunkHealth === undefined ? undefined : new TrunkRegistrationBoard(config.calls.trunkRegister);
   if (config.privacy.hashKey === undefined) logger.warn('PRIVACY_HASH_KEY unset: de-identification uses a random key for this process only');
   const tools = privacyTools(config.privacy.hashKey ?? randomBytes(32).toString('hex'), vault);
   if (config.roles.has('api')) {
@@ -105,8 +99,6 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
       ...(echoTestOffered(config) ? { echoTestNumber: config.calls.echoTest!.number } : {}),
       ...(softphoneBuilt ? { softphoneRoot: SOFTPHONE_BUILD } : {}),
       readiness,
-      ...(trunkHealth === undefined ? {} : { trunkHealth }),
-      ...(trunkRegistrations === undefined ? {} : { trunkRegistrations, nodeId: config.calls.nodeId }),
       metricsToken: config.metrics.token,
       trustedProxies: config.trustedProxies,
       ...(vapid === undefined ? {} : { push: { publicKey: vapid.publicKey, serviceHosts: config.push.serviceHosts } }),
@@ -143,8 +135,6 @@ async function startRoles(config: Config, database: DatabaseHandle, vault: Vault
                 return control;
               },
             }),
-        ...(trunkHealth === undefined ? {} : { trunkHealth }),
-        ...(trunkRegistrations === undefined ? {} : { trunkRegistrations }),
         ...(vapid === undefined
           ? {}
           : {

@@ -37,8 +37,6 @@ import { callRoutes } from './routes/calls.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { pushRoutes } from './routes/push.ts';
 import type { Readiness } from '../core/readiness.ts';
-import type { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
-import type { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { metricsRoutes, type MetricsDeps } from './routes/metrics.ts';
 import { sipRoutes } from './routes/sip.ts';
@@ -81,11 +79,6 @@ export interface ApiDeps {
   readonly softphoneRoot?: string;
   /** What the other roles in this process add to `/readyz` (signaling's SIP probe). */
   readonly readiness?: Readiness;
-  /** Trunk health as this process's signaling role sees it, shown by GET /admin/trunks; absent without that role. */
-  readonly trunkHealth?: TrunkHealthBoard;
-  /** The registrations this process's signaling role holds, and its node id; absent without that role. */
-  readonly trunkRegistrations?: TrunkRegistrationBoard;
-  readonly nodeId?: string;
   /** Proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY); none: the connection's. */
   readonly trustedProxies?: readonly string[];
   /** METRICS_TOKEN: without it the public port serves no `/metrics` (only METRICS_LISTEN's listener does). */

@@ -135,6 +135,33 @@ export interface TrunkRegistrationLeasesTable {
   expires_at: Date;
 }
 
+/** A registration as its lease holder last wrote it (core/calls/trunk-state.ts). */
+export interface TrunkRegistrationStatesTable {
+  trunk_id: number;
+  node_id: string;
+  state: 'unregistered' | 'registered' | 'failed';
+  since: Date;
+  last_status: number | null;
+  last_reason: 'refused' | 'timeout' | 'error' | null;
+  registered_until: Date | null;
+  retry_at: Date | null;
+  updated_at: Date;
+}
+
+/** One node's OPTIONS-ping view of one trunk (core/calls/trunk-state.ts). */
+export interface TrunkHealthTable {
+  trunk_id: number;
+  node_id: string;
+  state: 'unknown' | 'up' | 'down';
+  since: Date;
+  consecutive_failures: number;
+  last_status: number | null;
+  last_result: 'answered' | 'unavailable' | 'timeout' | 'error' | null;
+  last_ping_at: Date | null;
+  updated_at: Date;
+  fresh_until: Date;
+}
+
 export type TrunkNumberFormat = 'e164' | 'e164-no-plus' | 'national';
 export type TrunkCallerIdHeader = 'from' | 'pai';
 
@@ -322,6 +349,8 @@ export interface Database {
   registrations: RegistrationsTable;
   trunks: TrunksTable;
   trunk_registration_leases: TrunkRegistrationLeasesTable;
+  trunk_registration_states: TrunkRegistrationStatesTable;
+  trunk_health: TrunkHealthTable;
   dids: DidsTable;
   cdrs: CdrsTable;
   sessions: SessionsTable;

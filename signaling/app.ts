@@ -37,6 +37,7 @@ import { logCallId } from '../core/client-address.ts';
 import { TrunkHealthBoard } from '../core/calls/trunk-health.ts';
 import { startTrunkPinger } from './trunk-pinger.ts';
 import { TrunkRegistrationBoard } from '../core/calls/trunk-registration.ts';
+import { failedRegistrations } from '../core/calls/trunk-state.ts';
 import { startTrunkRegistrar } from './trunk-registrar.ts';
 import type { PushTransport } from '../core/push/incoming-call-push.ts';
 import { RegistrationWatches } from '../core/registration-watch.ts';
@@ -54,10 +55,6 @@ export interface SignalingDeps {
   readonly vault: Vault;
   /** Starts the media server relay (media-control) on this role's drachtio connection; none: browser <-> RTP calls get 488. */
   readonly media?: (srf: Srf) => { readonly relay: MediaRelay; stop(): void };
-  /** Where this node keeps its trunks' health (shared with the api in one process); by default a board of its own. */
-  readonly trunkHealth?: TrunkHealthBoard;
-  /** Where this node keeps the registrations it holds (shared with the api in one process); by default a board of its own. */
-  readonly trunkRegistrations?: TrunkRegistrationBoard;
   /** Web Push (signaling/web-push.ts on the VAPID keys) and its settings; none: a callee with no live device gets 480 at once. */
   readonly push?: { readonly transport: PushTransport; readonly ringSeconds: number; readonly serviceHosts: readonly string[] };
 }
@@ -124,8 +121,9 @@ export function startSignaling(deps: SignalingDeps): Signaling {
 
   const media = deps.media?.(connection.srf);
   const directory = new Directory(deps.db, { pollMs: deps.sip.cachePollMs });
-  const trunkHealth = deps.trunkHealth ?? new TrunkHealthBoard(deps.calls.trunkPing);
-  const trunkRegistrations = deps.trunkRegistrations ?? new TrunkRegistrationBoard(deps.calls.trunkRegister);
+  // In memory, this node's own; what others need of them is written to the database (core/calls/trunk-state.ts).
+  const trunkHealth = new TrunkHealthBoard(deps.calls.trunkPing);
+  const trunkRegistrations = new TrunkRegistrationBoard(deps.calls.trunkRegister);
   const calls: CallDeps = {
     db: deps.db,
     srf: connection.srf,
@@ -271,10 +269,20 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const prober = setInterval(runProbe, deps.calls.sipProbeMs);
   prober.unref();
 
+  // Registrations that failed on the node holding their lease (core/calls/trunk-state.ts): routing here skips them
+  // too. One read per cache poll; unread, none is skipped on another node's word.
+  const readFailedRegistrations = async (now: number) => {
+    try {
+      trunkRegistrations.observeFailedOnHolders(await failedRegistrations(deps.db, new Date(now)));
+    } catch (error) {
+      trunkRegistrations.observeFailedOnHolders(new Set());
+      throw error;
+    }
+  };
   const refreshCaches = async () => {
     const now = Date.now();
     // The vault's too: each call's record seals its numbers with the account's cached key, no statement per call.
-    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now)]);
+    await Promise.all([auth.credentials.poll(deps.db, now), directory.poll(now), deps.vault.poll(deps.db, now), readFailedRegistrations(now)]);
   };
   // An operator's hang-up (core/calls/hang-up-request.ts) may be recorded by an api in another process: read at the
   // cache poll's pace, one indexed read of this node's open records while it carries calls.
@@ -303,6 +311,8 @@ export function startSignaling(deps: SignalingDeps): Signaling {
   const pinger = startTrunkPinger({
     srf: connection.srf,
     board: trunkHealth,
+    db: deps.db,
+    nodeId: deps.calls.nodeId,
     trunks: () => directory.enabledTrunks(),
     isUp: () => connection.isUp(),
     logger,

@@ -1,13 +1,17 @@
 /**
  * Trunk health at the edge: every TRUNK_PING_INTERVAL_MS an OPTIONS (RFC 3261 §11) goes through drachtio-server to
  * each enabled trunk with an outbound URI, and what came back is recorded on the node's board
- * (core/calls/trunk-health.ts decides what it means), counted and shown in dialo_trunk_up. Where sip-probe.ts asks
+ * (core/calls/trunk-health.ts decides what it means), counted and shown in dialo_trunk_up, and written to the
+ * database as this node's view when it changed (core/calls/trunk-state.ts), for the admin API in any process. Where sip-probe.ts asks
  * whether our own drachtio-server answers, this asks whether each carrier does, over this node's network path.
  */
 import type Srf from 'drachtio-srf';
-import { pingResult, type PingResult, type TrunkHealthBoard } from '../core/calls/trunk-health.ts';
+import type { Kysely } from 'kysely';
+import { pingResult, type PingResult, type TrunkHealth, type TrunkHealthBoard } from '../core/calls/trunk-health.ts';
+import { forgetTrunkHealth, healthWriteDue, writeTrunkHealth } from '../core/calls/trunk-state.ts';
 import { formatTrunkUri, parseTrunkUri } from '../core/calls/trunk-uri.ts';
 import type { Trunk } from '../core/calls/trunks.ts';
+import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -17,6 +21,9 @@ const MAX_PING_TIMEOUT_MS = 5000;
 export interface TrunkPingerDeps {
   readonly srf: Srf;
   readonly board: TrunkHealthBoard;
+  readonly db: Kysely<Database>;
+  /** Whose view the written health is. */
+  readonly nodeId: string;
   /** The enabled trunks, first choice first (the node's directory); those with an outbound URI are pinged. */
   readonly trunks: () => Promise<readonly Trunk[]>;
   /** Whether the drachtio connection is up: without it no ping can be sent, and that says nothing of the carriers. */
@@ -61,6 +68,20 @@ export function startTrunkPinger(deps: TrunkPingerDeps): { stop(): void } {
   const inFlight = new Set<number>();
   // The gauge's label per trunk id, to take a renamed or removed trunk's series away.
   const labels = new Map<number, string>();
+  // When this node last wrote each trunk's health (ms): unchanged health is rewritten only when a refresh is due.
+  const writtenAt = new Map<number, number>();
+
+  const share = async (trunk: Trunk, before: TrunkHealth, after: TrunkHealth) => {
+    const now = Date.now();
+    if (!healthWriteDue(before, after, writtenAt.get(trunk.id), now, intervalMs)) return;
+    try {
+      await writeTrunkHealth(deps.db, trunk.id, deps.nodeId, after, new Date(now), intervalMs);
+      writtenAt.set(trunk.id, now);
+    } catch (error) {
+      writtenAt.delete(trunk.id);
+      logger.warn({ err: error, trunk: trunk.name }, 'could not write trunk health: the admin view goes stale');
+    }
+  };
 
   const ping = async (trunk: Trunk): Promise<{ result: PingResult; status?: number }> => {
     const parsed = parseTrunkUri(trunk.outbound_uri ?? '');
@@ -89,6 +110,8 @@ export function startTrunkPinger(deps: TrunkPingerDeps): { stop(): void } {
       } else if (after.state === 'up' && before.state === 'down') {
         logger.info({ trunk: trunk.name, status: outcome.status }, 'trunk answers OPTIONS again: back in routing');
       }
+      // Last: the board and metrics say it first, as the database write may take a while.
+      await share(trunk, before, after);
     } finally {
       inFlight.delete(trunk.id);
     }
@@ -97,7 +120,9 @@ export function startTrunkPinger(deps: TrunkPingerDeps): { stop(): void } {
   const round = async () => {
     if (!deps.isUp()) return;
     const trunks = (await deps.trunks()).filter((trunk) => trunk.outbound_uri !== null);
-    board.retain(new Set(trunks.map((trunk) => trunk.id)));
+    const dropped = board.retain(new Set(trunks.map((trunk) => trunk.id)));
+    for (const id of dropped) writtenAt.delete(id);
+    await forgetTrunkHealth(deps.db, deps.nodeId, dropped);
     const current = new Map(trunks.map((trunk) => [trunk.id, trunk.name]));
     for (const [id, name] of labels) {
       if (current.get(id) !== name) {

@@ -18,8 +18,17 @@ import {
   registering,
   registrationOf,
   type RegistrationSettings,
+  type RegistrationState,
   type TrunkRegistrationBoard,
 } from '../core/calls/trunk-registration.ts';
+import {
+  deleteRegistrationState,
+  registrationRecord,
+  sameRecord,
+  writeRegistrationState,
+  type RegisterFailure,
+  type RegistrationRecord,
+} from '../core/calls/trunk-state.ts';
 import { parseTrunkUri } from '../core/calls/trunk-uri.ts';
 import type { Trunk } from '../core/calls/trunks.ts';
 import type { Database } from '../db/schema.ts';
@@ -102,6 +111,25 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
   const { board, logger, metrics } = deps;
   const bindings = new Map<number, Binding>();
   let stopped = false;
+  // What this node last wrote of each registration: an unchanged state is not written again.
+  const written = new Map<number, RegistrationRecord>();
+
+  /**
+   * Shares the registration's state (core/calls/trunk-state.ts) when it changed. `registering` is never written: it
+   * lasts one transaction, and a retry of a failed registration must not let the other nodes route to it meanwhile.
+   */
+  const share = async (trunkId: number, state: RegistrationState, failure: RegisterFailure | null) => {
+    if (state.kind === 'registering') return;
+    const record = registrationRecord(state, failure);
+    if (sameRecord(written.get(trunkId), record)) return;
+    try {
+      await writeRegistrationState(deps.db, trunkId, deps.nodeId, record, new Date());
+      written.set(trunkId, record);
+    } catch (error) {
+      written.delete(trunkId);
+      logger.warn({ err: error, trunkId }, 'could not share a trunk registration state: other nodes see the last one');
+    }
+  };
 
   const register = async (trunk: Trunk, settings: RegistrationSettings, binding: Binding, expires: number) => {
     const current = board.get(trunk.id);
@@ -165,6 +193,8 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
       } else if (state.kind === 'registered' && latest.state.kind !== 'registered') {
         logger.info({ trunk: trunk.name, until: state.until }, 'trunk registered');
       }
+      // Last: the board and metrics say it first, as the database write may take a while.
+      await share(trunk.id, state, outcome.result === 'registered' ? 'refused' : outcome.result);
     } finally {
       binding.inFlight = false;
     }
@@ -180,7 +210,9 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
     }
     board.delete(trunkId);
     bindings.delete(trunkId);
+    written.delete(trunkId);
     if (binding !== undefined) metrics.trunkRegistered.remove({ trunk: binding.name });
+    await deleteRegistrationState(deps.db, trunkId, deps.nodeId);
     await releaseTrunkLease(deps.db, trunkId, deps.nodeId);
   };
 
@@ -203,6 +235,7 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
             logger.warn({ trunk: trunk.name }, 'another node holds this trunk: it registers it now');
             board.delete(trunk.id);
             bindings.delete(trunk.id);
+            written.delete(trunk.id);
             metrics.trunkRegistered.remove({ trunk: binding.name });
           }
           continue;
@@ -210,7 +243,9 @@ export function startTrunkRegistrar(deps: TrunkRegistrarDeps): { stop(): Promise
         if (binding === undefined) {
           binding = { callId: `${randomBytes(12).toString('hex')}@dialo`, cseq: 0, inFlight: false, leaseRenewedAt: 0, name: trunk.name };
           bindings.set(trunk.id, binding);
-          board.set(trunk.id, { state: initialRegistration(now), contactUser: `reg${trunk.id}-${randomBytes(8).toString('hex')}` });
+          const state = initialRegistration(now);
+          board.set(trunk.id, { state, contactUser: `reg${trunk.id}-${randomBytes(8).toString('hex')}` });
+          await share(trunk.id, state, null);
         }
         binding.leaseRenewedAt = now.getTime();
       }

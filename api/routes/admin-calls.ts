@@ -4,13 +4,13 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { CDR_DIRECTIONS } from '../../core/calls/cdr-export.ts';
 import { runCdrExport } from '../../core/calls/cdr-export-run.ts';
 import { addDid, assignDid, listDids, removeDid, type Did } from '../../core/calls/dids.ts';
 import { createTrunk, deleteTrunk, listTrunks, REGISTER_DEFAULTS, updateTrunk, type TrunkView } from '../../core/calls/trunk-admin.ts';
-import type { TrunkHealth } from '../../core/calls/trunk-health.ts';
-import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
-import type { TrunkRegistration } from '../../core/calls/trunk-registration.ts';
+import { mergedHealth, sharedTrunkStates, type NodeHealth, type SharedRegistration } from '../../core/calls/trunk-state.ts';
+import type { Database } from '../../db/schema.ts';
 import type { ApiDeps } from '../app.ts';
 import { requireOperator } from '../plugins/auth.ts';
 import { HistoryFilterQuery } from '../schemas/history-filter.ts';
@@ -110,58 +110,96 @@ const TrunkSchema = Type.Object({
   ]),
 });
 
-const TrunkHealthSchema = Type.Union(
-  [
-    Type.Null(),
-    Type.Object({
-      state: Type.Union([Type.Literal('unknown'), Type.Literal('up'), Type.Literal('down')], { description: 'down: skipped by routing on this node' }),
-      since: Type.String({ format: 'date-time', description: 'when the state last changed' }),
-      consecutiveFailures: Type.Integer(),
-      lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last ping's final status; null: none came" }),
-      lastResult: Type.Union([Type.Literal('answered'), Type.Literal('unavailable'), Type.Literal('timeout'), Type.Literal('error'), Type.Null()]),
-      lastPingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    }),
-  ],
-  { description: 'OPTIONS-ping health as the signaling role in the process answering sees it; null: no signaling role here' },
-);
+const NodeHealthSchema = Type.Object({
+  nodeId: Type.String({ description: 'the signaling node whose OPTIONS pings this is' }),
+  state: Type.Union([Type.Literal('unknown'), Type.Literal('up'), Type.Literal('down')], {
+    description: 'down: that node skips the trunk in routing; unknown: not pinged yet, or stale',
+  }),
+  stale: Type.Boolean({ description: 'the node stopped writing (stopped, or cut off): its state reads as unknown' }),
+  since: Type.String({ format: 'date-time', description: 'when the state last changed' }),
+  consecutiveFailures: Type.Integer(),
+  lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last written ping's final status; null: none came" }),
+  lastResult: Type.Union([Type.Literal('answered'), Type.Literal('unavailable'), Type.Literal('timeout'), Type.Literal('error'), Type.Null()]),
+  lastPingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the last written ping (on a change, or a periodic refresh)' }),
+  updatedAt: Type.String({ format: 'date-time', description: 'when the node last wrote it' }),
+});
+const TrunkHealthSchema = Type.Union([Type.Null(), NodeHealthSchema], {
+  description: 'OPTIONS-ping health across signaling nodes: the worst state any node reports now, naming that node; null: no node reports on it',
+});
 const RegistrationStateSchema = Type.Union(
   [
     Type.Null(),
     Type.Object({
       heldBy: Type.Union([Type.String(), Type.Null()], { description: 'the signaling node holding the lease (the one that registers it); null: none now' }),
-      state: Type.Union([Type.Literal('unregistered'), Type.Literal('registering'), Type.Literal('registered'), Type.Literal('failed'), Type.Null()], {
-        description: "failed: skipped by routing; null: another node's (ask it), or no signaling role here",
+      state: Type.Union([Type.Literal('unregistered'), Type.Literal('registered'), Type.Literal('failed'), Type.Null()], {
+        description: 'as the lease holder last wrote it; failed: skipped by routing on every node; null: not known (no holder, or none written yet)',
       }),
+      stale: Type.Boolean({ description: 'a state was written by a node that no longer holds the lease: it is not shown' }),
       since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
       lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: "the last REGISTER's final status; null: none came or none yet" }),
-      expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'registered: when the binding runs out' }),
+      lastReason: Type.Union([Type.Literal('refused'), Type.Literal('timeout'), Type.Literal('error'), Type.Null()], {
+        description: 'failed: refused (a final non-2xx), timeout (no answer) or error (transport)',
+      }),
+      expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'registered: when the binding granted runs out' }),
       nextRetryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'failed: when REGISTER is tried again' }),
+      updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when the holder last wrote it' }),
     }),
   ],
   { description: 'outbound registration (RFC 3261 §10.2); null: the trunk does not register' },
 );
-const TrunkWithHealthSchema = Type.Composite([TrunkSchema, Type.Object({ health: TrunkHealthSchema, registrationState: RegistrationStateSchema })]);
+const TrunkWithHealthSchema = Type.Composite([
+  TrunkSchema,
+  Type.Object({
+    health: TrunkHealthSchema,
+    healthByNode: Type.Array(NodeHealthSchema, { description: "each signaling node's own view, by node id" }),
+    registrationState: RegistrationStateSchema,
+  }),
+]);
 
-export function registrationStateDto(registration: TrunkRegistration | undefined, heldBy: string | undefined): Static<typeof RegistrationStateSchema> {
-  const state = registration?.state;
+/**
+ * Every trunk with its health and registration state, as the signaling nodes wrote them (core/calls/trunk-state.ts):
+ * whichever process asks, signaling role or not. GET /admin/trunks and `dialo trunks list` show this.
+ */
+export async function trunksWithState(db: Kysely<Database>): Promise<Static<typeof TrunkWithHealthSchema>[]> {
+  const shared = await sharedTrunkStates(db, new Date());
+  return (await listTrunks(db)).map((trunk) => {
+    const views = shared.health.get(trunk.id) ?? [];
+    const merged = mergedHealth(views);
+    return {
+      ...trunkDto(trunk),
+      health: merged === undefined ? null : healthDto(merged),
+      healthByNode: views.map(healthDto),
+      registrationState: trunk.register_uri === null ? null : registrationStateDto(shared.registrations.get(trunk.id)),
+    };
+  });
+}
+
+function registrationStateDto(registration: SharedRegistration | undefined): Static<typeof RegistrationStateSchema> {
+  const record = registration?.record;
   return {
-    heldBy: heldBy ?? null,
-    state: state?.kind ?? null,
-    since: state?.since.toISOString() ?? null,
-    lastStatus: state?.kind === 'registered' || state?.kind === 'failed' ? state.status : null,
-    expiresAt: state?.kind === 'registered' ? state.until.toISOString() : null,
-    nextRetryAt: state?.kind === 'failed' ? state.retryAt.toISOString() : null,
+    heldBy: registration?.heldBy ?? null,
+    state: record?.state ?? null,
+    stale: registration?.stale ?? false,
+    since: record?.since.toISOString() ?? null,
+    lastStatus: record?.last_status ?? null,
+    lastReason: record?.last_reason ?? null,
+    expiresAt: record?.registered_until?.toISOString() ?? null,
+    nextRetryAt: record?.retry_at?.toISOString() ?? null,
+    updatedAt: record?.updatedAt.toISOString() ?? null,
   };
 }
 
-function healthDto(health: TrunkHealth): Static<typeof TrunkHealthSchema> {
+function healthDto(health: NodeHealth): Static<typeof NodeHealthSchema> {
   return {
+    nodeId: health.nodeId,
     state: health.state,
+    stale: health.stale,
     since: health.since.toISOString(),
     consecutiveFailures: health.consecutiveFailures,
     lastStatus: health.lastStatus,
     lastResult: health.lastResult,
     lastPingAt: health.lastPingAt?.toISOString() ?? null,
+    updatedAt: health.updatedAt.toISOString(),
   };
 }
 
@@ -258,17 +296,7 @@ export function adminCallRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: { response: { 200: Type.Object({ trunks: Type.Array(TrunkWithHealthSchema) }), ...problems(401, 403) } } },
     async (request) => {
       requireOperator(request);
-      const health = deps.trunkHealth;
-      const holders = await trunkLeaseHolders(db, new Date());
-      // A registration's state is known to the node that registers it: shown when that is this process's.
-      const registration = (id: number) => (holders.get(id) === deps.nodeId ? deps.trunkRegistrations?.get(id) : undefined);
-      return {
-        trunks: (await listTrunks(db)).map((trunk) => ({
-          ...trunkDto(trunk),
-          health: health === undefined ? null : healthDto(health.get(trunk.id)),
-          registrationState: trunk.register_uri === null ? null : registrationStateDto(registration(trunk.id), holders.get(trunk.id)),
-        })),
-      };
+      return { trunks: await trunksWithState(db) };
     },
   );
 

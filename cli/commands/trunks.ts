@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { registrationStateDto, trunkDto } from '../../api/routes/admin-calls.ts';
+import { trunkDto, trunksWithState } from '../../api/routes/admin-calls.ts';
 import { CallAdminError } from '../../core/calls/call-admin-error.ts';
 import { CALLER_ID_HEADERS, DEFAULT_DIALLING_RULES, diallingRulesProblem, NUMBER_FORMATS, type DiallingRules } from '../../core/calls/dial-string.ts';
 import {
@@ -21,7 +21,6 @@ import {
   type TrunkRegistrationInput,
   type TrunkView,
 } from '../../core/calls/trunk-admin.ts';
-import { trunkLeaseHolders } from '../../core/calls/trunk-lease.ts';
 import { DEFAULT_TRUNK_SECURITY, MEDIA_ENCRYPTIONS, normalisePin, type TrunkSecurity } from '../../core/calls/trunk-security.ts';
 import { parseTrunkUri } from '../../core/calls/trunk-uri.ts';
 import type { TrunkCallerIdHeader, TrunkDidSource, TrunkMediaEncryption, TrunkNumberFormat } from '../../db/schema.ts';
@@ -212,15 +211,8 @@ function registration(options: TrunkOptions, current: TrunkView | null, password
   };
 }
 
-/** As `GET /admin/trunks` shows a trunk; health and registration state are a signaling role's, which this is not. */
-async function listed(db: Parameters<typeof listTrunks>[0]) {
-  const holders = await trunkLeaseHolders(db, new Date());
-  return (await listTrunks(db)).map((trunk) => ({
-    ...trunkDto(trunk),
-    health: null,
-    registrationState: trunk.register_uri === null ? null : registrationStateDto(undefined, holders.get(trunk.id)),
-  }));
-}
+/** As `GET /admin/trunks` shows a trunk, with the state the signaling nodes wrote. */
+const listed = trunksWithState;
 type Listed = Awaited<ReturnType<typeof listed>>[number];
 type Shown = ReturnType<typeof trunkDto> & Partial<Pick<Listed, 'registrationState'>>;
 

@@ -2,7 +2,8 @@
  * Trunk health as one signaling node sees it: each trunk with an outbound URI is pinged with OPTIONS every interval
  * (signaling/trunk-pinger.ts); `TRUNK_PING_FAILURES` failed pings in a row mark it down, and routing skips it until
  * it answers again (`usableTrunks`). A pure state machine here, kept in memory per node: each node sees the carrier
- * over its own network path, so one node's "down" says nothing of another's.
+ * over its own network path, so one node's "down" says nothing of another's, and routing uses its own node's only.
+ * Each node's view is also written to the database for display in any process (core/calls/trunk-state.ts).
  */
 import type { Trunk } from './trunks.ts';
 
@@ -70,7 +71,7 @@ export function afterPing(
   };
 }
 
-/** The health of every trunk this node pings, by trunk id: written by the pinger, read by routing and the admin API. */
+/** The health of every trunk this node pings, by trunk id: written by the pinger, read by routing. */
 export class TrunkHealthBoard {
   readonly #health = new Map<number, TrunkHealth>();
 

@@ -86,7 +86,7 @@ export function afterRegister(
   answer: { readonly status: number | undefined; readonly grantedSeconds?: number },
   backoff: RegistrationBackoff,
   now: Date,
-): RegistrationState {
+): Extract<RegistrationState, { readonly kind: 'registered' | 'failed' }> {
   const { status } = answer;
   if (status !== undefined && status >= 200 && status < 300 && (answer.grantedSeconds ?? 0) > 0) {
     const seconds = answer.grantedSeconds ?? 0;
@@ -150,9 +150,14 @@ export interface TrunkRegistration {
   readonly contactUser: string;
 }
 
-/** The registrations this node holds, by trunk id: written by the registrar loop, read by routing, inbound calls and the admin API. */
+/**
+ * The registrations this node holds, by trunk id: written by the registrar loop, read by routing and inbound calls.
+ * Also the trunks whose registration failed on another node holding their lease, as that node wrote it to the
+ * database (core/calls/trunk-state.ts), refreshed each cache poll: routing skips those here too.
+ */
 export class TrunkRegistrationBoard {
   readonly #registrations = new Map<number, TrunkRegistration>();
+  #failedOnHolders: ReadonlySet<number> = new Set();
 
   constructor(readonly backoff: RegistrationBackoff) {}
 
@@ -178,8 +183,17 @@ export class TrunkRegistrationBoard {
     return undefined;
   }
 
-  /** Whether routing skips the trunk (core/calls/trunk-health.ts usableTrunks): its registration failed. */
+  /** The trunks whose registration failed on their lease holder, as read from the database. */
+  observeFailedOnHolders(trunkIds: ReadonlySet<number>): void {
+    this.#failedOnHolders = trunkIds;
+  }
+
+  /**
+   * Whether routing skips the trunk (core/calls/trunk-health.ts usableTrunks): its registration failed, as this node
+   * sees it when it holds the registration, else as the holder last wrote it.
+   */
   isDown(trunkId: number): boolean {
-    return registrationFailed(this.#registrations.get(trunkId)?.state);
+    const held = this.#registrations.get(trunkId);
+    return held === undefined ? this.#failedOnHolders.has(trunkId) : registrationFailed(held.state);
   }
 }

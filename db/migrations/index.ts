@@ -36,6 +36,7 @@ import * as keyStore from './0040-key-store.ts';
 import * as sealedAccounts from './0041-sealed-accounts.ts';
 import * as trunkDiallingRules from './0043-trunk-dialling-rules.ts';
 import * as trunkRegistration from './0044-trunk-registration.ts';
+import * as trunkState from './0045-trunk-state.ts';
 import * as trunkTlsSrtp from './0046-trunk-tls-srtp.ts';
 import * as cdrBrowserQuality from './0047-cdr-browser-quality.ts';
 import * as cdrDestinationCountry from './0048-cdr-destination-country.ts';
@@ -78,6 +79,7 @@ export const migrations: Record<string, Migration> = {
   '0041-sealed-accounts': sealedAccounts,
   '0043-trunk-dialling-rules': trunkDiallingRules,
   '0044-trunk-registration': trunkRegistration,
+  '0045-trunk-state': trunkState,
   '0046-trunk-tls-srtp': trunkTlsSrtp,
   '0047-cdr-browser-quality': cdrBrowserQuality,
   '0048-cdr-destination-country': cdrDestinationCountry,

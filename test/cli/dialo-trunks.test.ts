@@ -73,7 +73,18 @@ for (const dialect of cliDialects) {
           mediaEncryption: 'none',
           registration: { uri: REGISTRAR, username: 'acct-77', hasPassword: true, expires: 600, didSource: 'request-uri' },
           health: null,
-          registrationState: { heldBy: null, state: null, since: null, lastStatus: null, expiresAt: null, nextRetryAt: null },
+          healthByNode: [],
+          registrationState: {
+            heldBy: null,
+            state: null,
+            stale: false,
+            since: null,
+            lastStatus: null,
+            lastReason: null,
+            expiresAt: null,
+            nextRetryAt: null,
+            updatedAt: null,
+          },
         },
       ]);
       for (const run of [add, listed]) expect(run.stdout).not.toMatch(/digest-secret|registrar-secret/);

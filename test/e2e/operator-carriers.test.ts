@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ha1 } from '../../core/accounts/sip-credentials.ts';
+import { writeTrunkHealth } from '../../core/calls/trunk-state.ts';
 import { digestResponseMatches, parseDigestCredentials } from '../../signaling/auth/digest.ts';
 import { signIn, TEST_PASSWORD } from '../harness/api.ts';
 import { credit } from '../harness/billing.ts';
@@ -90,11 +91,11 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     const made = await db.selectFrom('trunks').selectAll().where('name', '=', 'ui-carrier').executeTakeFirstOrThrow();
     expect(made).toMatchObject({ priority: 5, outbound_uri: `sip:127.0.0.1:${carrierPort}`, auth_username: 'trunkuser', enabled: true });
     expect(made.inbound_sources).toEqual(['203.0.113.0/28', '198.51.100.7/32']);
-    // The row shows the state GET /admin/trunks reports (this API process has no signaling role: no health here).
+    // The row shows the state GET /admin/trunks reports (no signaling node has written health for it).
     const listed = (await app().api.inject({ method: 'GET', url: '/admin/trunks', headers: operator.headers })).json<{ trunks: { health: unknown }[] }>();
     expect(listed.trunks[0]!.health).toBeNull();
     expect(await rowsOf(page, 'Trunks')()).toEqual([
-      `ui-carrier | 5 | sip:127.0.0.1:${carrierPort} | 203.0.113.0/28, 198.51.100.7/32 | trunkuser (password set) | not known here (no signaling role) | does not register | EditRemove`,
+      `ui-carrier | 5 | sip:127.0.0.1:${carrierPort} | 203.0.113.0/28, 198.51.100.7/32 | trunkuser (password set) | unknown: no signaling node reports it | does not register | EditRemove`,
     ]);
     await page.screenshot({ path: `${ARTIFACTS}/operator-trunks.png`, fullPage: true });
     // On a laptop screen (1280 px) the wide table scrolls in its box; the page does not scroll sideways.
@@ -103,9 +104,13 @@ describe.skipIf(missing)('operator console: trunks, numbers, rates, desk phones 
     expect(await trunks.getByLabel('Digest password').inputValue()).toBe('');
     // Keyboard users land in the form: the focus is on its first field.
     expect(await page.evaluate('document.activeElement?.id')).toBe(await trunks.getByLabel('Trunk name').getAttribute('id'));
+    const down = { state: 'down', since: new Date(), consecutiveFailures: 3, lastStatus: null, lastResult: 'timeout', lastPingAt: new Date() } as const;
+    await writeTrunkHealth(db, made.id, 'sig-elsewhere', down, new Date(), 30_000);
     await trunks.getByLabel('Priority').fill('7');
     await trunks.getByRole('button', { name: 'Save trunk' }).click();
     await expect.poll(statusOf(page, 'Trunks'), UI_WAIT).toBe('Trunk ui-carrier saved.');
+    // Health another signaling node wrote (this stack pings no trunk) shows in the reloaded row, naming that node.
+    expect(await rowsOf(page, 'Trunks')()).toContainEqual(expect.stringContaining('| down on sig-elsewhere: 3 pings unanswered |'));
     const edited = await db.selectFrom('trunks').selectAll().where('id', '=', made.id).executeTakeFirstOrThrow();
     expect(edited).toMatchObject({ priority: 7, auth_username: 'trunkuser', auth_password: made.auth_password });
 

@@ -33,11 +33,19 @@ interface Trunk {
     readonly expires: number;
     readonly didSource: string;
   } | null;
-  readonly health: { readonly state: string; readonly consecutiveFailures: number; readonly lastStatus: number | null } | null;
+  /** The worst state any signaling node reports, naming it. */
+  readonly health: {
+    readonly nodeId: string;
+    readonly state: string;
+    readonly stale: boolean;
+    readonly consecutiveFailures: number;
+    readonly lastStatus: number | null;
+  } | null;
   readonly registrationState: {
     readonly heldBy: string | null;
     readonly state: string | null;
     readonly lastStatus: number | null;
+    readonly lastReason: string | null;
     readonly expiresAt: string | null;
     readonly nextRetryAt: string | null;
   } | null;
@@ -46,8 +54,9 @@ interface Trunk {
 function healthText(trunk: Trunk): string {
   const health = trunk.health;
   if (trunk.outboundUri === null) return 'no outbound';
-  if (health === null) return 'not known here (no signaling role)';
-  if (health.state === 'down') return `down: ${health.consecutiveFailures} pings unanswered`;
+  if (health === null) return 'unknown: no signaling node reports it';
+  if (health.stale) return `unknown: node ${health.nodeId} stopped reporting`;
+  if (health.state === 'down') return `down on ${health.nodeId}: ${health.consecutiveFailures} pings unanswered`;
   return health.state === 'up' ? `up${health.lastStatus === null ? '' : ` (${health.lastStatus})`}` : 'unknown: not pinged yet';
 }
 
@@ -59,9 +68,9 @@ function registrationText(trunk: Trunk): string {
     case 'registered':
       return `registered${status} until ${formatWhen(state.expiresAt!)}`;
     case 'failed':
-      return `failed${status}, retried ${formatWhen(state.nextRetryAt!)}`;
+      return `failed${status}${state.lastReason === 'refused' ? '' : `, ${state.lastReason}`} on ${state.heldBy}, retried ${formatWhen(state.nextRetryAt!)}`;
     case null:
-      return state.heldBy === null ? 'no node registers it now' : `node ${state.heldBy} registers it (ask it for the state)`;
+      return state.heldBy === null ? 'unknown: no node registers it now' : `node ${state.heldBy} registers it, no answer yet`;
     default:
       return state.state;
   }

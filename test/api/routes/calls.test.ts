@@ -7,6 +7,9 @@ import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { exportCdrs } from '../../../core/calls/cdr-export.ts';
 import { TrunkHealthBoard } from '../../../core/calls/trunk-health.ts';
+import { takeTrunkLease } from '../../../core/calls/trunk-lease.ts';
+import { afterRegister, initialRegistration } from '../../../core/calls/trunk-registration.ts';
+import { registrationRecord, writeRegistrationState, writeTrunkHealth } from '../../../core/calls/trunk-state.ts';
 import { enabledTrunks, outboundTrunks, trunkForSource } from '../../../core/calls/trunks.ts';
 import { signIn, testApi, type SignedIn, TEST_VAULT } from '../../harness/api.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
@@ -139,9 +142,9 @@ describeEachDialect('calls API', (database) => {
     expect(trunk).toMatchObject({ registration: { ...registration, hasPassword: true } });
     expect(created.body).not.toContain('reg-secret');
     expect((await as(operator, 'GET', '/admin/trunks')).body).not.toContain('reg-secret');
-    // No signaling role in this process and no node holds the lease yet: the state is not known here.
+    // No node holds the lease yet: the state is not known.
     expect((await as(operator, 'GET', '/admin/trunks')).json<{ trunks: object[] }>().trunks).toContainEqual(
-      expect.objectContaining({ name: 'carrier-reg', registrationState: expect.objectContaining({ heldBy: null, state: null }) }),
+      expect.objectContaining({ name: 'carrier-reg', registrationState: expect.objectContaining({ heldBy: null, state: null, stale: false }) }),
     );
     const kept = await as(operator, 'PUT', `/admin/trunks/${trunk.id}`, { name: 'carrier-reg', registration: { ...registration, expires: 300 } });
     expect(kept.json()).toMatchObject({ registration: { expires: 300, hasPassword: true } });
@@ -200,31 +203,57 @@ describeEachDialect('calls API', (database) => {
     expect(await database().db.selectFrom('trunks').select('id').where('name', '=', body.name).execute()).toEqual([]);
   });
 
-  it("shows each trunk's health as the signaling role in the process sees it, and null without one", async () => {
-    const created = (await as(operator, 'POST', '/admin/trunks', { name: 'pinged', outboundUri: 'sip:pinged.example' })).json<{ id: number }>();
-    const listed = (await as(operator, 'GET', '/admin/trunks')).json<{ trunks: { id: number; health: unknown }[] }>();
-    expect(listed.trunks.find((trunk) => trunk.id === created.id)?.health).toBeNull();
-
-    const board = new TrunkHealthBoard({ intervalMs: 1000, failuresBeforeDown: 1 });
-    const withHealth = await testApi(database(), { trunkHealth: board });
+  it('shows the health and registration state that signaling nodes wrote, in a process with no signaling role', async () => {
+    const created = (
+      await as(operator, 'POST', '/admin/trunks', {
+        name: 'shared-state',
+        outboundUri: 'sip:pinged.example',
+        registration: { uri: 'sip:reg.pinged.example', username: 'acct' },
+      })
+    ).json<{ id: number }>();
+    type Listed = { id: number; health: unknown; healthByNode: unknown[]; registrationState: unknown };
+    const read = async () => (await as(operator, 'GET', '/admin/trunks')).json<{ trunks: Listed[] }>().trunks.find((trunk) => trunk.id === created.id)!;
     try {
-      const read = async () =>
-        (await withHealth.inject({ method: 'GET', url: '/admin/trunks', headers: operator.headers }))
-          .json<{ trunks: { id: number; health: unknown }[] }>()
-          .trunks.find((trunk) => trunk.id === created.id)?.health;
-      expect(await read()).toMatchObject({ state: 'unknown', consecutiveFailures: 0, lastStatus: null, lastResult: null, lastPingAt: null });
-      const at = new Date('2026-01-01T00:00:00Z');
-      board.record(created.id, { result: 'unavailable', status: 503 }, at);
-      expect(await read()).toEqual({
-        state: 'down',
-        since: at.toISOString(),
-        consecutiveFailures: 1,
-        lastStatus: 503,
-        lastResult: 'unavailable',
-        lastPingAt: at.toISOString(),
+      expect(await read()).toMatchObject({ health: null, healthByNode: [], registrationState: { heldBy: null, state: null, stale: false } });
+
+      // Node sig-a holds the lease and its REGISTER was refused with 403; sig-a sees the carrier up, sig-b down.
+      const { db } = database();
+      const now = new Date();
+      expect(await takeTrunkLease(db, created.id, 'sig-a', now, 60_000)).toBe(true);
+      const failed = afterRegister(initialRegistration(now), { status: 403 }, { retryMinMs: 1000, retryMaxMs: 60_000 }, now);
+      await writeRegistrationState(db, created.id, 'sig-a', registrationRecord(failed, 'refused'), now);
+      const board = new TrunkHealthBoard({ intervalMs: 30_000, failuresBeforeDown: 1 });
+      await writeTrunkHealth(db, created.id, 'sig-a', board.record(created.id, { result: 'answered', status: 200 }, now).after, now, 30_000);
+      const down = board.record(created.id, { result: 'timeout' }, now).after;
+      await writeTrunkHealth(db, created.id, 'sig-b', down, now, 30_000);
+
+      const listed = await read();
+      expect(listed.registrationState).toEqual({
+        heldBy: 'sig-a',
+        state: 'failed',
+        stale: false,
+        since: now.toISOString(),
+        lastStatus: 403,
+        lastReason: 'refused',
+        expiresAt: null,
+        nextRetryAt: new Date(now.getTime() + 1000).toISOString(),
+        updatedAt: now.toISOString(),
       });
+      // The worst state any node reports, naming it; and each node's own.
+      expect(listed.health).toMatchObject({ nodeId: 'sig-b', state: 'down', stale: false, consecutiveFailures: 1, lastResult: 'timeout' });
+      expect(listed.healthByNode).toEqual([
+        expect.objectContaining({ nodeId: 'sig-a', state: 'up', lastStatus: 200, stale: false }),
+        expect.objectContaining({ nodeId: 'sig-b', state: 'down', stale: false }),
+      ]);
+
+      // sig-b stops writing (its row outlives fresh_until) and sig-a's lease runs out: nothing reads as known.
+      await db.updateTable('trunk_health').set({ fresh_until: now }).where('node_id', '=', 'sig-b').execute();
+      await db.updateTable('trunk_registration_leases').set({ expires_at: now }).where('trunk_id', '=', created.id).execute();
+      const later = await read();
+      expect(later.health).toMatchObject({ nodeId: 'sig-a', state: 'up' });
+      expect(later.healthByNode).toContainEqual(expect.objectContaining({ nodeId: 'sig-b', state: 'unknown', stale: true }));
+      expect(later.registrationState).toMatchObject({ heldBy: null, state: null, stale: true, lastStatus: null });
     } finally {
-      await withHealth.close();
       await as(operator, 'DELETE', `/admin/trunks/${created.id}`);
     }
   });

@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { describe, expect, it, vi } from 'vitest';
 import { createRate, toRateInput } from '../../../core/billing/rates.ts';
 import type { TrunkState } from '../../../core/calls/trunk-health.ts';
+import { sharedTrunkStates } from '../../../core/calls/trunk-state.ts';
 import { useCallStack } from '../../harness/call-stack.ts';
 import { callFixtures, refreshOf, UNIT } from '../../harness/calls.ts';
 import { drachtioProvision } from '../../harness/drachtio.ts';
@@ -57,6 +58,14 @@ describe.skipIf(missing)('trunk health over real drachtio-server', () => {
       await new Promise<void>((resolve) => silent.bind(first.port, '127.0.0.1', resolve));
       await becomes(first.trunkId, 'down');
       expect(heard.some((message) => message.startsWith('OPTIONS '))).toBe(true);
+      // Written for every process to read (GET /admin/trunks): this node's view, as it changed (just after the board).
+      await vi.waitFor(
+        async () =>
+          expect((await sharedTrunkStates(suite.database.db, new Date())).health.get(first.trunkId)).toEqual([
+            expect.objectContaining({ nodeId: suite.stack.config.calls.nodeId, state: 'down', stale: false, lastResult: 'timeout' }),
+          ]),
+        { timeout: 5000, interval: 50 },
+      );
       const metrics = suite.stack.metrics.registry;
       expect(await metrics.getSingleMetricAsString('dialo_trunk_up')).toMatch(/dialo_trunk_up\{trunk="carrier-first"\} 0/);
       expect(await metrics.getSingleMetricAsString('dialo_trunk_up')).toMatch(/dialo_trunk_up\{trunk="carrier-second"\} 1/);
