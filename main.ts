@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { exitOnConfigError, loadConfigOrExit, type Config } from './config.ts';
 import type Srf from 'drachtio-srf';
 import Stripe from 'stripe';
@@ -37,7 +38,7 @@ import { webPushTransport } from './signaling/web-push.ts';
 const SAME_SIGNAL_MS = 1000;
 
 /** Where `npm run build:softphone` (run by `npm start` first) puts the app the api role serves at `/`. */
-const SOFTPHONE_BUILD = join(import.meta.dirname, 'softphone', 'dist');
+const SOFTPHONE_BUILD = fileURLToPath(new URL('softphone/dist', import.meta.url));
 
 interface RunningRole {
   readonly name: string;

@@ -1,9 +1,15 @@
-/** Spawns `main.ts` as a real process (as `npm start` does) and reads what it prints. */
+/** Spawns the app as a real process (compiled main.ts, as `npm start` runs it) and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dialo = fileURLToPath(new URL('../../cli/dialo.js', import.meta.url));
+
+/**
+ * Node's arguments to run the app as `npm start` does: main.ts compiled by `npm run build:server`, which the suite's
+ * global setup (test/harness/build-server.ts) runs before any test, so it is never older than the sources.
+ */
+export const APP_ARGS = ['dist/main.js'] as const;
 
 export interface AppProcess {
   readonly child: ChildProcess;
@@ -16,9 +22,9 @@ export interface AppProcess {
 }
 
 export function startApp(env: Record<string, string>): AppProcess {
-  // A clean environment: only what the test says, plus what a process needs to run at all. Node itself with tsx's
-  // loader, not the tsx CLI: the CLI runs the app in a second process, so a SIGKILL to the CLI left the app alive.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  // A clean environment: only what the test says, plus what a process needs to run at all. Node itself, not npm: a
+  // SIGKILL reaches the app, with no wrapper process left alive.
+  const child = spawn(process.execPath, APP_ARGS, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

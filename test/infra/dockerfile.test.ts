@@ -15,6 +15,7 @@ const text = await readFile(`${ROOT}infra/Dockerfile`, 'utf8');
 const packageJson = JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 describe('infra/Dockerfile', () => {
@@ -47,9 +48,11 @@ describe('infra/Dockerfile', () => {
     for (const from of froms) expect(from.getImageTag()).toMatch(/^20\.\d+-bookworm-slim$/);
   });
 
-  it('builds the softphone in the build stage and copies only its output over', () => {
-    expect(stage('build')).toContainEqual(['RUN', 'npm run build:softphone']);
+  it('builds the softphone and the compiled server in the build stage and copies only their output over', () => {
+    expect(stage('build')).toContainEqual(['RUN', 'npm run build']);
+    expect(packageJson.scripts.build).toBe('npm run build:softphone && npm run build:server');
     expect(stage('runtime')).toContainEqual(['COPY', '/app/softphone/dist ./softphone/dist']);
+    expect(stage('runtime')).toContainEqual(['COPY', '/app/dist ./dist']);
   });
 
   it('installs production dependencies only at run time, and runs as a user other than root', () => {
@@ -59,14 +62,14 @@ describe('infra/Dockerfile', () => {
     expect(users.at(-1)).toBe('node');
   });
 
-  it('checks health on /readyz and starts main.ts', () => {
+  it('checks health on /readyz and starts the compiled main.ts', () => {
     const runtime = stage('runtime');
     expect(runtime.find(([keyword]) => keyword === 'HEALTHCHECK')?.[1]).toMatch(/http:\/\/127\.0\.0\.1:8080\/readyz/);
-    expect(runtime.find(([keyword]) => keyword === 'CMD')?.[1]).toBe('["node", "--import", "tsx", "main.ts"]');
+    expect(runtime.find(([keyword]) => keyword === 'CMD')?.[1]).toBe('["node", "dist/main.js"]');
   });
 
-  // The image starts the app through tsx's loader, and `npm ci --omit=dev` installs production dependencies only.
-  it('has every loader its command imports among the production dependencies', () => {
-    expect(Object.keys(packageJson.dependencies)).toContain('tsx');
+  // The image runs JavaScript: no loader on its command line, as `npm start` runs the same file.
+  it('starts the app as `npm start` does', () => {
+    expect(packageJson.scripts.start).toBe('exec node dist/main.js');
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { startApp } from '../harness/app-process.ts';
 import { startSmtp } from '../harness/smtp.ts';
 
-describe('the jobs role', () => {
+// Each test runs a process of its own (its own in-memory database, port and mail server): they run at once.
+describe.concurrent('the jobs role', () => {
   it('delivers the outbox over SMTP_URL: a sign-up on the real process yields a mail', async () => {
     const smtp = await startSmtp();
     const app = startApp({

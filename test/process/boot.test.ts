@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { startApp } from '../harness/app-process.ts';
 
-// Each test spawns tsx and, for the start-up one, boots PGlite: slow on a loaded 2-core box, so a generous limit.
-describe('the dialo process', { timeout: 120_000 }, () => {
+// Each test spawns the app and most boot PGlite: slow on a loaded 2-core box, so a generous limit. Each process has
+// its own in-memory database and port, so the tests run at once.
+describe.concurrent('the dialo process', { timeout: 120_000 }, () => {
   it.each([
     [{ HTTP_PORT: 'abc' }, 'HTTP_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

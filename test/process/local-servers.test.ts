@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_MASTER_KEY, signIn, testApi, type SignedIn } from '../harness/api.ts';
-import { startApp, type AppProcess } from '../harness/app-process.ts';
+import { APP_ARGS, startApp, type AppProcess } from '../harness/app-process.ts';
 import { freshDatabase, preferredDialect, type TestDatabase } from '../harness/databases.ts';
 import { answerChallenge } from '../harness/digest-client.ts';
 import { drachtioProvision } from '../harness/drachtio.ts';
@@ -290,7 +290,7 @@ describe.skipIf(missing !== undefined)('npm start on one machine: the app runs i
 
   it('Ctrl-C during start-up (SIGINT to the whole process group) restarts no child and leaves none behind', async () => {
     // Its own process group, as a terminal's foreground job: the children get the SIGINT too.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    const child = spawn(process.execPath, APP_ARGS, {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
