@@ -103,6 +103,8 @@ window.dialo = {
       ?.getSenders()
       .find((sender) => sender.track?.kind === 'audio')?.dtmf;
     if (!dtmf) return '';
+    // The sender takes tones only once DTLS is up, which on a loaded machine can come after the SIP answer.
+    for (let waited = 0; !dtmf.canInsertDTMF && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     const played: string[] = [];
     const finished = new Promise<void>((resolve) => {
       // The sender reports each tone as it starts, then '' once the queue is empty.
