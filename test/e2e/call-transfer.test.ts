@@ -190,6 +190,15 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
     },
   );
 
+  it('attended, with Replaces naming no call of the transferor: 403 replaces-no-such-call, the call goes on', { timeout: TEST_MS }, async () => {
+    const { aliceTab, callId, carrierRun } = await carrierCallsAlice('uac-carrier-call-expect-bye.xml', 0);
+    await closing([aliceTab], async () => {
+      const target = 'sip:bob@127.0.0.1?Replaces=no-such-call%3Bto-tag%3Dt1%3Bfrom-tag%3Df1';
+      expect(await aliceTab.run('transfer', callId, target)).toEqual({ ok: false, status: 403, reason: 'replaces-no-such-call' });
+      await callGoesOn(aliceTab, callId, carrierRun);
+    });
+  });
+
   /** The call goes on as it was after a transfer that did not happen: connected, audio flowing; alice then hangs up. */
   async function callGoesOn(aliceTab: SoftphoneTab, callId: string, carrierRun: Promise<SippRun>): Promise<void> {
     expect(await aliceTab.run('snapshot', callId)).toMatchObject({ state: 'connected' });

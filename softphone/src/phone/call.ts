@@ -61,10 +61,11 @@ export interface Call {
   /** RFC 4733 telephone-events in the media stream; false when the connection cannot send them. */
   sendDtmf(digits: string): boolean;
   /**
-   * Blind transfer (REFER, RFC 3515): the other party is connected to `target` (a number or user) and this call
-   * ends; resolves once the server says how it went. `onTrying` is told when the server started dialling.
+   * Transfer (REFER, RFC 3515): the other party is connected to `target` and this call ends; resolves once the server
+   * says how it went. A number or user: blind, the server dials it (`onTrying` is told when it started). Another call
+   * of ours: attended, with Replaces naming it (RFC 3891), the two other parties joined and both our calls ended.
    */
-  transfer(target: string, onTrying?: () => void): Promise<TransferOutcome>;
+  transfer(target: string | Call, onTrying?: () => void): Promise<TransferOutcome>;
   /** Called with each new state; returns the unsubscribe. */
   onStateChange(listener: (state: CallState) => void): () => void;
   /** Called when the far end holds or resumes us; returns the unsubscribe. */
@@ -92,6 +93,9 @@ function setTracksEnabled(session: Session, which: 'senders' | 'receivers', enab
   const parts = which === 'senders' ? connection.getSenders() : connection.getReceivers();
   for (const part of parts) if (part.track) part.track.enabled = enabled;
 }
+
+/** Each call's session: what an attended transfer names the other call by (its dialog, in Replaces). */
+const sessionOf = new WeakMap<Call, Session>();
 
 /** Wraps a session; `remoteAudio` plays the far end once connected; `microphone` is what answering asks getUserMedia for. */
 export function wrapSession(
@@ -216,7 +220,7 @@ export function wrapSession(
         .catch(reject);
     });
 
-  return {
+  const call: ReturnType<typeof wrapSession> = {
     direction: incoming ? 'incoming' : 'outgoing',
     remoteUser: session.remoteIdentity.uri.user ?? '',
     get state() {
@@ -295,8 +299,9 @@ export function wrapSession(
     transfer(target, onTrying) {
       return new Promise<TransferOutcome>((resolve, reject) => {
         if (state !== 'connected') return reject(new Error(`cannot transfer a call that is ${state}`));
-        const uri = addressOf(target);
-        if (uri === undefined) return reject(new Error(`not a callable address: ${target}`));
+        const other = typeof target === 'string' ? undefined : sessionOf.get(target);
+        const uri = typeof target === 'string' ? addressOf(target) : other;
+        if (uri === undefined) return reject(new Error(`not a callable address or call of ours: ${typeof target === 'string' ? target : target.remoteUser}`));
         // A call that ends before the server's final word (a hang-up meanwhile) must not leave the transfer pending.
         const ended = (sessionState: SessionState) => {
           if (sessionState === SessionState.Terminated) finish({ ok: false, status: 0, reason: 'call ended first' });
@@ -322,7 +327,7 @@ export function wrapSession(
               if (line === null) return;
               const status = Number(line[1]);
               if (status < 200) return onTrying?.();
-              if (status < 300) end = { transferredTo: target };
+              if (status < 300) end = { transferredTo: typeof target === 'string' ? target : target.remoteUser };
               finish({ ok: status < 300, status, reason: line[2]?.trim() ?? '' });
             },
           })
@@ -339,4 +344,6 @@ export function wrapSession(
     },
     peerConnection: () => webHandler(session)?.peerConnection,
   };
+  sessionOf.set(call, session);
+  return call;
 }
