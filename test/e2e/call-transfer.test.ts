@@ -1,7 +1,8 @@
-// Blind transfer (REFER, RFC 3515) from a tab in real Chromium, through the real call stack: drachtio-server, our
-// B2BUA, FreeSWITCH between the carriers' RTP and the tabs' WebRTC, and sipp as the carriers. A carrier calls alice's
-// number; alice transfers the carrier to bob's tab, or to a carrier number; the carrier's scenario fails on any message
-// it does not expect, so its passing says it never got a BYE before its own. A transfer the rules refuse keeps the call.
+// Transfer (REFER, RFC 3515) from a tab in real Chromium, through the real call stack: drachtio-server, our B2BUA,
+// FreeSWITCH between the carriers' RTP and the tabs' WebRTC, and sipp as the carriers. Blind: a carrier calls alice's
+// number; alice transfers the carrier to bob's tab, or to a carrier number. Attended (Replaces, RFC 3891): alice holds
+// the carrier, calls bob, and joins the two. Each carrier scenario fails on any message it does not expect, so its
+// passing says it never got a BYE before its own. A transfer the rules refuse keeps the call.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
@@ -27,7 +28,7 @@ const CARRIER = '127.0.0.2';
 /** sipp sends back every RTP packet it receives, on its own media port. */
 const echoAudio = async () => ['-rtp_echo', '-mp', String(await freeUdpPort())];
 
-describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with sipp carriers', () => {
+describe.skipIf(missing)('transfer from a tab, through FreeSWITCH, with sipp carriers', () => {
   const media = useFreeSwitch();
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
@@ -187,6 +188,45 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
       expect(transferred).toMatchObject({ direction: 'onnet', ended_by: 'callee', transferred_from: original!.id, cost: null });
       // Billed as usual up to the transfer: one increment, from its own hold; the on-net leg costs nothing.
       expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
+    },
+  );
+
+  it(
+    "attended: a carrier calls alice, she holds it, calls bob, and joins the two (Replaces); neither gets a BYE from us, alice's legs end, she pays the joined call",
+    { timeout: TEST_MS },
+    async () => {
+      // The carrier echoes what it hears and hangs up after its talk time; it fails on a BYE before its own.
+      const { alice, aliceTab, callId: carrierCall, carrierRun } = await carrierCallsAlice('uac-carrier-call-expect-200.xml', 20_000);
+      await credit(suite.database.db, alice.accountId, 10 * UNIT);
+      const bob = await users.userWithNumber();
+      const bobTab = await bob.openTab();
+      await closing([aliceTab, bobTab], async () => {
+        await aliceTab.run('hold', carrierCall);
+        const bobCall = await aliceTab.run('dial', bob.number);
+        const ringing = await bobTab.run('nextIncoming');
+        await bobTab.run('answer', ringing.id);
+        await aliceTab.run('untilState', bobCall, 'connected');
+        // A REFER in the carrier call, Replaces naming alice's call with bob (SIP.js builds it from that session).
+        expect(await aliceTab.run('transferToCall', carrierCall, bobCall)).toEqual({ ok: true, status: 200, reason: 'OK' });
+        await aliceTab.run('untilState', carrierCall, 'ended');
+        await aliceTab.run('untilState', bobCall, 'ended');
+        // Bob's call goes on, now with the carrier: he hears his own audio back through FreeSWITCH and its echo.
+        expect(await bobTab.run('snapshot', ringing.id)).toMatchObject({ state: 'connected' });
+        await audioArrives(bobTab, ringing.id, (await bobTab.run('inboundAudio', ringing.id)).packetsReceived);
+        // The carrier hangs up at the end of its talk time: its BYE reaches bob.
+        await passed(carrierRun);
+        await bobTab.run('untilState', ringing.id, 'ended');
+      });
+      const [original, withBob, joined] = await closedRecords(alice.accountId, 3);
+      expect(original).toMatchObject({ direction: 'inbound', hangup_cause: TRANSFERRED_CAUSE, cost: null });
+      expect(withBob).toMatchObject({ direction: 'onnet', hangup_cause: TRANSFERRED_CAUSE, cost: null });
+      expect(joined).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', transferred_from: original!.id, cost: 0.6 * UNIT });
+      const [bobs] = await closedRecords(bob.accountId, 1);
+      expect(bobs).toMatchObject({ direction: 'onnet', hangup_cause: TRANSFERRED_CAUSE });
+      // The joined call is alice's carrier call, rated at the carrier's number, settled from its own hold.
+      expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
+      const holds = await suite.database.db.selectFrom('reservations').select('status').where('account_id', '=', alice.accountId).execute();
+      expect(holds.map((hold) => hold.status)).toEqual(['settled']);
     },
   );
 

@@ -199,22 +199,39 @@ export function wrapSession(
     });
   };
 
+  // The offer SIP.js makes in answer to a re-INVITE without one restarts ICE: the server sends that only to move this
+  // call onto another peer (an attended transfer joining us to a media server), and an ICE restart makes us, the
+  // offerer, the controlling agent that peer expects (Chrome re-determines the role then). Our own re-offers do not.
+  const answeringReOffers = (options: Web.SessionDescriptionHandlerOptions) =>
+    (session.sessionDescriptionHandlerOptionsReInvite = {
+      ...options,
+      offerOptions: { ...options.offerOptions, iceRestart: true },
+    } as Web.SessionDescriptionHandlerOptions);
+  answeringReOffers(session.sessionDescriptionHandlerOptionsReInvite as Web.SessionDescriptionHandlerOptions);
   const reInvite = (hold: boolean) =>
     new Promise<void>((resolve, reject) => {
       if (state !== 'connected') return reject(new Error(`cannot ${hold ? 'hold' : 'resume'} a call that is ${state}`));
       if (held === hold) return resolve();
       // SIP.js's Web handler reads `hold` from these options when it builds the re-INVITE's offer.
-      session.sessionDescriptionHandlerOptionsReInvite = { ...session.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+      const options = { ...session.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+      session.sessionDescriptionHandlerOptionsReInvite = {
+        ...options,
+        offerOptions: { ...options.offerOptions, iceRestart: false },
+      } as Web.SessionDescriptionHandlerOptions;
       session
         .invite({
           requestDelegate: {
             onAccept: () => {
+              answeringReOffers(options);
               held = hold;
               setTracksEnabled(session, 'receivers', !hold);
               setTracksEnabled(session, 'senders', !hold && !muted);
               resolve();
             },
-            onReject: (response) => reject(new Error(`re-INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+            onReject: (response) => {
+              answeringReOffers({ ...options, hold: held });
+              reject(new Error(`re-INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`));
+            },
           },
         })
         .catch(reject);
