@@ -192,10 +192,15 @@ async function joinMedia(referred: Remaining, replacing: Remaining): Promise<{ d
   }
   const [first, second] = [dialogOf(referred), dialogOf(replacing)];
   if (mediaKindOf(first.remote.sdp) !== mediaKindOf(second.remote.sdp)) throw new Error('two direct calls of different media kinds, no media server');
-  const { sdp: offer, ack } = await askOffer(second);
-  ack(await first.modify(offer));
+  // A party held by the call it was in (our last SDP to it sendonly or inactive) answers rather than offers: its own
+  // offer would keep it receive-only (a browser re-offers the direction it was held in).
+  const [offerer, answerer] = heldByUs(second) || !heldByUs(first) ? [first, second] : [second, first];
+  const { sdp: offer, ack } = await askOffer(offerer);
+  ack(await answerer.modify(offer));
   return { dialogs: [first, second], media: undefined };
 }
+
+const heldByUs = (dialog: Dialog): boolean => /^a=(sendonly|inactive)\s*$/m.test(dialog.local.sdp ?? '');
 
 /** Re-INVITEs a party onto its new channel on the media server. */
 async function moveOnto(handOver: MediaHandOver, dialog: Dialog): Promise<JoinedMedia> {
