@@ -206,7 +206,9 @@ const heldByUs = (dialog: Dialog): boolean => /^a=(sendonly|inactive)\s*$/m.test
 async function moveOnto(handOver: MediaHandOver, dialog: Dialog): Promise<JoinedMedia> {
   try {
     if (handOver.calleeOffer !== undefined) return await handOver.join(await dialog.modify(handOver.calleeOffer));
-    // A browser: the media server answers the offer it makes on its connection already up (its BUNDLE kept).
+    // A browser: the media server answers the offer it makes on its connection already up (its BUNDLE kept). One the
+    // transferor held is resumed first (our last offer to it again, sending): its own offer would stay receive-only.
+    if (heldByUs(dialog)) await dialog.modify(dialog.local.sdp.replace(/^a=(sendonly|inactive)\s*$/m, 'a=sendrecv'));
     const { sdp: offer, ack } = await askOffer(dialog);
     ack(withOffersBundle(offer, await handOver.answerCallee!(offer)));
     return await handOver.join(offer);
