@@ -78,6 +78,11 @@ type DialogInternals = Srf.Dialog & {
   remote: { uri: string };
 };
 
+/** A dialog's Call-ID and tags as we hold it (what a Replaces names, RFC 3891). */
+export function dialogIdsOf(dialog: Srf.Dialog): DialogInternals['sip'] {
+  return (dialog as DialogInternals).sip;
+}
+
 /**
  * A dialog's handle for core, opaque to it: its {@link StoredDialog}, which `hangUpLeg` reads back.
  * @example await recordCdrState(db, cdrId, answered, { caller_dialog: dialogHandleOf(caller) });

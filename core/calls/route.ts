@@ -96,14 +96,12 @@ export async function routeCall(ports: RoutePorts, facts: RouteFacts): Promise<R
 export type TrunkRoute = Extract<Route, { kind: 'trunks' }>;
 
 /**
- * Holds credit for a call `routeCall` sent to the trunks, within the account's limits and the abuse rules' own, for
- * its record `cdrId` (a hold left by a crash is settled from it); then refuses, letting go of the hold, when no trunk
- * takes outbound calls. Credit is checked first: a caller without any is told so, whatever the operator's trunks.
+ * Holds credit for a carrier call at the route's rate, within the account's limits and the abuse rules' own, for its
+ * record `cdrId`, whether or not a trunk is up: a carrier party already connected (an attended transfer's) needs none.
  * @example
- * const hold = await holdCredit(db, accountId, policy, route, cdrId);
- * if (!hold.ok) return refuse(hold.refusal); // no-credit, too-many-calls, daily-spend-cap, no-trunk
+ * const hold = await holdCallCredit(db, accountId, policy, route, cdrId); // no-credit, too-many-calls, daily-spend-cap
  */
-export async function holdCredit(
+export async function holdCallCredit(
   db: Kysely<Database>,
   accountId: string,
   policy: CallerPolicy,
@@ -111,9 +109,22 @@ export async function holdCredit(
   cdrId: string,
 ): Promise<{ readonly ok: true; readonly held: Held } | { readonly ok: false; readonly refusal: Refusal }> {
   const held = await reserve(db, accountId, route.rate, { ...policy.reservationLimits, ...route.limits }, { cdrId });
-  if (!held.ok) return { ok: false, refusal: refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason) };
-  if (route.trunks.length > 0) return { ok: true, held };
-  await release(db, held.reservationId);
+  return held.ok ? { ok: true, held } : { ok: false, refusal: refusal(held.reason === 'insufficient-credit' ? 'no-credit' : held.reason) };
+}
+
+/**
+ * Holds credit for a call `routeCall` sent to the trunks, within the account's limits and the abuse rules' own, for
+ * its record `cdrId` (a hold left by a crash is settled from it); then refuses, letting go of the hold, when no trunk
+ * takes outbound calls. Credit is checked first: a caller without any is told so, whatever the operator's trunks.
+ * @example
+ * const hold = await holdCredit(db, accountId, policy, route, cdrId);
+ * if (!hold.ok) return refuse(hold.refusal); // no-credit, too-many-calls, daily-spend-cap, no-trunk
+ */
+export async function holdCredit(...args: Parameters<typeof holdCallCredit>): ReturnType<typeof holdCallCredit> {
+  const [db, , , route] = args;
+  const hold = await holdCallCredit(...args);
+  if (!hold.ok || route.trunks.length > 0) return hold;
+  await release(db, hold.held.reservationId);
   return { ok: false, refusal: refusal('no-trunk') };
 }
 

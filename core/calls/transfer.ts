@@ -20,17 +20,30 @@ import { refusal, type Refusal } from './refusal.ts';
 export const TRANSFERRED_CAUSE = 'transferred';
 
 /** Why a REFER itself (not its target) is refused. */
-export type TransferRefusalReason = 'bad-refer-to' | 'attended-transfer-unsupported' | 'transfer-not-allowed';
+export type TransferRefusalReason = 'bad-refer-to' | 'transfer-not-allowed';
+
+/**
+ * The dialog a Refer-To's Replaces names (RFC 3891 §6.1), as the transferor sees it: `toTag` is the tag of the far end
+ * of the transferor's dialog (ours, the B2BUA's), `fromTag` the transferor's own.
+ */
+export interface Replaces {
+  readonly callId: string;
+  readonly toTag: string;
+  readonly fromTag: string;
+}
 
 /** What a Refer-To header asks for. */
 export type ReferTo =
-  { readonly kind: 'blind'; readonly dialled: string } | { readonly kind: 'refused'; readonly reason: TransferRefusalReason; readonly detail: string };
+  | { readonly kind: 'blind'; readonly dialled: string }
+  | { readonly kind: 'attended'; readonly replaces: Replaces }
+  | { readonly kind: 'refused'; readonly reason: TransferRefusalReason; readonly detail: string };
 
 /** `"Name" <sip:user@host;params?headers>`, `<tel:+1...>` or a bare URI (RFC 3515 §2.1, RFC 3261 §20.10). */
 const REFER_TO = /^\s*(?:"[^"]*"\s*|[^<"]*?\s*)?<([^>]*)>\s*(?:;.*)?$|^\s*([^\s<>;]+)(?:;.*)?$/;
 
 /**
- * Reads a REFER's Refer-To. A target with Replaces (an attended transfer, RFC 3891) is not carried out here.
+ * Reads a REFER's Refer-To: a target to dial (blind), or with Replaces (RFC 3891) the transferor's other call whose
+ * remaining party takes the place of this one's (attended).
  * @example
  * readReferTo('<sip:+14155550100@dialo.example>'); // { kind: 'blind', dialled: '+14155550100' }
  */
@@ -41,8 +54,13 @@ export function readReferTo(header: string | undefined): ReferTo {
   const uri = match?.[1] ?? match?.[2];
   if (uri === undefined) return bad('Refer-To is not a URI');
   const [address = '', headers] = uri.split('?', 2);
-  if (headers !== undefined && /(^|&)replaces=/i.test(headers))
-    return { kind: 'refused', reason: 'attended-transfer-unsupported', detail: 'Refer-To carries Replaces (RFC 3891)' };
+  // URI headers (RFC 3261 §19.1.1): escaped name=value pairs joined by &, names in any case; a + is a plus.
+  const uriHeaders = [...new URLSearchParams((headers ?? '').replace(/\+/g, '%2B'))];
+  const replaces = uriHeaders.find(([name]) => name.toLowerCase() === 'replaces')?.[1];
+  if (replaces !== undefined) {
+    const named = readReplaces(replaces);
+    return named === undefined ? bad('Replaces is not call-id;to-tag=...;from-tag=...') : { kind: 'attended', replaces: named };
+  }
   const parts = /^(sips?|tel):([^@;]+)/i.exec(address);
   if (parts === null) return bad(`Refer-To scheme not sip, sips or tel: ${address.slice(0, 40)}`);
   let dialled: string;
@@ -53,6 +71,33 @@ export function readReferTo(header: string | undefined): ReferTo {
   }
   // tel: and a sip user part may carry visual separators (RFC 3966 §5.1.1); routing wants the digits.
   return { kind: 'blind', dialled: dialled.replace(/[-.()\s]/g, '') };
+}
+
+/** `callid;to-tag=a;from-tag=b` (RFC 3891 §6.1; other parameters such as early-only are ignored), unescaped already. */
+function readReplaces(value: string): Replaces | undefined {
+  const [callId = '', ...params] = value.split(';').map((part) => part.trim());
+  const tag = (name: string) => params.find((param) => param.toLowerCase().startsWith(`${name}=`))?.slice(name.length + 1);
+  const toTag = tag('to-tag');
+  const fromTag = tag('from-tag');
+  if (callId === '' || !toTag || !fromTag) return undefined;
+  return { callId, toTag, fromTag };
+}
+
+/** A dialog's identifiers as the B2BUA holds it (drachtio's `dialog.sip`). */
+export interface DialogIds {
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+}
+
+/**
+ * Whether Replaces names this dialog of ours with the transferor: the transferor's to-tag is our local tag and its
+ * from-tag our remote one (RFC 3891 §3, the recipient's view of the dialog).
+ * @example
+ * namesDialog({ callId: 'c', toTag: 'ours', fromTag: 'theirs' }, { callId: 'c', localTag: 'ours', remoteTag: 'theirs' }); // true
+ */
+export function namesDialog(replaces: Replaces, dialog: DialogIds): boolean {
+  return replaces.callId === dialog.callId && replaces.toTag === dialog.localTag && replaces.fromTag === dialog.remoteTag;
 }
 
 /** One side of a bridged call as a transfer sees it: the account behind it (null: a carrier) and its record. */
@@ -109,4 +154,21 @@ export function transferLegRecords(target: Exclude<TransferTarget, { kind: 'refu
   readonly targetAccountId: string | null;
 } {
   return target.kind === 'trunks' ? { direction: 'outbound', targetAccountId: null } : { direction: 'onnet', targetAccountId: target.calleeAccountId };
+}
+
+/**
+ * What an attended transfer's joined call costs: the two remaining parties talk on, paid by the transferor. Any carrier
+ * party makes it a carrier call, rated and held as the transferor dialling that party's number (the first carrier
+ * party's: the one in the call the REFER came in); two parties of ours talk free, on-net.
+ * @example
+ * joinedCallPayment({ accountId: null, recordId: null, number: '+14155550100' }, bob); // { kind: 'carrier', number: '+14155550100' }
+ */
+export function joinedCallPayment(
+  referredParty: TransferParty,
+  replacingParty: TransferParty,
+): { readonly kind: 'on-net' } | { readonly kind: 'carrier'; readonly number: string } | { readonly kind: 'refused'; readonly refusal: Refusal } {
+  const carrier = [referredParty, replacingParty].find((party) => party.accountId === null);
+  if (carrier === undefined) return { kind: 'on-net' };
+  if (carrier.number === null) return { kind: 'refused', refusal: refusal('no-rate', "the carrier party's number is unknown: nothing to rate") };
+  return { kind: 'carrier', number: carrier.number };
 }

@@ -1,8 +1,9 @@
 /**
- * A blind transfer: a REFER (RFC 3515) one of our users sends in a bridged call, as a pipeline of named steps; the
+ * A transfer: a REFER (RFC 3515) one of our users sends in a bridged call, as a pipeline of named steps; the
  * rules are core/calls/transfer.ts's. Each step answers for itself: before the 202 with a status + X-Reason, after
- * it with a NOTIFY carrying the new leg's final status (message/sipfrag, RFC 3515 §2.4.4-2.4.5).
- *   read        the Refer-To: 400 bad-refer-to, 501 attended-transfer-unsupported (Replaces)
+ * it with a NOTIFY carrying the new leg's final status (message/sipfrag, RFC 3515 §2.4.4-2.4.5). With Replaces
+ * (RFC 3891, attended) the steps after `transferor` are attended-transfer.ts's; a blind transfer's are these:
+ *   read        the Refer-To: 400 bad-refer-to
  *   transferor  the REFER's sender must be a user of ours, who pays: 403 transfer-not-allowed; one at a time: 491
  *   route       the target as that user dialling it (core/calls/route.ts): 484, 403 (blocked, not allowed, no rate)
  *   media       a way for the kept party's audio to reach the target: the call's media server, or on a direct path
@@ -13,55 +14,31 @@
  *   hand over   NOTIFY 200, the original call ends (cause transferred, BYE to the transferor only), the kept party is
  *               bridged to the target; its records (linked by transferred_from) and hold are closed when it ends
  */
-import { release, settle } from '../../core/billing/reservations.ts';
-import { nextState, talkSeconds, type CallState } from '../../core/calls/call-state.ts';
-import { openCdr, recordCdrState, type CdrExtra } from '../../core/calls/cdr.ts';
+import { release } from '../../core/billing/reservations.ts';
+import { nextState, type CallState } from '../../core/calls/call-state.ts';
+import { openCdr, recordCdrState } from '../../core/calls/cdr.ts';
 import { closeFaultedRecords } from '../../core/calls/orphans.ts';
 import { refusal, type Refusal } from '../../core/calls/refusal.ts';
 import { accountPorts, holdCredit, type Held } from '../../core/calls/route.ts';
-import {
-  readReferTo,
-  routeTransfer,
-  transferLegRecords,
-  transferorOf,
-  type TransferParty,
-  type TransferRefusalReason,
-  type TransferTarget,
-} from '../../core/calls/transfer.ts';
+import { readReferTo, routeTransfer, transferLegRecords, transferorOf, type TransferRefusalReason, type TransferTarget } from '../../core/calls/transfer.ts';
 import { mediaKindOf, mediaKindOfTransport, type MediaKind } from '../../core/media/media-kind.ts';
-import type { JoinedMedia, MediaHandOver, MediaPath } from '../../core/media/media-relay.ts';
+import type { JoinedMedia, MediaHandOver } from '../../core/media/media-relay.ts';
 import { liveRegistrations } from '../../core/registrations.ts';
 import type { CallDeps } from '../invite/call-context.ts';
 import { dialTrunks, trunkOffer } from './trunk-dial.ts';
-import { calleeOfferOf, measuredQuality } from '../media/media-path.ts';
+import { calleeOfferOf } from '../media/media-path.ts';
 import { refusalReply } from '../refusals.ts';
 import { refuse, type SipReply } from '../sip-reply.ts';
-import { dialogHandleOf, hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
-import { bridgeDialogs, type DialogBridge, type Side } from './bridge.ts';
+import { hangUpDialog, sendReply, type SrfRequest, type SrfResponse } from '../srf.ts';
+import { joinCalls } from './attended-transfer.ts';
+import type { Side } from './bridge.ts';
+import { followJoinedCall, notify, otherSide, transferring, type LegRecords, type TransferableCall } from './transferable.ts';
 import { dial, DialFailed, type DialOffer, type Dialog } from './dial.ts';
-
-/** A bridged call as a transfer needs it. */
-export interface TransferableCall {
-  /** The original INVITE's Call-ID: the new leg's records and the call's place in ActiveCalls keep it. */
-  readonly callId: string;
-  readonly dialogs: Readonly<Record<Side, Dialog>>;
-  readonly parties: Readonly<Record<Side, TransferParty>>;
-  readonly media: MediaPath;
-  /** The bridge joining the two dialogs (set once bridged). */
-  bridge(): DialogBridge;
-}
 
 const REFUSED: Record<TransferRefusalReason, readonly [number, string]> = {
   'bad-refer-to': [400, 'Bad Request'],
-  // RFC 3891's Replaces is understood but not carried out: the transferor can still transfer blind.
-  'attended-transfer-unsupported': [501, 'Not Implemented'],
   'transfer-not-allowed': [403, 'Forbidden'],
 };
-
-const other = (side: Side): Side => (side === 'caller' ? 'callee' : 'caller');
-
-/** Calls in the middle of a transfer: a second REFER meanwhile is 491 Request Pending (RFC 3261 §14.2's spirit). */
-const transferring = new WeakSet<TransferableCall>();
 
 /**
  * @example
@@ -84,7 +61,9 @@ export async function transferCall(deps: CallDeps, call: TransferableCall, from:
   // The new leg's records, the transferor's first: what an internal error closes (and their hold settles or releases).
   const ids: string[] = [];
   try {
-    await placeTransfer(deps, call, { from, payer: transferor.payer, transferredFrom: transferor.transferredFrom, dialled: referTo.dialled }, ids, res, log);
+    const by = { from, payer: transferor.payer, transferredFrom: transferor.transferredFrom };
+    if (referTo.kind === 'attended') await joinCalls(deps, call, { ...by, replaces: referTo.replaces }, ids, res, log);
+    else await placeTransfer(deps, call, { ...by, dialled: referTo.dialled }, ids, res, log);
   } catch (error) {
     log.error({ err: (error as Error).message }, 'transfer failed inside the app');
     if (!res.finalResponseSent) sendReply(res, refuse(500, 'Server Internal Error', 'internal-error'));
@@ -106,12 +85,6 @@ interface Transfer {
   readonly dialled: string;
 }
 
-/** The new leg's records: the payer's, and the target user's when on-net. */
-interface LegRecords {
-  readonly ids: string[];
-  record(state: CallState, extra?: CdrExtra): Promise<void>;
-}
-
 async function placeTransfer(
   deps: CallDeps,
   call: TransferableCall,
@@ -120,7 +93,7 @@ async function placeTransfer(
   res: SrfResponse,
   log: CallDeps['logger'],
 ): Promise<void> {
-  const keep = other(transfer.from);
+  const keep = otherSide(transfer.from);
   const records: LegRecords = {
     ids,
     record: async (state, extra = {}) => {
@@ -329,56 +302,17 @@ async function handOver(deps: CallDeps, call: TransferableCall, placed: Placed, 
     hangUpDialog(kept);
     return closeUnplaced();
   }
-  const answeredState = nextState(placed.state, { type: 'answer', at: new Date() });
-  const maxSeconds = held?.maxSeconds;
-  const bridge = bridgeDialogs(kept, answered.dialog, {
-    ...(maxSeconds === undefined ? {} : { maxSeconds }),
-    ...(media === undefined ? {} : { media }),
-    ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
+  await followJoinedCall(deps, {
+    callId: call.callId,
+    dialogs: [kept, answered.dialog],
+    media,
+    records,
+    held,
+    state: placed.state,
+    payer: placed.target.kind === 'trunks' ? placed.payer : null,
+    direction: transferLegRecords(placed.target).direction,
+    answered: answered.trunkId === undefined ? {} : { trunk_id: answered.trunkId },
+    finished,
+    log,
   });
-  deps.activeCalls.add(bridge, call.callId, placed.target.kind === 'trunks' ? placed.payer : null);
-  try {
-    try {
-      await records.record(answeredState, {
-        sip_status: 200,
-        caller_dialog: dialogHandleOf(kept),
-        callee_dialog: dialogHandleOf(answered.dialog),
-        ...(answered.trunkId === undefined ? {} : { trunk_id: answered.trunkId }),
-      });
-    } catch (error) {
-      // A call whose answer is not on record could not be billed rightly: it ends now (as answer-and-bridge.ts does).
-      bridge.hangUp('internal-error');
-      throw error;
-    }
-    deps.metrics.callsAnswered.inc({ direction: transferLegRecords(placed.target).direction });
-    log.info({ target: placed.target.kind }, 'call transferred');
-    const end = await bridge.ended;
-    deps.metrics.callsEnded.inc({ cause: end.cause });
-    const ended = nextState(answeredState, { type: 'hangup', by: end.by, at: end.at, cause: end.cause });
-    const mos = media === undefined ? null : await measuredQuality(media);
-    if (held === undefined) return await records.record(ended, { mos });
-    const seconds = Math.min(talkSeconds(ended), held.maxSeconds);
-    const cost = await settle(deps.db, held.reservationId, seconds);
-    await records.record(ended, { billable_seconds: seconds, cost, mos });
-  } finally {
-    finished();
-  }
-}
-
-/** A NOTIFY of the REFER's implicit subscription (RFC 3515 §2.4.4): the new leg's status line as message/sipfrag. */
-async function notify(dialog: Dialog, status: number, phrase: string, final: boolean): Promise<void> {
-  try {
-    // drachtio-srf types request() as taking a whole SrfRequest; it reads method, headers and body (as info-relay.ts).
-    await (dialog.request as (opts: object) => Promise<SrfResponse>)({
-      method: 'NOTIFY',
-      headers: {
-        Event: 'refer',
-        'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
-        'Content-Type': 'message/sipfrag;version=2.0',
-      },
-      body: `SIP/2.0 ${status} ${phrase}\r\n`,
-    });
-  } catch {
-    // The transferor's leg is gone (it hung up meanwhile): the transfer itself goes on.
-  }
 }

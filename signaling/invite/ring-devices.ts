@@ -12,6 +12,7 @@ import { liveRegistrations } from '../../core/registrations.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs, type DialogBridge } from '../call/bridge.ts';
 import { transferCall } from '../call/transfer.ts';
+import { trackTransferable } from '../call/transferable.ts';
 import { dial, DialFailed, type DialAttempt, type Dialog } from '../call/dial.ts';
 import { mediaKindOfTransport, type MediaKind } from '../../core/media/media-kind.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
@@ -212,6 +213,7 @@ async function connectDevices(
         media,
         bridge: () => bridge,
       };
+      trackTransferable(transferable);
       return bridge;
     },
     answered: { callee_dialog: dialogHandleOf(winner.dialog), media_server: mediaServerOf(media) },

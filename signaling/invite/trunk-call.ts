@@ -13,6 +13,7 @@ import type { TrunkMediaEncryption } from '../../db/schema.ts';
 import { answerAndBridge } from '../call/answer-and-bridge.ts';
 import { bridgeDialogs, type DialogBridge } from '../call/bridge.ts';
 import { transferCall } from '../call/transfer.ts';
+import { trackTransferable } from '../call/transferable.ts';
 import type { DialFailed } from '../call/dial.ts';
 import { dialTrunks, trunkOffer } from '../call/trunk-dial.ts';
 import type { MediaPath } from '../../core/media/media-relay.ts';
@@ -106,6 +107,7 @@ export async function trunkCall(deps: CallDeps, req: SrfRequest, res: SrfRespons
         media,
         bridge: () => bridge,
       };
+      trackTransferable(transferable);
       return bridge;
     },
     answered: { callee_dialog: dialogHandleOf(callee), media_server: mediaServerOf(media) },

@@ -96,6 +96,7 @@ window.dialo = {
   hold: (id) => tracked(id).call.hold(),
   unhold: (id) => tracked(id).call.unhold(),
   transfer: (id, target) => tracked(id).call.transfer(target),
+  transferToCall: (id, otherId) => tracked(id).call.transfer(tracked(otherId).call),
   async sendDtmf(id, digits) {
     const { call } = tracked(id);
     const dtmf = call

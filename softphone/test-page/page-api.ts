@@ -56,6 +56,8 @@ export interface PageApi {
   sendDtmf(id: string, digits: string): Promise<string>;
   /** Blind transfer of the call's other party to `target`; resolves with how it went (phone/call.ts TransferOutcome). */
   transfer(id: string, target: string): Promise<{ readonly ok: boolean; readonly status: number; readonly reason: string }>;
+  /** Attended transfer: the call's other party is joined to the other party of the call `otherId` (Replaces naming it). */
+  transferToCall(id: string, otherId: string): Promise<{ readonly ok: boolean; readonly status: number; readonly reason: string }>;
   snapshot(id: string): CallSnapshot;
   /** Resolves once the call is in `state`; rejects as soon as it ends in another. */
   untilState(id: string, state: CallStateName): Promise<CallSnapshot>;

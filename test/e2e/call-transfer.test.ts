@@ -1,7 +1,8 @@
-// Blind transfer (REFER, RFC 3515) from a tab in real Chromium, through the real call stack: drachtio-server, our
-// B2BUA, FreeSWITCH between the carriers' RTP and the tabs' WebRTC, and sipp as the carriers. A carrier calls alice's
-// number; alice transfers the carrier to bob's tab, or to a carrier number; the carrier's scenario fails on any message
-// it does not expect, so its passing says it never got a BYE before its own. A transfer the rules refuse keeps the call.
+// Transfer (REFER, RFC 3515) from a tab in real Chromium, through the real call stack: drachtio-server, our B2BUA,
+// FreeSWITCH between the carriers' RTP and the tabs' WebRTC, and sipp as the carriers. Blind: a carrier calls alice's
+// number; alice transfers the carrier to bob's tab, or to a carrier number. Attended (Replaces, RFC 3891): alice holds
+// the carrier, calls bob, and joins the two. Each carrier scenario fails on any message it does not expect, so its
+// passing says it never got a BYE before its own. A transfer the rules refuse keeps the call.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createRate, toRateInput } from '../../core/billing/rates.ts';
@@ -27,7 +28,7 @@ const CARRIER = '127.0.0.2';
 /** sipp sends back every RTP packet it receives, on its own media port. */
 const echoAudio = async () => ['-rtp_echo', '-mp', String(await freeUdpPort())];
 
-describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with sipp carriers', () => {
+describe.skipIf(missing)('transfer from a tab, through FreeSWITCH, with sipp carriers', () => {
   const media = useFreeSwitch();
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
@@ -189,6 +190,61 @@ describe.skipIf(missing)('blind transfer from a tab, through FreeSWITCH, with si
       expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
     },
   );
+
+  /**
+   * A carrier calls alice (echoing what it hears, hanging up after 20 s, failing on any BYE before its own); she holds
+   * it and calls bob. She sends REFER in the carrier
+   * call with Replaces naming her call with bob (SIP.js builds it from that session): both her calls end, bob's goes on
+   * with the carrier through FreeSWITCH (he hears his own audio back from its echo) until the carrier hangs up.
+   */
+  async function joinCarrierAndBob() {
+    const { alice, aliceTab, callId: carrierCall, carrierRun } = await carrierCallsAlice('uac-carrier-call-expect-200.xml', 20_000);
+    await credit(suite.database.db, alice.accountId, 10 * UNIT);
+    const bob = await users.userWithNumber();
+    const bobTab = await bob.openTab();
+    await closing([aliceTab, bobTab], async () => {
+      await aliceTab.run('hold', carrierCall);
+      const bobCall = await aliceTab.run('dial', bob.number);
+      const ringing = await bobTab.run('nextIncoming');
+      await bobTab.run('answer', ringing.id);
+      await aliceTab.run('untilState', bobCall, 'connected');
+      expect(await aliceTab.run('transferToCall', carrierCall, bobCall)).toEqual({ ok: true, status: 200, reason: 'OK' });
+      await aliceTab.run('untilState', carrierCall, 'ended');
+      await aliceTab.run('untilState', bobCall, 'ended');
+      expect(await bobTab.run('snapshot', ringing.id)).toMatchObject({ state: 'connected' });
+      await audioArrives(bobTab, ringing.id, (await bobTab.run('inboundAudio', ringing.id)).packetsReceived);
+      await passed(carrierRun);
+      await bobTab.run('untilState', ringing.id, 'ended');
+    });
+    return { alice, bob };
+  }
+
+  it(
+    "attended: a carrier calls alice, she holds it, calls bob, and joins the two (Replaces); neither gets a BYE from us, alice's legs end, she pays the joined call",
+    { timeout: TEST_MS },
+    async () => {
+      const { alice, bob } = await joinCarrierAndBob();
+      const [original, withBob, joined] = await closedRecords(alice.accountId, 3);
+      expect(original).toMatchObject({ direction: 'inbound', hangup_cause: TRANSFERRED_CAUSE, cost: null });
+      expect(withBob).toMatchObject({ direction: 'onnet', hangup_cause: TRANSFERRED_CAUSE, cost: null });
+      expect(joined).toMatchObject({ direction: 'outbound', phase: 'ended', ended_by: 'caller', transferred_from: original!.id, cost: 0.6 * UNIT });
+      const [bobs] = await closedRecords(bob.accountId, 1);
+      expect(bobs).toMatchObject({ direction: 'onnet', hangup_cause: TRANSFERRED_CAUSE });
+      // The joined call is alice's carrier call, rated at the carrier's number, settled from its own hold.
+      expect(await charges(alice.accountId)).toEqual([-0.6 * UNIT]);
+      const holds = await suite.database.db.selectFrom('reservations').select('status').where('account_id', '=', alice.accountId).execute();
+      expect(holds.map((hold) => hold.status)).toEqual(['settled']);
+    },
+  );
+
+  it('attended, with Replaces naming no call of the transferor: 403 replaces-no-such-call, the call goes on', { timeout: TEST_MS }, async () => {
+    const { aliceTab, callId, carrierRun } = await carrierCallsAlice('uac-carrier-call-expect-bye.xml', 0);
+    await closing([aliceTab], async () => {
+      const target = 'sip:bob@127.0.0.1?Replaces=no-such-call%3Bto-tag%3Dt1%3Bfrom-tag%3Df1';
+      expect(await aliceTab.run('transfer', callId, target)).toEqual({ ok: false, status: 403, reason: 'replaces-no-such-call' });
+      await callGoesOn(aliceTab, callId, carrierRun);
+    });
+  });
 
   /** The call goes on as it was after a transfer that did not happen: connected, audio flowing; alice then hangs up. */
   async function callGoesOn(aliceTab: SoftphoneTab, callId: string, carrierRun: Promise<SippRun>): Promise<void> {

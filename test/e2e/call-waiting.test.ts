@@ -155,4 +155,25 @@ describe.skipIf(missing)('call waiting in the softphone app', () => {
     await bob.page.getByRole('button', { name: 'Hang up', exact: true }).click();
     await expect.poll(text(alice.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
   });
+
+  it('transfer to held call: bob joins alice and carol (attended, Replaces); both his calls end, the two stay connected', { timeout: TEST_MS }, async () => {
+    const { alice, bob, carol } = await waitingCall();
+    await bob.page.getByRole('button', { name: `Answer and hold: answer ${carol.number}, hold ${alice.number}`, exact: true }).click();
+    await expect.poll(text(alice.page, '#call-state'), UI_WAIT).toBe('Held by the other party');
+    await expect.poll(text(bob.page, '#waiting-state'), UI_WAIT).toBe('Connected');
+    await bob.page.getByRole('button', { name: `Transfer to held call: join ${alice.number} and ${carol.number}, leaving both calls`, exact: true }).click();
+    // Bob's two calls end (the server's BYEs); alice, re-INVITEd without an offer, offers to carol and is no longer held.
+    await bob.page.getByLabel('Number to call').waitFor();
+    await expect.poll(text(alice.page, '#call-state'), UI_WAIT).toBe('Connected');
+    expect(await carol.page.locator('#call-state').textContent()).toBe('Connected');
+    // Alice takes carol's answer from the ACK.
+    await expect.poll(() => directions(alice.page), UI_WAIT).toEqual(['sendrecv']);
+    expect(await directions(carol.page)).toEqual(['sendrecv']);
+    // The joined call is bob's on-net record, linked; his two calls ended as transferred.
+    const rows = await suite.database.db.selectFrom('cdrs').selectAll().where('account_id', '=', bob.accountId).orderBy('started_at').execute();
+    expect(rows.filter((row) => row.hangup_cause === 'transferred')).toHaveLength(2);
+    expect(rows.find((row) => row.transferred_from !== null)).toMatchObject({ direction: 'onnet', answered_at: expect.any(Date), cost: null });
+    await alice.page.getByRole('button', { name: 'Hang up', exact: true }).click();
+    await expect.poll(text(carol.page, '#call-outcome'), UI_WAIT).toMatch(/^Call ended/);
+  });
 });

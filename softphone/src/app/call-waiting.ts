@@ -43,12 +43,27 @@ export function resume<T extends Line>(call: T, others: readonly T[]): Step<T>[]
   return call.state === 'connected' && call.held ? [...holdOthers(others), { do: 'resume', call }] : [];
 }
 
-/** Swap: the active call held, the held one resumed; undefined unless exactly one of each is connected. */
-export function swap<T extends Line>(lines: readonly T[]): Step<T>[] | undefined {
+/** The connected call talked to and the connected one held; undefined unless exactly one of each. */
+function activeAndHeld<T extends Line>(lines: readonly T[]): { readonly active: T; readonly held: T } | undefined {
   const connected = lines.filter((line) => line.state === 'connected');
   const active = connected.filter((line) => !line.held);
   const held = connected.filter((line) => line.held);
-  return active.length === 1 && held.length === 1 ? resume(held[0]!, active) : undefined;
+  return active.length === 1 && held.length === 1 ? { active: active[0]!, held: held[0]! } : undefined;
+}
+
+/** Swap: the active call held, the held one resumed; undefined unless exactly one of each is connected. */
+export function swap<T extends Line>(lines: readonly T[]): Step<T>[] | undefined {
+  const pair = activeAndHeld(lines);
+  return pair === undefined ? undefined : resume(pair.held, [pair.active]);
+}
+
+/**
+ * Transfer to held call (attended, RFC 3891): the active call's REFER names the held one (`from.transfer(to)`), the
+ * two other parties are joined and both our calls end; undefined unless exactly one call is active and one held.
+ */
+export function transferToHeld<T extends Line>(lines: readonly T[]): { readonly from: T; readonly to: T } | undefined {
+  const pair = activeAndHeld(lines);
+  return pair === undefined ? undefined : { from: pair.active, to: pair.held };
 }
 
 export interface Actor {
@@ -66,13 +81,13 @@ export async function perform(steps: readonly Step<Actor>[]): Promise<void> {
   }
 }
 
-export type SecondLineAction = 'answer-and-hold' | 'decline' | 'swap' | 'resume' | 'hang-up';
+export type SecondLineAction = 'answer-and-hold' | 'decline' | 'swap' | 'transfer-to-held' | 'resume' | 'hang-up';
 
 /** What the second call's panel offers, beside the first call. */
 export function secondLineActions(second: Line, first: Line | undefined): SecondLineAction[] {
   if (second.state === 'ringing') return ['answer-and-hold', 'decline'];
   if (second.state !== 'connected') return [];
-  if (first !== undefined && swap([first, second]) !== undefined) return ['swap', 'hang-up'];
+  if (first !== undefined && swap([first, second]) !== undefined) return ['swap', 'transfer-to-held', 'hang-up'];
   return second.held ? ['resume', 'hang-up'] : ['hang-up'];
 }
 
@@ -85,6 +100,8 @@ export function actionName(action: SecondLineAction, second: Line & { readonly p
       return `Decline ${second.party}`;
     case 'swap':
       return second.held ? `Swap: hold ${first.party}, resume ${second.party}` : `Swap: hold ${second.party}, resume ${first.party}`;
+    case 'transfer-to-held':
+      return `Transfer to held call: join ${first.party} and ${second.party}, leaving both calls`;
     case 'resume':
       return `Resume ${second.party}`;
     case 'hang-up':

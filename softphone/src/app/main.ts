@@ -137,6 +137,7 @@ const waitingCall = createWaitingCallView(
     answerAndHold: element('waiting-answer'),
     decline: element('waiting-decline'),
     swap: element('swap'),
+    transferToHeld: element('waiting-transfer'),
     resume: element('waiting-resume'),
     hangup: element('waiting-hangup'),
     message: element('waiting-message'),

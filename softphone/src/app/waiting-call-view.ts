@@ -4,7 +4,7 @@
  * too; its state in words. Each button is named for the calls it acts on. The decisions are call-waiting.ts's.
  */
 import type { Call, CallState } from '../phone/call.ts';
-import { actionName, answerAndHold, holdWords, perform, resume, secondLineActions, swap, type SecondLineAction } from './call-waiting.ts';
+import { actionName, answerAndHold, holdWords, perform, resume, secondLineActions, swap, transferToHeld, type SecondLineAction } from './call-waiting.ts';
 import { messageOf } from './format.ts';
 
 export interface WaitingCallElements {
@@ -14,6 +14,7 @@ export interface WaitingCallElements {
   readonly answerAndHold: HTMLButtonElement;
   readonly decline: HTMLButtonElement;
   readonly swap: HTMLButtonElement;
+  readonly transferToHeld: HTMLButtonElement;
   readonly resume: HTMLButtonElement;
   readonly hangup: HTMLButtonElement;
   /** A refused step's reason. */
@@ -31,6 +32,13 @@ export interface WaitingCallView {
   refresh(): void;
 }
 
+/** Both calls end once the server joined their parties (its BYEs); a refusal leaves them as they were, and says why. */
+async function joinHeld(pair: { readonly from: Call; readonly to: Call } | undefined): Promise<void> {
+  if (pair === undefined) return;
+  const outcome = await pair.from.transfer(pair.to);
+  if (!outcome.ok) throw new Error(`Transfer failed: ${outcome.status === 0 ? outcome.reason : `${outcome.status} ${outcome.reason}`}. The calls go on.`);
+}
+
 /** `first`: the call view's call; `changed`: told after a button here held or resumed it. */
 export function createWaitingCallView(
   elements: WaitingCallElements,
@@ -44,6 +52,7 @@ export function createWaitingCallView(
     'answer-and-hold': elements.answerAndHold,
     decline: elements.decline,
     swap: elements.swap,
+    'transfer-to-held': elements.transferToHeld,
     resume: elements.resume,
     'hang-up': elements.hangup,
   };
@@ -82,6 +91,7 @@ export function createWaitingCallView(
     [elements.answerAndHold, (call, other) => perform(answerAndHold(call, others(other)))],
     [elements.decline, (call) => call.decline()],
     [elements.swap, (call, other) => perform(swap([call, ...others(other)]) ?? [])],
+    [elements.transferToHeld, (call, other) => joinHeld(transferToHeld([call, ...others(other)]))],
     [elements.resume, (call, other) => perform(resume(call, others(other)))],
     [elements.hangup, (call) => call.hangup()],
   ];

@@ -61,10 +61,11 @@ export interface Call {
   /** RFC 4733 telephone-events in the media stream; false when the connection cannot send them. */
   sendDtmf(digits: string): boolean;
   /**
-   * Blind transfer (REFER, RFC 3515): the other party is connected to `target` (a number or user) and this call
-   * ends; resolves once the server says how it went. `onTrying` is told when the server started dialling.
+   * Transfer (REFER, RFC 3515): the other party is connected to `target` and this call ends; resolves once the server
+   * says how it went. A number or user: blind, the server dials it (`onTrying` is told when it started). Another call
+   * of ours: attended, with Replaces naming it (RFC 3891), the two other parties joined and both our calls ended.
    */
-  transfer(target: string, onTrying?: () => void): Promise<TransferOutcome>;
+  transfer(target: string | Call, onTrying?: () => void): Promise<TransferOutcome>;
   /** Called with each new state; returns the unsubscribe. */
   onStateChange(listener: (state: CallState) => void): () => void;
   /** Called when the far end holds or resumes us; returns the unsubscribe. */
@@ -92,6 +93,9 @@ function setTracksEnabled(session: Session, which: 'senders' | 'receivers', enab
   const parts = which === 'senders' ? connection.getSenders() : connection.getReceivers();
   for (const part of parts) if (part.track) part.track.enabled = enabled;
 }
+
+/** Each call's session: what an attended transfer names the other call by (its dialog, in Replaces). */
+const sessionOf = new WeakMap<Call, Session>();
 
 /** Wraps a session; `remoteAudio` plays the far end once connected; `microphone` is what answering asks getUserMedia for. */
 export function wrapSession(
@@ -195,28 +199,45 @@ export function wrapSession(
     });
   };
 
+  // The offer SIP.js makes in answer to a re-INVITE without one restarts ICE: the server sends that only to move this
+  // call onto another peer (an attended transfer joining us to a media server), and an ICE restart makes us, the
+  // offerer, the controlling agent that peer expects (Chrome re-determines the role then). Our own re-offers do not.
+  const answeringReOffers = (options: Web.SessionDescriptionHandlerOptions) =>
+    (session.sessionDescriptionHandlerOptionsReInvite = {
+      ...options,
+      offerOptions: { ...options.offerOptions, iceRestart: true },
+    } as Web.SessionDescriptionHandlerOptions);
+  answeringReOffers(session.sessionDescriptionHandlerOptionsReInvite as Web.SessionDescriptionHandlerOptions);
   const reInvite = (hold: boolean) =>
     new Promise<void>((resolve, reject) => {
       if (state !== 'connected') return reject(new Error(`cannot ${hold ? 'hold' : 'resume'} a call that is ${state}`));
       if (held === hold) return resolve();
       // SIP.js's Web handler reads `hold` from these options when it builds the re-INVITE's offer.
-      session.sessionDescriptionHandlerOptionsReInvite = { ...session.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+      const options = { ...session.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+      session.sessionDescriptionHandlerOptionsReInvite = {
+        ...options,
+        offerOptions: { ...options.offerOptions, iceRestart: false },
+      } as Web.SessionDescriptionHandlerOptions;
       session
         .invite({
           requestDelegate: {
             onAccept: () => {
+              answeringReOffers(options);
               held = hold;
               setTracksEnabled(session, 'receivers', !hold);
               setTracksEnabled(session, 'senders', !hold && !muted);
               resolve();
             },
-            onReject: (response) => reject(new Error(`re-INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+            onReject: (response) => {
+              answeringReOffers({ ...options, hold: held });
+              reject(new Error(`re-INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`));
+            },
           },
         })
         .catch(reject);
     });
 
-  return {
+  const call: ReturnType<typeof wrapSession> = {
     direction: incoming ? 'incoming' : 'outgoing',
     remoteUser: session.remoteIdentity.uri.user ?? '',
     get state() {
@@ -295,8 +316,9 @@ export function wrapSession(
     transfer(target, onTrying) {
       return new Promise<TransferOutcome>((resolve, reject) => {
         if (state !== 'connected') return reject(new Error(`cannot transfer a call that is ${state}`));
-        const uri = addressOf(target);
-        if (uri === undefined) return reject(new Error(`not a callable address: ${target}`));
+        const other = typeof target === 'string' ? undefined : sessionOf.get(target);
+        const uri = typeof target === 'string' ? addressOf(target) : other;
+        if (uri === undefined) return reject(new Error(`not a callable address or call of ours: ${typeof target === 'string' ? target : target.remoteUser}`));
         // A call that ends before the server's final word (a hang-up meanwhile) must not leave the transfer pending.
         const ended = (sessionState: SessionState) => {
           if (sessionState === SessionState.Terminated) finish({ ok: false, status: 0, reason: 'call ended first' });
@@ -322,7 +344,7 @@ export function wrapSession(
               if (line === null) return;
               const status = Number(line[1]);
               if (status < 200) return onTrying?.();
-              if (status < 300) end = { transferredTo: target };
+              if (status < 300) end = { transferredTo: typeof target === 'string' ? target : target.remoteUser };
               finish({ ok: status < 300, status, reason: line[2]?.trim() ?? '' });
             },
           })
@@ -339,4 +361,6 @@ export function wrapSession(
     },
     peerConnection: () => webHandler(session)?.peerConnection,
   };
+  sessionOf.set(call, session);
+  return call;
 }

@@ -11,7 +11,16 @@ import { openCdr, recordCdrState } from '../../../core/calls/cdr.ts';
 import { closeFaultedRecords } from '../../../core/calls/orphans.ts';
 import { Directory } from '../../../core/calls/directory.ts';
 import { accountPorts, holdCredit, type RoutePorts } from '../../../core/calls/route.ts';
-import { readReferTo, routeTransfer, transferLegRecords, transferorOf, transferTarget, TRANSFERRED_CAUSE } from '../../../core/calls/transfer.ts';
+import {
+  joinedCallPayment,
+  namesDialog,
+  readReferTo,
+  routeTransfer,
+  transferLegRecords,
+  transferorOf,
+  transferTarget,
+  TRANSFERRED_CAUSE,
+} from '../../../core/calls/transfer.ts';
 import { TEST_VAULT } from '../../harness/api.ts';
 import { createAccount, credit } from '../../harness/billing.ts';
 import { describeEachDialect } from '../../harness/databases.ts';
@@ -29,12 +38,27 @@ describe('reading a Refer-To', () => {
     expect(readReferTo(header)).toEqual({ kind: 'blind', dialled });
   });
 
-  it('refuses an attended transfer (Replaces) as not carried out, and anything not a SIP or tel URI as malformed', () => {
-    expect(readReferTo('"Bob" <sip:bob@10.0.0.1:5060;transport=ws?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>')).toMatchObject({
-      kind: 'refused',
-      reason: 'attended-transfer-unsupported',
+  it("reads an attended transfer's Replaces (as SIP.js escapes it), whatever its case or other parameters", () => {
+    expect(readReferTo('"Bob" <sip:bob@10.0.0.1:5060;transport=ws?Replaces=abc%2B1%40h%3Bto-tag%3Dt1%3Bfrom-tag%3Df2>')).toEqual({
+      kind: 'attended',
+      replaces: { callId: 'abc+1@h', toTag: 't1', fromTag: 'f2' },
     });
-    for (const header of [undefined, '', '<mailto:bob@example.org>', 'http://example.org', '<sip:%zz@dialo.example>']) {
+    expect(readReferTo('<sip:bob@h?X-A=1&replaces=abc%3Bfrom-tag%3Df2%3Bearly-only%3Bto-tag%3Dt1>')).toEqual({
+      kind: 'attended',
+      replaces: { callId: 'abc', toTag: 't1', fromTag: 'f2' },
+    });
+  });
+
+  it('refuses a Replaces without both tags, and anything not a SIP or tel URI, as malformed', () => {
+    for (const header of [
+      undefined,
+      '',
+      '<mailto:bob@example.org>',
+      'http://example.org',
+      '<sip:%zz@dialo.example>',
+      '<sip:bob@h?Replaces=abc%3Bto-tag%3Dt1>',
+      '<sip:bob@h?Replaces=%3Bto-tag%3Dt1%3Bfrom-tag%3Df2>',
+    ]) {
       expect(readReferTo(header)).toMatchObject({ kind: 'refused', reason: 'bad-refer-to' });
     }
   });
@@ -49,6 +73,25 @@ describe('who transfers and pays', () => {
   it('sends no party to the echo test, and keeps any other refusal as routing gave it', () => {
     expect(transferTarget({ kind: 'echo', number: '*43' })).toMatchObject({ kind: 'refused', refusal: { reason: 'destination-not-allowed' } });
     expect(transferTarget({ kind: 'refused', refusal: { reason: 'no-rate' } })).toEqual({ kind: 'refused', refusal: { reason: 'no-rate' } });
+  });
+});
+
+describe('an attended transfer: the call Replaces names, and who pays for the joined call', () => {
+  const replaces = { callId: 'c2@tab', toTag: 'ours', fromTag: 'theirs' };
+
+  it('names our dialog with the transferor only as the transferor sees it: its to-tag is ours', () => {
+    expect(namesDialog(replaces, { callId: 'c2@tab', localTag: 'ours', remoteTag: 'theirs' })).toBe(true);
+    expect(namesDialog(replaces, { callId: 'c2@tab', localTag: 'theirs', remoteTag: 'ours' })).toBe(false);
+    expect(namesDialog(replaces, { callId: 'c3@tab', localTag: 'ours', remoteTag: 'theirs' })).toBe(false);
+  });
+
+  it('is free between two users of ours, rated at the carrier party number otherwise, and refused when that number is unknown', () => {
+    const bob = { accountId: 'bob', recordId: 'cdr-b', number: '+14155550171' };
+    const carrier = { accountId: null, recordId: null, number: '+14155550123' };
+    expect(joinedCallPayment(bob, { ...bob, accountId: 'carol' })).toEqual({ kind: 'on-net' });
+    expect(joinedCallPayment(carrier, bob)).toEqual({ kind: 'carrier', number: '+14155550123' });
+    expect(joinedCallPayment(bob, { ...carrier, number: '+442079460958' })).toEqual({ kind: 'carrier', number: '+442079460958' });
+    expect(joinedCallPayment({ ...carrier, number: null }, bob)).toMatchObject({ kind: 'refused', refusal: { reason: 'no-rate' } });
   });
 });
 

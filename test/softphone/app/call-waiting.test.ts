@@ -11,6 +11,7 @@ import {
   resume,
   secondLineActions,
   swap,
+  transferToHeld,
   type Actor,
 } from '../../../softphone/src/app/call-waiting.ts';
 
@@ -42,6 +43,17 @@ describe('call waiting', () => {
     expect(answerAndHold(carol, [held])).toEqual([{ do: 'answer', call: carol }]);
   });
 
+  it('transfer to held call: the active call refers, naming the held one; nothing to join otherwise', () => {
+    const [alice, carol] = [line('alice', 'connected'), line('carol', 'connected', true)];
+    expect(transferToHeld([carol, alice])).toEqual({ from: alice, to: carol });
+    expect(transferToHeld([alice, carol])).toEqual({ from: alice, to: carol });
+    expect(transferToHeld([alice, line('b', 'connected')])).toBeUndefined();
+    expect(transferToHeld([alice, line('b', 'ringing')])).toBeUndefined();
+    expect(actionName('transfer-to-held', { ...carol, party: '+14155550102' }, { party: '+14155550100' })).toBe(
+      'Transfer to held call: join +14155550100 and +14155550102, leaving both calls',
+    );
+  });
+
   it('swap holds the active call before resuming the held one; nothing to swap otherwise', () => {
     const [alice, carol] = [line('alice', 'connected', true), line('carol', 'connected')];
     expect(swap([alice, carol])).toEqual([
@@ -69,8 +81,8 @@ describe('call waiting', () => {
   it("the second call's panel: Answer and hold and Decline while it waits; Swap or Resume, and Hang up, once up", () => {
     const alice = line('alice', 'connected');
     expect(secondLineActions(line('carol', 'ringing'), alice)).toEqual(['answer-and-hold', 'decline']);
-    expect(secondLineActions(line('carol', 'connected'), line('alice', 'connected', true))).toEqual(['swap', 'hang-up']);
-    expect(secondLineActions(line('carol', 'connected', true), alice)).toEqual(['swap', 'hang-up']);
+    expect(secondLineActions(line('carol', 'connected'), line('alice', 'connected', true))).toEqual(['swap', 'transfer-to-held', 'hang-up']);
+    expect(secondLineActions(line('carol', 'connected', true), alice)).toEqual(['swap', 'transfer-to-held', 'hang-up']);
     // Both held: the panel's call is resumed on its own.
     expect(secondLineActions(line('carol', 'connected', true), line('alice', 'connected', true))).toEqual(['resume', 'hang-up']);
     expect(secondLineActions(line('carol', 'connected'), undefined)).toEqual(['hang-up']);
