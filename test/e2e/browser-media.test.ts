@@ -135,7 +135,13 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
           fields: [`${user.number};5000`],
           extraArgs: await echoAudio(),
         });
-        const incoming = await tab.run('nextIncoming');
+        // A carrier that ends first (refused, or never sent) fails the test with its log rather than a silent wait.
+        const incoming = await Promise.race([
+          tab.run('nextIncoming'),
+          call.then((run) => {
+            throw new Error(`the carrier's call ended before the tab rang (sipp exit ${run.code}):\n${run.log}`);
+          }),
+        ]);
         expect(incoming).toMatchObject({ state: 'ringing', remoteUser: '+14155550123' });
         await tab.run('answer', incoming.id);
         await tab.run('untilState', incoming.id, 'connected');
