@@ -35,10 +35,8 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
   const suite = useCallStack(media.env, (db) =>
     createRate(db, toRateInput({ prefix: '1415', pricePerMinute: '0.60', firstIncrement: 60, nextIncrement: 60, effectiveFrom: '2000-01-01T00:00:00Z' })),
   );
-  const { carrier, finishedCdr } = callFixtures(
-    () => suite.database,
-    refreshOf(() => suite.stack),
-  );
+  const refresh = refreshOf(() => suite.stack);
+  const { carrier, finishedCdr } = callFixtures(() => suite.database, refresh);
   const { inboundTrunk, finishedCallTo } = inboundFixtures(() => suite.database);
   const users = useSoftphoneUsers(suite);
 
@@ -126,6 +124,8 @@ describe.skipIf(missing)('softphone in Chromium <-> carriers through FreeSWITCH'
     async () => {
       const user = await users.userWithNumber();
       await inboundTrunk('carrier-in', [`${CARRIER}/32`]);
+      // The node's routing cache learns of the new trunk now, not at its next poll (else 403 source-not-allowed).
+      await refresh();
       const tab = await user.openTab();
       try {
         const call = runSipp({

@@ -119,7 +119,8 @@ describe.skipIf(missing)('SRTP to a TLS trunk (real FreeSWITCH and drachtio-serv
     const scenario = await derivedScenario('uac-webrtc-call-expect-488.xml', (xml) => xml.replace('regexp="media-unavailable"', 'regexp="srtp-refused"'));
     const call = await runSipp({ scenario, target: suite.stack.target, fields: [bo.fields('+14155550100')] });
     expect(call.code, call.log).toBe(0);
-    await vi.waitFor(() => expect(carrier.seen).toMatchObject([{ protocol: 'tls', offer: '', byeReceived: true }]));
+    // The BYE follows the ACK; on a loaded box it can take longer than waitFor's default second.
+    await vi.waitFor(() => expect(carrier.seen).toMatchObject([{ protocol: 'tls', offer: '', byeReceived: true }]), { timeout: 10_000 });
     expect(await finishedCdr(bo.accountId)).toMatchObject({ phase: 'failed', sip_status: 488 });
   });
 });
